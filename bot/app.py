@@ -1,0 +1,29 @@
+"""The app factory: a Bolt app wired to the program, the database and the listeners."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+import handlers
+from bot.services import Services
+from bot.slack_client import listener_client
+
+
+def create_app(services: Services, client: WebClient | None = None) -> App:
+    settings = services.settings
+    app = App(
+        name="mentorbot",
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret or "",
+        client=client or listener_client(settings),
+        # Over HTTP every listener answers inline, so the ack goes back with the response
+        # and no thread waits on bolt's ack polling; slow work goes to lazy listeners.
+        process_before_response=not settings.socket_mode,
+        request_verification_enabled=not settings.socket_mode,
+        logger=logging.getLogger("mentorbot.bolt"),
+    )
+    handlers.register(app, services)
+    return app

@@ -1,0 +1,214 @@
+"""The `mentorbot` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.program import ProgramError, load_program, roll_program
+from bot.services import Services
+from storage.db import DatabaseUnavailable
+
+EXIT_USAGE = 2
+
+
+class StartupError(Exception):
+    """A problem found before the bot could start; printed as one line, exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return args.func(args)
+    except (ConfigError, ProgramError, DatabaseUnavailable, StartupError) as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start the bot (Socket Mode or HTTP on $PORT)")
+    run.add_argument("--no-scheduler", action="store_true", help="do not run the tick loop")
+    run.set_defaults(func=_run)
+
+    sub.add_parser("scheduler", help="run the tick loop alone").set_defaults(func=_scheduler)
+
+    tick = sub.add_parser("tick", help="run the due work once and print what happened")
+    tick.add_argument("--now", type=_instant, help="the instant to judge as of (ISO 8601)")
+    tick.add_argument("--dry-run", action="store_true", help="record instead of calling Slack")
+    tick.set_defaults(func=_tick)
+
+    demo = sub.add_parser("demo", help="a whole program year, offline")
+    demo.add_argument("--keep", type=Path, help="keep the demo database at this path")
+    demo.set_defaults(func=_demo)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply the migrations").set_defaults(func=_db_upgrade)
+
+    program = sub.add_parser("program", help="program definition files")
+    program_sub = program.add_subparsers(dest="program_command", required=True)
+    check = program_sub.add_parser("check", help="validate a file and print its calendar")
+    check.add_argument("file", type=Path)
+    check.set_defaults(func=_program_check)
+    roll = program_sub.add_parser("roll", help="write the file moved to another school year")
+    roll.add_argument("file", type=Path)
+    roll.add_argument("--to", required=True, metavar="YYYY-YY", help="the new school year")
+    roll.add_argument("--out", type=Path, help="where to write (default: beside the file)")
+    roll.set_defaults(func=_program_roll)
+    return parser
+
+
+def _instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {value!r}") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def services_from(settings: Settings) -> tuple[Services, object]:
+    """Load the program and open the database, refusing to start on either's problems."""
+    from storage.db import check_connection, make_engine, make_session_factory
+
+    program = load_program(settings.program_path)
+    engine = make_engine(settings.database_url)
+    check_connection(engine)
+    _ensure_schema(settings.database_url, engine)
+    return Services(settings, program, make_session_factory(engine)), engine
+
+
+def _ensure_schema(url: str, engine: object) -> None:
+    from storage.db import schema_is_current, upgrade
+
+    if schema_is_current(engine):
+        return
+    if url.startswith("sqlite"):
+        # A single-file database belongs to this process: bring it up to date ourselves.
+        upgrade(url)
+        return
+    raise StartupError("the database schema is not up to date: run `mentorbot db upgrade` first")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.app import create_app
+    from bot.slack_client import scheduler_client
+
+    settings = load_settings()
+    settings.require_slack()
+    services, engine = services_from(settings)
+    scheduler = None
+    if not args.no_scheduler:
+        from schedules import runner
+
+        scheduler = runner.start(services, scheduler_client(settings))
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            SocketModeHandler(_bolt_app(create_app, services), settings.app_token).start()
+        else:
+            from bot.server import serve
+            from bot.web import wsgi_app
+
+            serve(lambda: wsgi_app(_bolt_app(create_app, services), engine), settings.port)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def _bolt_app(create_app, services: Services):
+    from slack_bolt.error import BoltError
+
+    try:
+        return create_app(services)
+    except BoltError as exc:
+        raise StartupError(f"Slack refused the bot's credentials: {exc}") from None
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    from bot.slack_client import scheduler_client
+    from schedules import runner
+
+    settings = load_settings()
+    if not settings.bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set: the scheduler cannot send without it")
+    services, _ = services_from(settings)
+    runner.run_forever(services, scheduler_client(settings))
+    return 0
+
+
+def _tick(args: argparse.Namespace) -> int:
+    from bot.slack_client import RecordingClient, scheduler_client
+    from schedules.tick import tick
+
+    settings = load_settings()
+    if not args.dry_run and not settings.bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set: use --dry-run to tick without Slack")
+    services, _ = services_from(settings)
+    client = RecordingClient() if args.dry_run else scheduler_client(settings)
+    now = args.now or datetime.now(UTC)
+    result = tick(services.sessions, client, services.program, now)
+    for outcome in result.outcomes:
+        notice = outcome.notice
+        detail = f" ({outcome.detail})" if outcome.detail else ""
+        print(f"{outcome.status:7} {notice.kind:14} {notice.recipient:12} {notice.key}{detail}")
+    print(
+        f"{len(result.outcomes)} notice(s) handled at {now.isoformat()}, "
+        f"{result.waiting} waiting for quiet hours or a school day"
+    )
+    return 0 if all(o.status != "failed" for o in result.outcomes) else 1
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    run_demo(keep=args.keep)
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from storage.db import check_connection, make_engine, upgrade
+
+    settings = load_settings()
+    check_connection(make_engine(settings.database_url))
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def _program_check(args: argparse.Namespace) -> int:
+    from bot.views.program_text import program_summary
+
+    program = load_program(args.file)
+    print(program_summary(program))
+    return 0
+
+
+def _program_roll(args: argparse.Namespace) -> int:
+    text = roll_program(args.file, args.to)
+    out = args.out or args.file.with_name(f"{_rolled_stem(args.file.stem, args.to)}.toml")
+    if out.exists():
+        raise StartupError(f"{out} exists already: choose another --out")
+    out.write_text(text, encoding="utf-8")
+    load_program(out)  # what we wrote must load; a ProgramError here is a bug worth seeing
+    print(f"wrote {out}: review every date with the new school calendar before using it")
+    return 0
+
+
+def _rolled_stem(stem: str, to_year: str) -> str:
+    import re
+
+    replaced, count = re.subn(r"\d{4}-\d{2}", to_year, stem)
+    return replaced if count else f"{stem}-{to_year}"

@@ -1,0 +1,46 @@
+"""The `/mentor` subcommands: what exists, who may use it, and how its text is parsed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.access import Action
+
+# Slack escapes mentions as <@U123|label>; the label is display text and unreliable.
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+    action: Action
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("help", "/mentor help", "what you can do with Mentor bot", Action.HELP),
+    Subcommand("topic", "/mentor topic", "this month's communication topic", Action.SEE_TOPIC),
+    Subcommand(
+        "calendar",
+        "/mentor calendar [year1|year2]",
+        "the next deadlines of your track",
+        Action.SEE_CALENDAR,
+    ),
+)
+BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    name: str  # lower-cased first word; "help" when the text is empty
+    args: tuple[str, ...]
+    mentions: tuple[str, ...]  # user ids mentioned anywhere in the text
+
+
+def parse(text: str | None) -> Parsed:
+    words = (text or "").split()
+    if not words:
+        return Parsed("help", (), ())
+    return Parsed(words[0].lower(), tuple(words[1:]), tuple(_MENTION.findall(text or "")))

@@ -1,0 +1,181 @@
+"""`mentorbot demo`: a whole program year, offline, through the production delivery path.
+
+A fresh SQLite file, a few demo teams, simulated time from late August to the end of May
+with a tick every hour, every notice printed as it goes out, then a summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.config import load_settings
+from bot.dates import zone
+from bot.program import Program, load_program
+from bot.slack_client import RecordingClient
+from schedules.notice import Outcome
+from schedules.tick import tick
+from storage.db import make_engine, make_session_factory, transaction, upgrade
+from storage.models import Delivery
+from storage.people import add_team, get_or_create_person
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    slack_id: str
+    name: str
+    tz: str
+
+
+@dataclass(frozen=True)
+class DemoTeam:
+    mentor: DemoPerson
+    protege: DemoPerson
+    advisor: DemoPerson
+    area: str
+    track: str
+    start: date
+
+
+ADVISOR = DemoPerson("U0DEMOADV1", "Grace Kim", "America/Chicago")
+TEAMS = (
+    DemoTeam(
+        DemoPerson("U0DEMOMEN1", "Dana Whitfield", "America/Chicago"),
+        DemoPerson("U0DEMOPRO1", "Luis Ortega", "America/Chicago"),
+        ADVISOR,
+        "bmit",
+        "year1",
+        date(2024, 9, 25),
+    ),
+    DemoTeam(
+        DemoPerson("U0DEMOMEN2", "Ruth Adler", "America/New_York"),
+        DemoPerson("U0DEMOPRO2", "Sam Patel", "America/Denver"),
+        ADVISOR,
+        "fcs",
+        "year1",
+        date(2024, 9, 25),
+    ),
+    DemoTeam(
+        DemoPerson("U0DEMOMEN3", "Omar Haddad", "America/Chicago"),
+        DemoPerson("U0DEMOPRO3", "Jen Brooks", "America/Chicago"),
+        ADVISOR,
+        "bmit",
+        "year2",
+        date(2024, 10, 1),
+    ),
+    # Registered late in the year: prompts start with the month the team begins.
+    DemoTeam(
+        DemoPerson("U0DEMOMEN1", "Dana Whitfield", "America/Chicago"),
+        DemoPerson("U0DEMOPRO4", "Avery Cole", "America/Chicago"),
+        ADVISOR,
+        "bmit",
+        "year1",
+        date(2024, 11, 4),
+    ),
+)
+LEAVES_SLACK = ("U0DEMOPRO4", date(2025, 2, 1))  # this protégé's account is deactivated
+OUTAGE = (date(2025, 1, 6), date(2025, 1, 20))  # the bot is down: no ticks in between
+
+
+def run_demo(keep: Path | None = None) -> None:
+    # The demo prints every notice itself; log lines would only interleave with them.
+    logging.getLogger().setLevel(logging.ERROR)
+    program = load_program(load_settings().program_path)
+    with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as folder:
+        path = keep or Path(folder) / "demo.db"
+        if path.exists():
+            path.unlink()
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        factory = make_session_factory(make_engine(url))
+        names = _seed(factory, program)
+        client = RecordingClient()
+        print(f"Mentor bot demo: {program.name}, {program.school_year}")
+        print(f"{len(TEAMS)} demo teams, a tick every hour, notices in the recipient's time\n")
+        outcomes = _simulate(factory, client, program, names)
+        _summary(factory, outcomes, names, client)
+        if keep:
+            print(f"\nThe demo database is kept at {path}")
+
+
+def _seed(factory, program: Program) -> dict[str, str]:
+    now = datetime(2024, 8, 26, tzinfo=UTC)
+    names: dict[str, str] = {}
+    with transaction(factory) as session:
+        for team in TEAMS:
+            people = {}
+            for role in ("mentor", "protege", "advisor"):
+                p = getattr(team, role)
+                people[role] = get_or_create_person(session, p.slack_id, now, p.name, p.tz)
+                names[p.slack_id] = p.name
+            add_team(
+                session,
+                program_id=program.id,
+                area=team.area,
+                track=team.track,
+                start_date=team.start,
+                created_by="demo",
+                now=now,
+                **people,
+            )
+    return names
+
+
+def _simulate(factory, client: RecordingClient, program: Program, names) -> list[Outcome]:
+    now = datetime.combine(date(2024, 8, 26), datetime.min.time(), tzinfo=program.tz)
+    end = datetime.combine(program.end + timedelta(days=1), datetime.min.time(), program.tz)
+    outcomes: list[Outcome] = []
+    announced_outage = False
+    while now < end:
+        local_day = now.astimezone(program.tz).date()
+        if LEAVES_SLACK[1] <= local_day:
+            client.inactive.add(LEAVES_SLACK[0])
+        if OUTAGE[0] <= local_day < OUTAGE[1]:
+            if not announced_outage:
+                print(
+                    f"\n-- the bot is down from {OUTAGE[0]:%a %b %d} to {OUTAGE[1]:%a %b %d} --\n"
+                )
+                announced_outage = True
+            now += timedelta(hours=1)
+            continue
+        result = tick(factory, client, program, now.astimezone(UTC))
+        for outcome in result.outcomes:
+            print(_line(outcome, now, names, program))
+        outcomes += result.outcomes
+        if result.outcomes and len(outcomes) == len(result.outcomes):
+            again = tick(factory, client, program, now.astimezone(UTC))
+            print(f"   (the same tick run again at once sends {len(again.outcomes)} more)")
+        now += timedelta(hours=1)
+    return outcomes
+
+
+def _line(outcome: Outcome, now: datetime, names: dict[str, str], program: Program) -> str:
+    notice = outcome.notice
+    when = now.astimezone(zone(notice.tz, program.tz))
+    who = names.get(notice.recipient, notice.recipient)
+    detail = f" ({outcome.detail})" if outcome.detail else ""
+    return f"{when:%a %b %d %H:%M %Z}  {outcome.status:7} to {who:15} {notice.text}{detail}"
+
+
+def _summary(factory, outcomes: list[Outcome], names: dict[str, str], client) -> None:
+    print("\nSummary")
+    counts = Counter(outcome.status for outcome in outcomes)
+    print("  notices: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    print(f"  Slack calls made through the recording client: {len(client.calls)}")
+    with factory() as session:
+        rows = session.execute(select(Delivery.recipient, Delivery.status)).all()
+    table: dict[str, Counter] = {}
+    for recipient, status in rows:
+        table.setdefault(recipient, Counter())[str(status)] += 1
+    print(f"\n  {'recipient':16} {'sent':>5} {'skipped':>8} {'failed':>7}")
+    for recipient, tally in sorted(table.items(), key=lambda item: names.get(item[0], "")):
+        print(
+            f"  {names.get(recipient, recipient):16} {tally['sent']:5} "
+            f"{tally['skipped']:8} {tally['failed']:7}"
+        )

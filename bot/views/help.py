@@ -1,0 +1,36 @@
+"""`/mentor help`: the subcommands the caller may use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.commands import Subcommand
+
+
+def help_message(
+    program_name: str, subcommands: Sequence[Subcommand], unknown: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    lines = "\n".join(f"`{sub.usage}`: {sub.summary}" for sub in subcommands)
+    blocks: list[dict[str, Any]] = []
+    if unknown is not None:
+        shown = unknown if len(unknown) <= 40 else unknown[:39] + "…"
+        intro = f"I don't know the command `{_escape(shown)}`. Here is what you can use:"
+    else:
+        intro = f"*Mentor bot* runs the {program_name}. Here is what you can use:"
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": intro}})
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": lines}})
+    text = intro.replace("*", "") + "\n" + lines
+    return text, blocks
+
+
+def _escape(text: str) -> str:
+    # Slack's mrkdwn only needs these three escaped; backticks would break the code span.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+
+
+def refusal_message(sub: Subcommand, staff_ids: Sequence[str]) -> tuple[str, list[dict[str, Any]]]:
+    """A polite no that says what to do instead."""
+    ask = f"Ask <@{staff_ids[0]}> or type" if staff_ids else "Ask your program staff, or type"
+    text = f"Only program staff can use `{sub.usage}`. {ask} `/mentor help` for what you can do."
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

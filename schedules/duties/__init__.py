@@ -1,0 +1,20 @@
+"""Duties: each computes, from the database and the program, the notices due by `now`.
+
+A duty only reads. It yields every notice whose moment has come, sent or not; the tick and
+the ledger decide what still needs sending. Add a duty by appending it to DUTIES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.program import Program
+from schedules.duties.topic_prompts import topic_prompts
+from schedules.notice import Notice
+
+Duty = Callable[[Session, Program, datetime], Iterable[Notice]]
+
+DUTIES: tuple[Duty, ...] = (topic_prompts,)

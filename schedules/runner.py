@@ -1,0 +1,55 @@
+"""APScheduler runs the tick every few minutes, in-process; the ledger makes it exactly-once."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+
+from bot.services import Services
+from schedules.tick import tick
+
+log = logging.getLogger(__name__)
+
+INTERVAL_MINUTES = 5
+
+
+def run_tick_safely(services: Services, client: WebClient) -> None:
+    """One scheduled tick; a failure is logged and the next tick catches up."""
+    try:
+        tick(services.sessions, client, services.program, services.clock())
+    except Exception as exc:
+        log.error("tick failed, the next one will catch up: %s", type(exc).__name__)
+
+
+def start(services: Services, client: WebClient) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        run_tick_safely,
+        IntervalTrigger(minutes=INTERVAL_MINUTES),
+        args=(services, client),
+        id="tick",
+        coalesce=True,  # after a pause, run once, not once per missed interval
+        max_instances=1,  # a slow fan-out never overlaps the next tick
+        misfire_grace_time=INTERVAL_MINUTES * 60,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    return scheduler
+
+
+def run_forever(services: Services, client: WebClient) -> None:
+    scheduler = start(services, client)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=True)

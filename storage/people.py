@@ -1,0 +1,98 @@
+"""People, role grants and teams: the reads and writes the rest of the bot shares."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from storage.models import Person, Role, RoleGrant, Team, TeamStatus
+
+
+def get_or_create_person(
+    session: Session, slack_id: str, now: datetime, name: str | None = None, tz: str | None = None
+) -> Person:
+    person = session.scalars(select(Person).where(Person.slack_id == slack_id)).one_or_none()
+    if person is None:
+        person = Person(slack_id=slack_id, name=name, tz=tz, created_at=now, updated_at=now)
+        session.add(person)
+        session.flush()
+    elif (name and name != person.name) or (tz and tz != person.tz):
+        person.name = name or person.name
+        person.tz = tz or person.tz
+        person.updated_at = now
+    return person
+
+
+def granted_roles(session: Session, slack_id: str) -> set[Role]:
+    rows = session.scalars(
+        select(RoleGrant.role)
+        .join(Person, RoleGrant.person_id == Person.id)
+        .where(Person.slack_id == slack_id, RoleGrant.revoked_at.is_(None))
+    )
+    return set(rows)
+
+
+def team_roles(session: Session, slack_id: str) -> set[str]:
+    """'mentor' and/or 'protege' and/or 'advisor' for the person's active teams."""
+    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
+    teams = session.execute(
+        select(Team.mentor_id, Team.protege_id, Team.advisor_id, person_id).where(
+            Team.status == TeamStatus.ACTIVE,
+            (Team.mentor_id == person_id)
+            | (Team.protege_id == person_id)
+            | (Team.advisor_id == person_id),
+        )
+    )
+    roles: set[str] = set()
+    for mentor_id, protege_id, advisor_id, me in teams:
+        if mentor_id == me:
+            roles.add("mentor")
+        if protege_id == me:
+            roles.add("protege")
+        if advisor_id == me:
+            roles.add("advisor")
+    return roles
+
+
+def add_team(
+    session: Session,
+    *,
+    program_id: str,
+    mentor: Person,
+    protege: Person,
+    advisor: Person | None,
+    area: str,
+    track: str,
+    start_date: date,
+    created_by: str | None,
+    now: datetime,
+) -> Team:
+    team = Team(
+        program_id=program_id,
+        mentor_id=mentor.id,
+        protege_id=protege.id,
+        advisor_id=advisor.id if advisor else None,
+        area=area,
+        track=track,
+        start_date=start_date,
+        status=TeamStatus.ACTIVE,
+        created_by=created_by,
+        created_at=now,
+    )
+    session.add(team)
+    session.flush()
+    return team
+
+
+def active_teams(session: Session, program_id: str) -> list[Team]:
+    """Active teams with their members loaded, in a stable order."""
+    return list(
+        session.scalars(
+            select(Team)
+            .where(Team.status == TeamStatus.ACTIVE, Team.program_id == program_id)
+            .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+            .order_by(Team.id)
+        )
+    )

@@ -1,0 +1,115 @@
+"""Fixtures: databases (SQLite file, and PostgreSQL when configured), the Slack stand-in,
+and the app served over HTTP on loopback."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.program import load_program
+from bot.services import Services
+from bot.slack_client import listener_client
+from bot.web import wsgi_app
+from storage.db import make_engine, make_session_factory, upgrade
+from tests.slack_standin import Server, SlackStandIn
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+STAFF = "U0STAFF01"
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _backends() -> list:
+    if PG_URL:
+        return ["sqlite", "postgresql"]
+    if os.environ.get("CI"):
+        # CI must prove PostgreSQL too; a silent skip would hide a missing server.
+        raise RuntimeError("CI is set but TEST_DATABASE_URL is not: PostgreSQL tests cannot run")
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skip("no TEST_DATABASE_URL"))]
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A fresh, migrated database on every backend available."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'mentorbot.db'}"
+    else:
+        url = PG_URL
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+    yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'mentorbot.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def program():
+    return load_program()
+
+
+@pytest.fixture
+def standin() -> Iterator[tuple[SlackStandIn, str]]:
+    fake = SlackStandIn()
+    server = Server(fake)
+    yield fake, server.url
+    server.close()
+
+
+def make_settings(database_url: str, api_url: str, **overrides) -> Settings:
+    values = dict(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        slack_api_url=api_url,
+        database_url=database_url,
+        program_path=None,
+        staff_ids=(STAFF,),
+        port=0,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def app_server(sqlite_url, standin, program):
+    """The Bolt app behind its WSGI wrapper, on loopback. Yields (events URL, services)."""
+    fake, api_url = standin
+    settings = make_settings(sqlite_url, api_url)
+    engine = make_engine(sqlite_url)
+    services = Services(settings, program, make_session_factory(engine))
+    app = create_app(services, listener_client(settings))
+    httpd = make_server("127.0.0.1", 0, wsgi_app(app, engine), _ThreadingWSGIServer, _QuietHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    host, port = httpd.server_address[:2]
+    yield f"http://{host}:{port}", services
+    httpd.shutdown()
+    httpd.server_close()
+    engine.dispose()

@@ -1,0 +1,67 @@
+"""Requests to the running app, signed as Slack signs them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlencode
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def post(
+    url: str,
+    body: str,
+    secret: str | None,
+    *,
+    content_type: str = "application/x-www-form-urlencoded",
+    timestamp: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    """POST `body`; signed with `secret` unless it is None. Returns (status, body)."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    all_headers = {"Content-Type": content_type}
+    if secret is not None:
+        all_headers["X-Slack-Request-Timestamp"] = stamp
+        all_headers["X-Slack-Signature"] = signature(secret, stamp, body)
+    all_headers.update(headers or {})
+    request = urllib.request.Request(url, data=body.encode(), headers=all_headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def slash_command(
+    url: str, secret: str, user_id: str, text: str, command: str = "/mentor", **kwargs: Any
+) -> tuple[int, dict[str, Any] | str]:
+    body = urlencode(
+        {
+            "token": "legacy-unused",
+            "team_id": "T0TEST",
+            "team_domain": "test",
+            "channel_id": "C0TEST",
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": "someone",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0TEST",
+            "response_url": "http://127.0.0.1:9/response",
+            "trigger_id": "1337.42.abcd",
+        }
+    )
+    status, raw = post(url, body, secret, **kwargs)
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw

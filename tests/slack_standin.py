@@ -1,0 +1,159 @@
+"""A local Slack Web API stand-in over loopback: records calls, answers as Slack does.
+
+Tests point SLACK_API_URL (the client's base_url) at it. Failures are scripted per method
+and recipient: a Slack error, an HTTP status with Retry-After, or a slow answer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Failure:
+    method: str
+    error: str | None = None  # a Slack error code answered with HTTP 200 and ok: false
+    status: int = 200  # an HTTP status (429, 500, …)
+    retry_after: int | None = None
+    channel: str | None = None  # only for this recipient
+    times: int | None = 1  # None: every time
+    delay: float = 0.0  # seconds to wait before answering
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class SlackStandIn:
+    calls: list[Call] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def fail(self, method: str, **kwargs: Any) -> None:
+        self.failures.append(Failure(method, **kwargs))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def messages_to(self, channel: str) -> list[dict[str, Any]]:
+        return [
+            c.params for c in self.calls_to("chat.postMessage") if c.params["channel"] == channel
+        ]
+
+    # -- answering ---------------------------------------------------------------------
+
+    def answer(
+        self, method: str, params: dict[str, Any], token: str | None
+    ) -> tuple[int, dict, dict]:
+        with self._lock:
+            self.calls.append(Call(method, params, token))
+            failure = self._take_failure(method, params)
+        if failure is not None:
+            if failure.delay:
+                time.sleep(failure.delay)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            if failure.status != 200:
+                body = {
+                    "ok": False,
+                    "error": "ratelimited" if failure.status == 429 else "fatal_error",
+                }
+                return failure.status, body, headers
+            if failure.error:
+                return 200, {"ok": False, "error": failure.error}, headers
+        return 200, self._ok(method, params), {}
+
+    def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
+        for failure in self.failures:
+            if failure.method != method:
+                continue
+            if failure.channel and params.get("channel", params.get("user")) != failure.channel:
+                continue
+            if failure.times is not None:
+                if failure.times <= 0:
+                    continue
+                failure.times -= 1
+            return failure
+        return None
+
+    def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+                "team_id": "T0TEST",
+                "team": "Test",
+            }
+        if method == "chat.postMessage":
+            channel = params.get("channel")
+            return {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "users.info":
+            user = params.get("user")
+            if user in self.users:
+                return {"ok": True, "user": self.users[user]}
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    standin: SlackStandIn
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode()
+        if self.headers.get("Content-Type", "").startswith("application/json"):
+            params = json.loads(raw or "{}")
+        else:
+            params = dict(parse_qsl(raw))
+        for key in ("blocks", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") or params.get("token")
+        method = self.path.rsplit("/", 1)[-1]
+        status, body, headers = self.standin.answer(method, params, token)
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Server:
+    """Runs a stand-in on 127.0.0.1 on a free port until closed."""
+
+    def __init__(self, standin: SlackStandIn) -> None:
+        handler = type("Handler", (_Handler,), {"standin": standin})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
