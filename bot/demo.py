@@ -51,7 +51,7 @@ TEAMS = (
         ADVISOR,
         "bmit",
         "year1",
-        date(2024, 9, 25),
+        date(2024, 8, 26),
     ),
     DemoTeam(
         DemoPerson("U0DEMOMEN2", "Ruth Adler", "America/New_York"),
@@ -59,7 +59,7 @@ TEAMS = (
         ADVISOR,
         "fcs",
         "year1",
-        date(2024, 9, 25),
+        date(2024, 8, 26),
     ),
     DemoTeam(
         DemoPerson("U0DEMOMEN3", "Omar Haddad", "America/Chicago"),

@@ -59,11 +59,7 @@ def claim(session: Session, item: Claim, now: datetime) -> bool:
         claimed_at=now,
         lease_until=now + LEASE,
     )
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(
-        dialect.insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    )
-    if inserted.rowcount == 1:
+    if _insert_new(session, values):
         return True
     reclaimed = session.execute(
         update(Delivery)
@@ -90,10 +86,9 @@ def record_failed(session: Session, key: str, now: datetime, error: str) -> None
 
 def record_skipped(session: Session, item: Claim, now: datetime, reason: str) -> bool:
     """Settle a notice whose moment passed; False if it was already in the ledger."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = session.execute(
-        dialect.insert(Delivery)
-        .values(
+    return _insert_new(
+        session,
+        dict(
             key=item.key,
             kind=item.kind,
             recipient=item.recipient,
@@ -103,10 +98,8 @@ def record_skipped(session: Session, item: Claim, now: datetime, reason: str) ->
             expires_at=item.expires_at,
             finished_at=now,
             error=reason[:200],
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
+        ),
     )
-    return result.rowcount == 1
 
 
 def record_transient(session: Session, key: str, now: datetime, error: str) -> DeliveryStatus:
@@ -150,6 +143,19 @@ def expire_stale(session: Session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def _insert_new(session: Session, values: dict) -> bool:
+    """Insert a ledger row unless its key exists; True if this call inserted it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Delivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        # rowcount is not reliable for this statement on every driver; RETURNING is.
+        .returning(Delivery.id)
+    )
+    return session.execute(statement).first() is not None
 
 
 def _finish(session: Session, key: str, status: DeliveryStatus, now: datetime, **values) -> None:

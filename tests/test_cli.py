@@ -1,0 +1,91 @@
+"""The command line: tick, db upgrade, program check and roll."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.cli import main
+from bot.program import load_program
+from storage.db import make_engine, make_session_factory, transaction
+from storage.people import add_team, get_or_create_person
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "MENTORBOT_PROGRAM",
+        "MENTORBOT_STAFF",
+        "PORT",
+        "SLACK_API_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def _one_team(url: str) -> None:
+    program = load_program()
+    engine = make_engine(url)
+    now = datetime(2024, 8, 26, tzinfo=UTC)
+    with transaction(make_session_factory(engine)) as session:
+        add_team(
+            session,
+            program_id=program.id,
+            mentor=get_or_create_person(session, "U0MENTOR1", now),
+            protege=get_or_create_person(session, "U0PROTEGE1", now),
+            advisor=None,
+            area="bmit",
+            track="year1",
+            start_date=date(2024, 8, 26),
+            created_by=None,
+            now=now,
+        )
+    engine.dispose()
+
+
+def test_db_upgrade_then_tick_prints_one_line_per_notice(env, capsys) -> None:
+    assert main(["db", "upgrade"]) == 0
+    _one_team(env)
+    assert main(["tick", "--dry-run", "--now", "2024-09-03T08:00:00-05:00"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "database is up to date"
+    assert sorted(line.split()[2] for line in lines[1:3]) == ["U0MENTOR1", "U0PROTEGE1"]
+    assert all(line.startswith("sent") for line in lines[1:3])
+    assert lines[3].startswith("2 notice(s) handled at 2024-09-03T08:00:00-05:00")
+    # The ledger remembers: the same instant again sends nothing.
+    assert main(["tick", "--dry-run", "--now", "2024-09-03T08:00:00-05:00"]) == 0
+    assert capsys.readouterr().out.startswith("0 notice(s) handled")
+
+
+def test_tick_refuses_a_bad_instant(env, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["tick", "--dry-run", "--now", "next tuesday"])
+    assert exit_info.value.code == 2
+    assert "not an ISO 8601 instant" in capsys.readouterr().err
+
+
+def test_program_check_prints_the_calendar(capsys) -> None:
+    from bot.program import default_program_path
+
+    assert main(["program", "check", str(default_program_path())]) == 0
+    out = capsys.readouterr().out
+    assert "Fri 2024-10-18" in out and "Mon 2024-10-21" in out
+    assert "19 experience selections" in out
+
+
+def test_program_roll_writes_a_file_that_loads(tmp_path, capsys) -> None:
+    from bot.program import default_program_path
+
+    source = tmp_path / "bmit-2024-25.toml"
+    source.write_text(default_program_path().read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["program", "roll", str(source), "--to", "2026-27"]) == 0
+    rolled = load_program(tmp_path / "bmit-2026-27.toml")
+    assert rolled.school_year == "2026-27"
+    assert main(["program", "roll", str(source), "--to", "2026-27"]) == 2  # never overwrites
+    assert "exists already" in capsys.readouterr().err
