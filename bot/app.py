@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -10,6 +11,8 @@ from slack_sdk import WebClient
 import handlers
 from bot.services import Services
 from bot.slack_client import listener_client
+
+LISTENER_THREADS = 16
 
 
 def create_app(services: Services, client: WebClient | None = None) -> App:
@@ -24,6 +27,8 @@ def create_app(services: Services, client: WebClient | None = None) -> App:
         process_before_response=not settings.socket_mode,
         request_verification_enabled=not settings.socket_mode,
         logger=logging.getLogger("mentorbot.bolt"),
+        # Socket Mode runs listeners on this pool (bolt's default is 5 threads).
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
     handlers.register(app, services)
     return app

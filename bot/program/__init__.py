@@ -1,0 +1,41 @@
+"""Program rules as data: the program definition file, its model and its calendar.
+
+Everything program-specific (topics, deadlines, checklists, settings) comes from a TOML file;
+`load_program()` reads the shipped BMIT 2024-25 program, `roll_program()` drafts next year's.
+"""
+
+from bot.program.calendar import Break, Deadline, Rule
+from bot.program.loader import default_program_path, load_program, loads_program
+from bot.program.model import (
+    Area,
+    ChecklistCategory,
+    ExperienceSelection,
+    Form,
+    Program,
+    ProgramError,
+    QuietHours,
+    Settings,
+    Topic,
+    Track,
+)
+from bot.program.roll import roll_program
+
+__all__ = [
+    "Area",
+    "Break",
+    "ChecklistCategory",
+    "Deadline",
+    "ExperienceSelection",
+    "Form",
+    "Program",
+    "ProgramError",
+    "QuietHours",
+    "Rule",
+    "Settings",
+    "Topic",
+    "Track",
+    "default_program_path",
+    "load_program",
+    "loads_program",
+    "roll_program",
+]

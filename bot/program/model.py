@@ -1,0 +1,224 @@
+"""The program definition as frozen data, plus the questions the bot asks of it.
+
+A `Program` is built by `bot.program.loader` from a TOML file; nothing here reads files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zoneinfo
+from dataclasses import dataclass, field
+
+from bot.program import calendar
+from bot.program.calendar import Break, Deadline, Rule
+
+__all__ = [
+    "Area",
+    "Break",
+    "ChecklistCategory",
+    "Deadline",
+    "ExperienceSelection",
+    "Form",
+    "Program",
+    "ProgramError",
+    "QuietHours",
+    "Rule",
+    "Settings",
+    "Topic",
+    "Track",
+]
+
+
+class ProgramError(Exception):
+    """A program file that cannot be used; str() is one line: "path: key: reason"."""
+
+    def __init__(self, path: str | os.PathLike[str], key: str, reason: str) -> None:
+        self.path = os.fspath(path)
+        self.key = key
+        # Log lines and Slack notes must stay one line whatever the underlying error said.
+        self.reason = " ".join(str(reason).splitlines())
+        super().__init__(f"{self.path}: {self.key}: {self.reason}")
+
+    def __reduce__(self) -> tuple[type[ProgramError], tuple[str, str, str]]:
+        return (type(self), (self.path, self.key, self.reason))
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Track:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    year: int
+    month: int
+    title: str
+    bullets: tuple[str, ...]
+
+    @property
+    def month_id(self) -> str:
+        """ "YYYY-MM", the form used in the file and in idempotency keys."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class ExperienceSelection:
+    number: int
+    text: str
+    focus_areas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChecklistCategory:
+    name: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """No notices from `start` until `end`; start > end means the window wraps midnight."""
+
+    start: dt.time
+    end: dt.time
+
+    def allows(self, local_time: dt.time) -> bool:
+        t = local_time.replace(tzinfo=None)
+        if self.start <= self.end:
+            quiet = self.start <= t < self.end
+        else:
+            quiet = t >= self.start or t < self.end
+        return not quiet
+
+
+@dataclass(frozen=True)
+class Settings:
+    reminder_lead_days: tuple[int, ...]
+    silence_threshold_school_days: int
+    min_contacts_per_month: int
+    quiet_hours: QuietHours
+    school_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Program:
+    id: str
+    name: str
+    school_year: str
+    tz: zoneinfo.ZoneInfo
+    start: dt.date
+    end: dt.date
+    roles: tuple[str, ...]
+    areas: tuple[Area, ...]
+    tracks: tuple[Track, ...]
+    topics: tuple[Topic, ...]
+    experience_selections: tuple[ExperienceSelection, ...]
+    focus_areas: tuple[str, ...]
+    focal_points: tuple[ChecklistCategory, ...]
+    decision_points: tuple[ChecklistCategory, ...]
+    forms: tuple[str, ...]
+    settings: Settings
+    breaks: tuple[Break, ...]
+    source_path: str
+    organization: str = ""
+    form_defs: tuple[Form, ...] = ()
+    fixed_deadlines: tuple[Deadline, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    # Derived once here so every query is a lookup; kept out of eq/hash/repr so the
+    # dataclass stays a plain value.
+    _deadlines: dict[str, tuple[Deadline, ...]] = field(init=False, repr=False, compare=False)
+    _topics: dict[tuple[int, int], Topic] = field(init=False, repr=False, compare=False)
+    _log_dates: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_track = {
+            track.id: calendar.track_deadlines(track.id, self.fixed_deadlines, self.rules)
+            for track in self.tracks
+        }
+        object.__setattr__(self, "_deadlines", by_track)
+        object.__setattr__(self, "_topics", {(t.year, t.month): t for t in self.topics})
+        log_dates = {
+            d for rule in self.rules if rule.form == "communication_log" for d in rule.dates()
+        }
+        object.__setattr__(self, "_log_dates", tuple(sorted(log_dates)))
+
+    @property
+    def timezone_name(self) -> str:
+        return self.tz.key
+
+    # --- topics --------------------------------------------------------------------------
+
+    def topic_for(self, year: int, month: int) -> Topic | None:
+        return self._topics.get((year, month))
+
+    # --- school days ---------------------------------------------------------------------
+
+    def is_school_day(self, d: dt.date) -> bool:
+        return calendar.is_school_day(d, self.settings.school_weekdays, self.breaks)
+
+    def first_school_day(self, year: int, month: int) -> dt.date:
+        return calendar.first_school_day(year, month, self.settings.school_weekdays, self.breaks)
+
+    def school_days_between(self, start: dt.date, end: dt.date) -> int:
+        return calendar.school_days_between(start, end, self.settings.school_weekdays, self.breaks)
+
+    # --- deadlines -----------------------------------------------------------------------
+
+    def deadlines(self, track: str) -> tuple[Deadline, ...]:
+        try:
+            return self._deadlines[track]
+        except KeyError:
+            raise KeyError(f"unknown track {track!r}") from None
+
+    def all_deadlines(self) -> tuple[Deadline, ...]:
+        every = (d for track in self.tracks for d in self._deadlines[track.id])
+        return tuple(sorted(every, key=lambda d: (d.due, d.track, d.id)))
+
+    def deadline(self, track: str, deadline_id: str) -> Deadline:
+        for d in self.deadlines(track):
+            if d.id == deadline_id:
+                return d
+        raise KeyError(f"no deadline {deadline_id!r} in track {track!r}")
+
+    def log_due_dates(self) -> tuple[dt.date, ...]:
+        """Due dates of the Communication Log rule(s), across all tracks."""
+        return self._log_dates
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def area(self, area_id: str) -> Area:
+        for area in self.areas:
+            if area.id == area_id:
+                return area
+        raise KeyError(f"unknown area {area_id!r}")
+
+    def track(self, track_id: str) -> Track:
+        for track in self.tracks:
+            if track.id == track_id:
+                return track
+        raise KeyError(f"unknown track {track_id!r}")
+
+    def form_name(self, form_id: str) -> str:
+        for form in self.form_defs:
+            if form.id == form_id:
+                return form.name
+        raise KeyError(f"unknown form {form_id!r}")
+
+    def experience_selection(self, number: int) -> ExperienceSelection:
+        for selection in self.experience_selections:
+            if selection.number == number:
+                return selection
+        raise KeyError(f"no experience selection {number}")
