@@ -1,0 +1,122 @@
+"""Small Block Kit constructors shared by the view builders, with Slack's limits applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Block = dict[str, Any]
+
+MODAL_TITLE_MAX = 24
+BUTTON_TEXT_MAX = 75
+OPTION_TEXT_MAX = 75
+SECTION_TEXT_MAX = 3000
+
+
+def plain(text: str, limit: int | None = None) -> dict[str, Any]:
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:SECTION_TEXT_MAX]}
+
+
+def section(
+    text: str, accessory: dict[str, Any] | None = None, block_id: str | None = None
+) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, 150)}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    text: str, action_id: str, value: str = "", style: str | None = None, url: str | None = None
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT_MAX),
+        "action_id": action_id,
+    }
+    if value:
+        element["value"] = value[:2000]
+    if style in ("primary", "danger"):
+        element["style"] = style
+    if url:
+        element["url"] = url
+    return element
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"text": plain(text, OPTION_TEXT_MAX), "value": value}
+    if description:
+        item["description"] = plain(description, OPTION_TEXT_MAX)
+    return item
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    *,
+    submit: str | None = "Submit",
+    close: str = "Cancel",
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    if len(private_metadata) > 3000:
+        raise ValueError("private_metadata is over Slack's 3,000 characters")
+    if len(blocks) > 100:
+        raise ValueError("a modal holds at most 100 blocks")
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, MODAL_TITLE_MAX),
+        "close": plain(close, MODAL_TITLE_MAX),
+        "blocks": blocks,
+        "private_metadata": private_metadata,
+    }
+    if submit:
+        view["submit"] = plain(submit, MODAL_TITLE_MAX)
+    return view
