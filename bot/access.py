@@ -1,7 +1,8 @@
 """Every permission decision of the bot, in one place (DESIGN.md's access table).
 
 Handlers ask here; hiding a button is never the check. A person's roles come from
-configuration (bootstrap staff), grants in the database, and their active teams.
+configuration (bootstrap staff), grants in the database, and their active teams. Mentoring
+is confidential: a team's records are for its members, its content advisor and staff.
 """
 
 from __future__ import annotations
@@ -11,25 +12,46 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from storage.models import Role
+from storage.models import Role, Team
 from storage.people import granted_roles, team_roles
 
 
 class Action(enum.StrEnum):
+    # Program-wide actions, decided by the person's roles alone.
     HELP = "help"
     SEE_TOPIC = "see_topic"
     SEE_CALENDAR = "see_calendar"
-    REGISTER_TEAMS = "register_teams"
-    GRANT_ROLES = "grant_roles"
+    REGISTER_TEAMS = "register_teams"  # pair, import
+    GRANT_ROLES = "grant_roles"  # staff add/remove, advisor add/remove
+    FILE_CONTACT_FORM = "file_contact_form"  # one's own contact details
+    SEE_ALL_TEAMS = "see_all_teams"
+    # Team actions, decided by the person's relation to one team.
+    READ_TEAM = "read_team"  # the team card, logs and forms
+    FILE_TEAM_FORM = "file_team_form"  # logs, checklists, plan, experiences, reports
+    APPROVE_PLAN = "approve_plan"
+    MANAGE_TEAM = "manage_team"  # reassign, end
+    EXPORT_TEAM = "export_team"
 
 
 # Who may do what; "anyone" covers people the bot does not know yet.
-_ALLOWED: dict[Action, frozenset[str]] = {
+_PROGRAM_RULES: dict[Action, frozenset[str]] = {
     Action.HELP: frozenset({"anyone"}),
     Action.SEE_TOPIC: frozenset({"anyone"}),
     Action.SEE_CALENDAR: frozenset({"anyone"}),
     Action.REGISTER_TEAMS: frozenset({"staff"}),
     Action.GRANT_ROLES: frozenset({"staff"}),
+    Action.FILE_CONTACT_FORM: frozenset({"anyone"}),
+    Action.SEE_ALL_TEAMS: frozenset({"staff"}),
+}
+
+# Relations to a team: "member" (its mentor or protégé), "mentor", "protege",
+# "team_advisor" (its content advisor), "staff".
+_TEAM_RULES: dict[Action, frozenset[str]] = {
+    Action.READ_TEAM: frozenset({"member", "team_advisor", "staff"}),
+    Action.FILE_TEAM_FORM: frozenset({"member"}),
+    Action.APPROVE_PLAN: frozenset({"team_advisor", "staff"}),
+    Action.MANAGE_TEAM: frozenset({"staff"}),
+    Action.EXPORT_TEAM: frozenset({"team_advisor", "staff"}),
 }
 
 
@@ -53,5 +75,32 @@ def viewer(session: Session, user_id: str, bootstrap_staff: tuple[str, ...]) -> 
 
 
 def may(who: Viewer, action: Action) -> bool:
-    allowed = _ALLOWED[action]
+    """A program-wide action."""
+    allowed = _PROGRAM_RULES[action]
     return "anyone" in allowed or bool(allowed & who.roles)
+
+
+def relation(who: Viewer, team: Team) -> frozenset[str]:
+    """How `who` stands to `team`; an ended team keeps its people's read access."""
+    found: set[str] = set()
+    if team.mentor.slack_id == who.user_id:
+        found |= {"member", "mentor"}
+    if team.protege.slack_id == who.user_id:
+        found |= {"member", "protege"}
+    if team.advisor is not None and team.advisor.slack_id == who.user_id:
+        found.add("team_advisor")
+    if who.is_staff:
+        found.add("staff")
+    return frozenset(found)
+
+
+def may_on_team(who: Viewer, action: Action, team: Team) -> bool:
+    """A team action. Filing needs an active team: records of an ended team are closed."""
+    if action is Action.FILE_TEAM_FORM and team.status != "active":
+        return False
+    return bool(_TEAM_RULES[action] & relation(who, team))
+
+
+def is_last_staff(staff_ids: frozenset[str], user_id: str) -> bool:
+    """True when removing `user_id` would leave the program without staff."""
+    return staff_ids == frozenset({user_id})

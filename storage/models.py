@@ -172,3 +172,18 @@ class Delivery(Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(String(200))
+
+
+class TeamChange(Base):
+    """The history of a team's membership: who held which role from when, who changed it."""
+
+    __tablename__ = "team_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # mentor, protege, advisor, status
+    old_value: Mapped[str | None] = mapped_column(String(64))  # a Slack id or a status
+    new_value: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -96,3 +96,28 @@ def active_teams(session: Session, program_id: str) -> list[Team]:
             .order_by(Team.id)
         )
     )
+
+
+def teams_of_member(session: Session, slack_id: str, program_id: str) -> list[Team]:
+    """The active teams in which the person is mentor or protégé (a mentor may have several)."""
+    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
+    return list(
+        session.scalars(
+            select(Team)
+            .where(
+                Team.status == TeamStatus.ACTIVE,
+                Team.program_id == program_id,
+                (Team.mentor_id == person_id) | (Team.protege_id == person_id),
+            )
+            .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+            .order_by(Team.id)
+        )
+    )
+
+
+def get_team(session: Session, team_id: int) -> Team | None:
+    return session.scalars(
+        select(Team)
+        .where(Team.id == team_id)
+        .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+    ).one_or_none()

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 
 from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction
-from storage.models import Base
+from storage.schema import metadata
 
 NOW = datetime(2024, 9, 3, 13, tzinfo=UTC)
 
@@ -18,7 +18,7 @@ NOW = datetime(2024, 9, 3, 13, tzinfo=UTC)
 def test_the_migrations_build_exactly_the_models(database_url) -> None:
     engine = make_engine(database_url)
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
     engine.dispose()
     assert diff == []
 

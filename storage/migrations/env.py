@@ -3,13 +3,22 @@
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from storage.models import Base
+from storage.models import UtcDateTime
+from storage.schema import metadata
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Migrations spell our UTC column type as the plain SQL type it is stored as.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
+        render_item=_render_item,
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
     )
