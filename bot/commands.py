@@ -1,4 +1,4 @@
-"""The `/mentor` subcommands: what exists, who may use it, and how its text is parsed."""
+"""The `/mentor` subcommands: how one is described, and how the command text is parsed."""
 
 from __future__ import annotations
 
@@ -17,19 +17,6 @@ class Subcommand:
     usage: str
     summary: str
     action: Action
-
-
-SUBCOMMANDS: tuple[Subcommand, ...] = (
-    Subcommand("help", "/mentor help", "what you can do with Mentor bot", Action.HELP),
-    Subcommand("topic", "/mentor topic", "this month's communication topic", Action.SEE_TOPIC),
-    Subcommand(
-        "calendar",
-        "/mentor calendar [year1|year2]",
-        "the next deadlines of your track",
-        Action.SEE_CALENDAR,
-    ),
-)
-BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Slack listeners. Each module registers its listeners with `register(app, services)`."""
+"""Slack listeners. Each feature module registers its listeners and `/mentor` subcommands
+from `register(app, services, router)`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from slack_bolt import App
 
 from bot.services import Services
 from handlers import commands
+from handlers.commands import CommandRouter
 
 
 def register(app: App, services: Services) -> None:
-    commands.register(app, services)
+    router = CommandRouter(services)
+    commands.register(app, services, router)

@@ -1,14 +1,22 @@
-"""The `/mentor` slash command: parse, check access, answer ephemerally."""
+"""The `/mentor` slash command: one listener that routes subcommands to feature modules.
+
+Feature modules add their subcommands with `router.add(Subcommand(...), function)` from their
+own `register`. A subcommand function gets a `CommandContext` and returns the ephemeral answer,
+or None when it answered itself (for example by opening a modal with the trigger id).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot import access
-from bot.commands import BY_NAME, SUBCOMMANDS, parse
+from bot.commands import Parsed, Subcommand, parse
 from bot.services import Services
 from bot.views.calendar import calendar_message, topic_message
 from bot.views.help import help_message, refusal_message
@@ -20,56 +28,106 @@ SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
 Answer = tuple[str, list[dict[str, Any]]]
 
 
-def register(app: App, services: Services) -> None:
-    def mentor_command(ack: Ack, command: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class CommandContext:
+    services: Services
+    who: access.Viewer
+    parsed: Parsed
+    body: dict[str, Any]  # Slack's command payload (trigger_id, response_url, channel_id …)
+    client: WebClient
+
+    @property
+    def trigger_id(self) -> str:
+        return self.body["trigger_id"]
+
+
+SubcommandFunction = Callable[[CommandContext], Answer | None]
+
+
+class CommandRouter:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._routes: dict[str, tuple[Subcommand, SubcommandFunction]] = {}
+
+    def add(self, sub: Subcommand, function: SubcommandFunction) -> None:
+        if sub.name in self._routes:
+            raise ValueError(f"/mentor {sub.name} is registered twice")
+        self._routes[sub.name] = (sub, function)
+
+    def allowed(self, who: access.Viewer) -> list[Subcommand]:
+        return [sub for sub, _ in self._routes.values() if access.may(who, sub.action)]
+
+    def handle(self, body: dict[str, Any], client: WebClient) -> Answer | None:
+        parsed = parse(body.get("text", ""))
+        with self.services.sessions() as session:
+            who = access.viewer(session, body["user_id"], self.services.settings.staff_ids)
+        route = self._routes.get(parsed.name)
+        if route is None:
+            return help_message(self.services.program.name, self.allowed(who), parsed.name)
+        sub, function = route
+        if not access.may(who, sub.action):
+            return refusal_message(sub, self.services.settings.staff_ids)
+        return function(CommandContext(self.services, who, parsed, body, client))
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    router.add(
+        Subcommand("help", "/mentor help", "what you can do with Mentor bot", access.Action.HELP),
+        lambda ctx: _help(ctx, router),
+    )
+    router.add(
+        Subcommand(
+            "topic", "/mentor topic", "this month's communication topic", access.Action.SEE_TOPIC
+        ),
+        _topic,
+    )
+    router.add(
+        Subcommand(
+            "calendar",
+            "/mentor calendar [year1|year2]",
+            "the next deadlines of a track",
+            access.Action.SEE_CALENDAR,
+        ),
+        _calendar,
+    )
+
+    def mentor_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         try:
-            text, blocks = answer(services, command["user_id"], command.get("text", ""))
+            answer = router.handle(body, client)
         except Exception:
             # The user gets a polite line; the traceback stays in our log.
             log.exception("/mentor failed")
-            text, blocks = SORRY, []
-        ack(text=text, blocks=blocks or None, response_type="ephemeral")
+            answer = (SORRY, [])
+        if answer is None:
+            ack()
+        else:
+            text, blocks = answer
+            ack(text=text, blocks=blocks or None, response_type="ephemeral")
 
     app.command("/mentor")(mentor_command)
 
 
-def answer(services: Services, user_id: str, text: str) -> Answer:
-    parsed = parse(text)
-    with services.sessions() as session:
-        who = access.viewer(session, user_id, services.settings.staff_ids)
-    sub = BY_NAME.get(parsed.name)
-    if sub is None:
-        return _help(services, who, unknown=parsed.name)
-    if not access.may(who, sub.action):
-        return refusal_message(sub, services.settings.staff_ids)
-    if sub.name == "topic":
-        return _topic(services)
-    if sub.name == "calendar":
-        return _calendar(services, who, parsed.args)
-    return _help(services, who)
+def _help(ctx: CommandContext, router: CommandRouter) -> Answer:
+    return help_message(ctx.services.program.name, router.allowed(ctx.who))
 
 
-def _help(services: Services, who: access.Viewer, unknown: str | None = None) -> Answer:
-    allowed = [sub for sub in SUBCOMMANDS if access.may(who, sub.action)]
-    return help_message(services.program.name, allowed, unknown)
-
-
-def _topic(services: Services) -> Answer:
-    today = services.today()
-    program = services.program
+def _topic(ctx: CommandContext) -> Answer:
+    today = ctx.services.today()
+    program = ctx.services.program
     current = program.topic_for(today.year, today.month)
     upcoming = [t for t in program.topics if (t.year, t.month) > (today.year, today.month)]
     return topic_message(current, upcoming[0] if upcoming else None)
 
 
-def _calendar(services: Services, who: access.Viewer, args: tuple[str, ...]) -> Answer:
-    program = services.program
+def _calendar(ctx: CommandContext) -> Answer:
+    program = ctx.services.program
     track_ids = [track.id for track in program.tracks]
+    args = ctx.parsed.args
     track_id = args[0].lower() if args else track_ids[0]
     if track_id not in track_ids:
         choices = " or ".join(f"`{t}`" for t in track_ids)
         message = f"There is no track `{track_id[:20]}`. Try {choices}."
         return message, [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
-    today = services.today()
+    today = ctx.services.today()
     upcoming = [d for d in program.deadlines(track_id) if d.due >= today][:10]
     return calendar_message(program.track(track_id).name, upcoming, today, program.end)

@@ -58,15 +58,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
 def schema_is_current(engine: Engine) -> bool:
-    """True when the database is at the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    """True when the database is at the newest migration of every branch."""
+    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
 def check_connection(engine: Engine) -> None:
