@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.config import load_settings
 from bot.dates import zone
+from bot.demo_events import SOURCES, DemoWorld
 from bot.program import Program, load_program
 from bot.slack_client import RecordingClient
 from schedules.notice import Outcome
@@ -94,19 +95,21 @@ def run_demo(keep: Path | None = None) -> None:
         url = f"sqlite:///{path}"
         upgrade(url)
         factory = make_session_factory(make_engine(url))
-        names = _seed(factory, program)
+        names, teams = _seed(factory, program)
         client = RecordingClient()
+        world = DemoWorld(factory, program, client, names, {n: i for i, n in names.items()}, teams)
         print(f"Mentor bot demo: {program.name}, {program.school_year}")
         print(f"{len(TEAMS)} demo teams, a tick every hour, notices in the recipient's time\n")
-        outcomes = _simulate(factory, client, program, names)
+        outcomes = _simulate(world)
         _summary(factory, outcomes, names, client)
         if keep:
             print(f"\nThe demo database is kept at {path}")
 
 
-def _seed(factory, program: Program) -> dict[str, str]:
+def _seed(factory, program: Program) -> tuple[dict[str, str], dict[str, int]]:
     now = datetime(2024, 8, 26, tzinfo=UTC)
     names: dict[str, str] = {}
+    teams: dict[str, int] = {}
     with transaction(factory) as session:
         for team in TEAMS:
             people = {}
@@ -114,7 +117,7 @@ def _seed(factory, program: Program) -> dict[str, str]:
                 p = getattr(team, role)
                 people[role] = get_or_create_person(session, p.slack_id, now, p.name, p.tz)
                 names[p.slack_id] = p.name
-            add_team(
+            row = add_team(
                 session,
                 program_id=program.id,
                 area=team.area,
@@ -124,15 +127,23 @@ def _seed(factory, program: Program) -> dict[str, str]:
                 now=now,
                 **people,
             )
-    return names
+            teams[f"{team.mentor.name}/{team.protege.name}"] = row.id
+    return names, teams
 
 
-def _simulate(factory, client: RecordingClient, program: Program, names) -> list[Outcome]:
+def _simulate(world: DemoWorld) -> list[Outcome]:
+    factory, client, program, names = world.factory, world.client, world.program, world.names
     now = datetime.combine(date(2024, 8, 26), datetime.min.time(), tzinfo=program.tz)
     end = datetime.combine(program.end + timedelta(days=1), datetime.min.time(), program.tz)
     outcomes: list[Outcome] = []
     announced_outage = False
+    events = sorted((e for source in SOURCES for e in source(world)), key=lambda e: e.at)
     while now < end:
+        while events and events[0].at <= now:
+            event = events.pop(0)
+            event.run(world)
+            local = event.at.astimezone(program.tz)
+            print(f"{local:%a %b %d %H:%M %Z}  ✎ {event.describe}")
         local_day = now.astimezone(program.tz).date()
         if LEAVES_SLACK[1] <= local_day:
             client.inactive.add(LEAVES_SLACK[0])
