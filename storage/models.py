@@ -102,6 +102,7 @@ class Person(Base):
     admin_name: Mapped[str | None] = mapped_column(String(200))
     admin_email: Mapped[str | None] = mapped_column(String(320))
     admin_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -121,3 +121,9 @@ def get_team(session: Session, team_id: int) -> Team | None:
         .where(Team.id == team_id)
         .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
     ).one_or_none()
+
+
+def contact_form_completed(team: Team) -> datetime | None:
+    """When the team's Contact Form step was done: both members have filed theirs."""
+    filed = (team.mentor.contact_filed_at, team.protege.contact_filed_at)
+    return None if None in filed else max(filed)

@@ -1,4 +1,4 @@
-"""team membership history
+"""team membership history, contact form filed time
 
 Revision ID: 0002
 Revises: 0001
@@ -15,6 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("contact_filed_at", sa.DateTime(timezone=True), nullable=True)
+        )
 
     op.create_table(
         "team_changes",
@@ -36,6 +40,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("contact_filed_at")
 
     with op.batch_alter_table("team_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_changes_team_id"))
