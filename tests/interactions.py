@@ -1,0 +1,121 @@
+"""Interactive payloads (button presses, modal submissions) posted to the app, signed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from tests.conftest import SIGNING_SECRET
+from tests.signing import post
+
+
+def _post_payload(base_url: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any] | str]:
+    body = urlencode({"payload": json.dumps(payload)})
+    status, raw = post(base_url + "/slack/events", body, SIGNING_SECRET)
+    try:
+        return status, json.loads(raw) if raw else {}
+    except ValueError:
+        return status, raw
+
+
+def press(
+    base_url: str,
+    user_id: str,
+    action_id: str,
+    value: str = "",
+    *,
+    block_id: str = "actions",
+    channel: str = "D0DM",
+    message_ts: str = "1700000000.000100",
+    view: dict[str, Any] | None = None,
+) -> tuple[int, dict[str, Any] | str]:
+    """A button press in a message (or, with `view`, inside a modal or the Home tab)."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user_id, "team_id": "T0TEST"},
+        "api_app_id": "A0TEST",
+        "team": {"id": "T0TEST"},
+        "trigger_id": "1337.42.trigger",
+        "response_url": "http://127.0.0.1:9/response",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": value,
+                "action_ts": "1700000001.000200",
+            }
+        ],
+    }
+    if view is not None:
+        payload["view"] = view
+        payload["container"] = {"type": "view", "view_id": view.get("id", "V0TEST")}
+    else:
+        payload["channel"] = {"id": channel}
+        payload["message"] = {"ts": message_ts, "text": ""}
+        payload["container"] = {"type": "message", "message_ts": message_ts, "channel_id": channel}
+    return _post_payload(base_url, payload)
+
+
+def submit(
+    base_url: str,
+    user_id: str,
+    view: dict[str, Any],
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    private_metadata: str | None = None,
+) -> tuple[int, dict[str, Any] | str]:
+    """Submit `view` (as the app opened it) with `values` as Slack's view.state.values."""
+    submitted = {
+        **view,
+        "id": view.get("id", "V0TEST"),
+        "state": {"values": values},
+        "private_metadata": view.get("private_metadata", "")
+        if private_metadata is None
+        else private_metadata,
+    }
+    payload = {
+        "type": "view_submission",
+        "user": {"id": user_id, "team_id": "T0TEST"},
+        "api_app_id": "A0TEST",
+        "team": {"id": "T0TEST"},
+        "trigger_id": "1337.42.trigger",
+        "view": submitted,
+    }
+    return _post_payload(base_url, payload)
+
+
+def text_value(value: str) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+def select_value(value: str) -> dict[str, Any]:
+    return {
+        "type": "static_select",
+        "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}},
+    }
+
+
+def date_value(value: str) -> dict[str, Any]:
+    return {"type": "datepicker", "selected_date": value}
+
+
+def user_value(user_id: str) -> dict[str, Any]:
+    return {"type": "users_select", "selected_user": user_id}
+
+
+def radio_value(value: str) -> dict[str, Any]:
+    return {"type": "radio_buttons", "selected_option": {"value": value}}
+
+
+def checkbox_values(*values: str) -> dict[str, Any]:
+    return {"type": "checkboxes", "selected_options": [{"value": v} for v in values]}
+
+
+def last_opened_view(standin) -> dict[str, Any]:
+    """The view of the app's latest views.open (or views.push) call to the stand-in."""
+    calls = standin.calls_to("views.open") + standin.calls_to("views.push")
+    if not calls:
+        raise AssertionError("the app opened no modal")
+    return calls[-1].params["view"]
