@@ -25,6 +25,13 @@ class Action(enum.StrEnum):
     GRANT_ROLES = "grant_roles"  # staff add/remove, advisor add/remove
     FILE_CONTACT_FORM = "file_contact_form"  # one's own contact details
     SEE_ALL_TEAMS = "see_all_teams"
+    LOOK_UP_TEAMS = "look_up_teams"  # /mentor team: each card is then checked with READ_TEAM
+    # /mentor focal, decisions, plan: members file them, advisors and staff review them.
+    INITIAL_FORMS = "initial_forms"
+    # /mentor log, checkin, logs: open to anyone so a person without a team hears why not;
+    # the team each one touches is then checked with FILE_TEAM_FORM or READ_TEAM.
+    LOG_CONVERSATIONS = "log_conversations"
+    LOOK_UP_LOGS = "look_up_logs"
     # Team actions, decided by the person's relation to one team.
     READ_TEAM = "read_team"  # the team card, logs and forms
     FILE_TEAM_FORM = "file_team_form"  # logs, checklists, plan, experiences, reports
@@ -42,6 +49,10 @@ _PROGRAM_RULES: dict[Action, frozenset[str]] = {
     Action.GRANT_ROLES: frozenset({"staff"}),
     Action.FILE_CONTACT_FORM: frozenset({"anyone"}),
     Action.SEE_ALL_TEAMS: frozenset({"staff"}),
+    Action.LOOK_UP_TEAMS: frozenset({"anyone"}),
+    Action.INITIAL_FORMS: frozenset({"mentor", "protege", "advisor", "staff"}),
+    Action.LOG_CONVERSATIONS: frozenset({"anyone"}),
+    Action.LOOK_UP_LOGS: frozenset({"anyone"}),
 }
 
 # Relations to a team: "member" (its mentor or protégé), "mentor", "protege",

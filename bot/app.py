@@ -19,9 +19,8 @@ def create_app(services: Services, client: WebClient | None = None) -> App:
     settings = services.settings
     app = App(
         name="mentorbot",
-        token=settings.bot_token,
         signing_secret=settings.signing_secret or "",
-        client=client or listener_client(settings),
+        client=client or listener_client(settings),  # it carries the bot token
         # Over HTTP every listener answers inline, so the ack goes back with the response
         # and no thread waits on bolt's ack polling; slow work goes to lazy listeners.
         process_before_response=not settings.socket_mode,

@@ -26,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return args.func(args)
     except (ConfigError, ProgramError, DatabaseUnavailable, StartupError) as exc:
@@ -51,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a whole program year, offline")
     demo.add_argument("--keep", type=Path, help="keep the demo database at this path")
     demo.set_defaults(func=_demo)
+
+    imports = sub.add_parser("import-teams", help="register teams from a CSV file")
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--check", action="store_true", help="check every row, store nothing")
+    imports.set_defaults(func=_import_teams)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -175,6 +181,40 @@ def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     run_demo(keep=args.keep)
+    return 0
+
+
+def _import_teams(args: argparse.Namespace) -> int:
+    from bot.imports import decode, import_teams
+    from bot.slack_client import scheduler_client
+    from bot.slack_users import lookup_with, offline_lookup
+    from storage.db import transaction
+
+    settings = load_settings()
+    try:
+        text = decode(args.file.read_bytes())
+    except OSError as exc:
+        raise StartupError(f"cannot read {args.file}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise StartupError(f"{args.file}: {exc}") from None
+    services, _ = services_from(settings)
+    # Without a token, Slack ids are taken as given; e-mail addresses need Slack to resolve.
+    lookup = lookup_with(scheduler_client(settings)) if settings.bot_token else offline_lookup
+    if args.check:
+        with services.sessions() as session:  # never committed
+            report = import_teams(session, services.program, text, lookup, None, services.clock())
+    else:
+        with transaction(services.sessions) as session:
+            report = import_teams(session, services.program, text, lookup, None, services.clock())
+    for problem in report.problems:
+        print(f"{args.file}: {problem}")
+    if not report.ok:
+        print(f"nothing imported: {len(report.problems)} problem(s)")
+        return 1
+    verb = "would import" if args.check else "imported"
+    print(f"{verb} {len(report.created)} team(s); {report.unchanged} already registered")
+    if report.created and not args.check:
+        print("welcome messages go out with the next tick")
     return 0
 
 

@@ -7,6 +7,7 @@ with a tick every hour, every notice printed as it goes out, then a summary.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -17,14 +18,15 @@ from sqlalchemy import select
 
 from bot.config import load_settings
 from bot.dates import zone
-from bot.demo_events import SOURCES, DemoWorld
+from bot.demo_events import SOURCES, DemoEvent, DemoWorld
+from bot.imports import COLUMNS, import_teams
 from bot.program import Program, load_program
 from bot.slack_client import RecordingClient
+from bot.slack_users import SlackUser
 from schedules.notice import Outcome
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.models import Delivery
-from storage.people import add_team, get_or_create_person
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ TEAMS = (
         "year2",
         date(2024, 10, 1),
     ),
-    # Registered late in the year: prompts start with the month the team begins.
+    # Registered late in the year (see LATE_TEAM): prompts start with the month it begins.
     DemoTeam(
         DemoPerson("U0DEMOMEN1", "Dana Whitfield", "America/Chicago"),
         DemoPerson("U0DEMOPRO4", "Avery Cole", "America/Chicago"),
@@ -80,6 +82,7 @@ TEAMS = (
         date(2024, 11, 4),
     ),
 )
+LATE_TEAM = TEAMS[-1]
 LEAVES_SLACK = ("U0DEMOPRO4", date(2025, 2, 1))  # this protégé's account is deactivated
 OUTAGE = (date(2025, 1, 6), date(2025, 1, 20))  # the bot is down: no ticks in between
 
@@ -95,40 +98,60 @@ def run_demo(keep: Path | None = None) -> None:
         url = f"sqlite:///{path}"
         upgrade(url)
         factory = make_session_factory(make_engine(url))
-        names, teams = _seed(factory, program)
-        client = RecordingClient()
-        world = DemoWorld(factory, program, client, names, {n: i for i, n in names.items()}, teams)
+        names = {p.slack_id: p.name for t in TEAMS for p in (t.mentor, t.protege, t.advisor)}
+        world = DemoWorld(
+            factory, program, RecordingClient(), names, {n: i for i, n in names.items()}, {}
+        )
+        first = datetime.combine(date(2024, 8, 26), datetime.min.time(), program.tz)
+        _import(world, TEAMS[:-1], (first + timedelta(hours=7)).astimezone(UTC))
         print(f"Mentor bot demo: {program.name}, {program.school_year}")
         print(f"{len(TEAMS)} demo teams, a tick every hour, notices in the recipient's time\n")
         outcomes = _simulate(world)
-        _summary(factory, outcomes, names, client)
+        _summary(factory, outcomes, names, world.client)
         if keep:
             print(f"\nThe demo database is kept at {path}")
 
 
-def _seed(factory, program: Program) -> tuple[dict[str, str], dict[str, int]]:
-    now = datetime(2024, 8, 26, tzinfo=UTC)
-    names: dict[str, str] = {}
-    teams: dict[str, int] = {}
-    with transaction(factory) as session:
-        for team in TEAMS:
-            people = {}
-            for role in ("mentor", "protege", "advisor"):
-                p = getattr(team, role)
-                people[role] = get_or_create_person(session, p.slack_id, now, p.name, p.tz)
-                names[p.slack_id] = p.name
-            row = add_team(
-                session,
-                program_id=program.id,
-                area=team.area,
-                track=team.track,
-                start_date=team.start,
-                created_by="demo",
-                now=now,
-                **people,
+def _import(world: DemoWorld, teams: tuple[DemoTeam, ...], now: datetime) -> None:
+    """Register teams the way staff do: a CSV through the import code."""
+    rows = [
+        ",".join(
+            (
+                t.mentor.slack_id,
+                t.protege.slack_id,
+                t.advisor.slack_id,
+                t.area,
+                t.track,
+                t.start.isoformat(),
             )
-            teams[f"{team.mentor.name}/{team.protege.name}"] = row.id
-    return names, teams
+        )
+        for t in teams
+    ]
+    directory = {
+        p.slack_id: SlackUser(p.slack_id, p.name, p.tz, is_bot=False, deleted=False)
+        for t in TEAMS
+        for p in (t.mentor, t.protege, t.advisor)
+    }
+    text = "\n".join([",".join(COLUMNS), *rows])
+    with transaction(world.factory) as session:
+        report = import_teams(session, world.program, text, directory.get, "demo", now)
+        if not report.ok:
+            raise RuntimeError("the demo's own CSV is wrong: " + "; ".join(report.problems))
+        for team_id, team in zip(report.created, teams, strict=True):
+            world.teams[f"{team.mentor.name}/{team.protege.name}"] = team_id
+
+
+def _own_events(world: DemoWorld) -> list[DemoEvent]:
+    at = datetime.combine(LATE_TEAM.start, datetime.min.time(), world.program.tz) + timedelta(
+        hours=7
+    )
+    return [
+        DemoEvent(
+            at,
+            f"staff import a late team: {LATE_TEAM.mentor.name} mentoring {LATE_TEAM.protege.name}",
+            lambda w: _import(w, (LATE_TEAM,), at.astimezone(UTC)),
+        )
+    ]
 
 
 def _simulate(world: DemoWorld) -> list[Outcome]:
@@ -137,7 +160,8 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
     end = datetime.combine(program.end + timedelta(days=1), datetime.min.time(), program.tz)
     outcomes: list[Outcome] = []
     announced_outage = False
-    events = sorted((e for source in SOURCES for e in source(world)), key=lambda e: e.at)
+    sources = [_own_events, *SOURCES]
+    events = sorted((e for source in sources for e in source(world)), key=lambda e: e.at)
     while now < end:
         while events and events[0].at <= now:
             event = events.pop(0)
@@ -171,7 +195,9 @@ def _line(outcome: Outcome, now: datetime, names: dict[str, str], program: Progr
     when = now.astimezone(zone(notice.tz, program.tz))
     who = names.get(notice.recipient, notice.recipient)
     detail = f" ({outcome.detail})" if outcome.detail else ""
-    return f"{when:%a %b %d %H:%M %Z}  {outcome.status:7} to {who:15} {notice.text}{detail}"
+    # Slack renders <@U…> as a name; the terminal shows the demo person's name instead.
+    text = re.sub(r"<@([A-Z0-9]+)>", lambda m: names.get(m.group(1), m.group(1)), notice.text)
+    return f"{when:%a %b %d %H:%M %Z}  {outcome.status:7} to {who:15} {text}{detail}"
 
 
 def _summary(factory, outcomes: list[Outcome], names: dict[str, str], client) -> None:

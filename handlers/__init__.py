@@ -6,10 +6,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands
+from handlers import commands, contact, roles, teams
 from handlers.commands import CommandRouter
 
 
 def register(app: App, services: Services) -> None:
     router = CommandRouter(services)
     commands.register(app, services, router)
+    teams.register(app, services, router)
+    roles.register(app, services, router)
+    contact.register(app, services, router)

@@ -127,3 +127,40 @@ def contact_form_completed(team: Team) -> datetime | None:
     """When the team's Contact Form step was done: both members have filed theirs."""
     filed = (team.mentor.contact_filed_at, team.protege.contact_filed_at)
     return None if None in filed else max(filed)
+
+
+def find_person(session: Session, slack_id: str) -> Person | None:
+    return session.scalars(select(Person).where(Person.slack_id == slack_id)).one_or_none()
+
+
+def granted_holders(session: Session, role: Role) -> set[str]:
+    """Slack ids holding an unrevoked grant of `role`."""
+    return set(
+        session.scalars(
+            select(Person.slack_id)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(RoleGrant.role == role, RoleGrant.revoked_at.is_(None))
+        )
+    )
+
+
+def grant(session: Session, person: Person, role: Role, by: str, now: datetime) -> bool:
+    """Grant `role`; False when the person already holds it."""
+    if role in granted_roles(session, person.slack_id):
+        return False
+    session.add(RoleGrant(person_id=person.id, role=role, granted_by=by, granted_at=now))
+    session.flush()
+    return True
+
+
+def revoke(session: Session, person: Person, role: Role, by: str, now: datetime) -> bool:
+    """Revoke `role` (the grant row stays, marked); False when the person did not hold it."""
+    grants = session.scalars(
+        select(RoleGrant).where(
+            RoleGrant.person_id == person.id, RoleGrant.role == role, RoleGrant.revoked_at.is_(None)
+        )
+    ).all()
+    for row in grants:
+        row.revoked_by = by
+        row.revoked_at = now
+    return bool(grants)

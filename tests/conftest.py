@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -97,19 +98,27 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def app_server(sqlite_url, standin, program):
-    """The Bolt app behind its WSGI wrapper, on loopback. Yields (events URL, services)."""
+@contextmanager
+def serve_app(database_url: str, standin, program, **overrides):
+    """The Bolt app behind its WSGI wrapper, on loopback. Yields (base URL, services)."""
     fake, api_url = standin
-    settings = make_settings(sqlite_url, api_url)
-    engine = make_engine(sqlite_url)
+    settings = make_settings(database_url, api_url, **overrides)
+    engine = make_engine(database_url)
     services = Services(settings, program, make_session_factory(engine))
     app = create_app(services, listener_client(settings))
     httpd = make_server("127.0.0.1", 0, wsgi_app(app, engine), _ThreadingWSGIServer, _QuietHandler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     host, port = httpd.server_address[:2]
-    yield f"http://{host}:{port}", services
-    httpd.shutdown()
-    httpd.server_close()
-    engine.dispose()
+    try:
+        yield f"http://{host}:{port}", services
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        engine.dispose()
+
+
+@pytest.fixture
+def app_server(sqlite_url, standin, program):
+    with serve_app(sqlite_url, standin, program) as served:
+        yield served

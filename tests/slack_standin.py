@@ -42,6 +42,36 @@ class SlackStandIn:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
+    def add_user(
+        self,
+        user_id: str,
+        name: str = "Test Person",
+        *,
+        email: str | None = None,
+        tz: str = "America/Chicago",
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> None:
+        """A workspace member, as users.info and users.lookupByEmail describe them."""
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name.lower().replace(" ", "."),
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "tz": tz,
+            "profile": {"real_name": name, "email": email or f"{user_id.lower()}@school.example"},
+        }
+
+    def wait_for(self, method: str, count: int, timeout: float = 5.0) -> list[Call]:
+        """Calls made after the ack (lazy listeners) arrive a moment later: wait for them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            calls = self.calls_to(method)
+            if len(calls) >= count:
+                return calls
+            time.sleep(0.02)
+        return self.calls_to(method)
+
     def fail(self, method: str, **kwargs: Any) -> None:
         self.failures.append(Failure(method, **kwargs))
 
@@ -101,6 +131,14 @@ class SlackStandIn:
         if method == "chat.postMessage":
             channel = params.get("channel")
             return {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "users.lookupByEmail":
+            email = (params.get("email") or "").lower()
+            for user in self.users.values():
+                if (user.get("profile") or {}).get("email", "").lower() == email:
+                    return {"ok": True, "user": user}
+            return {"ok": False, "error": "users_not_found"}
+        if method == "views.open" or method == "views.update" or method == "views.push":
+            return {"ok": True, "view": {**(params.get("view") or {}), "id": "V0OPENED"}}
         if method == "users.info":
             user = params.get("user")
             if user in self.users:

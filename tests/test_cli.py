@@ -32,7 +32,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path):
 def _one_team(url: str) -> None:
     program = load_program()
     engine = make_engine(url)
-    now = datetime(2024, 8, 26, tzinfo=UTC)
+    now = datetime(2024, 8, 1, tzinfo=UTC)
     with transaction(make_session_factory(engine)) as session:
         add_team(
             session,
@@ -89,3 +89,43 @@ def test_program_roll_writes_a_file_that_loads(tmp_path, capsys) -> None:
     assert rolled.school_year == "2026-27"
     assert main(["program", "roll", str(source), "--to", "2026-27"]) == 2  # never overwrites
     assert "exists already" in capsys.readouterr().err
+
+
+def test_import_teams_from_a_file_checks_then_stores_once(env, capsys, tmp_path) -> None:
+    csv_file = tmp_path / "teams.csv"
+    csv_file.write_bytes(
+        b"\xef\xbb\xbfmentor,protege,advisor,area,track,start_date\n"
+        b"U0MEN0001,U0PRO0001,U0ADV0001,bmit,year1,2024-09-25\n"
+    )
+    assert main(["import-teams", str(csv_file), "--check"]) == 0
+    assert "would import 1 team(s)" in capsys.readouterr().out
+    assert main(["import-teams", str(csv_file)]) == 0
+    assert "imported 1 team(s); 0 already registered" in capsys.readouterr().out
+    assert main(["import-teams", str(csv_file)]) == 0
+    assert "imported 0 team(s); 1 already registered" in capsys.readouterr().out
+
+
+def test_import_teams_refuses_a_bad_file_with_every_reason(env, capsys, tmp_path) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("mentor,protégé\n".encode("latin-1"))
+    assert main(["import-teams", str(latin)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "mentor,protege,advisor,area,track,start_date\n"
+        "U0MEN0001,U0PRO0001,,nowhere,year1,2024-09-25\n"
+        "U0MEN0002,someone@school.example,,bmit,year1,2024-09-25\n",
+        encoding="utf-8",
+    )
+    assert main(["import-teams", str(bad)]) == 2  # e-mails need Slack: one line, exit 2
+    assert "needs SLACK_BOT_TOKEN" in capsys.readouterr().err
+    bad.write_text(
+        "mentor,protege,advisor,area,track,start_date\n"
+        "U0MEN0001,U0PRO0001,,nowhere,year1,2024-09-25\n"
+        "U0MEN0002,U0PRO0002,,bmit,year1,someday\n",
+        encoding="utf-8",
+    )
+    assert main(["import-teams", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "line 2: area 'nowhere'" in out and "line 3: start_date 'someday'" in out
+    assert "nothing imported: 2 problem(s)" in out

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.program import Program
 from schedules.duties.topic_prompts import topic_prompts
+from schedules.duties.welcomes import welcomes
 from schedules.notice import Notice
 
 Duty = Callable[[Session, Program, datetime], Iterable[Notice]]
 
-DUTIES: tuple[Duty, ...] = (topic_prompts,)
+DUTIES: tuple[Duty, ...] = (welcomes, topic_prompts)

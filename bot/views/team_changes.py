@@ -1,0 +1,44 @@
+"""What the people affected by a team change are told."""
+
+from __future__ import annotations
+
+
+def replacement_messages(
+    role: str,
+    team_id: int,
+    new: str,
+    old: str | None,
+    mentor: str,
+    protege: str,
+    advisor: str | None,
+) -> dict[str, str]:
+    """Slack id -> message, for everyone the replacement concerns."""
+    was = f", taking over from <@{old}>" if old else ""
+    if role == "mentor":
+        messages = {
+            new: f"You are now the mentor of <@{protege}> (team {team_id}). Thank you!",
+            protege: f"Your mentor is now <@{new}>. Everything your team filed stays with it.",
+            advisor: f"<@{new}> now mentors <@{protege}> (team {team_id}){was}.",
+            old: f"Thank you for mentoring <@{protege}>. <@{new}> takes over from today.",
+        }
+    else:
+        messages = {
+            new: (
+                f"You are now the content advisor of <@{mentor}> and <@{protege}> "
+                f"(team {team_id}). Thank you!"
+            ),
+            mentor: f"Your team's content advisor is now <@{new}>.",
+            protege: f"Your team's content advisor is now <@{new}>.",
+            old: f"<@{new}> takes over as content advisor of team {team_id}. Thank you!",
+        }
+    return {user: text for user, text in messages.items() if user}
+
+
+def ending_message(team_id: int, status: str, reason: str, mentor: str, protege: str) -> str:
+    word = (
+        "has completed the program" if status == "completed" else "was withdrawn from the program"
+    )
+    return (
+        f"Team {team_id} (<@{mentor}> mentoring <@{protege}>) {word}. "
+        f"Note from program staff: {reason}\nEverything the team filed is kept."
+    )

@@ -1,0 +1,75 @@
+"""Welcome DMs for new teams: sent at once when staff register a team in Slack, and by the
+tick for teams created otherwise (the command-line import) or whose first send failed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from bot.program import Program
+from bot.views.welcome import welcome_message
+from schedules.notice import Notice
+from storage.models import Team, TeamStatus
+
+KIND = "welcome"
+USEFUL_FOR = timedelta(days=14)
+FIRST_DEADLINES = 3
+
+
+def welcomes(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
+    recent = session.scalars(
+        select(Team)
+        .where(
+            Team.status == TeamStatus.ACTIVE,
+            Team.program_id == program.id,
+            Team.created_at > now - USEFUL_FOR,
+        )
+        .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+    )
+    for team in recent:
+        yield from welcome_notices(program, team, now)
+
+
+def welcome_notices(program: Program, team: Team, now: datetime) -> list[Notice]:
+    """One notice per member and the advisor; keys make a second send impossible."""
+    today = now.astimezone(program.tz).date()
+    start = max(team.start_date, today)
+    first = [
+        d
+        for d in program.deadlines(team.track)
+        if d.due >= start
+        and d.step != "communication-log"
+        and d.role in ("mentor", "protege", "team")
+    ][:FIRST_DEADLINES]
+    people = {"mentor": team.mentor, "protege": team.protege}
+    if team.advisor is not None:
+        people["advisor"] = team.advisor
+    notices = []
+    for role, person in people.items():
+        text, blocks = welcome_message(
+            role,
+            mentor=team.mentor.slack_id,
+            protege=team.protege.slack_id,
+            advisor=team.advisor.slack_id if team.advisor else None,
+            program_name=program.name,
+            area_name=program.area(team.area).name,
+            track_name=program.track(team.track).name,
+            first_deadlines=first,
+            today=today,
+        )
+        notices.append(
+            Notice(
+                key=f"welcome:team{team.id}:{person.slack_id}",
+                kind=KIND,
+                recipient=person.slack_id,
+                due_at=team.created_at,
+                expires_at=team.created_at + USEFUL_FOR,
+                text=text,
+                blocks=blocks,
+                tz=person.tz,
+            )
+        )
+    return notices

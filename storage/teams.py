@@ -1,0 +1,119 @@
+"""Team writes: register, replace a member, end. Every change leaves a TeamChange row."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from storage.models import Person, Team, TeamChange, TeamStatus
+from storage.people import add_team
+
+
+def active_team_of_protege(session: Session, person_id: int) -> Team | None:
+    return session.scalars(
+        select(Team).where(Team.protege_id == person_id, Team.status == TeamStatus.ACTIVE)
+    ).first()
+
+
+def active_teams_of(session: Session, slack_id: str, program_id: str) -> list[Team]:
+    """Active teams in which the person is mentor, protégé or content advisor."""
+    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
+    return list(
+        session.scalars(
+            select(Team)
+            .where(
+                Team.status == TeamStatus.ACTIVE,
+                Team.program_id == program_id,
+                (Team.mentor_id == person_id)
+                | (Team.protege_id == person_id)
+                | (Team.advisor_id == person_id),
+            )
+            .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+            .order_by(Team.id)
+        )
+    )
+
+
+def register(
+    session: Session,
+    *,
+    program_id: str,
+    mentor: Person,
+    protege: Person,
+    advisor: Person | None,
+    area: str,
+    track: str,
+    start_date: date,
+    by: str | None,
+    now: datetime,
+) -> Team:
+    team = add_team(
+        session,
+        program_id=program_id,
+        mentor=mentor,
+        protege=protege,
+        advisor=advisor,
+        area=area,
+        track=track,
+        start_date=start_date,
+        created_by=by,
+        now=now,
+    )
+    _record(session, team, "status", None, TeamStatus.ACTIVE.value, None, by, now)
+    return team
+
+
+def replace_member(
+    session: Session, team: Team, role: str, new: Person, reason: str | None, by: str, now: datetime
+) -> Person | None:
+    """Put `new` in `role` ("mentor" or "advisor"); returns who held it before."""
+    old: Person | None = getattr(team, role)
+    setattr(team, role, new)
+    setattr(team, f"{role}_id", new.id)
+    _record(session, team, role, old.slack_id if old else None, new.slack_id, reason, by, now)
+    return old
+
+
+def end_team(
+    session: Session, team: Team, status: TeamStatus, reason: str, by: str, now: datetime
+) -> None:
+    old = team.status
+    team.status = status
+    team.ended_by = by
+    team.ended_at = now
+    team.end_reason = reason
+    _record(session, team, "status", str(old), status.value, reason, by, now)
+
+
+def history(session: Session, team_id: int) -> list[TeamChange]:
+    return list(
+        session.scalars(
+            select(TeamChange).where(TeamChange.team_id == team_id).order_by(TeamChange.id)
+        )
+    )
+
+
+def _record(
+    session: Session,
+    team: Team,
+    role: str,
+    old: str | None,
+    new: str | None,
+    reason: str | None,
+    by: str | None,
+    now: datetime,
+) -> None:
+    session.add(
+        TeamChange(
+            team_id=team.id,
+            role=role,
+            old_value=old,
+            new_value=new,
+            reason=reason,
+            changed_by=by,
+            changed_at=now,
+        )
+    )
+    session.flush()
