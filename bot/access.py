@@ -26,18 +26,25 @@ class Action(enum.StrEnum):
     FILE_CONTACT_FORM = "file_contact_form"  # one's own contact details
     SEE_ALL_TEAMS = "see_all_teams"
     LOOK_UP_TEAMS = "look_up_teams"  # /mentor team: each card is then checked with READ_TEAM
+    SEE_SILENT = "see_silent"  # /mentor silent: advisors see their teams, staff all
     # /mentor focal, decisions, plan: members file them, advisors and staff review them.
     INITIAL_FORMS = "initial_forms"
     # /mentor log, checkin, logs: open to anyone so a person without a team hears why not;
     # the team each one touches is then checked with FILE_TEAM_FORM or READ_TEAM.
     LOG_CONVERSATIONS = "log_conversations"
     LOOK_UP_LOGS = "look_up_logs"
+    # /mentor experience, visit, pd, assessment and progress: open to anyone so a person
+    # without a team hears why not; each team is then checked with FILE_TEAM_FORM (and the
+    # member's role) or READ_TEAM.
+    YEAR_FORMS = "year_forms"
+    SEE_PROGRESS = "see_progress"
     # Team actions, decided by the person's relation to one team.
     READ_TEAM = "read_team"  # the team card, logs and forms
     FILE_TEAM_FORM = "file_team_form"  # logs, checklists, plan, experiences, reports
     APPROVE_PLAN = "approve_plan"
     MANAGE_TEAM = "manage_team"  # reassign, end
     EXPORT_TEAM = "export_team"
+    RESPOND_TO_SILENCE = "respond_to_silence"  # the buttons of a silent-team alert
 
 
 # Who may do what; "anyone" covers people the bot does not know yet.
@@ -50,9 +57,12 @@ _PROGRAM_RULES: dict[Action, frozenset[str]] = {
     Action.FILE_CONTACT_FORM: frozenset({"anyone"}),
     Action.SEE_ALL_TEAMS: frozenset({"staff"}),
     Action.LOOK_UP_TEAMS: frozenset({"anyone"}),
+    Action.SEE_SILENT: frozenset({"advisor", "staff"}),
     Action.INITIAL_FORMS: frozenset({"mentor", "protege", "advisor", "staff"}),
     Action.LOG_CONVERSATIONS: frozenset({"anyone"}),
     Action.LOOK_UP_LOGS: frozenset({"anyone"}),
+    Action.YEAR_FORMS: frozenset({"anyone"}),
+    Action.SEE_PROGRESS: frozenset({"anyone"}),
 }
 
 # Relations to a team: "member" (its mentor or protégé), "mentor", "protege",
@@ -63,6 +73,7 @@ _TEAM_RULES: dict[Action, frozenset[str]] = {
     Action.APPROVE_PLAN: frozenset({"team_advisor", "staff"}),
     Action.MANAGE_TEAM: frozenset({"staff"}),
     Action.EXPORT_TEAM: frozenset({"team_advisor", "staff"}),
+    Action.RESPOND_TO_SILENCE: frozenset({"team_advisor", "staff"}),
 }
 
 
@@ -89,6 +100,11 @@ def may(who: Viewer, action: Action) -> bool:
     """A program-wide action."""
     allowed = _PROGRAM_RULES[action]
     return "anyone" in allowed or bool(allowed & who.roles)
+
+
+def roles_allowed(action: Action) -> frozenset[str]:
+    """The roles a program-wide action is open to (for telling people who may)."""
+    return _PROGRAM_RULES[action]
 
 
 def relation(who: Viewer, team: Team) -> frozenset[str]:

@@ -85,13 +85,17 @@ def _instant(value: str) -> datetime:
 
 def services_from(settings: Settings) -> tuple[Services, object]:
     """Load the program and open the database, refusing to start on either's problems."""
-    from storage.db import check_connection, make_engine, make_session_factory
+    from storage.db import check_connection, make_engine, make_session_factory, transaction
+    from storage.people import sync_bootstrap_staff
 
     program = load_program(settings.program_path)
     engine = make_engine(settings.database_url)
     check_connection(engine)
     _ensure_schema(settings.database_url, engine)
-    return Services(settings, program, make_session_factory(engine)), engine
+    services = Services(settings, program, make_session_factory(engine))
+    with transaction(services.sessions) as session:
+        sync_bootstrap_staff(session, settings.staff_ids, services.clock())
+    return services, engine
 
 
 def _ensure_schema(url: str, engine: object) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot import demo_silence
 from bot.config import load_settings
 from bot.dates import zone
 from bot.demo_events import SOURCES, DemoEvent, DemoWorld
@@ -27,6 +28,7 @@ from schedules.notice import Outcome
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.models import Delivery
+from storage.people import sync_bootstrap_staff
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class DemoTeam:
 
 
 ADVISOR = DemoPerson("U0DEMOADV1", "Grace Kim", "America/Chicago")
+STAFF = DemoPerson("U0DEMOSTF1", "Pat Morgan", "America/Chicago")  # program staff
 TEAMS = (
     DemoTeam(
         DemoPerson("U0DEMOMEN1", "Dana Whitfield", "America/Chicago"),
@@ -99,10 +102,13 @@ def run_demo(keep: Path | None = None) -> None:
         upgrade(url)
         factory = make_session_factory(make_engine(url))
         names = {p.slack_id: p.name for t in TEAMS for p in (t.mentor, t.protege, t.advisor)}
+        names[STAFF.slack_id] = STAFF.name
         world = DemoWorld(
             factory, program, RecordingClient(), names, {n: i for i, n in names.items()}, {}
         )
         first = datetime.combine(date(2024, 8, 26), datetime.min.time(), program.tz)
+        with transaction(factory) as session:
+            sync_bootstrap_staff(session, (STAFF.slack_id,), first.astimezone(UTC))
         _import(world, TEAMS[:-1], (first + timedelta(hours=7)).astimezone(UTC))
         print(f"Mentor bot demo: {program.name}, {program.school_year}")
         print(f"{len(TEAMS)} demo teams, a tick every hour, notices in the recipient's time\n")
@@ -160,7 +166,7 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
     end = datetime.combine(program.end + timedelta(days=1), datetime.min.time(), program.tz)
     outcomes: list[Outcome] = []
     announced_outage = False
-    sources = [_own_events, *SOURCES]
+    sources = [_own_events, demo_silence.events, *SOURCES]
     events = sorted((e for source in sources for e in source(world)), key=lambda e: e.at)
     while now < end:
         while events and events[0].at <= now:

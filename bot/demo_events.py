@@ -14,6 +14,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import demo_experiences, demo_logs, demo_plans
 from bot.program import Program
 
 
@@ -34,4 +35,8 @@ class DemoEvent:
     run: Callable[[DemoWorld], None]
 
 
-SOURCES: list[Callable[[DemoWorld], list[DemoEvent]]] = []
+SOURCES: list[Callable[[DemoWorld], list[DemoEvent]]] = [
+    demo_plans.events,
+    demo_logs.events,
+    demo_experiences.events,
+]

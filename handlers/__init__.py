@@ -6,7 +6,8 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, contact, roles, teams
+from handlers import commands, contact, experiences, logs, progress, reports, roles, silence, teams
+from handlers import plans as plan_forms
 from handlers.commands import CommandRouter
 
 
@@ -16,3 +17,9 @@ def register(app: App, services: Services) -> None:
     teams.register(app, services, router)
     roles.register(app, services, router)
     contact.register(app, services, router)
+    logs.register(app, services, router)
+    plan_forms.register(app, services, router)
+    silence.register(app, services, router)
+    experiences.register(app, services, router)
+    reports.register(app, services, router)
+    progress.register(app, services, router)

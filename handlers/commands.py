@@ -66,7 +66,9 @@ class CommandRouter:
             return help_message(self.services.program.name, self.allowed(who), parsed.name)
         sub, function = route
         if not access.may(who, sub.action):
-            return refusal_message(sub, self.services.settings.staff_ids)
+            return refusal_message(
+                sub, access.roles_allowed(sub.action), self.services.settings.staff_ids
+            )
         return function(CommandContext(self.services, who, parsed, body, client))
 
 

@@ -165,3 +165,41 @@ def _finish(session: Session, key: str, status: DeliveryStatus, now: datetime, *
         .values(status=status, finished_at=now, lease_until=None, **values)
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class SentNotice:
+    key: str
+    recipient: str
+    sent_at: datetime
+
+
+def sent_of_kinds(session: Session, kinds: Iterable[str]) -> dict[str, SentNotice]:
+    """Every notice of these kinds that went out, by key (for duties that follow up)."""
+    rows = session.execute(
+        select(Delivery.key, Delivery.recipient, Delivery.finished_at).where(
+            Delivery.kind.in_(list(kinds)), Delivery.status == DeliveryStatus.SENT
+        )
+    )
+    return {key: SentNotice(key, recipient, at) for key, recipient, at in rows}
+
+
+GONE_ERRORS = ("account_inactive", "user_not_found", "user_disabled")
+
+
+def unreachable(session: Session, recipients: Iterable[str]) -> set[str]:
+    """Recipients Slack told us have left: a permanent failure naming their account."""
+    wanted = list(set(recipients))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _KEY_CHUNK):
+        chunk = wanted[start : start + _KEY_CHUNK]
+        found.update(
+            session.scalars(
+                select(Delivery.recipient).where(
+                    Delivery.recipient.in_(chunk),
+                    Delivery.status == DeliveryStatus.FAILED,
+                    Delivery.error.in_(GONE_ERRORS),
+                )
+            )
+        )
+    return found

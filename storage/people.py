@@ -164,3 +164,25 @@ def revoke(session: Session, person: Person, role: Role, by: str, now: datetime)
         row.revoked_by = by
         row.revoked_at = now
     return bool(grants)
+
+
+CONFIG = "config"  # granted_by of the staff grants that mirror MENTORBOT_STAFF
+
+
+def sync_bootstrap_staff(session: Session, staff_ids: tuple[str, ...], now: datetime) -> None:
+    """Mirror MENTORBOT_STAFF as grants, so every reader of the database knows the staff."""
+    for slack_id in staff_ids:
+        grant(session, get_or_create_person(session, slack_id, now), Role.STAFF, CONFIG, now)
+    stale = session.scalars(
+        select(RoleGrant)
+        .join(Person, RoleGrant.person_id == Person.id)
+        .where(
+            RoleGrant.role == Role.STAFF,
+            RoleGrant.granted_by == CONFIG,
+            RoleGrant.revoked_at.is_(None),
+            Person.slack_id.not_in(staff_ids),
+        )
+    )
+    for row in stale:
+        row.revoked_by = CONFIG
+        row.revoked_at = now

@@ -3,7 +3,10 @@
 A new model module is added here in the same commit as its migration.
 """
 
-from storage import models  # noqa: F401
+from storage import experiences as _experiences  # noqa: F401
+from storage import logs, models  # noqa: F401
+from storage import plans as _plans  # noqa: F401
+from storage import silence as _silence  # noqa: F401
 from storage.models import Base
 
 metadata = Base.metadata

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.slack_client import scheduler_client
+from schedules.duties.topic_prompts import topic_prompts
 from schedules.notice import Notice
 from schedules.tick import may_send_now, tick
 from storage import ledger
@@ -51,7 +52,8 @@ def world(database_url, standin, program):
             return team.id
 
     def run(now: datetime):
-        return tick(factory, client, program, now)
+        # The topic prompt alone: other duties (log reminders, …) have tests of their own.
+        return tick(factory, client, program, now, (topic_prompts,))
 
     yield fake, add, run, factory, database_url
     engine.dispose()

@@ -29,8 +29,24 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
-def refusal_message(sub: Subcommand, staff_ids: Sequence[str]) -> tuple[str, list[dict[str, Any]]]:
-    """A polite no that says what to do instead."""
+ROLE_WORDS = {
+    "staff": "program staff",
+    "advisor": "content advisors",
+    "mentor": "mentors",
+    "protege": "protégés",
+}
+
+
+def refusal_message(
+    sub: Subcommand, allowed_roles: Sequence[str], staff_ids: Sequence[str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """A polite no that names who may, and says what to do instead."""
+    words = [ROLE_WORDS[r] for r in ROLE_WORDS if r in allowed_roles]
+    who = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     ask = f"Ask <@{staff_ids[0]}> or type" if staff_ids else "Ask your program staff, or type"
-    text = f"Only program staff can use `{sub.usage}`. {ask} `/mentor help` for what you can do."
+    text = (
+        f"`{sub.usage}` is for {who}. {ask} `/mentor help` for what you can do."
+        if len(words) > 1
+        else f"Only {who} can use `{sub.usage}`. {ask} `/mentor help` for what you can do."
+    )
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

@@ -7,12 +7,23 @@ from typing import Any
 
 from bot.dates import human_date
 from bot.program import Topic
+from bot.views.blocks import actions, button
+from bot.views.logs import LAST_MONTH, OPEN_CHECK_IN, OPEN_LOG
 
 
 def topic_prompt(
-    topic: Topic, role: str, partner_id: str, log_due: date, today: date
+    topic: Topic,
+    role: str,
+    partner_id: str,
+    log_due: date,
+    today: date,
+    team_id: int | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The DM that opens each topic month, for a mentor or a protégé."""
+    """The DM that opens each topic month, for a mentor or a protégé.
+
+    With `team_id` it carries the Communication Log buttons; their value "team_id:YYYY-MM"
+    names the team and month, and the listener re-checks the presser's access to that team.
+    """
     month = date(topic.year, topic.month, 1).strftime("%B")
     text = f"{month}'s communication topic: {topic.title}"
     bullets = "\n".join(f"• {bullet}" for bullet in topic.bullets)
@@ -30,6 +41,18 @@ def topic_prompt(
         {"type": "header", "text": {"type": "plain_text", "text": text[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": bullets[:3000]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": ask}},
+    ]
+    if team_id is not None:
+        value = f"{team_id}:{topic.month_id}"
+        blocks.append(
+            actions(
+                button("Log a conversation", OPEN_LOG, value, style="primary"),
+                button("We talked", OPEN_CHECK_IN, value),
+                button("See last month's log", LAST_MONTH, value),
+                block_id="topic_log",
+            )
+        )
+    blocks += [
         {
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": "From the mentoring manual's topic list."}],

@@ -12,10 +12,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.program import Program
+from schedules.duties.deadline_nudges import deadline_nudges
+from schedules.duties.log_nudges import log_nudges
+from schedules.duties.silence import silence
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.duties.welcomes import welcomes
 from schedules.notice import Notice
 
 Duty = Callable[[Session, Program, datetime], Iterable[Notice]]
 
-DUTIES: tuple[Duty, ...] = (welcomes, topic_prompts)
+DUTIES: tuple[Duty, ...] = (welcomes, topic_prompts, log_nudges, silence, deadline_nudges)

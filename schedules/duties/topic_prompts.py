@@ -37,7 +37,7 @@ def topic_prompts(session: Session, program: Program, now: datetime) -> Iterator
                 if now < due_at:
                     continue
                 text, blocks = topic_prompt(
-                    topic, role, partner.slack_id, log_due, now.astimezone(tz).date()
+                    topic, role, partner.slack_id, log_due, now.astimezone(tz).date(), team.id
                 )
                 yield Notice(
                     key=f"prompt:team{team.id}:{person.slack_id}:{topic.year}-{topic.month:02d}",

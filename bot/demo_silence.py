@@ -1,0 +1,46 @@
+"""Demo events: a team goes quiet in November, and comes back in December.
+
+Omar and Jen (the year-two team) talk every couple of weeks in the autumn, then nothing
+after Oct 25: their advisor is alerted, reminded a week later, program staff get the
+escalation the week after, and Jen's quick check-in on Dec 10 closes the spell.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from bot.demo_events import DemoEvent, DemoWorld
+from bot.logs import record_check_in
+from storage.db import transaction
+from storage.logs import LogMode
+from storage.people import get_team
+
+TEAM = "Omar Haddad/Jen Brooks"
+CHECK_INS = (
+    (date(2024, 10, 4), "Omar Haddad", LogMode.PHONE),
+    (date(2024, 10, 15), "Jen Brooks", LogMode.TEXT),
+    (date(2024, 10, 25), "Omar Haddad", LogMode.EMAIL),
+    (date(2024, 12, 10), "Jen Brooks", LogMode.PHONE),
+)
+
+
+def events(world: DemoWorld) -> list[DemoEvent]:
+    found = []
+    for day, who, mode in CHECK_INS:
+        at = datetime.combine(day, time(15, 30), world.program.tz)
+        found.append(
+            DemoEvent(
+                at, f"{who} records a quick check-in ({mode.value})", _check_in(day, who, mode)
+            )
+        )
+    return found
+
+
+def _check_in(day: date, who: str, mode: LogMode):
+    def run(world: DemoWorld) -> None:
+        now = datetime.combine(day, time(15, 30), world.program.tz)
+        with transaction(world.factory) as session:
+            team = get_team(session, world.teams[TEAM])
+            record_check_in(session, team, world.ids[who], day, mode, now)
+
+    return run

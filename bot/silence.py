@@ -1,0 +1,202 @@
+"""Silent and at-risk teams: when a team last showed activity, and what that makes it.
+
+A team's last activity is the newest of: the date a conversation happened (a Communication
+Log or a quick check-in by either member, as entered, not when it was filed), the day a log
+was co-signed, and the day of a form step. A team is silent when more school days than the
+program's threshold have passed since (weekends and breaks do not count). A team whose
+contact days this month fall short of the program's minimum by the month's log due date is
+at risk, a lesser state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import distinct, func, select, union_all
+from sqlalchemy.orm import Session
+
+from bot.program import Program
+from storage.logs import CheckIn, CommunicationLog, last_contact_dates
+from storage.models import Team
+
+MODE_NAMES = {
+    "email": "e-mail",
+    "phone": "phone call",
+    "text": "text",
+    "video": "video call",
+    "in_person": "in person",
+}
+
+# Each source gives, per team id, the local date of its newest activity of one kind.
+ActivitySource = Callable[[Session, list[int], ZoneInfo], dict[int, date]]
+
+
+def _contacts(session: Session, team_ids: list[int], tz: ZoneInfo) -> dict[int, date]:
+    return last_contact_dates(session, team_ids)
+
+
+def _cosignatures(session: Session, team_ids: list[int], tz: ZoneInfo) -> dict[int, date]:
+    rows = session.execute(
+        select(CommunicationLog.team_id, func.max(CommunicationLog.confirmed_at))
+        .where(CommunicationLog.team_id.in_(team_ids), CommunicationLog.confirmed_at.is_not(None))
+        .group_by(CommunicationLog.team_id)
+    )
+    return {team_id: _local_day(at, tz) for team_id, at in rows if at is not None}
+
+
+ACTIVITY_SOURCES: list[ActivitySource] = [_contacts, _cosignatures]
+
+
+@dataclass(frozen=True)
+class Health:
+    team_id: int
+    last_activity: date  # the team's start date when nothing happened yet
+    school_days_quiet: int
+    silent: bool
+    at_risk: bool
+    contact_days_this_month: int | None  # None outside a topic month's check
+
+    @property
+    def spell(self) -> date | None:
+        """The silent spell's name: the last activity date it began after."""
+        return self.last_activity if self.silent else None
+
+
+def team_health(
+    session: Session, program: Program, teams: Sequence[Team], today: date
+) -> dict[int, Health]:
+    ids = [team.id for team in teams]
+    latest = last_activity_dates(session, program, ids)
+    due = month_log_due(program, today)
+    counts = contact_days_in_month(session, ids, today) if due and today >= due else None
+    threshold = program.settings.silence_threshold_school_days
+    minimum = program.settings.min_contacts_per_month
+    result: dict[int, Health] = {}
+    for team in teams:
+        last = max(latest.get(team.id, team.start_date), team.start_date)
+        quiet = program.school_days_between(last, today)
+        days = None if counts is None else counts.get(team.id, 0)
+        result[team.id] = Health(
+            team_id=team.id,
+            last_activity=last,
+            school_days_quiet=quiet,
+            silent=quiet > threshold and team.start_date <= today,
+            at_risk=days is not None and days < minimum and team.start_date <= today,
+            contact_days_this_month=days,
+        )
+    return result
+
+
+def last_activity_dates(session: Session, program: Program, team_ids: list[int]) -> dict[int, date]:
+    latest: dict[int, date] = {}
+    for start in range(0, len(team_ids), 500):
+        chunk = team_ids[start : start + 500]
+        for source in ACTIVITY_SOURCES:
+            for team_id, day in source(session, chunk, program.tz).items():
+                if day is not None and (team_id not in latest or day > latest[team_id]):
+                    latest[team_id] = day
+    return latest
+
+
+def silent_from(program: Program, last_activity: date) -> date:
+    """The first day on which a team quiet since `last_activity` counts as silent."""
+    threshold = program.settings.silence_threshold_school_days
+    day = last_activity
+    counted = 0
+    while counted <= threshold:
+        day += timedelta(days=1)
+        if program.is_school_day(day):
+            counted += 1
+    return day
+
+
+def month_log_due(program: Program, today: date) -> date | None:
+    for due in program.log_due_dates():
+        if (due.year, due.month) == (today.year, today.month):
+            return due
+    return None
+
+
+def contact_days_in_month(session: Session, team_ids: list[int], today: date) -> dict[int, int]:
+    """Distinct days with a recorded contact this month, per team."""
+    first = today.replace(day=1)
+    counts: dict[int, int] = {}
+    for start in range(0, len(team_ids), 500):
+        chunk = team_ids[start : start + 500]
+        days = union_all(
+            select(
+                CommunicationLog.team_id.label("team_id"),
+                CommunicationLog.conversation_date.label("day"),
+            ).where(
+                CommunicationLog.team_id.in_(chunk),
+                CommunicationLog.conversation_date.between(first, today),
+            ),
+            select(CheckIn.team_id.label("team_id"), CheckIn.conversation_date.label("day")).where(
+                CheckIn.team_id.in_(chunk), CheckIn.conversation_date.between(first, today)
+            ),
+        ).subquery()
+        rows = session.execute(
+            select(days.c.team_id, func.count(distinct(days.c.day))).group_by(days.c.team_id)
+        )
+        counts.update({team_id: n for team_id, n in rows})
+    return counts
+
+
+@dataclass(frozen=True)
+class LastContact:
+    day: date
+    mode: str  # as people read it: "phone call", "e-mail", …
+    kind: str  # "Communication Log" or "check-in"
+
+
+def last_contact_detail(session: Session, team_id: int) -> LastContact | None:
+    """The newest recorded conversation, with its mode, for an alert or a list."""
+    candidates: Iterable[tuple[date, str, str]] = [
+        *(
+            (day, str(mode), "Communication Log")
+            for day, mode in session.execute(
+                select(CommunicationLog.conversation_date, CommunicationLog.mode)
+                .where(CommunicationLog.team_id == team_id)
+                .order_by(CommunicationLog.conversation_date.desc())
+                .limit(1)
+            )
+        ),
+        *(
+            (day, str(mode), "check-in")
+            for day, mode in session.execute(
+                select(CheckIn.conversation_date, CheckIn.mode)
+                .where(CheckIn.team_id == team_id)
+                .order_by(CheckIn.conversation_date.desc())
+                .limit(1)
+            )
+        ),
+    ]
+    newest = max(candidates, default=None)
+    if newest is None:
+        return None
+    day, mode, kind = newest
+    return LastContact(day, MODE_NAMES.get(mode, mode), kind)
+
+
+def _local_day(at: datetime, tz: ZoneInfo) -> date:
+    return at.astimezone(tz).date()
+
+
+def overdue_steps(session: Session, program: Program, team: Team, today: date) -> list[str]:
+    """What the team owes, named by the manual's steps (never a judgement of the teacher)."""
+    logged = set(
+        session.scalars(
+            select(CommunicationLog.topic_month)
+            .where(CommunicationLog.team_id == team.id)
+            .distinct()
+        )
+    )
+    missing = [
+        due
+        for due in program.log_due_dates()
+        if team.start_date <= due < today and f"{due:%Y-%m}" not in logged
+    ]
+    return [f"Communication Log for {due:%B}" for due in missing]

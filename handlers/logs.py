@@ -1,0 +1,729 @@
+"""Communication Log listeners: `/mentor log`, `/mentor checkin`, `/mentor logs [@person]`, the
+buttons of the topic DM, the co-sign DM, reminders and lists, and the modals' submissions.
+
+Every button value and every modal's private_metadata is re-checked: the team is re-loaded
+and the person's access to it asked of bot.access before anything is shown or stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
+
+from bot import access
+from bot import logs as domain
+from bot.commands import Subcommand
+from bot.dates import zone
+from bot.forms import FieldErrors
+from bot.forms import logs as form
+from bot.program import Program
+from bot.services import Services
+from bot.views import logs as views
+from bot.views.blocks import Block, button, section
+from handlers.commands import Answer, CommandContext, CommandRouter
+from storage import logs as store
+from storage.db import transaction
+from storage.models import Team
+from storage.people import get_team, teams_of_member
+
+log = logging.getLogger(__name__)
+
+Action = access.Action
+SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
+STALE_FORM = "This form is out of date. Please close it and open it again."
+
+
+class Refusal(Exception):
+    """Said to the person instead of doing what they asked; nothing has changed."""
+
+
+@dataclass(frozen=True)
+class Meta:
+    """A modal's private_metadata: ids only, and never trusted."""
+
+    team: int | None = None
+    entry: int | None = None
+    version: int | None = None
+
+    def dump(self) -> str:
+        return json.dumps({"t": self.team, "e": self.entry, "v": self.version})
+
+    @classmethod
+    def load(cls, raw: str | None) -> Meta:
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            raise domain.Refused(STALE_FORM) from None
+        if not isinstance(data, dict):
+            raise domain.Refused(STALE_FORM)
+        values = [data.get(key) for key in ("t", "e", "v")]
+        if any(v is not None and (type(v) is not int or v < 0) for v in values):
+            raise domain.Refused(STALE_FORM)
+        return cls(*values)
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    listeners = _Listeners(services)
+    router.add(
+        Subcommand(
+            "log",
+            "/mentor log [@protégé]",
+            "file a Communication Log entry",
+            Action.LOG_CONVERSATIONS,
+        ),
+        listeners.log_command,
+    )
+    router.add(
+        Subcommand(
+            "checkin",
+            "/mentor checkin",
+            "note that you talked (counts toward two contacts a month)",
+            Action.LOG_CONVERSATIONS,
+        ),
+        listeners.check_in_command,
+    )
+    router.add(
+        Subcommand(
+            "logs",
+            "/mentor logs [@person]",
+            "a team's Communication Log entries",
+            Action.LOOK_UP_LOGS,
+        ),
+        listeners.logs_command,
+    )
+    for action_id, function in (
+        (views.OPEN_LOG, listeners.open_log),
+        (views.OPEN_CHECK_IN, listeners.open_check_in),
+        (views.LAST_MONTH, listeners.last_month),
+        (views.CONFIRM, listeners.confirm),
+        (views.DISPUTE, listeners.open_dispute),
+        (views.EDIT, listeners.open_edit),
+        (views.VIEW, listeners.view_entry),
+        (views.PAGE, listeners.page),
+    ):
+        app.action(action_id)(_button(function))
+    app.view(views.LOG_CALLBACK)(listeners.submit_log)
+    app.view(views.CHECK_IN_CALLBACK)(listeners.submit_check_in)
+    app.view(views.DISPUTE_CALLBACK)(listeners.submit_dispute)
+
+
+ButtonFunction = Callable[[dict[str, Any], WebClient], None]
+
+
+def _button(function: ButtonFunction) -> Callable[[Ack, dict[str, Any], WebClient], None]:
+    """Ack at once, run the listener, and answer a refusal or a failure politely."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            function(body, client)
+        except (Refusal, domain.Refused) as refusal:
+            _tell(client, body, str(refusal))
+        except Exception:
+            log.exception("log button %s failed", body.get("actions", [{}])[0].get("action_id"))
+            _tell(client, body, SORRY)
+
+    return listener
+
+
+def _in_modal(body: dict[str, Any]) -> bool:
+    return (body.get("view") or {}).get("type") == "modal"
+
+
+def _tell(client: WebClient, body: dict[str, Any], message: str) -> None:
+    """A short answer to a button: ephemeral in a conversation, a small modal elsewhere."""
+    try:
+        if "view" in body:
+            _show(client, body, views.refusal_view(message))
+        else:
+            client.chat_postEphemeral(
+                channel=body["container"]["channel_id"], user=body["user"]["id"], text=message
+            )
+    except (SlackApiError, SlackClientError, OSError, KeyError):
+        log.warning("could not answer a log button")
+
+
+def _show(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open `view`, or push it when the button sits in a modal (not the Home tab) already."""
+    if _in_modal(body):
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _value(body: dict[str, Any]) -> str:
+    return str(body["actions"][0].get("value") or "")
+
+
+def _ids(value: str, count: int) -> list[int]:
+    """`count` non-negative integers from "1:2"; refuses anything else."""
+    parts = value.split(":")
+    if len(parts) != count or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts):
+        raise Refusal(STALE_FORM)
+    return [int(p) for p in parts]
+
+
+def _team_month(value: str) -> tuple[int | None, str | None]:
+    """ "12:2024-10", "12" or "" (the button names no team)."""
+    if not value:
+        return None, None
+    team_part, _, month = value.partition(":")
+    [team_id] = _ids(team_part, 1)
+    if month and not domain.is_month(month):
+        raise Refusal(STALE_FORM)
+    return team_id, month or None
+
+
+class _Listeners:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.program = services.program
+
+    # --- shared ------------------------------------------------------------------------------
+
+    def _who(self, session: Session, user_id: str) -> access.Viewer:
+        return access.viewer(session, user_id, self.services.settings.staff_ids)
+
+    def _tz(self, session: Session, user_id: str) -> ZoneInfo:
+        return zone(store.person_tz(session, user_id), self.program.tz)
+
+    def _today(self, session: Session, user_id: str) -> date:
+        return self.services.clock().astimezone(self._tz(session, user_id)).date()
+
+    def _topics(self) -> dict[str, str]:
+        return {t.month_id: views.topic_label(t) for t in self.program.topics}
+
+    def _team(self, session: Session, team_id: int | None) -> Team:
+        team = get_team(session, team_id) if team_id is not None else None
+        if team is None or team.program_id != self.program.id:
+            raise Refusal("I can't find that team. It may have been changed; try `/mentor help`.")
+        return team
+
+    def _filing_team(
+        self, session: Session, user_id: str, team_id: int | None, *, doing: str = "log"
+    ) -> Team:
+        team = self._team(session, team_id)
+        if not access.may_on_team(self._who(session, user_id), Action.FILE_TEAM_FORM, team):
+            raise Refusal(self._not_member(team, user_id, doing))
+        return team
+
+    def _not_member(self, team: Team, user_id: str, doing: str) -> str:
+        if team.status != "active" and domain.member_role(team, user_id):
+            return "This team has ended, so its Communication Log is closed."
+        what = "confirm its Communication Log" if doing == "confirm" else "log its conversations"
+        return (
+            f"Only the team's mentor and protégé can {what}. "
+            "Type `/mentor logs @person` to read a team's log."
+        )
+
+    def _reading_team(self, session: Session, user_id: str, team_id: int | None) -> Team:
+        team = self._team(session, team_id)
+        if not access.may_on_team(self._who(session, user_id), Action.READ_TEAM, team):
+            raise Refusal(
+                "A team's Communication Log is for its mentor and protégé, its content advisor "
+                "and program staff."
+            )
+        return team
+
+    def _choices(self, teams: list[Team], user_id: str) -> list[views.TeamChoice]:
+        choices = []
+        for team in teams:
+            other = domain.partner(team, user_id)
+            role = "protégé" if domain.member_role(team, user_id) == "mentor" else "mentor"
+            name = other.name or other.slack_id
+            choices.append(views.TeamChoice(team.id, other.slack_id, f"{name} (your {role})"))
+        return choices
+
+    def _my_teams(self, session: Session, user_id: str) -> list[Team]:
+        teams = teams_of_member(session, user_id, self.program.id)
+        if not teams:
+            staff = self.services.settings.staff_ids
+            ask = f"ask <@{staff[0]}>" if staff else "ask your program staff"
+            raise Refusal(
+                "You're not on a mentoring team yet, so there's nothing to log. "
+                f"If you should be, {ask}."
+            )
+        return teams
+
+    # --- the log modal -----------------------------------------------------------------------
+
+    def _log_modal(
+        self, session: Session, user_id: str, team_id: int | None, month: str | None
+    ) -> dict[str, Any]:
+        if team_id is not None:
+            teams = [self._filing_team(session, user_id, team_id)]
+        else:
+            teams = self._my_teams(session, user_id)
+        today = self._today(session, user_id)
+        domain.ensure_year_open(self.program, today)
+        single = teams[0] if len(teams) == 1 else None
+        return views.log_modal(
+            topics=domain.topic_choices(self.program, today, month),
+            today=today,
+            metadata=Meta(team=single.id if single else None).dump(),
+            teams=self._choices(teams, user_id),
+            partner_id=domain.partner(single, user_id).slack_id if single else None,
+            viewer_role=domain.member_role(single, user_id) if single else None,
+        )
+
+    def log_command(self, ctx: CommandContext) -> Answer | None:
+        return self._command_modal(ctx, self._log_modal)
+
+    def check_in_command(self, ctx: CommandContext) -> Answer | None:
+        return self._command_modal(ctx, self._check_in_modal)
+
+    def _command_modal(self, ctx: CommandContext, build: Callable[..., dict[str, Any]]):
+        user_id = ctx.who.user_id
+        try:
+            with self.services.sessions() as session:
+                team_id = self._mentioned_team(session, user_id, ctx.parsed.mentions)
+                view = build(session, user_id, team_id, None)
+        except (Refusal, domain.Refused) as refusal:
+            return _answer(str(refusal))
+        try:
+            ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        except (SlackApiError, SlackClientError, OSError):
+            log.exception("views.open failed for /mentor log")
+            return _answer(SORRY)
+        return None
+
+    def _mentioned_team(self, session: Session, user_id: str, mentions: tuple[str, ...]):
+        if not mentions:
+            return None
+        for team in teams_of_member(session, user_id, self.program.id):
+            if domain.partner(team, user_id).slack_id == mentions[0]:
+                return team.id
+        raise Refusal(f"You don't have a mentoring team with <@{mentions[0]}>.")
+
+    def open_log(self, body: dict[str, Any], client: WebClient) -> None:
+        team_id, month = _team_month(_value(body))
+        with self.services.sessions() as session:
+            view = self._log_modal(session, body["user"]["id"], team_id, month)
+        _show(client, body, view)
+
+    def open_edit(self, body: dict[str, Any], client: WebClient) -> None:
+        [entry_id] = _ids(_value(body), 1)
+        user_id = body["user"]["id"]
+        with self.services.sessions() as session:
+            entry = store.get_log(session, entry_id)
+            if entry is None:
+                raise Refusal("I can't find that Communication Log entry.")
+            team = self._filing_team(session, user_id, entry.team_id)
+            today = self._today(session, user_id)
+            domain.ensure_may_edit(self.program, entry, user_id, today)
+            view = views.log_modal(
+                topics=domain.topic_choices(self.program, today, entry.topic_month),
+                today=today,
+                metadata=Meta(team=team.id, entry=entry.id, version=entry.version).dump(),
+                partner_id=domain.partner(team, user_id).slack_id,
+                viewer_role=domain.member_role(team, user_id),
+                entry=entry,
+            )
+        _show(client, body, view)
+
+    def submit_log(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        user_id, view = body["user"]["id"], body["view"]
+        state = view["state"]["values"]
+        try:
+            with transaction(self.services.sessions) as session:
+                meta = Meta.load(view.get("private_metadata"))
+                picked = form.selected_team(state, form.TEAM)
+                if picked is not None and meta.entry is not None:
+                    raise domain.Refused(STALE_FORM)
+                team = self._filing_team(
+                    session, user_id, picked if picked is not None else meta.team
+                )
+                today = self._today(session, user_id)
+                data = form.parse_log(
+                    state,
+                    today=today,
+                    earliest=team.start_date,
+                    topic_months={t.month_id for t in self.program.topics},
+                )
+                now = self.services.clock()
+                if meta.entry is None:
+                    entry, fresh = domain.file_log(
+                        session, self.program, team, user_id, data, now, today, view_id=view["id"]
+                    )
+                    changed: list[str] = []
+                else:
+                    entry = domain.entry_of_team(session, team, meta.entry)
+                    changed = domain.edit_log(
+                        session,
+                        self.program,
+                        team,
+                        entry,
+                        user_id,
+                        data,
+                        now,
+                        today,
+                        expected_version=meta.version or 0,
+                    )
+                    fresh = bool(changed)
+                other = domain.partner(team, user_id).slack_id
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except (Refusal, domain.Refused) as refusal:
+            block = getattr(refusal, "block", None) or _first_input(view)
+            ack(response_action="errors", errors={block: str(refusal)})
+            return
+        labels = [domain.FIELDS[name] for name in changed]
+        edited = meta.entry is not None
+        ack(response_action="update", view=views.saved_view(entry, other, labels, edited=edited))
+        if fresh:
+            text, blocks = views.cosign_message(entry, self._topics(), labels)
+            _dm(client, other, text, blocks)
+
+    # --- quick check-in ----------------------------------------------------------------------
+
+    def _check_in_modal(
+        self, session: Session, user_id: str, team_id: int | None, _month: str | None
+    ) -> dict[str, Any]:
+        if team_id is not None:
+            teams = [self._filing_team(session, user_id, team_id)]
+        else:
+            teams = self._my_teams(session, user_id)
+        single = teams[0] if len(teams) == 1 else None
+        return views.check_in_modal(
+            today=self._today(session, user_id),
+            metadata=Meta(team=single.id if single else None).dump(),
+            teams=self._choices(teams, user_id),
+            partner_id=domain.partner(single, user_id).slack_id if single else None,
+        )
+
+    def open_check_in(self, body: dict[str, Any], client: WebClient) -> None:
+        team_id, month = _team_month(_value(body))
+        with self.services.sessions() as session:
+            view = self._check_in_modal(session, body["user"]["id"], team_id, month)
+        _show(client, body, view)
+
+    def submit_check_in(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        user_id, view = body["user"]["id"], body["view"]
+        state = view["state"]["values"]
+        try:
+            with transaction(self.services.sessions) as session:
+                meta = Meta.load(view.get("private_metadata"))
+                picked = form.selected_team(state, form.CHECKIN_TEAM)
+                team = self._filing_team(
+                    session, user_id, picked if picked is not None else meta.team
+                )
+                today = self._today(session, user_id)
+                data = form.parse_check_in(state, today=today, earliest=team.start_date)
+                domain.ensure_year_open(self.program, today)
+                domain.record_check_in(
+                    session,
+                    team,
+                    user_id,
+                    data.conversation_date,
+                    data.mode,
+                    self.services.clock(),
+                    view_id=view["id"],
+                )
+                contacts = domain.contacts_by_month(session, team.id).get(
+                    domain.month_of(data.conversation_date), 0
+                )
+                other = domain.partner(team, user_id).slack_id
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except (Refusal, domain.Refused) as refusal:
+            ack(response_action="errors", errors={_first_input(view): str(refusal)})
+            return
+        minimum = self.program.settings.min_contacts_per_month
+        ack(
+            response_action="update",
+            view=views.checked_in_view(
+                team.id, other, data.conversation_date, data.mode, contacts, minimum
+            ),
+        )
+
+    # --- co-signing --------------------------------------------------------------------------
+
+    def _cosign_target(self, session: Session, body: dict[str, Any]):
+        entry_id, version = _ids(_value(body), 2)
+        user_id = body["user"]["id"]
+        entry = store.get_log(session, entry_id)
+        if entry is None:
+            raise Refusal("I can't find that Communication Log entry.")
+        team = self._filing_team(session, user_id, entry.team_id, doing="confirm")
+        return team, entry, version, user_id
+
+    def confirm(self, body: dict[str, Any], client: WebClient) -> None:
+        with transaction(self.services.sessions) as session:
+            team, entry, version, user_id = self._cosign_target(session, body)
+            first_time = domain.confirm_log(
+                session, team, entry, user_id, version, self.services.clock()
+            )
+            tz = self._tz(session, user_id)
+            detail = self._detail(session, team, entry, user_id) if _in_modal(body) else None
+        if not first_time:
+            _tell(client, body, "You had already confirmed this entry. Thank you!")
+        if detail is not None:
+            _update_view(client, body, detail)
+        else:
+            text, blocks = views.cosign_answered_message(entry, self._topics(), tz)
+            _update_message(client, body, text, blocks)
+
+    def open_dispute(self, body: dict[str, Any], client: WebClient) -> None:
+        with self.services.sessions() as session:
+            team, entry, version, user_id = self._cosign_target(session, body)
+            domain.ensure_may_dispute(team, entry, user_id, version)
+            if entry.disputed_at is not None:
+                raise Refusal(
+                    f"You already told <@{entry.author}> something isn't right; they have your "
+                    "comment and can edit the entry."
+                )
+            meta = Meta(team=team.id, entry=entry.id, version=version).dump()
+            view = views.dispute_modal(entry, self._topics(), meta)
+        _show(client, body, view)
+
+    def submit_dispute(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        user_id, view = body["user"]["id"], body["view"]
+        try:
+            comment = form.parse_dispute(view["state"]["values"])
+            with transaction(self.services.sessions) as session:
+                meta = Meta.load(view.get("private_metadata"))
+                if meta.entry is None or meta.version is None:
+                    raise domain.Refused(STALE_FORM)
+                team = self._filing_team(session, user_id, meta.team, doing="confirm")
+                entry = domain.entry_of_team(session, team, meta.entry)
+                first_time = domain.dispute_log(
+                    session, team, entry, user_id, meta.version, comment, self.services.clock()
+                )
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except (Refusal, domain.Refused) as refusal:
+            ack(response_action="errors", errors={form.COMMENT: str(refusal)})
+            return
+        thanks = (
+            f"Thank you. <@{entry.author}> has your comment and can edit the entry; "
+            "the new version will come to you to confirm."
+        )
+        ack(response_action="update", view=views.refusal_view(thanks))
+        if first_time:
+            text, blocks = views.disputed_message(entry, self._topics())
+            _dm(client, entry.author, text, blocks)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def _detail(self, session: Session, team: Team, entry, user_id: str) -> dict[str, Any]:
+        who = self._who(session, user_id)
+        today = self._today(session, user_id)
+        may_file = access.may_on_team(who, Action.FILE_TEAM_FORM, team)
+        return views.entry_detail_modal(
+            entry=entry,
+            versions=store.versions_of(session, entry.id),
+            header=_header(team),
+            topics=self._topics(),
+            tz=self._tz(session, user_id),
+            today=today,
+            can_edit=may_file
+            and _allowed(domain.ensure_may_edit, self.program, entry, user_id, today),
+            can_cosign=may_file and entry.author != user_id,
+        )
+
+    def view_entry(self, body: dict[str, Any], client: WebClient) -> None:
+        [entry_id] = _ids(_value(body), 1)
+        user_id = body["user"]["id"]
+        with self.services.sessions() as session:
+            entry = store.get_log(session, entry_id)
+            if entry is None:
+                raise Refusal("I can't find that Communication Log entry.")
+            team = self._reading_team(session, user_id, entry.team_id)
+            view = self._detail(session, team, entry, user_id)
+        _show(client, body, view)
+
+    def _list(
+        self, session: Session, user_id: str, team: Team, page: int, month: str | None
+    ) -> dict[str, Any]:
+        total = store.count_team_logs(session, team.id, month=month)
+        last_page = max(0, (total - 1) // views.PAGE_SIZE)
+        page = min(page, last_page)
+        entries = store.team_logs(
+            session, team.id, month=month, offset=page * views.PAGE_SIZE, limit=views.PAGE_SIZE
+        )
+        who = self._who(session, user_id)
+        return views.entry_list_modal(
+            header=_header(team),
+            entries=entries,
+            topics=self._topics(),
+            page=page,
+            total=total,
+            contacts=domain.contacts_by_month(session, team.id),
+            minimum=self.program.settings.min_contacts_per_month,
+            tz=self._tz(session, user_id),
+            today=self._today(session, user_id),
+            month=month,
+            can_file=access.may_on_team(who, Action.FILE_TEAM_FORM, team),
+        )
+
+    def page(self, body: dict[str, Any], client: WebClient) -> None:
+        parts = _value(body).split(":")
+        team_id, page = _ids(":".join(parts[:2]), 2)
+        month = parts[2] if len(parts) == 3 else None
+        if len(parts) > 3 or (month is not None and not domain.is_month(month)):
+            raise Refusal(STALE_FORM)
+        user_id = body["user"]["id"]
+        with self.services.sessions() as session:
+            team = self._reading_team(session, user_id, team_id)
+            view = self._list(session, user_id, team, page, month)
+        if body.get("view", {}).get("callback_id") == views.PAGE + "_view":
+            _update_view(client, body, view)
+        else:
+            _show(client, body, view)
+
+    def last_month(self, body: dict[str, Any], client: WebClient) -> None:
+        team_id, month = _team_month(_value(body))
+        if team_id is None or month is None:
+            raise Refusal(STALE_FORM)
+        user_id = body["user"]["id"]
+        earlier = domain.previous_month(month)
+        if self.program.topic_for(int(earlier[:4]), int(earlier[5:])) is None:
+            raise Refusal(
+                f"{views.month_name(month)} is the program's first topic month, "
+                "so there's no earlier log yet."
+            )
+        with self.services.sessions() as session:
+            team = self._reading_team(session, user_id, team_id)
+            view = self._list(session, user_id, team, 0, earlier)
+        _show(client, body, view)
+
+    def logs_command(self, ctx: CommandContext) -> Answer | None:
+        user_id = ctx.who.user_id
+        with self.services.sessions() as session:
+            who = self._who(session, user_id)
+            if ctx.parsed.mentions:
+                target = ctx.parsed.mentions[0]
+                teams = teams_of_member(session, target, self.program.id)
+                if not teams:
+                    return _answer(f"<@{target}> isn't a mentor or protégé on an active team.")
+            else:
+                teams = teams_of_member(session, user_id, self.program.id) + [
+                    t
+                    for t in store.teams_advised(session, user_id, self.program.id)
+                    if domain.member_role(t, user_id) is None
+                ]
+                if not teams:
+                    return _answer(
+                        "Name the mentor or protégé whose log you want: `/mentor logs @person`."
+                    )
+            readable = [t for t in teams if access.may_on_team(who, Action.READ_TEAM, t)]
+            if not readable:
+                return _answer(
+                    "A team's Communication Log is for its mentor and protégé, its content "
+                    "advisor and program staff. You can see your own team's with `/mentor logs`."
+                )
+            if len(readable) > 1:
+                return _team_picker(readable)
+            view = self._list(session, user_id, readable[0], 0, None)
+        try:
+            ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        except (SlackApiError, SlackClientError, OSError):
+            log.exception("views.open failed for /mentor logs")
+            return _answer(SORRY)
+        return None
+
+
+def home_blocks(
+    session: Session, program: Program, team: Team, user_id: str, today: date
+) -> list[Block]:
+    """The Communication Log section of a member's Home tab (for the Home tab's builder).
+
+    Its buttons are this module's actions, so the Home tab opens the log modal, the
+    check-in and the entry list like the topic DM does.
+    """
+    topic = domain.default_topic(program, today)
+    if topic is None or domain.member_role(team, user_id) is None:
+        return []
+    contacts = domain.contacts_by_month(session, team.id).get(topic.month_id, 0)
+    return views.home_section(
+        team_id=team.id,
+        partner_id=domain.partner(team, user_id).slack_id,
+        month=topic.month_id,
+        logged=domain.log_exists_for_month(session, team.id, topic.month_id),
+        contacts=contacts,
+        minimum=program.settings.min_contacts_per_month,
+    )
+
+
+def _allowed(check: Callable[..., None], *args: Any) -> bool:
+    """True when a domain check passes (it raises Refused when not)."""
+    try:
+        check(*args)
+    except domain.Refused:
+        return False
+    return True
+
+
+# --- helpers that talk to Slack --------------------------------------------------------------
+
+
+def _answer(text: str) -> Answer:
+    return text, [section(text)]
+
+
+def _team_picker(teams: list[Team]) -> Answer:
+    text = "Which team's Communication Log?"
+    blocks = [section(f"*{text}*")]
+    for team in teams[:40]:
+        blocks.append(
+            section(
+                f"<@{team.mentor.slack_id}> (mentor) and <@{team.protege.slack_id}> (protégé)",
+                accessory=button("Open", views.PAGE, f"{team.id}:0"),
+            )
+        )
+    if len(teams) > 40:
+        blocks.append(
+            section(f"…and {len(teams) - 40} more: name one with `/mentor logs @person`.")
+        )
+    return text, blocks
+
+
+def _header(team: Team) -> views.TeamHeader:
+    return views.TeamHeader(team.id, team.mentor.slack_id, team.protege.slack_id)
+
+
+def _first_input(view: dict[str, Any]) -> str:
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input" and block.get("block_id"):
+            return block["block_id"]
+    return form.DATE
+
+
+def _dm(client: WebClient, user_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    """A DM from a listener; Slack failing must not undo what was stored."""
+    try:
+        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    except (SlackApiError, SlackClientError, OSError):
+        log.warning("could not DM %s about a Communication Log entry", user_id)
+
+
+def _update_message(
+    client: WebClient, body: dict[str, Any], text: str, blocks: list[dict[str, Any]]
+) -> None:
+    container = body.get("container") or {}
+    try:
+        client.chat_update(
+            channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=blocks
+        )
+    except (SlackApiError, SlackClientError, OSError, KeyError):
+        log.warning("could not update a co-sign message")
+
+
+def _update_view(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    try:
+        client.views_update(view_id=body["view"]["id"], view=view)
+    except (SlackApiError, SlackClientError, OSError, KeyError):
+        log.warning("could not update a Communication Log view")

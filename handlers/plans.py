@@ -1,0 +1,684 @@
+"""The initial meeting's forms in Slack: `/mentor focal`, `/mentor decisions`, `/mentor plan`,
+the buttons that lead from one form to the next, and the content advisor's review.
+
+Every button and submission re-loads the team or the plan and asks `bot.access` again:
+a button's value and a modal's private_metadata only say which record is meant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import access
+from bot import plans as domain
+from bot.commands import Subcommand
+from bot.dates import human_date
+from bot.forms import FieldErrors
+from bot.forms import plans as form
+from bot.plans import PlanRecord, Refused, TeamPeople
+from bot.services import Services
+from bot.views import checklists as cviews
+from bot.views import plans as pviews
+from bot.views.blocks import modal, section
+from handlers.commands import Answer, CommandContext, CommandRouter
+from handlers.notify import dm
+from storage.db import transaction
+from storage.models import Team
+from storage.people import get_team, teams_of_member
+
+log = logging.getLogger(__name__)
+Action = access.Action
+
+FORM_NAMES = {
+    "focal": "Focal Points Checklist",
+    "decisions": "Decision Points Checklist",
+    "plan": "Individual Mentoring Plan",
+}
+# The first input of each modal: where a refusal of the whole form is shown.
+FIRST_BLOCK = {
+    "focal": form.rating_block(0, 0),
+    "decisions": form.concerned_block(0, 0),
+    "plan": form.selection_block(1),
+}
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    forms = _Forms(services)
+    review = _Review(services)
+    router.add(
+        Subcommand(
+            "focal",
+            "/mentor focal [@member]",
+            "the Focal Points Checklist, which the protégé rates",
+            Action.INITIAL_FORMS,
+        ),
+        lambda ctx: forms.command(ctx, "focal"),
+    )
+    router.add(
+        Subcommand(
+            "decisions",
+            "/mentor decisions [@member]",
+            "the team's Decision Points Checklist",
+            Action.INITIAL_FORMS,
+        ),
+        lambda ctx: forms.command(ctx, "decisions"),
+    )
+    router.add(
+        Subcommand(
+            "plan",
+            "/mentor plan [@member]",
+            "write, revise or review the Individual Mentoring Plan",
+            Action.INITIAL_FORMS,
+        ),
+        lambda ctx: forms.command(ctx, "plan"),
+    )
+    app.action(re.compile(f"^{cviews.PICK_TEAM}_(focal|decisions|plan)$"))(forms.pick)
+    app.action(cviews.OPEN_DECISIONS)(forms.button_opener("decisions"))
+    app.action(cviews.OPEN_PLAN)(forms.button_opener("plan"))
+    app.action(pviews.SHOW_SELECTIONS)(forms.show_selections)
+    app.view(cviews.FOCAL_CALLBACK)(forms.submit_focal)
+    app.view(cviews.DECISIONS_CALLBACK)(forms.submit_decisions)
+    app.view(pviews.PLAN_CALLBACK)(forms.submit_plan)
+    app.action(pviews.REVIEW_RECEIVED)(review.received)
+    app.action(pviews.REVIEW_APPROVE)(review.approve)
+    app.action(pviews.REVIEW_RETURN)(review.open_return)
+    app.view(pviews.APPROVE_CALLBACK)(review.submit_approve)
+    app.view(pviews.RETURN_CALLBACK)(review.submit_return)
+
+
+# --- the team's forms ----------------------------------------------------------------------
+
+
+class _Forms:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.program = services.program
+
+    # /mentor focal | decisions | plan [@member]
+
+    def command(self, ctx: CommandContext, which: str) -> Answer | None:
+        who = ctx.who
+        mentions = ctx.parsed.mentions
+        with self.services.sessions() as session:
+            teams = self._teams(session, who, mentions)
+            if not teams:
+                return self._no_team(session, who, mentions, which)
+            mine = [t for t in teams if "member" in access.relation(who, t)]
+            if len(teams) > 1:
+                if len(mine) == len(teams):
+                    people = [domain.team_people(self.program, t) for t in teams]
+                    return cviews.team_chooser(which, FORM_NAMES[which], people)
+                return _note(
+                    f"<@{mentions[0]}> is on several teams: mention the protégé, "
+                    f"`/mentor {which} @protégé`."
+                )
+            team = teams[0]
+            if not mine or (which == "focal" and "protege" not in access.relation(who, team)):
+                return self._summary(session, who, team, which)
+            problem = self._filing_problem(who, team, which)
+            if problem:
+                return _note(problem)
+            view = self._form_view(session, team, which)
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        return None
+
+    def _teams(self, session: Session, who: access.Viewer, mentions: tuple[str, ...]) -> list[Team]:
+        if not mentions:
+            return teams_of_member(session, who.user_id, self.program.id)
+        found: dict[int, Team] = {}
+        for user in mentions:
+            for team in teams_of_member(session, user, self.program.id):
+                if access.may_on_team(who, Action.READ_TEAM, team):
+                    found[team.id] = team
+        return list(found.values())
+
+    def _no_team(
+        self, session: Session, who: access.Viewer, mentions: tuple[str, ...], which: str
+    ) -> Answer:
+        reviewer = "advisor" in who.roles or who.is_staff
+        if mentions:
+            return _note(f"I can't show you a team of <@{mentions[0]}>.")
+        if which == "plan" and reviewer:
+            return self._pending(session, who)
+        if reviewer:
+            return _note(
+                f"Name a team member to see their {FORM_NAMES[which]}: `/mentor {which} @protégé`."
+            )
+        return _note(
+            f"The {FORM_NAMES[which]} belongs to a mentoring team, and you are not on one. "
+            "Type `/mentor help` for what you can do."
+        )
+
+    def _pending(self, session: Session, who: access.Viewer) -> Answer:
+        """For an advisor or staff: the plans waiting for their decision."""
+        waiting = []
+        for plan in domain.pending_plans(session, self.program):
+            team = get_team(session, plan.team_id)
+            if team is not None and access.may_on_team(who, Action.APPROVE_PLAN, team):
+                waiting.append((domain.team_people(self.program, team), plan))
+        return pviews.pending_list(self.program, waiting, self.services.today())
+
+    def _summary(self, session: Session, who: access.Viewer, team: Team, which: str) -> Answer:
+        people = domain.team_people(self.program, team)
+        today = self.services.today()
+        if which == "focal":
+            filing = domain.current_focal_points(session, team)
+            filed = self._when(filing.filed_at, today) if filing else None
+            return cviews.focal_points_summary(
+                self.program, people, domain.ratings_of(filing), filed
+            )
+        if which == "decisions":
+            filing = domain.current_decision_points(session, team)
+            draft = domain.filed_decisions(self.program, filing) if filing else None
+            filed = self._when(filing.filed_at, today) if filing else None
+            return cviews.decision_points_summary(self.program, people, draft, filed)
+        plan = domain.current_plan(session, team)
+        can_review = access.may_on_team(who, Action.APPROVE_PLAN, team)
+        return pviews.plan_summary(self.program, people, plan, today, can_review)
+
+    @staticmethod
+    def _filing_problem(who: access.Viewer, team: Team, which: str) -> str | None:
+        relation = access.relation(who, team)
+        if "member" in relation and not access.may_on_team(who, Action.FILE_TEAM_FORM, team):
+            return "This team's mentoring year has ended, so its forms are closed."
+        if not access.may_on_team(who, Action.FILE_TEAM_FORM, team):
+            return (
+                f"The {FORM_NAMES[which]} can only be filled in by the team's mentor and protégé."
+            )
+        if which == "focal" and "protege" not in relation:
+            return (
+                f"The Focal Points Checklist is for the protégé, <@{team.protege.slack_id}>, "
+                "to fill in. You see it with `/mentor focal` once it is filed."
+            )
+        return None
+
+    def _form_view(self, session: Session, team: Team, which: str) -> dict[str, Any]:
+        people = domain.team_people(self.program, team)
+        today = self.services.today()
+        if which == "focal":
+            filing = domain.current_focal_points(session, team)
+            filed = self._when(filing.filed_at, today) if filing else None
+            return cviews.focal_points_modal(self.program, people, domain.ratings_of(filing), filed)
+        if which == "decisions":
+            filing = domain.current_decision_points(session, team)
+            filed = self._when(filing.filed_at, today) if filing else None
+            draft = domain.decision_draft(session, self.program, team)
+            return cviews.decision_points_modal(self.program, people, draft, filed)
+        current = domain.current_plan(session, team)
+        return pviews.plan_modal(
+            self.program,
+            people,
+            current.slots if current else (),
+            self._default_due(team),
+            domain.top_concerns(domain.current_decision_points(session, team)),
+            current,
+            today,
+        )
+
+    def _default_due(self, team: Team) -> dict[int, date]:
+        """The calendar's date for sending each experience to the mentor, where it has one."""
+        found = {}
+        for number in form.SLOT_SEMESTERS:
+            try:
+                found[number] = self.program.deadline(team.track, f"experience-{number}-send").due
+            except KeyError:
+                continue
+        return found
+
+    def _when(self, instant: datetime, today: date) -> str:
+        return human_date(instant.astimezone(self.program.tz).date(), today)
+
+    # buttons that open a form
+
+    def pick(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        which = body["actions"][0]["action_id"].rsplit("_", 1)[-1]
+        self._open_from_button(body, client, which)
+
+    def button_opener(self, which: str) -> Callable[..., None]:
+        def open_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            self._open_from_button(body, client, which)
+
+        return open_form
+
+    def _open_from_button(self, body: dict[str, Any], client: WebClient, which: str) -> None:
+        user_id = body["user"]["id"]
+        team_id = _int(body["actions"][0].get("value"))
+        answer: Answer | None = None
+        view: dict[str, Any] | None = None
+        with self.services.sessions() as session:
+            who = access.viewer(session, user_id, self.services.settings.staff_ids)
+            team = get_team(session, team_id) if team_id is not None else None
+            if team is None or not access.may_on_team(who, Action.READ_TEAM, team):
+                answer = _note("That team's forms are not yours to open.")
+            elif which == "focal" and "protege" not in access.relation(who, team):
+                answer = self._summary(session, who, team, which)
+            else:
+                problem = self._filing_problem(who, team, which)
+                if problem:
+                    answer = _note(problem)
+                else:
+                    view = self._form_view(session, team, which)
+        if view is None:
+            _tell(client, body, answer or _note("Sorry, that did not work."))
+        elif body.get("container", {}).get("type") == "view":
+            # From a confirmation modal: the next form takes its place.
+            client.views_update(view_id=body["view"]["id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def show_selections(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_push(trigger_id=body["trigger_id"], view=pviews.selections_modal(self.program))
+
+    # submissions
+
+    def _team_for_submission(
+        self, session: Session, body: dict[str, Any], which: str
+    ) -> tuple[Team | None, str | None]:
+        """The team named by the modal, if the submitter may still file this form for it."""
+        team_id = _metadata_int(body, "team")
+        team = get_team(session, team_id) if team_id is not None else None
+        who = access.viewer(session, body["user"]["id"], self.services.settings.staff_ids)
+        if team is None or "member" not in access.relation(who, team):
+            return None, f"This {FORM_NAMES[which]} is for a team you are not on."
+        return team, self._filing_problem(who, team, which)
+
+    def submit_focal(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        user_id = body["user"]["id"]
+        now = self.services.clock()
+        try:
+            parsed = form.parse_focal_points(self.program, _state(body))
+            with transaction(self.services.sessions) as session:
+                team, problem = self._team_for_submission(session, body, "focal")
+                if team is None or problem:
+                    raise FieldErrors({FIRST_BLOCK["focal"]: problem or ""})
+                revised = domain.current_focal_points(session, team) is not None
+                domain.file_focal_points(session, self.program, team, parsed, user_id, now)
+                people = domain.team_people(self.program, team)
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except Refused as refused:
+            ack(response_action="errors", errors={FIRST_BLOCK["focal"]: str(refused)})
+            return
+        concerns = domain.concerns_by_area(self.program, parsed.ratings)
+        areas = [form.area_name(self.program, key) for key in sorted(concerns)]
+        count = sum(1 for rating in parsed.ratings.values() if rating in form.CONCERN_RATINGS)
+        ack(response_action="update", view=cviews.focal_points_filed_view(people, areas, count))
+        text, blocks = cviews.focal_points_filed_dm(self.program, people, parsed.ratings, revised)
+        dm(client, people.mentor, text, blocks)
+
+    def submit_decisions(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        user_id = body["user"]["id"]
+        now = self.services.clock()
+        try:
+            parsed = form.parse_decision_points(self.program, _state(body))
+            with transaction(self.services.sessions) as session:
+                team, problem = self._team_for_submission(session, body, "decisions")
+                if team is None or problem:
+                    raise FieldErrors({FIRST_BLOCK["decisions"]: problem or ""})
+                revised = domain.current_decision_points(session, team) is not None
+                filing = domain.file_decision_points(
+                    session, self.program, team, parsed, user_id, now
+                )
+                top = domain.top_concerns(filing)
+                people = domain.team_people(self.program, team)
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except Refused as refused:
+            ack(response_action="errors", errors={FIRST_BLOCK["decisions"]: str(refused)})
+            return
+        partner = people.protege if user_id == people.mentor else people.mentor
+        ack(
+            response_action="update",
+            view=cviews.decision_points_filed_view(people, top, partner),
+        )
+        text, blocks = cviews.decision_points_filed_dm(people, user_id, top, revised)
+        dm(client, partner, text, blocks)
+
+    def submit_plan(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        user_id = body["user"]["id"]
+        now = self.services.clock()
+        staff = self.services.settings.staff_ids
+        try:
+            parsed = form.parse_plan(self.program, _state(body))
+            with transaction(self.services.sessions) as session:
+                team, problem = self._team_for_submission(session, body, "plan")
+                if team is None or problem:
+                    raise FieldErrors({FIRST_BLOCK["plan"]: problem or ""})
+                waiting = domain.current_plan(session, team)
+                plan = domain.submit_plan(session, self.program, team, parsed, user_id, now)
+                people = domain.team_people(self.program, team)
+                recipients, to_staff = domain.reviewers(team, staff)
+                # The revision it replaces loses its review buttons, if it was still waiting.
+                replaced = (
+                    waiting if waiting is not None and waiting.status == "submitted" else None
+                )
+                replaced_messages = domain.review_messages(session, replaced.id) if replaced else []
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except Refused as refused:
+            ack(response_action="errors", errors={FIRST_BLOCK["plan"]: str(refused)})
+            return
+        except IntegrityError:
+            # The partner sent a revision at the same moment; theirs is in, this one is not.
+            ack(
+                response_action="errors",
+                errors={
+                    FIRST_BLOCK["plan"]: "Your partner just sent a revision. Submit again to "
+                    "send yours on top of it."
+                },
+            )
+            return
+        ack(response_action="update", view=pviews.plan_sent_view(plan, recipients, to_staff))
+        self._send_for_review(client, people, plan, recipients, to_staff, now)
+        if replaced is not None:
+            today = self.services.today()
+            sent = pviews.when(now, self.program, today)
+            note = f"Replaced by revision {plan.revision}, sent {sent}."
+            text, blocks = pviews.plan_review_closed(self.program, people, replaced, today, note)
+            _update_messages(client, replaced_messages, text, blocks)
+        partner = people.protege if user_id == people.mentor else people.mentor
+        text, blocks = pviews.plan_submitted_notice(people, plan, recipients)
+        dm(client, partner, text, blocks)
+
+    def _send_for_review(
+        self,
+        client: WebClient,
+        people: TeamPeople,
+        plan: PlanRecord,
+        recipients: list[str],
+        to_staff: bool,
+        now: datetime,
+    ) -> None:
+        today = self.services.today()
+        text, blocks = pviews.plan_review_message(
+            self.program, people, plan, today, to_staff=to_staff
+        )
+        sent = []
+        for recipient in recipients:
+            try:
+                response = client.chat_postMessage(channel=recipient, text=text, blocks=blocks)
+            except (SlackApiError, SlackClientError, OSError):
+                log.warning("the plan review DM could not be sent", exc_info=True)
+                continue
+            sent.append((recipient, response.get("channel") or recipient, response.get("ts")))
+        with transaction(self.services.sessions) as session:
+            for recipient, channel, ts in sent:
+                if ts:
+                    domain.add_review_message(session, plan.id, recipient, channel, ts, now)
+
+
+# --- the content advisor's review ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """A revision just decided or received, with what announcing it needs."""
+
+    plan: PlanRecord
+    people: TeamPeople
+    messages: list[tuple[str, str]]  # (channel, ts) of its review DMs
+
+
+class _Review:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.program = services.program
+
+    def _load(
+        self, session: Session, user_id: str, plan_id: int | None
+    ) -> tuple[PlanRecord | None, Team | None, str | None]:
+        """The revision and its team, or why this person cannot decide it now."""
+        plan = domain.plan_record(session, plan_id) if plan_id is not None else None
+        team = get_team(session, plan.team_id) if plan else None
+        if plan is None or team is None:
+            return None, None, "That plan no longer exists."
+        who = access.viewer(session, user_id, self.services.settings.staff_ids)
+        if not access.may_on_team(who, Action.APPROVE_PLAN, team):
+            return plan, team, pviews.not_reviewer(self.services.settings.staff_ids)
+        problem = domain.review_problem(plan, team)
+        if problem:
+            current = domain.current_plan(session, team)
+            today = self.services.today()
+            return plan, team, pviews.review_refusal(problem, plan, current, self.program, today)
+        return plan, team, None
+
+    def _decided(self, session: Session, plan_id: int, team: Team) -> _Decided:
+        plan = domain.plan_record(session, plan_id)
+        assert plan is not None  # it was just written in this transaction
+        people = domain.team_people(self.program, team)
+        return _Decided(plan, people, domain.review_messages(session, plan_id))
+
+    # "Mark as received"
+
+    def received(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        now = self.services.clock()
+        decided: _Decided | None = None
+        with transaction(self.services.sessions) as session:
+            plan, team, problem = self._load(session, user_id, _int(_button_value(body)))
+            if problem is None and plan is not None and team is not None:
+                if domain.receive_plan(session, plan.id, user_id, now):
+                    decided = self._decided(session, plan.id, team)
+                else:
+                    when = pviews.when(plan.received_at or now, self.program, self.services.today())
+                    problem = f"<@{plan.received_by}> marked it received {when}."
+        if decided is None:
+            _tell(client, body, _note(problem or "That plan no longer exists."))
+            return
+        self._refresh_review_messages(client, decided, None)
+        text, blocks = pviews.plan_received_notice(decided.plan)
+        self._tell_team(client, decided, text, blocks)
+
+    # "Approve"
+
+    def approve(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        with self.services.sessions() as session:
+            plan, team, problem = self._load(session, user_id, _int(_button_value(body)))
+            people = domain.team_people(self.program, team) if team else None
+        if problem is not None or plan is None or people is None:
+            _tell(client, body, _note(problem or "That plan no longer exists."))
+            return
+        if plan.other_slots:
+            # An experience not on the list needs its own explicit approval: ask in a modal.
+            view = pviews.approve_modal(self.program, people, plan)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        refusal, decided = self._approve(user_id, plan.id, set())
+        if decided is None:
+            _tell(client, body, _note(refusal or "That plan no longer exists."))
+            return
+        self._announce_approval(client, decided, user_id)
+
+    def submit_approve(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        user_id = body["user"]["id"]
+        with self.services.sessions() as session:
+            plan, _, problem = self._load(session, user_id, _metadata_int(body, "plan"))
+        if plan is None or not plan.other_slots:
+            ack(response_action="update", view=_message_view("Approve the plan", problem or ""))
+            return
+        first = form.other_approval_block(plan.other_slots[0])
+        if problem is not None:
+            ack(response_action="errors", errors={first: problem})
+            return
+        try:
+            approved = form.parse_other_approvals(_state(body), plan.other_slots)
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        refusal, decided = self._approve(user_id, plan.id, approved)
+        if decided is None:
+            ack(response_action="errors", errors={first: refusal or ""})
+            return
+        ack()
+        self._announce_approval(client, decided, user_id)
+
+    def _approve(
+        self, user_id: str, plan_id: int, approved_others: set[int]
+    ) -> tuple[str | None, _Decided | None]:
+        now = self.services.clock()
+        with transaction(self.services.sessions) as session:
+            plan, team, problem = self._load(session, user_id, plan_id)
+            if problem is not None or plan is None or team is None:
+                return problem or "That plan no longer exists.", None
+            try:
+                done = domain.approve_plan(session, plan.id, user_id, now, approved_others)
+            except Refused as refused:
+                return str(refused), None
+            if not done:
+                return _RACED, None
+            return None, self._decided(session, plan.id, team)
+
+    def _announce_approval(self, client: WebClient, decided: _Decided, user_id: str) -> None:
+        today = self.services.today()
+        approved_at = decided.plan.approved_at or self.services.clock()
+        note = f"✅ Approved by <@{user_id}> {pviews.when(approved_at, self.program, today)}."
+        self._refresh_review_messages(client, decided, note)
+        text, blocks = pviews.plan_approved_notice(self.program, decided.plan, today)
+        self._tell_team(client, decided, text, blocks)
+
+    # "Return with comment"
+
+    def open_return(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        with self.services.sessions() as session:
+            plan, team, problem = self._load(session, body["user"]["id"], _int(_button_value(body)))
+            people = domain.team_people(self.program, team) if team else None
+        if problem is not None or plan is None or people is None:
+            _tell(client, body, _note(problem or "That plan no longer exists."))
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=pviews.return_modal(people, plan))
+
+    def submit_return(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        user_id = body["user"]["id"]
+        now = self.services.clock()
+        block = form.RETURN_COMMENT_BLOCK
+        try:
+            comment = form.parse_return_comment(_state(body))
+            with transaction(self.services.sessions) as session:
+                plan, team, problem = self._load(session, user_id, _metadata_int(body, "plan"))
+                if problem is not None or plan is None or team is None:
+                    raise FieldErrors({block: problem or "That plan no longer exists."})
+                if not domain.return_plan(session, plan.id, user_id, comment, now):
+                    raise FieldErrors({block: _RACED})
+                decided = self._decided(session, plan.id, team)
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        ack()
+        today = self.services.today()
+        note = f"↩️ Returned to the team by <@{user_id}> {pviews.when(now, self.program, today)}."
+        self._refresh_review_messages(client, decided, note)
+        text, blocks = pviews.plan_returned_notice(decided.people, decided.plan)
+        self._tell_team(client, decided, text, blocks)
+
+    # announcing
+
+    def _refresh_review_messages(
+        self, client: WebClient, decided: _Decided, closed_note: str | None
+    ) -> None:
+        """Every copy of the review DM shows the receipt or the decision; stale buttons go."""
+        today = self.services.today()
+        people, plan = decided.people, decided.plan
+        if closed_note is None:
+            text, blocks = pviews.plan_review_message(
+                self.program, people, plan, today, to_staff=people.advisor is None
+            )
+        else:
+            text, blocks = pviews.plan_review_closed(self.program, people, plan, today, closed_note)
+        _update_messages(client, decided.messages, text, blocks)
+
+    @staticmethod
+    def _tell_team(client: WebClient, decided: _Decided, text: str, blocks: list) -> None:
+        for member in (decided.people.protege, decided.people.mentor):
+            dm(client, member, text, blocks)
+
+
+_RACED = "Someone decided this plan a moment ago; it is no longer waiting."
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _note(text: str) -> Answer:
+    return text, [section(text)]
+
+
+def _state(body: dict[str, Any]) -> dict[str, Any]:
+    return body["view"]["state"]["values"]
+
+
+def _metadata(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(body["view"].get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _metadata_int(body: dict[str, Any], key: str) -> int | None:
+    value = _metadata(body).get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value > 0 else None
+
+
+def _button_value(body: dict[str, Any]) -> str | None:
+    return body["actions"][0].get("value")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _update_messages(
+    client: WebClient, messages: list[tuple[str, str]], text: str, blocks: list
+) -> None:
+    for channel, ts in messages:
+        try:
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except (SlackApiError, SlackClientError, OSError):
+            log.warning("a plan review DM could not be updated", exc_info=True)
+
+
+def _message_view(title: str, text: str) -> dict[str, Any]:
+    return modal("plans_message", title, [section(text)], submit=None, close="Close")
+
+
+def _tell(client: WebClient, body: dict[str, Any], answer: Answer) -> None:
+    """Answer a button press: ephemerally where it was pressed, or in a modal over a modal."""
+    text, blocks = answer
+    try:
+        if body.get("container", {}).get("type") == "view":
+            client.views_push(trigger_id=body["trigger_id"], view=_message_view("Mentor bot", text))
+            return
+        channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
+        client.chat_postEphemeral(
+            channel=channel, user=body["user"]["id"], text=text, blocks=blocks
+        )
+    except (SlackApiError, SlackClientError, OSError):
+        log.warning("could not answer a button press", exc_info=True)

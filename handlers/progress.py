@@ -1,0 +1,219 @@
+"""Where things stand: `/mentor progress [@someone]`, the "See where they stand" button of the
+advisor's overdue notice, and the Home tab.
+
+Members see their own team's checklist with their next step; a content advisor sees the
+teams they advise; staff (and advisors) can name anyone's team. Every team shown is checked
+with READ_TEAM.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
+
+from bot import access
+from bot.commands import Subcommand
+from bot.deliverables import OVERDUE, DeliverableStatus, deliverables_for
+from bot.experiences import allows_extras, coverage
+from bot.program import Program
+from bot.services import Services
+from bot.views import progress as views
+from bot.views.blocks import Block, context, header, section
+from bot.views.experiences import coverage_line
+from handlers import logs
+from handlers.commands import Answer, CommandContext, CommandRouter
+from handlers.experiences import Refusal, answer, button_listener, ids, reading_team, show
+from handlers.silence import partner_button
+from storage.experiences import experiences_of
+from storage.models import Team
+from storage.people import teams_of_member
+from storage.teams import active_teams_of
+
+log = logging.getLogger(__name__)
+Action = access.Action
+MAX_CHECKLISTS = 3  # one message holds at most 50 blocks
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    progress = _Progress(services)
+    router.add(
+        Subcommand(
+            "progress",
+            "/mentor progress [@someone]",
+            "where a team stands: each deliverable with its status and due date",
+            Action.SEE_PROGRESS,
+        ),
+        progress.command,
+    )
+    app.action(views.PROGRESS_OPEN)(button_listener(progress.open_team))
+    app.event("app_home_opened")(progress.home)
+
+
+class _Progress:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.program: Program = services.program
+
+    def command(self, ctx: CommandContext) -> Answer | None:
+        user, today = ctx.who.user_id, self.services.today()
+        try:
+            with self.services.sessions() as session:
+                if ctx.parsed.mentions:
+                    teams = self._named_teams(session, user, ctx.parsed.mentions[0])
+                    return self._checklists(session, teams, user, today)
+                own = teams_of_member(session, user, self.program.id)
+                if own:
+                    return self._checklists(session, own, user, today)
+                advised = [
+                    t
+                    for t in active_teams_of(session, user, self.program.id)
+                    if t.advisor is not None and t.advisor.slack_id == user
+                ]
+                if advised:
+                    return self._team_list(session, advised, today)
+        except Refusal as refusal:
+            return answer(str(refusal))
+        return views.pick_someone_message("/mentor progress")
+
+    def open_team(self, body: dict[str, Any], client: WebClient) -> None:
+        (team_id,) = ids(body, 1)
+        user, today = body["user"]["id"], self.services.today()
+        with self.services.sessions() as session:
+            team = reading_team(session, self.services, user, team_id)
+            blocks = self.team_blocks(session, team, user, today)
+        show(client, body, views.progress_modal(blocks))
+
+    def home(self, event: dict[str, Any], client: WebClient) -> None:
+        """The Home tab: the same checklist, or the advisor's teams."""
+        user, today = event.get("user"), self.services.today()
+        if not user or event.get("tab", "home") != "home":
+            return
+        with self.services.sessions() as session:
+            blocks = self.home_blocks(session, user, today)
+        try:
+            client.views_publish(user_id=user, view={"type": "home", "blocks": blocks[:100]})
+        except (SlackApiError, SlackClientError, OSError):
+            log.warning("could not publish the Home tab")
+
+    # --- building --------------------------------------------------------------------------
+
+    def home_blocks(self, session: Session, user: str, today: date) -> list[Block]:
+        own = teams_of_member(session, user, self.program.id)
+        blocks: list[Block] = [header("Where things stand")]
+        for team in own[:MAX_CHECKLISTS]:
+            blocks += self.team_blocks(session, team, user, today)
+            blocks += logs.home_blocks(session, self.program, team, user, today)
+            blocks.append(partner_button(team.id))
+        if not own:
+            advised = [
+                t
+                for t in active_teams_of(session, user, self.program.id)
+                if t.advisor is not None and t.advisor.slack_id == user
+            ]
+            if advised:
+                _, listed = self._team_list(session, advised, today)
+                blocks += listed[1:]
+            else:
+                blocks.append(section(f"Welcome to the {self.program.name}."))
+        blocks.append(context("Type `/mentor help` to see everything you can do."))
+        return blocks
+
+    def _named_teams(self, session: Session, user: str, named: str) -> list[Team]:
+        teams = teams_of_member(session, named, self.program.id)
+        if not teams:
+            raise Refusal(f"<@{named}> is not on a mentoring team this year.")
+        who = access.viewer(session, user, self.services.settings.staff_ids)
+        readable = [t for t in teams if access.may_on_team(who, Action.READ_TEAM, t)]
+        if not readable:
+            raise Refusal(
+                "Only the team, its content advisor and program staff can see where a team "
+                "stands. Type `/mentor progress` for your own."
+            )
+        return readable
+
+    def _checklists(self, session: Session, teams: Sequence[Team], user: str, today: date):
+        parts = [
+            (self.team_blocks(session, team, user, today), _heading(self.program, team))
+            for team in teams[:MAX_CHECKLISTS]
+        ]
+        rest = [_heading(self.program, team) for team in teams[MAX_CHECKLISTS:]]
+        return views.progress_message(self.program, parts, today, rest)
+
+    def _team_list(self, session: Session, teams: Sequence[Team], today: date) -> Answer:
+        statuses = deliverables_for(session, self.program, teams, today)
+        rows = []
+        for team in teams:
+            tracked = [s for s in statuses[team.id] if s.tracked]
+            done = sum(1 for s in tracked if s.done)
+            late = sum(1 for s in tracked if s.state == OVERDUE)
+            rows.append((_heading(self.program, team), done, len(tracked), late))
+        rows.sort(key=lambda row: (-row[3], row[0].team_id))
+        return views.team_list_message(rows, today)
+
+    def team_blocks(self, session: Session, team: Team, user: str, today: date) -> list[Block]:
+        statuses = deliverables_for(session, self.program, [team], today)[team.id]
+        heading = _heading(self.program, team)
+        role = _role(team, user)
+        covered = None
+        if allows_extras(self.program, team.track):
+            found = coverage(self.program, experiences_of(session, [team.id]))
+            covered = coverage_line(found.covered, found.in_progress, found.missing)
+        return views.checklist_blocks(
+            self.program,
+            statuses,
+            heading,
+            today,
+            next_action=_next_action(self.program, statuses, role, team.id, today),
+            coverage_text=covered,
+        )
+
+
+def _heading(program: Program, team: Team) -> views.TeamHeading:
+    try:
+        area = program.area(team.area).name
+    except KeyError:
+        area = team.area
+    try:
+        track = program.track(team.track).name
+    except KeyError:
+        track = team.track
+    return views.TeamHeading(
+        team.id,
+        team.mentor.slack_id,
+        team.protege.slack_id,
+        team.advisor.slack_id if team.advisor else None,
+        area,
+        track,
+    )
+
+
+def _role(team: Team, user: str) -> str | None:
+    if team.protege.slack_id == user:
+        return "protege"
+    if team.mentor.slack_id == user:
+        return "mentor"
+    return None
+
+
+def _next_action(
+    program: Program,
+    statuses: Sequence[DeliverableStatus],
+    role: str | None,
+    team_id: int,
+    today: date,
+) -> views.NextAction | None:
+    if role is None:
+        return None
+    for status in sorted(statuses, key=lambda s: s.effective_due):
+        opener = views.opener_for(status, role, team_id)
+        if opener is not None:
+            text = f"{views.step_name(program, status.deadline)}, {views.when_text(status, today)}"
+            return views.NextAction(text, opener.label, opener.action_id, opener.value)
+    return None

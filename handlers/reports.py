@@ -1,0 +1,436 @@
+"""The Mentor/Protégé Visit Report (`/mentor visit`), the Networking and Professional
+Development Verification Forms (`/mentor pd [1|2]`) and year two's Assessment Activity
+(`/mentor assessment`): modals, co-signing buttons, and the DMs between the two members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot import access
+from bot import reports as domain
+from bot.commands import Subcommand
+from bot.forms import reports as form
+from bot.forms.experiences import parse_note
+from bot.forms.experiences import read_meta as read_numbered_meta
+from bot.program import Program
+from bot.services import Services
+from bot.views import reports as views
+from handlers.commands import Answer, CommandContext, CommandRouter
+from handlers.experiences import (
+    STALE,
+    Refusal,
+    answer,
+    button_listener,
+    command_team,
+    filing_team,
+    ids,
+    replace,
+    show,
+    submission_listener,
+    thanks_view,
+)
+from handlers.notify import dm
+from storage.db import transaction
+from storage.experiences import PdStatus, VisitStatus
+from storage.models import Team
+
+Action = access.Action
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    visits = _Visits(services)
+    pds = _PdForms(services)
+    assessment = _Assessment(services)
+    router.add(
+        Subcommand(
+            "visit",
+            "/mentor visit [@partner]",
+            "the Mentor/Protégé Visit Report: the mentor files it, the protégé confirms",
+            Action.YEAR_FORMS,
+        ),
+        visits.command,
+    )
+    router.add(
+        Subcommand(
+            "pd",
+            "/mentor pd [1|2] [@partner]",
+            "a Networking and Professional Development Verification Form",
+            Action.YEAR_FORMS,
+        ),
+        pds.command,
+    )
+    router.add(
+        Subcommand(
+            "assessment",
+            "/mentor assessment",
+            "year two's Assessment Activity",
+            Action.YEAR_FORMS,
+        ),
+        assessment.command,
+    )
+    app.action(views.VISIT_OPEN)(button_listener(visits.open_form))
+    app.action(views.VISIT_REVIEW_OPEN)(button_listener(visits.open_review))
+    app.action(views.VISIT_CONFIRM)(button_listener(visits.confirm))
+    app.action(views.VISIT_CHANGE_OPEN)(button_listener(visits.open_change))
+    app.view(views.VISIT_CALLBACK)(submission_listener(visits.submit))
+    app.view(views.VISIT_CHANGE_CALLBACK)(submission_listener(visits.submit_change))
+    app.action(views.PD_OPEN)(button_listener(pds.open_form))
+    app.action(views.PD_SIGN_OPEN)(button_listener(pds.open_sign))
+    app.view(views.PD_CALLBACK)(submission_listener(pds.submit))
+    app.view(views.PD_SIGN_CALLBACK)(submission_listener(pds.sign))
+    app.action(views.ASSESSMENT_OPEN)(button_listener(assessment.open_form))
+    app.view(views.ASSESSMENT_CALLBACK)(submission_listener(assessment.submit))
+
+
+class _Base:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.program: Program = services.program
+
+    def _team(self, session: Session, body: dict[str, Any], role: str | None, count: int = 1):
+        values = ids(body, count)
+        team = filing_team(session, self.services, body["user"]["id"], values[0], role)
+        return team, values[1:]
+
+
+# --- Visit Report -----------------------------------------------------------------------------
+
+
+class _Visits(_Base):
+    def command(self, ctx: CommandContext) -> Answer | None:
+        try:
+            with self.services.sessions() as session:
+                team = command_team(session, self.services, ctx)
+                if team.protege.slack_id == ctx.who.user_id:
+                    view = self._review_view(session, team)
+                else:
+                    view = self._form_view(session, team, None)
+        except Refusal as refusal:
+            return answer(str(refusal))
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        return None
+
+    def _form_view(self, session: Session, team: Team, number: int | None) -> dict[str, Any]:
+        """The mentor's form: the report waiting on them, the one named, or a new one."""
+        reports = domain.visit_reports(session, team)
+        if number is not None:
+            current = next((r for r in reports if r.number == number), None)
+            if current is None:
+                raise Refusal("That Visit Report does not exist.")
+        else:
+            current = next((r for r in reports if r.status is not VisitStatus.CONFIRMED), None)
+        if current is not None and current.status is VisitStatus.CONFIRMED:
+            raise Refusal("That Visit Report is signed by you both, so it can no longer change.")
+        note = None
+        if current is not None and current.status is VisitStatus.CHANGES_REQUESTED:
+            note = domain.visit_change_note(session, team, current.number)
+        confirmed = sum(1 for r in reports if r.status is VisitStatus.CONFIRMED)
+        return views.visit_modal(
+            self.program,
+            team.id,
+            team.protege.slack_id,
+            team.area,
+            self.services.today(),
+            current,
+            note,
+            confirmed,
+        )
+
+    def _review_view(self, session: Session, team: Team) -> dict[str, Any]:
+        report = domain.open_visit_report(session, team)
+        mentor = team.mentor.slack_id
+        if report is None or report.status is not VisitStatus.FILED:
+            signed = [r for r in domain.visit_reports(session, team) if r.confirmed_at]
+            if report is not None:
+                raise Refusal(f"You asked <@{mentor}> for a change; they will send it again.")
+            if signed:
+                raise Refusal("Your Visit Report is signed by you both. Thank you!")
+            raise Refusal(
+                f"Your mentor <@{mentor}> files the Visit Report after your visit; you will "
+                "get a message to confirm it."
+            )
+        return views.visit_review_modal(
+            self.program, report, team.id, mentor, team.protege.slack_id, self.services.today()
+        )
+
+    def open_form(self, body: dict[str, Any], client: WebClient) -> None:
+        values = ids(body, 2) if ":" in _value(body) else ids(body, 1)
+        with self.services.sessions() as session:
+            team = filing_team(session, self.services, body["user"]["id"], values[0], "mentor")
+            view = self._form_view(session, team, values[1] if len(values) > 1 else None)
+        show(client, body, view)
+
+    def open_review(self, body: dict[str, Any], client: WebClient) -> None:
+        with self.services.sessions() as session:
+            team, _ = self._team(session, body, "protege")
+            view = self._review_view(session, team)
+        show(client, body, view)
+
+    def confirm(self, body: dict[str, Any], client: WebClient) -> None:
+        now = self.services.clock()
+        with transaction(self.services.sessions) as session:
+            team, (report_id,) = self._team(session, body, "protege", 2)
+            report = domain.confirm_visit_report(session, team, report_id, body["user"]["id"], now)
+            mentor, protege = team.mentor.slack_id, team.protege.slack_id
+            when = f"{report.confirmed_at.astimezone(self.program.tz):%a, %b %-d}"
+        message = views.visit_confirmed_message(mentor, protege, when)
+        replace(client, body, *message)
+        dm(client, mentor, *message)
+
+    def open_change(self, body: dict[str, Any], client: WebClient) -> None:
+        with self.services.sessions() as session:
+            team, (report_id,) = self._team(session, body, "protege", 2)
+            report = domain.open_visit_report(session, team)
+            if report is None or report.id != report_id or report.status is not VisitStatus.FILED:
+                raise Refusal(
+                    "This Visit Report changed since this message. Type `/mentor visit` to see "
+                    "the latest."
+                )
+            view = views.visit_change_modal(team.id, report_id, team.mentor.slack_id)
+        show(client, body, view)
+
+    def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view, user = body["view"], body["user"]["id"]
+        meta = form.read_meta(view.get("private_metadata"), "number")
+        if meta is None:
+            raise Refusal(STALE)
+        now, today = self.services.clock(), self.services.today()
+        with transaction(self.services.sessions) as session:
+            team = filing_team(session, self.services, user, meta.team_id, "mentor")
+            entry = form.parse_visit(view["state"]["values"], self.program, today)
+            report = domain.file_visit_report(session, team, meta.ref, entry, user, now)
+            protege = team.protege.slack_id
+            message = views.visit_review_message(
+                self.program, report, team.id, user, protege, today
+            )
+        ack(
+            response_action="update",
+            view=thanks_view(
+                "Visit Report",
+                f"Thanks! <@{protege}> has the Visit Report to confirm; you'll hear when it is "
+                "signed.",
+            ),
+        )
+        dm(client, protege, *message)
+
+    def submit_change(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view, user = body["view"], body["user"]["id"]
+        meta = form.read_meta(view.get("private_metadata"), "report")
+        if meta is None or meta.ref is None:
+            raise Refusal(STALE)
+        now = self.services.clock()
+        with transaction(self.services.sessions) as session:
+            team = filing_team(session, self.services, user, meta.team_id, "protege")
+            note = parse_note(view["state"]["values"], required=True)
+            report = domain.request_visit_change(session, team, meta.ref, note, user, now)
+            mentor, number = team.mentor.slack_id, report.number
+        ack(
+            response_action="update",
+            view=thanks_view("Visit Report", f"Thanks! <@{mentor}> will change the report."),
+        )
+        dm(client, mentor, *views.visit_change_message(meta.team_id, number, user, note))
+
+
+# --- PD Verification Forms --------------------------------------------------------------------
+
+
+class _PdForms(_Base):
+    def command(self, ctx: CommandContext) -> Answer | None:
+        numbers = [int(arg) for arg in ctx.parsed.args if arg.isdigit()]
+        if numbers and numbers[0] not in range(1, domain.PD_FORMS_PER_YEAR + 1):
+            return answer("There are two forms a year: `/mentor pd 1` and `/mentor pd 2`.")
+        try:
+            with self.services.sessions() as session:
+                team = command_team(session, self.services, ctx)
+                forms = {f.number: f for f in domain.pd_forms(session, team)}
+                if team.protege.slack_id == ctx.who.user_id:
+                    number = numbers[0] if numbers else _first_open(forms)
+                    if number is None:
+                        return answer("Both of your PD Verification Forms are signed. Thank you!")
+                    view = self._form_view(team, number, forms.get(number))
+                else:
+                    view = self._sign_view(team, forms, numbers[0] if numbers else None)
+        except Refusal as refusal:
+            return answer(str(refusal))
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        return None
+
+    def _form_view(self, team: Team, number: int, current) -> dict[str, Any]:
+        if current is not None and current.status is PdStatus.SIGNED:
+            raise Refusal(f"Form #{number} is signed by you both. Thank you!")
+        deadline = next(
+            (d for d in self.program.deadlines(team.track) if d.id == f"pd-verification-{number}"),
+            None,
+        )
+        return views.pd_modal(
+            self.program,
+            team.id,
+            number,
+            team.mentor.slack_id,
+            team.area,
+            current,
+            deadline.due if deadline else None,
+            self.services.today(),
+        )
+
+    def _sign_view(self, team: Team, forms: dict, number: int | None) -> dict[str, Any]:
+        waiting = [f for n, f in sorted(forms.items()) if f.status is PdStatus.FILED]
+        if number is not None:
+            waiting = [f for f in waiting if f.number == number]
+        if not waiting:
+            raise Refusal(
+                f"No PD Verification Form is waiting for your comments. <@{team.protege.slack_id}>"
+                " files it after an opportunity; you will get a message."
+            )
+        return views.pd_sign_modal(
+            self.program,
+            waiting[0],
+            team.id,
+            team.mentor.slack_id,
+            team.protege.slack_id,
+            self.services.today(),
+        )
+
+    def open_form(self, body: dict[str, Any], client: WebClient) -> None:
+        """Form #N: the protégé files or revises it; the mentor adds comments and signs."""
+        with self.services.sessions() as session:
+            team, (number,) = self._team(session, body, None, 2)
+            if number not in range(1, domain.PD_FORMS_PER_YEAR + 1):
+                raise Refusal("That button is out of date. Please use the latest message.")
+            current = domain.pd_form(session, team, number)
+            if team.protege.slack_id == body["user"]["id"]:
+                view = self._form_view(team, number, current)
+            else:
+                view = self._sign_view(team, {number: current} if current else {}, number)
+        show(client, body, view)
+
+    def open_sign(self, body: dict[str, Any], client: WebClient) -> None:
+        with self.services.sessions() as session:
+            team, (form_id,) = self._team(session, body, "mentor", 2)
+            current = {f.id: f for f in domain.pd_forms(session, team)}
+            if form_id not in current:
+                raise Refusal(
+                    f"<@{team.protege.slack_id}> sent a new version of this form. Type "
+                    "`/mentor pd` to see the latest."
+                )
+            view = self._sign_view(team, {current[form_id].number: current[form_id]}, None)
+        show(client, body, view)
+
+    def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view, user = body["view"], body["user"]["id"]
+        meta = _numbered_meta(view)
+        now, today = self.services.clock(), self.services.today()
+        with transaction(self.services.sessions) as session:
+            team = filing_team(session, self.services, user, meta[0], "protege")
+            entry = form.parse_pd(view["state"]["values"], self.program, today)
+            filed = domain.file_pd_form(session, team, meta[1], entry, user, now)
+            mentor = team.mentor.slack_id
+            message = views.pd_filed_message(self.program, filed, team.id, mentor, user, today)
+        ack(
+            response_action="update",
+            view=thanks_view(
+                f"PD Verification #{meta[1]}",
+                f"Thanks! Form #{meta[1]} is with your mentor <@{mentor}> for comments.",
+            ),
+        )
+        dm(client, mentor, *message)
+
+    def sign(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view, user = body["view"], body["user"]["id"]
+        meta = form.read_meta(view.get("private_metadata"), "form")
+        if meta is None or meta.ref is None:
+            raise Refusal(STALE)
+        now, today = self.services.clock(), self.services.today()
+        with transaction(self.services.sessions) as session:
+            team = filing_team(session, self.services, user, meta.team_id, "mentor")
+            comments = form.parse_pd_comments(view["state"]["values"])
+            signed = domain.sign_pd_form(session, team, meta.ref, comments, user, now)
+            protege = team.protege.slack_id
+            message = views.pd_signed_message(self.program, signed, user, protege, today)
+            number = signed.number
+        ack(
+            response_action="update",
+            view=thanks_view(
+                f"PD Verification #{number}", f"Thanks! Form #{number} is signed by you both."
+            ),
+        )
+        dm(client, protege, *message)
+
+
+# --- Assessment Activity ----------------------------------------------------------------------
+
+
+class _Assessment(_Base):
+    def command(self, ctx: CommandContext) -> Answer | None:
+        try:
+            with self.services.sessions() as session:
+                team = command_team(session, self.services, ctx)
+                if team.protege.slack_id != ctx.who.user_id:
+                    raise Refusal(
+                        f"<@{team.protege.slack_id}> submits the Assessment Activity; you'll "
+                        "see it in `/mentor progress`."
+                    )
+                view = self._view(session, team)
+        except Refusal as refusal:
+            return answer(str(refusal))
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
+        return None
+
+    def _view(self, session: Session, team: Team) -> dict[str, Any]:
+        if not domain.has_assessment(self.program, team.track):
+            raise Refusal("The Assessment Activity is part of year two; your track has none.")
+        deadline = next(
+            d for d in self.program.deadlines(team.track) if d.step == domain.ASSESSMENT_STEP
+        )
+        return views.assessment_modal(
+            team.id, domain.current_assessment(session, team), deadline.due, self.services.today()
+        )
+
+    def open_form(self, body: dict[str, Any], client: WebClient) -> None:
+        with self.services.sessions() as session:
+            team, _ = self._team(session, body, "protege")
+            view = self._view(session, team)
+        show(client, body, view)
+
+    def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view, user = body["view"], body["user"]["id"]
+        meta = form.read_meta(view.get("private_metadata"))
+        if meta is None:
+            raise Refusal(STALE)
+        now = self.services.clock()
+        with transaction(self.services.sessions) as session:
+            team = filing_team(session, self.services, user, meta.team_id, "protege")
+            entry = form.parse_assessment(view["state"]["values"])
+            domain.submit_assessment(session, self.program, team, entry, user, now)
+            mentor = team.mentor.slack_id
+        ack(
+            response_action="update",
+            view=thanks_view("Assessment Activity", "Thanks! Your Assessment Activity is in."),
+        )
+        dm(client, mentor, *views.assessment_message(user, entry.link))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _value(body: dict[str, Any]) -> str:
+    return str((body.get("actions") or [{}])[0].get("value") or "")
+
+
+def _first_open(forms: dict) -> int | None:
+    for number in range(1, domain.PD_FORMS_PER_YEAR + 1):
+        current = forms.get(number)
+        if current is None or current.status is not PdStatus.SIGNED:
+            return number
+    return None
+
+
+def _numbered_meta(view: dict[str, Any]) -> tuple[int, int]:
+    meta = read_numbered_meta(view.get("private_metadata"))
+    if meta is None:
+        raise Refusal(STALE)
+    return meta.team_id, meta.number

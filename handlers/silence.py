@@ -1,0 +1,367 @@
+"""Silent teams: the alert's buttons, "My partner isn't responding", and `/mentor silent`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import access
+from bot.commands import Subcommand
+from bot.dates import human_date
+from bot.forms import text
+from bot.services import Services
+from bot.silence import last_contact_detail, overdue_steps, team_health
+from bot.views import silence as views
+from bot.views.blocks import section
+from bot.views.teams import team_cards_message
+from handlers.commands import Answer, CommandContext, CommandRouter
+from handlers.notify import dm, ephemeral
+from handlers.teams import card_for
+from storage.db import transaction
+from storage.models import Team, TeamStatus
+from storage.people import active_teams, get_team, teams_of_member
+from storage.silence import SilenceActionKind, actions_for, record
+
+SNOOZE_DAYS = 7
+NOTE_MAX = 1000
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    router.add(
+        Subcommand(
+            "silent",
+            "/mentor silent",
+            "silent and at-risk teams, longest silent first",
+            access.Action.SEE_SILENT,
+        ),
+        lambda ctx: _silent_list(ctx),
+    )
+    router.add(
+        Subcommand(
+            "noresponse",
+            "/mentor noresponse [@partner]",
+            "tell your content advisor your partner isn't responding",
+            access.Action.LOG_CONVERSATIONS,
+        ),
+        lambda ctx: _open_partner_report(ctx),
+    )
+    app.action(views.REACHED_OUT)(
+        lambda ack, body, client: _reached_out(services, ack, body, client)
+    )
+    app.action(views.SNOOZE)(lambda ack, body, client: _snooze(services, ack, body, client))
+    app.action(views.OPEN_TEAM)(lambda ack, body, client: _open_team(services, ack, body, client))
+    app.action(views.PARTNER_OPEN)(
+        lambda ack, body, client: _open_partner_from_home(services, ack, body, client)
+    )
+    app.view(views.REACHED_OUT_CALLBACK)(lambda ack, body: _save_reached_out(services, ack, body))
+    app.view(views.PARTNER_CALLBACK)(
+        ack=lambda ack, body: _ack_partner_report(services, ack, body),
+        lazy=[lambda body, client: _send_partner_report(services, body, client)],
+    )
+
+
+# -- the alert's buttons ----------------------------------------------------------------------
+
+
+def _parse(value: str | None) -> tuple[int, date] | None:
+    try:
+        team_id, spell = (value or "").split(":")
+        return int(team_id), date.fromisoformat(spell)
+    except ValueError:
+        return None
+
+
+def _team_for_button(services: Services, body: dict[str, Any], value: str | None, action):
+    """(team, spell, who) if the presser may act on this team's alert, else None."""
+    parsed = _parse(value)
+    if parsed is None:
+        return None
+    team_id, spell = parsed
+    with services.sessions() as session:
+        who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)
+        team = get_team(session, team_id)
+    if team is None or not access.may_on_team(who, action, team):
+        return None
+    return team, spell, who
+
+
+def _spell_is_open(services: Services, team: Team, spell: date) -> bool:
+    if team.status != TeamStatus.ACTIVE:
+        return False
+    with services.sessions() as session:
+        state = team_health(session, services.program, [team], services.today())[team.id]
+    return state.spell == spell
+
+
+def _reached_out(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    found = _team_for_button(
+        services, body, body["actions"][0].get("value"), access.Action.RESPOND_TO_SILENCE
+    )
+    if found is None:
+        ephemeral(client, body, "Only the team's content advisor or program staff can do that.")
+        return
+    team, spell, _ = found
+    if not _spell_is_open(services, team, spell):
+        ephemeral(client, body, "This team is back in touch already. Thank you!")
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=views.reached_out_modal(team.id, spell))
+
+
+def _save_reached_out(services: Services, ack: Ack, body: dict[str, Any]) -> None:
+    note = text(body["view"]["state"]["values"], "note") or None
+    if note and len(note) > NOTE_MAX:
+        ack(
+            response_action="errors",
+            errors={"note": f"Please keep it under {NOTE_MAX} characters."},
+        )
+        return
+    found = _team_for_button(
+        services, body, body["view"].get("private_metadata"), access.Action.RESPOND_TO_SILENCE
+    )
+    if found is None:
+        ack(response_action="errors", errors={"note": "You can't act on this team's alert."})
+        return
+    team, spell, who = found
+    with transaction(services.sessions) as session:
+        record(
+            session,
+            team.id,
+            spell,
+            SilenceActionKind.REACHED_OUT,
+            who.user_id,
+            services.clock(),
+            note=note,
+        )
+    ack()
+
+
+def _snooze(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    found = _team_for_button(
+        services, body, body["actions"][0].get("value"), access.Action.RESPOND_TO_SILENCE
+    )
+    if found is None:
+        ephemeral(client, body, "Only the team's content advisor or program staff can do that.")
+        return
+    team, spell, who = found
+    if not _spell_is_open(services, team, spell):
+        ephemeral(client, body, "This team is back in touch already: nothing to snooze.")
+        return
+    today = services.today()
+    with transaction(services.sessions) as session:
+        current = [
+            a
+            for a in actions_for(session, [team.id]).get(team.id, [])
+            if a.spell == spell
+            and a.kind == SilenceActionKind.SNOOZED
+            and a.until
+            and a.until > today
+        ]
+        if current:
+            until = max(a.until for a in current)
+        else:
+            until = today + timedelta(days=SNOOZE_DAYS)
+            record(
+                session,
+                team.id,
+                spell,
+                SilenceActionKind.SNOOZED,
+                who.user_id,
+                services.clock(),
+                until=until,
+            )
+    verb = "Already snoozed" if current else "Snoozed"
+    ephemeral(
+        client, body, f"{verb}: no reminders about team {team.id} until {human_date(until, today)}."
+    )
+
+
+def _open_team(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    found = _team_for_button(
+        services, body, body["actions"][0].get("value"), access.Action.READ_TEAM
+    )
+    if found is None:
+        ephemeral(client, body, "You can't see this team.")
+        return
+    team, _, who = found
+    with services.sessions() as session:
+        card = card_for(session, services, get_team(session, team.id))
+    text_, blocks = team_cards_message([card], services.today(), who.is_staff)
+    dm(client, who.user_id, text_, blocks)
+
+
+# -- "My partner isn't responding" ------------------------------------------------------------
+
+
+def _member_team(services: Services, user_id: str, partner: str | None) -> Team | list[Team] | None:
+    with services.sessions() as session:
+        teams = teams_of_member(session, user_id, services.program.id)
+    if partner:
+        teams = [t for t in teams if partner in (t.mentor.slack_id, t.protege.slack_id)]
+    if len(teams) == 1:
+        return teams[0]
+    return teams or None
+
+
+def _open_partner_report(ctx: CommandContext) -> Answer | None:
+    partner = ctx.parsed.mentions[0] if ctx.parsed.mentions else None
+    team = _member_team(ctx.services, ctx.who.user_id, partner)
+    if team is None:
+        return _say("You are not on an active team" + (f" with <@{partner}>." if partner else "."))
+    if isinstance(team, list):
+        return _say(
+            "You mentor several protégés: name the one who isn't responding, "
+            "like `/mentor noresponse @protégé`."
+        )
+    ctx.client.views_open(trigger_id=ctx.trigger_id, view=views.partner_modal(team.id))
+    return None
+
+
+def partner_button(team_id: int) -> dict[str, Any]:
+    return views.partner_button_block(team_id)
+
+
+def _open_partner_from_home(
+    services: Services, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
+    ack()
+    try:
+        team_id = int(body["actions"][0].get("value") or "")
+    except ValueError:
+        return
+    with services.sessions() as session:
+        who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)
+        team = get_team(session, team_id)
+    if team is None or not access.may_on_team(who, access.Action.FILE_TEAM_FORM, team):
+        ephemeral(client, body, "You can only ask about your own team.")
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=views.partner_modal(team.id))
+
+
+def _report_team(services: Services, body: dict[str, Any]) -> tuple[Team, access.Viewer] | None:
+    try:
+        team_id = int(body["view"].get("private_metadata") or "")
+    except ValueError:
+        return None
+    with services.sessions() as session:
+        who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)
+        team = get_team(session, team_id)
+    if team is None or not access.may_on_team(who, access.Action.FILE_TEAM_FORM, team):
+        return None
+    return team, who
+
+
+def _ack_partner_report(services: Services, ack: Ack, body: dict[str, Any]) -> None:
+    note = text(body["view"]["state"]["values"], "note")
+    if len(note) > NOTE_MAX:
+        ack(
+            response_action="errors",
+            errors={"note": f"Please keep it under {NOTE_MAX} characters."},
+        )
+        return
+    found = _report_team(services, body)
+    if found is None:
+        ack(response_action="errors", errors={"note": "You can only report on your own team."})
+        return
+    team, who = found
+    with transaction(services.sessions) as session:
+        state = team_health(session, services.program, [team], services.today())[team.id]
+        record(
+            session,
+            team.id,
+            state.last_activity,
+            SilenceActionKind.PARTNER_REPORT,
+            who.user_id,
+            services.clock(),
+            note=note or None,
+            until=None,
+        )
+    ack()
+
+
+def _send_partner_report(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    found = _report_team(services, body)
+    note = text(body["view"]["state"]["values"], "note")
+    if found is None or len(note) > NOTE_MAX:
+        return  # the ack refused it; bolt runs lazy listeners regardless
+    team, who = found
+    today = services.today()
+    with services.sessions() as session:
+        state = team_health(session, services.program, [team], today)[team.id]
+        last = last_contact_detail(session, team.id)
+        details = views.SilentTeam(
+            team.id,
+            team.mentor.slack_id,
+            team.protege.slack_id,
+            state.school_days_quiet,
+            state.last_activity,
+            f"{last.mode} ({last.kind}) on {human_date(last.day, today)}" if last else None,
+            overdue_steps(session, services.program, team, today),
+        )
+        staff = _staff(session, services)
+    message = views.partner_report_message(
+        details, who.user_id, state.last_activity, note or None, today
+    )
+    recipients = [team.advisor.slack_id] if team.advisor else staff
+    delivered = [r for r in recipients if dm(client, r, *message)]
+    if not delivered and team.advisor:
+        delivered = [r for r in staff if dm(client, r, *message)]
+    to = " and ".join(f"<@{r}>" for r in delivered[:3]) or "program staff"
+    dm(client, who.user_id, f"Thank you for letting us know. {to} will reach out to your team.")
+
+
+def _staff(session, services: Services) -> list[str]:
+    from storage.models import Role
+    from storage.people import granted_holders
+
+    return sorted(granted_holders(session, Role.STAFF) | set(services.settings.staff_ids))
+
+
+# -- /mentor silent ---------------------------------------------------------------------------
+
+
+def _silent_list(ctx: CommandContext) -> Answer:
+    services = ctx.services
+    today = services.today()
+    with services.sessions() as session:
+        teams = active_teams(session, services.program.id)
+        if not ctx.who.is_staff:
+            teams = [t for t in teams if t.advisor and t.advisor.slack_id == ctx.who.user_id]
+        health = team_health(session, services.program, teams, today)
+        by_id = {t.id: t for t in teams}
+        silent = sorted(
+            (h for h in health.values() if h.silent),
+            key=lambda h: (-h.school_days_quiet, h.team_id),
+        )
+        risky = [h for h in health.values() if h.at_risk and not h.silent]
+
+        # The last contact is looked up only for the rows the list shows in detail.
+        silent_rows = [
+            _row(session, by_id[h.team_id], h, today, i < 25) for i, h in enumerate(silent)
+        ]
+        risk_rows = [_row(session, by_id[h.team_id], h, today, False) for h in risky]
+    scope = "all teams" if ctx.who.is_staff else "your teams"
+    return views.silent_list(silent_rows, risk_rows, today, scope)
+
+
+def _row(session, team: Team, health, today: date, detailed: bool) -> views.SilentTeam:
+    last = last_contact_detail(session, team.id) if detailed else None
+    described = f"{last.mode} on {human_date(last.day, today)}" if last else None
+    return views.SilentTeam(
+        team.id,
+        team.mentor.slack_id,
+        team.protege.slack_id,
+        health.school_days_quiet,
+        health.last_activity,
+        described,
+        (),
+    )
+
+
+def _say(message: str) -> Answer:
+    return message, [section(message)]

@@ -1,0 +1,198 @@
+"""Deadline nudges: before each calendar deadline of a team's track whose step is not done,
+the person holding it up gets a reminder at each of the program's lead times and on the day;
+the school day after, the content advisor gets one notice naming the step.
+
+The step's state comes from `bot.deliverables`, so a step done early stops generating its
+notices (its nudges are simply never due). A step waiting on the one before it (a Mentor
+Comment Form before the experience is in) is not nudged: the earlier step's holder is. When
+the earlier step came in late, the later one's date moves with it (its effective due date).
+Communication Logs (issue 4) and the survey (issue 6) have their own nudges; deadlines that
+fell before a team started are not nudged.
+
+For a large program only deadlines near today are computed: a few queries per track a tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from bot.dates import local_instant, zone
+from bot.deliverables import (
+    LOG_STEP,
+    DeliverableStatus,
+    deliverables_for,
+    member_deadlines,
+    next_school_day_on_or_after,
+    predecessor,
+)
+from bot.program import Deadline, Program
+from bot.views.progress import TeamHeading, opener_for, overdue_message, reminder_message
+from schedules.notice import Notice
+from storage.models import Person, Team, TeamStatus
+
+REMINDER_KIND = "deadline_nudge"
+OVERDUE_KIND = "deadline_overdue"
+NOT_NUDGED = frozenset({LOG_STEP, "survey"})  # their own features nudge them
+OVERDUE_USEFUL = timedelta(days=10)  # an overdue notice the bot could not send by then is skipped
+
+
+def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
+    today = now.astimezone(program.tz).date()
+    leads = lead_days(program)
+    for track in program.tracks:
+        deadlines = [
+            d for d in nudged_deadlines(program, track.id) if _near(program, d, today, leads[0])
+        ]
+        if not deadlines:
+            continue
+        wanted = {d.id for d in deadlines} | {p for d in deadlines if (p := predecessor(d.id))}
+        teams = _active_teams(session, program.id, track.id)
+        by_team = deliverables_for(session, program, teams, today, only=wanted)
+        for team in teams:
+            statuses = {s.id: s for s in by_team[team.id]}
+            for deadline in deadlines:
+                status = statuses[deadline.id]
+                yield from _notices(program, team, status, statuses, now, today, leads)
+
+
+def nudged_deadlines(program: Program, track: str) -> tuple[Deadline, ...]:
+    return tuple(d for d in member_deadlines(program, track) if d.step not in NOT_NUDGED)
+
+
+def lead_days(program: Program) -> tuple[int, ...]:
+    """The reminder days before a deadline, longest first, always ending with the day itself."""
+    return tuple(sorted(set(program.settings.reminder_lead_days) | {0}, reverse=True))
+
+
+def _near(program: Program, deadline: Deadline, today: date, longest_lead: int) -> bool:
+    """Worth computing today. A later step of a chain stays in view after its date: the step
+    before it may come in late and move it."""
+    if today < deadline.due - timedelta(days=longest_lead + 1):
+        return False
+    return predecessor(deadline.id) is not None or today <= last_useful_day(program, deadline.due)
+
+
+def last_useful_day(program: Program, due: date) -> date:
+    """After this day nothing about a deadline due on `due` is worth sending any more."""
+    return overdue_day(program, due) + OVERDUE_USEFUL
+
+
+def overdue_day(program: Program, due: date) -> date:
+    return next_school_day_on_or_after(program, due + timedelta(days=1))
+
+
+def _active_teams(session: Session, program_id: str, track: str) -> list[Team]:
+    return list(
+        session.scalars(
+            select(Team)
+            .where(
+                Team.status == TeamStatus.ACTIVE,
+                Team.program_id == program_id,
+                Team.track == track,
+            )
+            .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+            .order_by(Team.id)
+        )
+    )
+
+
+def _notices(
+    program: Program,
+    team: Team,
+    status: DeliverableStatus,
+    statuses: dict[str, DeliverableStatus],
+    now: datetime,
+    today: date,
+    leads: Sequence[int],
+) -> Iterator[Notice]:
+    if status.done_at is not None or status.waiting_on is not None:
+        return
+    if status.due < team.start_date or today > last_useful_day(program, status.effective_due):
+        return
+    heading = _heading(team)
+    # A reminder from before the step could be taken (its predecessor came in late) would
+    # only repeat the DM that handed it over.
+    before = statuses.get(predecessor(status.id) or "")
+    ready_at = before.done_at if before is not None else None
+    for role in status.holders:
+        person = team.mentor if role == "mentor" else team.protege
+        yield from _reminders(program, team, status, heading, role, person, now, leads, ready_at)
+    if team.advisor is not None:
+        yield from _overdue(program, team, status, heading, now)
+
+
+def _reminders(
+    program: Program,
+    team: Team,
+    status: DeliverableStatus,
+    heading: TeamHeading,
+    role: str,
+    person: Person,
+    now: datetime,
+    leads: Sequence[int],
+    ready_at: datetime | None,
+) -> Iterator[Notice]:
+    tz = zone(person.tz, program.tz)
+    start = program.settings.quiet_hours.end
+    moments = [local_instant(status.effective_due - timedelta(days=n), start, tz) for n in leads]
+    end_of_day = local_instant(status.effective_due + timedelta(days=1), time(0), tz)
+    for index, lead in enumerate(leads):
+        due_at = moments[index]
+        if now < due_at or (ready_at is not None and due_at < ready_at):
+            continue
+        # Each reminder gives way to the next one rather than arriving together with it.
+        expires_at = moments[index + 1] if index + 1 < len(leads) else end_of_day
+        # Worded for its own day: a reminder held over a weekend, or recorded as skipped, still
+        # names the right date.
+        today = min(now.astimezone(tz).date(), status.effective_due - timedelta(days=lead))
+        text, blocks = reminder_message(
+            program, status, role, heading, today, opener_for(status, role, team.id)
+        )
+        yield Notice(
+            key=f"nudge:team{team.id}:{status.id}:{person.slack_id}:d{lead}",
+            kind=REMINDER_KIND,
+            recipient=person.slack_id,
+            due_at=due_at,
+            expires_at=expires_at,
+            text=text,
+            blocks=blocks,
+            tz=person.tz,
+        )
+
+
+def _overdue(
+    program: Program, team: Team, status: DeliverableStatus, heading: TeamHeading, now: datetime
+) -> Iterator[Notice]:
+    advisor = team.advisor
+    assert advisor is not None
+    tz = zone(advisor.tz, program.tz)
+    day = overdue_day(program, status.effective_due)
+    due_at = local_instant(day, program.settings.quiet_hours.end, tz)
+    if now < due_at:
+        return
+    text, blocks = overdue_message(program, status, heading, now.astimezone(tz).date())
+    yield Notice(
+        key=f"overdue:team{team.id}:{status.id}",
+        kind=OVERDUE_KIND,
+        recipient=advisor.slack_id,
+        due_at=due_at,
+        expires_at=due_at + OVERDUE_USEFUL,
+        text=text,
+        blocks=blocks,
+        tz=advisor.tz,
+    )
+
+
+def _heading(team: Team) -> TeamHeading:
+    return TeamHeading(
+        team.id,
+        team.mentor.slack_id,
+        team.protege.slack_id,
+        team.advisor.slack_id if team.advisor else None,
+        team.area,
+        team.track,
+    )

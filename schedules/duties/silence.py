@@ -1,0 +1,192 @@
+"""Silent teams: alert the content advisor, remind, escalate to staff, and close the loop.
+
+One alert per silent spell (named by the last activity date it began after); a reminder
+7 days after the alert if nobody acted; an escalation to program staff 7 days after the
+reminder if still nobody acted; a "back in touch" note to whoever was alerted once the team
+shows activity again. A snooze holds the follow-ups until it ends. An advisor Slack reports
+as gone, or a team without an advisor: program staff are told instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.dates import human_date, local_instant, zone
+from bot.program import Program
+from bot.silence import Health, last_contact_detail, overdue_steps, silent_from, team_health
+from bot.views.silence import (
+    SilentTeam,
+    alert_message,
+    back_in_touch_message,
+    escalation_message,
+)
+from schedules.notice import Notice
+from storage import ledger
+from storage.models import Person, Role, Team
+from storage.people import active_teams, find_person, granted_holders
+from storage.silence import SilenceActionKind, actions_for
+
+ALERT, REMINDER, ESCALATION, BACK = (
+    "silence_alert",
+    "silence_reminder",
+    "silence_escalation",
+    "silence_back",
+)
+FOLLOW_UP = timedelta(days=7)
+USEFUL_FOR = timedelta(days=21)
+
+
+def silence(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
+    today = now.astimezone(program.tz).date()
+    if not program.start <= today <= program.end:
+        return
+    teams = active_teams(session, program.id)
+    health = team_health(session, program, teams, today)
+    sent = ledger.sent_of_kinds(session, (ALERT, REMINDER, ESCALATION))
+    alerted = _alerted_spells(sent)
+    watched = [t for t in teams if health[t.id].silent or t.id in alerted]
+    if not watched:
+        return
+    actions = actions_for(session, [t.id for t in watched])
+    staff = sorted(granted_holders(session, Role.STAFF))
+    advisors = {t.advisor.slack_id for t in watched if t.advisor is not None}
+    gone = ledger.unreachable(session, advisors)
+    for team in watched:
+        state = health[team.id]
+        advisor = (
+            team.advisor.slack_id if team.advisor and team.advisor.slack_id not in gone else None
+        )
+        if state.silent:
+            yield from _spell_notices(
+                session,
+                program,
+                team,
+                state,
+                advisor,
+                staff,
+                sent,
+                actions.get(team.id, []),
+                now,
+                today,
+            )
+        for spell in alerted.get(team.id, ()):
+            if spell != state.spell:
+                yield from _back(program, team, spell, state, sent, session, now, today)
+
+
+def _alerted_spells(sent: dict[str, ledger.SentNotice]) -> dict[int, set[date]]:
+    found: dict[int, set[date]] = {}
+    for key in sent:
+        _, team, spell = key.split(":")[:3]
+        found.setdefault(int(team.removeprefix("team")), set()).add(date.fromisoformat(spell))
+    return found
+
+
+def _spell_notices(
+    session, program, team, state: Health, advisor, staff, sent, actions, now, today
+):
+    spell = state.last_activity
+    acted = [a for a in actions if a.spell == spell and a.kind != SilenceActionKind.PARTNER_REPORT]
+    snoozed_until = max(
+        (a.until for a in acted if a.kind == SilenceActionKind.SNOOZED and a.until), default=None
+    )
+    reached_out = any(a.kind == SilenceActionKind.REACHED_OUT for a in acted)
+    details = _details(session, program, team, state, today)
+    recipients = [advisor] if advisor else staff
+    start_day = silent_from(program, spell)
+    alert_key = f"silent:team{team.id}:{spell.isoformat()}"
+    for recipient in recipients:
+        key = alert_key if recipient == advisor else f"{alert_key}:{recipient}"
+        text, blocks = alert_message(details, spell, today)
+        yield _notice(
+            program,
+            key,
+            ALERT,
+            _person(session, recipient),
+            text,
+            blocks,
+            datetime.combine(start_day, program.settings.quiet_hours.end),
+        )
+    first_alert = min((s.sent_at for k, s in sent.items() if k.startswith(alert_key)), default=None)
+    if first_alert is None or reached_out:
+        return
+    hold = local_instant(snoozed_until, time(0), program.tz) if snoozed_until else None
+    reminder_due = max(first_alert + FOLLOW_UP, hold) if hold else first_alert + FOLLOW_UP
+    reminder_key = f"silentrem:team{team.id}:{spell.isoformat()}"
+    text, blocks = alert_message(details, spell, today, reminder=True)
+    for recipient in recipients:
+        key = reminder_key if recipient == advisor else f"{reminder_key}:{recipient}"
+        yield _notice(
+            program, key, REMINDER, _person(session, recipient), text, blocks, reminder_due
+        )
+    reminded = min((s.sent_at for k, s in sent.items() if k.startswith(reminder_key)), default=None)
+    if reminded is None:
+        return
+    escalation_due = max(reminded + FOLLOW_UP, hold) if hold else reminded + FOLLOW_UP
+    text, blocks = escalation_message(details, advisor, spell, today)
+    for recipient in staff:
+        key = f"silentesc:team{team.id}:{spell.isoformat()}:{recipient}"
+        yield _notice(
+            program, key, ESCALATION, _person(session, recipient), text, blocks, escalation_due
+        )
+
+
+def _back(program, team, spell, state, sent, session, now, today):
+    """Everyone alerted or escalated to about the spell hears that it is over."""
+    told = {
+        s.recipient
+        for k, s in sent.items()
+        if k.startswith((f"silent:team{team.id}:{spell}", f"silentesc:team{team.id}:{spell}"))
+    }
+    text, blocks = back_in_touch_message(
+        team.id, team.mentor.slack_id, team.protege.slack_id, state.last_activity, today
+    )
+    for recipient in sorted(told):
+        key = f"silentback:team{team.id}:{spell.isoformat()}:{recipient}"
+        yield _notice(program, key, BACK, _person(session, recipient), text, blocks, now)
+
+
+def _details(session, program: Program, team: Team, state: Health, today: date) -> SilentTeam:
+    last = last_contact_detail(session, team.id)
+    described = f"{last.mode} ({last.kind}) on {human_date(last.day, today)}" if last else None
+    return SilentTeam(
+        team_id=team.id,
+        mentor=team.mentor.slack_id,
+        protege=team.protege.slack_id,
+        school_days_quiet=state.school_days_quiet,
+        last_activity=state.last_activity,
+        last_contact=described,
+        overdue=overdue_steps(session, program, team, today),
+    )
+
+
+def _person(session: Session, slack_id: str) -> tuple[str, str | None]:
+    person: Person | None = find_person(session, slack_id)
+    return slack_id, person.tz if person else None
+
+
+def _notice(
+    program: Program,
+    key: str,
+    kind: str,
+    recipient: tuple[str, str | None],
+    text: str,
+    blocks: list,
+    due,
+) -> Notice:
+    slack_id, tz = recipient
+    if due.tzinfo is None:  # a local wall-clock time in the recipient's zone
+        due = due.replace(tzinfo=zone(tz, program.tz))
+    return Notice(
+        key=key,
+        kind=kind,
+        recipient=slack_id,
+        due_at=due,
+        expires_at=due + USEFUL_FOR,
+        text=text,
+        blocks=blocks,
+        tz=tz,
+    )

@@ -1,0 +1,295 @@
+"""The forms of the mentoring year that two people sign: structured experiences with their
+Mentor Comment Forms, Visit Reports, Networking and Professional Development Verification
+Forms, and year two's Assessment Activity.
+
+Nothing is overwritten by a user: a revised submission, comment form or report is a new row
+and the row it replaces is kept, marked `superseded_by`/`superseded_at`. The current version
+is the one that is not superseded. `FormEvent` keeps every step (submitted, commented, asked
+to discuss, agreed, confirmed …) with who took it and when: the signatures and their history.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.models import Base, UtcDateTime, _enum
+
+FOCUS_SEPARATOR = "\n"  # focus area names contain spaces, commas and "&", never a newline
+
+
+class ExperienceStatus(enum.StrEnum):
+    SUBMITTED = "submitted"  # with the mentor, for the Mentor Comment Form
+    COMMENTED = "commented"  # with the protégé, to agree or to ask to discuss
+    DISCUSS = "discuss"  # the protégé asked to discuss: back with the mentor
+    AGREED = "agreed"  # done, both signed
+
+
+class VisitStatus(enum.StrEnum):
+    FILED = "filed"  # with the protégé, to confirm
+    CHANGES_REQUESTED = "changes"  # the protégé asked for a change: back with the mentor
+    CONFIRMED = "confirmed"  # done, both signed
+
+
+class PdStatus(enum.StrEnum):
+    FILED = "filed"  # with the mentor, for comments
+    SIGNED = "signed"  # the mentor commented and signed: done
+
+
+class Experience(Base):
+    """One structured experience of a team (Experience N belongs to plan slot N)."""
+
+    __tablename__ = "experiences"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ExperienceStatus] = mapped_column(_enum(ExperienceStatus, "experience_status"))
+    # What the current submission is: a selection number, or "other" with a description.
+    selection: Mapped[int | None] = mapped_column(Integer)
+    other_description: Mapped[str | None] = mapped_column(Text)
+    focus_areas: Mapped[str] = mapped_column(Text, default="")
+    # The calendar's three steps, each met at its first occurrence.
+    submitted_by: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    commented_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    agreed_by: Mapped[str | None] = mapped_column(String(32))
+    agreed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    @property
+    def focus_area_list(self) -> tuple[str, ...]:
+        return split_focus(self.focus_areas)
+
+
+class ExperienceSubmission(Base):
+    """What the protégé sent: a link (or a Slack file's permalink) and a summary."""
+
+    __tablename__ = "experience_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experience_id: Mapped[int] = mapped_column(ForeignKey("experiences.id"), index=True)
+    selection: Mapped[int | None] = mapped_column(Integer)
+    other_description: Mapped[str | None] = mapped_column(Text)
+    focus_areas: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class MentorComment(Base):
+    """The manual's Structured Experience Mentor Comment Form; filing it is the mentor's
+    signature."""
+
+    __tablename__ = "mentor_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experience_id: Mapped[int] = mapped_column(ForeignKey("experiences.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("experience_submissions.id"))
+    comment_date: Mapped[date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(String(64))
+    experience_text: Mapped[str] = mapped_column(Text)
+    comments: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(String(32))
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class VisitReport(Base):
+    """The Mentor/Protégé Visit Report, one row per version of one visit's report."""
+
+    __tablename__ = "visit_reports"
+    __table_args__ = (UniqueConstraint("team_id", "number", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # the team's first, second … visit
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[VisitStatus] = mapped_column(_enum(VisitStatus, "visit_status"))
+    area: Mapped[str] = mapped_column(String(64))
+    visit_date: Mapped[date] = mapped_column(Date)
+    location: Mapped[str] = mapped_column(Text)
+    topics: Mapped[str] = mapped_column(Text)
+    strategies: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(String(32))
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    confirmed_by: Mapped[str | None] = mapped_column(String(32))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PdVerification(Base):
+    """A Networking and Professional Development Verification Form (#1 or #2), per version."""
+
+    __tablename__ = "pd_verifications"
+    __table_args__ = (UniqueConstraint("team_id", "number", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[PdStatus] = mapped_column(_enum(PdStatus, "pd_status"))
+    area: Mapped[str] = mapped_column(String(64))
+    pd_date: Mapped[date] = mapped_column(Date)
+    location: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[int] = mapped_column(Integer)  # the form's "Hours", kept exact
+    description: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(String(32))  # the protégé's signature
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    mentor_comments: Mapped[str | None] = mapped_column(Text)
+    signed_by: Mapped[str | None] = mapped_column(String(32))  # the mentor's signature
+    signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AssessmentActivity(Base):
+    """Year two's Assessment Activity, as the protégé submitted it (per version)."""
+
+    __tablename__ = "assessment_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    link: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class FormEvent(Base):
+    """Every step taken on these forms, in order: who, when, and a note where there is one."""
+
+    __tablename__ = "form_events"
+    __table_args__ = (Index("ix_form_events_team_form", "team_id", "form", "form_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    form: Mapped[str] = mapped_column(String(32))  # experience, visit_report, pd_verification …
+    form_id: Mapped[int] = mapped_column(Integer)  # experiences.id, or the report's number
+    event: Mapped[str] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- focus areas as stored ---------------------------------------------------------------
+
+
+def join_focus(areas: Iterable[str]) -> str:
+    return FOCUS_SEPARATOR.join(areas)
+
+
+def split_focus(stored: str | None) -> tuple[str, ...]:
+    return tuple(area for area in (stored or "").split(FOCUS_SEPARATOR) if area)
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def experience(session: Session, team_id: int, number: int) -> Experience | None:
+    return session.scalars(
+        select(Experience).where(Experience.team_id == team_id, Experience.number == number)
+    ).one_or_none()
+
+
+def experiences_of(session: Session, team_ids: Sequence[int]) -> list[Experience]:
+    """Every experience of these teams, by team and number."""
+    if not team_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Experience)
+            .where(Experience.team_id.in_(team_ids))
+            .order_by(Experience.team_id, Experience.number)
+        )
+    )
+
+
+def current_submission(session: Session, experience_id: int) -> ExperienceSubmission | None:
+    return session.scalars(
+        select(ExperienceSubmission).where(
+            ExperienceSubmission.experience_id == experience_id,
+            ExperienceSubmission.superseded_at.is_(None),
+        )
+    ).one_or_none()
+
+
+def current_comment(session: Session, experience_id: int) -> MentorComment | None:
+    return session.scalars(
+        select(MentorComment).where(
+            MentorComment.experience_id == experience_id, MentorComment.superseded_at.is_(None)
+        )
+    ).one_or_none()
+
+
+def events_of(session: Session, team_id: int, form: str, form_id: int) -> list[FormEvent]:
+    """One form's history, oldest first (`form_id`: the experience's id, or the report's
+    number within the team)."""
+    return list(
+        session.scalars(
+            select(FormEvent)
+            .where(
+                FormEvent.team_id == team_id, FormEvent.form == form, FormEvent.form_id == form_id
+            )
+            .order_by(FormEvent.at, FormEvent.id)
+        )
+    )
+
+
+def current_visit_reports(session: Session, team_ids: Sequence[int]) -> list[VisitReport]:
+    """The current version of every visit report of these teams, by team and number."""
+    if not team_ids:
+        return []
+    return list(
+        session.scalars(
+            select(VisitReport)
+            .where(VisitReport.team_id.in_(team_ids), VisitReport.superseded_at.is_(None))
+            .order_by(VisitReport.team_id, VisitReport.number)
+        )
+    )
+
+
+def current_pd_forms(session: Session, team_ids: Sequence[int]) -> list[PdVerification]:
+    if not team_ids:
+        return []
+    return list(
+        session.scalars(
+            select(PdVerification)
+            .where(PdVerification.team_id.in_(team_ids), PdVerification.superseded_at.is_(None))
+            .order_by(PdVerification.team_id, PdVerification.number)
+        )
+    )
+
+
+def assessment_activities(session: Session, team_ids: Sequence[int]) -> list[AssessmentActivity]:
+    """Every version, oldest first: the first is when the step was met."""
+    if not team_ids:
+        return []
+    return list(
+        session.scalars(
+            select(AssessmentActivity)
+            .where(AssessmentActivity.team_id.in_(team_ids))
+            .order_by(AssessmentActivity.team_id, AssessmentActivity.submitted_at)
+        )
+    )

@@ -1,0 +1,236 @@
+"""Communication Logs, their earlier versions, and quick "We talked" check-ins.
+
+A log entry is one conversation between a mentor and protégé, in the manual's Communication
+Log fields plus the minutes spent. Editing keeps the earlier content in `LogVersion`; nothing
+here is ever deleted. Dates of conversations are local dates; instants are UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.models import Base, Person, Team, TeamStatus, UtcDateTime
+
+
+class LogMode(enum.StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    TEXT = "text"
+    VIDEO = "video"
+    IN_PERSON = "in_person"
+
+
+def _mode_type() -> Enum:
+    # Stored as a plain string, as storage.models does: a new mode needs no type migration.
+    return Enum(
+        LogMode,
+        name="log_mode",
+        native_enum=False,
+        length=16,
+        values_callable=lambda cls: [member.value for member in cls],
+    )
+
+
+class CommunicationLog(Base):
+    """One conversation, as its author filed it (or last edited it)."""
+
+    __tablename__ = "communication_logs"
+    __table_args__ = (
+        Index("ix_communication_logs_team_month", "team_id", "topic_month"),
+        Index("ix_communication_logs_team_date", "team_id", "conversation_date"),
+        UniqueConstraint("view_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    author: Mapped[str] = mapped_column(String(32))  # Slack id
+    author_role: Mapped[str] = mapped_column(String(16))  # "mentor" or "protege" when filed
+    conversation_date: Mapped[date] = mapped_column(Date)
+    mode: Mapped[LogMode] = mapped_column(_mode_type())
+    topic_month: Mapped[str] = mapped_column(String(7))  # "YYYY-MM"
+    help_needed: Mapped[str] = mapped_column(Text)
+    ideas_discussed: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)  # 1 when filed, +1 on every edit
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    edited_by: Mapped[str | None] = mapped_column(String(32))
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    confirmed_by: Mapped[str | None] = mapped_column(String(32))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    disputed_by: Mapped[str | None] = mapped_column(String(32))
+    disputed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    dispute_comment: Mapped[str | None] = mapped_column(Text)
+    # The Slack view that filed it: a retried submission finds its entry instead of a twin.
+    view_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class LogVersion(Base):
+    """An earlier version of an entry, kept when its author edited it."""
+
+    __tablename__ = "log_versions"
+    __table_args__ = (UniqueConstraint("log_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("communication_logs.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    conversation_date: Mapped[date] = mapped_column(Date)
+    mode: Mapped[LogMode] = mapped_column(_mode_type())
+    topic_month: Mapped[str] = mapped_column(String(7))
+    help_needed: Mapped[str] = mapped_column(Text)
+    ideas_discussed: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[int] = mapped_column(Integer)
+    confirmed_by: Mapped[str | None] = mapped_column(String(32))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    disputed_by: Mapped[str | None] = mapped_column(String(32))
+    disputed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    dispute_comment: Mapped[str | None] = mapped_column(Text)
+    changed_fields: Mapped[str] = mapped_column(String(200))  # comma-separated field names
+    replaced_by: Mapped[str] = mapped_column(String(32))
+    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CheckIn(Base):
+    """A quick "We talked": a contact without the full Communication Log."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        Index("ix_check_ins_team_date", "team_id", "conversation_date"),
+        UniqueConstraint("view_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    person: Mapped[str] = mapped_column(String(32))  # Slack id of who recorded it
+    conversation_date: Mapped[date] = mapped_column(Date)
+    mode: Mapped[LogMode] = mapped_column(_mode_type())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    view_id: Mapped[str | None] = mapped_column(String(32))
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def get_log(session: Session, log_id: int) -> CommunicationLog | None:
+    return session.get(CommunicationLog, log_id)
+
+
+def log_by_view(session: Session, view_id: str) -> CommunicationLog | None:
+    return session.scalars(
+        select(CommunicationLog).where(CommunicationLog.view_id == view_id)
+    ).one_or_none()
+
+
+def check_in_by_view(session: Session, view_id: str) -> CheckIn | None:
+    return session.scalars(select(CheckIn).where(CheckIn.view_id == view_id)).one_or_none()
+
+
+def team_logs(
+    session: Session, team_id: int, *, month: str | None = None, offset: int = 0, limit: int = 10
+) -> list[CommunicationLog]:
+    """A team's entries, newest conversation first."""
+    query = select(CommunicationLog).where(CommunicationLog.team_id == team_id)
+    if month is not None:
+        query = query.where(CommunicationLog.topic_month == month)
+    query = query.order_by(
+        CommunicationLog.conversation_date.desc(),
+        CommunicationLog.filed_at.desc(),
+        CommunicationLog.id.desc(),
+    )
+    return list(session.scalars(query.offset(offset).limit(limit)))
+
+
+def count_team_logs(session: Session, team_id: int, *, month: str | None = None) -> int:
+    query = select(func.count()).where(CommunicationLog.team_id == team_id)
+    if month is not None:
+        query = query.where(CommunicationLog.topic_month == month)
+    return session.scalar(query) or 0
+
+
+def versions_of(session: Session, log_id: int) -> list[LogVersion]:
+    """The earlier versions of an entry, oldest first."""
+    return list(
+        session.scalars(
+            select(LogVersion).where(LogVersion.log_id == log_id).order_by(LogVersion.version)
+        )
+    )
+
+
+def teams_with_log(session: Session, team_ids: Iterable[int], month: str) -> set[int]:
+    """Which of `team_ids` have at least one entry for topic month `month` ("YYYY-MM")."""
+    ids = list(team_ids)
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(CommunicationLog.team_id)
+            .where(CommunicationLog.team_id.in_(ids), CommunicationLog.topic_month == month)
+            .distinct()
+        )
+    )
+
+
+def _contact_dates(team_ids: list[int]):
+    logs = select(
+        CommunicationLog.team_id.label("team_id"),
+        CommunicationLog.conversation_date.label("day"),
+    ).where(CommunicationLog.team_id.in_(team_ids))
+    checks = select(CheckIn.team_id.label("team_id"), CheckIn.conversation_date.label("day")).where(
+        CheckIn.team_id.in_(team_ids)
+    )
+    return union_all(logs, checks).subquery()
+
+
+def contact_days(session: Session, team_id: int) -> set[date]:
+    """Every day on which the team recorded a contact (a log entry or a check-in)."""
+    contacts = _contact_dates([team_id])
+    return set(session.scalars(select(contacts.c.day).distinct()))
+
+
+def last_contact_dates(session: Session, team_ids: Iterable[int]) -> dict[int, date]:
+    """For each team with any contact, the newest conversation date of a log or check-in."""
+    ids = list(team_ids)
+    if not ids:
+        return {}
+    contacts = _contact_dates(ids)
+    rows = session.execute(
+        select(contacts.c.team_id, func.max(contacts.c.day)).group_by(contacts.c.team_id)
+    )
+    return {team_id: day for team_id, day in rows}
+
+
+def teams_advised(session: Session, slack_id: str, program_id: str) -> list[Team]:
+    """Active teams whose content advisor is `slack_id`."""
+    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
+    return list(
+        session.scalars(
+            select(Team)
+            .where(
+                Team.status == TeamStatus.ACTIVE,
+                Team.program_id == program_id,
+                Team.advisor_id == person_id,
+            )
+            .order_by(Team.id)
+        )
+    )
+
+
+def person_tz(session: Session, slack_id: str) -> str | None:
+    """The person's timezone name as stored (None when unknown): dates are theirs."""
+    return session.scalar(select(Person.tz).where(Person.slack_id == slack_id))

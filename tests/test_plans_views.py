@@ -1,0 +1,143 @@
+"""The checklist and plan views stay inside Slack's limits with the longest answers, and the
+parsers read exactly what the views build."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.forms import FieldErrors
+from bot.forms.plans import (
+    concerned_block,
+    decision_keys,
+    parse_decision_points,
+    parse_plan,
+    top_block,
+)
+from bot.plans import DecisionDraft, PlanRecord, PlanSlot, TeamPeople
+from bot.program import ChecklistCategory
+from bot.views import checklists, plans
+
+PEOPLE = TeamPeople(7, "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1", "Business", "year1")
+LONG = "<@U0EVIL> " + "w" * 2990  # as long as a field may be, with markup that must not ping
+SENT = datetime(2024, 9, 25, 16, tzinfo=UTC)
+
+
+def inside_limits(blocks: list[dict], most: int) -> None:
+    assert len(blocks) <= most
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                assert len(element["text"]["text"]) <= 75
+        for option in block.get("element", {}).get("options", []):
+            assert len(option["text"]["text"]) <= 75
+            assert len(option.get("description", {}).get("text", "")) <= 75
+
+
+def long_plan() -> PlanRecord:
+    slots = tuple(
+        PlanSlot(
+            n,
+            1 if n < 3 else 2,
+            None if n == 2 else 4,
+            LONG if n == 2 else None,
+            LONG,
+            date(2024, 10, 21),
+            False,
+        )
+        for n in (1, 2, 3, 4)
+    )
+    return PlanRecord(
+        1,
+        7,
+        3,
+        "submitted",
+        "U0PROTEGE1",
+        SENT,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        slots,
+        (2, 4),
+    )
+
+
+def test_the_review_dm_with_the_longest_answers_fits_and_pings_nobody(program):
+    text, blocks = plans.plan_review_message(
+        program, PEOPLE, long_plan(), date(2024, 9, 25), to_staff=True
+    )
+    inside_limits(blocks, 50)
+    shown = json.dumps(blocks)
+    assert "<@U0EVIL>" not in shown and "&lt;@U0EVIL&gt;" in shown
+    assert "changed: Experience 2, Experience 4" in shown
+    assert "came to program staff" in shown
+    modal = plans.approve_modal(program, PEOPLE, long_plan())
+    inside_limits(modal["blocks"], 100)
+    assert [b["block_id"] for b in modal["blocks"] if b["type"] == "input"] == ["approve_other_2"]
+
+
+def test_the_modals_fit_slacks_limits(program):
+    for view in (
+        checklists.focal_points_modal(program, PEOPLE, {}, None),
+        checklists.decision_points_modal(
+            program, PEOPLE, DecisionDraft(frozenset(), {}, {}, (), False), "Wed, Sep 25"
+        ),
+        plans.plan_modal(
+            program, PEOPLE, long_plan().slots, {}, ["Workload"], long_plan(), date(2024, 9, 25)
+        ),
+        plans.selections_modal(program),
+        plans.return_modal(PEOPLE, long_plan()),
+    ):
+        inside_limits(view["blocks"], 100)
+        assert len(view["title"]["text"]) <= 24 and len(view["private_metadata"]) <= 3000
+        ids = [b["block_id"] for b in view["blocks"] if "block_id" in b]
+        assert len(ids) == len(set(ids))
+
+
+def test_more_than_ten_areas_in_a_group_are_split_into_checkbox_groups(program):
+    areas = tuple(f"Area {n}" for n in range(12))
+    wide = dataclasses.replace(
+        program, decision_points=(ChecklistCategory("Possible Areas of Collaboration", areas),)
+    )
+    draft = DecisionDraft(frozenset({(0, 11)}), {}, {}, (), True)
+    view = checklists.decision_points_modal(wide, PEOPLE, draft, None)
+    groups = [b for b in view["blocks"] if b.get("block_id", "").startswith("dp_concerned_")]
+    assert [len(b["element"]["options"]) for b in groups] == [10, 2]
+    assert groups[1]["element"]["initial_options"][0]["value"] == "0.11"
+    state = {
+        concerned_block(0, 0): {
+            "concerned": {"selected_options": [{"value": "0.3"}, {"value": "0.4"}]}
+        },
+        concerned_block(0, 1): {
+            "concerned": {"selected_options": [{"value": "0.10"}, {"value": "0.11"}]}
+        },
+    }
+    for rank, value in enumerate(("0.3", "0.4", "0.10", "0.11"), 1):
+        state[top_block(rank)] = {"area": {"selected_option": {"value": value}}}
+    parsed = parse_decision_points(wide, state)
+    assert parsed.concerned == {(0, 3), (0, 4), (0, 10), (0, 11)}
+    assert parsed.top == ((0, 3), (0, 4), (0, 10), (0, 11))
+    assert len(decision_keys(wide)) == 12
+
+
+def test_forged_values_are_errors_not_data(program):
+    state = {concerned_block(0, 0): {"concerned": {"selected_options": [{"value": "9.9"}]}}}
+    with pytest.raises(FieldErrors) as caught:
+        parse_decision_points(program, state)
+    assert caught.value.errors[concerned_block(0, 0)] == "Tick areas from this list only."
+    with pytest.raises(FieldErrors) as caught:
+        parse_plan(
+            program, {"imp_selection_1": {"selection": {"selected_option": {"value": "20"}}}}
+        )
+    assert caught.value.errors["imp_selection_1"] == "Choose an experience selection, or “Other”."
+    assert caught.value.errors["imp_due_1"] == "Choose a due date."
