@@ -185,6 +185,9 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
                 announced_outage = True
             now += timedelta(hours=1)
             continue
+        if not _worth_ticking(program, now):
+            now += timedelta(hours=1)
+            continue
         result = tick(factory, client, program, now.astimezone(UTC))
         for outcome in result.outcomes:
             print(_line(outcome, now, names, program))
@@ -194,6 +197,13 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
             print(f"   (the same tick run again at once sends {len(again.outcomes)} more)")
         now += timedelta(hours=1)
     return outcomes
+
+
+def _worth_ticking(program: Program, now: datetime) -> bool:
+    """Nights and weekends send nothing (quiet hours, school days): the demo skips them.
+    The hours cover the demo people's zones, Eastern to Mountain, around the program's."""
+    local = now.astimezone(program.tz)
+    return program.is_school_day(local.date()) and 6 <= local.hour <= 19
 
 
 def _line(outcome: Outcome, now: datetime, names: dict[str, str], program: Program) -> str:

@@ -1,8 +1,9 @@
-"""Demo events: a team goes quiet in November, and comes back in December.
+"""Demo events: quick check-ins that keep the year-two team's contact record going.
 
-Omar and Jen (the year-two team) talk every couple of weeks in the autumn, then nothing
-after Oct 25: their advisor is alerted, reminded a week later, program staff get the
-escalation the week after, and Jen's quick check-in on Dec 10 closes the spell.
+With them and the other features' events, the demo shows the whole silent-team loop on
+Omar and Jen after the winter break: the alert to their advisor (Jan 27), the reminder a
+week later, the escalation to program staff the week after, and the "back in touch" note
+to both when Omar logs a call on Feb 11.
 """
 
 from __future__ import annotations

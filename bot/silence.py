@@ -19,8 +19,10 @@ from sqlalchemy import distinct, func, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.program import Program
+from storage.experiences import FormEvent
 from storage.logs import CheckIn, CommunicationLog, last_contact_dates
 from storage.models import Team
+from storage.plans import DecisionPointsFiling, FocalPointsFiling, MentoringPlan
 
 MODE_NAMES = {
     "email": "e-mail",
@@ -47,7 +49,29 @@ def _cosignatures(session: Session, team_ids: list[int], tz: ZoneInfo) -> dict[i
     return {team_id: _local_day(at, tz) for team_id, at in rows if at is not None}
 
 
-ACTIVITY_SOURCES: list[ActivitySource] = [_contacts, _cosignatures]
+def _form_steps(session: Session, team_ids: list[int], tz: ZoneInfo) -> dict[int, date]:
+    """The newest step on any of the year's forms (filed, commented, agreed, signed…)."""
+    columns = (
+        (FormEvent.team_id, FormEvent.at),
+        (FocalPointsFiling.team_id, FocalPointsFiling.filed_at),
+        (DecisionPointsFiling.team_id, DecisionPointsFiling.filed_at),
+        (MentoringPlan.team_id, MentoringPlan.submitted_at),
+    )
+    latest: dict[int, date] = {}
+    for team_column, at_column in columns:
+        rows = session.execute(
+            select(team_column, func.max(at_column))
+            .where(team_column.in_(team_ids))
+            .group_by(team_column)
+        )
+        for team_id, at in rows:
+            if at is not None:
+                day = _local_day(at, tz)
+                latest[team_id] = max(day, latest.get(team_id, day))
+    return latest
+
+
+ACTIVITY_SOURCES: list[ActivitySource] = [_contacts, _cosignatures, _form_steps]
 
 
 @dataclass(frozen=True)

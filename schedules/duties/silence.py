@@ -41,7 +41,10 @@ USEFUL_FOR = timedelta(days=21)
 
 def silence(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
     today = now.astimezone(program.tz).date()
-    if not program.start <= today <= program.end:
+    # Teams are to talk twice a month while there are monthly topics; after the last
+    # Communication Log is due the year winds down and quiet is expected.
+    season_end = max(program.log_due_dates(), default=program.end)
+    if not program.start <= today <= season_end:
         return
     teams = active_teams(session, program.id)
     health = team_health(session, program, teams, today)
