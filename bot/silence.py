@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, func, select, union_all
 from sqlalchemy.orm import Session
 
+from bot.deliverables import team_deliverables
 from bot.program import Program
 from storage.experiences import FormEvent
 from storage.logs import CheckIn, CommunicationLog, last_contact_dates
@@ -211,16 +212,10 @@ def _local_day(at: datetime, tz: ZoneInfo) -> date:
 
 def overdue_steps(session: Session, program: Program, team: Team, today: date) -> list[str]:
     """What the team owes, named by the manual's steps (never a judgement of the teacher)."""
-    logged = set(
-        session.scalars(
-            select(CommunicationLog.topic_month)
-            .where(CommunicationLog.team_id == team.id)
-            .distinct()
-        )
-    )
-    missing = [
-        due
-        for due in program.log_due_dates()
-        if team.start_date <= due < today and f"{due:%Y-%m}" not in logged
+    return [
+        f"Communication Log for {status.due:%B}"
+        if status.deadline.step == "communication-log"
+        else status.deadline.title
+        for status in team_deliverables(session, program, team, today)
+        if status.tracked and status.state == "overdue"
     ]
-    return [f"Communication Log for {due:%B}" for due in missing]
