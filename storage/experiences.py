@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.models import Base, UtcDateTime, _enum
+from storage.models import Base, UtcDateTime, string_enum
 
 FOCUS_SEPARATOR = "\n"  # focus area names contain spaces, commas and "&", never a newline
 
@@ -58,7 +58,9 @@ class Experience(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[ExperienceStatus] = mapped_column(_enum(ExperienceStatus, "experience_status"))
+    status: Mapped[ExperienceStatus] = mapped_column(
+        string_enum(ExperienceStatus, "experience_status")
+    )
     # What the current submission is: a selection number, or "other" with a description.
     selection: Mapped[int | None] = mapped_column(Integer)
     other_description: Mapped[str | None] = mapped_column(Text)
@@ -123,7 +125,7 @@ class VisitReport(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # the team's first, second … visit
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[VisitStatus] = mapped_column(_enum(VisitStatus, "visit_status"))
+    status: Mapped[VisitStatus] = mapped_column(string_enum(VisitStatus, "visit_status"))
     area: Mapped[str] = mapped_column(String(64))
     visit_date: Mapped[date] = mapped_column(Date)
     location: Mapped[str] = mapped_column(Text)
@@ -147,7 +149,7 @@ class PdVerification(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[PdStatus] = mapped_column(_enum(PdStatus, "pd_status"))
+    status: Mapped[PdStatus] = mapped_column(string_enum(PdStatus, "pd_status"))
     area: Mapped[str] = mapped_column(String(64))
     pd_date: Mapped[date] = mapped_column(Date)
     location: Mapped[str] = mapped_column(Text)

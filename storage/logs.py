@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.models import Base, Person, Team, TeamStatus, UtcDateTime
+from storage.models import Base, Person, Team, TeamStatus, UtcDateTime, string_enum
 
 
 class LogMode(enum.StrEnum):
@@ -38,14 +38,7 @@ class LogMode(enum.StrEnum):
 
 
 def _mode_type() -> Enum:
-    # Stored as a plain string, as storage.models does: a new mode needs no type migration.
-    return Enum(
-        LogMode,
-        name="log_mode",
-        native_enum=False,
-        length=16,
-        values_callable=lambda cls: [member.value for member in cls],
-    )
+    return string_enum(LogMode, "log_mode")
 
 
 class CommunicationLog(Base):

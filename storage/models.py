@@ -76,7 +76,7 @@ class DeliveryStatus(enum.StrEnum):
     SKIPPED = "skipped"  # its moment passed before it could go out
 
 
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+def string_enum(cls: type[enum.StrEnum], name: str) -> Enum:
     # Stored as plain strings: adding a member later needs no type migration on PostgreSQL.
     return Enum(cls, name=name, native_enum=False, length=16, values_callable=_values)
 
@@ -113,7 +113,7 @@ class RoleGrant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(string_enum(Role, "role"))
     granted_by: Mapped[str | None] = mapped_column(String(32))
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_by: Mapped[str | None] = mapped_column(String(32))
@@ -134,7 +134,7 @@ class Team(Base):
     area: Mapped[str] = mapped_column(String(64))
     track: Mapped[str] = mapped_column(String(16))
     start_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[TeamStatus] = mapped_column(_enum(TeamStatus, "team_status"))
+    status: Mapped[TeamStatus] = mapped_column(string_enum(TeamStatus, "team_status"))
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ended_by: Mapped[str | None] = mapped_column(String(32))
@@ -162,7 +162,7 @@ class Delivery(Base):
     key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(32))
-    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"))
+    status: Mapped[DeliveryStatus] = mapped_column(string_enum(DeliveryStatus, "delivery_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())

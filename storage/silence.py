@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, select
+from sqlalchemy import Date, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.models import Base, UtcDateTime
+from storage.models import Base, UtcDateTime, string_enum
 
 
 class SilenceActionKind(enum.StrEnum):
@@ -28,13 +28,7 @@ class SilenceAction(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     spell: Mapped[date] = mapped_column(Date)
     kind: Mapped[SilenceActionKind] = mapped_column(
-        Enum(
-            SilenceActionKind,
-            name="silence_action_kind",
-            native_enum=False,
-            length=16,
-            values_callable=lambda cls: [member.value for member in cls],
-        )
+        string_enum(SilenceActionKind, "silence_action_kind")
     )
     by: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
