@@ -1,11 +1,14 @@
-"""Ack latency of `/mentor help` over signed HTTP, beside a bare Bolt app served the same way.
+"""Ack latency over signed HTTP with 5,000 teams, beside a bare Bolt app served the same way.
 
-Both run as separate gunicorn processes (1 worker, 8 threads) on loopback; the load comes
-from this process's threads. The Slack Web API is the local stand-in.
+Each app runs as its own gunicorn process (1 worker, 8 threads) on loopback; the load comes
+from this process's threads. Rows: `/mentor help` (anyone), `/mentor status` (staff, every
+team), a Communication Log submission (a mentor), and the bare app's ack. The Slack Web API
+is the local stand-in. After the runs, the bot's peak resident memory is read from /proc.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import statistics
@@ -14,78 +17,121 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.seeding import STAFF, current_program_file, fresh_database, seed_teams
+from tests.conftest import SIGNING_SECRET
+from tests.interactions import last_opened_view, press, submit
 from tests.signing import slash_command
 from tests.slack_standin import Server, SlackStandIn
 
-SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
+MENTOR = "U0M0000001"
+STATUS_REQUESTS = 5
+STATUS_MAX_CONCURRENCY = 1
 
 
-def run(requests: int, concurrencies: tuple[int, ...]) -> str:
-    standin = Server(SlackStandIn())
+def run(requests: int, concurrencies: tuple[int, ...], teams: int, database_url: str | None) -> str:
+    fake = SlackStandIn()
+    standin = Server(fake)
     rows = [
-        "| app | concurrent | p50 | p99 | requests/s |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| app | backend | concurrent | p50 | p99 | requests/s |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
+    memory = []
     with tempfile.TemporaryDirectory() as folder:
+        url = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        fresh_database(url)
+        program_file = current_program_file(folder)
+        seed_teams(url, teams, program_file)
         env = {
             **os.environ,
             "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": standin.url,
-            "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}",
+            "DATABASE_URL": url,
+            "MENTORBOT_STAFF": STAFF,
+            "MENTORBOT_PROGRAM": program_file,
         }
         env.pop("SLACK_APP_TOKEN", None)
-        servers = {
-            "bare bolt (floor)": [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-k",
-                "gthread",
-                "--threads",
-                "8",
-                "-w",
-                "1",
-                "--log-level",
-                "warning",
-                "benchmarks.bare_app:application",
-            ],
-            "mentorbot `/mentor help`": [sys.executable, "-m", "bot", "run", "--no-scheduler"],
-        }
-        for name, argv in servers.items():
-            port = _free_port()
-            process = subprocess.Popen(
-                [*argv, "--bind", f"127.0.0.1:{port}"] if "gunicorn" in argv else argv,
-                env={**env, "PORT": str(port)},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                url = f"http://127.0.0.1:{port}/slack/events"
-                _wait_until_serving(url)
+        bare = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-w", "1"]
+        bare += ["--log-level", "warning", "benchmarks.bare_app:application"]
+        with _served(bare, env) as base:
+            for concurrency in concurrencies:
+                rows.append(
+                    _measure("bare bolt (floor)", backend, base, _help, requests, concurrency)
+                )
+        with _served([sys.executable, "-m", "bot", "run", "--no-scheduler"], env) as base:
+            process_id = _server_pid
+            submit_log = _log_submitter(base, fake)
+            cases: list[tuple[str, Callable[[str], int], int]] = [
+                ("`/mentor help`", _help, requests),
+                ("`/mentor status` (staff, all teams)", _status, STATUS_REQUESTS),
+                ("log submission", submit_log, requests),
+            ]
+            for name, send, count in cases:
+                if send is _status and not _has_status(base):
+                    rows.append(f"| {name} | {backend} | – | not built yet | | |")
+                    continue
                 for concurrency in concurrencies:
-                    rows.append(_measure(name, url, requests, concurrency))
-            finally:
-                process.terminate()
-                process.wait(timeout=15)
+                    if send is _status and concurrency > STATUS_MAX_CONCURRENCY:
+                        continue  # seconds per request: more would only queue
+                    try:
+                        rows.append(_measure(name, backend, base, send, count, concurrency))
+                    except (OSError, RuntimeError) as exc:  # a timeout is a result too
+                        rows.append(f"| {name} | {backend} | {concurrency} | failed: {exc} | | |")
+            memory.append(_peak_rss(process_id()))
     standin.close()
-    title = f"Ack latency over signed HTTP ({requests} requests per row, loopback)"
-    return title + "\n\n" + "\n".join(rows)
+    title = (
+        f"Ack latency over signed HTTP, {teams:,} teams on {backend} "
+        f"({requests} requests per row; status: {STATUS_REQUESTS}), loopback"
+    )
+    note = f"\n\nPeak memory of `mentorbot run` serving {teams:,} teams: {memory[0]}"
+    return title + "\n\n" + "\n".join(rows) + note
 
 
-def _measure(name: str, url: str, requests: int, concurrency: int) -> str:
+def _help(base: str) -> int:
+    return slash_command(base + "/slack/events", SIGNING_SECRET, "U0BENCH01", "help")[0]
+
+
+def _status(base: str) -> int:
+    return slash_command(base + "/slack/events", SIGNING_SECRET, STAFF, "status")[0]
+
+
+def _has_status(base: str) -> bool:
+    _, body = slash_command(base + "/slack/events", SIGNING_SECRET, STAFF, "help")
+    return "/mentor status" in json.dumps(body)
+
+
+def _log_submitter(base: str, fake: SlackStandIn) -> Callable[[str], int]:
+    """A mentor's Communication Log submission, the view as the app opened it."""
+    from tests.test_access_matrix import fill
+
+    status, _ = press(base, MENTOR, "log_open", "2")
+    if not (fake.calls_to("views.open")):
+        raise RuntimeError(f"no log modal: {[c.params for c in fake.calls[-2:]]}")
+    view = last_opened_view(fake)
+    values = fill(view, {"protege": "U0P0000001"})
+
+    def send(_base: str) -> int:
+        status, body = submit(base, MENTOR, view, values)
+        return status
+
+    return send
+
+
+def _measure(name, backend, base, send, requests: int, concurrency: int) -> str:
     def one(_: int) -> float:
         started = time.perf_counter()
-        status, _body = slash_command(url, SECRET, "U0BENCH01", "help")
+        status = send(base)
         if status != 200:
             raise RuntimeError(f"{name} answered {status}")
         return time.perf_counter() - started
 
-    for _ in range(20):  # warm-up: imports, connections, caches
+    for _ in range(min(10, requests)):  # warm-up: imports, connections, caches
         one(0)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -93,7 +139,60 @@ def _measure(name: str, url: str, requests: int, concurrency: int) -> str:
     elapsed = time.perf_counter() - started
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return f"| {name} | {concurrency} | {p50:.1f} ms | {p99:.1f} ms | {requests / elapsed:.0f} |"
+    rate = requests / elapsed
+    return f"| {name} | {backend} | {concurrency} | {p50:.1f} ms | {p99:.1f} ms | {rate:.0f} |"
+
+
+_current: list[subprocess.Popen] = []
+
+
+def _server_pid() -> int:
+    return _current[-1].pid
+
+
+class _served:
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.argv, self.env = argv, env
+
+    def __enter__(self) -> str:
+        port = _free_port()
+        argv = [*self.argv, "--bind", f"127.0.0.1:{port}"] if "gunicorn" in self.argv else self.argv
+        self.process = subprocess.Popen(
+            argv,
+            env={**self.env, "PORT": str(port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _current.append(self.process)
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_serving(base)
+        return base
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=15)
+
+
+def _peak_rss(pid: int) -> str:
+    """The highest resident set of the process and its gunicorn worker(s)."""
+    peaks = []
+    for candidate in [pid, *_children(pid)]:
+        try:
+            status = Path(f"/proc/{candidate}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return " + ".join(f"{p:.0f} MiB" for p in peaks) or "unknown"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        raw = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in raw.split()]
 
 
 def _free_port() -> int:
@@ -102,15 +201,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_serving(url: str) -> None:
-    deadline = time.monotonic() + 30
+def _wait_until_serving(base: str) -> None:
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url.replace("/slack/events", "/healthz"), timeout=1)
+            urllib.request.urlopen(base + "/healthz", timeout=1)
             return
         except OSError as exc:
             # The bare app has no /healthz: a 404 still means it is serving.
             if getattr(exc, "code", None) == 404:
                 return
             time.sleep(0.2)
-    raise RuntimeError(f"{url} did not start")
+    raise RuntimeError(f"{base} did not start")

@@ -38,6 +38,11 @@ class Action(enum.StrEnum):
     # member's role) or READ_TEAM.
     YEAR_FORMS = "year_forms"
     SEE_PROGRESS = "see_progress"
+    # /mentor status and overdue: open to anyone so a person without a team hears why not;
+    # the teams shown are the person's own, their advised ones, or all for staff.
+    SEE_STATUS = "see_status"
+    SEE_COMPLETERS = "see_completers"  # advisors (their teams) and staff (all)
+    EXPORT_REPORTS = "export_reports"  # /mentor report: advisors (their teams) and staff (all)
     # Team actions, decided by the person's relation to one team.
     READ_TEAM = "read_team"  # the team card, logs and forms
     FILE_TEAM_FORM = "file_team_form"  # logs, checklists, plan, experiences, reports
@@ -63,6 +68,9 @@ _PROGRAM_RULES: dict[Action, frozenset[str]] = {
     Action.LOOK_UP_LOGS: frozenset({"anyone"}),
     Action.YEAR_FORMS: frozenset({"anyone"}),
     Action.SEE_PROGRESS: frozenset({"anyone"}),
+    Action.SEE_STATUS: frozenset({"anyone"}),
+    Action.SEE_COMPLETERS: frozenset({"advisor", "staff"}),
+    Action.EXPORT_REPORTS: frozenset({"advisor", "staff"}),
 }
 
 # Relations to a team: "member" (its mentor or protégé), "mentor", "protege",

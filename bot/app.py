@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 import handlers
+from bot import inbound
 from bot.services import Services
 from bot.slack_client import listener_client
 
@@ -29,5 +30,6 @@ def create_app(services: Services, client: WebClient | None = None) -> App:
         # Socket Mode runs listeners on this pool (bolt's default is 5 threads).
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
+    inbound.install(app, services)
     handlers.register(app, services)
     return app

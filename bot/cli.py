@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("file", type=Path)
     imports.add_argument("--check", action="store_true", help="check every row, store nothing")
     imports.set_defaults(func=_import_teams)
+
+    export = sub.add_parser("export", help="the program report: one row per team")
+    export.add_argument("--format", choices=("csv", "xlsx"), required=True)
+    export.add_argument("--out", type=Path, required=True, help="the file to write")
+    export.add_argument("--as-of", type=date.fromisoformat, help="the day to judge (YYYY-MM-DD)")
+    export.set_defaults(func=_export)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -219,6 +225,27 @@ def _import_teams(args: argparse.Namespace) -> int:
     print(f"{verb} {len(report.created)} team(s); {report.unchanged} already registered")
     if report.created and not args.check:
         print("welcome messages go out with the next tick")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot import report_export
+    from storage.people import active_teams
+
+    services, _ = services_from(load_settings())
+    today = args.as_of or services.today()
+    with services.sessions() as session:
+        teams = active_teams(session, services.program.id)
+        data = report_export.gather(session, services.program, teams, today)
+    if args.format == "csv":
+        content = report_export.report_csv(data)
+    else:
+        content = report_export.report_xlsx(services.program, data)
+    try:
+        args.out.write_bytes(content)
+    except OSError as exc:
+        raise StartupError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"wrote {len(data.rows)} team(s) to {args.out}")
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import demo_silence
+from bot import demo_silence, demo_status
 from bot.config import load_settings
 from bot.dates import zone
 from bot.demo_events import SOURCES, DemoEvent, DemoWorld
@@ -114,6 +114,7 @@ def run_demo(keep: Path | None = None) -> None:
         print(f"{len(TEAMS)} demo teams, a tick every hour, notices in the recipient's time\n")
         outcomes = _simulate(world)
         _summary(factory, outcomes, names, world.client)
+        print("\n" + demo_status.status_text(factory, program, program.end))
         if keep:
             print(f"\nThe demo database is kept at {path}")
 
@@ -166,7 +167,7 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
     end = datetime.combine(program.end + timedelta(days=1), datetime.min.time(), program.tz)
     outcomes: list[Outcome] = []
     announced_outage = False
-    sources = [_own_events, demo_silence.events, *SOURCES]
+    sources = [_own_events, demo_silence.events, demo_status.events, *SOURCES]
     events = sorted((e for source in sources for e in source(world)), key=lambda e: e.at)
     while now < end:
         while events and events[0].at <= now:

@@ -8,6 +8,8 @@ from slack_bolt import App
 from bot.services import Services
 from handlers import commands, contact, experiences, logs, progress, reports, roles, silence, teams
 from handlers import plans as plan_forms
+from handlers import status as status_commands
+from handlers import survey as survey_forms
 from handlers.commands import CommandRouter
 
 
@@ -23,3 +25,5 @@ def register(app: App, services: Services) -> None:
     experiences.register(app, services, router)
     reports.register(app, services, router)
     progress.register(app, services, router)
+    status_commands.register(app, services, router)
+    survey_forms.register(app, services, router)

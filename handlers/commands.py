@@ -8,18 +8,22 @@ or None when it answered itself (for example by opening a modal with the trigger
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
 from bot.commands import Parsed, Subcommand, parse
+from bot.ics import track_calendar
 from bot.services import Services
 from bot.views.calendar import calendar_message, topic_message
 from bot.views.help import help_message, refusal_message
+from storage.people import teams_of_member
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +126,44 @@ def _topic(ctx: CommandContext) -> Answer:
 
 
 def _calendar(ctx: CommandContext) -> Answer:
+    """The next deadlines as a message; a member also gets the track's .ics file in their DM
+    (after the ack), so the dates sit in their own calendar."""
     program = ctx.services.program
     track_ids = [track.id for track in program.tracks]
     args = ctx.parsed.args
-    track_id = args[0].lower() if args else track_ids[0]
+    with ctx.services.sessions() as session:
+        own = teams_of_member(session, ctx.who.user_id, program.id)
+    track_id = args[0].lower() if args else (own[0].track if own else track_ids[0])
     if track_id not in track_ids:
         choices = " or ".join(f"`{t}`" for t in track_ids)
         message = f"There is no track `{track_id[:20]}`. Try {choices}."
         return message, [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
     today = ctx.services.today()
     upcoming = [d for d in program.deadlines(track_id) if d.due >= today][:10]
-    return calendar_message(program.track(track_id).name, upcoming, today, program.end)
+    text, blocks = calendar_message(program.track(track_id).name, upcoming, today, program.end)
+    if own:
+        threading.Thread(
+            target=_send_ics,
+            args=(ctx.services, ctx.client, ctx.who.user_id, track_id),
+            daemon=True,
+        ).start()
+        note = "I'm sending you these dates as a calendar file (.ics) in your DM."
+        blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+    return text, blocks
+
+
+def _send_ics(services: Services, client: WebClient, user_id: str, track_id: str) -> None:
+    program = services.program
+    try:
+        content = track_calendar(program, track_id, services.clock())
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel,
+            content=content,
+            filename=f"{program.id}-{track_id}.ics",
+            title=f"{program.track(track_id).name} deadlines",
+            initial_comment="Your deadlines for the year: open the file to add them to your "
+            "calendar.",
+        )
+    except (SlackApiError, SlackClientError, OSError):
+        log.warning("could not send the calendar file")

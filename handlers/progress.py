@@ -9,31 +9,41 @@ with READ_TEAM.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
-from bot import access
+from bot import access, survey
+from bot import status as status_domain
 from bot.commands import Subcommand
 from bot.deliverables import OVERDUE, DeliverableStatus, deliverables_for
 from bot.experiences import allows_extras, coverage
 from bot.program import Program
 from bot.services import Services
+from bot.views import home as home_views
 from bot.views import progress as views
+from bot.views import teams as team_views
 from bot.views.blocks import Block, context, header, section
 from bot.views.experiences import coverage_line
+from bot.views.reports import VISIT_OPEN
+from bot.views.survey import SURVEY_OPEN
+from bot.views.welcome import CONTACT_OPEN
 from handlers import logs
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.experiences import Refusal, answer, button_listener, ids, reading_team, show
 from handlers.silence import partner_button
+from handlers.status import request_report
 from storage.experiences import experiences_of
+from storage.logs import last_contact_dates
 from storage.models import Team
-from storage.people import teams_of_member
+from storage.people import active_teams, teams_of_member
+from storage.survey import answered
 from storage.teams import active_teams_of
 
 log = logging.getLogger(__name__)
@@ -54,6 +64,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     )
     app.action(views.PROGRESS_OPEN)(button_listener(progress.open_team))
     app.event("app_home_opened")(progress.home)
+    app.action(home_views.HOME_PAIR)(_staff_button(services, _open_pair))
+    app.action(home_views.HOME_IMPORT)(_staff_button(services, _open_import))
+    app.action(home_views.HOME_REPORT)(_staff_button(services, _export))
 
 
 class _Progress:
@@ -91,39 +104,82 @@ class _Progress:
         show(client, body, views.progress_modal(blocks))
 
     def home(self, event: dict[str, Any], client: WebClient) -> None:
-        """The Home tab: the same checklist, or the advisor's teams."""
-        user, today = event.get("user"), self.services.today()
+        """The Home tab: each person's dashboard for their role."""
+        user = event.get("user")
         if not user or event.get("tab", "home") != "home":
             return
         with self.services.sessions() as session:
-            blocks = self.home_blocks(session, user, today)
-        try:
-            client.views_publish(user_id=user, view={"type": "home", "blocks": blocks[:100]})
-        except (SlackApiError, SlackClientError, OSError):
-            log.warning("could not publish the Home tab")
+            who = access.viewer(session, user, self.services.settings.staff_ids)
+        if who.is_staff:
+            # The program summary reads every team: built after the 200, so a large program
+            # never makes Slack resend the event.
+            threading.Thread(
+                target=republish_home, args=(self.services, client, [user]), daemon=True
+            ).start()
+            return
+        republish_home(self.services, client, [user])
 
     # --- building --------------------------------------------------------------------------
 
     def home_blocks(self, session: Session, user: str, today: date) -> list[Block]:
+        who = access.viewer(session, user, self.services.settings.staff_ids)
+        blocks: list[Block] = []
+        if who.is_staff:
+            teams = active_teams(session, self.program.id)
+            found = status_domain.program_standings(session, self.program, teams, today)
+            summary = status_domain.summarize(self.program, found, today)
+            blocks += home_views.staff_blocks(self.program, summary, budget=20)
         own = teams_of_member(session, user, self.program.id)
-        blocks: list[Block] = [header("Where things stand")]
+        if own:
+            blocks.append(header("Where things stand"))
+            blocks += home_views.topic_blocks(
+                self.program.topic_for(today.year, today.month), today
+            )
         for team in own[:MAX_CHECKLISTS]:
             blocks += self.team_blocks(session, team, user, today)
+            blocks += home_views.forms_block(self._form_buttons(session, team, user, today))
             blocks += logs.home_blocks(session, self.program, team, user, today)
             blocks.append(partner_button(team.id))
-        if not own:
-            advised = [
-                t
-                for t in active_teams_of(session, user, self.program.id)
-                if t.advisor is not None and t.advisor.slack_id == user
-            ]
-            if advised:
-                _, listed = self._team_list(session, advised, today)
-                blocks += listed[1:]
-            else:
-                blocks.append(section(f"Welcome to the {self.program.name}."))
+        advised = [
+            t
+            for t in active_teams_of(session, user, self.program.id)
+            if t.advisor is not None and t.advisor.slack_id == user
+        ]
+        if advised:
+            found = status_domain.program_standings(session, self.program, advised, today)
+            contacts = last_contact_dates(session, [t.id for t in advised])
+            budget = home_views.HOME_BLOCKS - len(blocks) - 1
+            blocks += home_views.advisor_blocks(self.program, found, today, contacts, budget)
+        if not blocks:
+            blocks.append(section(f"Welcome to the {self.program.name}."))
         blocks.append(context("Type `/mentor help` to see everything you can do."))
-        return blocks
+        return home_views.fit(blocks)
+
+    def _form_buttons(
+        self, session: Session, team: Team, user: str, today: date
+    ) -> list[home_views.FormButton]:
+        """Every form the member can file now: the steps that are theirs, then the standing
+        ones (Contact Form, Visit Report, the survey while it is open)."""
+        role = _role(team, user)
+        if role is None:
+            return []
+        statuses = deliverables_for(session, self.program, [team], today)[team.id]
+        found: dict[tuple[str, str], home_views.FormButton] = {}
+        for status in sorted(statuses, key=lambda s: s.effective_due):
+            opener = views.opener_for(status, role, team.id)
+            if opener is not None:
+                key = (opener.action_id, opener.value)
+                found.setdefault(key, home_views.FormButton(opener.label, *key))
+        standing = [home_views.FormButton("Update my Contact Form", CONTACT_OPEN, "")]
+        if role == "mentor":
+            standing.append(home_views.FormButton("File a Visit Report", VISIT_OPEN, str(team.id)))
+        window = survey.window(self.program, team.track)
+        open_now = window is not None and window.opens <= today <= self.program.end
+        if open_now and (team.id, user) not in answered(session, [team.id]):
+            standing.append(home_views.FormButton("Program survey", SURVEY_OPEN, str(team.id)))
+        for button_ in standing:
+            found.setdefault((button_.action_id, button_.value), button_)
+        return list(found.values())[:20]
 
     def _named_teams(self, session: Session, user: str, named: str) -> list[Team]:
         teams = teams_of_member(session, named, self.program.id)
@@ -173,6 +229,59 @@ class _Progress:
             next_action=_next_action(self.program, statuses, role, team.id, today),
             coverage_text=covered,
         )
+
+
+def republish_home(services: Services, client: WebClient, user_ids: Sequence[str]) -> None:
+    """Build and publish the Home tab of each person (after something it shows changed).
+    A Slack failure is logged and never breaks the caller."""
+    builder = _Progress(services)
+    today = services.today()
+    for user in dict.fromkeys(user_ids):
+        try:
+            with services.sessions() as session:
+                blocks = builder.home_blocks(session, user, today)
+            client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})
+        except (SlackApiError, SlackClientError, OSError):
+            log.warning("could not publish the Home tab")
+
+
+def _staff_button(services: Services, function):
+    """The staff buttons of the Home tab: ack, re-check the access rule, then act."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        with services.sessions() as session:
+            who = access.viewer(session, user, services.settings.staff_ids)
+        try:
+            function(services, body, client, who)
+        except (SlackApiError, SlackClientError, OSError):
+            log.warning("a Home tab button could not be answered")
+
+    return listener
+
+
+def _open_pair(services: Services, body: dict[str, Any], client: WebClient, who) -> None:
+    if not access.may(who, Action.REGISTER_TEAMS):
+        _dm(client, who.user_id, "Only program staff can register teams.")
+        return
+    view = team_views.pair_modal(services.program, services.today(), None, None, None)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _open_import(services: Services, body: dict[str, Any], client: WebClient, who) -> None:
+    if not access.may(who, Action.REGISTER_TEAMS):
+        _dm(client, who.user_id, "Only program staff can import teams.")
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=team_views.import_modal())
+
+
+def _export(services: Services, body: dict[str, Any], client: WebClient, who) -> None:
+    _dm(client, who.user_id, request_report(services, client, who))
+
+
+def _dm(client: WebClient, user: str, text: str) -> None:
+    client.chat_postMessage(channel=user, text=text)
 
 
 def _heading(program: Program, team: Team) -> views.TeamHeading:

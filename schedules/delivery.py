@@ -15,6 +15,9 @@ from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
+# A read timeout: whether Slack posted the message is unknown.
+UNKNOWN = "timeout: delivery unknown"
+
 # Slack errors that will not change by trying again: the notice is given up.
 PERMANENT_ERRORS = frozenset(
     {
@@ -30,6 +33,7 @@ PERMANENT_ERRORS = frozenset(
         "msg_too_long",
         "no_text",
         "invalid_arguments",
+        UNKNOWN,
     }
 )
 
@@ -38,19 +42,39 @@ def deliver(
     factory: sessionmaker[Session], client: WebClient, notice: Notice, now: datetime
 ) -> Outcome | None:
     """Send `notice` once; None when another sender holds it or it is already settled."""
-    item = ledger.Claim(notice.key, notice.kind, notice.recipient, notice.due_at, notice.expires_at)
     with transaction(factory) as session:
-        if not ledger.claim(session, item, now):
+        if not ledger.claim(session, claim_of(notice), now):
             return None
+    return send_claimed(factory, client, notice, now)
+
+
+def claim_of(notice: Notice) -> ledger.Claim:
+    return ledger.Claim(notice.key, notice.kind, notice.recipient, notice.due_at, notice.expires_at)
+
+
+def send_claimed(
+    factory: sessionmaker[Session], client: WebClient, notice: Notice, now: datetime
+) -> Outcome:
+    """Send a notice this process has claimed, and record what Slack answered."""
     try:
         response = client.chat_postMessage(
-            channel=notice.recipient, text=notice.text, blocks=notice.blocks or None
+            channel=notice.recipient,
+            text=notice.text,
+            blocks=notice.blocks or None,
+            # The key travels with the message, so a sender that takes over a dead
+            # sender's claim can see whether the message went out (find_sent).
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": notice.key}},
         )
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         return _record_error(factory, notice, now, error)
+    except TimeoutError:
+        # The request reached Slack and the answer did not come back: Slack may have
+        # posted it. Sending again could double it, so it is given up, visibly.
+        return _record_error(factory, notice, now, UNKNOWN)
     except (SlackClientError, OSError) as exc:
-        # Connection errors and timeouts: slack_sdk's retry handler already tried again.
+        # Connection errors (nothing was sent): slack_sdk's retry handler already tried
+        # again; later ticks try once more.
         return _record_error(factory, notice, now, type(exc).__name__)
     with transaction(factory) as session:
         ledger.record_sent(session, notice.key, now, response["channel"], response["ts"])
@@ -65,6 +89,45 @@ def skip(
         if ledger.record_skipped(session, item, now, reason):
             return Outcome(notice, "skipped", reason)
     return None
+
+
+METADATA_EVENT = "mentorbot_notice"
+
+
+def find_sent(client: WebClient, notice: Notice, since: datetime) -> tuple[str, str] | None:
+    """(channel, ts) of `notice` if it is already in the recipient's DM, else None.
+
+    Asked only for a claim whose sender died: it may have died after Slack posted the
+    message and before the ledger heard. Raises SlackClientError when Slack cannot say.
+    """
+    channel = client.conversations_open(users=notice.recipient)["channel"]["id"]
+    history = client.conversations_history(
+        channel=channel,
+        oldest=f"{since.timestamp() - 60:.6f}",
+        include_all_metadata=True,
+        limit=200,
+    )
+    for message in history.get("messages", []):
+        payload = (message.get("metadata") or {}).get("event_payload") or {}
+        if payload.get("key") == notice.key:
+            return channel, message["ts"]
+    return None
+
+
+def resume_claimed(
+    factory: sessionmaker[Session], client: WebClient, notice: Notice, now: datetime
+) -> Outcome:
+    """A claim taken over from a sender whose lease ran out: send unless it already went."""
+    try:
+        found = find_sent(client, notice, notice.due_at)
+    except (SlackClientError, OSError) as exc:
+        log.warning("cannot check whether %s went out (%s); sending", notice.key, exc)
+        found = None
+    if found is None:
+        return send_claimed(factory, client, notice, now)
+    with transaction(factory) as session:
+        ledger.record_sent(session, notice.key, now, *found)
+    return Outcome(notice, "sent", "found in Slack after a restart")
 
 
 def _record_error(

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dates import zone
 from bot.program import Program
-from schedules.delivery import deliver, skip
+from schedules.delivery import claim_of, resume_claimed, send_claimed
 from schedules.duties import DUTIES, Duty
 from schedules.notice import Notice, Outcome
 from storage import ledger
@@ -42,23 +43,60 @@ def tick(
     with transaction(factory) as session:
         ledger.expire_stale(session, now)
 
-    outcomes: list[Outcome] = []
-    waiting = 0
-    for notice in sorted(notices, key=lambda n: (n.due_at, n.key)):
-        if notice.key in settled or now < notice.due_at:
-            continue
-        if now >= notice.expires_at:
-            outcome = skip(factory, notice, now, "its moment passed before it could be sent")
-        elif not may_send_now(program, notice, now):
-            waiting += 1
-            continue
-        else:
-            outcome = deliver(factory, client, notice, now)
-        if outcome is not None:
-            outcomes.append(outcome)
+    due = [
+        notice
+        for notice in sorted(notices, key=lambda n: (n.due_at, n.key))
+        if notice.key not in settled and now >= notice.due_at
+    ]
+    late = [notice for notice in due if now >= notice.expires_at]
+    ready = [
+        notice for notice in due if now < notice.expires_at and may_send_now(program, notice, now)
+    ]
+    waiting = len(due) - len(late) - len(ready)
+    outcomes = _skip_all(factory, late, now)
+    outcomes += _send_all(factory, client, ready, now)
     if outcomes:
         log.info("tick %s: %s", now.isoformat(), _summary(outcomes))
     return TickResult(outcomes, waiting)
+
+
+SKIP_REASON = "its moment passed before it could be sent"
+CLAIM_BATCH = 100  # claimed together; sent well inside the claims' lease
+
+
+def _skip_all(
+    factory: sessionmaker[Session], notices: list[Notice], now: datetime
+) -> list[Outcome]:
+    if not notices:
+        return []
+    with transaction(factory) as session:
+        recorded = ledger.record_skipped_many(
+            session, [(claim_of(n), SKIP_REASON) for n in notices], now
+        )
+    return [Outcome(n, "skipped", SKIP_REASON) for n in notices if n.key in recorded]
+
+
+def _send_all(
+    factory: sessionmaker[Session], client: WebClient, notices: list[Notice], now: datetime
+) -> list[Outcome]:
+    """Claim a batch in one transaction, send it, claim the next.
+
+    A batch's claims are stamped with the tick's `now` moved on by the real time this tick
+    has run, so that a long fan-out never hands out a lease that has already run out;
+    outcomes are recorded at `now`, the instant the duties judged.
+    """
+    outcomes: list[Outcome] = []
+    started = time.monotonic()
+    for start in range(0, len(notices), CLAIM_BATCH):
+        batch = notices[start : start + CLAIM_BATCH]
+        at = now + timedelta(seconds=time.monotonic() - started)
+        with transaction(factory) as session:
+            won = ledger.claim_many(session, [claim_of(n) for n in batch], at)
+        for notice in batch:
+            if notice.key in won:
+                send = resume_claimed if notice.key in won.uncertain else send_claimed
+                outcomes.append(send(factory, client, notice, now))
+    return outcomes
 
 
 def may_send_now(program: Program, notice: Notice, now: datetime) -> bool:

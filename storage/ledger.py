@@ -20,6 +20,7 @@ from storage.models import Delivery, DeliveryStatus
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 FINAL = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
+_TABLE = Delivery.__table__
 _KEY_CHUNK = 500  # keeps IN (…) lists well inside every backend's parameter limit
 
 
@@ -159,11 +160,11 @@ def _insert_new(session: Session, values: dict) -> bool:
 
 
 def _finish(session: Session, key: str, status: DeliveryStatus, now: datetime, **values) -> None:
+    # A Core statement on the table: the ORM's bulk-update path costs more than the write.
     session.execute(
-        update(Delivery)
-        .where(Delivery.key == key)
+        update(_TABLE)
+        .where(_TABLE.c.key == key)
         .values(status=status, finished_at=now, lease_until=None, **values)
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -203,3 +204,146 @@ def unreachable(session: Session, recipients: Iterable[str]) -> set[str]:
             )
         )
     return found
+
+
+INBOUND = "inbound"  # the ledger's kind for Slack requests whose side effects run once
+
+
+def claim_inbound(session: Session, key: str, user: str, now: datetime, hold: timedelta) -> bool:
+    """Take the right to act on one Slack request; False when it was seen before.
+
+    A request whose listener failed was released, so Slack's retry of it claims again.
+    """
+    values = dict(
+        key=key,
+        kind=INBOUND,
+        recipient=user,
+        status=DeliveryStatus.CLAIMED,
+        attempts=0,
+        due_at=now,
+        expires_at=now + hold,
+        claimed_at=now,
+        lease_until=now + hold,
+    )
+    if _insert_new(session, values):
+        return True
+    retaken = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.key == key,
+            Delivery.status == DeliveryStatus.CLAIMED,
+            Delivery.lease_until < now,
+        )
+        .values(claimed_at=now, lease_until=now + hold)
+        .execution_options(synchronize_session=False)
+    )
+    return retaken.rowcount == 1
+
+
+def release_inbound(session: Session, key: str, now: datetime) -> None:
+    """Give a failed request's claim back, so that a retry of it runs."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.key == key, Delivery.status == DeliveryStatus.CLAIMED)
+        .values(lease_until=now - timedelta(microseconds=1))
+        .execution_options(synchronize_session=False)
+    )
+
+
+class Won(set[str]):
+    """Keys a call claimed; `uncertain` are those taken over from a sender that died,
+    which may have sent before it died."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uncertain: set[str] = set()
+
+
+def claim_many(session: Session, items: list[Claim], now: datetime) -> Won:
+    """Claim several notices in one statement per chunk; returns the keys this call won.
+
+    The same rules as `claim`: a new key is inserted; a retry whose time has come, or a
+    claim whose sender's lease ran out, is taken over; anything else is someone else's.
+    """
+    won = Won()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for start in range(0, len(items), _KEY_CHUNK // 5):
+        chunk = items[start : start + _KEY_CHUNK // 5]
+        rows = [
+            dict(
+                key=item.key,
+                kind=item.kind,
+                recipient=item.recipient,
+                status=DeliveryStatus.CLAIMED,
+                attempts=0,
+                due_at=item.due_at,
+                expires_at=item.expires_at,
+                claimed_at=now,
+                lease_until=now + LEASE,
+            )
+            for item in chunk
+        ]
+        # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs and
+        # caches the statement (a literal multi-row VALUES would be compiled every time).
+        inserted = session.scalars(
+            dialect.insert(_TABLE)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(_TABLE.c.key),
+            rows,
+        )
+        won.update(inserted)
+        rest = [item.key for item in chunk if item.key not in won]
+        if rest:
+            won.update(_retake(session, rest, now, DeliveryStatus.RETRY))
+            taken_over = _retake(session, rest, now, DeliveryStatus.CLAIMED)
+            won.update(taken_over)
+            won.uncertain.update(taken_over)
+    return won
+
+
+def _retake(session: Session, keys: list[str], now: datetime, status: DeliveryStatus) -> set[str]:
+    ready = (
+        _TABLE.c.next_attempt_at <= now
+        if status is DeliveryStatus.RETRY
+        else _TABLE.c.lease_until < now
+    )
+    return set(
+        session.scalars(
+            update(_TABLE)
+            .where(_TABLE.c.key.in_(keys), _TABLE.c.status == status, ready)
+            .values(status=DeliveryStatus.CLAIMED, claimed_at=now, lease_until=now + LEASE)
+            .returning(_TABLE.c.key)
+        )
+    )
+
+
+def record_skipped_many(
+    session: Session, items: list[tuple[Claim, str]], now: datetime
+) -> set[str]:
+    """Settle notices whose moment passed, in one statement per chunk; the keys recorded."""
+    recorded: set[str] = set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for start in range(0, len(items), _KEY_CHUNK // 5):
+        rows = [
+            dict(
+                key=item.key,
+                kind=item.kind,
+                recipient=item.recipient,
+                status=DeliveryStatus.SKIPPED,
+                attempts=0,
+                due_at=item.due_at,
+                expires_at=item.expires_at,
+                finished_at=now,
+                error=reason[:200],
+            )
+            for item, reason in items[start : start + _KEY_CHUNK // 5]
+        ]
+        recorded.update(
+            session.scalars(
+                dialect.insert(_TABLE)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(_TABLE.c.key),
+                rows,
+            )
+        )
+    return recorded

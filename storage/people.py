@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Person, Role, RoleGrant, Team, TeamStatus
@@ -25,26 +25,29 @@ def get_or_create_person(
     return person
 
 
+# Built once: every request asks who its sender is, and building these statements cost
+# more than running them.
+_GRANTED_ROLES = (
+    select(RoleGrant.role)
+    .join(Person, RoleGrant.person_id == Person.id)
+    .where(Person.slack_id == bindparam("slack_id"), RoleGrant.revoked_at.is_(None))
+)
+_PERSON_ID = select(Person.id).where(Person.slack_id == bindparam("slack_id")).scalar_subquery()
+_TEAM_ROLES = select(Team.mentor_id, Team.protege_id, Team.advisor_id, _PERSON_ID).where(
+    Team.status == TeamStatus.ACTIVE,
+    (Team.mentor_id == _PERSON_ID)
+    | (Team.protege_id == _PERSON_ID)
+    | (Team.advisor_id == _PERSON_ID),
+)
+
+
 def granted_roles(session: Session, slack_id: str) -> set[Role]:
-    rows = session.scalars(
-        select(RoleGrant.role)
-        .join(Person, RoleGrant.person_id == Person.id)
-        .where(Person.slack_id == slack_id, RoleGrant.revoked_at.is_(None))
-    )
-    return set(rows)
+    return set(session.scalars(_GRANTED_ROLES, {"slack_id": slack_id}))
 
 
 def team_roles(session: Session, slack_id: str) -> set[str]:
     """'mentor' and/or 'protege' and/or 'advisor' for the person's active teams."""
-    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
-    teams = session.execute(
-        select(Team.mentor_id, Team.protege_id, Team.advisor_id, person_id).where(
-            Team.status == TeamStatus.ACTIVE,
-            (Team.mentor_id == person_id)
-            | (Team.protege_id == person_id)
-            | (Team.advisor_id == person_id),
-        )
-    )
+    teams = session.execute(_TEAM_ROLES, {"slack_id": slack_id})
     roles: set[str] = set()
     for mentor_id, protege_id, advisor_id, me in teams:
         if mentor_id == me:

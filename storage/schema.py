@@ -7,6 +7,7 @@ from storage import experiences as _experiences  # noqa: F401
 from storage import logs, models  # noqa: F401
 from storage import plans as _plans  # noqa: F401
 from storage import silence as _silence  # noqa: F401
+from storage import survey as _survey  # noqa: F401
 from storage.models import Base
 
 metadata = Base.metadata

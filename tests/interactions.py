@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 from urllib.parse import urlencode
 
 from tests.conftest import SIGNING_SECRET
 from tests.signing import post
+
+# Slack gives every interaction its own trigger id; two equal bodies would be a replay.
+_TRIGGERS = itertools.count(1)
 
 
 def _post_payload(base_url: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any] | str]:
@@ -36,7 +40,7 @@ def press(
         "user": {"id": user_id, "team_id": "T0TEST"},
         "api_app_id": "A0TEST",
         "team": {"id": "T0TEST"},
-        "trigger_id": "1337.42.trigger",
+        "trigger_id": f"1337.42.{next(_TRIGGERS)}",
         "response_url": "http://127.0.0.1:9/response",
         "actions": [
             {
@@ -80,7 +84,7 @@ def submit(
         "user": {"id": user_id, "team_id": "T0TEST"},
         "api_app_id": "A0TEST",
         "team": {"id": "T0TEST"},
-        "trigger_id": "1337.42.trigger",
+        "trigger_id": f"1337.42.{next(_TRIGGERS)}",
         "view": submitted,
     }
     return _post_payload(base_url, payload)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 import urllib.error
 import urllib.request
 from typing import Any
 from urllib.parse import urlencode
+
+# Slack gives every invocation its own trigger id; two equal bodies would be a replay.
+_TRIGGERS = itertools.count(1)
 
 
 def signature(secret: str, timestamp: str, body: str) -> str:
@@ -57,7 +61,7 @@ def slash_command(
             "text": text,
             "api_app_id": "A0TEST",
             "response_url": "http://127.0.0.1:9/response",
-            "trigger_id": "1337.42.abcd",
+            "trigger_id": f"1337.42.{next(_TRIGGERS)}",
         }
     )
     status, raw = post(url, body, secret, **kwargs)

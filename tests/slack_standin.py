@@ -39,6 +39,9 @@ class SlackStandIn:
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    posted: list[dict[str, Any]] = field(default_factory=list)  # messages Slack accepted
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes POSTed
+    upload_base: str = ""  # set by Server: where files_upload_v2 posts the bytes
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -130,7 +133,20 @@ class SlackStandIn:
             }
         if method == "chat.postMessage":
             channel = params.get("channel")
-            return {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}"}
+            ts = f"1700000000.{next(self._ts):06d}"
+            metadata = params.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            with self._lock:
+                self.posted.append({"channel": channel, "ts": ts, "metadata": metadata})
+            return {"ok": True, "channel": channel, "ts": ts}
+        if method == "conversations.open":
+            # A DM's channel is named by the user id here, as chat.postMessage answers.
+            return {"ok": True, "channel": {"id": params.get("users")}}
+        if method == "conversations.history":
+            with self._lock:
+                found = [m for m in self.posted if m["channel"] == params.get("channel")]
+            return {"ok": True, "messages": found[::-1]}
         if method == "users.lookupByEmail":
             email = (params.get("email") or "").lower()
             for user in self.users.values():
@@ -144,6 +160,13 @@ class SlackStandIn:
             if user in self.users:
                 return {"ok": True, "user": self.users[user]}
             return {"ok": False, "error": "user_not_found"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.upload_base}{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = params.get("files") or "[]"
+            files = json.loads(files) if isinstance(files, str) else files
+            return {"ok": True, "files": files}
         return {"ok": True}
 
 
@@ -152,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         length = int(self.headers.get("Content-Length") or 0)
+        if self.path.startswith("/upload/"):
+            self._accept_upload(self.rfile.read(length))
+            return
         raw = self.rfile.read(length).decode()
         if self.headers.get("Content-Type", "").startswith("application/json"):
             params = json.loads(raw or "{}")
@@ -173,6 +199,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _accept_upload(self, data: bytes) -> None:
+        with self.standin._lock:
+            self.standin.uploads[self.path.rsplit("/", 1)[-1]] = data
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"OK")
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -186,6 +220,8 @@ class Server:
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
+        host, port = self.httpd.server_address[:2]
+        standin.upload_base = f"http://{host}:{port}/upload/"
 
     @property
     def url(self) -> str:

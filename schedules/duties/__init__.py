@@ -14,11 +14,21 @@ from sqlalchemy.orm import Session
 from bot.program import Program
 from schedules.duties.deadline_nudges import deadline_nudges
 from schedules.duties.log_nudges import log_nudges
+from schedules.duties.semester_progress import semester_progress
 from schedules.duties.silence import silence
+from schedules.duties.survey import survey
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.duties.welcomes import welcomes
 from schedules.notice import Notice
 
 Duty = Callable[[Session, Program, datetime], Iterable[Notice]]
 
-DUTIES: tuple[Duty, ...] = (welcomes, topic_prompts, log_nudges, silence, deadline_nudges)
+DUTIES: tuple[Duty, ...] = (
+    welcomes,
+    topic_prompts,
+    log_nudges,
+    silence,
+    deadline_nudges,
+    semester_progress,
+    survey,
+)

@@ -50,6 +50,7 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
     health = team_health(session, program, teams, today)
     sent = ledger.sent_of_kinds(session, (ALERT, REMINDER, ESCALATION))
     alerted = _alerted_spells(sent)
+    firsts = _first_sent(sent)
     watched = [t for t in teams if health[t.id].silent or t.id in alerted]
     if not watched:
         return
@@ -70,7 +71,7 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
                 state,
                 advisor,
                 staff,
-                sent,
+                firsts,
                 actions.get(team.id, []),
                 now,
                 today,
@@ -88,8 +89,19 @@ def _alerted_spells(sent: dict[str, ledger.SentNotice]) -> dict[int, set[date]]:
     return found
 
 
+def _first_sent(sent: dict[str, ledger.SentNotice]) -> dict[str, datetime]:
+    """When the first notice of each family went out, by key up to the spell ("silent:team4:
+    2024-09-02"): looked up per team, where scanning every sent key made the duty O(n²)."""
+    firsts: dict[str, datetime] = {}
+    for key, notice in sent.items():
+        prefix = ":".join(key.split(":")[:3])
+        if prefix not in firsts or notice.sent_at < firsts[prefix]:
+            firsts[prefix] = notice.sent_at
+    return firsts
+
+
 def _spell_notices(
-    session, program, team, state: Health, advisor, staff, sent, actions, now, today
+    session, program, team, state: Health, advisor, staff, firsts, actions, now, today
 ):
     spell = state.last_activity
     acted = [a for a in actions if a.spell == spell and a.kind != SilenceActionKind.PARTNER_REPORT]
@@ -97,13 +109,22 @@ def _spell_notices(
         (a.until for a in acted if a.kind == SilenceActionKind.SNOOZED and a.until), default=None
     )
     reached_out = any(a.kind == SilenceActionKind.REACHED_OUT for a in acted)
-    details = _details(session, program, team, state, today)
+    # Building the details costs queries per team: only for notices that may still go out.
+    cache: list[SilentTeam] = []
+
+    def details() -> SilentTeam:
+        if not cache:
+            cache.append(_details(session, program, team, state, today))
+        return cache[0]
+
     recipients = [advisor] if advisor else staff
     start_day = silent_from(program, spell)
     alert_key = f"silent:team{team.id}:{spell.isoformat()}"
     for recipient in recipients:
         key = alert_key if recipient == advisor else f"{alert_key}:{recipient}"
-        text, blocks = alert_message(details, spell, today)
+        if key == alert_key and key in firsts:
+            continue  # sent: the tick would drop it
+        text, blocks = alert_message(details(), spell, today)
         yield _notice(
             program,
             key,
@@ -113,23 +134,27 @@ def _spell_notices(
             blocks,
             datetime.combine(start_day, program.settings.quiet_hours.end),
         )
-    first_alert = min((s.sent_at for k, s in sent.items() if k.startswith(alert_key)), default=None)
+    first_alert = firsts.get(alert_key)
     if first_alert is None or reached_out:
         return
     hold = local_instant(snoozed_until, time(0), program.tz) if snoozed_until else None
     reminder_due = max(first_alert + FOLLOW_UP, hold) if hold else first_alert + FOLLOW_UP
     reminder_key = f"silentrem:team{team.id}:{spell.isoformat()}"
-    text, blocks = alert_message(details, spell, today, reminder=True)
+    if reminder_due > now:
+        return  # not due yet (nor, then, the escalation)
+    text, blocks = alert_message(details(), spell, today, reminder=True)
     for recipient in recipients:
         key = reminder_key if recipient == advisor else f"{reminder_key}:{recipient}"
         yield _notice(
             program, key, REMINDER, _person(session, recipient), text, blocks, reminder_due
         )
-    reminded = min((s.sent_at for k, s in sent.items() if k.startswith(reminder_key)), default=None)
+    reminded = firsts.get(reminder_key)
     if reminded is None:
         return
     escalation_due = max(reminded + FOLLOW_UP, hold) if hold else reminded + FOLLOW_UP
-    text, blocks = escalation_message(details, advisor, spell, today)
+    if escalation_due > now:
+        return
+    text, blocks = escalation_message(details(), advisor, spell, today)
     for recipient in staff:
         key = f"silentesc:team{team.id}:{spell.isoformat()}:{recipient}"
         yield _notice(

@@ -1,0 +1,116 @@
+"""The spring program evaluation survey: when it opens and is due, who still owes it, and
+taking one person's answers.
+
+The survey opens on the calendar's "survey link" date and is due on its "survey" date. A
+team's survey step is done when both its mentor and its protégé have answered. Answers are
+only ever reported in aggregate, and only from five answers up (storage.survey).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from bot.program import Program
+from storage import survey as store
+from storage.models import Team
+
+OPEN_STEP = "survey-link"
+DUE_STEP = "survey"
+COMMENTS_MAX = 3000
+RATING_QUESTIONS = {
+    "relationship": "My mentoring relationship this year",
+    "benefits": "The benefits of the program and what I learned",
+    "materials": "The program materials (topics, forms, the manual)",
+}
+
+
+class SurveyRefused(Exception):
+    """A polite no: the survey is not open, or this person is not on the team."""
+
+
+@dataclass(frozen=True)
+class Window:
+    opens: date
+    due: date
+
+
+def window(program: Program, track: str) -> Window | None:
+    """When the track's survey opens and is due; None when the calendar has no survey."""
+    dates = {d.id: d.due for d in program.deadlines(track) if d.id in (OPEN_STEP, DUE_STEP)}
+    if DUE_STEP not in dates:
+        return None
+    return Window(dates.get(OPEN_STEP, dates[DUE_STEP]), dates[DUE_STEP])
+
+
+def survey_done(session: Session, teams: Sequence[Team]) -> dict[int, datetime | None]:
+    """Team id -> when the second of its members answered (None until both have)."""
+    found = store.answered_at(session, [team.id for team in teams])
+    out: dict[int, datetime | None] = {}
+    for team in teams:
+        mentor = found.get((team.id, team.mentor.slack_id))
+        protege = found.get((team.id, team.protege.slack_id))
+        out[team.id] = max(mentor, protege) if mentor and protege else None
+    return out
+
+
+def owed_by(session: Session, teams: Sequence[Team]) -> list[tuple[Team, str, str]]:
+    """(team, Slack id, role) of every member who has not answered yet."""
+    found = store.answered(session, [team.id for team in teams])
+    out = []
+    for team in teams:
+        for person, role in ((team.mentor, "mentor"), (team.protege, "protege")):
+            if (team.id, person.slack_id) not in found:
+                out.append((team, person.slack_id, role))
+    return out
+
+
+def parse_ratings(values: dict[str, str | None]) -> dict[str, int]:
+    """Each question's rating 1-5; raises KeyError naming a question with no valid answer."""
+    ratings = {}
+    for name in RATING_QUESTIONS:
+        raw = values.get(name)
+        if raw is None or not raw.isdigit() or not 1 <= int(raw) <= 5:
+            raise KeyError(name)
+        ratings[name] = int(raw)
+    return ratings
+
+
+def take_answers(
+    session: Session,
+    program: Program,
+    team: Team,
+    user_id: str,
+    ratings: dict[str, int],
+    comments: str | None,
+    now: datetime,
+) -> bool:
+    """Store the person's answers; False when they had answered for this team already."""
+    role = (
+        "mentor"
+        if team.mentor.slack_id == user_id
+        else "protege"
+        if team.protege.slack_id == user_id
+        else None
+    )
+    if role is None or team.status != "active":
+        raise SurveyRefused("The survey is for the mentor and protégé of an active team.")
+    today = now.astimezone(program.tz).date()
+    found = window(program, team.track)
+    if found is None or today < found.opens:
+        raise SurveyRefused("The program evaluation survey is not open yet.")
+    if today > program.end:
+        raise SurveyRefused("The program year is over; the survey is closed.")
+    return store.record_response(
+        session,
+        program_id=program.id,
+        team_id=team.id,
+        slack_id=user_id,
+        role=role,
+        ratings=ratings,
+        comments=(comments or "").strip() or None,
+        now=now,
+    )

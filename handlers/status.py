@@ -1,0 +1,234 @@
+"""`/mentor status [@someone|area]`, `/mentor overdue`, `/mentor completers`, `/mentor report`.
+
+Who sees which teams follows the access table: staff all, a content advisor the teams they
+advise, a mentor or protégé their own team. A person named with @ is shown only through teams
+the asker may read (READ_TEAM). The report is built after the ack, in a worker thread, and
+uploaded to the asker's DM; a unique lock row makes a double request one report.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import date
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
+
+from bot import access
+from bot import report_export as export
+from bot import status as domain
+from bot.commands import Subcommand
+from bot.services import Services
+from bot.views import status as views
+from bot.views.blocks import section
+from handlers.commands import Answer, CommandContext, CommandRouter
+from storage.db import transaction
+from storage.models import Team
+from storage.people import active_teams
+from storage.survey import finish_report, start_report
+from storage.teams import active_teams_of
+
+log = logging.getLogger(__name__)
+Action = access.Action
+LIST_TEAMS_UP_TO = 12  # a handful of teams reads better one by one than as counts
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    router.add(
+        Subcommand(
+            "status",
+            "/mentor status [@someone|area]",
+            "how the teams stand: on track, behind, at risk or silent",
+            Action.SEE_STATUS,
+        ),
+        status,
+    )
+    router.add(
+        Subcommand(
+            "overdue",
+            "/mentor overdue",
+            "every overdue step, by content advisor, most late first",
+            Action.SEE_STATUS,
+        ),
+        overdue,
+    )
+    router.add(
+        Subcommand(
+            "completers",
+            "/mentor completers",
+            "teams that completed every required deliverable",
+            Action.SEE_COMPLETERS,
+        ),
+        completers,
+    )
+    router.add(
+        Subcommand(
+            "report",
+            "/mentor report",
+            "the program report (CSV, spreadsheet, chart) in your DM",
+            Action.EXPORT_REPORTS,
+        ),
+        report,
+    )
+
+
+# --- which teams ------------------------------------------------------------------------------
+
+
+def visible_teams(session: Session, services: Services, who: access.Viewer) -> list[Team]:
+    """Every active team the person may see the status of."""
+    if who.is_staff:
+        return active_teams(session, services.program.id)
+    return active_teams_of(session, who.user_id, services.program.id)
+
+
+def advised_or_all(session: Session, services: Services, who: access.Viewer) -> list[Team]:
+    """Staff: all teams; an advisor: the teams they advise (for completers and reports)."""
+    if who.is_staff:
+        return active_teams(session, services.program.id)
+    return [
+        t
+        for t in active_teams_of(session, who.user_id, services.program.id)
+        if t.advisor is not None and t.advisor.slack_id == who.user_id
+    ]
+
+
+class _Scope:
+    def __init__(self, teams: list[Team], title: str, list_teams: bool) -> None:
+        self.teams, self.title, self.list_teams = teams, title, list_teams
+
+
+def _scope(ctx: CommandContext, session: Session) -> _Scope | Answer:
+    services, who, program = ctx.services, ctx.who, ctx.services.program
+    if ctx.parsed.mentions:
+        named = ctx.parsed.mentions[0]
+        theirs = active_teams_of(session, named, program.id)
+        if not theirs:
+            return views.no_teams_message(named)
+        readable = [t for t in theirs if access.may_on_team(who, Action.READ_TEAM, t)]
+        if not readable:
+            return _say(
+                "Only the team, its content advisor and program staff can see how a team "
+                "stands. Type `/mentor status` for your own."
+            )
+        return _Scope(readable, "Status of teams with someone you named", True)
+    teams = visible_teams(session, services, who)
+    words = [w for w in ctx.parsed.args if not w.startswith("<")]
+    title = "Program status" if who.is_staff else "Your teams"
+    if words:
+        word = " ".join(words)
+        area = domain.area_matching(program, word)
+        if area is None:
+            return views.unknown_scope_message(program, word)
+        teams = [t for t in teams if t.area == area]
+        title = f"{title}: {domain.area_name(program, area)}"
+    elif not teams:
+        return _say(
+            "You are not on a mentoring team and advise none this year, so there is no "
+            "status to show. Type `/mentor help` to see what you can do."
+        )
+    return _Scope(teams, title, len(teams) <= LIST_TEAMS_UP_TO)
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+
+def status(ctx: CommandContext) -> Answer:
+    today = ctx.services.today()
+    with ctx.services.sessions() as session:
+        scope = _scope(ctx, session)
+        if not isinstance(scope, _Scope):
+            return scope
+        summary = _summary(session, ctx.services, scope.teams, today)
+    return views.status_message(
+        ctx.services.program, summary, scope.title, list_teams=scope.list_teams
+    )
+
+
+def overdue(ctx: CommandContext) -> Answer:
+    today, program = ctx.services.today(), ctx.services.program
+    with ctx.services.sessions() as session:
+        teams = visible_teams(session, ctx.services, ctx.who)
+        if not teams:
+            return _say("You have no teams to follow, so nothing of yours is overdue.")
+        found = domain.program_standings(session, program, teams, today)
+    return views.overdue_message(program, domain.overdue_items(program, found, today), today)
+
+
+def completers(ctx: CommandContext) -> Answer:
+    today, program = ctx.services.today(), ctx.services.program
+    with ctx.services.sessions() as session:
+        teams = advised_or_all(session, ctx.services, ctx.who)
+        found = domain.program_standings(session, program, teams, today)
+    return views.completers_message(program, domain.completers(found), len(found))
+
+
+def report(ctx: CommandContext) -> Answer:
+    return _say(request_report(ctx.services, ctx.client, ctx.who))
+
+
+def request_report(services: Services, client: WebClient, who: access.Viewer) -> str:
+    """Start the report after the ack (a worker thread); what to tell the requester now."""
+    if not access.may(who, Action.EXPORT_REPORTS):
+        return "Only content advisors and program staff can export reports."
+    scope = "program" if who.is_staff else "advisor"
+    with transaction(services.sessions) as session:
+        if not advised_or_all(session, services, who):
+            return "You advise no active teams, so there is no report to make yet."
+        run_id = start_report(session, who.user_id, scope, services.clock())
+    if run_id is None:
+        return "Your report is already being prepared; it will arrive in your DM shortly."
+    thread = threading.Thread(
+        target=_send_report, args=(services, client, who, run_id), daemon=True
+    )
+    thread.start()
+    return "Preparing your report: the CSV, the spreadsheet and a chart will be in your DM."
+
+
+def _send_report(services: Services, client: WebClient, who: access.Viewer, run_id: int) -> None:
+    outcome = "sent"
+    try:
+        with services.sessions() as session:
+            teams = advised_or_all(session, services, who)
+            data = export.gather(session, services.program, teams, services.today())
+        files = export.report_files(services.program, data)
+        channel = client.conversations_open(users=who.user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel,
+            initial_comment=export.report_comment(services.program, data),
+            file_uploads=[
+                {"filename": name, "content": content, "title": name}
+                for name, content in files.items()
+            ],
+        )
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        outcome = f"failed: {type(exc).__name__}"
+        log.warning("the report could not be uploaded: %s", type(exc).__name__)
+        _tell(client, who.user_id, "Sorry, I could not send your report. Please try again.")
+    except Exception:
+        outcome = "failed"
+        log.exception("the report failed")
+        _tell(client, who.user_id, "Sorry, your report failed on our side. Please try again.")
+    finally:
+        with transaction(services.sessions) as session:
+            finish_report(session, run_id, services.clock(), outcome)
+
+
+def _summary(session: Session, services: Services, teams: Sequence[Team], today: date):
+    found = domain.program_standings(session, services.program, teams, today)
+    return domain.summarize(services.program, found, today)
+
+
+def _tell(client: WebClient, user_id: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=user_id, text=text)
+    except (SlackApiError, SlackClientError, OSError):
+        log.warning("could not tell the requester about their report")
+
+
+def _say(text: str) -> Answer:
+    return text, [section(text)]

@@ -1,0 +1,172 @@
+"""The spring program evaluation survey: `/mentor survey`, its "Take the survey" button (in
+the DM and on the Home tab) and the modal's submission.
+
+Every button and submission re-loads the team and asks `bot.access` again (FILE_TEAM_FORM):
+the modal's private_metadata only says which team is meant.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
+
+from bot import access
+from bot import survey as domain
+from bot.commands import Subcommand
+from bot.forms import FieldErrors, selected, text
+from bot.services import Services
+from bot.views import survey as views
+from bot.views.blocks import modal, section
+from handlers.commands import Answer, CommandContext, CommandRouter
+from handlers.progress import republish_home
+from storage.db import transaction
+from storage.models import Team
+from storage.people import get_team, teams_of_member
+from storage.survey import answered
+
+log = logging.getLogger(__name__)
+Action = access.Action
+NOT_YOURS = "The survey is for the mentor and protégé of the team. Type `/mentor help`."
+
+
+def register(app: App, services: Services, router: CommandRouter) -> None:
+    router.add(
+        Subcommand(
+            "survey",
+            "/mentor survey",
+            "the spring program evaluation survey (mentors and protégés)",
+            Action.YEAR_FORMS,
+        ),
+        lambda ctx: _command(services, ctx),
+    )
+    app.action(views.SURVEY_OPEN)(lambda ack, body, client: _open(services, ack, body, client))
+    app.view(views.SURVEY_CALLBACK)(lambda ack, body, client: _submit(services, ack, body, client))
+
+
+def _command(services: Services, ctx: CommandContext) -> Answer | None:
+    with services.sessions() as session:
+        teams = teams_of_member(session, ctx.who.user_id, services.program.id)
+        if not teams:
+            return _say("The survey is for mentors and protégés on a team this year.")
+        team = teams[0]
+        refusal = _refusal(session, services, team, ctx.who.user_id)
+        if refusal:
+            return _say(refusal)
+        partner = _partner(team, ctx.who.user_id)
+    ctx.client.views_open(trigger_id=ctx.trigger_id, view=views.survey_modal(team.id, partner))
+    return None
+
+
+def _open(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    user = body["user"]["id"]
+    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    try:
+        with services.sessions() as session:
+            team = get_team(session, int(value)) if value.isdigit() else None
+            refusal = _refusal(session, services, team, user) if team else NOT_YOURS
+            partner = _partner(team, user) if team and not refusal else ""
+        if refusal:
+            _tell(client, body, refusal)
+            return
+        view = views.survey_modal(team.id, partner)
+        if (body.get("view") or {}).get("type") == "modal":
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+    except (SlackApiError, SlackClientError, OSError):
+        log.warning("could not open the survey")
+
+
+def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    view, user = body["view"], body["user"]["id"]
+    raw = view.get("private_metadata") or ""
+    state = view.get("state", {}).get("values", {})
+    first = next(iter(domain.RATING_QUESTIONS))
+    try:
+        ratings, comments = _read(state)
+        with transaction(services.sessions) as session:
+            team = get_team(session, int(raw)) if raw.isdigit() else None
+            if team is None or not _member(session, services, team, user):
+                raise domain.SurveyRefused(NOT_YOURS)
+            fresh = domain.take_answers(
+                session, services.program, team, user, ratings, comments, services.clock()
+            )
+    except FieldErrors as errors:
+        ack(response_action="errors", errors=errors.errors)
+        return
+    except domain.SurveyRefused as refusal:
+        ack(response_action="errors", errors={first: str(refusal)})
+        return
+    if not fresh:
+        ack(response_action="errors", errors={first: views.already_answered_text()})
+        return
+    ack(response_action="update", view=views.thanks_view())
+    _republish(services, client, user)
+
+
+def _read(state: dict[str, Any]) -> tuple[dict[str, int], str]:
+    """The ratings and comments, or every field's error at once."""
+    values = {name: selected(state, name) for name in domain.RATING_QUESTIONS}
+    errors = {
+        name: "Please choose a rating from 1 to 5."
+        for name, value in values.items()
+        if value is None or value not in {"1", "2", "3", "4", "5"}
+    }
+    comments = text(state, views.COMMENTS)
+    if len(comments) > domain.COMMENTS_MAX:
+        errors[views.COMMENTS] = f"Please keep comments under {domain.COMMENTS_MAX:,} characters."
+    if errors:
+        raise FieldErrors(errors)
+    return domain.parse_ratings(values), comments
+
+
+def _member(session: Session, services: Services, team: Team, user: str) -> bool:
+    who = access.viewer(session, user, services.settings.staff_ids)
+    return access.may_on_team(who, Action.FILE_TEAM_FORM, team)
+
+
+def _refusal(session: Session, services: Services, team: Team, user: str) -> str | None:
+    """Why this person cannot take the survey for this team now, or None."""
+    if not _member(session, services, team, user):
+        return NOT_YOURS
+    window = domain.window(services.program, team.track)
+    today = services.today()
+    if window is None or today < window.opens:
+        when = f" on {window.opens:%a, %b} {window.opens.day}" if window else ""
+        return f"The program evaluation survey is not open yet; it opens{when}."
+    if today > services.program.end:
+        return "The program year is over; the survey is closed."
+    if (team.id, user) in answered(session, [team.id]):
+        return views.already_answered_text()
+    return None
+
+
+def _partner(team: Team, user: str) -> str:
+    return team.protege.slack_id if team.mentor.slack_id == user else team.mentor.slack_id
+
+
+def _republish(services: Services, client: WebClient, user: str) -> None:
+    republish_home(services, client, [user])  # its survey button goes once answered
+
+
+def _tell(client: WebClient, body: dict[str, Any], message: str) -> None:
+    try:
+        if (body.get("view") or {}).get("type") == "modal":
+            client.views_push(
+                trigger_id=body["trigger_id"],
+                view=modal("notice", "Mentor bot", [section(message)], submit=None, close="OK"),
+            )
+        else:
+            client.chat_postMessage(channel=body["user"]["id"], text=message)
+    except (SlackApiError, SlackClientError, OSError):
+        log.warning("could not answer the survey button")
+
+
+def _say(message: str) -> Answer:
+    return message, [section(message)]

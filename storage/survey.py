@@ -1,0 +1,178 @@
+"""The spring program evaluation survey, and the report runs (one at a time per person).
+
+Survey answers are kept per person only so that each person answers once and reminders stop;
+they are read back only in aggregate (see `survey_summary`), and only when enough people
+answered that nobody can be picked out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.models import Base, UtcDateTime
+
+MIN_RESPONSES = 5  # fewer answers than this are never reported, even in aggregate
+RATINGS = ("relationship", "benefits", "materials")
+REPORT_LEASE = timedelta(minutes=10)  # a report still "running" after this was interrupted
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("team_id", "slack_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(64), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    slack_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))  # mentor or protege
+    relationship: Mapped[int] = mapped_column(Integer)  # 1-5
+    benefits: Mapped[int] = mapped_column(Integer)
+    materials: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ReportRun(Base):
+    """One report someone asked for. `lock` is set while it runs: a unique column, so a
+    second request from the same person at the same moment cannot start another."""
+
+    __tablename__ = "report_runs"
+    __table_args__ = (UniqueConstraint("lock"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester: Mapped[str] = mapped_column(String(32), index=True)
+    scope: Mapped[str] = mapped_column(String(64))  # "program" or "advisor"
+    lock: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- survey ------------------------------------------------------------------------------------
+
+
+def record_response(
+    session: Session,
+    *,
+    program_id: str,
+    team_id: int,
+    slack_id: str,
+    role: str,
+    ratings: dict[str, int],
+    comments: str | None,
+    now: datetime,
+) -> bool:
+    """Store one person's answers for one team; False when they had answered already."""
+    row = SurveyResponse(
+        program_id=program_id,
+        team_id=team_id,
+        slack_id=slack_id,
+        role=role,
+        relationship=ratings["relationship"],
+        benefits=ratings["benefits"],
+        materials=ratings["materials"],
+        comments=comments,
+        submitted_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def answered(session: Session, team_ids: Iterable[int]) -> set[tuple[int, str]]:
+    """(team id, Slack id) of everyone who has answered, for the given teams."""
+    return set(answered_at(session, team_ids))
+
+
+def answered_at(session: Session, team_ids: Iterable[int]) -> dict[tuple[int, str], datetime]:
+    """When each person answered, by (team id, Slack id), for the given teams."""
+    ids = list(team_ids)
+    found: dict[tuple[int, str], datetime] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(
+            select(
+                SurveyResponse.team_id, SurveyResponse.slack_id, SurveyResponse.submitted_at
+            ).where(SurveyResponse.team_id.in_(chunk))
+        )
+        found.update({(team_id, slack_id): at for team_id, slack_id, at in rows})
+    return found
+
+
+@dataclass(frozen=True)
+class SurveySummary:
+    responses: int
+    averages: dict[str, float]  # empty below MIN_RESPONSES
+    comments: tuple[str, ...]  # free text, unattributed and shuffled by submission order
+
+    @property
+    def reportable(self) -> bool:
+        return self.responses >= MIN_RESPONSES
+
+
+def survey_summary(session: Session, program_id: str, team_ids: Iterable[int]) -> SurveySummary:
+    """Averages and comments over the teams given; nothing but a count below five answers."""
+    ids = list(team_ids)
+    rows = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows += session.execute(
+            select(
+                SurveyResponse.relationship,
+                SurveyResponse.benefits,
+                SurveyResponse.materials,
+                SurveyResponse.comments,
+            ).where(SurveyResponse.program_id == program_id, SurveyResponse.team_id.in_(chunk))
+        ).all()
+    if len(rows) < MIN_RESPONSES:
+        return SurveySummary(len(rows), {}, ())
+    averages = {
+        name: round(sum(row[i] for row in rows) / len(rows), 2) for i, name in enumerate(RATINGS)
+    }
+    # Sorted so the order says nothing about who answered when.
+    comments = tuple(sorted(row[3].strip() for row in rows if row[3] and row[3].strip()))
+    return SurveySummary(len(rows), averages, comments)
+
+
+def response_count(session: Session, program_id: str) -> int:
+    return session.scalar(
+        select(func.count(SurveyResponse.id)).where(SurveyResponse.program_id == program_id)
+    )
+
+
+# --- report runs ----------------------------------------------------------------------------------
+
+
+def start_report(session: Session, requester: str, scope: str, now: datetime) -> int | None:
+    """Take the requester's report lock; None while another of their reports is running."""
+    lock = f"report:{requester}"
+    # A run interrupted (a restart mid-report) gives its lock up after the lease.
+    session.execute(
+        update(ReportRun)
+        .where(ReportRun.lock == lock, ReportRun.started_at < now - REPORT_LEASE)
+        .values(lock=None, outcome="interrupted")
+    )
+    run = ReportRun(requester=requester, scope=scope, lock=lock, started_at=now)
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:
+        return None
+    return run.id
+
+
+def finish_report(session: Session, run_id: int, now: datetime, outcome: str) -> None:
+    session.execute(
+        update(ReportRun)
+        .where(ReportRun.id == run_id)
+        .values(lock=None, finished_at=now, outcome=outcome[:64])
+    )

@@ -1,0 +1,230 @@
+"""Faults during a month-start fan-out, against the Slack stand-in: rate limits, server
+errors, timeouts, people who left, a process killed mid-send, a database that goes away.
+
+Every notice must end up sent exactly once or recorded as permanently failed, and the rest
+must still go out. Fewer teams than the benchmarks' 5,000: the behaviour is the same.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy import select
+
+from schedules.duties.topic_prompts import topic_prompts
+from schedules.tick import tick
+from storage import ledger
+from storage.db import make_engine, make_session_factory, transaction
+from storage.models import Delivery, DeliveryStatus
+from storage.people import add_team, get_or_create_person
+from tests.conftest import BOT_TOKEN
+
+FIRST_DAY_0800_CDT = datetime(2024, 9, 3, 13, 0, tzinfo=UTC)
+TEAMS = 40
+
+
+def mentor(n: int) -> str:
+    return f"U0M{n:07d}"
+
+
+def protege(n: int) -> str:
+    return f"U0P{n:07d}"
+
+
+def seed(factory, program, count: int = TEAMS) -> None:
+    now = datetime(2024, 8, 1, tzinfo=UTC)
+    with transaction(factory) as session:
+        for n in range(count):
+            add_team(
+                session,
+                program_id=program.id,
+                mentor=get_or_create_person(session, mentor(n), now, tz="America/Chicago"),
+                protege=get_or_create_person(session, protege(n), now, tz="America/Chicago"),
+                advisor=None,
+                area="bmit",
+                track="year1",
+                start_date=date(2024, 8, 26),
+                created_by=None,
+                now=now,
+            )
+
+
+def scheduler_client_for(api_url: str, timeout: float = 1.0) -> WebClient:
+    """bot.slack_client.scheduler_client's retry handlers, with a short timeout for tests."""
+    return WebClient(
+        token=BOT_TOKEN,
+        base_url=api_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def delivered(fake) -> Counter:
+    """Messages Slack accepted, per recipient (a call the stand-in answered with ok)."""
+    return Counter(
+        c.params["channel"] for c in fake.calls_to("chat.postMessage") if c.params.get("_ok")
+    )
+
+
+def statuses(factory) -> dict[str, tuple[DeliveryStatus, str | None]]:
+    with factory() as session:
+        rows = session.execute(
+            select(Delivery.recipient, Delivery.status, Delivery.error).where(
+                Delivery.kind != ledger.INBOUND
+            )
+        )
+        return {recipient: (status, error) for recipient, status, error in rows}
+
+
+@pytest.fixture
+def fanout(database_url, standin, program):
+    fake, api_url = standin
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    seed(factory, program)
+    yield fake, api_url, factory, program
+    engine.dispose()
+
+
+def _mark_accepted(fake) -> None:
+    """Make the stand-in note which calls it answered with ok (a message that went out)."""
+    original = fake.answer
+
+    def answer(method, params, token):
+        status, body, headers = original(method, params, token)
+        if method == "chat.postMessage" and status == 200 and body.get("ok"):
+            params["_ok"] = True
+        return status, body, headers
+
+    fake.answer = answer
+
+
+def test_every_notice_once_or_failed_through_rate_limits_errors_and_timeouts(fanout) -> None:
+    fake, api_url, factory, program = fanout
+    _mark_accepted(fake)
+    everyone = [mentor(n) for n in range(TEAMS)] + [protege(n) for n in range(TEAMS)]
+    fake.fail("chat.postMessage", status=429, retry_after=1, times=3)
+    fake.fail("chat.postMessage", status=500, channel=mentor(1), times=2)  # retried in-call
+    fake.fail("chat.postMessage", status=500, channel=mentor(2), times=None)  # never works
+    fake.fail("chat.postMessage", error="account_inactive", channel=protege(3), times=None)
+    fake.fail("chat.postMessage", error="channel_not_found", channel=protege(4), times=None)
+    fake.fail("chat.postMessage", error="ratelimited", channel=mentor(5), times=1)
+    fake.fail("chat.postMessage", delay=1.6, channel=mentor(6), times=1)  # a read timeout
+    fake.fail("chat.postMessage", error="internal_error", channel=mentor(7), times=1)
+    client = scheduler_client_for(api_url)
+    now = FIRST_DAY_0800_CDT
+    for _ in range(12):  # the first tick, then later ticks pick up the retries
+        tick(factory, client, program, now, (topic_prompts,))
+        now += timedelta(hours=1)
+    final = statuses(factory)
+    got = delivered(fake)
+    assert set(final) == set(everyone)
+    for person in everyone:
+        status, error = final[person]
+        if status is DeliveryStatus.SENT:
+            assert got[person] == 1, (person, got[person])
+        else:
+            assert status is DeliveryStatus.FAILED, (person, status, error)
+            assert got[person] == 0 or "unknown" in (error or ""), (person, error)
+    failed = {p for p, (s, _) in final.items() if s is DeliveryStatus.FAILED}
+    assert failed >= {mentor(2), protege(3), protege(4)}
+    assert final[protege(3)][1] == "account_inactive"
+    assert final[mentor(2)][1].startswith("gave up")
+    assert len(failed) <= 4  # the rest went out
+    assert max(got.values()) == 1
+
+
+def test_a_process_killed_mid_fan_out_loses_and_doubles_nothing(
+    fanout, tmp_path, database_url
+) -> None:
+    fake, api_url, factory, program = fanout
+    _mark_accepted(fake)
+    # Slow answers, so that the kill lands with notices claimed but not yet sent.
+    for n in range(TEAMS):
+        fake.fail("chat.postMessage", delay=0.05, channel=protege(n), times=1)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "x",
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    argv = [sys.executable, "-m", "bot", "tick", "--now", FIRST_DAY_0800_CDT.isoformat()]
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len(fake.calls_to("chat.postMessage")) < TEAMS // 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    # Requests the dead process had in flight still land at Slack. Here the lease's five
+    # minutes pass in milliseconds, so wait for them as the real lease would.
+    time.sleep(0.5)
+    sent_before = sum(delivered(fake).values())
+    assert 0 < sent_before < 2 * TEAMS, "the kill must land mid fan-out"
+    # Restarted: inside the lease nothing is taken over; after it, the rest goes out.
+    client = scheduler_client_for(api_url)
+    tick(factory, client, program, FIRST_DAY_0800_CDT + timedelta(minutes=1), (topic_prompts,))
+    later = FIRST_DAY_0800_CDT + ledger.LEASE + timedelta(minutes=2)
+    tick(factory, client, program, later, (topic_prompts,))
+    tick(factory, client, program, later + timedelta(hours=1), (topic_prompts,))
+    got = delivered(fake)
+    everyone = [mentor(n) for n in range(TEAMS)] + [protege(n) for n in range(TEAMS)]
+    assert {p: got[p] for p in everyone} == {p: 1 for p in everyone}
+    assert {s for s, _ in statuses(factory).values()} == {DeliveryStatus.SENT}
+
+
+def test_database_unavailable_at_start_is_one_clear_line(tmp_path) -> None:
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "x",
+        "DATABASE_URL": "postgresql+psycopg://nobody:secret@127.0.0.1:9/none",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    for command in (["tick"], ["run", "--no-scheduler"], ["scheduler"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2, (command, result.stderr)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, (command, result.stderr)
+        assert "database" in lines[0] and "secret" not in lines[0]
+        assert "Traceback" not in result.stderr
+
+
+def test_a_tick_during_a_database_outage_fails_cleanly_and_the_next_catches_up(
+    fanout, tmp_path
+) -> None:
+    fake, api_url, factory, program = fanout
+    client = scheduler_client_for(api_url)
+    broken_engine = make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'gone.db'}")
+    broken = make_session_factory(broken_engine)
+    with pytest.raises(Exception) as failure:
+        tick(broken, client, program, FIRST_DAY_0800_CDT, (topic_prompts,))
+    assert "unable to open database" in str(failure.value)
+    assert fake.calls_to("chat.postMessage") == []
+    result = tick(factory, client, program, FIRST_DAY_0800_CDT, (topic_prompts,))
+    assert len([o for o in result.outcomes if o.status == "sent"]) == 2 * TEAMS
+    broken_engine.dispose()

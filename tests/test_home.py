@@ -1,0 +1,139 @@
+"""The Home tab over signed HTTP, per role: a member's team, topic, deadlines and form buttons;
+an advisor's team health within 100 blocks even with 60 teams; staff's summary and buttons
+(register, import, export), each re-checked when pressed."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.views import home as home_views
+from bot.views import teams as team_views
+from tests.conftest import SIGNING_SECRET, STAFF
+from tests.interactions import last_opened_view, press
+from tests.signing import post
+from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
+from tests.test_status import add_check_in
+
+NOW = datetime(2024, 10, 1, 15, tzinfo=UTC)
+HOME = {"type": "home", "id": "V0HOME", "blocks": []}
+
+
+def open_home(base: str, fake, user: str) -> dict:
+    before = len(fake.calls_to("views.publish"))
+    event = {
+        "type": "event_callback",
+        "team_id": "T0TEST",
+        "api_app_id": "A0TEST",
+        "event_id": f"Ev{user}{time.monotonic_ns()}",
+        "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": user, "channel": "D0DM", "tab": "home"},
+    }
+    status, _ = post(
+        base + "/slack/events", json.dumps(event), SIGNING_SECRET, content_type="application/json"
+    )
+    assert status == 200
+    published = fake.wait_for("views.publish", before + 1)[-1]
+    assert published.params["user_id"] == user
+    return published.params["view"]
+
+
+def text(view: dict) -> str:
+    return json.dumps(view["blocks"], ensure_ascii=False)
+
+
+def buttons(view: dict) -> dict[str, str]:
+    found = {}
+    for block in view["blocks"]:
+        for element in [*(block.get("elements") or []), block.get("accessory") or {}]:
+            if element.get("type") == "button":
+                found.setdefault(element["action_id"], element.get("value", ""))
+    return found
+
+
+@pytest.fixture
+def served(app_server, standin, program):
+    base, services = app_server
+    fake, _ = standin
+    object.__setattr__(services, "clock", lambda: NOW)
+    return base, services, fake
+
+
+def test_a_member_sees_team_topic_deadlines_and_form_buttons(served, program) -> None:
+    base, services, fake = served
+    team = make_team(services.sessions, program)
+    view = open_home(base, fake, MENTOR)
+    shown = text(view)
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    assert f"<@{MENTOR}> mentoring <@{PROTEGE}>" in shown
+    assert "This month's topic:" in shown
+    assert "Experience 1 (sent to the mentor)" in shown  # the deadlines with their status
+    found = buttons(view)
+    assert found["contact_open"] == ""
+    assert found["visit_open"] == str(team)
+    assert found["plans_open_plan"] == str(team)
+    protege = buttons(open_home(base, fake, PROTEGE))
+    assert "visit_open" not in protege and "plans_pick_focal" in protege
+
+
+def test_an_advisor_with_60_teams_stays_within_100_blocks(served, program) -> None:
+    base, services, fake = served
+    for n in range(60):
+        make_team(services.sessions, program, mentor=f"U0M{n:04d}", protege=f"U0P{n:04d}")
+    add_check_in(services.sessions, 1, date(2024, 9, 27))
+    view = open_home(base, fake, ADVISOR)
+    shown = text(view)
+    assert len(view["blocks"]) <= 100
+    assert "*60 teams*" in shown
+    # Every team is on the tab, one by one or packed into the lines below.
+    assert all(f"<@U0P{n:04d}>" in shown for n in range(60))
+    assert "last contact Fri, Sep 27" in shown and "no contact recorded" in shown
+    assert "days late" in shown  # the September forms, named with how late they are
+    assert buttons(view)["progress_open"]
+
+
+def test_staff_see_the_program_and_the_buttons_work(served, program) -> None:
+    base, services, fake = served
+    make_team(services.sessions, program)
+    view = open_home(base, fake, STAFF)
+    shown = text(view)
+    assert "*1 active team*" in shown
+    assert set(buttons(view)) >= {
+        home_views.HOME_PAIR,
+        home_views.HOME_IMPORT,
+        home_views.HOME_REPORT,
+    }
+    press(base, STAFF, home_views.HOME_PAIR, view=HOME)
+    assert last_opened_view(fake)["callback_id"] == team_views.PAIR_CALLBACK
+    press(base, STAFF, home_views.HOME_IMPORT, view=HOME)
+    assert last_opened_view(fake)["callback_id"] == team_views.IMPORT_CALLBACK
+    press(base, STAFF, home_views.HOME_REPORT, view=HOME)
+    [note] = fake.wait_for("chat.postMessage", 1)
+    assert "Preparing your report" in note.params["text"]
+    assert fake.wait_for("files.completeUploadExternal", 1, timeout=20)
+
+
+def test_the_staff_buttons_refuse_everyone_else(served, program) -> None:
+    base, services, fake = served
+    make_team(services.sessions, program)
+    assert home_views.HOME_PAIR not in buttons(open_home(base, fake, MENTOR))
+    for action in (home_views.HOME_PAIR, home_views.HOME_IMPORT):
+        press(base, MENTOR, action, view=HOME)
+    press(base, MENTOR, home_views.HOME_REPORT, view=HOME)
+    assert not fake.calls_to("views.open")
+    notes = [c.params["text"] for c in fake.wait_for("chat.postMessage", 3)]
+    assert notes == [
+        "Only program staff can register teams.",
+        "Only program staff can import teams.",
+        "Only content advisors and program staff can export reports.",
+    ]
+    assert not fake.calls_to("files.getUploadURLExternal")
+
+
+def test_someone_with_no_role_gets_a_welcome(served) -> None:
+    base, _, fake = served
+    view = open_home(base, fake, "U0NOBODY")
+    assert "Welcome to the" in text(view) and len(view["blocks"]) == 2

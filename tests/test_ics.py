@@ -1,0 +1,70 @@
+"""`/mentor calendar` and its .ics file: parsed back with icalendar, the events are the track's
+member deadlines on their dates, with stable UIDs; a member gets the file in their DM."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Calendar
+
+from bot.deliverables import member_deadlines
+from bot.ics import track_calendar
+from tests.test_experiences_domain import MENTOR, make_team
+from tests.test_experiences_http import command
+
+STAMP = datetime(2024, 9, 1, 12, tzinfo=UTC)
+
+
+def events(data: bytes) -> list:
+    return [c for c in Calendar.from_ical(data).walk() if c.name == "VEVENT"]
+
+
+def test_every_member_deadline_is_an_all_day_event(program) -> None:
+    data = track_calendar(program, "year1", STAMP)
+    calendar = Calendar.from_ical(data)
+    assert str(calendar["x-wr-timezone"]) == "America/Chicago"
+    found = events(data)
+    wanted = member_deadlines(program, "year1")
+    assert len(found) == len(wanted)
+    by_uid = {str(e["uid"]): e for e in found}
+    contact = by_uid["bmit-2024-25.year1.contact-form@mentorbot"]
+    assert contact.decoded("dtstart") == date(2024, 9, 25)
+    assert contact.decoded("dtend") == date(2024, 9, 26)
+    assert str(contact["summary"]) == "Due: Mentor/Protégé Contact Form"
+    [alarm] = [c for c in contact.subcomponents if c.name == "VALARM"]
+    assert alarm.decoded("trigger") == timedelta(hours=-15)
+    log = by_uid["bmit-2024-25.year1.communication-log-2024-10@mentorbot"]
+    assert log.decoded("dtstart") == date(2024, 10, 18)
+
+
+def test_uids_are_stable_and_tracks_differ(program) -> None:
+    one = {str(e["uid"]) for e in events(track_calendar(program, "year1", STAMP))}
+    again = {str(e["uid"]) for e in events(track_calendar(program, "year1", STAMP + timedelta(1)))}
+    two = {str(e["uid"]) for e in events(track_calendar(program, "year2", STAMP))}
+    assert one == again and one != two
+
+
+def test_a_member_gets_their_tracks_file_in_the_dm(app_server, standin, program) -> None:
+    base, services = app_server
+    fake, _ = standin
+    object.__setattr__(services, "clock", lambda: STAMP)
+    make_team(services.sessions, program, track="year2")
+    status, answer = command(base, MENTOR, "calendar")
+    assert status == 200 and "Year Two" in answer["text"]
+    assert "calendar file (.ics)" in json.dumps(answer["blocks"])
+    [done] = fake.wait_for("files.completeUploadExternal", 1, timeout=10)
+    [opened] = fake.calls_to("conversations.open")
+    assert opened.params["users"] == MENTOR
+    assert done.params["channel_id"] == MENTOR  # the stand-in names a DM by the user id
+    [(name, data)] = [(f["title"], fake.uploads[f["id"]]) for f in json.loads(done.params["files"])]
+    assert name == "Year Two deadlines"
+    assert {str(e["uid"]).split(".")[1] for e in events(data)} == {"year2"}
+
+
+def test_someone_without_a_team_gets_the_dates_but_no_file(app_server, standin) -> None:
+    base, _ = app_server
+    fake, _ = standin
+    _, answer = command(base, "U0SOMEONE", "calendar year1")
+    assert "Year One" in answer["text"] and ".ics" not in json.dumps(answer["blocks"])
+    assert fake.wait_for("files.completeUploadExternal", 1, timeout=0.5) == []

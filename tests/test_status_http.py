@@ -1,0 +1,200 @@
+"""`/mentor status`, `overdue`, `completers` and `report` over signed HTTP, for every role:
+staff see the program, a content advisor their teams, a member their own team, a stranger
+is told why not; bad areas and people get a clear answer; a report asked for twice at once
+is made once and arrives in the requester's DM as files."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+
+from storage.db import transaction
+from storage.people import get_team
+from storage.survey import ReportRun
+from tests.conftest import STAFF
+from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
+from tests.test_experiences_http import command
+from tests.test_status import add_check_in, add_log
+
+NOW = datetime(2024, 10, 1, 15, tzinfo=UTC)  # Tue Oct 1, 10:00 in Missouri
+OTHER_MENTOR, OTHER_PROTEGE, OTHER_ADVISOR = "U0MENTORX", "U0PROTEGEX", "U0ADVISORX"
+STRANGER = "U0STRANGER"
+
+
+@pytest.fixture
+def served(app_server, standin, program):
+    base, services = app_server
+    fake, _ = standin
+    object.__setattr__(services, "clock", lambda: NOW)
+    ours = make_team(services.sessions, program)
+    theirs = make_team(
+        services.sessions,
+        program,
+        mentor=OTHER_MENTOR,
+        protege=OTHER_PROTEGE,
+        advisor=OTHER_ADVISOR,
+        track="year2",
+    )
+    with transaction(services.sessions) as session:
+        get_team(session, theirs).area = "afnr"
+    add_log(services.sessions, ours, date(2024, 9, 18))
+    add_check_in(services.sessions, ours, date(2024, 9, 27))
+    return base, services, fake, ours, theirs
+
+
+def finished_runs(services, count: int) -> list[tuple[str | None, str | None]]:
+    """The report runs once `count` have finished (they finish just after the upload)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with services.sessions() as session:
+            runs = [(r.outcome, r.lock) for r in session.query(ReportRun).order_by(ReportRun.id)]
+        if sum(outcome is not None for outcome, _ in runs) >= count or time.monotonic() > deadline:
+            return runs
+        time.sleep(0.05)
+
+
+def text_of(answer: dict) -> str:
+    return answer.get("text", "") + json.dumps(answer.get("blocks") or [], ensure_ascii=False)
+
+
+def test_staff_see_the_whole_program(served) -> None:
+    base, _, _, _, _ = served
+    status, answer = command(base, STAFF, "status")
+    assert status == 200 and answer["response_type"] == "ephemeral"
+    shown = text_of(answer)
+    assert "Program status" in shown and "*2 teams*" in shown
+    assert "Business, Marketing and Information Technology" in shown
+    assert "Agricultural, Food and Natural Resources" in shown
+    assert "Deliverables due so far" in shown and "Contact Form" in shown
+
+
+def test_an_advisor_sees_only_their_teams_and_a_member_their_own(served) -> None:
+    base, _, _, _, _ = served
+    _, answer = command(base, ADVISOR, "status")
+    shown = text_of(answer)
+    assert "*1 team*" in shown and f"<@{MENTOR}>" in shown and OTHER_MENTOR not in shown
+    _, answer = command(base, PROTEGE, "status")
+    shown = text_of(answer)
+    assert f"<@{PROTEGE}>" in shown and OTHER_PROTEGE not in shown
+    assert "behind" in shown  # the September forms were due Sep 25
+
+
+def test_status_narrowed_to_an_area_or_a_person(served) -> None:
+    base, _, _, _, _ = served
+    _, answer = command(base, STAFF, "status afnr")
+    shown = text_of(answer)
+    assert "Agricultural" in shown and "*1 team*" in shown and f"<@{OTHER_MENTOR}>" in shown
+    _, answer = command(base, STAFF, "status Business, Marketing and Information Technology")
+    assert f"<@{MENTOR}>" in text_of(answer)
+    _, answer = command(base, STAFF, f"status <@{OTHER_PROTEGE}|x>")
+    shown = text_of(answer)
+    assert f"<@{OTHER_PROTEGE}>" in shown and f"<@{PROTEGE}>" not in shown
+
+
+def test_bad_areas_and_people_get_a_clear_answer(served) -> None:
+    base, _, _, _, _ = served
+    _, answer = command(base, STAFF, "status cooking")
+    assert "`cooking`" in answer["text"] and "`bmit`" in answer["text"]
+    assert "`afnr`" in answer["text"]
+    _, answer = command(base, STAFF, f"status <@{STRANGER}>")
+    assert "not on a mentoring team" in answer["text"]
+
+
+def test_refusals_change_nothing_and_say_what_to_do(served) -> None:
+    base, services, fake, _, _ = served
+    # A member naming someone on another team.
+    _, answer = command(base, MENTOR, f"status <@{OTHER_PROTEGE}>")
+    assert "Only the team, its content advisor and program staff" in answer["text"]
+    # An advisor asking about another advisor's team.
+    _, answer = command(base, ADVISOR, f"status <@{OTHER_MENTOR}>")
+    assert "Only the team" in answer["text"]
+    _, answer = command(base, STRANGER, "status")
+    assert "not on a mentoring team" in answer["text"]
+    for sub in ("completers", "report"):
+        _, answer = command(base, MENTOR, sub)
+        assert "content advisors" in answer["text"].lower() or "staff" in answer["text"]
+    with services.sessions() as session:
+        assert session.query(ReportRun).count() == 0
+    assert not fake.calls_to("files.completeUploadExternal")
+
+
+def test_overdue_lists_steps_by_advisor_most_late_first(served) -> None:
+    base, _, _, _, _ = served
+    _, answer = command(base, STAFF, "overdue")
+    shown = text_of(answer)
+    assert f"Teams of <@{ADVISOR}>" in shown and f"Teams of <@{OTHER_ADVISOR}>" in shown
+    # The other team never filed September's log (due Sep 20): 11 days late, listed first.
+    assert "11 days late* · Communication Log for September" in shown
+    assert shown.index("11 days late") < shown.index("6 days late")
+    _, answer = command(base, ADVISOR, "overdue")
+    shown = text_of(answer)
+    assert OTHER_ADVISOR not in shown and f"<@{MENTOR}>" in shown
+    _, answer = command(base, STRANGER, "overdue")
+    assert "nothing of yours is overdue" in answer["text"]
+
+
+def test_completers_for_staff_and_advisors(served) -> None:
+    base, _, _, _, _ = served
+    _, answer = command(base, STAFF, "completers")
+    assert "No team has completed every required deliverable yet (of 2)" in answer["text"]
+    _, answer = command(base, ADVISOR, "completers")
+    assert "(of 1)" in answer["text"]
+
+
+def test_the_report_arrives_in_the_dm_once_even_when_asked_twice(served) -> None:
+    base, services, fake, _, _ = served
+    answers = []
+
+    def ask() -> None:
+        answers.append(command(base, STAFF, "report")[1]["text"])
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [completed] = fake.wait_for("files.completeUploadExternal", 1, timeout=20)
+    assert sum("Preparing your report" in a for a in answers) == 1
+    assert sum("already being prepared" in a for a in answers) == 1
+    assert [c.params["users"] for c in fake.calls_to("conversations.open")] == [STAFF]
+    assert completed.params["channel_id"] == STAFF  # the stand-in names a DM by the user id
+    names = [f["title"] for f in json.loads(completed.params["files"])]
+    assert names == [
+        "mentoring-report-2024-10-01.csv",
+        "mentoring-report-2024-10-01-summary.csv",
+        "mentoring-report-2024-10-01.xlsx",
+        "mentoring-report-2024-10-01-completion.png",
+    ]
+    assert len(fake.uploads) == 4
+    assert any(data.startswith(b"\x89PNG") for data in fake.uploads.values())
+    assert any(data.startswith(b"PK") for data in fake.uploads.values())  # the XLSX zip
+    # The lock is given back: a later request makes a new report.
+    assert finished_runs(services, 1) == [("sent", None)]
+    _, answer = command(base, STAFF, "report")
+    assert "Preparing your report" in answer["text"]
+    fake.wait_for("files.completeUploadExternal", 2, timeout=20)
+
+
+def test_an_advisors_report_holds_only_their_teams(served) -> None:
+    base, _, fake, ours, theirs = served
+    _, answer = command(base, ADVISOR, "report")
+    assert "Preparing your report" in answer["text"]
+    fake.wait_for("files.completeUploadExternal", 1, timeout=20)
+    csvs = [d for d in fake.uploads.values() if d.startswith(b"\xef\xbb\xbfteam,")]
+    [table] = csvs
+    rows = table.decode("utf-8-sig").splitlines()
+    assert len(rows) == 2 and rows[1].startswith(f"{ours},{MENTOR},")
+
+
+def test_a_failed_upload_tells_the_requester_and_frees_the_lock(served) -> None:
+    base, services, fake, _, _ = served
+    fake.fail("files.getUploadURLExternal", error="not_allowed_token_type")
+    command(base, STAFF, "report")
+    [sorry] = fake.wait_for("chat.postMessage", 1, timeout=20)
+    assert "could not send your report" in sorry.params["text"]
+    [(outcome, lock)] = finished_runs(services, 1)
+    assert lock is None and outcome.startswith("failed")

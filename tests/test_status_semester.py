@@ -1,0 +1,75 @@
+"""Semester progress: on the calendar's progress dates each content advisor gets, per team, a
+completion-only note to forward to the building administrator named on the Contact Form, and
+never anything a log says (on every backend)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.semester import progress_dates
+from bot.slack_client import scheduler_client
+from schedules.duties.semester_progress import semester_progress
+from schedules.tick import tick
+from storage.db import make_engine, make_session_factory, transaction
+from storage.people import get_team
+from tests.conftest import make_settings
+from tests.test_experiences_domain import ADVISOR, make_team
+from tests.test_status import add_log
+
+SEMESTER_ONE = date(2024, 12, 13)
+
+
+def at(day: date, hour_utc: int = 15) -> datetime:
+    return datetime(day.year, day.month, day.day, hour_utc, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(database_url, standin, program):
+    fake, api_url = standin
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    client = scheduler_client(make_settings(database_url, api_url))
+    yield fake, factory, lambda now: tick(factory, client, program, now, (semester_progress,))
+    engine.dispose()
+
+
+def test_the_calendar_has_two_progress_dates(program) -> None:
+    found = [(p.deadline_id, p.day, p.label) for p in progress_dates(program)]
+    assert found == [
+        ("semester-1-progress", SEMESTER_ONE, "semester one"),
+        ("semester-2-progress", date(2025, 3, 31), "semester two"),
+    ]
+
+
+def test_advisors_get_a_completion_only_note_per_team(world, program) -> None:
+    fake, factory, run = world
+    team = make_team(factory, program)
+    make_team(factory, program, mentor="U0MENTORZ", protege="U0PROTEGEZ", advisor=None)
+    with transaction(factory) as session:
+        protege = get_team(session, team).protege
+        protege.admin_name, protege.admin_email = "Dr. Rosa Parks", "rparks@school.example"
+    add_log(factory, team, date(2024, 9, 18))
+    assert run(at(date(2024, 12, 12))).outcomes == []
+    result = run(at(SEMESTER_ONE))
+    assert [(o.notice.recipient, o.status) for o in result.outcomes] == [(ADVISOR, "sent")]
+    [message] = fake.messages_to(ADVISOR)
+    body = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "Semester progress for building administrators: semester one" in message["text"]
+    assert "Dr. Rosa Parks" in body and "rparks@school.example" in body
+    assert "including 1 of 3 monthly Communication Logs" in body
+    assert "Still to come:" in body and "Individual Mentoring Plan" in body
+    # Completion only: nothing the team wrote.
+    assert "Pacing the first unit" not in body and "Weekly planning" not in body
+    assert "U0PROTEGEZ" not in body  # a team with no advisor has no one to send it
+    assert run(at(SEMESTER_ONE)).outcomes == []  # once
+
+
+def test_a_missing_administrator_is_named_as_missing(world, program) -> None:
+    fake, factory, run = world
+    make_team(factory, program)
+    run(at(SEMESTER_ONE))
+    [message] = fake.messages_to(ADVISOR)
+    assert "not on the Contact Form yet" in json.dumps(message["blocks"])
