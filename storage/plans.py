@@ -228,26 +228,41 @@ class SlotRow:
     due: date
 
 
-def current_focal_points(
-    session: Session, team_id: int, program_id: str
-) -> FocalPointsFiling | None:
+Filing = FocalPointsFiling | DecisionPointsFiling
+
+
+def _current(session: Session, model: type[Filing], team_id: int, program_id: str):
+    """The team's live filing of a checklist (earlier ones are kept, marked replaced)."""
     return session.scalars(
-        select(FocalPointsFiling)
+        select(model)
         .where(
-            FocalPointsFiling.team_id == team_id,
-            FocalPointsFiling.program_id == program_id,
-            FocalPointsFiling.replaced_at.is_(None),
+            model.team_id == team_id,
+            model.program_id == program_id,
+            model.replaced_at.is_(None),
         )
-        .order_by(FocalPointsFiling.id.desc())
+        .order_by(model.id.desc())
     ).first()
 
 
-def first_focal_points_at(session: Session, team_id: int, program_id: str) -> datetime | None:
+def _first_at(
+    session: Session, model: type[Filing], team_id: int, program_id: str
+) -> datetime | None:
+    """When the team first filed a checklist: the step's completion, whatever came later."""
     return session.scalar(
-        select(func.min(FocalPointsFiling.filed_at)).where(
-            FocalPointsFiling.team_id == team_id, FocalPointsFiling.program_id == program_id
+        select(func.min(model.filed_at)).where(
+            model.team_id == team_id, model.program_id == program_id
         )
     )
+
+
+def current_focal_points(
+    session: Session, team_id: int, program_id: str
+) -> FocalPointsFiling | None:
+    return _current(session, FocalPointsFiling, team_id, program_id)
+
+
+def first_focal_points_at(session: Session, team_id: int, program_id: str) -> datetime | None:
+    return _first_at(session, FocalPointsFiling, team_id, program_id)
 
 
 def add_focal_points(
@@ -272,23 +287,11 @@ def add_focal_points(
 def current_decision_points(
     session: Session, team_id: int, program_id: str
 ) -> DecisionPointsFiling | None:
-    return session.scalars(
-        select(DecisionPointsFiling)
-        .where(
-            DecisionPointsFiling.team_id == team_id,
-            DecisionPointsFiling.program_id == program_id,
-            DecisionPointsFiling.replaced_at.is_(None),
-        )
-        .order_by(DecisionPointsFiling.id.desc())
-    ).first()
+    return _current(session, DecisionPointsFiling, team_id, program_id)
 
 
 def first_decision_points_at(session: Session, team_id: int, program_id: str) -> datetime | None:
-    return session.scalar(
-        select(func.min(DecisionPointsFiling.filed_at)).where(
-            DecisionPointsFiling.team_id == team_id, DecisionPointsFiling.program_id == program_id
-        )
-    )
+    return _first_at(session, DecisionPointsFiling, team_id, program_id)
 
 
 def add_decision_points(
