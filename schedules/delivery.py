@@ -81,16 +81,6 @@ def send_claimed(
     return Outcome(notice, "sent")
 
 
-def skip(
-    factory: sessionmaker[Session], notice: Notice, now: datetime, reason: str
-) -> Outcome | None:
-    item = ledger.Claim(notice.key, notice.kind, notice.recipient, notice.due_at, notice.expires_at)
-    with transaction(factory) as session:
-        if ledger.record_skipped(session, item, now, reason):
-            return Outcome(notice, "skipped", reason)
-    return None
-
-
 METADATA_EVENT = "mentorbot_notice"
 
 

@@ -85,24 +85,6 @@ def record_failed(session: Session, key: str, now: datetime, error: str) -> None
     _finish(session, key, DeliveryStatus.FAILED, now, error=error[:200])
 
 
-def record_skipped(session: Session, item: Claim, now: datetime, reason: str) -> bool:
-    """Settle a notice whose moment passed; False if it was already in the ledger."""
-    return _insert_new(
-        session,
-        dict(
-            key=item.key,
-            kind=item.kind,
-            recipient=item.recipient,
-            status=DeliveryStatus.SKIPPED,
-            attempts=0,
-            due_at=item.due_at,
-            expires_at=item.expires_at,
-            finished_at=now,
-            error=reason[:200],
-        ),
-    )
-
-
 def record_transient(session: Session, key: str, now: datetime, error: str) -> DeliveryStatus:
     """Schedule a retry with backoff, or give up after MAX_ATTEMPTS; returns the new status."""
     row = session.scalars(select(Delivery).where(Delivery.key == key)).one()
