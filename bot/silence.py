@@ -3,7 +3,9 @@
 A team's last activity is the newest of: the date a conversation happened (a Communication
 Log or a quick check-in by either member, as entered, not when it was filed), the day a log
 was co-signed, and the day of a form step. A team is silent when more school days than the
-program's threshold have passed since (weekends and breaks do not count). A team whose
+program's threshold have passed since (weekends and breaks do not count). The clock starts
+at the team's first deadline, not at registration: teams are paired over the summer and meet
+in the autumn, and a team nothing is owed by yet is not quiet, only new. A team whose
 contact days this month fall short of the program's minimum by the month's log due date is
 at risk, a lesser state.
 """
@@ -13,17 +15,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import distinct, func, select, union_all
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.deliverables import team_deliverables
 from bot.program import Program
+from storage.db import among, scope_of
 from storage.experiences import FormEvent
-from storage.logs import CheckIn, CommunicationLog, last_contact_dates
+from storage.logs import CheckIn, CommunicationLog, contact_dates
 from storage.models import Team
+from storage.people import RosterTeam
 from storage.plans import DecisionPointsFiling, FocalPointsFiling, MentoringPlan
+
+T = TypeVar("T")
 
 MODE_NAMES = {
     "email": "e-mail",
@@ -33,24 +40,31 @@ MODE_NAMES = {
     "in_person": "in person",
 }
 
-# Each source gives, per team id, the local date of its newest activity of one kind.
-ActivitySource = Callable[[Session, list[int], ZoneInfo], dict[int, date]]
+# Each source gives, per team id, the local date of its newest activity of one kind, for
+# the teams named (None: every team; then the caller keeps the ones it wants).
+ActivitySource = Callable[[Session, list[int] | None, ZoneInfo], dict[int, date]]
 
 
-def _contacts(session: Session, team_ids: list[int], tz: ZoneInfo) -> dict[int, date]:
-    return last_contact_dates(session, team_ids)
+def _contacts(session: Session, team_ids: list[int] | None, tz: ZoneInfo) -> dict[int, date]:
+    contacts = contact_dates(team_ids)
+    rows = session.execute(
+        select(contacts.c.team_id, func.max(contacts.c.day)).group_by(contacts.c.team_id)
+    )
+    return {team_id: day for team_id, day in rows}
 
 
-def _cosignatures(session: Session, team_ids: list[int], tz: ZoneInfo) -> dict[int, date]:
+def _cosignatures(session: Session, team_ids: list[int] | None, tz: ZoneInfo) -> dict[int, date]:
     rows = session.execute(
         select(CommunicationLog.team_id, func.max(CommunicationLog.confirmed_at))
-        .where(CommunicationLog.team_id.in_(team_ids), CommunicationLog.confirmed_at.is_not(None))
+        .where(
+            among(CommunicationLog.team_id, team_ids), CommunicationLog.confirmed_at.is_not(None)
+        )
         .group_by(CommunicationLog.team_id)
     )
     return {team_id: _local_day(at, tz) for team_id, at in rows if at is not None}
 
 
-def _form_steps(session: Session, team_ids: list[int], tz: ZoneInfo) -> dict[int, date]:
+def _form_steps(session: Session, team_ids: list[int] | None, tz: ZoneInfo) -> dict[int, date]:
     """The newest step on any of the year's forms (filed, commented, agreed, signed…)."""
     columns = (
         (FormEvent.team_id, FormEvent.at),
@@ -62,7 +76,7 @@ def _form_steps(session: Session, team_ids: list[int], tz: ZoneInfo) -> dict[int
     for team_column, at_column in columns:
         rows = session.execute(
             select(team_column, func.max(at_column))
-            .where(team_column.in_(team_ids))
+            .where(among(team_column, team_ids))
             .group_by(team_column)
         )
         for team_id, at in rows:
@@ -78,7 +92,7 @@ ACTIVITY_SOURCES: list[ActivitySource] = [_contacts, _cosignatures, _form_steps]
 @dataclass(frozen=True)
 class Health:
     team_id: int
-    last_activity: date  # the team's start date when nothing happened yet
+    last_activity: date  # the team's first deadline when nothing happened since
     school_days_quiet: int
     silent: bool
     at_risk: bool
@@ -91,7 +105,7 @@ class Health:
 
 
 def team_health(
-    session: Session, program: Program, teams: Sequence[Team], today: date
+    session: Session, program: Program, teams: Sequence[Team | RosterTeam], today: date
 ) -> dict[int, Health]:
     ids = [team.id for team in teams]
     latest = last_activity_dates(session, program, ids)
@@ -100,9 +114,12 @@ def team_health(
     threshold = program.settings.silence_threshold_school_days
     minimum = program.settings.min_contacts_per_month
     result: dict[int, Health] = {}
+    quiet_days = _memo(lambda last: program.school_days_between(last, today))
+    clock = _memo(lambda track, start: silence_clock_start(program, track, start))
     for team in teams:
-        last = max(latest.get(team.id, team.start_date), team.start_date)
-        quiet = program.school_days_between(last, today)
+        clock_start = clock(team.track, team.start_date)
+        last = max(latest.get(team.id, clock_start), clock_start)
+        quiet = quiet_days(last) if last < today else 0
         days = None if counts is None else counts.get(team.id, 0)
         result[team.id] = Health(
             team_id=team.id,
@@ -115,14 +132,31 @@ def team_health(
     return result
 
 
+def silence_clock_start(program: Program, track: str, start_date: date) -> date:
+    """The team's first deadline on or after its start: when it can first fall quiet."""
+
+    return next((d.due for d in program.deadlines(track) if d.due >= start_date), start_date)
+
+
+def _memo(function: Callable[..., T]) -> Callable[..., T]:
+    """Thousands of teams share a few tracks, start dates and last-activity days."""
+    seen: dict[tuple, T] = {}
+
+    def cached(*args) -> T:
+        if args not in seen:
+            seen[args] = function(*args)
+        return seen[args]
+
+    return cached
+
+
 def last_activity_dates(session: Session, program: Program, team_ids: list[int]) -> dict[int, date]:
     latest: dict[int, date] = {}
-    for start in range(0, len(team_ids), 500):
-        chunk = team_ids[start : start + 500]
-        for source in ACTIVITY_SOURCES:
-            for team_id, day in source(session, chunk, program.tz).items():
-                if day is not None and (team_id not in latest or day > latest[team_id]):
-                    latest[team_id] = day
+    scope = scope_of(team_ids)
+    for source in ACTIVITY_SOURCES:
+        for team_id, day in source(session, scope, program.tz).items():
+            if day is not None and (team_id not in latest or day > latest[team_id]):
+                latest[team_id] = day
     return latest
 
 
@@ -147,27 +181,11 @@ def month_log_due(program: Program, today: date) -> date | None:
 
 def contact_days_in_month(session: Session, team_ids: list[int], today: date) -> dict[int, int]:
     """Distinct days with a recorded contact this month, per team."""
-    first = today.replace(day=1)
-    counts: dict[int, int] = {}
-    for start in range(0, len(team_ids), 500):
-        chunk = team_ids[start : start + 500]
-        days = union_all(
-            select(
-                CommunicationLog.team_id.label("team_id"),
-                CommunicationLog.conversation_date.label("day"),
-            ).where(
-                CommunicationLog.team_id.in_(chunk),
-                CommunicationLog.conversation_date.between(first, today),
-            ),
-            select(CheckIn.team_id.label("team_id"), CheckIn.conversation_date.label("day")).where(
-                CheckIn.team_id.in_(chunk), CheckIn.conversation_date.between(first, today)
-            ),
-        ).subquery()
-        rows = session.execute(
-            select(days.c.team_id, func.count(distinct(days.c.day))).group_by(days.c.team_id)
-        )
-        counts.update({team_id: n for team_id, n in rows})
-    return counts
+    days = contact_dates(scope_of(team_ids), today.replace(day=1), today)
+    rows = session.execute(
+        select(days.c.team_id, func.count(distinct(days.c.day))).group_by(days.c.team_id)
+    )
+    return {team_id: n for team_id, n in rows}
 
 
 @dataclass(frozen=True)

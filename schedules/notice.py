@@ -2,21 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
+
+# A message as Slack takes it: the notification fallback text and the Block Kit blocks.
+Message = tuple[str, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
 class Notice:
+    """One notice a duty computed; its words are composed only when it is about to go out.
+
+    Every tick recomputes every notice of the moment and nearly all of them are settled
+    already, so `compose` is deferred: the tick calls it (through `message`) while the
+    duties' session is still open, only for notices it sends. It may read that session.
+    """
+
     key: str  # the idempotency key, e.g. "prompt:team42:U123:2024-10"
     kind: str  # a short family name for reports and the ledger, e.g. "topic_prompt"
     recipient: str  # a Slack user id; DMs go to the user id
     due_at: datetime  # aware; the notice may go out from here on (inside quiet hours rules)
     expires_at: datetime  # aware; after this it is no longer useful and is recorded as skipped
-    text: str  # the notification fallback, also what the demo prints
-    blocks: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    compose: Callable[[], Message] = field(compare=False, repr=False)
     tz: str | None = None  # the recipient's timezone name, if known
+
+    @cached_property
+    def message(self) -> Message:
+        return self.compose()
+
+    @property
+    def text(self) -> str:
+        """The notification fallback, also what the demo prints."""
+        return self.message[0]
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return self.message[1]
+
+
+def composed(text: str, blocks: list[dict[str, Any]] | None = None) -> Callable[[], Message]:
+    """For a message that is already written."""
+    message = (text, blocks or [])
+    return lambda: message
 
 
 @dataclass(frozen=True)

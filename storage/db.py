@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ColumnElement, Engine, create_engine, event, true
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,3 +77,18 @@ def check_connection(engine: Engine) -> None:
         target = engine.url.render_as_string(hide_password=True)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(f"cannot reach the database at {target}: {reason}") from exc
+
+
+# Over this many teams a query reads every team's rows and the caller keeps the ones it
+# wants: a long IN list costs more to build and send than the extra rows cost to read.
+MANY_TEAMS = 500
+
+
+def among(column: ColumnElement, ids: list[int] | None) -> ColumnElement[bool]:
+    """`column IN ids`; None means every row."""
+    return true() if ids is None else column.in_(ids)
+
+
+def scope_of(ids: list[int]) -> list[int] | None:
+    """The ids to filter on, or None (read everything) when there are many."""
+    return None if len(ids) > MANY_TEAMS else ids

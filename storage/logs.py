@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage.db import among, scope_of
 from storage.models import Base, Person, Team, TeamStatus, UtcDateTime, string_enum
 
 
@@ -179,29 +180,35 @@ def teams_with_log(session: Session, team_ids: Iterable[int], month: str) -> set
     )
 
 
-def _contact_dates(team_ids: list[int]):
+def contact_dates(team_ids: list[int] | None, first: date | None = None, last: date | None = None):
+    """(team_id, day) of every log entry and check-in of these teams (None: all teams),
+    between `first` and `last` when given: a subquery to aggregate."""
     logs = select(
         CommunicationLog.team_id.label("team_id"),
         CommunicationLog.conversation_date.label("day"),
-    ).where(CommunicationLog.team_id.in_(team_ids))
+    ).where(among(CommunicationLog.team_id, team_ids))
     checks = select(CheckIn.team_id.label("team_id"), CheckIn.conversation_date.label("day")).where(
-        CheckIn.team_id.in_(team_ids)
+        among(CheckIn.team_id, team_ids)
     )
+    if first is not None and last is not None:
+        logs = logs.where(CommunicationLog.conversation_date.between(first, last))
+        checks = checks.where(CheckIn.conversation_date.between(first, last))
     return union_all(logs, checks).subquery()
 
 
 def contact_days(session: Session, team_id: int) -> set[date]:
     """Every day on which the team recorded a contact (a log entry or a check-in)."""
-    contacts = _contact_dates([team_id])
+    contacts = contact_dates([team_id])
     return set(session.scalars(select(contacts.c.day).distinct()))
 
 
 def last_contact_dates(session: Session, team_ids: Iterable[int]) -> dict[int, date]:
-    """For each team with any contact, the newest conversation date of a log or check-in."""
+    """For each team with any contact, the newest conversation date of a log or check-in
+    (with many teams asked for, other teams' dates may come back too)."""
     ids = list(team_ids)
     if not ids:
         return {}
-    contacts = _contact_dates(ids)
+    contacts = contact_dates(scope_of(ids))
     rows = session.execute(
         select(contacts.c.team_id, func.max(contacts.c.day)).group_by(contacts.c.team_id)
     )

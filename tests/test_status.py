@@ -11,6 +11,7 @@ import pytest
 
 from bot import status
 from bot.deliverables import DONE
+from bot.program.calendar import Deadline
 from storage.db import make_engine, make_session_factory, transaction
 from storage.logs import CheckIn, CommunicationLog, LogMode
 from storage.people import active_teams, get_team
@@ -19,6 +20,19 @@ from tests.test_experiences_domain import make_team
 
 TODAY = date(2024, 9, 23)  # Mon: September's log was due Fri Sep 20; the forms are due Sep 25
 AT = datetime(2024, 9, 10, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def program(program):
+    """The shipped program plus an orientation day on Aug 26 for year one (no form: untracked).
+
+    A team's silence is counted from its first deadline; the shipped first one (September's
+    log, Sep 20) is too late for a team to be silent by TODAY.
+    """
+    orientation = Deadline(
+        "orientation", "year1", "Orientation", date(2024, 8, 26), "team", None, "orientation"
+    )
+    return replace(program, fixed_deadlines=(orientation, *program.fixed_deadlines))
 
 
 @pytest.fixture

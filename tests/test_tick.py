@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.slack_client import scheduler_client
 from schedules.duties.topic_prompts import topic_prompts
-from schedules.notice import Notice
+from schedules.notice import Notice, composed
 from schedules.tick import may_send_now, tick
 from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction
@@ -200,7 +200,7 @@ def test_nothing_goes_out_during_a_break(program) -> None:
         recipient=MENTOR,
         due_at=at(date(2024, 11, 1), 12),
         expires_at=at(date(2024, 12, 1), 0),
-        text="t",
+        compose=composed("t"),
         tz="America/Chicago",
     )
     assert may_send_now(program, notice, at(date(2024, 11, 26), 16))  # Tue: a school day

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -149,17 +150,21 @@ def _reminders(
         # Worded for its own day: a reminder held over a weekend, or recorded as skipped, still
         # names the right date.
         today = min(now.astimezone(tz).date(), status.effective_due - timedelta(days=lead))
-        text, blocks = reminder_message(
-            program, status, role, heading, today, opener_for(status, role, team.id)
-        )
         yield Notice(
             key=f"nudge:team{team.id}:{status.id}:{person.slack_id}:d{lead}",
             kind=REMINDER_KIND,
             recipient=person.slack_id,
             due_at=due_at,
             expires_at=expires_at,
-            text=text,
-            blocks=blocks,
+            compose=partial(
+                reminder_message,
+                program,
+                status,
+                role,
+                heading,
+                today,
+                opener_for(status, role, team.id),
+            ),
             tz=person.tz,
         )
 
@@ -174,15 +179,13 @@ def _overdue(
     due_at = local_instant(day, program.settings.quiet_hours.end, tz)
     if now < due_at:
         return
-    text, blocks = overdue_message(program, status, heading, now.astimezone(tz).date())
     yield Notice(
         key=f"overdue:team{team.id}:{status.id}",
         kind=OVERDUE_KIND,
         recipient=advisor.slack_id,
         due_at=due_at,
         expires_at=due_at + OVERDUE_USEFUL,
-        text=text,
-        blocks=blocks,
+        compose=partial(overdue_message, program, status, heading, now.astimezone(tz).date()),
         tz=advisor.tz,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -76,7 +77,8 @@ def _reminders(
         expires_at = local_instant(until, time(0), tz)
         # Worded for the day it is read; one that lost its moment keeps its own day's words.
         today = now.astimezone(tz).date() if now < expires_at else day
-        text, blocks = nudge_message(
+        compose = partial(
+            nudge_message,
             month=month,
             topic=program.topic_for(due.year, due.month),
             due=due,
@@ -90,8 +92,7 @@ def _reminders(
             recipient=mentor.slack_id,
             due_at=due_at,
             expires_at=expires_at,
-            text=text,
-            blocks=blocks,
+            compose=compose,
             tz=mentor.tz,
         )
 
@@ -104,7 +105,8 @@ def _overdue(program: Program, team: Team, due: date, month: str, now: datetime)
     due_at = local_instant(overdue_day(program, due), program.settings.quiet_hours.end, tz)
     if now < due_at:
         return None
-    text, blocks = overdue_message(
+    compose = partial(
+        overdue_message,
         month=month,
         due=due,
         today=now.astimezone(tz).date(),
@@ -118,8 +120,7 @@ def _overdue(program: Program, team: Team, due: date, month: str, now: datetime)
         recipient=advisor.slack_id,
         due_at=due_at,
         expires_at=due_at + OVERDUE_GRACE,
-        text=text,
-        blocks=blocks,
+        compose=compose,
         tz=advisor.tz,
     )
 

@@ -12,7 +12,7 @@ from bot.dates import local_instant, zone
 from bot.program import Program
 from bot.semester import progress_dates, summaries_by_advisor
 from bot.views.status import semester_messages
-from schedules.notice import Notice
+from schedules.notice import Notice, composed
 from storage.logs import person_tz
 from storage.people import active_teams
 
@@ -45,7 +45,6 @@ def semester_progress(session: Session, program: Program, now: datetime) -> Iter
                     recipient=advisor,
                     due_at=due_at,
                     expires_at=local_instant(moment.day + USEFUL_FOR, time(0), tz),
-                    text=text,
-                    blocks=blocks,
+                    compose=composed(text, blocks),
                     tz=name,
                 )

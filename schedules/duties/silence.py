@@ -9,8 +9,9 @@ as gone, or a team without an advisor: program staff are told instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -23,10 +24,10 @@ from bot.views.silence import (
     back_in_touch_message,
     escalation_message,
 )
-from schedules.notice import Notice
+from schedules.notice import Message, Notice
 from storage import ledger
-from storage.models import Person, Role, Team
-from storage.people import active_teams, find_person, granted_holders
+from storage.models import Person, Role
+from storage.people import find_person, get_team, granted_holders, roster
 from storage.silence import SilenceActionKind, actions_for
 
 ALERT, REMINDER, ESCALATION, BACK = (
@@ -46,11 +47,12 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
     season_end = max(program.log_due_dates(), default=program.end)
     if not program.start <= today <= season_end:
         return
-    teams = active_teams(session, program.id)
+    teams = roster(session, program.id)
     health = team_health(session, program, teams, today)
     sent = ledger.sent_of_kinds(session, (ALERT, REMINDER, ESCALATION))
     alerted = _alerted_spells(sent)
     firsts = _first_sent(sent)
+    told = _told(sent)
     watched = [t for t in teams if health[t.id].silent or t.id in alerted]
     if not watched:
         return
@@ -58,6 +60,8 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
     staff = sorted(granted_holders(session, Role.STAFF))
     advisors = {t.advisor.slack_id for t in watched if t.advisor is not None}
     gone = ledger.unreachable(session, advisors)
+    zones = {t.advisor.slack_id: t.advisor.tz for t in watched if t.advisor is not None}
+    zones.update({slack_id: _zone_of(session, slack_id) for slack_id in staff})
     for team in watched:
         state = health[team.id]
         advisor = (
@@ -71,6 +75,7 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
                 state,
                 advisor,
                 staff,
+                zones,
                 firsts,
                 actions.get(team.id, []),
                 now,
@@ -78,7 +83,8 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
             )
         for spell in alerted.get(team.id, ()):
             if spell != state.spell:
-                yield from _back(program, team, spell, state, sent, session, now, today)
+                recipients = told.get((team.id, spell), set())
+                yield from _back(program, team, spell, state, recipients, zones, now, today)
 
 
 def _alerted_spells(sent: dict[str, ledger.SentNotice]) -> dict[int, set[date]]:
@@ -101,7 +107,7 @@ def _first_sent(sent: dict[str, ledger.SentNotice]) -> dict[str, datetime]:
 
 
 def _spell_notices(
-    session, program, team, state: Health, advisor, staff, firsts, actions, now, today
+    session, program, team, state: Health, advisor, staff, zones, firsts, actions, now, today
 ):
     spell = state.last_activity
     acted = [a for a in actions if a.spell == spell and a.kind != SilenceActionKind.PARTNER_REPORT]
@@ -109,12 +115,12 @@ def _spell_notices(
         (a.until for a in acted if a.kind == SilenceActionKind.SNOOZED and a.until), default=None
     )
     reached_out = any(a.kind == SilenceActionKind.REACHED_OUT for a in acted)
-    # Building the details costs queries per team: only for notices that may still go out.
+    # Building the details costs queries per team: only for notices that go out.
     cache: list[SilentTeam] = []
 
     def details() -> SilentTeam:
         if not cache:
-            cache.append(_details(session, program, team, state, today))
+            cache.append(_details(session, program, team.id, state, today))
         return cache[0]
 
     recipients = [advisor] if advisor else staff
@@ -124,14 +130,12 @@ def _spell_notices(
         key = alert_key if recipient == advisor else f"{alert_key}:{recipient}"
         if key == alert_key and key in firsts:
             continue  # sent: the tick would drop it
-        text, blocks = alert_message(details(), spell, today)
         yield _notice(
             program,
             key,
             ALERT,
-            _person(session, recipient),
-            text,
-            blocks,
+            (recipient, zones.get(recipient)),
+            lambda: alert_message(details(), spell, today),
             datetime.combine(start_day, program.settings.quiet_hours.end),
         )
     first_alert = firsts.get(alert_key)
@@ -142,11 +146,15 @@ def _spell_notices(
     reminder_key = f"silentrem:team{team.id}:{spell.isoformat()}"
     if reminder_due > now:
         return  # not due yet (nor, then, the escalation)
-    text, blocks = alert_message(details(), spell, today, reminder=True)
     for recipient in recipients:
         key = reminder_key if recipient == advisor else f"{reminder_key}:{recipient}"
         yield _notice(
-            program, key, REMINDER, _person(session, recipient), text, blocks, reminder_due
+            program,
+            key,
+            REMINDER,
+            (recipient, zones.get(recipient)),
+            lambda: alert_message(details(), spell, today, reminder=True),
+            reminder_due,
         )
     reminded = firsts.get(reminder_key)
     if reminded is None:
@@ -154,30 +162,47 @@ def _spell_notices(
     escalation_due = max(reminded + FOLLOW_UP, hold) if hold else reminded + FOLLOW_UP
     if escalation_due > now:
         return
-    text, blocks = escalation_message(details(), advisor, spell, today)
     for recipient in staff:
         key = f"silentesc:team{team.id}:{spell.isoformat()}:{recipient}"
         yield _notice(
-            program, key, ESCALATION, _person(session, recipient), text, blocks, escalation_due
+            program,
+            key,
+            ESCALATION,
+            (recipient, zones.get(recipient)),
+            lambda: escalation_message(details(), advisor, spell, today),
+            escalation_due,
         )
 
 
-def _back(program, team, spell, state, sent, session, now, today):
+def _told(sent: dict[str, ledger.SentNotice]) -> dict[tuple[int, date], set[str]]:
+    """Who was alerted or escalated to, by (team, spell): reminders go to those alerted."""
+    told: dict[tuple[int, date], set[str]] = {}
+    for key, notice in sent.items():
+        family, team, spell = key.split(":")[:3]
+        if family in ("silent", "silentesc"):
+            at = (int(team.removeprefix("team")), date.fromisoformat(spell))
+            told.setdefault(at, set()).add(notice.recipient)
+    return told
+
+
+def _back(program, team, spell, state, told: set[str], zones, now, today):
     """Everyone alerted or escalated to about the spell hears that it is over."""
-    told = {
-        s.recipient
-        for k, s in sent.items()
-        if k.startswith((f"silent:team{team.id}:{spell}", f"silentesc:team{team.id}:{spell}"))
-    }
-    text, blocks = back_in_touch_message(
-        team.id, team.mentor.slack_id, team.protege.slack_id, state.last_activity, today
+    compose = partial(
+        back_in_touch_message,
+        team.id,
+        team.mentor.slack_id,
+        team.protege.slack_id,
+        state.last_activity,
+        today,
     )
     for recipient in sorted(told):
         key = f"silentback:team{team.id}:{spell.isoformat()}:{recipient}"
-        yield _notice(program, key, BACK, _person(session, recipient), text, blocks, now)
+        yield _notice(program, key, BACK, (recipient, zones.get(recipient)), compose, now)
 
 
-def _details(session, program: Program, team: Team, state: Health, today: date) -> SilentTeam:
+def _details(session, program: Program, team_id: int, state: Health, today: date) -> SilentTeam:
+    team = get_team(session, team_id)
+    assert team is not None  # read in the same session as the roster that named it
     last = last_contact_detail(session, team.id)
     described = f"{last.mode} ({last.kind}) on {human_date(last.day, today)}" if last else None
     return SilentTeam(
@@ -191,9 +216,9 @@ def _details(session, program: Program, team: Team, state: Health, today: date) 
     )
 
 
-def _person(session: Session, slack_id: str) -> tuple[str, str | None]:
+def _zone_of(session: Session, slack_id: str) -> str | None:
     person: Person | None = find_person(session, slack_id)
-    return slack_id, person.tz if person else None
+    return person.tz if person else None
 
 
 def _notice(
@@ -201,8 +226,7 @@ def _notice(
     key: str,
     kind: str,
     recipient: tuple[str, str | None],
-    text: str,
-    blocks: list,
+    compose: Callable[[], Message],
     due,
 ) -> Notice:
     slack_id, tz = recipient
@@ -214,7 +238,6 @@ def _notice(
         recipient=slack_id,
         due_at=due,
         expires_at=due + USEFUL_FOR,
-        text=text,
-        blocks=blocks,
+        compose=compose,
         tz=tz,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -41,9 +42,6 @@ def survey(session: Session, program: Program, now: datetime) -> Iterator[Notice
             due_at = local_instant(day, program.settings.quiet_hours.end, tz)
             if now < due_at:
                 continue
-            text, blocks = survey_message(
-                team.id, partner.slack_id, window.due, now.astimezone(tz).date(), reminder
-            )
             label = "invite" if not reminder else f"remind-{day:%Y-%m-%d}"
             yield Notice(
                 key=f"survey:team{team.id}:{slack_id}:{label}",
@@ -54,8 +52,14 @@ def survey(session: Session, program: Program, now: datetime) -> Iterator[Notice
                 expires_at=local_instant(
                     (window.due if not reminder else day) + timedelta(days=1), time(0), tz
                 ),
-                text=text,
-                blocks=blocks,
+                compose=partial(
+                    survey_message,
+                    team.id,
+                    partner.slack_id,
+                    window.due,
+                    now.astimezone(tz).date(),
+                    reminder,
+                ),
                 tz=person.tz,
             )
 

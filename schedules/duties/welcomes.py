@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -49,7 +50,8 @@ def welcome_notices(program: Program, team: Team, now: datetime) -> list[Notice]
         people["advisor"] = team.advisor
     notices = []
     for role, person in people.items():
-        text, blocks = welcome_message(
+        compose = partial(
+            welcome_message,
             role,
             mentor=team.mentor.slack_id,
             protege=team.protege.slack_id,
@@ -67,8 +69,7 @@ def welcome_notices(program: Program, team: Team, now: datetime) -> list[Notice]
                 recipient=person.slack_id,
                 due_at=team.created_at,
                 expires_at=team.created_at + USEFUL_FOR,
-                text=text,
-                blocks=blocks,
+                compose=compose,
                 tz=person.tz,
             )
         )
