@@ -2,7 +2,8 @@
 
 Feature modules add their subcommands with `router.add(Subcommand(...), function)` from their
 own `register`. A subcommand function gets a `CommandContext` and returns the ephemeral answer,
-or None when it answered itself (for example by opening a modal with the trigger id).
+None when it answered itself (for example by opening a modal with the trigger id), or `Later`
+when the answer takes longer than an ack should.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -23,6 +24,7 @@ from bot.ics import track_calendar
 from bot.services import Services
 from bot.views.calendar import calendar_message, topic_message
 from bot.views.help import help_message, refusal_message
+from handlers.after_ack import after_ack
 from storage.people import teams_of_member
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,16 @@ class CommandContext:
         return self.body["trigger_id"]
 
 
-SubcommandFunction = Callable[[CommandContext], Answer | None]
+@dataclass(frozen=True)
+class Later:
+    """An answer that takes a while: `now` goes back with the ack, and what `work` returns
+    replaces it through the command's response URL."""
+
+    now: Answer
+    work: Callable[[], Answer]
+
+
+SubcommandFunction = Callable[[CommandContext], Answer | Later | None]
 
 
 class CommandRouter:
@@ -61,7 +72,7 @@ class CommandRouter:
     def allowed(self, who: access.Viewer) -> list[Subcommand]:
         return [sub for sub, _ in self._routes.values() if access.may(who, sub.action)]
 
-    def handle(self, body: dict[str, Any], client: WebClient) -> Answer | None:
+    def handle(self, body: dict[str, Any], client: WebClient) -> Answer | Later | None:
         parsed = parse(body.get("text", ""))
         with self.services.sessions() as session:
             who = access.viewer(session, body["user_id"], self.services.settings.staff_ids)
@@ -97,7 +108,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         _calendar,
     )
 
-    def mentor_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def mentor_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
             answer = router.handle(body, client)
         except Exception:
@@ -106,11 +117,26 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             answer = (SORRY, [])
         if answer is None:
             ack()
-        else:
-            text, blocks = answer
-            ack(text=text, blocks=blocks or None, response_type="ephemeral")
+            return
+        if isinstance(answer, Later):
+            after_ack(_answer_later, answer.work, respond)
+            answer = answer.now
+        text, blocks = answer
+        ack(text=text, blocks=blocks or None, response_type="ephemeral")
 
     app.command("/mentor")(mentor_command)
+
+
+def _answer_later(work: Callable[[], Answer], respond: Respond) -> None:
+    try:
+        text, blocks = work()
+    except Exception:
+        log.exception("/mentor failed after its ack")
+        text, blocks = SORRY, []
+    try:
+        respond(text=text, blocks=blocks or None, response_type="ephemeral", replace_original=True)
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("could not post an answer to its response URL: %s", type(exc).__name__)
 
 
 def _help(ctx: CommandContext, router: CommandRouter) -> Answer:

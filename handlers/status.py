@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from slack_bolt import App
@@ -25,16 +25,19 @@ from bot.commands import Subcommand
 from bot.services import Services
 from bot.views import status as views
 from bot.views.blocks import section
-from handlers.commands import Answer, CommandContext, CommandRouter
+from handlers.commands import Answer, CommandContext, CommandRouter, Later
 from storage.db import transaction
 from storage.models import Team
-from storage.people import active_teams
+from storage.people import active_teams, count_active_teams
 from storage.survey import finish_report, start_report
 from storage.teams import active_teams_of
 
 log = logging.getLogger(__name__)
 Action = access.Action
 LIST_TEAMS_UP_TO = 12  # a handful of teams reads better one by one than as counts
+# Over this many teams a program-wide answer takes longer than an ack should: it is
+# acknowledged at once and posted when counted.
+ANSWER_LATER_OVER = 300
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
@@ -137,7 +140,33 @@ def _scope(ctx: CommandContext, session: Session) -> _Scope | Answer:
 # --- the commands -------------------------------------------------------------------------------
 
 
-def status(ctx: CommandContext) -> Answer:
+def status(ctx: CommandContext) -> Answer | Later:
+    return _later_if_many(ctx, "status", _status)
+
+
+def overdue(ctx: CommandContext) -> Answer | Later:
+    return _later_if_many(ctx, "overdue steps", _overdue)
+
+
+def completers(ctx: CommandContext) -> Answer | Later:
+    return _later_if_many(ctx, "completers", _completers)
+
+
+def _later_if_many(
+    ctx: CommandContext, what: str, answer: Callable[[CommandContext], Answer]
+) -> Answer | Later:
+    """Staff asking about the whole program: acknowledged now, counted after the ack."""
+    if not ctx.who.is_staff or ctx.parsed.mentions:
+        return answer(ctx)
+    with ctx.services.sessions() as session:
+        many = count_active_teams(session, ctx.services.program.id)
+    if many <= ANSWER_LATER_OVER:
+        return answer(ctx)
+    placeholder = _say(f"Counting {what} over {many:,} teams… the answer appears here shortly.")
+    return Later(placeholder, lambda: answer(ctx))
+
+
+def _status(ctx: CommandContext) -> Answer:
     today = ctx.services.today()
     with ctx.services.sessions() as session:
         scope = _scope(ctx, session)
@@ -149,7 +178,7 @@ def status(ctx: CommandContext) -> Answer:
     )
 
 
-def overdue(ctx: CommandContext) -> Answer:
+def _overdue(ctx: CommandContext) -> Answer:
     today, program = ctx.services.today(), ctx.services.program
     with ctx.services.sessions() as session:
         teams = visible_teams(session, ctx.services, ctx.who)
@@ -159,7 +188,7 @@ def overdue(ctx: CommandContext) -> Answer:
     return views.overdue_message(program, domain.overdue_items(program, found, today), today)
 
 
-def completers(ctx: CommandContext) -> Answer:
+def _completers(ctx: CommandContext) -> Answer:
     today, program = ctx.services.today(), ctx.services.program
     with ctx.services.sessions() as session:
         teams = advised_or_all(session, ctx.services, ctx.who)

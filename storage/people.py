@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from storage.models import Person, Role, RoleGrant, Team, TeamStatus
@@ -141,6 +141,17 @@ _ROSTER = (
     .where(Team.status == TeamStatus.ACTIVE, Team.program_id == bindparam("program_id"))
     .order_by(Team.id)
 )
+
+
+def count_active_teams(session: Session, program_id: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Team)
+            .where(Team.status == TeamStatus.ACTIVE, Team.program_id == program_id)
+        )
+        or 0
+    )
 
 
 def roster(session: Session, program_id: str) -> list[RosterTeam]:

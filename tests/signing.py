@@ -46,7 +46,13 @@ def post(
 
 
 def slash_command(
-    url: str, secret: str, user_id: str, text: str, command: str = "/mentor", **kwargs: Any
+    url: str,
+    secret: str,
+    user_id: str,
+    text: str,
+    command: str = "/mentor",
+    response_url: str = "http://127.0.0.1:9/response",
+    **kwargs: Any,
 ) -> tuple[int, dict[str, Any] | str]:
     body = urlencode(
         {
@@ -60,7 +66,7 @@ def slash_command(
             "command": command,
             "text": text,
             "api_app_id": "A0TEST",
-            "response_url": "http://127.0.0.1:9/response",
+            "response_url": response_url,
             "trigger_id": f"1337.42.{next(_TRIGGERS)}",
         }
     )

@@ -1,0 +1,116 @@
+"""Program-wide answers over many teams: acknowledged at once, then posted to the command's
+response URL (replacing the placeholder), counted by the same code as the inline answer."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from handlers.status import ANSWER_LATER_OVER
+from storage.db import transaction
+from storage.people import add_team, get_or_create_person
+from tests.conftest import SIGNING_SECRET, STAFF
+from tests.signing import slash_command
+
+TEAMS = ANSWER_LATER_OVER + 1
+
+
+class ResponseUrl:
+    """Slack's response URL on loopback: records what the app posts to it."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict] = []
+        self._arrived = threading.Condition()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with owner._arrived:
+                    owner.posts.append(json.loads(raw))
+                    owner._arrived.notify_all()
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/commands/T0/1/x"
+
+    def wait(self, count: int, timeout: float = 30.0) -> list[dict]:
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.posts) >= count, timeout)
+        return self.posts
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def response_url() -> Iterator[ResponseUrl]:
+    receiver = ResponseUrl()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def many_teams(app_server, program):
+    base, services = app_server
+    object.__setattr__(services, "clock", lambda: datetime(2024, 10, 7, 15, tzinfo=UTC))
+    now = datetime(2024, 8, 1, tzinfo=UTC)
+    with transaction(services.sessions) as session:
+        for n in range(TEAMS):
+            add_team(
+                session,
+                program_id=program.id,
+                mentor=get_or_create_person(session, f"U0M{n:07d}", now),
+                protege=get_or_create_person(session, f"U0P{n:07d}", now),
+                advisor=get_or_create_person(session, f"U0A{n // 50:07d}", now),
+                area="bmit",
+                track="year1",
+                start_date=date(2024, 8, 26),
+                created_by=None,
+                now=now,
+            )
+    return base
+
+
+def command(base: str, text: str, user: str, receiver: ResponseUrl) -> dict:
+    status, body = slash_command(
+        base + "/slack/events", SIGNING_SECRET, user, text, response_url=receiver.url
+    )
+    assert status == 200
+    return body
+
+
+@pytest.mark.parametrize(
+    ("text", "counted"),
+    [
+        ("status", f"*{TEAMS} teams*"),
+        ("overdue", "Communication Log for September"),
+        ("completers", f"No team has completed every required deliverable yet (of {TEAMS})"),
+    ],
+)
+def test_staff_get_an_ack_at_once_and_the_answer_at_the_response_url(
+    many_teams, response_url, text, counted
+) -> None:
+    ack = command(many_teams, text, STAFF, response_url)
+    assert f"over {TEAMS:,} teams" in ack["text"] and ack["response_type"] == "ephemeral"
+    [posted] = response_url.wait(1)
+    assert posted["replace_original"] is True and posted["response_type"] == "ephemeral"
+    assert counted in json.dumps(posted), posted["text"][:300]
+
+
+def test_a_member_asking_about_their_own_team_is_answered_inline(many_teams, response_url) -> None:
+    ack = command(many_teams, "status", "U0M0000007", response_url)
+    assert "Counting" not in json.dumps(ack) and "team" in ack["text"].lower()
+    assert response_url.posts == []
