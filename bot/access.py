@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from storage.models import Role, Team
-from storage.people import granted_roles, team_roles
+from storage.people import roles_of
 
 
 class Action(enum.StrEnum):
@@ -98,7 +98,7 @@ class Viewer:
 
 
 def viewer(session: Session, user_id: str, bootstrap_staff: tuple[str, ...]) -> Viewer:
-    roles = {str(role) for role in granted_roles(session, user_id)} | team_roles(session, user_id)
+    roles = roles_of(session, user_id)
     if user_id in bootstrap_staff:
         roles.add(Role.STAFF.value)
     return Viewer(user_id, frozenset(roles))

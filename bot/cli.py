@@ -137,7 +137,13 @@ def _run(args: argparse.Namespace) -> int:
             from bot.server import serve
             from bot.web import wsgi_app
 
-            serve(lambda: wsgi_app(_bolt_app(create_app, services), engine), settings.port)
+            def load_in_worker():
+                # Connections opened before gunicorn forked belong to the parent: the
+                # worker opens its own (SQLAlchemy's advice for forking servers).
+                engine.dispose(close=False)
+                return wsgi_app(_bolt_app(create_app, services), engine)
+
+            serve(load_in_worker, settings.port)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -48,7 +48,7 @@ _PLAN_STEPS = frozenset({"focal-points", "decision-points", "mentoring-plan"})
 LOG_STEP = "communication-log"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a program-wide status holds 100,000 of them
 class DeliverableStatus:
     deadline: Deadline
     due: date  # the calendar's date

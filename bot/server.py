@@ -25,8 +25,8 @@ class _Server(BaseApplication):
     def load(self) -> WsgiApp:
         app = self._load_app()
         # Everything built so far (the program, the listeners, SQLAlchemy's mappers) lives as
-        # long as the process: kept out of the collector's scans, whose full passes over it
-        # were the slowest requests' tail.
+        # long as the process: frozen, a full collection during a request walks only what
+        # requests made, not all of it.
         gc.collect()
         gc.freeze()
         return app

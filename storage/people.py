@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from storage.models import Person, Role, RoleGrant, Team, TeamStatus
@@ -34,11 +34,13 @@ _GRANTED_ROLES = (
     .where(Person.slack_id == bindparam("slack_id"), RoleGrant.revoked_at.is_(None))
 )
 _PERSON_ID = select(Person.id).where(Person.slack_id == bindparam("slack_id")).scalar_subquery()
-_TEAM_ROLES = select(Team.mentor_id, Team.protege_id, Team.advisor_id, _PERSON_ID).where(
-    Team.status == TeamStatus.ACTIVE,
-    (Team.mentor_id == _PERSON_ID)
-    | (Team.protege_id == _PERSON_ID)
-    | (Team.advisor_id == _PERSON_ID),
+_ACTIVE = Team.status == TeamStatus.ACTIVE
+# One round trip: the granted roles, then a row per team role held.
+_ROLES = union_all(
+    _GRANTED_ROLES.with_only_columns(cast(RoleGrant.role, String)),
+    select(literal("mentor")).where(_ACTIVE, Team.mentor_id == _PERSON_ID),
+    select(literal("protege")).where(_ACTIVE, Team.protege_id == _PERSON_ID),
+    select(literal("advisor")).where(_ACTIVE, Team.advisor_id == _PERSON_ID),
 )
 
 
@@ -46,18 +48,10 @@ def granted_roles(session: Session, slack_id: str) -> set[Role]:
     return set(session.scalars(_GRANTED_ROLES, {"slack_id": slack_id}))
 
 
-def team_roles(session: Session, slack_id: str) -> set[str]:
-    """'mentor' and/or 'protege' and/or 'advisor' for the person's active teams."""
-    teams = session.execute(_TEAM_ROLES, {"slack_id": slack_id})
-    roles: set[str] = set()
-    for mentor_id, protege_id, advisor_id, me in teams:
-        if mentor_id == me:
-            roles.add("mentor")
-        if protege_id == me:
-            roles.add("protege")
-        if advisor_id == me:
-            roles.add("advisor")
-    return roles
+def roles_of(session: Session, slack_id: str) -> set[str]:
+    """Granted roles ('staff', 'advisor') and team roles ('mentor', 'protege', 'advisor'
+    of an active team) the person holds now."""
+    return set(session.scalars(_ROLES, {"slack_id": slack_id}))
 
 
 def add_team(
