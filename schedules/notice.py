@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 # A message as Slack takes it: the notification fallback text and the Block Kit blocks.
@@ -14,11 +13,12 @@ Message = tuple[str, list[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class Notice:
-    """One notice a duty computed; its words are composed only when it is about to go out.
+    """One notice a duty computed; its words are composed only when it goes out.
 
     Every tick recomputes every notice of the moment and nearly all of them are settled
-    already, so `compose` is deferred: the tick calls it (through `message`) while the
-    duties' session is still open, only for notices it sends. It may read that session.
+    already, so `compose` is deferred to the send, and not kept after it (a month-start
+    fan-out would otherwise hold ten thousand messages). It reads no database: the duty
+    gathers what the words need.
     """
 
     key: str  # the idempotency key, e.g. "prompt:team42:U123:2024-10"
@@ -29,8 +29,9 @@ class Notice:
     compose: Callable[[], Message] = field(compare=False, repr=False)
     tz: str | None = None  # the recipient's timezone name, if known
 
-    @cached_property
+    @property
     def message(self) -> Message:
+        """Composed anew on each call: take it once per send."""
         return self.compose()
 
     @property

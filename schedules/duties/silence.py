@@ -76,6 +76,7 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
                 advisor,
                 staff,
                 zones,
+                sent,
                 firsts,
                 actions.get(team.id, []),
                 now,
@@ -107,7 +108,7 @@ def _first_sent(sent: dict[str, ledger.SentNotice]) -> dict[str, datetime]:
 
 
 def _spell_notices(
-    session, program, team, state: Health, advisor, staff, zones, firsts, actions, now, today
+    session, program, team, state: Health, advisor, staff, zones, sent, firsts, actions, now, today
 ):
     spell = state.last_activity
     acted = [a for a in actions if a.spell == spell and a.kind != SilenceActionKind.PARTNER_REPORT]
@@ -115,7 +116,8 @@ def _spell_notices(
         (a.until for a in acted if a.kind == SilenceActionKind.SNOOZED and a.until), default=None
     )
     reached_out = any(a.kind == SilenceActionKind.REACHED_OUT for a in acted)
-    # Building the details costs queries per team: only for notices that go out.
+    # Building the details costs queries per team: only for notices not sent yet (the
+    # tick would drop the others), and here, while the duty's session is open.
     cache: list[SilentTeam] = []
 
     def details() -> SilentTeam:
@@ -128,14 +130,14 @@ def _spell_notices(
     alert_key = f"silent:team{team.id}:{spell.isoformat()}"
     for recipient in recipients:
         key = alert_key if recipient == advisor else f"{alert_key}:{recipient}"
-        if key == alert_key and key in firsts:
-            continue  # sent: the tick would drop it
+        if key in sent:
+            continue
         yield _notice(
             program,
             key,
             ALERT,
             (recipient, zones.get(recipient)),
-            lambda: alert_message(details(), spell, today),
+            partial(alert_message, details(), spell, today),
             datetime.combine(start_day, program.settings.quiet_hours.end),
         )
     first_alert = firsts.get(alert_key)
@@ -148,12 +150,14 @@ def _spell_notices(
         return  # not due yet (nor, then, the escalation)
     for recipient in recipients:
         key = reminder_key if recipient == advisor else f"{reminder_key}:{recipient}"
+        if key in sent:
+            continue
         yield _notice(
             program,
             key,
             REMINDER,
             (recipient, zones.get(recipient)),
-            lambda: alert_message(details(), spell, today, reminder=True),
+            partial(alert_message, details(), spell, today, reminder=True),
             reminder_due,
         )
     reminded = firsts.get(reminder_key)
@@ -164,12 +168,14 @@ def _spell_notices(
         return
     for recipient in staff:
         key = f"silentesc:team{team.id}:{spell.isoformat()}:{recipient}"
+        if key in sent:
+            continue
         yield _notice(
             program,
             key,
             ESCALATION,
             (recipient, zones.get(recipient)),
-            lambda: escalation_message(details(), advisor, spell, today),
+            partial(escalation_message, details(), advisor, spell, today),
             escalation_due,
         )
 
