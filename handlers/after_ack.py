@@ -8,14 +8,18 @@ A bounded pool makes a burst of requests queue instead of starting a thread each
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+_pending: set[Future] = set()
+_lock = threading.Lock()
 
 
 def after_ack(function: Callable[..., Any], *args: Any) -> None:
@@ -27,4 +31,22 @@ def after_ack(function: Callable[..., Any], *args: Any) -> None:
         except Exception:
             log.exception("work after an ack failed")
 
-    _POOL.submit(guarded)
+    future = _POOL.submit(guarded)
+    with _lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+
+
+def drain(timeout: float = 30.0) -> None:
+    """Wait for the work handed over so far (at exit, so a stopping worker finishes it)."""
+    with _lock:
+        pending = list(_pending)
+    wait(pending, timeout=timeout)
+
+
+def _forget(future: Future) -> None:
+    with _lock:
+        _pending.discard(future)
+
+
+atexit.register(drain)

@@ -30,6 +30,7 @@ from bot.program import Program
 from bot.services import Services
 from bot.views import logs as views
 from bot.views.blocks import Block, button, section
+from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
 from storage import logs as store
 from storage.db import transaction
@@ -383,7 +384,7 @@ class _Listeners:
         ack(response_action="update", view=views.saved_view(entry, other, labels, edited=edited))
         if fresh:
             text, blocks = views.cosign_message(entry, self._topics(), labels)
-            _dm(client, other, text, blocks)
+            after_ack(_dm, client, other, text, blocks)
 
     # --- quick check-in ----------------------------------------------------------------------
 
@@ -514,7 +515,7 @@ class _Listeners:
         ack(response_action="update", view=views.refusal_view(thanks))
         if first_time:
             text, blocks = views.disputed_message(entry, self._topics())
-            _dm(client, entry.author, text, blocks)
+            after_ack(_dm, client, entry.author, text, blocks)
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from bot.program import load_program
 from bot.services import Services
 from bot.slack_client import listener_client
 from bot.web import wsgi_app
+from handlers import after_ack
 from storage.db import make_engine, make_session_factory, upgrade
 from tests.slack_standin import Server, SlackStandIn
 
@@ -98,15 +99,33 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _settled(application):
+    """Answers only once the work handed over after the ack is done too, so that a test
+    reads the DMs a request caused right after it (tests/test_after_ack.py shows that in
+    production the answer does not wait for that work)."""
+
+    def settled(environ, start_response):
+        try:
+            return list(application(environ, start_response))
+        finally:
+            after_ack.drain()
+
+    return settled
+
+
 @contextmanager
-def serve_app(database_url: str, standin, program, **overrides):
-    """The Bolt app behind its WSGI wrapper, on loopback. Yields (base URL, services)."""
+def serve_app(database_url: str, standin, program, *, settle: bool = True, **overrides):
+    """The Bolt app behind its WSGI wrapper, on loopback. Yields (base URL, services).
+    `settle=False` serves it as production does, answering before the after-ack work."""
     fake, api_url = standin
     settings = make_settings(database_url, api_url, **overrides)
     engine = make_engine(database_url)
     services = Services(settings, program, make_session_factory(engine))
     app = create_app(services, listener_client(settings))
-    httpd = make_server("127.0.0.1", 0, wsgi_app(app, engine), _ThreadingWSGIServer, _QuietHandler)
+    application = wsgi_app(app, engine)
+    if settle:
+        application = _settled(application)
+    httpd = make_server("127.0.0.1", 0, application, _ThreadingWSGIServer, _QuietHandler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     host, port = httpd.server_address[:2]
