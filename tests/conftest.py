@@ -114,9 +114,18 @@ def _settled(application):
 
 
 @contextmanager
-def serve_app(database_url: str, standin, program, *, settle: bool = True, **overrides):
+def serve_app(
+    database_url: str,
+    standin,
+    program,
+    *,
+    settle: bool = True,
+    poll_interval: float = 0.5,
+    **overrides,
+):
     """The Bolt app behind its WSGI wrapper, on loopback. Yields (base URL, services).
-    `settle=False` serves it as production does, answering before the after-ack work."""
+    `settle=False` serves it as production does, answering before the after-ack work;
+    a short `poll_interval` stops the server at once (for suites that start many)."""
     fake, api_url = standin
     settings = make_settings(database_url, api_url, **overrides)
     engine = make_engine(database_url)
@@ -126,7 +135,7 @@ def serve_app(database_url: str, standin, program, *, settle: bool = True, **ove
     if settle:
         application = _settled(application)
     httpd = make_server("127.0.0.1", 0, application, _ThreadingWSGIServer, _QuietHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(poll_interval,), daemon=True)
     thread.start()
     host, port = httpd.server_address[:2]
     try:

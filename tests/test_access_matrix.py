@@ -17,31 +17,20 @@ import hashlib
 import inspect as pyinspect
 import json
 import shutil
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import make_server
 
 import pytest
 from sqlalchemy import inspect, text
 
 from bot.app import create_app
 from bot.services import Services
-from bot.slack_client import listener_client
-from bot.web import wsgi_app
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.people import add_team, get_or_create_person
-from tests.conftest import (
-    SIGNING_SECRET,
-    STAFF,
-    _QuietHandler,
-    _ThreadingWSGIServer,
-    make_settings,
-)
+from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
 from tests.interactions import last_opened_view, press, submit
 from tests.signing import post, slash_command
 from tests.slack_standin import Server, SlackStandIn
@@ -295,24 +284,9 @@ def world(migrated, tmp_path, shared_standin, program):
         yield base, services, fake, names
 
 
-@contextmanager
 def _serve(database_url: str, standin, program):
-    """conftest's serve_app, with a server that stops at once (poll_interval)."""
-    fake, api_url = standin
-    settings = make_settings(database_url, api_url)
-    engine = make_engine(database_url)
-    services = Services(settings, program, make_session_factory(engine))
-    app = create_app(services, listener_client(settings))
-    httpd = make_server("127.0.0.1", 0, wsgi_app(app, engine), _ThreadingWSGIServer, _QuietHandler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    host, port = httpd.server_address[:2]
-    try:
-        yield f"http://{host}:{port}", services
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        engine.dispose()
+    """conftest's serve_app, with a server that stops at once."""
+    return serve_app(database_url, standin, program, poll_interval=0.02)
 
 
 def _seed(services) -> int:
