@@ -77,7 +77,7 @@ class _Experiences:
     # --- /mentor experience ----------------------------------------------------------------
 
     def command(self, ctx: CommandContext) -> Answer | None:
-        numbers = [int(arg) for arg in ctx.parsed.args if arg.isdigit()]
+        numbers = [int(arg) for arg in ctx.parsed.args if arg.isascii() and arg.isdigit()]
         user = ctx.who.user_id
         today = self.services.today()
         try:
@@ -387,7 +387,7 @@ def ids(body: dict[str, Any], count: int) -> tuple[int, ...]:
     """The ids in a button's value ("12:3"), or a refusal when they are not what we wrote."""
     raw = str((body.get("actions") or [{}])[0].get("value") or "")
     parts = raw.split(":")
-    if len(parts) != count or not all(p.isdigit() and int(p) < 2**31 for p in parts):
+    if len(parts) != count or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts):
         raise Refusal("That button is out of date. Please use the latest message.")
     return tuple(int(p) for p in parts)
 

@@ -24,7 +24,7 @@ from bot import access
 from bot import logs as domain
 from bot.commands import Subcommand
 from bot.dates import zone
-from bot.forms import FieldErrors
+from bot.forms import ID_MAX, FieldErrors
 from bot.forms import logs as form
 from bot.program import Program
 from bot.services import Services
@@ -63,12 +63,12 @@ class Meta:
     def load(cls, raw: str | None) -> Meta:
         try:
             data = json.loads(raw or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise domain.Refused(STALE_FORM) from None
         if not isinstance(data, dict):
             raise domain.Refused(STALE_FORM)
         values = [data.get(key) for key in ("t", "e", "v")]
-        if any(v is not None and (type(v) is not int or v < 0) for v in values):
+        if any(v is not None and (type(v) is not int or not 0 <= v <= ID_MAX) for v in values):
             raise domain.Refused(STALE_FORM)
         return cls(*values)
 

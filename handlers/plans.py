@@ -25,7 +25,7 @@ from bot import access
 from bot import plans as domain
 from bot.commands import Subcommand
 from bot.dates import human_date
-from bot.forms import FieldErrors
+from bot.forms import FieldErrors, record_id
 from bot.forms import plans as form
 from bot.plans import PlanRecord, Refused, TeamPeople
 from bot.services import Services
@@ -514,10 +514,11 @@ class _Review:
         user_id = body["user"]["id"]
         with self.services.sessions() as session:
             plan, _, problem = self._load(session, user_id, _metadata_int(body, "plan"))
-        if plan is None or not plan.other_slots:
-            ack(response_action="update", view=_message_view("Approve the plan", problem or ""))
+        first = form.other_approval_block(plan.other_slots[0]) if plan else None
+        shown = {b.get("block_id") for b in body["view"].get("blocks") or []}
+        if plan is None or first not in shown:  # the metadata names another plan than shown
+            ack(response_action="update", view=_message_view("Approve the plan", problem or _STALE))
             return
-        first = form.other_approval_block(plan.other_slots[0])
         if problem is not None:
             ack(response_action="errors", errors={first: problem})
             return
@@ -615,6 +616,7 @@ class _Review:
 
 
 _RACED = "Someone decided this plan a moment ago; it is no longer waiting."
+_STALE = "This form is out of date. Please open the plan again from its latest message."
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -631,16 +633,14 @@ def _state(body: dict[str, Any]) -> dict[str, Any]:
 def _metadata(body: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(body["view"].get("private_metadata") or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def _metadata_int(body: dict[str, Any], key: str) -> int | None:
     value = _metadata(body).get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value if value > 0 else None
+    return record_id(value) if type(value) is int else None
 
 
 def _button_value(body: dict[str, Any]) -> str | None:
@@ -648,11 +648,7 @@ def _button_value(body: dict[str, Any]) -> str | None:
 
 
 def _int(value: Any) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
+    return record_id(value.strip()) if isinstance(value, str) else None
 
 
 def _update_messages(

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot import access
 from bot.commands import Subcommand
 from bot.dates import human_date
-from bot.forms import text
+from bot.forms import record_id, text
 from bot.services import Services
 from bot.silence import last_contact_detail, overdue_steps, team_health
 from bot.views import silence as views
@@ -69,9 +69,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 def _parse(value: str | None) -> tuple[int, date] | None:
     try:
         team_id, spell = (value or "").split(":")
-        return int(team_id), date.fromisoformat(spell)
+        day = date.fromisoformat(spell)
     except ValueError:
         return None
+    team = record_id(team_id)
+    return (team, day) if team is not None else None
 
 
 def _team_for_button(services: Services, body: dict[str, Any], value: str | None, action):
@@ -126,6 +128,9 @@ def _save_reached_out(services: Services, ack: Ack, body: dict[str, Any]) -> Non
         ack(response_action="errors", errors={"note": "You can't act on this team's alert."})
         return
     team, spell, who = found
+    if not _spell_is_open(services, team, spell):  # the spell comes from private_metadata
+        ack(response_action="errors", errors={"note": "This team is back in touch already."})
+        return
     with transaction(services.sessions) as session:
         record(
             session,
@@ -230,9 +235,8 @@ def _open_partner_from_home(
     services: Services, ack: Ack, body: dict[str, Any], client: WebClient
 ) -> None:
     ack()
-    try:
-        team_id = int(body["actions"][0].get("value") or "")
-    except ValueError:
+    team_id = record_id(body["actions"][0].get("value") or "")
+    if team_id is None:
         return
     with services.sessions() as session:
         who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)
@@ -244,9 +248,8 @@ def _open_partner_from_home(
 
 
 def _report_team(services: Services, body: dict[str, Any]) -> tuple[Team, access.Viewer] | None:
-    try:
-        team_id = int(body["view"].get("private_metadata") or "")
-    except ValueError:
+    team_id = record_id(body["view"].get("private_metadata") or "")
+    if team_id is None:
         return None
     with services.sessions() as session:
         who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot import survey as domain
 from bot.commands import Subcommand
-from bot.forms import FieldErrors, selected, text
+from bot.forms import FieldErrors, record_id, selected, text
 from bot.services import Services
 from bot.views import survey as views
 from bot.views.blocks import modal, section
@@ -68,7 +68,8 @@ def _open(services: Services, ack: Ack, body: dict[str, Any], client: WebClient)
     value = str((body.get("actions") or [{}])[0].get("value") or "")
     try:
         with services.sessions() as session:
-            team = get_team(session, int(value)) if value.isdigit() else None
+            team_id = record_id(value)
+            team = get_team(session, team_id) if team_id is not None else None
             refusal = _refusal(session, services, team, user) if team else NOT_YOURS
             partner = _partner(team, user) if team and not refusal else ""
         if refusal:
@@ -91,7 +92,8 @@ def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClien
     try:
         ratings, comments = _read(state)
         with transaction(services.sessions) as session:
-            team = get_team(session, int(raw)) if raw.isdigit() else None
+            team_id = record_id(raw)
+            team = get_team(session, team_id) if team_id is not None else None
             if team is None or not _member(session, services, team, user):
                 raise domain.SurveyRefused(NOT_YOURS)
             fresh = domain.take_answers(

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import access
 from bot.commands import Subcommand
-from bot.forms import FieldErrors
+from bot.forms import FieldErrors, record_id
 from bot.forms.teams import parse_ending, parse_pair, parse_replacement
 from bot.imports import import_teams
 from bot.services import Services
@@ -146,8 +146,12 @@ def _open_import(ctx: CommandContext) -> Answer | None:
     return None
 
 
+def _csv_text(body: dict[str, Any]) -> str:
+    return body["view"]["state"]["values"].get("csv", {}).get("value", {}).get("value") or ""
+
+
 def _ack_import(ack: Ack, body: dict[str, Any]) -> None:
-    csv_text = body["view"]["state"]["values"].get("csv", {}).get("value", {}).get("value") or ""
+    csv_text = _csv_text(body)
     if not csv_text.strip():
         ack(response_action="errors", errors={"csv": "Paste the CSV here, header line first."})
         return
@@ -165,7 +169,7 @@ def _ack_import(ack: Ack, body: dict[str, Any]) -> None:
 def _run_import(services: Services, body: dict[str, Any], client: WebClient) -> None:
     user_id = body["user"]["id"]
     view_id = body["view"]["id"]
-    csv_text = body["view"]["state"]["values"]["csv"]["value"].get("value") or ""
+    csv_text = _csv_text(body)
     if not csv_text.strip():
         return  # the ack refused it with a field error; bolt runs lazy listeners regardless
     with services.sessions() as session:
@@ -276,9 +280,8 @@ def _phrase(change) -> str:
 
 def _managed_team(services: Services, body: dict[str, Any], team_id: Any) -> Team | None:
     """The team, if it exists, is active, and the presser may manage it."""
-    try:
-        team_id = int(team_id)
-    except (TypeError, ValueError):
+    team_id = record_id(team_id)
+    if team_id is None:
         return None
     with services.sessions() as session:
         who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)
@@ -316,7 +319,7 @@ def _open_end(services: Services, ack: Ack, body: dict[str, Any], client: WebCli
 def _metadata(body: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(body["view"].get("private_metadata") or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 

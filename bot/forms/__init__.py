@@ -12,6 +12,10 @@ from typing import Any
 
 State = dict[str, dict[str, dict[str, Any]]]  # view["state"]["values"]
 
+# The largest id a row can have (the id columns are 32-bit integers): a bigger number names
+# no record, and past 2**63 looking it up fails in SQLite's driver instead of finding nothing.
+ID_MAX = 2**31 - 1
+
 
 class FieldErrors(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
@@ -26,8 +30,16 @@ def _element(state: State, block_id: str) -> dict[str, Any]:
 
 
 def text(state: State, block_id: str) -> str:
-    """A plain_text_input's value, stripped; '' when empty or absent."""
-    return (_element(state, block_id).get("value") or "").strip()
+    """A plain_text_input's value, stripped; '' when empty or absent.
+
+    NUL characters are dropped: no person types one, and PostgreSQL cannot store it.
+    """
+    return (_element(state, block_id).get("value") or "").replace("\x00", "").strip()
+
+
+def filled(state: State, block_id: str) -> bool:
+    """True when the field holds anything at all, readable or not."""
+    return any(v for k, v in _element(state, block_id).items() if k != "type")
 
 
 def selected(state: State, block_id: str) -> str | None:
@@ -38,7 +50,8 @@ def selected(state: State, block_id: str) -> str | None:
 
 def selected_many(state: State, block_id: str) -> list[str]:
     """The values of checkboxes' or a multi_static_select's selected options."""
-    return [option["value"] for option in _element(state, block_id).get("selected_options") or []]
+    options = _element(state, block_id).get("selected_options") or []
+    return [option["value"] for option in options if option.get("value") is not None]
 
 
 def user(state: State, block_id: str) -> str | None:
@@ -58,3 +71,18 @@ def day(state: State, block_id: str) -> date | None:
 def number(state: State, block_id: str) -> str:
     """A number_input's raw value (validated by the caller: Slack checks only its own bounds)."""
     return (_element(state, block_id).get("value") or "").strip()
+
+
+def record_id(value: Any) -> int | None:
+    """A row id carried by a button's value or a modal's private_metadata, or None.
+
+    Those are never trusted: only a positive int (or its ASCII digits) up to ID_MAX is an
+    id; "²", "1.5", true, 1e400 or a 30-digit number are not.
+    """
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) <= 10):
+            return None
+        value = int(value)
+    if type(value) is not int:
+        return None
+    return value if 0 < value <= ID_MAX else None

@@ -11,6 +11,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_CHECKED = {"school_day": "Only during the school day", "always": "24/7"}
 PREFERRED = {"email": "E-mail", "text": "Text", "phone": "Phone call"}
 TEXT_MAX = {"school_name_address": 500, "admin_name": 200}
+PHONE_MAX = 40  # the column: a number with a long extension must still fit
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def parse_contact(state: State) -> Contact:
             normal = normalise_phone(values[field])
             if normal is None:
                 errors[field] = "Please give a phone number with its area code, like 573-555-0100."
+            elif len(normal) > PHONE_MAX:
+                errors[field] = "That extension is too long; please give a shorter one."
             else:
                 values[field] = normal
     for field, limit in TEXT_MAX.items():

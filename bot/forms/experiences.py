@@ -9,7 +9,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from bot.experiences import CommentEntry, ExperienceEntry
-from bot.forms import FieldErrors, State, day, selected, selected_many, text
+from bot.forms import FieldErrors, State, day, record_id, selected, selected_many, text
 from bot.program import Program
 
 TEXT_MAX = 3000
@@ -30,11 +30,13 @@ def read_meta(raw: str | None, ref_key: str | None = None) -> Meta | None:
     """The modal's private_metadata, or None when it is not what this app wrote."""
     try:
         data = json.loads(raw or "")
-        team_id, number = int(data["team"]), int(data["n"])
-        ref = int(data[ref_key]) if ref_key else None
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, RecursionError):
         return None
-    if team_id <= 0 or not 1 <= number <= 99 or (ref is not None and ref <= 0):
+    if not isinstance(data, dict):
+        return None
+    team_id, number = record_id(data.get("team")), record_id(data.get("n"))
+    ref = record_id(data.get(ref_key)) if ref_key else None
+    if team_id is None or number is None or number > 99 or (ref_key and ref is None):
         return None
     return Meta(team_id, number, ref)
 
@@ -45,7 +47,10 @@ def check_link(value: str) -> str | None:
         return "Please paste the link to your work."
     if len(value) > LINK_MAX:
         return f"That link is over {LINK_MAX:,} characters; please use a shorter share link."
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[" and other hosts urllib cannot read
+        return "Please paste a full link starting with https:// (or a Slack file's link)."
     if (
         parts.scheme not in ("http", "https")
         or not parts.netloc
@@ -94,6 +99,11 @@ def parse_submission(
             )
         elif choice in numbers:
             selection = int(choice)
+            if text(state, "other_description"):
+                # Kept silently it would be lost: a listed experience has no description.
+                errors["other_description"] = (
+                    "A description is only for “Other”: choose “Other” above, or clear this."
+                )
         else:
             errors["selection"] = "Please choose an experience from the list, or “Other”."
     elif "other_description" in state:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.dates import human_date
-from bot.forms import FieldErrors, State, day, number, selected, text
+from bot.forms import FieldErrors, State, day, number, record_id, selected, text
 from storage.logs import LogMode
 
 # Block ids, shared with bot/views/logs.py.
@@ -54,9 +54,10 @@ def selected_team(state: State, block_id: str) -> int | None:
     value = selected(state, block_id)
     if value is None:
         raise FieldErrors({block_id: "Pick the protégé this conversation was with."})
-    if not value.isdigit():
+    team_id = record_id(value)
+    if team_id is None:
         raise FieldErrors({block_id: "Pick one of your teams from the list."})
-    return int(value)
+    return team_id
 
 
 def parse_log(

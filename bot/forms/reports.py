@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.forms import FieldErrors, State, day, selected, text
+from bot.forms import FieldErrors, State, day, record_id, selected, text
 from bot.forms.experiences import check_link, long_text
 from bot.program import Program
 from bot.reports import AssessmentEntry, PdEntry, VisitEntry
@@ -28,14 +28,15 @@ class ReportMeta:
 def read_meta(raw: str | None, ref_key: str | None = None) -> ReportMeta | None:
     try:
         data = json.loads(raw or "")
-        team_id = int(data["team"])
-        ref = data.get(ref_key) if ref_key else None
-        ref = int(ref) if ref is not None else None
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, RecursionError):
         return None
-    if team_id <= 0 or (ref is not None and ref <= 0):
+    if not isinstance(data, dict):
         return None
-    return ReportMeta(team_id, ref)
+    team_id = record_id(data.get("team"))
+    ref = data.get(ref_key) if ref_key else None
+    if team_id is None or (ref is not None and record_id(ref) is None):
+        return None
+    return ReportMeta(team_id, record_id(ref) if ref is not None else None)
 
 
 def _date_in_year(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.forms import FieldErrors, State, day, selected, text, user
+from bot.forms import FieldErrors, State, day, filled, selected, text, user
 from bot.teams import TeamRequest
 
 # Block ids of the pair modal, named for TeamRequest's fields so rule errors land on them.
@@ -17,7 +17,7 @@ def parse_pair(state: State, today: date) -> TeamRequest:
     errors: dict[str, str] = {}
     mentor, protege = user(state, "mentor"), user(state, "protege")
     area, track = selected(state, "area"), selected(state, "track")
-    start = day(state, "start") or today
+    start = day(state, "start")
     for field, value in (
         ("mentor", mentor),
         ("protege", protege),
@@ -26,9 +26,11 @@ def parse_pair(state: State, today: date) -> TeamRequest:
     ):
         if not value:
             errors[field] = "Please choose one."
+    if start is None and filled(state, "start"):
+        errors["start"] = "Please pick the start date from the calendar."
     if errors:
         raise FieldErrors(errors)
-    return TeamRequest(mentor, protege, user(state, "advisor"), area, track, start)
+    return TeamRequest(mentor, protege, user(state, "advisor"), area, track, start or today)
 
 
 @dataclass(frozen=True)
