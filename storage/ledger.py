@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, and_, any_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,15 @@ class Claim:
 def final_keys(session: Session, keys: Iterable[str]) -> set[str]:
     """The keys among `keys` that are settled: sent, given up or skipped."""
     keys = list(keys)
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter: an IN list of thousands of keys costs more to build and
+        # parse than the lookup itself.
+        wanted = bindparam("keys", keys, type_=postgresql.ARRAY(String))
+        return set(
+            session.scalars(
+                select(Delivery.key).where(Delivery.key == any_(wanted), Delivery.status.in_(FINAL))
+            )
+        )
     found: set[str] = set()
     for start in range(0, len(keys), _KEY_CHUNK):
         chunk = keys[start : start + _KEY_CHUNK]
@@ -105,6 +114,16 @@ def record_transient(session: Session, key: str, now: datetime, error: str) -> D
         .execution_options(synchronize_session=False)
     )
     return DeliveryStatus.RETRY
+
+
+# The error of a retry whose last attempt may have reached Slack (its answer was lost):
+# claim_many reports it uncertain, so the next sender looks in Slack before sending again.
+UNCERTAIN = "delivery unknown"
+
+
+def record_uncertain(session: Session, key: str, now: datetime, what: str) -> DeliveryStatus:
+    """A send whose answer was lost: retry later, after checking whether it went out."""
+    return record_transient(session, key, now, f"{UNCERTAIN}: {what}")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -234,7 +253,7 @@ def release_inbound(session: Session, key: str, now: datetime) -> None:
 
 class Won(set[str]):
     """Keys a call claimed; `uncertain` are those taken over from a sender that died,
-    which may have sent before it died."""
+    which may have sent before it died, and retries of a send whose answer was lost."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -276,27 +295,35 @@ def claim_many(session: Session, items: list[Claim], now: datetime) -> Won:
         won.update(inserted)
         rest = [item.key for item in chunk if item.key not in won]
         if rest:
-            won.update(_retake(session, rest, now, DeliveryStatus.RETRY))
+            retried = _retake(session, rest, now, DeliveryStatus.RETRY)
+            won.update(retried)
+            won.uncertain.update(k for k, error in retried.items() if _uncertain(error))
             taken_over = _retake(session, rest, now, DeliveryStatus.CLAIMED)
             won.update(taken_over)
             won.uncertain.update(taken_over)
     return won
 
 
-def _retake(session: Session, keys: list[str], now: datetime, status: DeliveryStatus) -> set[str]:
+def _uncertain(error: str | None) -> bool:
+    return (error or "").startswith(UNCERTAIN)
+
+
+def _retake(
+    session: Session, keys: list[str], now: datetime, status: DeliveryStatus
+) -> dict[str, str | None]:
+    """The keys taken, with the error their last attempt left."""
     ready = (
         _TABLE.c.next_attempt_at <= now
         if status is DeliveryStatus.RETRY
         else _TABLE.c.lease_until < now
     )
-    return set(
-        session.scalars(
-            update(_TABLE)
-            .where(_TABLE.c.key.in_(keys), _TABLE.c.status == status, ready)
-            .values(status=DeliveryStatus.CLAIMED, claimed_at=now, lease_until=now + LEASE)
-            .returning(_TABLE.c.key)
-        )
+    rows = session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.key.in_(keys), _TABLE.c.status == status, ready)
+        .values(status=DeliveryStatus.CLAIMED, claimed_at=now, lease_until=now + LEASE)
+        .returning(_TABLE.c.key, _TABLE.c.error)
     )
+    return {key: error for key, error in rows}
 
 
 def record_skipped_many(

@@ -1,13 +1,19 @@
 """A local Slack Web API stand-in over loopback: records calls, answers as Slack does.
 
 Tests point SLACK_API_URL (the client's base_url) at it. Failures are scripted per method
-and recipient: a Slack error, an HTTP status with Retry-After, or a slow answer.
+and recipient: a Slack error, an HTTP status with Retry-After, a slow answer, or a message
+taken and the connection dropped before the answer. Optional `Limits` simulate Slack's rate
+limits and round-trip latency (off by default).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
+import random
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +31,94 @@ class Failure:
     channel: str | None = None  # only for this recipient
     times: int | None = 1  # None: every time
     delay: float = 0.0  # seconds to wait before answering
+    # "close" or "reset": Slack reads the request, then the connection ends without an
+    # answer, closed cleanly or reset; `acted`: whether Slack did the work first (posted).
+    disconnect: str | None = None
+    acted: bool = True
+
+
+HANG_UP = 0  # the status `answer` gives for "no answer: drop the connection"
+
+
+class TokenBucket:
+    """`rate` calls a second on average, `burst` at once after a quiet spell."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.updated = time.monotonic()
+
+    def take(self, now: float) -> float:
+        """0 when a call may go now (and counts it), else the seconds until one may."""
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class Limits:
+    """Slack's documented Web API rate limits, simulated per method for one workspace.
+
+    chat.postMessage: `post_per_channel` a second per channel with a burst of
+    `post_channel_burst`, and a workspace-wide `post_per_minute` with a burst of
+    `post_burst`. Other methods: their tier's requests per minute (`tiers`), with a burst of
+    a tenth of a minute's worth. Every answer, refused or not, takes `latency` seconds
+    (uniformly ± `jitter`), as Slack's round trip does. A refusal is HTTP 429 with
+    Retry-After in whole seconds, at least 1, as Slack sends it.
+    """
+
+    post_per_channel: float = 1.0
+    post_channel_burst: float = 3.0
+    post_per_minute: float = 600.0
+    post_burst: float = 20.0
+    tiers: dict[str, float] = field(
+        default_factory=lambda: {
+            "conversations.open": 50.0,  # Tier 3
+            "conversations.history": 50.0,  # Tier 3 (internal and Marketplace apps)
+            "users.info": 100.0,  # Tier 4
+            "auth.test": 600.0,  # special: "hundreds of requests per minute"
+        }
+    )
+    latency: float = 0.0
+    jitter: float = 0.0
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
+
+    def admit(self, method: str, params: dict[str, Any], now: float) -> float:
+        """0 when the call is within the limits (and counts it), else seconds to wait."""
+        if method == "chat.postMessage":
+            channel = self._bucket(
+                f"channel:{params.get('channel')}", self.post_per_channel, self.post_channel_burst
+            )
+            workspace = self._bucket(method, self.post_per_minute / 60, self.post_burst)
+            # Peek at both before taking from either: a refused call uses no allowance.
+            waits = [_peek(channel, now), _peek(workspace, now)]
+            if max(waits) > 0:
+                return max(waits)
+            channel.take(now)
+            workspace.take(now)
+            return 0.0
+        per_minute = self.tiers.get(method)
+        if per_minute is None:
+            return 0.0
+        return self._bucket(method, per_minute / 60, max(1.0, per_minute / 10)).take(now)
+
+    def round_trip(self) -> float:
+        return max(0.0, self.latency + random.uniform(-self.jitter, self.jitter))
+
+    def _bucket(self, name: str, rate: float, burst: float) -> TokenBucket:
+        bucket = self._buckets.get(name)
+        if bucket is None:
+            bucket = self._buckets[name] = TokenBucket(rate, burst)
+        return bucket
+
+
+def _peek(bucket: TokenBucket, now: float) -> float:
+    tokens = min(bucket.burst, bucket.tokens + (now - bucket.updated) * bucket.rate)
+    return 0.0 if tokens >= 1 else (1 - tokens) / bucket.rate
 
 
 @dataclass
@@ -42,6 +136,8 @@ class SlackStandIn:
     posted: list[dict[str, Any]] = field(default_factory=list)  # messages Slack accepted
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes POSTed
     upload_base: str = ""  # set by Server: where files_upload_v2 posts the bytes
+    limits: Limits | None = None  # Slack's rate limits and latency, when simulated
+    limited: int = 0  # calls answered 429 because of `limits`
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -94,10 +190,22 @@ class SlackStandIn:
     ) -> tuple[int, dict, dict]:
         with self._lock:
             self.calls.append(Call(method, params, token))
-            failure = self._take_failure(method, params)
+            wait = self.limits.admit(method, params, time.monotonic()) if self.limits else 0.0
+            if wait:
+                self.limited += 1
+            failure = None if wait else self._take_failure(method, params)
+        if self.limits is not None:
+            time.sleep(self.limits.round_trip())
+        if wait:
+            retry_after = str(max(1, math.ceil(wait)))
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after}
         if failure is not None:
             if failure.delay:
                 time.sleep(failure.delay)
+            if failure.disconnect:
+                if failure.acted:
+                    self._ok(method, params)  # Slack did the work; only the answer is lost
+                return HANG_UP, {"disconnect": failure.disconnect}, {}
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             if failure.status != 200:
                 body = {
@@ -190,6 +298,9 @@ class _Handler(BaseHTTPRequestHandler):
         token = auth.removeprefix("Bearer ") or params.get("token")
         method = self.path.rsplit("/", 1)[-1]
         status, body, headers = self.standin.answer(method, params, token)
+        if status == HANG_UP:
+            self._hang_up(reset=body.get("disconnect") == "reset")
+            return
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -198,6 +309,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+    def _hang_up(self, reset: bool) -> None:
+        self.close_connection = True
+        if reset:
+            # Linger 0: close sends a TCP RST, as a dying proxy or load balancer does.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def _accept_upload(self, data: bytes) -> None:
         with self.standin._lock:
