@@ -403,8 +403,3 @@ def contacts_by_month(session: Session, team_id: int) -> dict[str, int]:
 def last_contact(session: Session, team_id: int) -> date | None:
     """The newest conversation date of a log entry or check-in by either member."""
     return last_contact_dates(session, [team_id]).get(team_id)
-
-
-def last_contacts(session: Session, team_ids: list[int]) -> dict[int, date]:
-    """`last_contact` for many teams in one query; teams with no contact are absent."""
-    return last_contact_dates(session, team_ids)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func, select
@@ -29,8 +29,6 @@ from storage.logs import CheckIn, CommunicationLog, contact_dates
 from storage.models import Team
 from storage.people import RosterTeam
 from storage.plans import DecisionPointsFiling, FocalPointsFiling, MentoringPlan
-
-T = TypeVar("T")
 
 MODE_NAMES = {
     "email": "e-mail",
@@ -114,8 +112,9 @@ def team_health(
     threshold = program.settings.silence_threshold_school_days
     minimum = program.settings.min_contacts_per_month
     result: dict[int, Health] = {}
-    quiet_days = _memo(lambda last: program.school_days_between(last, today))
-    clock = _memo(lambda track, start: silence_clock_start(program, track, start))
+    # Thousands of teams share a few tracks, start dates and last-activity days.
+    quiet_days = cache(lambda last: program.school_days_between(last, today))
+    clock = cache(lambda track, start: silence_clock_start(program, track, start))
     for team in teams:
         clock_start = clock(team.track, team.start_date)
         last = max(latest.get(team.id, clock_start), clock_start)
@@ -136,18 +135,6 @@ def silence_clock_start(program: Program, track: str, start_date: date) -> date:
     """The team's first deadline on or after its start: when it can first fall quiet."""
 
     return next((d.due for d in program.deadlines(track) if d.due >= start_date), start_date)
-
-
-def _memo(function: Callable[..., T]) -> Callable[..., T]:
-    """Thousands of teams share a few tracks, start dates and last-activity days."""
-    seen: dict[tuple, T] = {}
-
-    def cached(*args) -> T:
-        if args not in seen:
-            seen[args] = function(*args)
-        return seen[args]
-
-    return cached
 
 
 def last_activity_dates(session: Session, program: Program, team_ids: list[int]) -> dict[int, date]:

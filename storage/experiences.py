@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import (
     Date,
@@ -261,25 +262,27 @@ def events_of(session: Session, team_id: int, form: str, form_id: int) -> list[F
 
 def current_visit_reports(session: Session, team_ids: Sequence[int]) -> list[VisitReport]:
     """The current version of every visit report of these teams, by team and number."""
-    if not team_ids:
-        return []
-    return list(
-        session.scalars(
-            select(VisitReport)
-            .where(VisitReport.team_id.in_(team_ids), VisitReport.superseded_at.is_(None))
-            .order_by(VisitReport.team_id, VisitReport.number)
-        )
-    )
+    return _current_numbered(session, VisitReport, team_ids)
 
 
 def current_pd_forms(session: Session, team_ids: Sequence[int]) -> list[PdVerification]:
+    return _current_numbered(session, PdVerification, team_ids)
+
+
+_Numbered = TypeVar("_Numbered", "VisitReport", "PdVerification")
+
+
+def _current_numbered(
+    session: Session, model: type[_Numbered], team_ids: Sequence[int]
+) -> list[_Numbered]:
+    """The current (not superseded) version of a numbered form, by team and number."""
     if not team_ids:
         return []
     return list(
         session.scalars(
-            select(PdVerification)
-            .where(PdVerification.team_id.in_(team_ids), PdVerification.superseded_at.is_(None))
-            .order_by(PdVerification.team_id, PdVerification.number)
+            select(model)
+            .where(model.team_id.in_(team_ids), model.superseded_at.is_(None))
+            .order_by(model.team_id, model.number)
         )
     )
 

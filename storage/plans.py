@@ -40,12 +40,11 @@ class PlanStatus(enum.StrEnum):
     RETURNED = "returned"  # back to the team with a comment
 
 
-# --- Focal Points Checklist ----------------------------------------------------------------
+# --- the two checklists ---------------------------------------------------------------------
 
 
-class FocalPointsFiling(Base):
-    __tablename__ = "focal_points_filings"
-    __table_args__ = (Index("ix_focal_points_filings_team_program", "team_id", "program_id"),)
+class _ChecklistFiling:
+    """What both checklists' filings record: one team's filing, kept when replaced."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
@@ -54,6 +53,14 @@ class FocalPointsFiling(Base):
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     replaced_by: Mapped[str | None] = mapped_column(String(32))
     replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+# --- Focal Points Checklist ----------------------------------------------------------------
+
+
+class FocalPointsFiling(_ChecklistFiling, Base):
+    __tablename__ = "focal_points_filings"
+    __table_args__ = (Index("ix_focal_points_filings_team_program", "team_id", "program_id"),)
 
     ratings: Mapped[list[FocalPointsRating]] = relationship(
         order_by="(FocalPointsRating.category_index, FocalPointsRating.item_index)",
@@ -80,17 +87,9 @@ class FocalPointsRating(Base):
 # --- Decision Points Checklist -------------------------------------------------------------
 
 
-class DecisionPointsFiling(Base):
+class DecisionPointsFiling(_ChecklistFiling, Base):
     __tablename__ = "decision_points_filings"
     __table_args__ = (Index("ix_decision_points_filings_team_program", "team_id", "program_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
-    program_id: Mapped[str] = mapped_column(String(64))
-    filed_by: Mapped[str] = mapped_column(String(32))
-    filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    replaced_by: Mapped[str | None] = mapped_column(String(32))
-    replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     areas: Mapped[list[DecisionPointsArea]] = relationship(
         order_by="(DecisionPointsArea.group_index, DecisionPointsArea.item_index)",

@@ -12,7 +12,7 @@ from bot import logs
 from bot.forms.logs import LogInput
 from storage import logs as store
 from storage.db import make_engine, make_session_factory, transaction
-from storage.logs import LogMode
+from storage.logs import LogMode, last_contact_dates
 from storage.people import add_team, get_or_create_person, get_team
 
 MENTOR, PROTEGE, OTHER_MENTOR, OTHER_PROTEGE = "U0MENTOR1", "U0PROTEGE1", "U0MENTOR2", "U0PROT2"
@@ -146,7 +146,7 @@ def test_contacts_a_month_and_the_last_contact(world, program) -> None:
     factory, (team_id, other_id) = world
     with factory() as session:
         assert logs.last_contact(session, team_id) is None
-        assert logs.last_contacts(session, [team_id, other_id]) == {}
+        assert last_contact_dates(session, [team_id, other_id]) == {}
     file(factory, program, team_id, day=date(2024, 9, 12), month="2024-09")
     file(factory, program, team_id, day=date(2024, 10, 3))
     with transaction(factory) as session:
@@ -166,7 +166,7 @@ def test_contacts_a_month_and_the_last_contact(world, program) -> None:
     with factory() as session:
         assert logs.contacts_by_month(session, team_id) == {"2024-09": 2, "2024-10": 2}
         assert logs.last_contact(session, team_id) == date(2024, 10, 5)
-        assert logs.last_contacts(session, [team_id, other_id]) == {team_id: date(2024, 10, 5)}
+        assert last_contact_dates(session, [team_id, other_id]) == {team_id: date(2024, 10, 5)}
         assert logs.log_exists_for_month(session, team_id, "2024-09")
         assert not logs.log_exists_for_month(session, team_id, "2024-11")
         assert not logs.log_exists_for_month(session, other_id, "2024-09")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import cache, partial
 
 from sqlalchemy.orm import Session
 
@@ -26,13 +26,13 @@ def topic_prompts(session: Session, program: Program, now: datetime) -> Iterator
     for topic in topics:
         first_day = program.first_school_day(topic.year, topic.month)
         log_due = month_log_due(program, topic)
-        moments = _Moments(program, now, log_due)
+        moment_of = _moments(program, now, log_due)
         for team in teams:
             if team.start_date > log_due:
                 continue
             pairs = ((team.mentor, "mentor", team.protege), (team.protege, "protege", team.mentor))
             for person, role, partner in pairs:
-                due_at, expires_at, today = moments.of(person.tz, max(first_day, team.start_date))
+                due_at, expires_at, today = moment_of(person.tz, max(first_day, team.start_date))
                 if now < due_at:
                     continue
                 yield Notice(
@@ -49,25 +49,22 @@ def topic_prompts(session: Session, program: Program, now: datetime) -> Iterator
                 )
 
 
-class _Moments:
-    """A prompt's due and expiry instants and its reader's today, per timezone and first
-    day: thousands of members share a handful of each, and every tick asks again."""
+def _moments(
+    program: Program, now: datetime, log_due: date
+) -> Callable[[str | None, date], tuple[datetime, datetime, date]]:
+    """A prompt's due and expiry instants and its reader's today, by timezone and first day:
+    thousands of members share a handful of each, and every tick asks again."""
 
-    def __init__(self, program: Program, now: datetime, log_due: date) -> None:
-        self._program, self._now, self._log_due = program, now, log_due
-        self._seen: dict[tuple[str | None, date], tuple[datetime, datetime, date]] = {}
+    @cache
+    def of(tz_name: str | None, first: date) -> tuple[datetime, datetime, date]:
+        tz = zone(tz_name, program.tz)
+        return (
+            local_instant(first, program.settings.quiet_hours.end, tz),
+            local_instant(log_due + timedelta(days=1), time(0), tz),
+            now.astimezone(tz).date(),
+        )
 
-    def of(self, tz_name: str | None, first: date) -> tuple[datetime, datetime, date]:
-        found = self._seen.get((tz_name, first))
-        if found is None:
-            tz = zone(tz_name, self._program.tz)
-            found = (
-                local_instant(first, self._program.settings.quiet_hours.end, tz),
-                local_instant(self._log_due + timedelta(days=1), time(0), tz),
-                self._now.astimezone(tz).date(),
-            )
-            self._seen[(tz_name, first)] = found
-        return found
+    return of
 
 
 def month_log_due(program: Program, topic: Topic) -> date:
