@@ -1,7 +1,7 @@
 """Fan-out throughput against the Slack stand-in with Slack's rate limits simulated.
 
 A month start's topic prompts (two per team, each to its own DM) go out through the
-production tick and the scheduler's client (bot.slack_client.PacedClient) to the stand-in,
+production tick and the scheduler's client (bot.platform.slack_client.PacedClient) to the stand-in,
 which enforces `tests.slack_standin.Limits`:
 
 - chat.postMessage, workspace-wide: Slack documents only "several hundred messages per
@@ -39,8 +39,8 @@ from sqlalchemy import select
 
 import schedules.tick as tick_module
 from benchmarks.seeding import fresh_database, seed_teams
+from bot.platform.slack_client import PacedClient
 from bot.program import load_program
-from bot.slack_client import PacedClient
 from schedules.duties.topic_prompts import topic_prompts
 from storage import ledger
 from storage.db import make_engine, make_session_factory

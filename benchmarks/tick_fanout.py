@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.seeding import fresh_database, seed_teams
+from bot.platform.slack_client import RecordingClient
 from bot.program import load_program
-from bot.slack_client import RecordingClient
 from schedules.delivery import claim_of
 from schedules.duties import DUTIES
 from schedules.tick import tick

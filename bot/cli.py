@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.platform.config import ConfigError, Settings, load_settings
+from bot.platform.services import Services
 from bot.program import ProgramError, load_program, roll_program
-from bot.services import Services
 from storage.db import DatabaseUnavailable
 
 EXIT_USAGE = 2
@@ -117,8 +117,8 @@ def _ensure_schema(url: str, engine: object) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.app import create_app
-    from bot.slack_client import scheduler_client
+    from bot.platform.app import create_app
+    from bot.platform.slack_client import scheduler_client
 
     settings = load_settings()
     settings.require_slack()
@@ -134,8 +134,8 @@ def _run(args: argparse.Namespace) -> int:
 
             SocketModeHandler(_bolt_app(create_app, services), settings.app_token).start()
         else:
-            from bot.server import serve
-            from bot.web import wsgi_app
+            from bot.platform.server import serve
+            from bot.platform.web import wsgi_app
 
             def load_in_worker():
                 # Connections opened before gunicorn forked belong to the parent: the
@@ -160,7 +160,7 @@ def _bolt_app(create_app, services: Services):
 
 
 def _scheduler(args: argparse.Namespace) -> int:
-    from bot.slack_client import scheduler_client
+    from bot.platform.slack_client import scheduler_client
     from schedules import runner
 
     settings = load_settings()
@@ -172,7 +172,7 @@ def _scheduler(args: argparse.Namespace) -> int:
 
 
 def _tick(args: argparse.Namespace) -> int:
-    from bot.slack_client import RecordingClient, scheduler_client
+    from bot.platform.slack_client import RecordingClient, scheduler_client
     from schedules.tick import tick
 
     settings = load_settings()
@@ -194,16 +194,16 @@ def _tick(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.demo.year import run_demo
 
     run_demo(keep=args.keep)
     return 0
 
 
 def _import_teams(args: argparse.Namespace) -> int:
-    from bot.imports import decode, import_teams
-    from bot.slack_client import scheduler_client
-    from bot.slack_users import lookup_with, offline_lookup
+    from bot.platform.slack_client import scheduler_client
+    from bot.platform.slack_users import lookup_with, offline_lookup
+    from bot.teams.imports import decode, import_teams
     from storage.db import transaction
 
     settings = load_settings()
@@ -235,7 +235,7 @@ def _import_teams(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from bot import report_export
+    from bot.status import export as report_export
     from storage.people import active_teams
 
     services, _ = services_from(load_settings())
@@ -266,7 +266,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _program_check(args: argparse.Namespace) -> int:
-    from bot.views.program_text import program_summary
+    from bot.program.text import program_summary
 
     program = load_program(args.file)
     print(program_summary(program))

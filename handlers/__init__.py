@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.platform.services import Services
 from handlers import commands, contact, experiences, logs, progress, reports, roles, silence, teams
 from handlers import plans as plan_forms
 from handlers import status as status_commands

@@ -19,11 +19,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
-from bot.commands import Parsed, Subcommand, parse
-from bot.ics import track_calendar
-from bot.services import Services
-from bot.views.calendar import calendar_message, topic_message
-from bot.views.help import help_message, refusal_message
+from bot.home.calendar import calendar_message, topic_message
+from bot.home.help import help_message, refusal_message
+from bot.home.ics import track_calendar
+from bot.platform.services import Services
+from bot.slack.commands import Parsed, Subcommand, parse
 from handlers.after_ack import after_ack
 from storage.people import teams_of_member
 

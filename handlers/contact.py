@@ -8,12 +8,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import access
-from bot.commands import Subcommand
-from bot.forms import FieldErrors
-from bot.forms.contact import Contact, parse_contact
-from bot.services import Services
-from bot.views.contact import CONTACT_CALLBACK, contact_modal
-from bot.views.welcome import CONTACT_OPEN
+from bot.contact.form import Contact, parse_contact
+from bot.contact.views import CONTACT_CALLBACK, contact_modal
+from bot.platform.services import Services
+from bot.slack.commands import Subcommand
+from bot.slack.fields import FieldErrors
+from bot.teams.welcome import CONTACT_OPEN
 from handlers.commands import Answer, CommandContext, CommandRouter
 from storage.db import transaction
 from storage.people import find_person, get_or_create_person

@@ -19,16 +19,15 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot import access
-from bot import experiences as domain
-from bot.commands import Subcommand
-from bot.experiences import ExperienceState, StepRefused
-from bot.forms import FieldErrors
-from bot.forms import experiences as form
-from bot.services import Services
-from bot.views import experiences as views
-from bot.views.blocks import modal, section
+from bot.experiences import form, views
+from bot.experiences import rules as domain
+from bot.experiences.rules import ExperienceState, StepRefused
+from bot.platform.services import Services
+from bot.slack.blocks import modal, section
+from bot.slack.commands import Subcommand
+from bot.slack.fields import FieldErrors
+from bot.slack.replies import dm
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.notify import dm
 from storage.db import transaction
 from storage.experiences import ExperienceStatus, experiences_of
 from storage.models import Team

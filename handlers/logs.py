@@ -21,15 +21,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot import access
-from bot import logs as domain
-from bot.commands import Subcommand
-from bot.dates import zone
-from bot.forms import ID_MAX, FieldErrors
-from bot.forms import logs as form
+from bot.logs import form, views
+from bot.logs import rules as domain
+from bot.platform.services import Services
 from bot.program import Program
-from bot.services import Services
-from bot.views import logs as views
-from bot.views.blocks import Block, button, section
+from bot.slack.blocks import Block, button, section
+from bot.slack.commands import Subcommand
+from bot.slack.dates import zone
+from bot.slack.fields import ID_MAX, FieldErrors
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
 from storage import logs as store

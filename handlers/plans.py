@@ -22,18 +22,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import access
-from bot import plans as domain
-from bot.commands import Subcommand
-from bot.dates import human_date
-from bot.forms import FieldErrors, record_id
-from bot.forms import plans as form
-from bot.plans import PlanRecord, Refused, TeamPeople
-from bot.services import Services
-from bot.views import checklists as cviews
-from bot.views import plans as pviews
-from bot.views.blocks import modal, section
+from bot.plans import checklists as cviews
+from bot.plans import form
+from bot.plans import rules as domain
+from bot.plans import views as pviews
+from bot.plans.rules import PlanRecord, Refused, TeamPeople
+from bot.platform.services import Services
+from bot.slack.blocks import modal, section
+from bot.slack.commands import Subcommand
+from bot.slack.dates import human_date
+from bot.slack.fields import FieldErrors, record_id
+from bot.slack.replies import dm
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.notify import dm
 from storage.db import transaction
 from storage.models import Team
 from storage.people import get_team, teams_of_member

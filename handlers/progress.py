@@ -19,21 +19,22 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
-from bot import access, survey
-from bot import status as status_domain
-from bot.commands import Subcommand
-from bot.deliverables import OVERDUE, DeliverableStatus, deliverables_for
-from bot.experiences import allows_extras, coverage
+from bot import access
+from bot.experiences.rules import allows_extras, coverage
+from bot.experiences.views import coverage_line
+from bot.home import views as home_views
+from bot.platform.services import Services
 from bot.program import Program
-from bot.services import Services
-from bot.views import home as home_views
-from bot.views import progress as views
-from bot.views import teams as team_views
-from bot.views.blocks import Block, context, header, section
-from bot.views.experiences import coverage_line
-from bot.views.reports import VISIT_OPEN
-from bot.views.survey import SURVEY_OPEN
-from bot.views.welcome import CONTACT_OPEN
+from bot.reports.views import VISIT_OPEN
+from bot.slack.blocks import Block, context, header, section
+from bot.slack.commands import Subcommand
+from bot.status import progress as views
+from bot.status import rules as status_domain
+from bot.status.deliverables import OVERDUE, DeliverableStatus, deliverables_for
+from bot.survey import rules as survey
+from bot.survey.views import SURVEY_OPEN
+from bot.teams import views as team_views
+from bot.teams.welcome import CONTACT_OPEN
 from handlers import logs
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.experiences import Refusal, answer, button_listener, ids, reading_team, show

@@ -11,14 +11,14 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import access
-from bot import reports as domain
-from bot.commands import Subcommand
-from bot.forms import reports as form
-from bot.forms.experiences import parse_note
-from bot.forms.experiences import read_meta as read_numbered_meta
+from bot.experiences.form import parse_note
+from bot.experiences.form import read_meta as read_numbered_meta
+from bot.platform.services import Services
 from bot.program import Program
-from bot.services import Services
-from bot.views import reports as views
+from bot.reports import form, views
+from bot.reports import rules as domain
+from bot.slack.commands import Subcommand
+from bot.slack.replies import dm
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.experiences import (
     STALE,
@@ -33,7 +33,6 @@ from handlers.experiences import (
     submission_listener,
     thanks_view,
 )
-from handlers.notify import dm
 from storage.db import transaction
 from storage.experiences import PdStatus, VisitStatus
 from storage.models import Team

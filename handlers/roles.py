@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot import access
-from bot.commands import Subcommand
-from bot.services import Services
-from bot.slack_users import user_info
-from bot.views.blocks import section
+from bot.platform.services import Services
+from bot.platform.slack_users import user_info
+from bot.slack.blocks import section
+from bot.slack.commands import Subcommand
 from handlers.commands import Answer, CommandContext, CommandRouter
 from storage.db import transaction
 from storage.models import Role

@@ -9,16 +9,16 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import access
-from bot.commands import Subcommand
-from bot.dates import human_date
-from bot.forms import record_id, text
-from bot.services import Services
-from bot.silence import last_contact_detail, overdue_steps, team_health
-from bot.views import silence as views
-from bot.views.blocks import section
-from bot.views.teams import team_cards_message
+from bot.platform.services import Services
+from bot.silence import views
+from bot.silence.rules import last_contact_detail, overdue_steps, team_health
+from bot.slack.blocks import section
+from bot.slack.commands import Subcommand
+from bot.slack.dates import human_date
+from bot.slack.fields import record_id, text
+from bot.slack.replies import dm, ephemeral
+from bot.teams.views import team_cards_message
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.notify import dm, ephemeral
 from handlers.teams import card_for
 from storage.db import transaction
 from storage.models import Team, TeamStatus

@@ -19,12 +19,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot import access
-from bot import report_export as export
-from bot import status as domain
-from bot.commands import Subcommand
-from bot.services import Services
-from bot.views import status as views
-from bot.views.blocks import section
+from bot.platform.services import Services
+from bot.slack.blocks import section
+from bot.slack.commands import Subcommand
+from bot.status import export, views
+from bot.status import rules as domain
 from handlers.commands import Answer, CommandContext, CommandRouter, Later
 from storage.db import transaction
 from storage.models import Team

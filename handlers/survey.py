@@ -16,12 +16,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot import access
-from bot import survey as domain
-from bot.commands import Subcommand
-from bot.forms import FieldErrors, record_id, selected, text
-from bot.services import Services
-from bot.views import survey as views
-from bot.views.blocks import modal, section
+from bot.platform.services import Services
+from bot.slack.blocks import modal, section
+from bot.slack.commands import Subcommand
+from bot.slack.fields import FieldErrors, record_id, selected, text
+from bot.survey import rules as domain
+from bot.survey import views
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.progress import republish_home
 from storage.db import transaction

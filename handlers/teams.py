@@ -11,18 +11,18 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import access
-from bot.commands import Subcommand
-from bot.forms import FieldErrors, record_id
-from bot.forms.teams import parse_ending, parse_pair, parse_replacement
-from bot.imports import import_teams
-from bot.services import Services
-from bot.slack_users import lookup_with, users_info
-from bot.teams import create_team, problems
-from bot.views import teams as views
-from bot.views.blocks import modal, section
-from bot.views.team_changes import ending_message, replacement_messages
+from bot.platform.services import Services
+from bot.platform.slack_users import lookup_with, users_info
+from bot.slack.blocks import modal, section
+from bot.slack.commands import Subcommand
+from bot.slack.fields import FieldErrors, record_id
+from bot.slack.replies import dm_all
+from bot.teams import views
+from bot.teams.changes import ending_message, replacement_messages
+from bot.teams.form import parse_ending, parse_pair, parse_replacement
+from bot.teams.imports import import_teams
+from bot.teams.rules import create_team, problems
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.notify import dm_all
 from schedules.delivery import deliver
 from schedules.duties.welcomes import welcome_notices
 from storage.db import transaction

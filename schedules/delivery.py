@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack_client import never_reached_slack
+from bot.platform.slack_client import never_reached_slack
 from schedules.notice import Notice, Outcome
 from storage import ledger
 from storage.db import transaction

@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
-from bot.services import Services
+from bot.platform.services import Services
 from schedules.tick import tick
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dates import zone
 from bot.program import Program
+from bot.slack.dates import zone
 from schedules.delivery import claim_of, give_back, resume_claimed, send_claimed
 from schedules.duties import DUTIES, Duty
 from schedules.notice import Notice, Outcome

@@ -13,12 +13,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.app import create_app
-from bot.config import Settings
+from bot.platform.app import create_app
+from bot.platform.config import Settings
+from bot.platform.services import Services
+from bot.platform.slack_client import listener_client
+from bot.platform.web import wsgi_app
 from bot.program import load_program
-from bot.services import Services
-from bot.slack_client import listener_client
-from bot.web import wsgi_app
 from handlers import after_ack
 from storage.db import make_engine, make_session_factory, upgrade
 from tests.slack_standin import Server, SlackStandIn

@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 
-from bot.app import create_app
-from bot.services import Services
+from bot.platform.app import create_app
+from bot.platform.services import Services
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.people import add_team, get_or_create_person
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app

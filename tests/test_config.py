@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings
+from bot.platform.config import ConfigError, load_settings
 
 
 def test_defaults_fill_what_is_optional() -> None:

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import experiences as domain
-from bot import reports
-from bot.slack_client import scheduler_client
+from bot.experiences import rules as domain
+from bot.platform.slack_client import scheduler_client
+from bot.reports import rules as reports
 from schedules.duties.deadline_nudges import deadline_nudges
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 import schedules.tick as tick_module
-from bot.slack_client import PacedClient, RateLimited, listener_client, never_reached_slack
+from bot.platform.slack_client import PacedClient, RateLimited, listener_client, never_reached_slack
 from schedules.delivery import METADATA_EVENT, deliver
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.tick import tick
@@ -44,7 +44,7 @@ def world(database_url, standin, program):
 
 
 def client_for(api_url: str, timeout: float = 2.0) -> PacedClient:
-    """The scheduler's client (bot.slack_client.scheduler_client), with a test timeout."""
+    """The scheduler's client (bot.platform.slack_client.scheduler_client), with a test timeout."""
     return PacedClient(token=BOT_TOKEN, base_url=api_url, timeout=timeout)
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import experiences as domain
-from bot.experiences import CommentEntry, ExperienceEntry, StepRefused
+from bot.experiences import rules as domain
+from bot.experiences.rules import CommentEntry, ExperienceEntry, StepRefused
 from storage.db import make_engine, make_session_factory, transaction
 from storage.experiences import (
     ExperienceStatus,

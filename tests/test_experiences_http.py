@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.views import experiences as views
+from bot.experiences import views
 from storage.experiences import ExperienceStatus, experience
 from tests.conftest import SIGNING_SECRET
 from tests.interactions import (

@@ -19,7 +19,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.slack_client import PacedClient
+from bot.platform.slack_client import PacedClient
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.tick import tick
 from storage import ledger
@@ -59,7 +59,7 @@ def seed(factory, program, count: int = TEAMS) -> None:
 
 
 def scheduler_client_for(api_url: str, timeout: float = 1.0) -> WebClient:
-    """bot.slack_client.scheduler_client, with a short timeout for tests."""
+    """bot.platform.slack_client.scheduler_client, with a short timeout for tests."""
     return PacedClient(token=BOT_TOKEN, base_url=api_url, timeout=timeout)
 
 

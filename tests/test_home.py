@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.views import home as home_views
-from bot.views import teams as team_views
+from bot.home import views as home_views
+from bot.teams import views as team_views
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import last_opened_view, press
 from tests.signing import post

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
 
-from bot.deliverables import member_deadlines
-from bot.ics import track_calendar
+from bot.home.ics import track_calendar
+from bot.status.deliverables import member_deadlines
 from tests.test_experiences_domain import MENTOR, make_team
 from tests.test_experiences_http import command
 

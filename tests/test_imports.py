@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.imports import decode, import_teams
-from bot.slack_users import SlackUser
+from bot.platform.slack_users import SlackUser
+from bot.teams.imports import decode, import_teams
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Team
 from tests.conftest import SIGNING_SECRET, STAFF

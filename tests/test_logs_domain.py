@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import logs
-from bot.forms.logs import LogInput
+from bot.logs import rules as logs
+from bot.logs.form import LogInput
 from storage import logs as store
 from storage.db import make_engine, make_session_factory, transaction
 from storage.logs import LogMode, last_contact_dates

@@ -9,8 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.forms import logs as form
-from bot.views import logs as views
+from bot.logs import form, views
 from storage.db import transaction
 from storage.logs import CheckIn, CommunicationLog, LogVersion
 from storage.people import add_team, get_or_create_person
@@ -456,8 +455,8 @@ def test_the_log_closes_after_the_program_year(world) -> None:
 
 
 def _many_entries(services, team_id: int, count: int) -> None:
-    from bot.forms.logs import LogInput
-    from bot.logs import file_log
+    from bot.logs.form import LogInput
+    from bot.logs.rules import file_log
     from storage.logs import LogMode
     from storage.people import get_team
 
@@ -583,7 +582,7 @@ def test_the_prompt_buttons_open_the_months_log(world) -> None:
 
 
 def test_the_topic_prompt_carries_the_buttons(program) -> None:
-    from bot.views.topics import topic_prompt
+    from bot.home.topics import topic_prompt
 
     topic = program.topic_for(2024, 10)
     _, blocks = topic_prompt(topic, "mentor", PROTEGE, date(2024, 10, 18), date(2024, 10, 1), 42)

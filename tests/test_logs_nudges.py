@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.forms.logs import LogInput
-from bot.logs import file_log, record_check_in
+from bot.logs.form import LogInput
+from bot.logs.rules import file_log, record_check_in
+from bot.platform.slack_client import scheduler_client
 from bot.program import Break
-from bot.slack_client import scheduler_client
 from schedules.duties.log_nudges import log_nudges
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction

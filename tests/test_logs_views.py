@@ -10,10 +10,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import logs
-from bot.forms import FieldErrors
-from bot.forms import logs as form
-from bot.views import logs as views
+from bot.logs import form, views
+from bot.logs import rules as logs
+from bot.slack.fields import FieldErrors
 from storage.logs import CommunicationLog, LogMode, LogVersion
 from tests.interactions import date_value, radio_value, select_value, text_value
 

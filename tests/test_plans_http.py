@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.forms.plans import (
+from bot.plans.form import (
     concerned_block,
     due_block,
     focal_keys,

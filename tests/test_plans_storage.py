@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import plans
-from bot.forms.plans import DecisionPointsForm, FocalPointsForm, PlanForm, SlotForm, focal_keys
-from bot.plans import PlanSlot, Refused
+from bot.plans import rules as plans
+from bot.plans.form import DecisionPointsForm, FocalPointsForm, PlanForm, SlotForm, focal_keys
+from bot.plans.rules import PlanSlot, Refused
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import TeamStatus
 from storage.people import add_team, get_or_create_person, get_team

@@ -9,17 +9,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.forms import FieldErrors
-from bot.forms.plans import (
+from bot.plans import checklists
+from bot.plans import views as plans
+from bot.plans.form import (
     concerned_block,
     decision_keys,
     parse_decision_points,
     parse_plan,
     top_block,
 )
-from bot.plans import DecisionDraft, PlanRecord, PlanSlot, TeamPeople
+from bot.plans.rules import DecisionDraft, PlanRecord, PlanSlot, TeamPeople
 from bot.program import ChecklistCategory
-from bot.views import checklists, plans
+from bot.slack.fields import FieldErrors
 
 PEOPLE = TeamPeople(7, "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1", "Business", "year1")
 LONG = "<@U0EVIL> " + "w" * 2990  # as long as a field may be, with markup that must not ping

@@ -1,4 +1,4 @@
-"""Where things stand: `bot.deliverables` on every backend (states, holders, waiting steps,
+"""Where things stand: `bot.status.deliverables` on every backend (states, holders, waiting steps,
 effective dates), and `/mentor progress`, its button and the Home tab over signed HTTP with
 the access table (member, content advisor, staff, stranger)."""
 
@@ -10,10 +10,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot import experiences as domain
-from bot.deliverables import DONE, DUE, OVERDUE, UPCOMING, deliverables_for, team_deliverables
-from bot.views import experiences as exp_views
-from bot.views import progress as views
+from bot.experiences import rules as domain
+from bot.experiences import views as exp_views
+from bot.status import progress as views
+from bot.status.deliverables import (
+    DONE,
+    DUE,
+    OVERDUE,
+    UPCOMING,
+    deliverables_for,
+    team_deliverables,
+)
 from storage.db import make_engine, make_session_factory, transaction
 from storage.people import find_person, get_team
 from storage.plans import add_decision_points, add_focal_points

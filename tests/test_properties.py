@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
-from bot.commands import parse
 from bot.program import ProgramError
 from bot.program.loader import default_program_path, loads_program
+from bot.slack.commands import parse
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import last_opened_view, submit
 from tests.signing import slash_command

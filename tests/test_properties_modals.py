@@ -38,23 +38,23 @@ from hypothesis import strategies as st
 from sqlalchemy import String, func, select, text
 
 import storage.schema  # noqa: F401  (every model module, for the column check)
-from bot.app import create_app
-from bot.experiences import selection_focus
-from bot.forms import selected, selected_many
-from bot.forms import text as typed
-from bot.forms.logs import TEAM as LOG_TEAM
+from bot.contact.views import CONTACT_CALLBACK
+from bot.experiences import views as eviews
+from bot.experiences.rules import selection_focus
+from bot.logs import views as lviews
+from bot.logs.form import TEAM as LOG_TEAM
+from bot.plans import checklists as cviews
+from bot.plans import views as pviews
+from bot.platform.app import create_app
+from bot.platform.services import Services
 from bot.program import Program
-from bot.services import Services
-from bot.silence import team_health
-from bot.views import checklists as cviews
-from bot.views import experiences as eviews
-from bot.views import logs as lviews
-from bot.views import plans as pviews
-from bot.views import reports as rviews
-from bot.views import silence as sviews
-from bot.views import survey as survey_views
-from bot.views import teams as tviews
-from bot.views.contact import CONTACT_CALLBACK
+from bot.reports import views as rviews
+from bot.silence import views as sviews
+from bot.silence.rules import team_health
+from bot.slack.fields import selected, selected_many
+from bot.slack.fields import text as typed
+from bot.survey import views as survey_views
+from bot.teams import views as tviews
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.experiences import (
     AssessmentActivity,

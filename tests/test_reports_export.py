@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from bot import report_export as export
 from bot.cli import main
+from bot.status import export
 from storage.db import make_engine, make_session_factory, transaction
 from storage.experiences import PdStatus, PdVerification, VisitReport, VisitStatus
 from storage.people import active_teams, get_team

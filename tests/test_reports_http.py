@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.views import reports as views
+from bot.reports import views
 from storage.experiences import (
     AssessmentActivity,
     PdStatus,

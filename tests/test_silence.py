@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.slack_client import scheduler_client
+from bot.platform.slack_client import scheduler_client
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction
 from storage.logs import CheckIn, LogMode

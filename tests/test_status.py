@@ -1,4 +1,4 @@
-"""Where the program stands (bot.status) on every backend: the four standings, completion of
+"""Where the program stands (bot.status.rules) on every backend: the four standings, completion of
 each deliverable so far, the overdue list's order, completers (with the survey), and the
 plain-text table the demo prints."""
 
@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot import status
-from bot.deliverables import DONE
 from bot.program.calendar import Deadline
+from bot.status import rules as status
+from bot.status.deliverables import DONE
 from storage.db import make_engine, make_session_factory, transaction
 from storage.logs import CheckIn, CommunicationLog, LogMode
 from storage.people import active_teams, get_team

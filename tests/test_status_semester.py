@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.semester import progress_dates
-from bot.slack_client import scheduler_client
+from bot.platform.slack_client import scheduler_client
+from bot.status.semester import progress_dates
 from schedules.duties.semester_progress import semester_progress
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.slack_client import scheduler_client
-from bot.views import survey as views
+from bot.platform.slack_client import scheduler_client
+from bot.survey import views
 from schedules.duties.survey import survey
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction

@@ -139,7 +139,7 @@ def test_registering_stores_the_team_and_welcomes_all_three(world) -> None:
 
 
 def services_client(services):
-    from bot.slack_client import scheduler_client
+    from bot.platform.slack_client import scheduler_client
 
     return scheduler_client(services.settings)
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.slack_client import scheduler_client
+from bot.platform.slack_client import scheduler_client
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.notice import Notice, composed
 from schedules.tick import may_send_now, tick

@@ -2,7 +2,7 @@
 the person holding it up gets a reminder at each of the program's lead times and on the day;
 the school day after, the content advisor gets one notice naming the step.
 
-The step's state comes from `bot.deliverables`, so a step done early stops generating its
+The step's state comes from `bot.status.deliverables`, so a step done early stops generating its
 notices (its nudges are simply never due). A step waiting on the one before it (a Mentor
 Comment Form before the experience is in) is not nudged: the earlier step's holder is. When
 the earlier step came in late, the later one's date moves with it (its effective due date).
@@ -21,8 +21,9 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.dates import local_instant, zone
-from bot.deliverables import (
+from bot.program import Deadline, Program
+from bot.slack.dates import local_instant, zone
+from bot.status.deliverables import (
     LOG_STEP,
     DeliverableStatus,
     deliverables_for,
@@ -30,8 +31,7 @@ from bot.deliverables import (
     next_school_day_on_or_after,
     predecessor,
 )
-from bot.program import Deadline, Program
-from bot.views.progress import TeamHeading, opener_for, overdue_message, reminder_message
+from bot.status.progress import TeamHeading, opener_for, overdue_message, reminder_message
 from schedules.notice import Notice
 from storage.models import Person, Team, TeamStatus
 

@@ -14,10 +14,10 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from bot.dates import local_instant, zone
-from bot.logs import month_of, teams_logged
+from bot.logs.rules import month_of, teams_logged
+from bot.logs.views import nudge_message, overdue_message
 from bot.program import Program
-from bot.views.logs import nudge_message, overdue_message
+from bot.slack.dates import local_instant, zone
 from schedules.notice import Notice
 from storage.models import Team
 from storage.people import active_teams

@@ -1,5 +1,5 @@
 """Semester progress: on each semester progress date of the calendar, every content advisor
-gets a completion-only note per team to forward to building administrators (bot.semester)."""
+gets a completion-only note per team to forward to building administrators (bot.status.semester)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.dates import local_instant, zone
 from bot.program import Program
-from bot.semester import progress_dates, summaries_by_advisor
-from bot.views.status import semester_messages
+from bot.slack.dates import local_instant, zone
+from bot.status.semester import progress_dates, summaries_by_advisor
+from bot.status.views import semester_messages
 from schedules.notice import Notice, composed
 from storage.logs import person_tz
 from storage.people import active_teams

@@ -15,15 +15,10 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from bot.dates import human_date, local_instant, zone
 from bot.program import Program
-from bot.silence import Health, last_contact_detail, overdue_steps, silent_from, team_health
-from bot.views.silence import (
-    SilentTeam,
-    alert_message,
-    back_in_touch_message,
-    escalation_message,
-)
+from bot.silence.rules import Health, last_contact_detail, overdue_steps, silent_from, team_health
+from bot.silence.views import SilentTeam, alert_message, back_in_touch_message, escalation_message
+from bot.slack.dates import human_date, local_instant, zone
 from schedules.notice import Message, Notice
 from storage import ledger
 from storage.models import Person, Role

@@ -10,10 +10,10 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from bot import survey as domain
-from bot.dates import local_instant, zone
 from bot.program import Program
-from bot.views.survey import survey_message
+from bot.slack.dates import local_instant, zone
+from bot.survey import rules as domain
+from bot.survey.views import survey_message
 from schedules.notice import Notice
 from storage.people import active_teams
 

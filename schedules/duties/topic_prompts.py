@@ -8,9 +8,9 @@ from functools import cache, partial
 
 from sqlalchemy.orm import Session
 
-from bot.dates import local_instant, zone
+from bot.home.topics import topic_prompt
 from bot.program import Program, Topic
-from bot.views.topics import topic_prompt
+from bot.slack.dates import local_instant, zone
 from schedules.notice import Notice
 from storage.people import roster
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.program import Program
-from bot.views.welcome import welcome_message
+from bot.teams.welcome import welcome_message
 from schedules.notice import Notice
 from storage.models import Team, TeamStatus
 

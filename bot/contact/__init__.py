@@ -1,0 +1,1 @@
+"""The Mentor/Protégé Contact Form: its modal and its parsing."""

@@ -1,0 +1,60 @@
+"""The Mentor/Protégé Contact Form modal, pre-filled with what is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.contact.form import EMAIL_CHECKED, PREFERRED
+from bot.slack.blocks import context, input_block, modal, option
+
+CONTACT_CALLBACK = "contact_form"
+
+
+def contact_modal(stored: dict[str, str | None]) -> dict[str, Any]:
+    def text_input(
+        block_id: str,
+        label: str,
+        *,
+        multiline: bool = False,
+        max_length: int = 254,
+        optional: bool = True,
+        hint: str | None = None,
+    ) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": multiline,
+            "max_length": max_length,
+        }
+        if stored.get(block_id):
+            element["initial_value"] = stored[block_id]
+        return input_block(block_id, label, element, optional=optional, hint=hint)
+
+    def radio(block_id: str, label: str, choices: dict[str, str]) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "radio_buttons",
+            "action_id": "value",
+            "options": [option(name, value) for value, name in choices.items()],
+        }
+        if stored.get(block_id) in choices:
+            element["initial_option"] = option(choices[stored[block_id]], stored[block_id])
+        return input_block(block_id, label, element, optional=True)
+
+    blocks = [
+        text_input(
+            "school_name_address", "School name & mailing address", multiline=True, max_length=500
+        ),
+        text_input("email", "E-mail", optional=False),
+        radio("email_checked", "When do you check this e-mail?", EMAIL_CHECKED),
+        text_input("school_phone", "School phone", max_length=40),
+        text_input("cell_phone", "Cell phone", max_length=40),
+        radio("preferred_contact", "Preferred method of contact", PREFERRED),
+        text_input("admin_name", "Building administrator name", max_length=200),
+        text_input("admin_email", "Building administrator e-mail"),
+        text_input("admin_phone", "Building administrator school phone", max_length=40),
+        context(
+            "Your team and your content advisor see these details; program staff too. "
+            "Your building administrator only ever hears about completion, never content."
+        ),
+    ]
+    return modal(CONTACT_CALLBACK, "Contact Form", blocks, submit="Save")

@@ -1,0 +1,246 @@
+"""`mentorbot demo`: a whole program year, offline, through the production delivery path.
+
+A fresh SQLite file, a few demo teams, simulated time from late August to the end of May
+with a tick every hour, every notice printed as it goes out, then a summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.demo.world import DemoEvent, DemoWorld
+from bot.experiences import scenes as experience_scenes
+from bot.logs import scenes as log_scenes
+from bot.plans import scenes as plan_scenes
+from bot.platform.config import load_settings
+from bot.platform.slack_client import RecordingClient
+from bot.platform.slack_users import SlackUser
+from bot.program import Program, load_program
+from bot.silence import scenes as silence_scenes
+from bot.slack.dates import zone
+from bot.status import scenes as status_scenes
+from bot.teams.imports import COLUMNS, import_teams
+from schedules.notice import Outcome
+from schedules.tick import tick
+from storage.db import make_engine, make_session_factory, transaction, upgrade
+from storage.models import Delivery
+from storage.people import sync_bootstrap_staff
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    slack_id: str
+    name: str
+    tz: str
+
+
+@dataclass(frozen=True)
+class DemoTeam:
+    mentor: DemoPerson
+    protege: DemoPerson
+    advisor: DemoPerson
+    area: str
+    track: str
+    start: date
+
+
+ADVISOR = DemoPerson("U0DEMOADV1", "Grace Kim", "America/Chicago")
+STAFF = DemoPerson("U0DEMOSTF1", "Pat Morgan", "America/Chicago")  # program staff
+TEAMS = (
+    DemoTeam(
+        DemoPerson("U0DEMOMEN1", "Dana Whitfield", "America/Chicago"),
+        DemoPerson("U0DEMOPRO1", "Luis Ortega", "America/Chicago"),
+        ADVISOR,
+        "bmit",
+        "year1",
+        date(2024, 8, 26),
+    ),
+    DemoTeam(
+        DemoPerson("U0DEMOMEN2", "Ruth Adler", "America/New_York"),
+        DemoPerson("U0DEMOPRO2", "Sam Patel", "America/Denver"),
+        ADVISOR,
+        "fcs",
+        "year1",
+        date(2024, 8, 26),
+    ),
+    DemoTeam(
+        DemoPerson("U0DEMOMEN3", "Omar Haddad", "America/Chicago"),
+        DemoPerson("U0DEMOPRO3", "Jen Brooks", "America/Chicago"),
+        ADVISOR,
+        "bmit",
+        "year2",
+        date(2024, 10, 1),
+    ),
+    # Registered late in the year (see LATE_TEAM): prompts start with the month it begins.
+    DemoTeam(
+        DemoPerson("U0DEMOMEN1", "Dana Whitfield", "America/Chicago"),
+        DemoPerson("U0DEMOPRO4", "Avery Cole", "America/Chicago"),
+        ADVISOR,
+        "bmit",
+        "year1",
+        date(2024, 11, 4),
+    ),
+)
+LATE_TEAM = TEAMS[-1]
+LEAVES_SLACK = ("U0DEMOPRO4", date(2025, 2, 1))  # this protégé's account is deactivated
+OUTAGE = (date(2025, 1, 6), date(2025, 1, 20))  # the bot is down: no ticks in between
+
+
+def run_demo(keep: Path | None = None) -> None:
+    # The demo prints every notice itself; log lines would only interleave with them.
+    logging.getLogger().setLevel(logging.ERROR)
+    program = load_program(load_settings().program_path)
+    with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as folder:
+        path = keep or Path(folder) / "demo.db"
+        if path.exists():
+            path.unlink()
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        factory = make_session_factory(make_engine(url))
+        names = {p.slack_id: p.name for t in TEAMS for p in (t.mentor, t.protege, t.advisor)}
+        names[STAFF.slack_id] = STAFF.name
+        world = DemoWorld(
+            factory, program, RecordingClient(), names, {n: i for i, n in names.items()}, {}
+        )
+        first = datetime.combine(date(2024, 8, 26), datetime.min.time(), program.tz)
+        with transaction(factory) as session:
+            sync_bootstrap_staff(session, (STAFF.slack_id,), first.astimezone(UTC))
+        _import(world, TEAMS[:-1], (first + timedelta(hours=7)).astimezone(UTC))
+        print(f"Mentor bot demo: {program.name}, {program.school_year}")
+        print(f"{len(TEAMS)} demo teams, a tick every hour, notices in the recipient's time\n")
+        outcomes = _simulate(world)
+        _summary(factory, outcomes, names, world.client)
+        print("\n" + status_scenes.status_text(factory, program, program.end))
+        if keep:
+            print(f"\nThe demo database is kept at {path}")
+
+
+def _import(world: DemoWorld, teams: tuple[DemoTeam, ...], now: datetime) -> None:
+    """Register teams the way staff do: a CSV through the import code."""
+    rows = [
+        ",".join(
+            (
+                t.mentor.slack_id,
+                t.protege.slack_id,
+                t.advisor.slack_id,
+                t.area,
+                t.track,
+                t.start.isoformat(),
+            )
+        )
+        for t in teams
+    ]
+    directory = {
+        p.slack_id: SlackUser(p.slack_id, p.name, p.tz, is_bot=False, deleted=False)
+        for t in TEAMS
+        for p in (t.mentor, t.protege, t.advisor)
+    }
+    text = "\n".join([",".join(COLUMNS), *rows])
+    with transaction(world.factory) as session:
+        report = import_teams(session, world.program, text, directory.get, "demo", now)
+        if not report.ok:
+            raise RuntimeError("the demo's own CSV is wrong: " + "; ".join(report.problems))
+        for team_id, team in zip(report.created, teams, strict=True):
+            world.teams[f"{team.mentor.name}/{team.protege.name}"] = team_id
+
+
+def _own_events(world: DemoWorld) -> list[DemoEvent]:
+    at = datetime.combine(LATE_TEAM.start, datetime.min.time(), world.program.tz) + timedelta(
+        hours=7
+    )
+    return [
+        DemoEvent(
+            at,
+            f"staff import a late team: {LATE_TEAM.mentor.name} mentoring {LATE_TEAM.protege.name}",
+            lambda w: _import(w, (LATE_TEAM,), at.astimezone(UTC)),
+        )
+    ]
+
+
+def _simulate(world: DemoWorld) -> list[Outcome]:
+    factory, client, program, names = world.factory, world.client, world.program, world.names
+    now = datetime.combine(date(2024, 8, 26), datetime.min.time(), tzinfo=program.tz)
+    end = datetime.combine(program.end + timedelta(days=1), datetime.min.time(), program.tz)
+    outcomes: list[Outcome] = []
+    announced_outage = False
+    sources = [
+        _own_events,
+        silence_scenes.events,
+        status_scenes.events,
+        plan_scenes.events,
+        log_scenes.events,
+        experience_scenes.events,
+    ]
+    events = sorted((e for source in sources for e in source(world)), key=lambda e: e.at)
+    while now < end:
+        while events and events[0].at <= now:
+            event = events.pop(0)
+            event.run(world)
+            local = event.at.astimezone(program.tz)
+            print(f"{local:%a %b %d %H:%M %Z}  ✎ {event.describe}")
+        local_day = now.astimezone(program.tz).date()
+        if LEAVES_SLACK[1] <= local_day:
+            client.inactive.add(LEAVES_SLACK[0])
+        if OUTAGE[0] <= local_day < OUTAGE[1]:
+            if not announced_outage:
+                print(
+                    f"\n-- the bot is down from {OUTAGE[0]:%a %b %d} to {OUTAGE[1]:%a %b %d} --\n"
+                )
+                announced_outage = True
+            now += timedelta(hours=1)
+            continue
+        if not _worth_ticking(program, now):
+            now += timedelta(hours=1)
+            continue
+        result = tick(factory, client, program, now.astimezone(UTC))
+        for outcome in result.outcomes:
+            print(_line(outcome, now, names, program))
+        outcomes += result.outcomes
+        if result.outcomes and len(outcomes) == len(result.outcomes):
+            again = tick(factory, client, program, now.astimezone(UTC))
+            print(f"   (the same tick run again at once sends {len(again.outcomes)} more)")
+        now += timedelta(hours=1)
+    return outcomes
+
+
+def _worth_ticking(program: Program, now: datetime) -> bool:
+    """Nights and weekends send nothing (quiet hours, school days): the demo skips them.
+    The hours cover the demo people's zones, Eastern to Mountain, around the program's."""
+    local = now.astimezone(program.tz)
+    return program.is_school_day(local.date()) and 6 <= local.hour <= 19
+
+
+def _line(outcome: Outcome, now: datetime, names: dict[str, str], program: Program) -> str:
+    notice = outcome.notice
+    when = now.astimezone(zone(notice.tz, program.tz))
+    who = names.get(notice.recipient, notice.recipient)
+    detail = f" ({outcome.detail})" if outcome.detail else ""
+    # Slack renders <@U…> as a name; the terminal shows the demo person's name instead.
+    text = re.sub(r"<@([A-Z0-9]+)>", lambda m: names.get(m.group(1), m.group(1)), notice.text)
+    return f"{when:%a %b %d %H:%M %Z}  {outcome.status:7} to {who:15} {text}{detail}"
+
+
+def _summary(factory, outcomes: list[Outcome], names: dict[str, str], client) -> None:
+    print("\nSummary")
+    counts = Counter(outcome.status for outcome in outcomes)
+    print("  notices: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    print(f"  Slack calls made through the recording client: {len(client.calls)}")
+    with factory() as session:
+        rows = session.execute(select(Delivery.recipient, Delivery.status)).all()
+    table: dict[str, Counter] = {}
+    for recipient, status in rows:
+        table.setdefault(recipient, Counter())[str(status)] += 1
+    print(f"\n  {'recipient':16} {'sent':>5} {'skipped':>8} {'failed':>7}")
+    for recipient, tally in sorted(table.items(), key=lambda item: names.get(item[0], "")):
+        print(
+            f"  {names.get(recipient, recipient):16} {tally['sent']:5} "
+            f"{tally['skipped']:8} {tally['failed']:7}"
+        )

@@ -1,0 +1,1 @@
+"""Structured experiences: submission, the Mentor Comment Form and the protégé's review."""

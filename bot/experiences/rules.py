@@ -1,0 +1,510 @@
+"""Structured experiences: the protégé submits, the mentor files the Mentor Comment Form, the
+protégé agrees (or asks to discuss, which returns it to the mentor). Each step is taken in
+that order only, by the person whose step it is; the first time each is met is kept for the
+calendar, and every step is recorded with who took it and when (the signatures).
+
+Experience N belongs to plan slot N of the Individual Mentoring Plan. Year two adds extra
+experiences until the year's experiences cover all the program's focus areas.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.plans.rules import PlanSlot, current_plan_slots
+from bot.program import Deadline, Program
+from storage.experiences import (
+    Experience,
+    ExperienceStatus,
+    ExperienceSubmission,
+    FormEvent,
+    MentorComment,
+    current_comment,
+    current_submission,
+    events_of,
+    experience,
+    experiences_of,
+    join_focus,
+)
+from storage.models import Team
+
+FORM = "experience"
+EXTRA_STEP = "extra-experiences"  # a track with this step lets teams add experiences
+MAX_EXPERIENCES = 8  # four planned, and room for year two's extras
+STEPS = ("send", "comment", "file")
+_STEP_ID = re.compile(r"^experience-(\d+)-(send|comment|file)$")
+
+
+class StepRefused(Exception):
+    """A step that cannot be taken now; str() is the polite sentence for the person."""
+
+
+CHANGED_MEANWHILE = (
+    "Someone else changed this a moment ago. Please open it again to see where it stands."
+)
+
+
+@dataclass(frozen=True)
+class ExperienceEntry:
+    """The protégé's submission: what the experience is, and where the work is."""
+
+    selection: int | None
+    other_description: str | None
+    focus_areas: tuple[str, ...]
+    link: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class CommentEntry:
+    """The Mentor Comment Form's fields (the mentor and protégé come from the team)."""
+
+    comment_date: date
+    area: str
+    experience_text: str
+    comments: str
+
+
+@dataclass(frozen=True)
+class ExperienceState:
+    """Everything the forms and messages show about one experience of a team."""
+
+    number: int
+    slot: PlanSlot | None
+    deadlines: dict[str, Deadline]  # "send" / "comment" / "file" -> the calendar's step
+    record: Experience | None
+    submission: ExperienceSubmission | None
+    comment: MentorComment | None
+    discuss_note: str | None  # the protégé's latest "let's discuss" note, while discussing
+
+    @property
+    def status(self) -> ExperienceStatus | None:
+        return self.record.status if self.record else None
+
+    @property
+    def holder(self) -> str | None:
+        """Whose move it is: "protege", "mentor", or None when it is done."""
+        if self.status in (None, ExperienceStatus.COMMENTED):
+            return "protege"
+        if self.status in (ExperienceStatus.SUBMITTED, ExperienceStatus.DISCUSS):
+            return "mentor"
+        return None
+
+
+# --- which experiences a team has -----------------------------------------------------------
+
+
+def scheduled_numbers(program: Program, track: str) -> tuple[int, ...]:
+    """Experience numbers the track's calendar dates (year one: 1–4)."""
+    found = {int(m.group(1)) for d in program.deadlines(track) if (m := _STEP_ID.match(d.id))}
+    return tuple(sorted(found))
+
+
+def allows_extras(program: Program, track: str) -> bool:
+    return any(d.step == EXTRA_STEP for d in program.deadlines(track))
+
+
+def experience_numbers(
+    program: Program, track: str, slots: Sequence[PlanSlot], existing: Iterable[int]
+) -> tuple[int, ...]:
+    """The experiences a team can work on: the calendar's, the plan's, those already started,
+    and (where the track asks for extras) one more."""
+    numbers = set(scheduled_numbers(program, track)) | {s.number for s in slots} | set(existing)
+    if allows_extras(program, track):
+        numbers.add(max(numbers, default=0) + 1)
+    return tuple(sorted(n for n in numbers if 1 <= n <= MAX_EXPERIENCES))
+
+
+def step_deadlines(program: Program, track: str, number: int) -> dict[str, Deadline]:
+    wanted = {f"experience-{number}-{step}": step for step in STEPS}
+    return {wanted[d.id]: d for d in program.deadlines(track) if d.id in wanted}
+
+
+def slot_for(slots: Sequence[PlanSlot], number: int) -> PlanSlot | None:
+    return next((slot for slot in slots if slot.number == number), None)
+
+
+def state_of(session: Session, program: Program, team: Team, number: int) -> ExperienceState:
+    slots = current_plan_slots(session, team.id)
+    return _state(session, program, team, number, slot_for(slots, number))
+
+
+def states_of(session: Session, program: Program, team: Team) -> list[ExperienceState]:
+    """Every experience the team can work on, in order."""
+    slots = current_plan_slots(session, team.id)
+    records = {e.number: e for e in experiences_of(session, [team.id])}
+    numbers = experience_numbers(program, team.track, slots, records)
+    return [_state(session, program, team, n, slot_for(slots, n), records) for n in numbers]
+
+
+def _state(
+    session: Session,
+    program: Program,
+    team: Team,
+    number: int,
+    slot: PlanSlot | None,
+    records: dict[int, Experience] | None = None,
+) -> ExperienceState:
+    record = records.get(number) if records is not None else experience(session, team.id, number)
+    submission = comment = None
+    note = None
+    if record is not None:
+        submission = current_submission(session, record.id)
+        comment = current_comment(session, record.id)
+        if record.status is ExperienceStatus.DISCUSS:
+            asks = [e for e in events_of(session, team.id, FORM, record.id) if e.event == "discuss"]
+            note = asks[-1].note if asks else None
+    return ExperienceState(
+        number=number,
+        slot=slot,
+        deadlines=step_deadlines(program, team.track, number),
+        record=record,
+        submission=submission,
+        comment=comment,
+        discuss_note=note,
+    )
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+
+def submit(
+    session: Session,
+    program: Program,
+    team: Team,
+    number: int,
+    entry: ExperienceEntry,
+    by: str,
+    now: datetime,
+) -> Experience:
+    """The protégé sends the completed experience (or a revision, until the mentor comments)."""
+    _must_be(by, team.protege.slack_id, "Only the protégé submits the experience.")
+    slots = current_plan_slots(session, team.id)
+    existing = {e.number: e for e in experiences_of(session, [team.id])}
+    record = existing.get(number)
+    numbers = experience_numbers(program, team.track, slots, existing)
+    if number not in numbers:
+        raise StepRefused(f"There is no Experience {number} for this team.")
+    entry = _resolved(program, entry, slot_for(slots, number), number)
+    if record is None:
+        return _first_submission(session, team, number, entry, by, now)
+    if record.status is ExperienceStatus.AGREED:
+        raise StepRefused(f"Experience {number} is done: you both signed it.")
+    if record.status is ExperienceStatus.COMMENTED:
+        raise StepRefused(
+            f"Your mentor has filed the Mentor Comment Form for Experience {number}. "
+            "Please agree to it or ask to discuss it first."
+        )
+    earlier = current_submission(session, record.id)
+    _transition(
+        session,
+        record,
+        {ExperienceStatus.SUBMITTED, ExperienceStatus.DISCUSS},
+        selection=entry.selection,
+        other_description=entry.other_description,
+        focus_areas=join_focus(entry.focus_areas),
+        updated_at=now,
+    )
+    if earlier is not None:
+        earlier.superseded_by, earlier.superseded_at = by, now
+    _add_submission(session, record, entry, by, now)
+    _event(session, team, record, "resubmitted", by, now)
+    return record
+
+
+def file_comment(
+    session: Session,
+    team: Team,
+    number: int,
+    submission_id: int,
+    entry: CommentEntry,
+    by: str,
+    now: datetime,
+) -> MentorComment:
+    """The mentor files (or revises, until the protégé agrees) the Mentor Comment Form."""
+    _must_be(by, team.mentor.slack_id, "Only the mentor files the Mentor Comment Form.")
+    record = experience(session, team.id, number)
+    if record is None:
+        raise StepRefused(
+            f"Experience {number} has not been submitted yet. The Mentor Comment Form opens "
+            f"when <@{team.protege.slack_id}> sends it."
+        )
+    if record.status is ExperienceStatus.AGREED:
+        raise StepRefused(f"Experience {number} is done: you both signed it.")
+    submission = current_submission(session, record.id)
+    if submission is None or submission.id != submission_id:
+        raise StepRefused(
+            f"<@{team.protege.slack_id}> sent a new version of Experience {number} while you "
+            "were writing. Please open the form again to see it."
+        )
+    earlier = current_comment(session, record.id)
+    _transition(
+        session,
+        record,
+        {ExperienceStatus.SUBMITTED, ExperienceStatus.DISCUSS, ExperienceStatus.COMMENTED},
+        status=ExperienceStatus.COMMENTED,
+        commented_at=record.commented_at or now,
+        updated_at=now,
+    )
+    if earlier is not None:
+        earlier.superseded_by, earlier.superseded_at = by, now
+    comment = MentorComment(
+        experience_id=record.id,
+        submission_id=submission.id,
+        comment_date=entry.comment_date,
+        area=entry.area,
+        experience_text=entry.experience_text,
+        comments=entry.comments,
+        filed_by=by,
+        filed_at=now,
+    )
+    session.add(comment)
+    _event(session, team, record, "comment_revised" if earlier else "commented", by, now)
+    session.flush()
+    return comment
+
+
+def agree(
+    session: Session, team: Team, number: int, comment_id: int, by: str, now: datetime
+) -> Experience:
+    """The protégé agrees to the Mentor Comment Form: the experience is done, both signed."""
+    _must_be(by, team.protege.slack_id, "Only the protégé agrees to the Mentor Comment Form.")
+    record = _commented(session, team, number, comment_id)
+    _transition(
+        session,
+        record,
+        {ExperienceStatus.COMMENTED},
+        status=ExperienceStatus.AGREED,
+        agreed_by=by,
+        agreed_at=now,
+        updated_at=now,
+    )
+    _event(session, team, record, "agreed", by, now)
+    return record
+
+
+def ask_to_discuss(
+    session: Session,
+    team: Team,
+    number: int,
+    comment_id: int,
+    note: str | None,
+    by: str,
+    now: datetime,
+) -> Experience:
+    """The protégé asks to talk it over: the form goes back to the mentor."""
+    _must_be(by, team.protege.slack_id, "Only the protégé can ask to discuss the comments.")
+    record = _commented(session, team, number, comment_id)
+    _transition(
+        session,
+        record,
+        {ExperienceStatus.COMMENTED},
+        status=ExperienceStatus.DISCUSS,
+        updated_at=now,
+    )
+    _event(session, team, record, "discuss", by, now, note)
+    return record
+
+
+def history(session: Session, record: Experience) -> list[FormEvent]:
+    return events_of(session, record.team_id, FORM, record.id)
+
+
+# --- year two: focus areas --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    covered: tuple[str, ...]  # by experiences both signed
+    in_progress: tuple[str, ...]  # only by experiences under way
+    missing: tuple[str, ...]  # by none yet
+    complete_at: datetime | None  # when the last missing area was covered
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def coverage(program: Program, records: Iterable[Experience]) -> Coverage:
+    """Which of the program's focus areas the team's experiences cover."""
+    done = sorted(
+        (r for r in records if r.status is ExperienceStatus.AGREED and r.agreed_at is not None),
+        key=lambda r: r.agreed_at,
+    )
+    covered: set[str] = set()
+    complete_at = None
+    for record in done:
+        covered |= set(record.focus_area_list)
+        if complete_at is None and covered >= set(program.focus_areas):
+            complete_at = record.agreed_at
+    under_way = {
+        a for r in records if r.status is not ExperienceStatus.AGREED for a in r.focus_area_list
+    }
+    order = program.focus_areas
+    return Coverage(
+        covered=tuple(a for a in order if a in covered),
+        in_progress=tuple(a for a in order if a in under_way - covered),
+        missing=tuple(a for a in order if a not in covered),
+        complete_at=complete_at,
+    )
+
+
+def selection_focus(program: Program, selection: int | None) -> tuple[str, ...]:
+    if selection is None:
+        return ()
+    try:
+        return program.experience_selection(selection).focus_areas
+    except KeyError:
+        return ()
+
+
+def describe(program: Program, selection: int | None, other: str | None) -> str:
+    """The experience as the forms name it: "#7 Incorporate critical thinking…" or the
+    team's own description."""
+    if selection is None:
+        return f"Other: {other or 'an experience of the team’s own design'}"
+    try:
+        text = program.experience_selection(selection).text
+    except KeyError:
+        return f"Experience selection #{selection}"
+    return f"#{selection} {text}"
+
+
+# --- internals --------------------------------------------------------------------------------
+
+
+def _must_be(by: str, expected: str, message: str) -> None:
+    if by != expected:
+        raise StepRefused(message)
+
+
+def _resolved(
+    program: Program, entry: ExperienceEntry, slot: PlanSlot | None, number: int
+) -> ExperienceEntry:
+    """Experience N is what plan slot N says (only without a slot does the entry choose); a
+    selection brings its own focus areas, an "other" experience names them."""
+    selection, other = entry.selection, entry.other_description
+    if slot is not None:
+        if slot.selection is None and not slot.approved:
+            raise StepRefused(
+                f"Experience {number} in your plan is an experience of your own design, and "
+                "your content advisor has not approved it yet. Ask them to approve it in the "
+                "Individual Mentoring Plan first."
+            )
+        selection, other = slot.selection, slot.other_description
+    if selection is not None:
+        if not selection_focus(program, selection):
+            raise StepRefused(f"There is no experience selection #{selection} in the program.")
+        return ExperienceEntry(
+            selection, None, selection_focus(program, selection), entry.link, entry.summary
+        )
+    focus = tuple(a for a in program.focus_areas if a in entry.focus_areas)
+    return ExperienceEntry(None, other, focus, entry.link, entry.summary)
+
+
+def _first_submission(
+    session: Session, team: Team, number: int, entry: ExperienceEntry, by: str, now: datetime
+) -> Experience:
+    record = Experience(
+        team_id=team.id,
+        number=number,
+        status=ExperienceStatus.SUBMITTED,
+        selection=entry.selection,
+        other_description=entry.other_description,
+        focus_areas=join_focus(entry.focus_areas),
+        submitted_by=by,
+        submitted_at=now,
+        updated_at=now,
+    )
+    try:
+        # A double click or Slack's retry races on (team, number): the second one is refused.
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        raise StepRefused(CHANGED_MEANWHILE) from None
+    _add_submission(session, record, entry, by, now)
+    _event(session, team, record, "submitted", by, now)
+    return record
+
+
+def _add_submission(
+    session: Session, record: Experience, entry: ExperienceEntry, by: str, now: datetime
+) -> None:
+    session.add(
+        ExperienceSubmission(
+            experience_id=record.id,
+            selection=entry.selection,
+            other_description=entry.other_description,
+            focus_areas=join_focus(entry.focus_areas),
+            link=entry.link,
+            summary=entry.summary,
+            submitted_by=by,
+            submitted_at=now,
+        )
+    )
+    session.flush()
+
+
+def _commented(session: Session, team: Team, number: int, comment_id: int) -> Experience:
+    record = experience(session, team.id, number)
+    if record is None or record.status is ExperienceStatus.SUBMITTED:
+        raise StepRefused(
+            f"There is no Mentor Comment Form for Experience {number} yet: your mentor "
+            "files it after you submit the experience."
+        )
+    if record.status is ExperienceStatus.AGREED:
+        raise StepRefused(f"Experience {number} is already done: you agreed and both signed.")
+    if record.status is ExperienceStatus.DISCUSS:
+        raise StepRefused(
+            f"You asked to discuss Experience {number}; your mentor will send the Mentor "
+            "Comment Form again after you talk."
+        )
+    comment = current_comment(session, record.id)
+    if comment is None or comment.id != comment_id:
+        raise StepRefused(
+            "Your mentor revised the Mentor Comment Form since this message. Please look at "
+            "the latest version first."
+        )
+    return record
+
+
+def _transition(
+    session: Session, record: Experience, allowed: set[ExperienceStatus], **values: object
+) -> None:
+    """Change the experience only if it is still in an allowed state (two clicks, two people
+    or Slack's retries cannot both take the same step)."""
+    changed = session.execute(
+        update(Experience)
+        .where(Experience.id == record.id, Experience.status.in_(allowed))
+        .values(**values)
+        .returning(Experience.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not changed:
+        raise StepRefused(CHANGED_MEANWHILE)
+    session.refresh(record)
+
+
+def _event(
+    session: Session,
+    team: Team,
+    record: Experience,
+    event: str,
+    by: str,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    session.add(
+        FormEvent(
+            team_id=team.id, form=FORM, form_id=record.id, event=event, by=by, at=now, note=note
+        )
+    )
+    session.flush()

@@ -1,0 +1,510 @@
+"""The Individual Mentoring Plan: the team's modal, the content advisor's review DM and its
+modals, and the notices that tell the team where their plan stands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from bot.plans.checklists import OPEN_PLAN, clip, escape, metadata
+from bot.plans.form import (
+    APPROVE_VALUE,
+    OTHER,
+    RETURN_COMMENT_BLOCK,
+    SLOT_SEMESTERS,
+    due_block,
+    other_approval_block,
+    other_block,
+    planned_block,
+    selection_block,
+)
+from bot.plans.rules import PlanRecord, PlanSlot, TeamPeople
+from bot.program import ExperienceSelection, Program
+from bot.slack.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    input_block,
+    modal,
+    option,
+    plain,
+    section,
+)
+from bot.slack.dates import human_date
+
+PLAN_CALLBACK = "plans_plan"
+RETURN_CALLBACK = "plans_return"
+APPROVE_CALLBACK = "plans_approve"
+SHOW_SELECTIONS = "plans_show_selections"
+REVIEW_APPROVE = "plans_review_approve"
+REVIEW_RETURN = "plans_review_return"
+REVIEW_RECEIVED = "plans_review_received"
+SEMESTER_NAMES = {1: "First semester", 2: "Second semester"}
+Message = tuple[str, list[Block]]
+
+
+def when(instant: datetime, program: Program, today: date) -> str:
+    """When something was signed: a plain date, since the message stays in the DM history and
+    "today" would be wrong tomorrow."""
+    day = instant.astimezone(program.tz).date()
+    text = human_date(day)
+    return text if day.year == today.year else f"{text}, {day.year}"
+
+
+# --- the team's modal ----------------------------------------------------------------------
+
+
+def plan_modal(
+    program: Program,
+    people: TeamPeople,
+    slots: Sequence[PlanSlot],
+    default_due: dict[int, date],
+    top_concerns: Sequence[str],
+    current: PlanRecord | None,
+    today: date,
+) -> dict[str, Any]:
+    blocks: list[Block] = [
+        section(
+            f"*Protégé* <@{people.protege}>   *Mentor* <@{people.mentor}>\n"
+            f"*Teaching content area:* {people.area}"
+        )
+    ]
+    if current is not None:
+        blocks.append(context(_status_line(program, current, today)))
+        if current.status == "returned" and current.return_comment:
+            blocks.append(
+                section(
+                    f"*<@{current.returned_by}> returned it:*\n>"
+                    + escape(clip(current.return_comment, 2500)).replace("\n", "\n>")
+                )
+            )
+    if top_concerns:
+        blocks.append(context("*Your top four concerns:* " + "; ".join(top_concerns)))
+    blocks.append(
+        section(
+            "Plan two experiences each semester, from the selection list or your own "
+            "(“Other”, which your content advisor approves on its own).",
+            accessory=button("See the selections", SHOW_SELECTIONS),
+        )
+    )
+    choices = [_selection_option(s) for s in program.experience_selections]
+    other = option("Other: not on the list (describe it below)", OTHER)
+    by_number = {slot.number: slot for slot in slots}
+    for semester in (1, 2):
+        blocks.append(header(SEMESTER_NAMES[semester]))
+        for number in [n for n, s in SLOT_SEMESTERS.items() if s == semester]:
+            blocks += _slot_inputs(
+                number, by_number.get(number), default_due.get(number), choices, other
+            )
+    blocks.append(
+        context(
+            "You must first seek approval from the content advisor before seeking a different "
+            "experience than what is on this form. The plan can be revised at any time; each "
+            "revision goes back to the advisor."
+        )
+    )
+    return modal(
+        PLAN_CALLBACK,
+        "Mentoring Plan (IMP)",
+        blocks,
+        submit="Send for approval",
+        private_metadata=metadata(team=people.team_id),
+    )
+
+
+def _slot_inputs(
+    number: int,
+    slot: PlanSlot | None,
+    default_due: date | None,
+    choices: list[dict[str, Any]],
+    other: dict[str, Any],
+) -> list[Block]:
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "selection",
+        "placeholder": plain("Choose an experience"),
+        "options": [*choices, other],
+    }
+    description: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "description",
+        "multiline": True,
+        "max_length": 3000,
+    }
+    planned: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "planned",
+        "multiline": True,
+        "max_length": 3000,
+        "placeholder": plain("What the protégé will do, with what, and what it produces"),
+    }
+    due: dict[str, Any] = {"type": "datepicker", "action_id": "due"}
+    if slot is not None:
+        by_value = {choice["value"]: choice for choice in choices}
+        initial = other if slot.selection is None else by_value.get(str(slot.selection))
+        if initial is not None:
+            select["initial_option"] = initial
+        if slot.other_description:
+            description["initial_value"] = slot.other_description
+        planned["initial_value"] = slot.planned
+        due["initial_date"] = slot.due.isoformat()
+    elif default_due is not None:
+        due["initial_date"] = default_due.isoformat()
+    return [
+        input_block(selection_block(number), f"Experience {number}: experience selection", select),
+        input_block(
+            other_block(number),
+            "If “Other”: describe the experience",
+            description,
+            optional=True,
+        ),
+        input_block(planned_block(number), "Experience planned", planned),
+        input_block(
+            due_block(number),
+            "Due date",
+            due,
+            hint="When the completed experience goes to the mentor.",
+        ),
+        divider(),
+    ]
+
+
+def _selection_option(selection: ExperienceSelection) -> dict[str, Any]:
+    first_line = " ".join(selection.text.split())
+    return option(
+        f"{selection.number}. {first_line}",
+        str(selection.number),
+        ", ".join(selection.focus_areas),
+    )
+
+
+def selections_modal(program: Program) -> dict[str, Any]:
+    blocks: list[Block] = [
+        context(
+            "The manual's experience selections, aligned with the Missouri Teacher "
+            "Development System. Close this to go back to your plan."
+        )
+    ]
+    for selection in program.experience_selections:
+        blocks.append(
+            section(
+                f"*{selection.number}.* {escape(selection.text.strip())}\n"
+                f"_{'; '.join(selection.focus_areas)}_"
+            )
+        )
+    return modal(SHOW_SELECTIONS, "Experience selections", blocks, submit=None, close="Back")
+
+
+def plan_sent_view(plan: PlanRecord, recipients: Sequence[str], to_staff: bool) -> dict[str, Any]:
+    who = _people(recipients)
+    lines = [f"*Sent.* Revision {plan.revision} of your Individual Mentoring Plan is with {who}."]
+    if to_staff:
+        lines.append("Your team has no content advisor yet, so it went to program staff instead.")
+    lines.append("You'll both hear here when it is approved or returned.")
+    return modal(
+        PLAN_CALLBACK + "_done",
+        "Mentoring Plan (IMP)",
+        [section(" ".join(lines))],
+        submit=None,
+        close="Done",
+    )
+
+
+# --- the content advisor's review ----------------------------------------------------------
+
+
+def plan_review_message(
+    program: Program, people: TeamPeople, plan: PlanRecord, today: date, *, to_staff: bool
+) -> Message:
+    """The DM that asks the advisor to approve or return a revision."""
+    text = f"Individual Mentoring Plan to review: revision {plan.revision}"
+    blocks = _plan_blocks(program, people, plan, today, heading="for your approval")
+    if to_staff:
+        blocks.append(
+            context("This team has no content advisor yet, so the plan came to program staff.")
+        )
+    blocks.append(context(_status_line(program, plan, today)))
+    blocks += review_buttons(plan)
+    return text, blocks
+
+
+def review_buttons(plan: PlanRecord) -> list[Block]:
+    value = str(plan.id)
+    approve = button("Approve", REVIEW_APPROVE, value, "primary")
+    if not plan.other_slots:
+        approve["confirm"] = {
+            "title": plain("Approve the plan?"),
+            "text": plain(f"Approve revision {plan.revision} of this Individual Mentoring Plan."),
+            "confirm": plain("Approve"),
+            "deny": plain("Not yet"),
+        }
+    elements = [approve, button("Return with comment", REVIEW_RETURN, value)]
+    if plan.received_at is None:
+        elements.append(button("Mark as received", REVIEW_RECEIVED, value))
+    return [actions(*elements, block_id=f"plan_review_{plan.id}")]
+
+
+def plan_review_closed(
+    program: Program, people: TeamPeople, plan: PlanRecord, today: date, note: str
+) -> Message:
+    """The review DM once the revision is decided or replaced: the plan, no buttons."""
+    text = f"Individual Mentoring Plan, revision {plan.revision}: {note}"
+    blocks = _plan_blocks(program, people, plan, today, heading="")
+    blocks.append(context(note))
+    return text, blocks
+
+
+def plan_summary(
+    program: Program,
+    people: TeamPeople,
+    plan: PlanRecord | None,
+    today: date,
+    can_review: bool,
+) -> Message:
+    """`/mentor plan @member` for the advisor and staff."""
+    if plan is None:
+        text = (
+            f"The team of <@{people.protege}> and <@{people.mentor}> has not sent its "
+            "Individual Mentoring Plan yet."
+        )
+        return text, [section(text)]
+    text = f"Individual Mentoring Plan of <@{people.protege}>, revision {plan.revision}"
+    blocks = _plan_blocks(program, people, plan, today, heading="")
+    blocks.append(context(_status_line(program, plan, today)))
+    if can_review and plan.status == "submitted":
+        blocks += review_buttons(plan)
+    return text, blocks
+
+
+def pending_list(
+    program: Program, waiting: Sequence[tuple[TeamPeople, PlanRecord]], today: date
+) -> Message:
+    if not waiting:
+        text = "No Individual Mentoring Plan is waiting for your decision."
+        lines = [text]
+    else:
+        text = "Individual Mentoring Plans waiting for your decision"
+        lines = [f"*{text}*"] + [
+            f"• <@{people.protege}> and <@{people.mentor}>: revision {plan.revision}, "
+            f"sent {when(plan.submitted_at, program, today)}"
+            for people, plan in waiting[:30]
+        ]
+    lines.append("Type `/mentor plan @protégé` to see a team's plan.")
+    return text, [section("\n".join(lines))]
+
+
+def approve_modal(program: Program, people: TeamPeople, plan: PlanRecord) -> dict[str, Any]:
+    blocks: list[Block] = [
+        section(
+            f"Revision {plan.revision} of the plan of <@{people.protege}> and "
+            f"<@{people.mentor}> includes experiences that are not on the selection list. "
+            "Approving the plan approves each of them: tick each one."
+        )
+    ]
+    for slot in plan.slots:
+        if slot.selection is not None:
+            continue
+        blocks.append(
+            section(
+                f"*Experience {slot.number}* (not on the selection list)\n"
+                f"{escape(clip(slot.other_description or '', 1500))}\n"
+                f"*Planned:* {escape(clip(slot.planned, 1000))}"
+            )
+        )
+        element = {
+            "type": "checkboxes",
+            "action_id": "approve",
+            "options": [option(f"I approve Experience {slot.number}", APPROVE_VALUE)],
+        }
+        blocks.append(
+            input_block(other_approval_block(slot.number), f"Experience {slot.number}", element)
+        )
+    return modal(
+        APPROVE_CALLBACK,
+        "Approve the plan",
+        blocks,
+        submit="Approve",
+        private_metadata=metadata(plan=plan.id),
+    )
+
+
+def return_modal(people: TeamPeople, plan: PlanRecord) -> dict[str, Any]:
+    comment = {
+        "type": "plain_text_input",
+        "action_id": "comment",
+        "multiline": True,
+        "max_length": 3000,
+        "placeholder": plain("What should the team change before you approve it?"),
+    }
+    blocks = [
+        section(
+            f"Return revision {plan.revision} to <@{people.protege}> and <@{people.mentor}>. "
+            "They see your comment and can send a revision."
+        ),
+        input_block(RETURN_COMMENT_BLOCK, "Your comment", comment),
+    ]
+    return modal(
+        RETURN_CALLBACK,
+        "Return the plan",
+        blocks,
+        submit="Return to team",
+        private_metadata=metadata(plan=plan.id),
+    )
+
+
+def review_refusal(
+    problem: str, plan: PlanRecord, current: PlanRecord | None, program: Program, today: date
+) -> str:
+    if problem == "superseded" and current is not None:
+        return (
+            f"The team has sent a newer revision ({current.revision}, "
+            f"{when(current.submitted_at, program, today)}); please review that one instead."
+        )
+    if problem == "approved" and plan.approved_at is not None:
+        return (
+            f"Revision {plan.revision} was already approved by <@{plan.approved_by}> "
+            f"{when(plan.approved_at, program, today)}. Nothing more to do."
+        )
+    if problem == "returned" and plan.returned_at is not None:
+        return (
+            f"Revision {plan.revision} was returned by <@{plan.returned_by}> "
+            f"{when(plan.returned_at, program, today)}; the team will send a revision."
+        )
+    return "This team's mentoring year has ended, so its plan is closed."
+
+
+def not_reviewer(staff_ids: Sequence[str]) -> str:
+    ask = f" Ask <@{staff_ids[0]}> if it should be yours." if staff_ids else ""
+    return "Only the team's content advisor or program staff can review this plan." + ask
+
+
+# --- notices to the team -------------------------------------------------------------------
+
+
+def plan_submitted_notice(
+    people: TeamPeople, plan: PlanRecord, recipients: Sequence[str]
+) -> Message:
+    text = f"Your Individual Mentoring Plan (revision {plan.revision}) went for approval"
+    line = (
+        f"*<@{plan.submitted_by}> sent revision {plan.revision} of your Individual Mentoring "
+        f"Plan to {_people(recipients)} for approval.*"
+    )
+    if plan.changed:
+        line += " Changed: " + ", ".join(f"Experience {n}" for n in plan.changed) + "."
+    blocks = [
+        section(line),
+        actions(button("Open the plan", OPEN_PLAN, str(people.team_id))),
+    ]
+    return text, blocks
+
+
+def plan_received_notice(plan: PlanRecord) -> Message:
+    text = (
+        f"<@{plan.received_by}> received your Individual Mentoring Plan "
+        f"(revision {plan.revision}) and is reviewing it."
+    )
+    return text, [section(text)]
+
+
+def plan_approved_notice(program: Program, plan: PlanRecord, today: date) -> Message:
+    text = "Your Individual Mentoring Plan is approved"
+    line = (
+        f"*Your Individual Mentoring Plan is approved.* <@{plan.approved_by}> approved "
+        f"revision {plan.revision} {when(plan.approved_at or plan.submitted_at, program, today)}."
+    )
+    upcoming = sorted((s for s in plan.slots if s.due >= today), key=lambda s: s.due)
+    blocks = [section(line)]
+    if upcoming:
+        first = upcoming[0]
+        blocks.append(
+            section(
+                f"Next: *Experience {first.number}* ({_selection_name(first)}), due "
+                f"{human_date(first.due, today)}."
+            )
+        )
+    return text, blocks
+
+
+def plan_returned_notice(people: TeamPeople, plan: PlanRecord) -> Message:
+    text = "Your Individual Mentoring Plan was returned with a comment"
+    quote = ">" + escape(clip(plan.return_comment or "", 2500)).replace("\n", "\n>")
+    blocks = [
+        section(
+            f"*<@{plan.returned_by}> returned your Individual Mentoring Plan "
+            f"(revision {plan.revision}) with a comment:*\n{quote}"
+        ),
+        actions(button("Revise the plan", OPEN_PLAN, str(people.team_id), "primary")),
+    ]
+    return text, blocks
+
+
+# --- shared pieces -------------------------------------------------------------------------
+
+
+def _plan_blocks(
+    program: Program, people: TeamPeople, plan: PlanRecord, today: date, heading: str
+) -> list[Block]:
+    title = "*Individual Mentoring Plan*" + (f" {heading}" if heading else "")
+    lines = [
+        title,
+        f"Protégé <@{people.protege}>   Mentor <@{people.mentor}>   {people.area}",
+        f"Revision {plan.revision}, sent by <@{plan.submitted_by}> "
+        f"{when(plan.submitted_at, program, today)}",
+    ]
+    if plan.changed:
+        lines[-1] += " · changed: " + ", ".join(f"Experience {n}" for n in plan.changed)
+    blocks: list[Block] = [section("\n".join(lines))]
+    for slot in plan.slots:
+        blocks.append(section(_slot_text(program, slot, slot.number in plan.changed, today)))
+    return blocks
+
+
+def _slot_text(program: Program, slot: PlanSlot, changed: bool, today: date) -> str:
+    semester = SEMESTER_NAMES[slot.semester].lower()
+    head = f"*Experience {slot.number}* · {semester} · due {human_date(slot.due, today)}"
+    if changed:
+        head += " · _changed_"
+    if slot.selection is None:
+        what = "*Other* (not on the selection list: needs the advisor's own approval)\n" + escape(
+            clip(slot.other_description or "", 1000)
+        )
+    else:
+        what = f"*Selection {slot.selection}:* " + _selection_text(program, slot.selection)
+    return f"{head}\n{what}\n*Planned:* {escape(clip(slot.planned, 1200))}"
+
+
+def _selection_text(program: Program, number: int) -> str:
+    try:
+        selection = program.experience_selection(number)
+    except KeyError:
+        return f"(selection {number} is not in this year's list)"
+    text = clip(" ".join(selection.text.split()), 500)
+    return f"{escape(text)} _({'; '.join(selection.focus_areas)})_"
+
+
+def _selection_name(slot: PlanSlot) -> str:
+    return "your own experience" if slot.selection is None else f"selection {slot.selection}"
+
+
+def _status_line(program: Program, plan: PlanRecord, today: date) -> str:
+    parts = [f"Revision {plan.revision} sent {when(plan.submitted_at, program, today)}"]
+    if plan.received_at is not None:
+        parts.append(f"received by <@{plan.received_by}> {when(plan.received_at, program, today)}")
+    if plan.status == "approved" and plan.approved_at is not None:
+        parts.append(f"approved by <@{plan.approved_by}> {when(plan.approved_at, program, today)}")
+    elif plan.status == "returned" and plan.returned_at is not None:
+        parts.append(f"returned by <@{plan.returned_by}> {when(plan.returned_at, program, today)}")
+    else:
+        parts.append("waiting for approval")
+    return "; ".join(parts) + "."
+
+
+def _people(ids: Sequence[str]) -> str:
+    mentions = [f"<@{user}>" for user in ids]
+    if len(mentions) <= 2:
+        return " and ".join(mentions) or "program staff"
+    return ", ".join(mentions[:-1]) + " and " + mentions[-1]

@@ -1,0 +1,123 @@
+"""Guards on Slack's requests after the signature check: replays, and Slack's retries.
+
+A signed request is valid for five minutes, so anyone who captured one could send it again;
+Slack itself re-sends events (and may re-send other requests) with `X-Slack-Retry-Num` when
+our 200 was late. Neither may double a side effect:
+
+- a replay (the same timestamp and signature seen before) is refused with 401;
+- every event and interactive payload claims a key in the delivery ledger before any
+  listener runs (the event's `event_id`, or a digest of the payload, which carries Slack's
+  one-time `trigger_id`); a second request with a claimed key is acknowledged and dropped.
+  A listener that fails releases its claim so that Slack's retry can do the work.
+
+Slash commands are not claimed: each `/mentor` subcommand either reads, opens a modal, or
+is idempotent (granting a role twice grants it once), and Slack does not retry them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.platform.services import Services
+from storage import ledger
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_WINDOW = 5 * 60  # seconds; Slack's own rule, enforced by bolt's signature check
+CLAIM_HOLD = timedelta(days=1)  # far longer than Slack retries (and signatures) last
+_CONTEXT_KEY = "mentorbot_inbound_key"
+
+
+class ReplayGuard:
+    """Signatures seen in the last five minutes, in this process.
+
+    Several web processes each keep their own; a replay that lands on another process is
+    still harmless, because the ledger claim below stops its side effects.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def first_time(self, signature: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen = {sig: until for sig, until in self._seen.items() if until > now}
+            until = self._seen.get(signature)
+            if until is not None and until > now:
+                return False
+            self._seen[signature] = now + SIGNATURE_WINDOW
+            return True
+
+
+def install(app: App, services: Services) -> None:
+    """Add the replay and retry guards to `app` (after bolt's signature check)."""
+    replays = ReplayGuard()
+
+    def guard(req: BoltRequest, resp: BoltResponse, next: Callable[[], None]) -> BoltResponse:
+        signature = _header(req, "x-slack-signature")
+        if signature and not replays.first_time(signature):
+            log.warning("refused a replayed request")
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        key = inbound_key(req.body, req.raw_body)
+        if key is not None:
+            if not _claim(services.sessions, key, _user_of(req.body), services):
+                log.info("dropped a repeated request (retry %s)", _header(req, "x-slack-retry-num"))
+                return BoltResponse(status=200, body="")
+            req.context[_CONTEXT_KEY] = key
+        next()
+        return resp
+
+    def on_error(error: Exception, request: BoltRequest) -> None:
+        log.error("listener failed", exc_info=error)
+        key = request.context.get(_CONTEXT_KEY)
+        if key is not None:
+            try:
+                with transaction(services.sessions) as session:
+                    ledger.release_inbound(session, key, services.clock())
+            except Exception:  # the database may be why the listener failed
+                log.exception("could not release %s", key)
+
+    app.use(guard)
+    app.error(on_error)
+
+
+def inbound_key(body: dict[str, Any], raw_body: str) -> str | None:
+    """The ledger key that makes this request's side effects happen once, if it has any."""
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        return f"inbound:event:{body['event_id']}"[:200]
+    if body.get("type") in ("block_actions", "view_submission", "view_closed", "shortcut"):
+        return "inbound:" + hashlib.sha256(raw_body.encode()).hexdigest()
+    return None
+
+
+def _claim(factory: sessionmaker[Session], key: str, user: str, services: Services) -> bool:
+    with transaction(factory) as session:
+        return ledger.claim_inbound(session, key, user, services.clock(), CLAIM_HOLD)
+
+
+def _user_of(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id", ""))[:32]
+    event = body.get("event")
+    if isinstance(event, dict):
+        return str(event.get("user", ""))[:32]
+    return ""
+
+
+def _header(req: BoltRequest, name: str) -> str | None:
+    values = req.headers.get(name) or []
+    return values[0] if values else None

@@ -1,0 +1,61 @@
+"""The WSGI application: Slack's requests at POST /slack/events, and GET /healthz."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+
+from bot.platform.request_shape import MAX_BODY, is_slack_shaped
+from storage.db import DatabaseUnavailable, check_connection
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def wsgi_app(app: App, engine: Engine) -> WsgiApp:
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            return _healthz(engine, start_response)
+        if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "0").isdigit():
+            # bolt's signature check would raise on it and answer 500.
+            start_response("401 Unauthorized", [("Content-Type", "application/json")])
+            return [b'{"error": "invalid request"}']
+        if environ.get("REQUEST_METHOD") == "POST" and not _read_slack_shaped(environ):
+            start_response("400 Bad Request", [("Content-Type", "application/json")])
+            return [b'{"error": "not a Slack request"}']
+        return slack(environ, start_response)
+
+    return application
+
+
+def _read_slack_shaped(environ: dict[str, Any]) -> bool:
+    """Read the body once, check its shape, and leave it for bolt to read again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    if length > MAX_BODY:
+        return False
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return is_slack_shaped(body, environ.get("CONTENT_TYPE", ""))
+
+
+def _healthz(engine: Engine, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    try:
+        check_connection(engine)
+    except DatabaseUnavailable:
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"database unavailable\n"]
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok\n"]

@@ -1,0 +1,1 @@
+"""The Visit Report, the PD Verification Forms and year two's Assessment Activity."""

@@ -1,0 +1,364 @@
+"""The Mentor/Protégé Visit Report, the Networking and Professional Development Verification
+Forms and year two's Assessment Activity: who files, who signs, and in which order.
+
+Visit Report: the mentor files it; the protégé confirms (both signed, done) or asks for a
+change, which returns it to the mentor. PD form: the protégé files it (their signature); the
+mentor adds comments and signs (done). Until the other person signs, the filer may revise;
+each revision is a new row and the earlier one is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.experiences.rules import CHANGED_MEANWHILE, StepRefused
+from bot.program import Program
+from storage.experiences import (
+    AssessmentActivity,
+    FormEvent,
+    PdStatus,
+    PdVerification,
+    VisitReport,
+    VisitStatus,
+    assessment_activities,
+    current_pd_forms,
+    current_visit_reports,
+    events_of,
+)
+from storage.models import Team
+
+VISIT_FORM = "visit_report"
+PD_FORM = "pd_verification"
+ASSESSMENT_FORM = "assessment_activity"
+PD_FORMS_PER_YEAR = 2  # "Protégés must participate in two additional … opportunities"
+ASSESSMENT_STEP = "assessment-activity"
+
+
+@dataclass(frozen=True)
+class VisitEntry:
+    area: str
+    visit_date: date
+    location: str
+    topics: str
+    strategies: str
+
+
+@dataclass(frozen=True)
+class PdEntry:
+    area: str
+    pd_date: date
+    location: str
+    minutes: int
+    description: str
+
+
+@dataclass(frozen=True)
+class AssessmentEntry:
+    link: str
+    summary: str
+
+
+# --- Visit Report ---------------------------------------------------------------------------
+
+
+def visit_reports(session: Session, team: Team) -> list[VisitReport]:
+    """The current version of each of the team's visit reports, first visit first."""
+    return current_visit_reports(session, [team.id])
+
+
+def open_visit_report(session: Session, team: Team) -> VisitReport | None:
+    """The report still waiting for a signature or a change, if any."""
+    return next(
+        (r for r in visit_reports(session, team) if r.status != VisitStatus.CONFIRMED), None
+    )
+
+
+def visit_report(session: Session, team: Team, number: int) -> VisitReport | None:
+    return next((r for r in visit_reports(session, team) if r.number == number), None)
+
+
+def file_visit_report(
+    session: Session, team: Team, number: int | None, entry: VisitEntry, by: str, now: datetime
+) -> VisitReport:
+    """The mentor files a new report (`number` None) or revises one not yet confirmed."""
+    _must_be(by, team.mentor.slack_id, "Only the mentor files the Mentor/Protégé Visit Report.")
+    if number is None:
+        pending = open_visit_report(session, team)
+        if pending is not None:
+            raise StepRefused(
+                f"Your Visit Report of {pending.visit_date:%b %-d} is still waiting for "
+                f"<@{team.protege.slack_id}>. Please change that one rather than start another."
+            )
+        number = 1 + (
+            session.scalar(
+                select(func.max(VisitReport.number)).where(VisitReport.team_id == team.id)
+            )
+            or 0
+        )
+        earlier = None
+    else:
+        earlier = visit_report(session, team, number)
+        if earlier is None:
+            raise StepRefused("That Visit Report does not exist.")
+        if earlier.status is VisitStatus.CONFIRMED:
+            raise StepRefused(
+                "That Visit Report is signed by you both, so it can no longer change."
+            )
+        _supersede(
+            session,
+            VisitReport,
+            earlier,
+            by,
+            now,
+            {VisitStatus.FILED, VisitStatus.CHANGES_REQUESTED},
+        )
+    report = VisitReport(
+        team_id=team.id,
+        number=number,
+        version=(earlier.version + 1) if earlier else 1,
+        status=VisitStatus.FILED,
+        area=entry.area,
+        visit_date=entry.visit_date,
+        location=entry.location,
+        topics=entry.topics,
+        strategies=entry.strategies,
+        filed_by=by,
+        filed_at=now,
+    )
+    _insert(session, report)
+    _event(session, team, VISIT_FORM, number, "revised" if earlier else "filed", by, now)
+    return report
+
+
+def confirm_visit_report(
+    session: Session, team: Team, report_id: int, by: str, now: datetime
+) -> VisitReport:
+    """The protégé confirms the report they were shown: both signed, the step is done."""
+    _must_be(by, team.protege.slack_id, "Only the protégé confirms the Visit Report.")
+    report = _current_visit(session, team, report_id)
+    _set(
+        session,
+        VisitReport,
+        report,
+        {VisitStatus.FILED},
+        status=VisitStatus.CONFIRMED,
+        confirmed_by=by,
+        confirmed_at=now,
+    )
+    _event(session, team, VISIT_FORM, report.number, "confirmed", by, now)
+    return report
+
+
+def request_visit_change(
+    session: Session, team: Team, report_id: int, note: str, by: str, now: datetime
+) -> VisitReport:
+    """The protégé asks the mentor to change something: the report goes back to them."""
+    _must_be(by, team.protege.slack_id, "Only the protégé can ask for a change.")
+    report = _current_visit(session, team, report_id)
+    _set(session, VisitReport, report, {VisitStatus.FILED}, status=VisitStatus.CHANGES_REQUESTED)
+    _event(session, team, VISIT_FORM, report.number, "change_requested", by, now, note)
+    return report
+
+
+def visit_change_note(session: Session, team: Team, number: int) -> str | None:
+    asks = [
+        e for e in events_of(session, team.id, VISIT_FORM, number) if e.event == "change_requested"
+    ]
+    return asks[-1].note if asks else None
+
+
+def _current_visit(session: Session, team: Team, report_id: int) -> VisitReport:
+    report = session.get(VisitReport, report_id)
+    if report is None or report.team_id != team.id:
+        raise StepRefused("That Visit Report is not one of your team's.")
+    if report.superseded_at is not None:
+        raise StepRefused(
+            "Your mentor changed this Visit Report since this message. Please look at the "
+            "latest version first."
+        )
+    if report.status is VisitStatus.CONFIRMED:
+        raise StepRefused("You already confirmed this Visit Report: you both signed it.")
+    if report.status is VisitStatus.CHANGES_REQUESTED:
+        raise StepRefused(
+            "You asked for a change to this Visit Report; your mentor will send it again."
+        )
+    return report
+
+
+# --- Networking and Professional Development Verification Forms -----------------------------
+
+
+def pd_forms(session: Session, team: Team) -> list[PdVerification]:
+    return current_pd_forms(session, [team.id])
+
+
+def pd_form(session: Session, team: Team, number: int) -> PdVerification | None:
+    return next((f for f in pd_forms(session, team) if f.number == number), None)
+
+
+def file_pd_form(
+    session: Session, team: Team, number: int, entry: PdEntry, by: str, now: datetime
+) -> PdVerification:
+    """The protégé files form #`number` (their signature), or revises it until the mentor
+    signs."""
+    _must_be(
+        by,
+        team.protege.slack_id,
+        "Only the protégé files the Networking and Professional Development Verification Form.",
+    )
+    if number not in range(1, PD_FORMS_PER_YEAR + 1):
+        raise StepRefused(f"There are {PD_FORMS_PER_YEAR} forms a year: #1 and #2.")
+    earlier = pd_form(session, team, number)
+    if earlier is not None:
+        if earlier.status is PdStatus.SIGNED:
+            raise StepRefused(f"Form #{number} is signed by you both, so it can no longer change.")
+        _supersede(session, PdVerification, earlier, by, now, {PdStatus.FILED})
+    form = PdVerification(
+        team_id=team.id,
+        number=number,
+        version=(earlier.version + 1) if earlier else 1,
+        status=PdStatus.FILED,
+        area=entry.area,
+        pd_date=entry.pd_date,
+        location=entry.location,
+        minutes=entry.minutes,
+        description=entry.description,
+        filed_by=by,
+        filed_at=now,
+    )
+    _insert(session, form)
+    _event(session, team, PD_FORM, number, "revised" if earlier else "filed", by, now)
+    return form
+
+
+def sign_pd_form(
+    session: Session, team: Team, form_id: int, comments: str, by: str, now: datetime
+) -> PdVerification:
+    """The mentor adds comments and signs: both signed, the form is done."""
+    _must_be(by, team.mentor.slack_id, "Only the mentor adds the Mentor Comments and signs.")
+    form = session.get(PdVerification, form_id)
+    if form is None or form.team_id != team.id:
+        raise StepRefused("That form is not one of your team's.")
+    if form.superseded_at is not None:
+        raise StepRefused(
+            f"<@{team.protege.slack_id}> sent a new version of form #{form.number} while you "
+            "were writing. Please open it again to see it."
+        )
+    if form.status is PdStatus.SIGNED:
+        raise StepRefused(f"You already signed form #{form.number}.")
+    _set(
+        session,
+        PdVerification,
+        form,
+        {PdStatus.FILED},
+        status=PdStatus.SIGNED,
+        mentor_comments=comments,
+        signed_by=by,
+        signed_at=now,
+    )
+    _event(session, team, PD_FORM, form.number, "signed", by, now)
+    return form
+
+
+# --- Assessment Activity (year two) ----------------------------------------------------------
+
+
+def has_assessment(program: Program, track: str) -> bool:
+    return any(d.step == ASSESSMENT_STEP for d in program.deadlines(track))
+
+
+def current_assessment(session: Session, team: Team) -> AssessmentActivity | None:
+    versions = assessment_activities(session, [team.id])
+    return next((a for a in versions if a.superseded_at is None), None)
+
+
+def submit_assessment(
+    session: Session,
+    program: Program,
+    team: Team,
+    entry: AssessmentEntry,
+    by: str,
+    now: datetime,
+) -> AssessmentActivity:
+    _must_be(by, team.protege.slack_id, "Only the protégé submits the Assessment Activity.")
+    if not has_assessment(program, team.track):
+        raise StepRefused("The Assessment Activity is part of year two; your track has none.")
+    earlier = current_assessment(session, team)
+    if earlier is not None:
+        earlier.superseded_by, earlier.superseded_at = by, now
+    activity = AssessmentActivity(
+        team_id=team.id, link=entry.link, summary=entry.summary, submitted_by=by, submitted_at=now
+    )
+    session.add(activity)
+    session.flush()
+    _event(
+        session, team, ASSESSMENT_FORM, activity.id, "revised" if earlier else "submitted", by, now
+    )
+    return activity
+
+
+# --- internals --------------------------------------------------------------------------------
+
+
+def _must_be(by: str, expected: str, message: str) -> None:
+    if by != expected:
+        raise StepRefused(message)
+
+
+def _supersede(
+    session: Session, model: type, row: object, by: str, now: datetime, allowed: set
+) -> None:
+    """Mark `row` replaced, only if it is still current and in an allowed state."""
+    _set(session, model, row, allowed, superseded_by=by, superseded_at=now)
+
+
+def _set(session: Session, model: type, row: object, allowed: set, **values: object) -> None:
+    # A conditional UPDATE: of two clicks, two people or a retried request, one wins.
+    changed = session.execute(
+        update(model)
+        .where(model.id == row.id, model.status.in_(allowed), model.superseded_at.is_(None))
+        .values(**values)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not changed:
+        raise StepRefused(CHANGED_MEANWHILE)
+    session.refresh(row)
+
+
+def _insert(session: Session, row: object) -> None:
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise StepRefused(CHANGED_MEANWHILE) from None
+
+
+def _event(
+    session: Session,
+    team: Team,
+    form: str,
+    form_id: int,
+    event: str,
+    by: str,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    session.add(
+        FormEvent(
+            team_id=team.id, form=form, form_id=form_id, event=event, by=by, at=now, note=note
+        )
+    )
+    session.flush()
+
+
+def pd_hours(minutes: int) -> str:
+    """The form's "Hours": 90 -> "1.5", 60 -> "1", 80 -> "1.33"."""
+    text = f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+    return text or "0"

@@ -1,0 +1,1 @@
+"""Silent and at-risk teams: what counts as activity, the advisor's alerts and follow-ups."""

@@ -1,0 +1,401 @@
+"""The program report: one row per team, an annual summary, and a completion chart.
+
+`gather` reads everything once for a batch of teams (a fixed number of queries); the
+builders below are pure functions from that data to bytes: CSV, XLSX (openpyxl) and PNG
+(matplotlib, Agg backend: no screen). The annual summary carries what a state asks for:
+mentees served, mentors, advisors, visits, hours together, completion and satisfaction.
+Survey answers appear only as averages, and only from five answers up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.program import Program
+from bot.status import rules as status_domain
+from bot.status.deliverables import DONE, member_deadlines
+from bot.status.progress import step_name
+from storage.experiences import current_pd_forms, current_visit_reports
+from storage.logs import CheckIn, CommunicationLog, last_contact_dates
+from storage.models import Team
+from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary, survey_summary
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    standing: status_domain.TeamStanding
+    mentor_name: str
+    protege_name: str
+    advisor_name: str
+    start_date: date
+    logs_filed: int
+    minutes_together: int
+    contacts: dict[str, int]  # "YYYY-MM" -> days with a contact
+    visit_reports: int
+    visits_confirmed: int
+    pd_minutes: int
+    last_contact: date | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    today: date
+    rows: tuple[TeamRow, ...]
+    columns: tuple[tuple[str, str], ...]  # (deadline id, the manual's name), calendar order
+    months: tuple[str, ...]
+    survey: SurveySummary
+    status: status_domain.ProgramStatus
+    tz: ZoneInfo  # the program's: a step's done date is the local day it was done
+
+    @property
+    def completers(self) -> int:
+        return sum(1 for row in self.rows if row.standing.complete)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def gather(session: Session, program: Program, teams: Sequence[Team], today: date) -> ReportData:
+    standings = status_domain.program_standings(session, program, teams, today)
+    ids = [team.id for team in teams]
+    logs = _log_totals(session, ids)
+    contacts = _contacts_by_month(session, ids)
+    visits: Counter = Counter()
+    confirmed: Counter = Counter()
+    pd_minutes: Counter = Counter()
+    last: dict[int, date] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for report in current_visit_reports(session, chunk):
+            visits[report.team_id] += 1
+            confirmed[report.team_id] += report.confirmed_at is not None
+        for form in current_pd_forms(session, chunk):
+            pd_minutes[form.team_id] += form.minutes
+        last.update(last_contact_dates(session, chunk))
+    by_id = {team.id: team for team in teams}
+    rows = tuple(
+        TeamRow(
+            standing=s,
+            mentor_name=by_id[s.team_id].mentor.name or "",
+            protege_name=by_id[s.team_id].protege.name or "",
+            advisor_name=(by_id[s.team_id].advisor.name or "") if by_id[s.team_id].advisor else "",
+            start_date=by_id[s.team_id].start_date,
+            logs_filed=logs.get(s.team_id, (0, 0))[0],
+            minutes_together=logs.get(s.team_id, (0, 0))[1],
+            contacts=contacts.get(s.team_id, {}),
+            visit_reports=visits[s.team_id],
+            visits_confirmed=confirmed[s.team_id],
+            pd_minutes=pd_minutes[s.team_id],
+            last_contact=last.get(s.team_id),
+        )
+        for s in standings
+    )
+    return ReportData(
+        today=today,
+        rows=rows,
+        columns=_columns(program, {team.track for team in teams}),
+        months=school_months(program),
+        survey=survey_summary(session, program.id, ids),
+        status=status_domain.summarize(program, standings, today),
+        tz=program.tz,
+    )
+
+
+def school_months(program: Program) -> tuple[str, ...]:
+    """Every month of the program year, "YYYY-MM", from its start to its end."""
+    months = []
+    year, month = program.start.year, program.start.month
+    while (year, month) <= (program.end.year, program.end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(months)
+
+
+def _columns(program: Program, tracks: set[str]) -> tuple[tuple[str, str], ...]:
+    seen: dict[str, tuple[date, str]] = {}
+    for track in program.tracks:
+        if track.id not in tracks:
+            continue
+        for deadline in member_deadlines(program, track.id):
+            seen.setdefault(deadline.id, (deadline.due, step_name(program, deadline)))
+    ordered = sorted(seen.items(), key=lambda item: (item[1][0], item[0]))
+    return tuple((deadline_id, name) for deadline_id, (_, name) in ordered)
+
+
+def _log_totals(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
+    out: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = session.execute(
+            select(
+                CommunicationLog.team_id,
+                func.count(CommunicationLog.id),
+                func.coalesce(func.sum(CommunicationLog.minutes), 0),
+            )
+            .where(CommunicationLog.team_id.in_(chunk))
+            .group_by(CommunicationLog.team_id)
+        )
+        out.update({team_id: (int(n), int(minutes)) for team_id, n, minutes in rows})
+    return out
+
+
+def _contacts_by_month(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
+    """Days with a contact (a log or a check-in, one a day) per team and month."""
+    days: dict[int, set[date]] = defaultdict(set)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for model in (CommunicationLog, CheckIn):
+            rows = session.execute(
+                select(model.team_id, model.conversation_date)
+                .where(model.team_id.in_(chunk))
+                .distinct()
+            )
+            for team_id, day in rows:
+                days[team_id].add(day)
+    out: dict[int, dict[str, int]] = {}
+    for team_id, found in days.items():
+        out[team_id] = dict(Counter(f"{day:%Y-%m}" for day in found))
+    return out
+
+
+# --- the team table ------------------------------------------------------------------------------
+
+
+def team_header(data: ReportData) -> list[str]:
+    head = [
+        "team",
+        "mentor",
+        "mentor name",
+        "protégé",
+        "protégé name",
+        "content advisor",
+        "advisor name",
+        "program area",
+        "track",
+        "start date",
+        "standing",
+        "deliverables done",
+        "deliverables required",
+        "completer",
+    ]
+    for _, name in data.columns:
+        head += [f"{name}: status", f"{name}: date"]
+    head += ["Communication Logs filed", "hours logged"]
+    head += [f"contacts {month}" for month in data.months]
+    head += ["Visit Reports", "Visit Reports confirmed", "PD hours", "last contact"]
+    return head
+
+
+def team_rows(data: ReportData) -> list[list[object]]:
+    out = []
+    for row in data.rows:
+        s = row.standing
+        line: list[object] = [
+            s.team_id,
+            s.mentor,
+            row.mentor_name,
+            s.protege,
+            row.protege_name,
+            s.advisor or "",
+            row.advisor_name,
+            s.area,
+            s.track,
+            row.start_date,
+            s.standing,
+            s.done,
+            s.required,
+            "yes" if s.complete else "no",
+        ]
+        by_id = {status.id: status for status in s.statuses}
+        for deadline_id, _ in data.columns:
+            status = by_id.get(deadline_id)
+            if status is None:
+                line += ["", ""]
+            elif status.state == DONE:
+                when = status.done_at.astimezone(data.tz).date() if status.done_at else ""
+                line += ["done", when]
+            else:
+                line += [status.state, status.effective_due]
+        line += [row.logs_filed, _hours(row.minutes_together)]
+        line += [row.contacts.get(month, 0) for month in data.months]
+        line += [row.visit_reports, row.visits_confirmed, _hours(row.pd_minutes)]
+        line.append(row.last_contact or "")
+        out.append(line)
+    return out
+
+
+# --- the annual summary --------------------------------------------------------------------------
+
+
+def annual_summary(program: Program, data: ReportData) -> list[tuple[str, object]]:
+    """What a state's annual report asks for, as (label, value) rows."""
+    rows = data.rows
+    teams = len(rows)
+    lines: list[tuple[str, object]] = [
+        ("Program", program.name),
+        ("School year", program.school_year),
+        ("Report date", data.today),
+        ("Teams", teams),
+        ("Mentees served (protégés)", len({r.standing.protege for r in rows})),
+        ("Mentors", len({r.standing.mentor for r in rows})),
+        ("Content advisors", len({r.standing.advisor for r in rows if r.standing.advisor})),
+        ("Visits (observations, Visit Reports confirmed)", sum(r.visits_confirmed for r in rows)),
+        (
+            "Hours mentors and protégés spent together (logged)",
+            _hours(sum(r.minutes_together for r in rows)),
+        ),
+        ("Communication Logs filed", sum(r.logs_filed for r in rows)),
+        ("Professional development hours", _hours(sum(r.pd_minutes for r in rows))),
+        ("Completers", data.completers),
+        ("Completion rate (%)", round(100 * data.completers / teams, 1) if teams else 0.0),
+        ("Survey responses", data.survey.responses),
+    ]
+    if data.survey.reportable:
+        names = {
+            "relationship": "Satisfaction: the mentoring relationship (1-5)",
+            "benefits": "Satisfaction: benefits and learning (1-5)",
+            "materials": "Satisfaction: program materials (1-5)",
+        }
+        lines += [(names[name], data.survey.averages[name]) for name in RATINGS]
+    else:
+        lines.append(("Satisfaction", f"not reported: fewer than {MIN_RESPONSES} survey responses"))
+    return lines
+
+
+def _hours(minutes: int) -> float:
+    return round(minutes / 60, 2)
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+def report_csv(data: ReportData) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(team_header(data))
+    for line in team_rows(data):
+        writer.writerow(["" if v is None else str(v) for v in line])
+    # utf-8-sig: spreadsheet programs then read "protégé" correctly.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def summary_csv(program: Program, data: ReportData) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["measure", "value"])
+    for label, value in annual_summary(program, data):
+        writer.writerow([label, str(value)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def report_xlsx(program: Program, data: ReportData) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    teams = book.active
+    teams.title = "Teams"
+    teams.append(team_header(data))
+    for line in team_rows(data):
+        teams.append(line)
+    for cell in teams[1]:
+        cell.font = Font(bold=True)
+    teams.freeze_panes = "B2"
+    summary = book.create_sheet("Annual summary")
+    summary.append(["Measure", "Value"])
+    for label, value in annual_summary(program, data):
+        summary.append([label, value])
+    summary.column_dimensions["A"].width = 52
+    summary.column_dimensions["B"].width = 40
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
+    if data.survey.reportable and data.survey.comments:
+        comments = book.create_sheet("Survey comments")
+        comments.append(["Comments (unattributed)"])
+        for text in data.survey.comments:
+            comments.append([text])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def completion_by_area(program: Program, data: ReportData) -> tuple[list[str], list[str], list]:
+    """(deliverable names, area names, percent[deliverable][area] or None)."""
+    by_area: dict[str, list[status_domain.TeamStanding]] = defaultdict(list)
+    for row in data.rows:
+        by_area[row.standing.area].append(row.standing)
+    areas = [a.id for a in program.areas if a.id in by_area] + sorted(
+        a for a in by_area if a not in {x.id for x in program.areas}
+    )
+    per_area = {
+        area: {
+            c.deadline_id: c.percent
+            for c in status_domain.completion_so_far(program, by_area[area], data.today)
+        }
+        for area in areas
+    }
+    steps = [c for c in data.status.completion]
+    grid = [[per_area[area].get(c.deadline_id) for area in areas] for c in steps]
+    names = [c.title for c in steps]
+    return names, [status_domain.area_name(program, a) for a in areas], grid
+
+
+def completion_chart(program: Program, data: ReportData) -> bytes:
+    """A heat map: each deliverable due so far (rows) by program area (columns), in percent."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure
+
+    names, areas, grid = completion_by_area(program, data)
+    figure = Figure(figsize=(2.2 + 1.3 * max(len(areas), 1), 1.2 + 0.34 * max(len(names), 1)))
+    axes = figure.subplots()
+    if not names or not areas:
+        axes.text(0.5, 0.5, "No deliverable is due yet", ha="center", va="center")
+        axes.set_axis_off()
+    else:
+        values = [[-1 if v is None else v for v in row] for row in grid]
+        cmap = plt.get_cmap("RdYlGn").with_extremes(under="#dddddd")
+        axes.imshow(values, cmap=cmap, vmin=0, vmax=100, aspect="auto")
+        axes.set_xticks(range(len(areas)), [a[:18] for a in areas], rotation=30, ha="right")
+        axes.set_yticks(range(len(names)), [n[:48] for n in names])
+        for i, row in enumerate(grid):
+            for j, value in enumerate(row):
+                axes.text(j, i, "–" if value is None else f"{value}%", ha="center", va="center")
+        axes.set_title(f"Completion by deliverable and area, {data.today:%b %d, %Y}")
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=110)
+    return out.getvalue()
+
+
+def report_files(program: Program, data: ReportData) -> dict[str, bytes]:
+    stem = f"mentoring-report-{data.today:%Y-%m-%d}"
+    return {
+        f"{stem}.csv": report_csv(data),
+        f"{stem}-summary.csv": summary_csv(program, data),
+        f"{stem}.xlsx": report_xlsx(program, data),
+        f"{stem}-completion.png": completion_chart(program, data),
+    }
+
+
+def report_comment(program: Program, data: ReportData) -> str:
+    teams = len(data.rows)
+    return (
+        f"Your {program.name} report, as of {data.today:%a, %b} {data.today.day}: "
+        f"{teams} team{'s' if teams != 1 else ''}, {data.completers} completer"
+        f"{'s' if data.completers != 1 else ''}. The spreadsheet has a row per team and an "
+        "annual summary sheet; the chart shows completion by deliverable and area."
+    )

@@ -1,0 +1,384 @@
+"""Where a team stands, and the deadline nudges: step names, the `/mentor progress` checklist
+(also the Home tab's section and the advisor's modal), reminders and overdue notices."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.experiences import views as exp_views
+from bot.plans import checklists as initial_forms
+from bot.program import Deadline, Program
+from bot.reports import views as report_views
+from bot.slack.blocks import (
+    SECTION_TEXT_MAX,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    modal,
+    section,
+)
+from bot.slack.dates import human_date
+from bot.status.deliverables import DONE, DUE, OVERDUE, DeliverableStatus
+from bot.teams.welcome import CONTACT_OPEN
+
+PROGRESS_OPEN = "progress_open"  # value: team id
+FOCAL_OPEN = f"{initial_forms.PICK_TEAM}_focal"  # part A's opener; value: team id
+_EXPERIENCE = re.compile(r"^experience-(\d+)-(send|comment|file)$")
+_PD = re.compile(r"^pd-verification-(\d+)$")
+ICONS = {DONE: "✅", DUE: "⏰", OVERDUE: "⚠️", "upcoming": "◻️"}
+ROLE_WORDS = {"mentor": "mentor", "protege": "protégé"}
+
+Message = tuple[str, list[Block]]
+
+
+@dataclass(frozen=True)
+class TeamHeading:
+    """Who the team is, as the checklist names it."""
+
+    team_id: int
+    mentor: str
+    protege: str
+    advisor: str | None
+    area_name: str
+    track_name: str
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """The viewer's own next step, with the button that opens it."""
+
+    text: str
+    label: str
+    action_id: str
+    value: str
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def step_name(program: Program, deadline: Deadline) -> str:
+    """The manual's name for what is due at this step."""
+    match = _EXPERIENCE.match(deadline.id)
+    if match:
+        number, step = match.groups()
+        return {
+            "send": f"Experience {number} (sent to the mentor)",
+            "comment": f"Mentor Comment Form for Experience {number}",
+            "file": f"Sign-off on Experience {number} and its Mentor Comment Form",
+        }[step]
+    match = _PD.match(deadline.id)
+    if match:
+        return f"Networking and Professional Development Verification Form #{match.group(1)}"
+    if deadline.step == "extra-experiences":
+        return "An experience in each of the six focus areas"
+    if deadline.step == "communication-log":
+        return f"Communication Log for {deadline.due:%B}"
+    if deadline.form:
+        try:
+            return program.form_name(deadline.form)
+        except KeyError:
+            pass
+    return deadline.title
+
+
+def when_text(status: DeliverableStatus, today: date) -> str:
+    if status.done_at is not None:
+        return "done"
+    due = status.effective_due
+    late = (today - due).days
+    if late > 0:
+        return f"due {human_date(due, today)}, {late} day{'s' if late != 1 else ''} late"
+    return f"due {human_date(due, today)}"
+
+
+def with_whom(status: DeliverableStatus, heading: TeamHeading) -> str:
+    if status.waiting_on or status.done_at is not None or not status.holders:
+        return ""
+    people = {"mentor": heading.mentor, "protege": heading.protege}
+    return "with " + " and ".join(f"<@{people[role]}>" for role in status.holders)
+
+
+# --- the checklist -------------------------------------------------------------------------
+
+
+def checklist_lines(
+    program: Program,
+    statuses: Sequence[DeliverableStatus],
+    heading: TeamHeading,
+    today: date,
+) -> list[str]:
+    names = {status.id: step_name(program, status.deadline) for status in statuses}
+    lines = []
+    for status in statuses:
+        icon = ICONS.get(status.state, "◻️")
+        if status.done_at is not None:
+            done_day = status.done_at.astimezone(program.tz).date()
+            detail = f"done {human_date(done_day, today)}"
+            if done_day > status.effective_due:
+                detail += f" (due {human_date(status.effective_due, today)})"
+        elif not status.tracked:
+            # Another feature will report this step; until then it is a date, not a verdict.
+            icon = "◻️"
+            detail = f"due {human_date(status.effective_due, today)} (not tracked in Slack yet)"
+        else:
+            detail = when_text(status, today)
+            whom = with_whom(status, heading)
+            if status.waiting_on:
+                detail += f", after “{names.get(status.waiting_on, 'the step before it')}”"
+            elif whom:
+                detail += f", {whom}"
+        if status.note and status.done_at is None:
+            detail += f" ({status.note})"
+        lines.append(f"{icon} *{names[status.id]}*: {detail}")
+    return lines
+
+
+def checklist_blocks(
+    program: Program,
+    statuses: Sequence[DeliverableStatus],
+    heading: TeamHeading,
+    today: date,
+    *,
+    next_action: NextAction | None = None,
+    coverage_text: str | None = None,
+) -> list[Block]:
+    done = sum(1 for s in statuses if s.done)
+    late = sum(1 for s in statuses if s.state == OVERDUE and s.tracked)
+    summary = f"{done} of {len(statuses)} done" + (f", {late} past their date" if late else "")
+    advisor = f", content advisor <@{heading.advisor}>" if heading.advisor else ""
+    blocks: list[Block] = [
+        section(f"*<@{heading.mentor}> mentoring <@{heading.protege}>*: {summary}"),
+        context(f"{heading.area_name}, {heading.track_name}{advisor}"),
+    ]
+    if next_action is not None:
+        blocks.append(
+            section(
+                f"*Next for you:* {next_action.text}",
+                accessory=button(
+                    next_action.label, next_action.action_id, next_action.value, "primary"
+                ),
+            )
+        )
+    if coverage_text:
+        blocks.append(section(coverage_text))
+    for chunk in _chunks(checklist_lines(program, statuses, heading, today)):
+        blocks.append(section(chunk))
+    return blocks
+
+
+def progress_message(
+    program: Program,
+    teams: Sequence[tuple[list[Block], TeamHeading]],
+    today: date,
+    not_shown: Sequence[TeamHeading] = (),
+) -> Message:
+    """`/mentor progress`: one checklist per team (a mentor may have several protégés)."""
+    blocks: list[Block] = [header("Where things stand")]
+    for index, (team_blocks, _) in enumerate(teams):
+        if index:
+            blocks.append(divider())
+        blocks.extend(team_blocks)
+    if not_shown:
+        others = ", ".join(f"<@{h.protege}>" for h in not_shown)
+        blocks.append(context(f"Also yours: {others}. Type `/mentor progress @name` for each."))
+    blocks.append(context(f"As of {today:%a, %b} {today.day}. ✅ done ⏰ due soon ⚠️ past its date"))
+    return "Where things stand", blocks[:50]
+
+
+def team_list_message(rows: Sequence[tuple[TeamHeading, int, int, int]], today: date) -> Message:
+    """The teams an advisor (or staff) may see: one line each, with a button to the detail."""
+    if not rows:
+        text = "You have no teams to follow yet."
+        return text, [section(text)]
+    blocks: list[Block] = [header("Your teams")]
+    for heading, done, total, late in rows[:40]:
+        status = f"{done} of {total} done" + (f", ⚠️ {late} past their date" if late else "")
+        blocks.append(
+            section(
+                f"<@{heading.mentor}> mentoring <@{heading.protege}>: {status}",
+                accessory=button("See checklist", PROGRESS_OPEN, str(heading.team_id)),
+            )
+        )
+    if len(rows) > 40:
+        shown = min(len(rows), 40)
+        blocks.append(
+            context(f"Showing {shown} teams. Type `/mentor progress @someone` for any other team.")
+        )
+    return "Your teams", blocks[:50]
+
+
+def progress_modal(blocks: Sequence[Block]) -> dict[str, Any]:
+    return modal(
+        "progress_view", "Where things stand", list(blocks)[:100], submit=None, close="Close"
+    )
+
+
+def pick_someone_message(usage: str) -> Message:
+    text = (
+        f"Whose team? Type `{usage} @someone` with the mentor or protégé of the team "
+        "you want to see."
+    )
+    return text, [section(text)]
+
+
+# --- what to open --------------------------------------------------------------------------
+
+
+def opener_for(status: DeliverableStatus, role: str, team_id: int) -> NextAction | None:
+    """The button that lets `role` take this step now, if the step is theirs."""
+    if status.done_at is not None or status.waiting_on or role not in status.holders:
+        return None
+    step, team = status.deadline.id, str(team_id)
+    match = _EXPERIENCE.match(step)
+    if match:
+        number, part = match.groups()
+        value = f"{team}:{number}"
+        if part == "send":
+            return NextAction("", f"Submit Experience {number}", exp_views.SUBMIT_OPEN, value)
+        if part == "comment" or role == "mentor":
+            return NextAction("", "Write the Mentor Comment Form", exp_views.COMMENT_OPEN, value)
+        return NextAction("", "Review the comments", exp_views.REVIEW_OPEN, value)
+    match = _PD.match(step)
+    if match:
+        label = "Add comments and sign" if role == "mentor" else f"File form #{match.group(1)}"
+        return NextAction("", label, report_views.PD_OPEN, f"{team}:{match.group(1)}")
+    by_step = {
+        "visit-report": {
+            "mentor": ("File the Visit Report", report_views.VISIT_OPEN),
+            "protege": ("Review the Visit Report", report_views.VISIT_REVIEW_OPEN),
+        },
+        "assessment-activity": {
+            "protege": ("Submit the Assessment Activity", report_views.ASSESSMENT_OPEN)
+        },
+        "extra-experiences": {"protege": ("Submit an experience", exp_views.SUBMIT_OPEN)},
+        "focal-points": {"protege": ("Open the Focal Points Checklist", FOCAL_OPEN)},
+        "decision-points": {
+            r: ("Open the Decision Points Checklist", initial_forms.OPEN_DECISIONS)
+            for r in ("mentor", "protege")
+        },
+        "mentoring-plan": {
+            r: ("Open the Individual Mentoring Plan", initial_forms.OPEN_PLAN)
+            for r in ("mentor", "protege")
+        },
+        "contact-form": {
+            r: ("Fill in the Contact Form", CONTACT_OPEN) for r in ("mentor", "protege")
+        },
+    }
+    found = by_step.get(status.deadline.step, {}).get(role)
+    if found is None:
+        return None
+    label, action_id = found
+    if status.deadline.step == "extra-experiences":
+        team = f"{team}:0"  # "the next experience", chosen when the button is pressed
+    return NextAction("", label, action_id, "" if action_id == CONTACT_OPEN else team)
+
+
+# --- nudges --------------------------------------------------------------------------------
+
+
+def reminder_message(
+    program: Program,
+    status: DeliverableStatus,
+    role: str,
+    heading: TeamHeading,
+    today: date,
+    opener: NextAction | None,
+) -> Message:
+    """A reminder to the person holding a step: what, by when, and one button to do it."""
+    name = step_name(program, status.deadline)
+    due = status.effective_due
+    when = human_date(due, today)
+    partner = heading.protege if role == "mentor" else heading.mentor
+    days = (due - today).days
+    soon = "today" if days == 0 else when
+    text = f"Reminder: {name}, due {'today' if days == 0 else when}."
+    ask = _ask(status, role, partner, soon)
+    blocks: list[Block] = [section(f"*{text}*\n{ask}")]
+    if status.note and status.deadline.step == "extra-experiences":
+        blocks.append(section(status.note[0].upper() + status.note[1:] + "."))
+    if opener is not None:
+        blocks.append(actions(button(opener.label, opener.action_id, opener.value, "primary")))
+    blocks.append(context("Thank you! Already done? Then this reminder crossed your work."))
+    return text, blocks
+
+
+def _ask(status: DeliverableStatus, role: str, partner: str, soon: str) -> str:
+    step = status.deadline.id
+    match = _EXPERIENCE.match(step)
+    if match:
+        number, part = match.groups()
+        if part == "send":
+            return f"Please send the completed Experience {number} to your mentor <@{partner}>."
+        if part == "comment":
+            return (
+                f"<@{partner}> sent Experience {number}: please file your Mentor Comment Form "
+                f"by {soon}."
+            )
+        if role == "mentor":
+            return (
+                f"<@{partner}> asked to talk over your comments on Experience {number}. Once "
+                "you have, please send the Mentor Comment Form again."
+            )
+        return (
+            f"Your mentor <@{partner}> filed the Mentor Comment Form for Experience {number}: "
+            "please read it and agree, or ask to discuss it."
+        )
+    if status.deadline.step == "visit-report":
+        if role == "mentor":
+            return (
+                "After your visit, please file the Mentor/Protégé Visit Report (one visit is "
+                "required in the first semester)."
+            )
+        return f"Please look over <@{partner}>'s Visit Report and confirm it."
+    if _PD.match(step):
+        if role == "mentor":
+            return f"<@{partner}> filed the form: please add your comments and sign it."
+        return "Please file it after your networking or professional development opportunity."
+    if status.deadline.step == "contact-form":
+        return "Please fill in your Contact Form so your team and advisor can reach you."
+    return "Thank you for keeping the year on track."
+
+
+def overdue_message(
+    program: Program, status: DeliverableStatus, heading: TeamHeading, today: date
+) -> Message:
+    """To the content advisor, the school day after: which step, for whom. Never a verdict."""
+    name = step_name(program, status.deadline)
+    late = (today - status.effective_due).days
+    text = (
+        f"Past its date: {name}, for <@{heading.mentor}> and <@{heading.protege}> "
+        f"(due {human_date(status.effective_due, today)})."
+    )
+    whom = with_whom(status, heading)
+    detail = f"It is {whom} now." if whom else ""
+    blocks: list[Block] = [
+        section(f"*{text}*\n{detail}".strip()),
+        context(
+            f"{late} day{'s' if late != 1 else ''} past the calendar's date. A friendly "
+            "check-in often helps; the team sees the same checklist."
+        ),
+        actions(button("See where they stand", PROGRESS_OPEN, str(heading.team_id))),
+    ]
+    return text, blocks
+
+
+def _chunks(lines: Sequence[str]) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > SECTION_TEXT_MAX - 100:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks

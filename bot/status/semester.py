@@ -1,0 +1,96 @@
+"""Semester progress for building administrators: completion only.
+
+On each of the calendar's semester progress dates the content advisor gets, per team, a short
+note to forward to the protégé's building administrator (name and e-mail from the protégé's
+Contact Form). It says which program steps due so far are complete, never what was said or
+written: mentoring is confidential and is not evaluation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from bot.program import Program
+from bot.status import rules as status_domain
+from bot.status.deliverables import DONE, LOG_STEP
+from bot.status.progress import step_name
+from storage.models import Team
+
+PROGRESS_STEP = "semester-"  # deadline ids "semester-1-progress", "semester-2-progress"
+
+
+@dataclass(frozen=True)
+class ProgressDate:
+    deadline_id: str
+    day: date
+    label: str  # "semester one", as the calendar names it
+
+
+@dataclass(frozen=True)
+class TeamProgress:
+    team_id: int
+    protege: str  # Slack ids
+    mentor: str
+    protege_name: str
+    area: str
+    track: str
+    admin_name: str | None
+    admin_email: str | None
+    done: tuple[str, ...]  # the manual's names of the steps due so far that are complete
+    open: tuple[str, ...]  # … and of those not complete yet
+    logs_done: int
+    logs_due: int
+
+
+def progress_dates(program: Program) -> list[ProgressDate]:
+    """The semester progress dates of every track, each once, in order."""
+    found: dict[str, ProgressDate] = {}
+    for track in program.tracks:
+        for deadline in program.deadlines(track.id):
+            if deadline.id.startswith(PROGRESS_STEP) and deadline.id.endswith("-progress"):
+                number = deadline.id.removeprefix(PROGRESS_STEP).split("-")[0]
+                words = {"1": "semester one", "2": "semester two"}
+                label = words.get(number, f"semester {number}")
+                found.setdefault(deadline.id, ProgressDate(deadline.id, deadline.due, label))
+    return sorted(found.values(), key=lambda p: p.day)
+
+
+def summaries_by_advisor(
+    session: Session, program: Program, teams: Sequence[Team], today: date
+) -> dict[str, list[TeamProgress]]:
+    """Each advisor's teams with their completion so far (teams with no advisor are left out)."""
+    advised = [team for team in teams if team.advisor is not None]
+    standings = {
+        s.team_id: s for s in status_domain.program_standings(session, program, advised, today)
+    }
+    out: dict[str, list[TeamProgress]] = defaultdict(list)
+    for team in advised:
+        out[team.advisor.slack_id].append(_progress(program, team, standings[team.id], today))
+    return dict(out)
+
+
+def _progress(
+    program: Program, team: Team, standing: status_domain.TeamStanding, today: date
+) -> TeamProgress:
+    due = [s for s in standing.statuses if s.effective_due <= today or s.state == DONE]
+    logs = [s for s in due if s.deadline.step == LOG_STEP]
+    others = [s for s in due if s.deadline.step != LOG_STEP]
+    return TeamProgress(
+        team_id=team.id,
+        protege=team.protege.slack_id,
+        mentor=team.mentor.slack_id,
+        protege_name=team.protege.name or "",
+        area=status_domain.area_name(program, team.area),
+        track=status_domain.track_name(program, team.track),
+        admin_name=team.protege.admin_name,
+        admin_email=team.protege.admin_email,
+        done=tuple(step_name(program, s.deadline) for s in others if s.state == DONE),
+        open=tuple(step_name(program, s.deadline) for s in others if s.state != DONE),
+        logs_done=sum(1 for s in logs if s.state == DONE),
+        logs_due=len(logs),
+    )

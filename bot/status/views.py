@@ -1,0 +1,242 @@
+"""`/mentor status`, `/mentor overdue` and `/mentor completers` as Block Kit (pure builders).
+
+Long lists are packed into sections of at most 3,000 characters and a message of at most
+50 blocks; what does not fit is counted, with the command that gives the whole list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.program import Program
+from bot.slack.blocks import SECTION_TEXT_MAX, Block, context, divider, header, section
+from bot.slack.dates import human_date
+from bot.status.rules import (
+    AT_RISK,
+    BEHIND,
+    ON_TRACK,
+    SILENT,
+    STANDINGS,
+    OverdueItem,
+    ProgramStatus,
+    TeamStanding,
+    area_name,
+    track_name,
+)
+from bot.status.semester import TeamProgress
+
+Message = tuple[str, list[Block]]
+MESSAGE_BLOCKS = 50
+ICONS = {ON_TRACK: "✅", BEHIND: "⚠️", AT_RISK: "🟠", SILENT: "🔇"}
+
+
+def standing_counts(counts: dict[str, int]) -> str:
+    return " · ".join(f"{ICONS[s]} {counts.get(s, 0)} {s}" for s in STANDINGS)
+
+
+def status_message(
+    program: Program,
+    status: ProgramStatus,
+    title: str,
+    *,
+    list_teams: bool = False,
+) -> Message:
+    """The summary: standings by area and track, then each deliverable due so far."""
+    teams = len(status.teams)
+    if not teams:
+        text = f"{title}: no active teams to show."
+        return text, [section(text)]
+    blocks: list[Block] = [
+        header(title[:150]),
+        section(f"*{teams} team{'s' if teams != 1 else ''}*  {standing_counts(status.totals)}"),
+    ]
+    if list_teams:
+        blocks += _sections([team_line(program, t, status.today) for t in _worst_first(status)])
+    else:
+        group_lines = [
+            f"*{area_name(program, g.area)}* · {track_name(program, g.track)}: {g.total} · "
+            + standing_counts(g.counts)
+            for g in status.groups
+        ]
+        blocks += [divider(), section("*By program area and track*")]
+        blocks += _sections(group_lines)
+    if status.completion:
+        lines = [
+            f"`{row.percent:>3}%` {row.title} (due {human_date(row.due, status.today)}): "
+            f"{row.done} of {row.total}"
+            for row in status.completion
+        ]
+        blocks += [divider(), section("*Deliverables due so far*")]
+        blocks += _sections(lines)
+    blocks.append(
+        context(
+            "Silent, behind and at risk count each team once, the first that applies. "
+            "`/mentor overdue` lists every late step; `/mentor report` sends the spreadsheet."
+        )
+    )
+    return title, _fit(blocks)
+
+
+def team_line(program: Program, team: TeamStanding, today: date) -> str:
+    late = team.overdue
+    line = (
+        f"{ICONS[team.standing]} <@{team.mentor}> mentoring <@{team.protege}> · "
+        f"{area_name(program, team.area)}, {track_name(program, team.track)}: "
+        f"*{team.standing}*, {team.done} of {team.required} done"
+    )
+    if late:
+        line += f", {len(late)} past its date"
+    return line + f" · last activity {human_date(team.last_activity, today)}"
+
+
+def overdue_message(program: Program, items: Sequence[OverdueItem], today: date) -> Message:
+    """Every overdue step, by advisor, most late first."""
+    if not items:
+        text = "Nothing is overdue. Every team is up to date with its calendar."
+        return text, [section(f"✅ {text}")]
+    title = f"Overdue steps: {len(items)}"
+    blocks: list[Block] = [header(title)]
+    by_advisor: dict[str | None, list[OverdueItem]] = {}
+    for item in items:
+        by_advisor.setdefault(item.advisor, []).append(item)
+    for advisor, group in by_advisor.items():
+        who = f"<@{advisor}>" if advisor else "no content advisor"
+        blocks.append(section(f"*Teams of {who}* ({len(group)} step{_s(len(group))})"))
+        blocks += _sections([overdue_line(item) for item in group])
+    blocks.append(context("Each step is listed with whose move it is. `/mentor report` has all."))
+    return title, _fit(blocks)
+
+
+def overdue_line(item: OverdueItem) -> str:
+    if item.responsible:
+        whose = "with " + " and ".join(f"<@{p}>" for p in item.responsible)
+    elif item.waiting_on:
+        whose = "waits for the step before it"
+    else:
+        whose = "with the team"
+    return (
+        f"• *{item.days_late} day{_s(item.days_late)} late* · {item.title} · "
+        f"<@{item.mentor}> and <@{item.protege}> · {whose}"
+    )
+
+
+def completers_message(program: Program, teams: Sequence[TeamStanding], eligible: int) -> Message:
+    """Teams that completed every required deliverable, by advisor (April's list)."""
+    if not teams:
+        text = f"No team has completed every required deliverable yet (of {eligible})."
+        return text, [section(text)]
+    title = f"Program completers: {len(teams)} of {eligible}"
+    blocks: list[Block] = [header(title)]
+    by_advisor: dict[str | None, list[TeamStanding]] = {}
+    for team in teams:
+        by_advisor.setdefault(team.advisor, []).append(team)
+    for advisor, group in sorted(by_advisor.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
+        who = f"<@{advisor}>" if advisor else "no content advisor"
+        blocks.append(section(f"*Teams of {who}* ({len(group)})"))
+        blocks += _sections(
+            [
+                f"• <@{t.mentor}> mentoring <@{t.protege}> · {area_name(program, t.area)}, "
+                f"{track_name(program, t.track)}"
+                for t in group
+            ]
+        )
+    blocks.append(context("Completers finished every required deliverable of their track."))
+    return title, _fit(blocks)
+
+
+def unknown_scope_message(program: Program, word: str) -> Message:
+    areas = ", ".join(f"`{a.id}` ({a.name})" for a in program.areas)
+    text = (
+        f"I don't know an area or person called `{word[:40]}`. Try `/mentor status @someone` "
+        f"or one of the program areas: {areas}."
+    )
+    return text, [section(text)]
+
+
+def no_teams_message(user: str) -> Message:
+    text = f"<@{user}> is not on a mentoring team and advises none this year."
+    return text, [section(text)]
+
+
+def _worst_first(status: ProgramStatus) -> list[TeamStanding]:
+    rank = {s: i for i, s in enumerate((SILENT, BEHIND, AT_RISK, ON_TRACK))}
+    return sorted(status.teams, key=lambda t: (rank[t.standing], t.team_id))
+
+
+def _sections(lines: Sequence[str]) -> list[Block]:
+    """Lines packed into as few sections as Slack's 3,000 characters allow."""
+    blocks: list[Block] = []
+    chunk = ""
+    for line in lines:
+        line = line[: SECTION_TEXT_MAX - 1]
+        if chunk and len(chunk) + len(line) + 1 > SECTION_TEXT_MAX:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks
+
+
+def _fit(blocks: list[Block]) -> list[Block]:
+    if len(blocks) <= MESSAGE_BLOCKS:
+        return blocks
+    kept = blocks[: MESSAGE_BLOCKS - 1]
+    return kept + [
+        context("There is more than one message holds: `/mentor report` sends the whole list.")
+    ]
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def semester_messages(
+    program_name: str, label: str, items: Sequence[TeamProgress], per_message: int = 40
+) -> list[Message]:
+    """The advisor's semester progress notes, one section per team, ready to forward; split
+    over several messages when one would hold too many blocks."""
+    parts = [items[i : i + per_message] for i in range(0, len(items), per_message)] or [[]]
+    out = []
+    for n, part in enumerate(parts, start=1):
+        more = f" (part {n} of {len(parts)})" if len(parts) > 1 else ""
+        text = f"Semester progress for building administrators: {label}{more}"
+        blocks: list[Block] = [
+            section(
+                f"*{text}*\nBelow is a short completion-only note per team, written to forward "
+                "to the protégé's building administrator. It names program steps, never what "
+                "was said: mentoring is confidential and is not an evaluation."
+            )
+        ]
+        blocks += [section(semester_note(program_name, label, item)) for item in part]
+        out.append((text, _fit(blocks)))
+    return out
+
+
+def semester_note(program_name: str, label: str, item: TeamProgress) -> str:
+    if item.admin_name or item.admin_email:
+        to = " ".join(
+            x
+            for x in (
+                item.admin_name,
+                f"<mailto:{item.admin_email}|{item.admin_email}>" if item.admin_email else None,
+            )
+            if x
+        )
+    else:
+        to = "_not on the Contact Form yet: ask the protégé for their administrator_"
+    name = item.protege_name or "The protégé"
+    steps = len(item.done) + len(item.open) + item.logs_due
+    done = len(item.done) + item.logs_done
+    lines = [
+        f"*<@{item.protege}>* ({item.area}, {item.track}) · to: {to}",
+        f"> In the {program_name}, {name} has completed {done} of the {steps} steps due "
+        f"by the {label} progress date, including {item.logs_done} of {item.logs_due} "
+        "monthly Communication Logs with their mentor.",
+    ]
+    if item.done:
+        lines.append("> Complete: " + ", ".join(item.done) + ".")
+    if item.open:
+        lines.append("> Still to come: " + ", ".join(item.open) + ".")
+    return "\n".join(lines)

@@ -1,0 +1,261 @@
+"""Team views: the pair modal, the team card, replace and end modals, the import modal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.contact.form import EMAIL_CHECKED, PREFERRED
+from bot.program import Program
+from bot.slack.blocks import actions, button, context, divider, input_block, modal, option, section
+from bot.slack.dates import human_date
+
+PAIR_CALLBACK = "team_pair"
+REPLACE_CALLBACK = "team_replace"
+END_CALLBACK = "team_end"
+IMPORT_CALLBACK = "team_import"
+REPLACE_MENTOR = "team_replace_mentor"
+REPLACE_ADVISOR = "team_replace_advisor"
+END_TEAM = "team_end_open"
+IMPORT_MAX = 3000  # Slack's limit for one plain_text_input
+
+IMPORT_HEADER = "mentor,protege,advisor,area,track,start_date"
+
+
+def pair_modal(
+    program: Program,
+    today: date,
+    mentor: str | None = None,
+    protege: str | None = None,
+    advisor: str | None = None,
+) -> dict[str, Any]:
+    def picker(initial: str | None) -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "users_select", "action_id": "value"}
+        if initial:
+            element["initial_user"] = initial
+        return element
+
+    start = min(max(today, program.start), program.end)
+    blocks = [
+        input_block("mentor", "Mentor", picker(mentor)),
+        input_block("protege", "Protégé", picker(protege)),
+        input_block(
+            "advisor",
+            "Content advisor",
+            picker(advisor),
+            optional=True,
+            hint="They approve the Individual Mentoring Plan and hear when the team goes quiet.",
+        ),
+        input_block(
+            "area",
+            "Program area",
+            {
+                "type": "static_select",
+                "action_id": "value",
+                "options": [option(area.name, area.id) for area in program.areas],
+            },
+        ),
+        input_block(
+            "track",
+            "Track",
+            {
+                "type": "radio_buttons",
+                "action_id": "value",
+                "options": [option(track.name, track.id) for track in program.tracks],
+                "initial_option": option(program.tracks[0].name, program.tracks[0].id),
+            },
+        ),
+        input_block(
+            "start",
+            "Start date",
+            {"type": "datepicker", "action_id": "value", "initial_date": start.isoformat()},
+        ),
+    ]
+    return modal(PAIR_CALLBACK, "Register a team", blocks, submit="Register")
+
+
+@dataclass(frozen=True)
+class MemberCard:
+    slack_id: str
+    role: str  # "Mentor", "Protégé", "Content advisor"
+    email: str | None
+    email_checked: str | None
+    cell_phone: str | None
+    school_phone: str | None
+    preferred_contact: str | None
+
+
+@dataclass(frozen=True)
+class TeamCard:
+    team_id: int
+    area_name: str
+    track_name: str
+    start: date
+    status: str
+    end_reason: str | None
+    members: Sequence[MemberCard]
+    history: Sequence[str]  # already phrased, oldest first
+
+
+def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]:
+    """The blocks of one team card; `manage` adds the staff buttons."""
+    status = "" if card.status == "active" else f" · *{card.status}*"
+    blocks: list[dict[str, Any]] = [
+        section(
+            f"*Team {card.team_id}* · {card.area_name} · {card.track_name} · "
+            f"started {human_date(card.start, today)}{status}"
+        )
+    ]
+    for member in card.members:
+        blocks.append(section(f"*{member.role}:* <@{member.slack_id}>\n{_contact_line(member)}"))
+    if card.end_reason:
+        blocks.append(context(f"Ended: {card.end_reason[:300]}"))
+    if card.history:
+        blocks.append(context("History: " + " · ".join(card.history[-5:])))
+    if manage and card.status == "active":
+        value = str(card.team_id)
+        blocks.append(
+            actions(
+                button("Replace mentor", REPLACE_MENTOR, value),
+                button("Replace advisor", REPLACE_ADVISOR, value),
+                button("End team", END_TEAM, value, style="danger"),
+            )
+        )
+    return blocks
+
+
+def team_cards_message(
+    cards: Sequence[TeamCard], today: date, manage: bool
+) -> tuple[str, list[dict[str, Any]]]:
+    blocks: list[dict[str, Any]] = []
+    for index, card in enumerate(cards[:6]):
+        if index:
+            blocks.append(divider())
+        blocks.extend(team_card(card, today, manage))
+    if len(cards) > 6:
+        blocks.append(context(f"…and {len(cards) - 6} more teams. Name a person to narrow it."))
+    text = f"Team {cards[0].team_id}" if len(cards) == 1 else f"{len(cards)} teams"
+    return text, blocks
+
+
+def _contact_line(member: MemberCard) -> str:
+    if not (member.email or member.cell_phone or member.school_phone):
+        return "_No Contact Form yet._"
+    parts = []
+    if member.preferred_contact:
+        parts.append(f"prefers {PREFERRED.get(member.preferred_contact, member.preferred_contact)}")
+    if member.email:
+        checked = EMAIL_CHECKED.get(member.email_checked or "", "")
+        parts.append(member.email + (f" (checked {checked.lower()})" if checked else ""))
+    if member.cell_phone:
+        parts.append(f"cell {member.cell_phone}")
+    if member.school_phone:
+        parts.append(f"school {member.school_phone}")
+    return " · ".join(parts)
+
+
+def replace_modal(team_id: int, role: str, current: str | None) -> dict[str, Any]:
+    role_name = "mentor" if role == "mentor" else "content advisor"
+    now_text = f"Now: <@{current}>." if current else "The team has no content advisor now."
+    blocks = [
+        section(
+            f"{now_text} Logs and forms stay with the team; "
+            f"the history keeps who was {role_name} when."
+        ),
+        input_block("person", f"New {role_name}", {"type": "users_select", "action_id": "value"}),
+        input_block(
+            "reason",
+            "Reason (kept in the team's history)",
+            {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "multiline": True,
+                "max_length": 1000,
+            },
+            optional=True,
+        ),
+    ]
+    metadata = json.dumps({"team": team_id, "role": role})
+    title = "Replace mentor" if role == "mentor" else "Replace advisor"
+    return modal(REPLACE_CALLBACK, title, blocks, submit="Replace", private_metadata=metadata)
+
+
+def end_modal(team_id: int) -> dict[str, Any]:
+    blocks = [
+        section("Ending a team keeps everything it filed. Its members and advisor are told."),
+        input_block(
+            "status",
+            "How did it end?",
+            {
+                "type": "radio_buttons",
+                "action_id": "value",
+                "options": [
+                    option("Completed the program", "completed"),
+                    option("Withdrawn", "withdrawn"),
+                ],
+            },
+        ),
+        input_block(
+            "reason",
+            "Reason",
+            {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "multiline": True,
+                "max_length": 1000,
+            },
+        ),
+    ]
+    return modal(
+        END_CALLBACK,
+        "End team",
+        blocks,
+        submit="End team",
+        private_metadata=json.dumps({"team": team_id}),
+    )
+
+
+def import_modal(csv_text: str = "", report: Sequence[str] = ()) -> dict[str, Any]:
+    """The paste-a-CSV modal; with `report`, the same modal showing what to fix."""
+    blocks: list[dict[str, Any]] = []
+    if report:
+        lines = "\n".join(f"• {line}" for line in report[:40])
+        more = f"\n…and {len(report) - 40} more." if len(report) > 40 else ""
+        blocks.append(
+            section(f"*Nothing was imported.* Fix these rows and submit again:\n{lines}{more}")
+        )
+    else:
+        blocks.append(
+            section(
+                "Paste a CSV with the header line "
+                f"`{IMPORT_HEADER}`. People are Slack member ids (U…) or e-mail addresses; "
+                "`advisor` may be empty; `start_date` is YYYY-MM-DD. The import is all or "
+                "nothing, and running the same file again changes nothing."
+            )
+        )
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": True,
+        "max_length": IMPORT_MAX,
+        "placeholder": {"type": "plain_text", "text": IMPORT_HEADER},
+    }
+    if csv_text:
+        element["initial_value"] = csv_text[:IMPORT_MAX]
+    blocks.append(input_block("csv", "Teams (CSV)", element))
+    blocks.append(context("For more than ~40 teams, use `mentorbot import-teams FILE.csv`."))
+    return modal(IMPORT_CALLBACK, "Import teams", blocks, submit="Import")
+
+
+def import_done_view(created: int, unchanged: int) -> dict[str, Any]:
+    text = f"*Imported {created} new team{'s' if created != 1 else ''}.*"
+    if unchanged:
+        text += f" {unchanged} row{'s were' if unchanged != 1 else ' was'} already registered."
+    if created:
+        text += " Each new team's members and advisor are getting their welcome message."
+    return modal(
+        IMPORT_CALLBACK + "_done", "Import teams", [section(text)], submit=None, close="Done"
+    )
