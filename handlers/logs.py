@@ -369,6 +369,7 @@ class _Listeners:
                         today,
                         expected_version=meta.version or 0,
                     )
+                    entry = store.get_log(session, entry.id) or entry
                     fresh = bool(changed)
                 other = domain.partner(team, user_id).slack_id
         except FieldErrors as errors:
@@ -524,7 +525,7 @@ class _Listeners:
         may_file = access.may_on_team(who, Action.FILE_TEAM_FORM, team)
         return views.entry_detail_modal(
             entry=entry,
-            versions=store.versions_of(session, entry.id),
+            revisions=store.entry_history(session, entry),
             header=_header(team),
             topics=self._topics(),
             tz=self._tz(session, user_id),

@@ -3,7 +3,7 @@ Mentor Comment Forms, Visit Reports, Networking and Professional Development Ver
 Forms, and year two's Assessment Activity.
 
 Nothing is overwritten by a user: a revised submission, comment form or report is a new row
-and the row it replaces is kept, marked `superseded_by`/`superseded_at`. The current version
+and the row it replaces is kept, marked superseded (storage.revisions). The current version
 is the one that is not superseded. `FormEvent` keeps every step (submitted, commented, asked
 to discuss, agreed, confirmed …) with who took it and when: the signatures and their history.
 """
@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base, UtcDateTime, string_enum
+from storage.revisions import Revised, current
 
 FOCUS_SEPARATOR = "\n"  # focus area names contain spaces, commas and "&", never a newline
 
@@ -79,12 +80,13 @@ class Experience(Base):
         return split_focus(self.focus_areas)
 
 
-class ExperienceSubmission(Base):
+class ExperienceSubmission(Revised, Base):
     """What the protégé sent: a link (or a Slack file's permalink) and a summary."""
 
     __tablename__ = "experience_submissions"
+    __table_args__ = (UniqueConstraint("experience_id", "version"),)
+    filing_key = ("experience_id",)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     experience_id: Mapped[int] = mapped_column(ForeignKey("experiences.id"), index=True)
     selection: Mapped[int | None] = mapped_column(Integer)
     other_description: Mapped[str | None] = mapped_column(Text)
@@ -93,17 +95,16 @@ class ExperienceSubmission(Base):
     summary: Mapped[str] = mapped_column(Text)
     submitted_by: Mapped[str] = mapped_column(String(32))
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    superseded_by: Mapped[str | None] = mapped_column(String(32))
-    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class MentorComment(Base):
+class MentorComment(Revised, Base):
     """The manual's Structured Experience Mentor Comment Form; filing it is the mentor's
     signature."""
 
     __tablename__ = "mentor_comments"
+    __table_args__ = (UniqueConstraint("experience_id", "version"),)
+    filing_key = ("experience_id",)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     experience_id: Mapped[int] = mapped_column(ForeignKey("experiences.id"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("experience_submissions.id"))
     comment_date: Mapped[date] = mapped_column(Date)
@@ -112,20 +113,17 @@ class MentorComment(Base):
     comments: Mapped[str] = mapped_column(Text)
     filed_by: Mapped[str] = mapped_column(String(32))
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    superseded_by: Mapped[str | None] = mapped_column(String(32))
-    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class VisitReport(Base):
+class VisitReport(Revised, Base):
     """The Mentor/Protégé Visit Report, one row per version of one visit's report."""
 
     __tablename__ = "visit_reports"
     __table_args__ = (UniqueConstraint("team_id", "number", "version"),)
+    filing_key = ("team_id", "number")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # the team's first, second … visit
-    version: Mapped[int] = mapped_column(Integer)
     status: Mapped[VisitStatus] = mapped_column(string_enum(VisitStatus, "visit_status"))
     area: Mapped[str] = mapped_column(String(64))
     visit_date: Mapped[date] = mapped_column(Date)
@@ -136,20 +134,17 @@ class VisitReport(Base):
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     confirmed_by: Mapped[str | None] = mapped_column(String(32))
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    superseded_by: Mapped[str | None] = mapped_column(String(32))
-    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class PdVerification(Base):
+class PdVerification(Revised, Base):
     """A Networking and Professional Development Verification Form (#1 or #2), per version."""
 
     __tablename__ = "pd_verifications"
     __table_args__ = (UniqueConstraint("team_id", "number", "version"),)
+    filing_key = ("team_id", "number")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer)
     status: Mapped[PdStatus] = mapped_column(string_enum(PdStatus, "pd_status"))
     area: Mapped[str] = mapped_column(String(64))
     pd_date: Mapped[date] = mapped_column(Date)
@@ -161,23 +156,20 @@ class PdVerification(Base):
     mentor_comments: Mapped[str | None] = mapped_column(Text)
     signed_by: Mapped[str | None] = mapped_column(String(32))  # the mentor's signature
     signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    superseded_by: Mapped[str | None] = mapped_column(String(32))
-    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class AssessmentActivity(Base):
+class AssessmentActivity(Revised, Base):
     """Year two's Assessment Activity, as the protégé submitted it (per version)."""
 
     __tablename__ = "assessment_activities"
+    __table_args__ = (UniqueConstraint("team_id", "version"),)
+    filing_key = ("team_id",)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     link: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
     submitted_by: Mapped[str] = mapped_column(String(32))
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    superseded_by: Mapped[str | None] = mapped_column(String(32))
-    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class FormEvent(Base):
@@ -230,20 +222,11 @@ def experiences_of(session: Session, team_ids: Sequence[int]) -> list[Experience
 
 
 def current_submission(session: Session, experience_id: int) -> ExperienceSubmission | None:
-    return session.scalars(
-        select(ExperienceSubmission).where(
-            ExperienceSubmission.experience_id == experience_id,
-            ExperienceSubmission.superseded_at.is_(None),
-        )
-    ).one_or_none()
+    return current(session, ExperienceSubmission, experience_id=experience_id)
 
 
 def current_comment(session: Session, experience_id: int) -> MentorComment | None:
-    return session.scalars(
-        select(MentorComment).where(
-            MentorComment.experience_id == experience_id, MentorComment.superseded_at.is_(None)
-        )
-    ).one_or_none()
+    return current(session, MentorComment, experience_id=experience_id)
 
 
 def events_of(session: Session, team_id: int, form: str, form_id: int) -> list[FormEvent]:
@@ -295,6 +278,6 @@ def assessment_activities(session: Session, team_ids: Sequence[int]) -> list[Ass
         session.scalars(
             select(AssessmentActivity)
             .where(AssessmentActivity.team_id.in_(team_ids))
-            .order_by(AssessmentActivity.team_id, AssessmentActivity.submitted_at)
+            .order_by(AssessmentActivity.team_id, AssessmentActivity.version)
         )
     )

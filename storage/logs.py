@@ -1,8 +1,9 @@
-"""Communication Logs, their earlier versions, and quick "We talked" check-ins.
+"""Communication Logs, with every revision of each entry, and quick "We talked" check-ins.
 
 A log entry is one conversation between a mentor and protégé, in the manual's Communication
-Log fields plus the minutes spent. Editing keeps the earlier content in `LogVersion`; nothing
-here is ever deleted. Dates of conversations are local dates; instants are UTC.
+Log fields plus the minutes spent. Editing files a new revision (storage.revisions) and keeps
+the earlier one; nothing here is ever deleted. Queries read current revisions only. Dates of
+conversations are local dates; instants are UTC.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import among, scope_of
 from storage.models import Base, Person, Team, TeamStatus, UtcDateTime, string_enum
+from storage.revisions import Revised, current, history
 
 
 class LogMode(enum.StrEnum):
@@ -42,17 +44,26 @@ def _mode_type() -> Enum:
     return string_enum(LogMode, "log_mode")
 
 
-class CommunicationLog(Base):
-    """One conversation, as its author filed it (or last edited it)."""
+class CommunicationLog(Revised, Base):
+    """One revision of a conversation's entry, as its author filed or edited it.
+
+    An entry's revisions share `entry_id` (the id it is known by in Slack); every revision
+    keeps the author, role and first filing time, and `edited_by`/`edited_at` say who made
+    this revision and when (None on the first). Co-signing is per revision: an edit asks the
+    partner again, and what they confirmed stays on the revision they confirmed.
+    """
 
     __tablename__ = "communication_logs"
     __table_args__ = (
         Index("ix_communication_logs_team_month", "team_id", "topic_month"),
         Index("ix_communication_logs_team_date", "team_id", "conversation_date"),
         UniqueConstraint("view_id"),
+        UniqueConstraint("entry_id", "version"),
     )
+    filing_key = ("entry_id",)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # The id of the entry's first row: set right after that row is inserted.
+    entry_id: Mapped[int | None] = mapped_column(Integer)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     author: Mapped[str] = mapped_column(String(32))  # Slack id
     author_role: Mapped[str] = mapped_column(String(16))  # "mentor" or "protege" when filed
@@ -62,7 +73,6 @@ class CommunicationLog(Base):
     help_needed: Mapped[str] = mapped_column(Text)
     ideas_discussed: Mapped[str] = mapped_column(Text)
     minutes: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer)  # 1 when filed, +1 on every edit
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     edited_by: Mapped[str | None] = mapped_column(String(32))
     edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -73,31 +83,6 @@ class CommunicationLog(Base):
     dispute_comment: Mapped[str | None] = mapped_column(Text)
     # The Slack view that filed it: a retried submission finds its entry instead of a twin.
     view_id: Mapped[str | None] = mapped_column(String(32))
-
-
-class LogVersion(Base):
-    """An earlier version of an entry, kept when its author edited it."""
-
-    __tablename__ = "log_versions"
-    __table_args__ = (UniqueConstraint("log_id", "version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    log_id: Mapped[int] = mapped_column(ForeignKey("communication_logs.id"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    conversation_date: Mapped[date] = mapped_column(Date)
-    mode: Mapped[LogMode] = mapped_column(_mode_type())
-    topic_month: Mapped[str] = mapped_column(String(7))
-    help_needed: Mapped[str] = mapped_column(Text)
-    ideas_discussed: Mapped[str] = mapped_column(Text)
-    minutes: Mapped[int] = mapped_column(Integer)
-    confirmed_by: Mapped[str | None] = mapped_column(String(32))
-    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    disputed_by: Mapped[str | None] = mapped_column(String(32))
-    disputed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    dispute_comment: Mapped[str | None] = mapped_column(Text)
-    changed_fields: Mapped[str] = mapped_column(String(200))  # comma-separated field names
-    replaced_by: Mapped[str] = mapped_column(String(32))
-    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CheckIn(Base):
@@ -120,15 +105,28 @@ class CheckIn(Base):
 
 # --- queries ---------------------------------------------------------------------------------
 
+# Every query of entries reads their current revisions: earlier ones are history.
+IS_CURRENT = CommunicationLog.superseded_at.is_(None)
+
 
 def get_log(session: Session, log_id: int) -> CommunicationLog | None:
-    return session.get(CommunicationLog, log_id)
+    """The current revision of the entry that row `log_id` belongs to: a Slack message keeps
+    the id of the revision it showed, and its buttons lead to the entry as it is now."""
+    row = session.get(CommunicationLog, log_id)
+    return None if row is None else current(session, CommunicationLog, entry_id=row.entry_id)
+
+
+def entry_history(session: Session, entry: CommunicationLog) -> list[CommunicationLog]:
+    """Every revision of the entry, oldest first (the last is the current one)."""
+    return history(session, CommunicationLog, entry_id=entry.entry_id)
 
 
 def log_by_view(session: Session, view_id: str) -> CommunicationLog | None:
-    return session.scalars(
+    """The entry the modal `view_id` filed, as it is now."""
+    first = session.scalars(
         select(CommunicationLog).where(CommunicationLog.view_id == view_id)
     ).one_or_none()
+    return None if first is None else get_log(session, first.id)
 
 
 def check_in_by_view(session: Session, view_id: str) -> CheckIn | None:
@@ -139,31 +137,22 @@ def team_logs(
     session: Session, team_id: int, *, month: str | None = None, offset: int = 0, limit: int = 10
 ) -> list[CommunicationLog]:
     """A team's entries, newest conversation first."""
-    query = select(CommunicationLog).where(CommunicationLog.team_id == team_id)
+    query = select(CommunicationLog).where(CommunicationLog.team_id == team_id, IS_CURRENT)
     if month is not None:
         query = query.where(CommunicationLog.topic_month == month)
     query = query.order_by(
         CommunicationLog.conversation_date.desc(),
         CommunicationLog.filed_at.desc(),
-        CommunicationLog.id.desc(),
+        CommunicationLog.entry_id.desc(),
     )
     return list(session.scalars(query.offset(offset).limit(limit)))
 
 
 def count_team_logs(session: Session, team_id: int, *, month: str | None = None) -> int:
-    query = select(func.count()).where(CommunicationLog.team_id == team_id)
+    query = select(func.count()).where(CommunicationLog.team_id == team_id, IS_CURRENT)
     if month is not None:
         query = query.where(CommunicationLog.topic_month == month)
     return session.scalar(query) or 0
-
-
-def versions_of(session: Session, log_id: int) -> list[LogVersion]:
-    """The earlier versions of an entry, oldest first."""
-    return list(
-        session.scalars(
-            select(LogVersion).where(LogVersion.log_id == log_id).order_by(LogVersion.version)
-        )
-    )
 
 
 def teams_with_log(session: Session, team_ids: Iterable[int], month: str) -> set[int]:
@@ -174,7 +163,9 @@ def teams_with_log(session: Session, team_ids: Iterable[int], month: str) -> set
     return set(
         session.scalars(
             select(CommunicationLog.team_id)
-            .where(CommunicationLog.team_id.in_(ids), CommunicationLog.topic_month == month)
+            .where(
+                CommunicationLog.team_id.in_(ids), CommunicationLog.topic_month == month, IS_CURRENT
+            )
             .distinct()
         )
     )
@@ -186,7 +177,7 @@ def contact_dates(team_ids: list[int] | None, first: date | None = None, last: d
     logs = select(
         CommunicationLog.team_id.label("team_id"),
         CommunicationLog.conversation_date.label("day"),
-    ).where(among(CommunicationLog.team_id, team_ids))
+    ).where(among(CommunicationLog.team_id, team_ids), IS_CURRENT)
     checks = select(CheckIn.team_id.label("team_id"), CheckIn.conversation_date.label("day")).where(
         among(CheckIn.team_id, team_ids)
     )

@@ -1,10 +1,10 @@
 """The initial meeting's three forms: the Focal Points and Decision Points Checklists and the
 Individual Mentoring Plan, per team and program year, with their queries.
 
-Nothing is overwritten: filing a checklist again marks the earlier filing replaced, and each
-revision of the plan is its own row, so the advisor's approval of revision 2 stays on record
-when revision 3 is sent. Item and area texts are stored with their indexes, so a report reads
-the same after the program file changes.
+Nothing is overwritten: each filing of a checklist and each revision of the plan is its own
+row (storage.revisions), so the advisor's approval of revision 2 stays on record when
+revision 3 is sent. Item and area texts are stored with their indexes, so a report reads the
+same after the program file changes.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, synonym
 
 from storage.models import Base, UtcDateTime
+from storage.revisions import Revised, current, history, revise
 
 
 class PlanStatus(enum.StrEnum):
@@ -43,16 +44,15 @@ class PlanStatus(enum.StrEnum):
 # --- the two checklists ---------------------------------------------------------------------
 
 
-class _ChecklistFiling:
-    """What both checklists' filings record: one team's filing, kept when replaced."""
+class _ChecklistFiling(Revised):
+    """What both checklists' filings record: one revision of a team's filing for a year."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_key = ("team_id", "program_id")
+
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     program_id: Mapped[str] = mapped_column(String(64))
     filed_by: Mapped[str] = mapped_column(String(32))
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    replaced_by: Mapped[str | None] = mapped_column(String(32))
-    replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 # --- Focal Points Checklist ----------------------------------------------------------------
@@ -60,7 +60,10 @@ class _ChecklistFiling:
 
 class FocalPointsFiling(_ChecklistFiling, Base):
     __tablename__ = "focal_points_filings"
-    __table_args__ = (Index("ix_focal_points_filings_team_program", "team_id", "program_id"),)
+    __table_args__ = (
+        Index("ix_focal_points_filings_team_program", "team_id", "program_id"),
+        UniqueConstraint("team_id", "program_id", "version"),
+    )
 
     ratings: Mapped[list[FocalPointsRating]] = relationship(
         order_by="(FocalPointsRating.category_index, FocalPointsRating.item_index)",
@@ -89,7 +92,10 @@ class FocalPointsRating(Base):
 
 class DecisionPointsFiling(_ChecklistFiling, Base):
     __tablename__ = "decision_points_filings"
-    __table_args__ = (Index("ix_decision_points_filings_team_program", "team_id", "program_id"),)
+    __table_args__ = (
+        Index("ix_decision_points_filings_team_program", "team_id", "program_id"),
+        UniqueConstraint("team_id", "program_id", "version"),
+    )
 
     areas: Mapped[list[DecisionPointsArea]] = relationship(
         order_by="(DecisionPointsArea.group_index, DecisionPointsArea.item_index)",
@@ -120,16 +126,16 @@ class DecisionPointsArea(Base):
 # --- Individual Mentoring Plan -------------------------------------------------------------
 
 
-class MentoringPlan(Base):
+class MentoringPlan(Revised, Base):
     """One revision of a team's plan, with the advisor's "received" and "approved" initials."""
 
     __tablename__ = "mentoring_plans"
-    __table_args__ = (UniqueConstraint("team_id", "program_id", "revision"),)
+    __table_args__ = (UniqueConstraint("team_id", "program_id", "version"),)
+    filing_key = ("team_id", "program_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     program_id: Mapped[str] = mapped_column(String(64))
-    revision: Mapped[int] = mapped_column(Integer)
+    revision = synonym("version")  # the manual's word for the plan's versions
     status: Mapped[PlanStatus] = mapped_column(
         Enum(
             PlanStatus,
@@ -148,9 +154,6 @@ class MentoringPlan(Base):
     returned_by: Mapped[str | None] = mapped_column(String(32))
     returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     return_comment: Mapped[str | None] = mapped_column(Text)
-    # Set when the team sends a newer revision; the newest unsuperseded one is current.
-    superseded_by: Mapped[str | None] = mapped_column(String(32))
-    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     slots: Mapped[list[MentoringPlanSlot]] = relationship(
         order_by="MentoringPlanSlot.number", lazy="selectin"
@@ -230,19 +233,6 @@ class SlotRow:
 Filing = FocalPointsFiling | DecisionPointsFiling
 
 
-def _current(session: Session, model: type[Filing], team_id: int, program_id: str):
-    """The team's live filing of a checklist (earlier ones are kept, marked replaced)."""
-    return session.scalars(
-        select(model)
-        .where(
-            model.team_id == team_id,
-            model.program_id == program_id,
-            model.replaced_at.is_(None),
-        )
-        .order_by(model.id.desc())
-    ).first()
-
-
 def _first_at(
     session: Session, model: type[Filing], team_id: int, program_id: str
 ) -> datetime | None:
@@ -257,7 +247,7 @@ def _first_at(
 def current_focal_points(
     session: Session, team_id: int, program_id: str
 ) -> FocalPointsFiling | None:
-    return _current(session, FocalPointsFiling, team_id, program_id)
+    return current(session, FocalPointsFiling, team_id=team_id, program_id=program_id)
 
 
 def first_focal_points_at(session: Session, team_id: int, program_id: str) -> datetime | None:
@@ -271,22 +261,19 @@ def add_focal_points(
     rows: Sequence[RatingRow],
     by: str,
     now: datetime,
-) -> FocalPointsFiling:
-    """File the checklist; an earlier filing is kept, marked replaced."""
+) -> FocalPointsFiling | None:
+    """File the checklist; an earlier filing is kept, marked superseded. None when the
+    partner filed it a moment ago."""
     earlier = current_focal_points(session, team_id, program_id)
-    if earlier is not None:
-        earlier.replaced_by, earlier.replaced_at = by, now
     filing = FocalPointsFiling(team_id=team_id, program_id=program_id, filed_by=by, filed_at=now)
     filing.ratings = [FocalPointsRating(**vars(row)) for row in rows]
-    session.add(filing)
-    session.flush()
-    return filing
+    return filing if revise(session, earlier, filing, by, now) else None
 
 
 def current_decision_points(
     session: Session, team_id: int, program_id: str
 ) -> DecisionPointsFiling | None:
-    return _current(session, DecisionPointsFiling, team_id, program_id)
+    return current(session, DecisionPointsFiling, team_id=team_id, program_id=program_id)
 
 
 def first_decision_points_at(session: Session, team_id: int, program_id: str) -> datetime | None:
@@ -300,27 +287,15 @@ def add_decision_points(
     rows: Sequence[AreaRow],
     by: str,
     now: datetime,
-) -> DecisionPointsFiling:
+) -> DecisionPointsFiling | None:
     earlier = current_decision_points(session, team_id, program_id)
-    if earlier is not None:
-        earlier.replaced_by, earlier.replaced_at = by, now
     filing = DecisionPointsFiling(team_id=team_id, program_id=program_id, filed_by=by, filed_at=now)
     filing.areas = [DecisionPointsArea(**vars(row)) for row in rows]
-    session.add(filing)
-    session.flush()
-    return filing
+    return filing if revise(session, earlier, filing, by, now) else None
 
 
 def current_plan(session: Session, team_id: int, program_id: str) -> MentoringPlan | None:
-    return session.scalars(
-        select(MentoringPlan)
-        .where(
-            MentoringPlan.team_id == team_id,
-            MentoringPlan.program_id == program_id,
-            MentoringPlan.superseded_at.is_(None),
-        )
-        .order_by(MentoringPlan.revision.desc())
-    ).first()
+    return current(session, MentoringPlan, team_id=team_id, program_id=program_id)
 
 
 def latest_approved_plan(
@@ -337,13 +312,7 @@ def latest_approved_plan(
 
 
 def plan_revisions(session: Session, team_id: int, program_id: str) -> list[MentoringPlan]:
-    return list(
-        session.scalars(
-            select(MentoringPlan)
-            .where(MentoringPlan.team_id == team_id, MentoringPlan.program_id == program_id)
-            .order_by(MentoringPlan.revision)
-        )
-    )
+    return history(session, MentoringPlan, team_id=team_id, program_id=program_id)
 
 
 def get_plan(session: Session, plan_id: int) -> MentoringPlan | None:
@@ -380,27 +349,19 @@ def add_plan_revision(
     slots: Sequence[SlotRow],
     by: str,
     now: datetime,
-) -> MentoringPlan:
-    """A new revision, sent to the advisor; the one it replaces is marked superseded.
-
-    Two members sending at the same moment collide on the unique revision number, and the
-    second gets an IntegrityError to retry on top of the first.
-    """
+) -> MentoringPlan | None:
+    """A new revision, sent to the advisor; the one it replaces is marked superseded. None
+    when the partner sent a revision a moment ago (send again, on top of theirs)."""
     earlier = current_plan(session, team_id, program_id)
-    if earlier is not None:
-        earlier.superseded_by, earlier.superseded_at = by, now
     plan = MentoringPlan(
         team_id=team_id,
         program_id=program_id,
-        revision=(earlier.revision if earlier else 0) + 1,
         status=PlanStatus.SUBMITTED,
         submitted_by=by,
         submitted_at=now,
     )
     plan.slots = [MentoringPlanSlot(**vars(row)) for row in slots]
-    session.add(plan)
-    session.flush()
-    return plan
+    return plan if revise(session, earlier, plan, by, now) else None
 
 
 def _decide(session: Session, plan_id: int, values: dict[str, object]) -> bool:

@@ -107,15 +107,19 @@ def test_an_edit_keeps_every_earlier_version(world, program) -> None:
             )  # fmt: skip
     with factory() as session:
         entry = store.get_log(session, entry_id)
-        versions = store.versions_of(session, entry_id)
+        revisions = store.entry_history(session, entry)
+    versions, successors = revisions[:-1], revisions[1:]
+    changes = [
+        ",".join(logs.changed_fields(v, n)) for v, n in zip(versions, successors, strict=True)
+    ]
     assert (entry.version, entry.minutes, entry.ideas_discussed) == (3, 45, "More ideas.")
     assert entry.confirmed_by is None and entry.edited_at == later + timedelta(hours=1)
-    assert [(v.version, v.minutes, v.changed_fields) for v in versions] == [
+    assert [(v.version, v.minutes, c) for v, c in zip(versions, changes, strict=True)] == [
         (1, 30, "minutes"),
         (2, 45, "conversation_date,ideas_discussed"),
     ]
     assert versions[0].confirmed_by == PROTEGE and versions[0].confirmed_at == NOW
-    assert versions[0].replaced_at == later and versions[1].replaced_by == MENTOR
+    assert versions[0].superseded_at == later and versions[1].superseded_by == MENTOR
 
 
 def test_co_signing_rules(world, program) -> None:

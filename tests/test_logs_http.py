@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.logs import form, views
+from bot.logs.rules import changed_fields
+from storage import logs as store
 from storage.db import transaction
-from storage.logs import CheckIn, CommunicationLog, LogVersion
+from storage.logs import CheckIn, CommunicationLog
 from storage.people import add_team, get_or_create_person
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import (
@@ -102,7 +104,12 @@ def opened(fake) -> dict:
 
 def entries(services) -> list[CommunicationLog]:
     with services.sessions() as session:
-        return list(session.scalars(select(CommunicationLog).order_by(CommunicationLog.id)))
+        current = CommunicationLog.superseded_at.is_(None)
+        return list(
+            session.scalars(
+                select(CommunicationLog).where(current).order_by(CommunicationLog.entry_id)
+            )
+        )
 
 
 def file_entry(base, fake, user=MENTOR, **values) -> dict:
@@ -387,15 +394,15 @@ def test_an_edit_keeps_the_earlier_version_and_asks_again(world) -> None:
     assert (entry.version, entry.mode, entry.minutes) == (2, "video", 45)
     assert entry.confirmed_at is None and entry.edited_by == MENTOR
     with services.sessions() as session:
-        [old] = session.scalars(select(LogVersion)).all()
-    assert (old.version, old.mode, old.minutes, old.changed_fields) == (
+        [old, new] = store.entry_history(session, entry)
+    assert (old.version, old.mode, old.minutes, ",".join(changed_fields(old, new))) == (
         1,
         "phone",
         30,
         "mode,minutes",
     )
-    assert old.confirmed_by == PROTEGE and old.replaced_by == MENTOR
-    assert old.replaced_at == datetime(2024, 10, 9, 16, tzinfo=UTC)
+    assert old.confirmed_by == PROTEGE and old.superseded_by == MENTOR
+    assert old.superseded_at == datetime(2024, 10, 9, 16, tzinfo=UTC)
     # The protégé is asked again; the old request can no longer confirm.
     second = fake.messages_to(PROTEGE)[-1]
     assert "edited" in second["text"] and "(mode, minutes)" in second["text"]
@@ -441,7 +448,8 @@ def test_an_entry_of_another_team_cannot_be_edited_through_a_forged_form(world) 
     )
     with services.sessions() as session:
         assert session.get(CommunicationLog, theirs.id).minutes == 30
-        assert session.scalar(select(func.count()).select_from(LogVersion)) == 0
+        superseded = CommunicationLog.superseded_at.is_not(None)
+        assert session.scalar(select(func.count()).where(superseded)) == 0
 
 
 def test_the_log_closes_after_the_program_year(world) -> None:

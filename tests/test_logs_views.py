@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 from bot.logs import form, views
 from bot.logs import rules as logs
 from bot.slack.fields import FieldErrors
-from storage.logs import CommunicationLog, LogMode, LogVersion
+from storage.logs import CommunicationLog, LogMode
 from tests.interactions import date_value, radio_value, select_value, text_value
 
 TZ = ZoneInfo("America/Chicago")
@@ -92,15 +92,14 @@ def test_every_modal_fits_slacks_limits(program, topics) -> None:
         )
     )  # fmt: skip
     assert "Page 2 of 10 · 95 entries" in str(listed)
-    old = LogVersion(
-        log_id=7, version=1, conversation_date=date(2024, 10, 2), mode=LogMode.PHONE,
-        topic_month="2024-10", help_needed="", ideas_discussed="x", minutes=5,
-        confirmed_by="U0PROTEGE1", changed_fields="conversation_date,mode,minutes",
-        replaced_by="U0MENTOR1", replaced_at=NOW,
+    old = entry(
+        version=1, conversation_date=date(2024, 10, 2), mode=LogMode.PHONE, help_needed="",
+        ideas_discussed="x", minutes=5, confirmed_by="U0PROTEGE1",
+        superseded_by="U0MENTOR1", superseded_at=NOW,
     )  # fmt: skip
     check_view(
         views.entry_detail_modal(
-            entry=entry(), versions=[old] * 30, header=header, topics=topics, tz=TZ,
+            entry=entry(), revisions=[old] * 30 + [entry()], header=header, topics=topics, tz=TZ,
             today=TODAY, can_edit=True, can_cosign=False,
         )
     )  # fmt: skip

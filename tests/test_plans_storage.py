@@ -80,8 +80,8 @@ def test_focal_points_refiled_keeps_the_first_and_the_step_is_done_at_the_first(
     with factory() as session:
         team = get_team(session, team_id)
         filings = session.scalars(select(FocalPointsFiling).order_by(FocalPointsFiling.id)).all()
-        assert [f.replaced_at for f in filings] == [later, None]
-        assert filings[0].replaced_by == PROTEGE
+        assert [f.superseded_at for f in filings] == [later, None]
+        assert filings[0].superseded_by == PROTEGE
         current = plans.current_focal_points(session, team)
         assert len(current.ratings) == 36  # the manual's checklist, every item
         rating = next(r for r in current.ratings if (r.category_index, r.item_index) == (1, 0))

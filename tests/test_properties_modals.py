@@ -843,7 +843,7 @@ def check_focal(sent: Sent) -> None:
         filing = session.scalars(
             select(FocalPointsFiling).where(
                 FocalPointsFiling.team_id == sent.people.team,
-                FocalPointsFiling.replaced_at.is_(None),
+                FocalPointsFiling.superseded_at.is_(None),
             )
         ).one()
         stored = {f"fp_{r.category_index}_{r.item_index}": str(r.rating) for r in filing.ratings}
@@ -870,7 +870,7 @@ def check_decisions(sent: Sent) -> None:
         filing = session.scalars(
             select(DecisionPointsFiling).where(
                 DecisionPointsFiling.team_id == sent.people.team,
-                DecisionPointsFiling.replaced_at.is_(None),
+                DecisionPointsFiling.superseded_at.is_(None),
             )
         ).one()
         ticked = {

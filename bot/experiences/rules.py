@@ -34,6 +34,7 @@ from storage.experiences import (
     join_focus,
 )
 from storage.models import Team
+from storage.revisions import R, revise
 
 FORM = "experience"
 EXTRA_STEP = "extra-experiences"  # a track with this step lets teams add experiences
@@ -212,9 +213,7 @@ def submit(
         focus_areas=join_focus(entry.focus_areas),
         updated_at=now,
     )
-    if earlier is not None:
-        earlier.superseded_by, earlier.superseded_at = by, now
-    _add_submission(session, record, entry, by, now)
+    _add_submission(session, record, entry, by, now, earlier)
     _event(session, team, record, "resubmitted", by, now)
     return record
 
@@ -253,8 +252,6 @@ def file_comment(
         commented_at=record.commented_at or now,
         updated_at=now,
     )
-    if earlier is not None:
-        earlier.superseded_by, earlier.superseded_at = by, now
     comment = MentorComment(
         experience_id=record.id,
         submission_id=submission.id,
@@ -265,9 +262,8 @@ def file_comment(
         filed_by=by,
         filed_at=now,
     )
-    session.add(comment)
+    _revise(session, earlier, comment, by, now)
     _event(session, team, record, "comment_revised" if earlier else "commented", by, now)
-    session.flush()
     return comment
 
 
@@ -436,21 +432,29 @@ def _first_submission(
 
 
 def _add_submission(
-    session: Session, record: Experience, entry: ExperienceEntry, by: str, now: datetime
+    session: Session,
+    record: Experience,
+    entry: ExperienceEntry,
+    by: str,
+    now: datetime,
+    earlier: ExperienceSubmission | None = None,
 ) -> None:
-    session.add(
-        ExperienceSubmission(
-            experience_id=record.id,
-            selection=entry.selection,
-            other_description=entry.other_description,
-            focus_areas=join_focus(entry.focus_areas),
-            link=entry.link,
-            summary=entry.summary,
-            submitted_by=by,
-            submitted_at=now,
-        )
+    submission = ExperienceSubmission(
+        experience_id=record.id,
+        selection=entry.selection,
+        other_description=entry.other_description,
+        focus_areas=join_focus(entry.focus_areas),
+        link=entry.link,
+        summary=entry.summary,
+        submitted_by=by,
+        submitted_at=now,
     )
-    session.flush()
+    _revise(session, earlier, submission, by, now)
+
+
+def _revise(session: Session, earlier: R | None, later: R, by: str, now: datetime) -> None:
+    if not revise(session, earlier, later, by, now):
+        raise StepRefused(CHANGED_MEANWHILE)
 
 
 def _commented(session: Session, team: Team, number: int, comment_id: int) -> Experience:

@@ -25,14 +25,15 @@ from storage.logs import (
     CheckIn,
     CommunicationLog,
     LogMode,
-    LogVersion,
     check_in_by_view,
     contact_days,
+    get_log,
     last_contact_dates,
     log_by_view,
     teams_with_log,
 )
 from storage.models import Person, Team
+from storage.revisions import revise
 
 # The fields a person fills in, by the names the edit history shows.
 FIELDS: dict[str, str] = {
@@ -43,6 +44,9 @@ FIELDS: dict[str, str] = {
     "ideas_discussed": "ideas discussed",
     "minutes": "minutes",
 }
+
+
+STALE_EDIT = "This entry was changed after you opened it. Close this form and open it again."
 
 
 class Refused(Exception):
@@ -180,12 +184,15 @@ def file_log(
         if existing is None or existing.team_id != team.id or existing.author != author_id:
             raise Refused("This form was already used for another entry. Please start again.")
         return existing, False
+    entry.entry_id = entry.id  # the entry is known by its first revision's id
+    session.flush()
     return entry, True
 
 
 def entry_of_team(session: Session, team: Team, entry_id: int) -> CommunicationLog:
-    """The entry `entry_id`, which must belong to `team` (ids in buttons are never trusted)."""
-    entry = session.get(CommunicationLog, entry_id)
+    """The entry `entry_id` as it is now, which must belong to `team` (ids in buttons are
+    never trusted)."""
+    entry = get_log(session, entry_id)
     if entry is None or entry.team_id != team.id:
         raise Refused("That Communication Log entry isn't one of this team's.")
     return entry
@@ -198,7 +205,8 @@ def ensure_may_edit(program: Program, entry: CommunicationLog, user_id: str, tod
     ensure_year_open(program, today)
 
 
-def changed_fields(entry: CommunicationLog | LogVersion, data: LogInput) -> list[str]:
+def changed_fields(entry: CommunicationLog, data: LogInput | CommunicationLog) -> list[str]:
+    """The fields that differ between a revision and a newer content (a form or revision)."""
     return [name for name in FIELDS if getattr(entry, name) != getattr(data, name)]
 
 
@@ -214,50 +222,33 @@ def edit_log(
     *,
     expected_version: int,
 ) -> list[str]:
-    """Replace the entry's content, keeping the earlier version; returns the changed fields.
+    """File the edit as the entry's next revision, keeping the earlier one; returns the
+    changed fields (read the new revision with `storage.logs.get_log`).
 
     An edit asks the co-signer again: what they confirmed (or disputed) was the old text.
     """
     if entry.team_id != team.id:
         raise Refused("That Communication Log entry isn't one of this team's.")
     ensure_may_edit(program, entry, editor_id, today)
+    entry = get_log(session, entry.id) or entry
     changed = changed_fields(entry, data)
     if entry.version != expected_version:
         if not changed and entry.edited_by == editor_id:
             return []  # the same edit, submitted again: it is already saved
-        raise Refused(
-            "This entry was changed after you opened it. Close this form and open it again."
-        )
+        raise Refused(STALE_EDIT)
     if not changed:
         return []
-    session.add(
-        LogVersion(
-            log_id=entry.id,
-            version=entry.version,
-            conversation_date=entry.conversation_date,
-            mode=entry.mode,
-            topic_month=entry.topic_month,
-            help_needed=entry.help_needed,
-            ideas_discussed=entry.ideas_discussed,
-            minutes=entry.minutes,
-            confirmed_by=entry.confirmed_by,
-            confirmed_at=entry.confirmed_at,
-            disputed_by=entry.disputed_by,
-            disputed_at=entry.disputed_at,
-            dispute_comment=entry.dispute_comment,
-            changed_fields=",".join(changed),
-            replaced_by=editor_id,
-            replaced_at=now,
-        )
+    edited = CommunicationLog(
+        team_id=entry.team_id,
+        author=entry.author,
+        author_role=entry.author_role,
+        filed_at=entry.filed_at,
+        edited_by=editor_id,
+        edited_at=now,
+        **{name: getattr(data, name) for name in FIELDS},
     )
-    for name in FIELDS:
-        setattr(entry, name, getattr(data, name))
-    entry.version += 1
-    entry.edited_by = editor_id
-    entry.edited_at = now
-    entry.confirmed_by = entry.confirmed_at = None
-    entry.disputed_by = entry.disputed_at = entry.dispute_comment = None
-    session.flush()
+    if not revise(session, entry, edited, editor_id, now):
+        raise Refused(STALE_EDIT)
     return changed
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.logs import form
+from bot.logs.rules import changed_fields
 from bot.program import Topic
 from bot.slack.blocks import (
     Block,
@@ -27,8 +28,9 @@ from bot.slack.blocks import (
     plain,
     section,
 )
-from bot.slack.dates import human_date
-from storage.logs import CommunicationLog, LogMode, LogVersion
+from bot.slack.dates import human_date, when
+from bot.slack.history import replaced_line
+from storage.logs import CommunicationLog, LogMode
 
 # Action ids (buttons) and callback ids (modals), shared with handlers/logs.py.
 OPEN_LOG = "log_open"  # value "team_id:YYYY-MM", or "" to pick the team in the modal
@@ -80,15 +82,6 @@ def month_name(month: str) -> str:
 
 def topic_label(topic: Topic) -> str:
     return f"{month_name(topic.month_id)}: {topic.title}"
-
-
-def when(instant: datetime, tz: ZoneInfo, today: date | None = None) -> str:
-    """'on Wed, Oct 9 at 3:12 PM', or 'today at 3:12 PM', in `tz`."""
-    local = instant.astimezone(tz)
-    day = human_date(local.date(), today)
-    if day[0].isupper():
-        day = f"on {day}"
-    return f"{day} at {local.hour % 12 or 12}:{local.minute:02d} {local:%p}"
 
 
 def plain_section(text: str) -> Block:
@@ -257,7 +250,7 @@ def saved_view(
 
 
 def entry_summary(
-    entry: CommunicationLog | LogVersion, topics: Mapping[str, str], author: str | None = None
+    entry: CommunicationLog, topics: Mapping[str, str], author: str | None = None
 ) -> str:
     """The entry's facts in one mrkdwn paragraph (typed text is shown separately)."""
     topic = topics.get(entry.topic_month, entry.topic_month)
@@ -270,7 +263,7 @@ def entry_summary(
     return line
 
 
-def typed_text(entry: CommunicationLog | LogVersion) -> list[Block]:
+def typed_text(entry: CommunicationLog) -> list[Block]:
     return [
         section("*What help is needed*"),
         plain_section(entry.help_needed),
@@ -518,7 +511,7 @@ def entry_list_modal(
 def entry_detail_modal(
     *,
     entry: CommunicationLog,
-    versions: Sequence[LogVersion],
+    revisions: Sequence[CommunicationLog],
     header: TeamHeader,
     topics: Mapping[str, str],
     tz: ZoneInfo,
@@ -544,20 +537,20 @@ def entry_detail_modal(
             buttons.append(button("Something's not right", DISPUTE, value))
     if buttons:
         blocks.append(actions(*buttons))
-    if versions:
+    earlier = list(zip(revisions[:-1], revisions[1:], strict=True))[-10:]
+    if earlier:
         blocks.append(divider())
         blocks.append(section("*Earlier versions*"))
-        for version in reversed(versions[-10:]):
+        for version, successor in reversed(earlier):
             signed = (
                 f"; it had been confirmed by <@{version.confirmed_by}>"
                 if version.confirmed_by
                 else ""
             )
+            changed = ", ".join(changed_fields(version, successor))
             blocks.append(
                 context(
-                    f"Version {version.version}, replaced by <@{version.replaced_by}> "
-                    f"{when(version.replaced_at, tz, today)} (changed: "
-                    f"{version.changed_fields.replace(',', ', ')}){signed}.\n"
+                    f"{replaced_line(version, tz, today)} (changed: {changed}){signed}.\n"
                     + entry_summary(version, topics)
                 )
             )

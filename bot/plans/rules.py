@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -94,6 +94,9 @@ class Refused(Exception):
     """A rule says no; str() is the polite sentence for the person who asked."""
 
 
+PARTNER_SENT = "Your partner just sent a revision. Submit again to send yours on top of it."
+
+
 # --- for other features --------------------------------------------------------------------
 
 
@@ -157,7 +160,7 @@ def file_focal_points(
     for c, i in focal_keys(program):
         category = program.focal_points[c]
         rows.append(store.RatingRow(c, i, category.name, category.items[i], form.ratings[(c, i)]))
-    return store.add_focal_points(session, team.id, team.program_id, rows, by, now)
+    return _filed(store.add_focal_points(session, team.id, team.program_id, rows, by, now))
 
 
 def current_focal_points(session: Session, team: Team) -> FocalPointsFiling | None:
@@ -266,7 +269,7 @@ def file_decision_points(
                 top_rank=rank,
             )
         )
-    return store.add_decision_points(session, team.id, team.program_id, rows, by, now)
+    return _filed(store.add_decision_points(session, team.id, team.program_id, rows, by, now))
 
 
 def current_decision_points(session: Session, team: Team) -> DecisionPointsFiling | None:
@@ -341,6 +344,8 @@ def submit_plan(
             "Change an experience to send a revision."
         )
     plan = store.add_plan_revision(session, team.id, team.program_id, rows, by, now)
+    if plan is None:
+        raise Refused(PARTNER_SENT)
     return record(session, plan)
 
 
@@ -413,6 +418,18 @@ def pending_plans(session: Session, program: Program) -> list[PlanRecord]:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+F = TypeVar("F", FocalPointsFiling, DecisionPointsFiling)
+
+
+def _filed(filing: F | None) -> F:
+    if filing is None:
+        raise Refused(
+            "Your partner just saved this checklist. Open it again to see theirs, and save "
+            "yours on top of it."
+        )
+    return filing
 
 
 def _require_active(team: Team) -> None:

@@ -4,7 +4,7 @@ Forms and year two's Assessment Activity: who files, who signs, and in which ord
 Visit Report: the mentor files it; the protégé confirms (both signed, done) or asks for a
 change, which returns it to the mentor. PD form: the protégé files it (their signature); the
 mentor adds comments and signs (done). Until the other person signs, the filer may revise;
-each revision is a new row and the earlier one is kept.
+each revision is a new row and the earlier one is kept (storage.revisions).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from storage.experiences import (
     PdVerification,
     VisitReport,
     VisitStatus,
-    assessment_activities,
     current_pd_forms,
     current_visit_reports,
     events_of,
 )
 from storage.models import Team
+from storage.revisions import R, current, revise
 
 VISIT_FORM = "visit_report"
 PD_FORM = "pd_verification"
@@ -109,18 +109,9 @@ def file_visit_report(
             raise StepRefused(
                 "That Visit Report is signed by you both, so it can no longer change."
             )
-        _supersede(
-            session,
-            VisitReport,
-            earlier,
-            by,
-            now,
-            {VisitStatus.FILED, VisitStatus.CHANGES_REQUESTED},
-        )
     report = VisitReport(
         team_id=team.id,
         number=number,
-        version=(earlier.version + 1) if earlier else 1,
         status=VisitStatus.FILED,
         area=entry.area,
         visit_date=entry.visit_date,
@@ -130,7 +121,7 @@ def file_visit_report(
         filed_by=by,
         filed_at=now,
     )
-    _insert(session, report)
+    _revise(session, earlier, report, by, now, {VisitStatus.FILED, VisitStatus.CHANGES_REQUESTED})
     _event(session, team, VISIT_FORM, number, "revised" if earlier else "filed", by, now)
     return report
 
@@ -214,14 +205,11 @@ def file_pd_form(
     if number not in range(1, PD_FORMS_PER_YEAR + 1):
         raise StepRefused(f"There are {PD_FORMS_PER_YEAR} forms a year: #1 and #2.")
     earlier = pd_form(session, team, number)
-    if earlier is not None:
-        if earlier.status is PdStatus.SIGNED:
-            raise StepRefused(f"Form #{number} is signed by you both, so it can no longer change.")
-        _supersede(session, PdVerification, earlier, by, now, {PdStatus.FILED})
+    if earlier is not None and earlier.status is PdStatus.SIGNED:
+        raise StepRefused(f"Form #{number} is signed by you both, so it can no longer change.")
     form = PdVerification(
         team_id=team.id,
         number=number,
-        version=(earlier.version + 1) if earlier else 1,
         status=PdStatus.FILED,
         area=entry.area,
         pd_date=entry.pd_date,
@@ -231,7 +219,7 @@ def file_pd_form(
         filed_by=by,
         filed_at=now,
     )
-    _insert(session, form)
+    _revise(session, earlier, form, by, now, {PdStatus.FILED})
     _event(session, team, PD_FORM, number, "revised" if earlier else "filed", by, now)
     return form
 
@@ -273,8 +261,7 @@ def has_assessment(program: Program, track: str) -> bool:
 
 
 def current_assessment(session: Session, team: Team) -> AssessmentActivity | None:
-    versions = assessment_activities(session, [team.id])
-    return next((a for a in versions if a.superseded_at is None), None)
+    return current(session, AssessmentActivity, team_id=team.id)
 
 
 def submit_assessment(
@@ -289,13 +276,10 @@ def submit_assessment(
     if not has_assessment(program, team.track):
         raise StepRefused("The Assessment Activity is part of year two; your track has none.")
     earlier = current_assessment(session, team)
-    if earlier is not None:
-        earlier.superseded_by, earlier.superseded_at = by, now
     activity = AssessmentActivity(
         team_id=team.id, link=entry.link, summary=entry.summary, submitted_by=by, submitted_at=now
     )
-    session.add(activity)
-    session.flush()
+    _revise(session, earlier, activity, by, now)
     _event(
         session, team, ASSESSMENT_FORM, activity.id, "revised" if earlier else "submitted", by, now
     )
@@ -308,13 +292,6 @@ def submit_assessment(
 def _must_be(by: str, expected: str, message: str) -> None:
     if by != expected:
         raise StepRefused(message)
-
-
-def _supersede(
-    session: Session, model: type, row: object, by: str, now: datetime, allowed: set
-) -> None:
-    """Mark `row` replaced, only if it is still current and in an allowed state."""
-    _set(session, model, row, allowed, superseded_by=by, superseded_at=now)
 
 
 def _set(session: Session, model: type, row: object, allowed: set, **values: object) -> None:
@@ -331,13 +308,24 @@ def _set(session: Session, model: type, row: object, allowed: set, **values: obj
     session.refresh(row)
 
 
-def _insert(session: Session, row: object) -> None:
+def _revise(
+    session: Session,
+    earlier: R | None,
+    later: R,
+    by: str,
+    now: datetime,
+    allowed: set | None = None,
+) -> None:
+    """File `later` as the next version of `earlier` (still current and, if `allowed` is
+    given, in an allowed state); of two clicks, two people or a retried request, one wins."""
+    condition = [type(later).status.in_(allowed)] if allowed is not None else []
     try:
         with session.begin_nested():
-            session.add(row)
-            session.flush()
+            filed = revise(session, earlier, later, by, now, *condition)
     except IntegrityError:
-        raise StepRefused(CHANGED_MEANWHILE) from None
+        filed = False
+    if not filed:
+        raise StepRefused(CHANGED_MEANWHILE)
 
 
 def _event(

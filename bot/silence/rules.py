@@ -25,7 +25,7 @@ from bot.program import Program
 from bot.status.deliverables import team_deliverables
 from storage.db import among, scope_of
 from storage.experiences import FormEvent
-from storage.logs import CheckIn, CommunicationLog, contact_dates
+from storage.logs import IS_CURRENT, CheckIn, CommunicationLog, contact_dates
 from storage.models import Team
 from storage.people import RosterTeam
 from storage.plans import DecisionPointsFiling, FocalPointsFiling, MentoringPlan
@@ -55,7 +55,9 @@ def _cosignatures(session: Session, team_ids: list[int] | None, tz: ZoneInfo) ->
     rows = session.execute(
         select(CommunicationLog.team_id, func.max(CommunicationLog.confirmed_at))
         .where(
-            among(CommunicationLog.team_id, team_ids), CommunicationLog.confirmed_at.is_not(None)
+            among(CommunicationLog.team_id, team_ids),
+            CommunicationLog.confirmed_at.is_not(None),
+            IS_CURRENT,
         )
         .group_by(CommunicationLog.team_id)
     )
@@ -189,7 +191,7 @@ def last_contact_detail(session: Session, team_id: int) -> LastContact | None:
             (day, str(mode), "Communication Log")
             for day, mode in session.execute(
                 select(CommunicationLog.conversation_date, CommunicationLog.mode)
-                .where(CommunicationLog.team_id == team_id)
+                .where(CommunicationLog.team_id == team_id, IS_CURRENT)
                 .order_by(CommunicationLog.conversation_date.desc())
                 .limit(1)
             )

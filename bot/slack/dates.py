@@ -35,3 +35,12 @@ def human_date(day: date, today: date | None = None) -> str:
     if today is not None and day.year != today.year:
         text += f", {day.year}"
     return text
+
+
+def when(instant: datetime, tz: ZoneInfo, today: date | None = None) -> str:
+    """'on Wed, Oct 9 at 3:12 PM', or 'today at 3:12 PM', in `tz`."""
+    local = instant.astimezone(tz)
+    day = human_date(local.date(), today)
+    if day[0].isupper():
+        day = f"on {day}"
+    return f"{day} at {local.hour % 12 or 12}:{local.minute:02d} {local:%p}"

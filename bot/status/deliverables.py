@@ -35,7 +35,7 @@ from storage.experiences import (
     current_visit_reports,
     experiences_of,
 )
-from storage.logs import CommunicationLog
+from storage.logs import IS_CURRENT, CommunicationLog
 from storage.models import Team
 from storage.people import contact_form_completed
 from storage.plans import DecisionPointsFiling, FocalPointsFiling, MentoringPlan
@@ -309,7 +309,7 @@ def _log_facts(
             CommunicationLog.topic_month,
             func.min(CommunicationLog.filed_at),
         )
-        .where(CommunicationLog.team_id.in_([t.id for t in teams]))
+        .where(CommunicationLog.team_id.in_([t.id for t in teams]), IS_CURRENT)
         .group_by(CommunicationLog.team_id, CommunicationLog.topic_month)
     ).all()
     filed = {(team_id, month): at for team_id, month, at in rows}

@@ -25,7 +25,7 @@ from bot.status import rules as status_domain
 from bot.status.deliverables import DONE, member_deadlines
 from bot.status.progress import step_name
 from storage.experiences import current_pd_forms, current_visit_reports
-from storage.logs import CheckIn, CommunicationLog, last_contact_dates
+from storage.logs import IS_CURRENT, CommunicationLog, contact_dates, last_contact_dates
 from storage.models import Team
 from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary, survey_summary
 
@@ -143,7 +143,7 @@ def _log_totals(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
                 func.count(CommunicationLog.id),
                 func.coalesce(func.sum(CommunicationLog.minutes), 0),
             )
-            .where(CommunicationLog.team_id.in_(chunk))
+            .where(CommunicationLog.team_id.in_(chunk), IS_CURRENT)
             .group_by(CommunicationLog.team_id)
         )
         out.update({team_id: (int(n), int(minutes)) for team_id, n, minutes in rows})
@@ -155,14 +155,9 @@ def _contacts_by_month(session: Session, ids: list[int]) -> dict[int, dict[str, 
     days: dict[int, set[date]] = defaultdict(set)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        for model in (CommunicationLog, CheckIn):
-            rows = session.execute(
-                select(model.team_id, model.conversation_date)
-                .where(model.team_id.in_(chunk))
-                .distinct()
-            )
-            for team_id, day in rows:
-                days[team_id].add(day)
+        contacts = contact_dates(chunk)
+        for team_id, day in session.execute(select(contacts.c.team_id, contacts.c.day)):
+            days[team_id].add(day)
     out: dict[int, dict[str, int]] = {}
     for team_id, found in days.items():
         out[team_id] = dict(Counter(f"{day:%Y-%m}" for day in found))

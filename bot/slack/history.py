@@ -1,0 +1,15 @@
+"""A filing's earlier revisions, worded the same way for every filing (storage.revisions)."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.slack.dates import when
+from storage.revisions import Revised
+
+
+def replaced_line(revision: Revised, tz: ZoneInfo, today: date) -> str:
+    """'Version 1, replaced by <@U…> today at 11:00 AM' (`revision` is a superseded one)."""
+    at = when(revision.superseded_at, tz, today) if revision.superseded_at else "earlier"
+    return f"Version {revision.version}, replaced by <@{revision.superseded_by}> {at}"
