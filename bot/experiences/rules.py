@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -262,7 +262,7 @@ def file_comment(
         filed_by=by,
         filed_at=now,
     )
-    _revise(session, earlier, comment, by, now)
+    file_revision(session, earlier, comment, by, now)
     _event(session, team, record, "comment_revised" if earlier else "commented", by, now)
     return comment
 
@@ -449,11 +449,25 @@ def _add_submission(
         submitted_by=by,
         submitted_at=now,
     )
-    _revise(session, earlier, submission, by, now)
+    file_revision(session, earlier, submission, by, now)
 
 
-def _revise(session: Session, earlier: R | None, later: R, by: str, now: datetime) -> None:
-    if not revise(session, earlier, later, by, now):
+def file_revision(
+    session: Session,
+    earlier: R | None,
+    later: R,
+    by: str,
+    now: datetime,
+    *conditions: ColumnElement[bool],
+) -> None:
+    """File `later` after `earlier` (storage.revisions.revise), or refuse when someone else
+    moved first: revised it, moved it out of the state `conditions` ask, or filed it first."""
+    try:
+        with session.begin_nested():
+            filed = revise(session, earlier, later, by, now, *conditions)
+    except IntegrityError:
+        filed = False
+    if not filed:
         raise StepRefused(CHANGED_MEANWHILE)
 
 

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.experiences.rules import CHANGED_MEANWHILE, StepRefused
+from bot.experiences.rules import CHANGED_MEANWHILE, StepRefused, file_revision
 from bot.program import Program
 from storage.experiences import (
     AssessmentActivity,
@@ -30,7 +29,7 @@ from storage.experiences import (
     events_of,
 )
 from storage.models import Team
-from storage.revisions import R, current, revise
+from storage.revisions import current
 
 VISIT_FORM = "visit_report"
 PD_FORM = "pd_verification"
@@ -121,7 +120,8 @@ def file_visit_report(
         filed_by=by,
         filed_at=now,
     )
-    _revise(session, earlier, report, by, now, {VisitStatus.FILED, VisitStatus.CHANGES_REQUESTED})
+    allowed = {VisitStatus.FILED, VisitStatus.CHANGES_REQUESTED}
+    file_revision(session, earlier, report, by, now, VisitReport.status.in_(allowed))
     _event(session, team, VISIT_FORM, number, "revised" if earlier else "filed", by, now)
     return report
 
@@ -219,7 +219,7 @@ def file_pd_form(
         filed_by=by,
         filed_at=now,
     )
-    _revise(session, earlier, form, by, now, {PdStatus.FILED})
+    file_revision(session, earlier, form, by, now, PdVerification.status.in_({PdStatus.FILED}))
     _event(session, team, PD_FORM, number, "revised" if earlier else "filed", by, now)
     return form
 
@@ -279,7 +279,7 @@ def submit_assessment(
     activity = AssessmentActivity(
         team_id=team.id, link=entry.link, summary=entry.summary, submitted_by=by, submitted_at=now
     )
-    _revise(session, earlier, activity, by, now)
+    file_revision(session, earlier, activity, by, now)
     _event(
         session, team, ASSESSMENT_FORM, activity.id, "revised" if earlier else "submitted", by, now
     )
@@ -306,26 +306,6 @@ def _set(session: Session, model: type, row: object, allowed: set, **values: obj
     if not changed:
         raise StepRefused(CHANGED_MEANWHILE)
     session.refresh(row)
-
-
-def _revise(
-    session: Session,
-    earlier: R | None,
-    later: R,
-    by: str,
-    now: datetime,
-    allowed: set | None = None,
-) -> None:
-    """File `later` as the next version of `earlier` (still current and, if `allowed` is
-    given, in an allowed state); of two clicks, two people or a retried request, one wins."""
-    condition = [type(later).status.in_(allowed)] if allowed is not None else []
-    try:
-        with session.begin_nested():
-            filed = revise(session, earlier, later, by, now, *condition)
-    except IntegrityError:
-        filed = False
-    if not filed:
-        raise StepRefused(CHANGED_MEANWHILE)
 
 
 def _event(

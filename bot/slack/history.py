@@ -10,6 +10,6 @@ from storage.revisions import Revised
 
 
 def replaced_line(revision: Revised, tz: ZoneInfo, today: date) -> str:
-    """'Version 1, replaced by <@U…> today at 11:00 AM' (`revision` is a superseded one)."""
-    at = when(revision.superseded_at, tz, today) if revision.superseded_at else "earlier"
+    """'Version 1, replaced by <@U…> today at 11:00 AM', for a superseded revision."""
+    at = when(revision.superseded_at, tz, today)
     return f"Version {revision.version}, replaced by <@{revision.superseded_by}> {at}"

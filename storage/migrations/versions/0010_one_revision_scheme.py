@@ -143,16 +143,14 @@ def _logs_down() -> None:
     )
     with op.batch_alter_table("log_versions") as batch_op:
         batch_op.create_index("ix_log_versions_log_id", ["log_id"], unique=False)
+    # Typed where the driver hands back text (SQLite keeps dates and instants as strings).
+    typed = {name: sa.DateTime(timezone=True) for name in ("confirmed_at", "disputed_at")}
+    typed |= {"superseded_at": sa.DateTime(timezone=True), "conversation_date": sa.Date()}
+    names = ("id", "entry_id", "version", *LOG_FIELDS, *SIGNATURES, "superseded_by")
     logs = sa.table(
         "communication_logs",
-        *(sa.column(name) for name in ("id", "entry_id", "version", *LOG_FIELDS, *SIGNATURES)),
-        sa.column("superseded_by"),
-        sa.column("superseded_at"),
+        *(sa.column(name, typed.get(name)) for name in (*names, "superseded_at")),
     )
-    # Typed where the driver hands back text (SQLite keeps dates and instants as strings).
-    for name in ("confirmed_at", "disputed_at", "superseded_at"):
-        logs.c[name].type = sa.DateTime(timezone=True)
-    logs.c.conversation_date.type = sa.Date()
     connection = op.get_bind()
     rows = connection.execute(sa.select(logs).order_by(logs.c.entry_id, logs.c.version)).all()
     by_entry: dict[int, list] = {}
