@@ -21,7 +21,10 @@ Why rows rather than copies of the old content (as logs once kept): eight of the
 filings were already rows per revision, and their later steps (approving a plan revision,
 commenting on a submission) belong to one revision; one kind of history is shorter than two.
 A Communication Log entry is known in Slack by an id (in buttons, in modals): its rows share an
-`entry_id`, and whichever row's id a message carries leads to the entry's current revision.
+`entry_id`, and whichever row's id a message carries leads to the entry's current revision
+(storage.logs.get_log). Its revisions stay in `communication_logs` rather than behind a separate
+entry table, so a count or a month's contacts is still a one-table query, on current rows.
+Views word a superseded revision the same way for every filing: bot.slack.history.
 """
 
 from __future__ import annotations
