@@ -12,21 +12,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform.slack_client import RecordingClient
 from bot.program import Program
+from storage.models import Team
+from storage.people import get_team
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class DemoWorld:
     factory: sessionmaker[Session]
     program: Program
-    client: WebClient  # the recording client: what a listener would send goes here
+    client: RecordingClient  # what a listener would send goes here, recorded
     names: dict[str, str]  # Slack id -> display name
     ids: dict[str, str]  # display name -> Slack id
     teams: dict[str, int]  # "Dana Whitfield/Luis Ortega" (mentor/protégé) -> team id
+
+    def team(self, session: Session, key: str) -> Team:
+        """A demo team by its "mentor/protégé" key: the demo registered it, so it is there."""
+        return present(get_team(session, self.teams[key]), key)
 
 
 @dataclass(frozen=True)
@@ -34,3 +43,10 @@ class DemoEvent:
     at: datetime  # aware
     describe: str  # one line, printed when it happens
     run: Callable[[DemoWorld], None]
+
+
+def present(found: T | None, what: str) -> T:
+    """What a scene filed a moment ago: its absence is a bug in the demo, said plainly."""
+    if found is None:
+        raise LookupError(f"the demo expected {what} to exist")
+    return found

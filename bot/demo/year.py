@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo.world import DemoEvent, DemoWorld
 from bot.experiences import scenes as experience_scenes
@@ -228,7 +229,12 @@ def _line(outcome: Outcome, now: datetime, names: dict[str, str], program: Progr
     return f"{when:%a %b %d %H:%M %Z}  {outcome.status:7} to {who:15} {text}{detail}"
 
 
-def _summary(factory, outcomes: list[Outcome], names: dict[str, str], client) -> None:
+def _summary(
+    factory: sessionmaker[Session],
+    outcomes: list[Outcome],
+    names: dict[str, str],
+    client: RecordingClient,
+) -> None:
     print("\nSummary")
     counts = Counter(outcome.status for outcome in outcomes)
     print("  notices: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
+from functools import partial
 
-from bot.demo.world import DemoEvent, DemoWorld
+from bot.demo.world import DemoEvent, DemoWorld, present
 from bot.experiences import rules as experiences
 from bot.experiences import views as exp_views
 from bot.experiences.rules import CommentEntry, ExperienceEntry
 from bot.reports import rules as reports
 from bot.reports import views as report_views
 from storage.db import transaction
-from storage.people import get_team
 
 LUIS = "Dana Whitfield/Luis Ortega"
 SAM = "Ruth Adler/Sam Patel"
@@ -141,12 +141,12 @@ def _visits(world: DemoWorld) -> list[DemoEvent]:
             _event(
                 at_filed,
                 f"{mentor} files the Mentor/Protégé Visit Report of {visited:%b %-d}",
-                lambda w, key=key, visited=visited, at=at_filed: _visit(w, key, visited, at),
+                partial(_visit, key=key, visited=visited, at=at_filed),
             ),
             _event(
                 at_confirmed,
                 f"{protege} confirms the Visit Report: signed by both",
-                lambda w, key=key, at=at_confirmed: _confirm_visit(w, key, at),
+                partial(_confirm_visit, key=key, at=at_confirmed),
             ),
         ]
     return found
@@ -166,12 +166,12 @@ def _pd_forms(world: DemoWorld) -> list[DemoEvent]:
             _event(
                 at_filed,
                 f"{protege} files PD Verification Form #{number} ({where})",
-                lambda w, k=key, n=number, d=attended, p=where, at=at_filed: _pd(w, k, n, d, p, at),
+                partial(_pd, key=key, number=number, attended=attended, where=where, at=at_filed),
             ),
             _event(
                 at_signed,
                 f"{mentor} adds comments and signs PD Verification Form #{number}",
-                lambda w, k=key, n=number, at=at_signed: _sign_pd(w, k, n, at),
+                partial(_sign_pd, key=key, number=number, at=at_signed),
             ),
         ]
     return found
@@ -190,7 +190,7 @@ def _submit(world: DemoWorld, key: str, number: int, selection: int | None, at: 
     )
     today = at.astimezone(world.program.tz).date()
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
+        team = world.team(session, key)
         experiences.submit(session, world.program, team, number, entry, team.protege.slack_id, at)
         state = experiences.state_of(session, world.program, team, number)
         text, blocks = exp_views.submitted_message(
@@ -203,18 +203,23 @@ def _submit(world: DemoWorld, key: str, number: int, selection: int | None, at: 
 def _comment(world: DemoWorld, key: str, number: int, comments: str, at: datetime) -> None:
     today = at.astimezone(world.program.tz).date()
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
+        team = world.team(session, key)
         state = experiences.state_of(session, world.program, team, number)
+        record = present(state.record, "the experience")
         entry = CommentEntry(
             today,
             team.area,
-            experiences.describe(
-                world.program, state.record.selection, state.record.other_description
-            ),
+            experiences.describe(world.program, record.selection, record.other_description),
             comments,
         )
         experiences.file_comment(
-            session, team, number, state.submission.id, entry, team.mentor.slack_id, at
+            session,
+            team,
+            number,
+            present(state.submission, "the submission").id,
+            entry,
+            team.mentor.slack_id,
+            at,
         )
         state = experiences.state_of(session, world.program, team, number)
         text, blocks = exp_views.review_message(
@@ -226,8 +231,10 @@ def _comment(world: DemoWorld, key: str, number: int, comments: str, at: datetim
 
 def _discuss(world: DemoWorld, key: str, number: int, note: str, at: datetime) -> None:
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
-        comment = experiences.state_of(session, world.program, team, number).comment
+        team = world.team(session, key)
+        comment = present(
+            experiences.state_of(session, world.program, team, number).comment, "the comment"
+        )
         experiences.ask_to_discuss(
             session, team, number, comment.id, note, team.protege.slack_id, at
         )
@@ -238,8 +245,10 @@ def _discuss(world: DemoWorld, key: str, number: int, note: str, at: datetime) -
 
 def _agree(world: DemoWorld, key: str, number: int, at: datetime) -> None:
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
-        comment = experiences.state_of(session, world.program, team, number).comment
+        team = world.team(session, key)
+        comment = present(
+            experiences.state_of(session, world.program, team, number).comment, "the comment"
+        )
         experiences.agree(session, team, number, comment.id, team.protege.slack_id, at)
         mentor, protege = team.mentor.slack_id, team.protege.slack_id
     when = f"{at.astimezone(world.program.tz):%a, %b %-d}"
@@ -250,7 +259,7 @@ def _agree(world: DemoWorld, key: str, number: int, at: datetime) -> None:
 def _visit(world: DemoWorld, key: str, visited: date, at: datetime) -> None:
     today = at.astimezone(world.program.tz).date()
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
+        team = world.team(session, key)
         entry = reports.VisitEntry(
             team.area,
             visited,
@@ -268,8 +277,8 @@ def _visit(world: DemoWorld, key: str, visited: date, at: datetime) -> None:
 
 def _confirm_visit(world: DemoWorld, key: str, at: datetime) -> None:
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
-        report = reports.open_visit_report(session, team)
+        team = world.team(session, key)
+        report = present(reports.open_visit_report(session, team), "the Visit Report")
         reports.confirm_visit_report(session, team, report.id, team.protege.slack_id, at)
         mentor, protege = team.mentor.slack_id, team.protege.slack_id
     when = f"{at.astimezone(world.program.tz):%a, %b %-d}"
@@ -280,7 +289,7 @@ def _confirm_visit(world: DemoWorld, key: str, at: datetime) -> None:
 def _pd(world: DemoWorld, key: str, number: int, attended: date, where: str, at: datetime) -> None:
     today = at.astimezone(world.program.tz).date()
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
+        team = world.team(session, key)
         entry = reports.PdEntry(team.area, attended, where, 180, f"Sessions at the {where}.")
         form = reports.file_pd_form(session, team, number, entry, team.protege.slack_id, at)
         text, blocks = report_views.pd_filed_message(
@@ -293,8 +302,8 @@ def _pd(world: DemoWorld, key: str, number: int, attended: date, where: str, at:
 def _sign_pd(world: DemoWorld, key: str, number: int, at: datetime) -> None:
     today = at.astimezone(world.program.tz).date()
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
-        form = reports.pd_form(session, team, number)
+        team = world.team(session, key)
+        form = present(reports.pd_form(session, team, number), "the PD form")
         signed = reports.sign_pd_form(
             session, team, form.id, "A good choice for your program.", team.mentor.slack_id, at
         )
@@ -308,7 +317,7 @@ def _sign_pd(world: DemoWorld, key: str, number: int, at: datetime) -> None:
 def _assessment(world: DemoWorld, key: str, at: datetime) -> None:
     entry = reports.AssessmentEntry(f"{DRIVE}jen-assessment-activity", "My assessment rubric.")
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[key])
+        team = world.team(session, key)
         reports.submit_assessment(session, world.program, team, entry, team.protege.slack_id, at)
         mentor, protege = team.mentor.slack_id, team.protege.slack_id
     text, blocks = report_views.assessment_message(protege, entry.link)

@@ -24,14 +24,13 @@ from datetime import UTC, date, datetime, time
 
 from slack_sdk.errors import SlackApiError
 
-from bot.demo.world import DemoEvent, DemoWorld
+from bot.demo.world import DemoEvent, DemoWorld, present
 from bot.logs import rules as logs
 from bot.logs import views
 from bot.logs.form import LogInput
 from bot.program import Program
 from storage.db import transaction
 from storage.logs import LogMode
-from storage.people import get_team
 
 LUIS = "Dana Whitfield/Luis Ortega"
 SAM = "Ruth Adler/Sam Patel"
@@ -221,7 +220,7 @@ def _file_event(world: DemoWorld, talk: _Talk, label: str, filed: dict[str, int]
     def run(world: DemoWorld) -> None:
         now = talk.filed.replace(tzinfo=world.program.tz).astimezone(UTC)
         with transaction(world.factory) as session:
-            team = get_team(session, world.teams[talk.team])
+            team = world.team(session, talk.team)
             author = world.ids[talk.author]
             entry, _ = logs.file_log(
                 session, world.program, team, author, data, now, talk.filed.date()
@@ -235,18 +234,18 @@ def _file_event(world: DemoWorld, talk: _Talk, label: str, filed: dict[str, int]
 
 
 def _confirm_event(world: DemoWorld, talk: _Talk, label: str, filed: dict[str, int]) -> DemoEvent:
-    assert talk.confirmed is not None
+    confirmed = present(talk.confirmed, "a confirmation time")
     other = _other(talk.team, talk.author)
 
     def run(world: DemoWorld) -> None:
-        now = talk.confirmed.replace(tzinfo=world.program.tz).astimezone(UTC)
+        now = confirmed.replace(tzinfo=world.program.tz).astimezone(UTC)
         with transaction(world.factory) as session:
-            team = get_team(session, world.teams[talk.team])
+            team = world.team(session, talk.team)
             entry = logs.entry_of_team(session, team, filed[label])
             logs.confirm_log(session, team, entry, world.ids[other], entry.version, now)
 
     describe = f"{other} confirms {talk.author}'s log of {talk.day:%a %b %d}"
-    return _event(world, talk.confirmed, describe, run)
+    return _event(world, confirmed, describe, run)
 
 
 def _check_in_event(world: DemoWorld, team: str, who: str, day: date, mode: LogMode) -> DemoEvent:
@@ -255,9 +254,7 @@ def _check_in_event(world: DemoWorld, team: str, who: str, day: date, mode: LogM
     def run(world: DemoWorld) -> None:
         now = at.replace(tzinfo=world.program.tz).astimezone(UTC)
         with transaction(world.factory) as session:
-            logs.record_check_in(
-                session, get_team(session, world.teams[team]), world.ids[who], day, mode, now
-            )
+            logs.record_check_in(session, world.team(session, team), world.ids[who], day, mode, now)
 
     describe = f'{who} taps "We talked" ({views.MODE_NAMES[mode].lower()}, {day:%a %b %d})'
     return _event(world, at, describe, run)
@@ -275,7 +272,7 @@ def _dispute_event(
     def run(world: DemoWorld) -> None:
         now = at.replace(tzinfo=world.program.tz).astimezone(UTC)
         with transaction(world.factory) as session:
-            team = get_team(session, world.teams[team_name])
+            team = world.team(session, team_name)
             entry = logs.entry_of_team(session, team, filed[label])
             logs.dispute_log(session, team, entry, world.ids[who], entry.version, comment, now)
             text, blocks = views.disputed_message(entry, _topics(world))
@@ -298,7 +295,7 @@ def _edit_event(
     def run(world: DemoWorld) -> None:
         now = at.replace(tzinfo=world.program.tz).astimezone(UTC)
         with transaction(world.factory) as session:
-            team = get_team(session, world.teams[team_name])
+            team = world.team(session, team_name)
             entry = logs.entry_of_team(session, team, filed[label])
             changed = logs.edit_log(
                 session, world.program, team, entry, world.ids[who], data, now, at.date(),

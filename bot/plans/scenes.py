@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from bot.demo.world import DemoEvent, DemoWorld
+from bot.demo.world import DemoEvent, DemoWorld, present
 from bot.plans import checklists as cviews
 from bot.plans import rules as plans
 from bot.plans import views as pviews
@@ -29,7 +29,6 @@ from bot.plans.form import (
     focal_keys,
 )
 from storage.db import transaction
-from storage.people import get_team
 
 LUIS_TEAM = "Dana Whitfield/Luis Ortega"
 ADVISOR_NAME = "Grace Kim"  # every demo team's content advisor (bot/demo.py)
@@ -168,7 +167,7 @@ def _luis_review(world: DemoWorld) -> list[DemoEvent]:
 def _focal(world: DemoWorld, meeting: _Meeting, at: datetime) -> None:
     ratings = {key: meeting.concerns.get(key, 1) for key in focal_keys(world.program)}
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[meeting.team])
+        team = world.team(session, meeting.team)
         plans.file_focal_points(
             session, world.program, team, FocalPointsForm(ratings), team.protege.slack_id, at
         )
@@ -179,7 +178,7 @@ def _focal(world: DemoWorld, meeting: _Meeting, at: datetime) -> None:
 
 def _decisions(world: DemoWorld, meeting: _Meeting, at: datetime) -> None:
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[meeting.team])
+        team = world.team(session, meeting.team)
         draft = plans.decision_draft(session, world.program, team)
         form = DecisionPointsForm(
             concerned=draft.concerned | set(meeting.top),
@@ -219,7 +218,7 @@ def _plan(
         for n, (selection, due) in enumerate(zip(meeting.selections, dues, strict=True), 1)
     )
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[meeting.team])
+        team = world.team(session, meeting.team)
         plan = plans.submit_plan(
             session, world.program, team, PlanForm(slots), team.protege.slack_id, at
         )
@@ -238,8 +237,8 @@ def _plan(
 def _decide(world: DemoWorld, team_key: str, at: datetime, what: str) -> None:
     today = at.astimezone(world.program.tz).date()
     with transaction(world.factory) as session:
-        team = get_team(session, world.teams[team_key])
-        current = plans.current_plan(session, team)
+        team = world.team(session, team_key)
+        current = present(plans.current_plan(session, team), "the plan")
         advisor = team.advisor.slack_id if team.advisor else "U0DEMOSTAFF"
         if what == "receive":
             plans.receive_plan(session, current.id, advisor, at)
@@ -248,7 +247,7 @@ def _decide(world: DemoWorld, team_key: str, at: datetime, what: str) -> None:
         else:
             plans.approve_plan(session, current.id, advisor, at, set(current.other_slots))
         people = plans.team_people(world.program, team)
-        plan = plans.plan_record(session, current.id)
+        plan = present(plans.plan_record(session, current.id), "the plan")
     if what == "receive":
         text, blocks = pviews.plan_received_notice(plan)
     elif what == "return":

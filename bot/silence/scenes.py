@@ -8,13 +8,13 @@ to both when Omar logs a call on Feb 11.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from bot.demo.world import DemoEvent, DemoWorld
 from bot.logs.rules import record_check_in
 from storage.db import transaction
 from storage.logs import LogMode
-from storage.people import get_team
 
 TEAM = "Omar Haddad/Jen Brooks"
 CHECK_INS = (
@@ -37,11 +37,11 @@ def events(world: DemoWorld) -> list[DemoEvent]:
     return found
 
 
-def _check_in(day: date, who: str, mode: LogMode):
+def _check_in(day: date, who: str, mode: LogMode) -> Callable[[DemoWorld], None]:
     def run(world: DemoWorld) -> None:
         now = datetime.combine(day, time(15, 30), world.program.tz)
         with transaction(world.factory) as session:
-            team = get_team(session, world.teams[TEAM])
+            team = world.team(session, TEAM)
             record_check_in(session, team, world.ids[who], day, mode, now)
 
     return run

@@ -4,7 +4,10 @@ staff export the annual report at the end of May. `status_text` is the closing t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo.world import DemoEvent, DemoWorld
 from bot.program import Program
@@ -12,7 +15,7 @@ from bot.status import export as report_export
 from bot.status import rules as status_domain
 from bot.survey import rules as survey
 from storage.db import transaction
-from storage.people import active_teams, find_person, get_team
+from storage.people import active_teams, find_person
 
 ADMINISTRATORS = (
     ("Luis Ortega", "Dr. Helen Ruiz", "hruiz@district.example"),
@@ -57,7 +60,7 @@ def events(world: DemoWorld) -> list[DemoEvent]:
     return found
 
 
-def _administrator(who: str, name: str, email: str):
+def _administrator(who: str, name: str, email: str) -> Callable[[DemoWorld], None]:
     def run(world: DemoWorld) -> None:
         with transaction(world.factory) as session:
             person = find_person(session, world.ids[who])
@@ -67,12 +70,14 @@ def _administrator(who: str, name: str, email: str):
     return run
 
 
-def _answer(day: date, who: str, team: str, ratings: tuple[int, int, int], comment: str | None):
+def _answer(
+    day: date, who: str, team: str, ratings: tuple[int, int, int], comment: str | None
+) -> Callable[[DemoWorld], None]:
     def run(world: DemoWorld) -> None:
         now = datetime.combine(day, time(16), world.program.tz)
         values = dict(zip(survey.RATING_QUESTIONS, ratings, strict=True))
         with transaction(world.factory) as session:
-            found = get_team(session, world.teams[team])
+            found = world.team(session, team)
             survey.take_answers(session, world.program, found, world.ids[who], values, comment, now)
 
     return run
@@ -86,7 +91,7 @@ def _export(world: DemoWorld) -> None:
     report_export.report_files(world.program, data)
 
 
-def status_text(factory, program: Program, today: date) -> str:
+def status_text(factory: sessionmaker[Session], program: Program, today: date) -> str:
     """The staff status table, as `/mentor status` computes it, and the annual summary, in
     plain text."""
     with factory() as session:
