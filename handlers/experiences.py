@@ -23,7 +23,7 @@ from bot.experiences import form, views
 from bot.experiences import rules as domain
 from bot.experiences.rules import ExperienceState, StepRefused
 from bot.platform.services import Services
-from bot.slack.blocks import modal, section
+from bot.slack.blocks import modal, numbered, section
 from bot.slack.commands import Subcommand
 from bot.slack.fields import FieldErrors
 from bot.slack.replies import dm
@@ -58,9 +58,10 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ),
         flows.command,
     )
-    app.action(views.SUBMIT_OPEN)(button_listener(flows.open_submission))
-    app.action(views.COMMENT_OPEN)(button_listener(flows.open_comment))
-    app.action(views.REVIEW_OPEN)(button_listener(flows.open_review))
+    # numbered(): one row of the Home tab may hold several of these buttons.
+    app.action(numbered(views.SUBMIT_OPEN))(button_listener(flows.open_submission))
+    app.action(numbered(views.COMMENT_OPEN))(button_listener(flows.open_comment))
+    app.action(numbered(views.REVIEW_OPEN))(button_listener(flows.open_review))
     app.action(views.AGREE)(button_listener(flows.agree))
     app.action(views.DISCUSS_OPEN)(button_listener(flows.open_discuss))
     app.view(views.SUBMIT_CALLBACK)(submission_listener(flows.submit))

@@ -138,7 +138,8 @@ class _Progress:
             )
         for team in own[:MAX_CHECKLISTS]:
             blocks += self.team_blocks(session, team, user, today)
-            blocks += home_views.forms_block(self._form_buttons(session, team, user, today))
+            buttons = self._form_buttons(session, team, user, today)
+            blocks += home_views.forms_block(buttons, team.id)
             blocks += logs.home_blocks(session, self.program, team, user, today)
             blocks.append(partner_button(team.id))
         advised = [

@@ -17,6 +17,7 @@ from bot.platform.services import Services
 from bot.program import Program
 from bot.reports import form, views
 from bot.reports import rules as domain
+from bot.slack.blocks import numbered
 from bot.slack.commands import Subcommand
 from bot.slack.replies import dm
 from handlers.commands import Answer, CommandContext, CommandRouter
@@ -77,7 +78,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     app.action(views.VISIT_CHANGE_OPEN)(button_listener(visits.open_change))
     app.view(views.VISIT_CALLBACK)(submission_listener(visits.submit))
     app.view(views.VISIT_CHANGE_CALLBACK)(submission_listener(visits.submit_change))
-    app.action(views.PD_OPEN)(button_listener(pds.open_form))
+    # numbered(): one row of the Home tab may hold several PD forms' buttons.
+    app.action(numbered(views.PD_OPEN))(button_listener(pds.open_form))
     app.action(views.PD_SIGN_OPEN)(button_listener(pds.open_sign))
     app.view(views.PD_CALLBACK)(submission_listener(pds.submit))
     app.view(views.PD_SIGN_CALLBACK)(submission_listener(pds.sign))

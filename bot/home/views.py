@@ -47,13 +47,17 @@ def topic_blocks(topic: Topic | None, today: date) -> list[Block]:
     return [section(f"*This month's topic: {topic.title}*\n{bullets}")]
 
 
-def forms_block(buttons: Sequence[FormButton]) -> list[Block]:
-    """Every form the member can file, in one or more rows (Slack: 25 elements a row)."""
+def forms_block(buttons: Sequence[FormButton], team_id: int) -> list[Block]:
+    """Every form the member can file on one team, in one or more rows (Slack: 25 elements a
+    row). Block ids name the team: a member of two teams gets two sets on one Home tab."""
     if not buttons:
         return []
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
     return [
-        actions(*(button(b.label, b.action_id, b.value) for b in row), block_id=f"forms_{n}")
+        actions(
+            *(button(b.label, b.action_id, b.value) for b in row),
+            block_id=f"forms_{team_id}_{n}",
+        )
         for n, row in enumerate(rows[:4])
     ]
 

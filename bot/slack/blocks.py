@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Block = dict[str, Any]
@@ -63,10 +64,28 @@ def button(
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
-    block: Block = {"type": "actions", "elements": list(elements)}
+    """A row of elements. Slack refuses a block where two elements share an action_id, so a
+    repeated one is numbered (`exp_submit_open`, `exp_submit_open#2`, …); its listener
+    matches every number with `numbered(action_id)`."""
+    seen: dict[str, int] = {}
+    row = []
+    for element in elements:
+        action_id = element.get("action_id")
+        if action_id is not None:
+            seen[action_id] = seen.get(action_id, 0) + 1
+            if seen[action_id] > 1:
+                element = {**element, "action_id": f"{action_id}#{seen[action_id]}"}
+        row.append(element)
+    block: Block = {"type": "actions", "elements": row}
     if block_id is not None:
         block["block_id"] = block_id
     return block
+
+
+def numbered(action_id: str) -> re.Pattern[str]:
+    """Matches `action_id` and its numbered repeats in one row (see `actions`), for
+    `app.action(...)`."""
+    return re.compile(rf"^{re.escape(action_id)}(#\d+)?$")
 
 
 def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
