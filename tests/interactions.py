@@ -7,6 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.block_kit import assert_answer_valid
 from tests.conftest import SIGNING_SECRET
 from tests.signing import post
 
@@ -15,12 +16,16 @@ _TRIGGERS = itertools.count(1)
 
 
 def _post_payload(base_url: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any] | str]:
+    """Posts the payload; the app's answer (an updated or pushed view, field errors) is
+    checked as Slack checks it, since it reaches Slack without passing the stand-in."""
     body = urlencode({"payload": json.dumps(payload)})
     status, raw = post(base_url + "/slack/events", body, SIGNING_SECRET)
     try:
-        return status, json.loads(raw) if raw else {}
+        answer = json.loads(raw) if raw else {}
     except ValueError:
         return status, raw
+    assert_answer_valid(answer, payload.get("view"))
+    return status, answer
 
 
 def press(

@@ -12,6 +12,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.block_kit import assert_answer_valid
+
 # Slack gives every invocation its own trigger id; two equal bodies would be a replay.
 _TRIGGERS = itertools.count(1)
 
@@ -72,6 +74,9 @@ def slash_command(
     )
     status, raw = post(url, body, secret, **kwargs)
     try:
-        return status, json.loads(raw)
+        answer = json.loads(raw)
     except ValueError:
         return status, raw
+    # The ack's message reaches Slack without passing the stand-in: check it here.
+    assert_answer_valid(answer)
+    return status, answer

@@ -4,6 +4,10 @@ Tests point SLACK_API_URL (the client's base_url) at it. Failures are scripted p
 and recipient: a Slack error, an HTTP status with Retry-After, a slow answer, or a message
 taken and the connection dropped before the answer. Optional `Limits` simulate Slack's rate
 limits and round-trip latency (off by default).
+
+Every message and view is checked as Slack checks it (tests/block_kit.py). A payload Slack
+would refuse is answered with Slack's error and recorded; `Server.close()` then fails the test
+that sent it, unless the test took the violations with `take_violations()`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.block_kit import MESSAGE_METHODS, VIEW_METHODS, message_problems, view_problems
 
 
 @dataclass
@@ -129,6 +135,17 @@ class Call:
 
 
 @dataclass
+class Violation:
+    """A payload Slack would have refused: the method and what is wrong with it."""
+
+    method: str
+    problems: list[str]
+
+    def __str__(self) -> str:
+        return f"{self.method}: " + "; ".join(self.problems)
+
+
+@dataclass
 class SlackStandIn:
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
@@ -138,8 +155,14 @@ class SlackStandIn:
     upload_base: str = ""  # set by Server: where files_upload_v2 posts the bytes
     limits: Limits | None = None  # Slack's rate limits and latency, when simulated
     limited: int = 0  # calls answered 429 because of `limits`
+    violations: list[Violation] = field(default_factory=list)  # payloads Slack would refuse
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _arrived: threading.Condition = field(init=False)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        # Notified on each recorded call, so that wait_for wakes at once instead of polling.
+        self._arrived = threading.Condition(self._lock)
 
     def add_user(
         self,
@@ -163,20 +186,34 @@ class SlackStandIn:
 
     def wait_for(self, method: str, count: int, timeout: float = 5.0) -> list[Call]:
         """Calls made after the ack (lazy listeners) arrive a moment later: wait for them."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            calls = self.calls_to(method)
-            if len(calls) >= count:
-                return calls
-            time.sleep(0.02)
-        return self.calls_to(method)
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self._calls_to(method)) >= count, timeout)
+            return self._calls_to(method)
 
     def fail(self, method: str, **kwargs: Any) -> None:
         self.failures.append(Failure(method, **kwargs))
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
-            return [call for call in self.calls if call.method == method]
+            return self._calls_to(method)
+
+    def _calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def take_violations(self) -> list[Violation]:
+        """The refused payloads so far, which the test then owns: only the stand-in's own
+        tests, which send bad payloads on purpose, call this."""
+        with self._lock:
+            taken, self.violations = self.violations, []
+        return taken
+
+    def assert_valid(self) -> None:
+        """Fails when the app sent a payload Slack would have refused."""
+        with self._lock:
+            found = list(self.violations)
+        if found:
+            listed = "\n".join(f"  {violation}" for violation in found)
+            raise AssertionError(f"Slack would refuse {len(found)} payload(s):\n{listed}")
 
     def messages_to(self, channel: str) -> list[dict[str, Any]]:
         return [
@@ -188,8 +225,13 @@ class SlackStandIn:
     def answer(
         self, method: str, params: dict[str, Any], token: str | None
     ) -> tuple[int, dict, dict]:
+        refused = _refusal(method, params)
         with self._lock:
             self.calls.append(Call(method, params, token))
+            self._arrived.notify_all()
+            if refused is not None:
+                self.violations.append(refused[0])
+                return 200, refused[1], {}
             wait = self.limits.admit(method, params, time.monotonic()) if self.limits else 0.0
             if wait:
                 self.limited += 1
@@ -278,6 +320,28 @@ class SlackStandIn:
         return {"ok": True}
 
 
+def _refusal(method: str, params: dict[str, Any]) -> tuple[Violation, dict[str, Any]] | None:
+    """Slack's answer to a message or view it would refuse, else None."""
+    if method in MESSAGE_METHODS:
+        problems = message_problems(params)
+        if not problems:
+            return None
+        too_long = all(problem.startswith("text is over") for problem in problems)
+        body = {"ok": False, "error": "msg_too_long" if too_long else "invalid_blocks"}
+        return Violation(method, problems), body
+    if method in VIEW_METHODS:
+        problems = view_problems(params.get("view"))
+        if not problems:
+            return None
+        body = {
+            "ok": False,
+            "error": "invalid_arguments",
+            "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+        }
+        return Violation(method, problems), body
+    return None
+
+
 class _Handler(BaseHTTPRequestHandler):
     standin: SlackStandIn
 
@@ -333,10 +397,14 @@ class Server:
     """Runs a stand-in on 127.0.0.1 on a free port until closed."""
 
     def __init__(self, standin: SlackStandIn) -> None:
+        self.standin = standin
         handler = type("Handler", (_Handler,), {"standin": standin})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll: shutdown() waits up to one poll, and every test closes a server.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         host, port = self.httpd.server_address[:2]
         standin.upload_base = f"http://{host}:{port}/upload/"
@@ -347,5 +415,7 @@ class Server:
         return f"http://{host}:{port}/api/"
 
     def close(self) -> None:
+        """Stops the server, then fails if the app sent a payload Slack would refuse."""
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.standin.assert_valid()
