@@ -25,7 +25,7 @@ from bot.logs import form, views
 from bot.logs import rules as domain
 from bot.platform.services import Services
 from bot.program import Program
-from bot.slack.blocks import Block, button, section
+from bot.slack.blocks import Block, button, numbered, section
 from bot.slack.commands import Subcommand
 from bot.slack.dates import zone
 from bot.slack.fields import ID_MAX, FieldErrors
@@ -109,9 +109,10 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         (views.DISPUTE, listeners.open_dispute),
         (views.EDIT, listeners.open_edit),
         (views.VIEW, listeners.view_entry),
-        (views.PAGE, listeners.page),
     ):
         app.action(action_id)(_button(function))
+    # numbered(): a middle page's "Newer" and "Older" share one row.
+    app.action(numbered(views.PAGE))(_button(listeners.page))
     app.view(views.LOG_CALLBACK)(listeners.submit_log)
     app.view(views.CHECK_IN_CALLBACK)(listeners.submit_check_in)
     app.view(views.DISPUTE_CALLBACK)(listeners.submit_dispute)

@@ -28,6 +28,7 @@ from sqlalchemy import inspect, text
 
 from bot.platform.app import create_app
 from bot.platform.services import Services
+from bot.slack.blocks import numbered
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.people import add_team, get_or_create_person
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
@@ -230,7 +231,20 @@ def listener_ids(app) -> set[str]:
     return found
 
 
-PATTERN_ROWS = {"action-pattern:^plans_pick_(focal|decisions|plan)$": "action:plans_pick_focal"}
+PATTERN_ROWS = {
+    "action-pattern:^plans_pick_(focal|decisions|plan)$": "action:plans_pick_focal",
+    # Buttons that may repeat in one row (Home tab forms, the log list's arrows), numbered.
+    **{
+        f"action-pattern:{numbered(action_id).pattern}": f"action:{action_id}"
+        for action_id in (
+            "exp_submit_open",
+            "exp_comment_open",
+            "exp_review_open",
+            "pd_open",
+            "logs_page",
+        )
+    },
+}
 
 
 def test_every_listener_has_a_row(sqlite_url, standin, program) -> None:
