@@ -11,6 +11,8 @@ A problem reads as Slack's own messages do: what is wrong, then `[json-pointer:/
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,7 +69,7 @@ def view_problems(view: Any) -> list[str]:
     # The model checks the type, 1 to 100 blocks, title, submit and close up to 24
     # characters, private_metadata up to 3,000, callback_id up to 255, a Home tab without
     # submit or close.
-    problems = _sdk_problems(lambda: View(**view).validate_json(), "/view")
+    problems = _sdk_problems(lambda: _view_shell(view, blocks).validate_json(), "/view")
     if view.get("type") == "modal":
         if "title" not in view:
             problems.append("a modal needs a title [json-pointer:/view/title]")
@@ -131,20 +133,36 @@ def blocks_problems(blocks: list[Any], where: str) -> list[str]:
     return problems
 
 
+def _view_shell(view: dict[str, Any], blocks: list[Any]) -> View:
+    """The view's own fields as slack_sdk's model; its blocks are checked one by one, so the
+    model only counts them instead of parsing them again."""
+    shell = View(**{**view, "blocks": None})
+    shell.blocks = blocks
+    return shell
+
+
 def _model_problems(block: dict[str, Any], at: str) -> list[str]:
+    problem = _model_problem(json.dumps(block, sort_keys=True))
+    return [] if problem is None else [f"{problem} [json-pointer:{at}]"]
+
+
+@functools.lru_cache(maxsize=4096)
+def _model_problem(block_json: str) -> str | None:
     """slack_sdk's validators (to_dict() runs them on every nested object), and whether the
     model reads the block back as sent: it drops what Slack's schema does not know and turns
-    a bare string into a text object, both of which Slack refuses."""
-
-    def check() -> None:
+    a bare string into a text object, both of which Slack refuses. Memoised: the app sends
+    the same blocks again and again, and parsing is the slow part of the stand-in."""
+    block = json.loads(block_json)
+    try:
         parsed = Block.parse(block)
         if parsed is None:
-            raise ValueError(f"unknown block type {block.get('type')!r}")
+            return f"unknown block type {block.get('type')!r}"
         difference = _first_difference(block, parsed.to_dict())
-        if difference is not None:
-            raise ValueError(f"not a valid {block.get('type')} block at {difference}")
-
-    return _sdk_problems(check, at)
+    except Exception as error:  # any failure to build or validate is Slack's refusal
+        return str(error)
+    if difference is not None:
+        return f"not a valid {block.get('type')} block at {difference}"
+    return None
 
 
 def _sdk_problems(check: Any, at: str) -> list[str]:
