@@ -3,8 +3,12 @@
 Slack refuses a message (`invalid_blocks`) or a view (`invalid_arguments`) that breaks its
 schema; the bot must never send one. Two layers check a payload here: slack_sdk's models
 (`Block.parse`, `View`, `validate_json()` through `to_dict()`), and the rules slack_sdk does
-not check. Each limit below is the one Slack's Block Kit reference publishes
-(docs.slack.dev/reference/block-kit: blocks, block elements, composition objects, views).
+not check. The limits and where they are published: Slack's reference pages for blocks (50
+a message, 100 a view; 25 elements an actions block; block_id up to 255, unique in a
+message), modal views (24-character title, submit and close; 3,000 of private_metadata;
+callback_id 255) and checkboxes (10 options; action_id up to 255, unique in its block);
+the other element and text limits as slack_sdk's models and Slack's text quoted in other
+Block Kit libraries state them; 40,000 characters of message text from Slack's changelog.
 
 A problem reads as Slack's own messages do: what is wrong, then `[json-pointer:/...]`.
 """
@@ -20,7 +24,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 MESSAGE_BLOCKS = 50  # "up to 50 blocks in each message"
-MESSAGE_TEXT = 40_000  # chat.postMessage: longer text is refused as msg_too_long
+MESSAGE_TEXT = 40_000  # Slack cuts or refuses (msg_too_long) longer text: the reader loses it
 ID_LENGTH = 255  # callback_id, action_id, block_id
 BUTTON_TEXT = 75
 BUTTON_VALUE = 2000
