@@ -28,6 +28,8 @@ from bot.plans import rules as domain
 from bot.plans import views as pviews
 from bot.plans.rules import PlanRecord, Refused, TeamPeople
 from bot.platform.services import Services
+from bot.program import StepKind
+from bot.program.steps import SEND
 from bot.slack.blocks import modal, section
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
@@ -231,10 +233,9 @@ class _Forms:
         """The calendar's date for sending each experience to the mentor, where it has one."""
         found = {}
         for number in form.SLOT_SEMESTERS:
-            try:
-                found[number] = self.program.deadline(team.track, f"experience-{number}-send").due
-            except KeyError:
-                continue
+            send = self.program.step(team.track, StepKind.EXPERIENCE, number, SEND)
+            if send is not None:
+                found[number] = send.due
         return found
 
     def _when(self, instant: datetime, today: date) -> str:

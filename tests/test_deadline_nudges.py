@@ -26,6 +26,8 @@ from tests.test_experiences_domain import (
     make_team,
 )
 
+YEAR = "2024-25"  # the program year, in every delivery key
+
 
 def cdt(month: int, day: int, hour: int = 7, minute: int = 30, year: int = 2024) -> datetime:
     """A wall-clock time in Missouri (CDT until Nov 3, CST after), as an aware UTC instant."""
@@ -65,7 +67,7 @@ def agree_at(factory, team_id: int, number: int, comment_id: int, at: datetime) 
 
 def test_experience_1_reminders_and_the_overdue_notice(world, program) -> None:
     t = make_team(world, program)
-    send = f"nudge:team{t}:experience-1-send:{PROTEGE}"
+    send = f"nudge:team{t}:{YEAR}:experience-1-send:{PROTEGE}"
     assert notices(world, program, cdt(10, 18, 7, 29), "experience-1") == {}
     at_d3 = notices(world, program, cdt(10, 18), "experience-1")
     assert set(at_d3) == {f"{send}:d3"}  # Fri Oct 18, three days before Mon Oct 21
@@ -79,7 +81,7 @@ def test_experience_1_reminders_and_the_overdue_notice(world, program) -> None:
     assert on_the_day.text.endswith("due today.")
     assert on_the_day.expires_at == cdt(10, 22, 0, 0)
     late = notices(world, program, cdt(10, 22), "experience-1")
-    overdue = late[f"overdue:team{t}:experience-1-send"]
+    overdue = late[f"overdue:team{t}:{YEAR}:experience-1-send"]
     assert overdue.recipient == ADVISOR and overdue.due_at == cdt(10, 22)
     assert "Experience 1 (sent to the mentor)" in overdue.text
     assert f"<@{PROTEGE}>" in str(overdue.blocks)
@@ -92,13 +94,13 @@ def test_a_step_done_early_stops_its_nudges_and_hands_over_to_the_next(world, pr
     submit_at(world, program, t, 1, cdt(10, 17, 15))
     keys = set(notices(world, program, cdt(10, 21, 12), "experience-1"))
     assert not [k for k in keys if "send" in k]
-    comment = f"nudge:team{t}:experience-1-comment:{MENTOR}"
+    comment = f"nudge:team{t}:{YEAR}:experience-1-comment:{MENTOR}"
     # Mentor Comment Form due Wed Oct 23: three days before is Sunday (the tick holds it).
     assert f"{comment}:d3" in keys
     c = comment_at(world, program, t, 1, cdt(10, 23, 9))
     keys = set(notices(world, program, cdt(10, 25), "experience-1"))
     assert not [k for k in keys if "comment" in k]
-    file_key = f"nudge:team{t}:experience-1-file:{PROTEGE}"
+    file_key = f"nudge:team{t}:{YEAR}:experience-1-file:{PROTEGE}"
     # The d3 moment (Tue Oct 22) came before the comment form was in: only the day's reminder.
     assert f"{file_key}:d0" in keys and f"{file_key}:d3" not in keys
     agree_at(world, t, 1, c, cdt(10, 25, 9))
@@ -113,12 +115,13 @@ def test_a_late_submission_moves_the_mentors_date_instead_of_flagging_them(world
     keys = notices(world, program, cdt(10, 29), "experience-1-comment")
     assert keys == {}  # the comment form is now due Wed Oct 30 (the calendar's two days)
     on_day = notices(world, program, cdt(10, 30), "experience-1-comment")
-    reminder = on_day[f"nudge:team{t}:experience-1-comment:{MENTOR}:d0"]
+    reminder = on_day[f"nudge:team{t}:{YEAR}:experience-1-comment:{MENTOR}:d0"]
     assert "due today" in reminder.text
     late = notices(world, program, cdt(10, 31), "experience-1-comment")
-    assert f"overdue:team{t}:experience-1-comment" in late
+    assert f"overdue:team{t}:{YEAR}:experience-1-comment" in late
     assert (
-        "Mentor Comment Form for Experience 1" in late[f"overdue:team{t}:experience-1-comment"].text
+        "Mentor Comment Form for Experience 1"
+        in late[f"overdue:team{t}:{YEAR}:experience-1-comment"].text
     )
 
 
@@ -129,28 +132,30 @@ def test_asking_to_discuss_puts_the_last_step_with_the_mentor(world, program) ->
     with transaction(world) as s:
         domain.ask_to_discuss(s, get_team(s, t), 1, c, "Let's talk", PROTEGE, cdt(10, 22, 9))
     keys = notices(world, program, cdt(10, 25), "experience-1-file")
-    assert f"nudge:team{t}:experience-1-file:{MENTOR}:d0" in keys
+    assert f"nudge:team{t}:{YEAR}:experience-1-file:{MENTOR}:d0" in keys
     assert not [k for k in keys if PROTEGE in k]
-    assert "asked to talk over" in str(keys[f"nudge:team{t}:experience-1-file:{MENTOR}:d0"].blocks)
+    assert "asked to talk over" in str(
+        keys[f"nudge:team{t}:{YEAR}:experience-1-file:{MENTOR}:d0"].blocks
+    )
 
 
 def test_team_steps_go_to_whoever_has_not_done_their_part(world, program) -> None:
     t = make_team(world, program)
     with transaction(world) as s:
         find_person(s, MENTOR).contact_filed_at = cdt(9, 10)
-    keys = set(notices(world, program, cdt(9, 25), "contact-form"))
+    keys = set(notices(world, program, cdt(9, 25), "contact_form"))
     assert keys == {
-        f"nudge:team{t}:contact-form:{PROTEGE}:d3",
-        f"nudge:team{t}:contact-form:{PROTEGE}:d0",
+        f"nudge:team{t}:{YEAR}:contact_form:{PROTEGE}:d3",
+        f"nudge:team{t}:{YEAR}:contact_form:{PROTEGE}:d0",
     }
-    both = set(notices(world, program, cdt(9, 25), "decision-points"))
-    assert {k.split(":")[3] for k in both} == {MENTOR, PROTEGE}
+    both = set(notices(world, program, cdt(9, 25), "decision_points"))
+    assert {k.split(":")[4] for k in both} == {MENTOR, PROTEGE}
 
 
 def test_the_visit_report_is_with_whoever_holds_it(world, program) -> None:
     t = make_team(world, program)
-    keys = notices(world, program, cdt(12, 3), "visit-report")
-    assert set(keys) == {f"nudge:team{t}:visit-report:{MENTOR}:d3"}
+    keys = notices(world, program, cdt(12, 3), "visit_report")
+    assert set(keys) == {f"nudge:team{t}:{YEAR}:visit_report:{MENTOR}:d3"}
     with transaction(world) as s:
         reports.file_visit_report(
             s,
@@ -160,17 +165,17 @@ def test_the_visit_report_is_with_whoever_holds_it(world, program) -> None:
             MENTOR,
             cdt(12, 4, 9),
         )
-    keys = notices(world, program, cdt(12, 6), "visit-report")
-    assert f"nudge:team{t}:visit-report:{PROTEGE}:d0" in keys
-    assert f"nudge:team{t}:visit-report:{MENTOR}:d0" not in keys
+    keys = notices(world, program, cdt(12, 6), "visit_report")
+    assert f"nudge:team{t}:{YEAR}:visit_report:{PROTEGE}:d0" in keys
+    assert f"nudge:team{t}:{YEAR}:visit_report:{MENTOR}:d0" not in keys
 
 
 def test_pd_forms_remind_the_protege_then_the_mentor(world, program) -> None:
     t = make_team(world, program)
-    keys = set(notices(world, program, cdt(3, 4, year=2025), "pd-verification"))
+    keys = set(notices(world, program, cdt(3, 4, year=2025), "pd_verification"))
     assert keys == {
-        f"nudge:team{t}:pd-verification-1:{PROTEGE}:d3",
-        f"nudge:team{t}:pd-verification-2:{PROTEGE}:d3",
+        f"nudge:team{t}:{YEAR}:pd_verification-1:{PROTEGE}:d3",
+        f"nudge:team{t}:{YEAR}:pd_verification-2:{PROTEGE}:d3",
     }
     with transaction(world) as s:
         reports.file_pd_form(
@@ -181,9 +186,9 @@ def test_pd_forms_remind_the_protege_then_the_mentor(world, program) -> None:
             PROTEGE,
             cdt(3, 5, 9, year=2025),
         )
-    keys = set(notices(world, program, cdt(3, 7, year=2025), "pd-verification-1"))
-    assert f"nudge:team{t}:pd-verification-1:{MENTOR}:d0" in keys
-    assert f"nudge:team{t}:pd-verification-1:{PROTEGE}:d0" not in keys
+    keys = set(notices(world, program, cdt(3, 7, year=2025), "pd_verification-1"))
+    assert f"nudge:team{t}:{YEAR}:pd_verification-1:{MENTOR}:d0" in keys
+    assert f"nudge:team{t}:{YEAR}:pd_verification-1:{PROTEGE}:d0" not in keys
 
 
 def test_no_advisor_means_no_overdue_notice_and_a_late_start_skips_earlier_dates(
@@ -194,11 +199,11 @@ def test_no_advisor_means_no_overdue_notice_and_a_late_start_skips_earlier_dates
         world, program, mentor="U0MENTOR2", protege="U0PROTEGE2", start=date(2024, 11, 4)
     )
     keys = set(notices(world, program, cdt(10, 22)))
-    assert f"nudge:team{lone}:experience-1-send:{PROTEGE}:d0" in keys
+    assert f"nudge:team{lone}:{YEAR}:experience-1-send:{PROTEGE}:d0" in keys
     assert not [k for k in keys if k.startswith(f"overdue:team{lone}:")]
     assert not [k for k in keys if f"team{late}:" in k]  # Oct 21 came before the team began
     december = set(notices(world, program, cdt(12, 2)))
-    assert f"nudge:team{late}:experience-2-send:U0PROTEGE2:d0" in december
+    assert f"nudge:team{late}:{YEAR}:experience-2-send:U0PROTEGE2:d0" in december
 
 
 def test_other_features_steps_are_not_nudged_here(world, program) -> None:
@@ -206,18 +211,18 @@ def test_other_features_steps_are_not_nudged_here(world, program) -> None:
     seen: set[str] = set()
     for day in (date(2024, 10, 18), date(2025, 4, 14), date(2025, 4, 18), date(2025, 3, 31)):
         seen |= set(notices(world, program, cdt(day.month, day.day, 12, year=day.year)))
-    assert not [k for k in seen if "communication-log" in k or "survey" in k]
+    assert not [k for k in seen if "communication_log" in k or "survey" in k]
     assert not [k for k in seen if "progress" in k or "payment" in k or "meeting" in k]
 
 
 def test_year_two_assessment_and_the_focus_areas_rule(world, program) -> None:
     t = make_team(world, program, track="year2", start=date(2024, 10, 1))
     keys = notices(world, program, cdt(10, 22))
-    assert f"nudge:team{t}:assessment-activity:{PROTEGE}:d3" in keys
-    extra = notices(world, program, cdt(12, 2), "extra-experiences")
-    reminder = extra[f"nudge:team{t}:extra-experiences:{PROTEGE}:d0"]
+    assert f"nudge:team{t}:{YEAR}:assessment:{PROTEGE}:d3" in keys
+    extra = notices(world, program, cdt(12, 2), "extra_experiences")
+    reminder = extra[f"nudge:team{t}:{YEAR}:extra_experiences:{PROTEGE}:d0"]
     assert "Instructional Designer" in str(reminder.blocks)  # what is still missing
-    assert f"overdue:team{t}:extra-experiences" in notices(world, program, cdt(12, 3))
+    assert f"overdue:team{t}:{YEAR}:extra_experiences" in notices(world, program, cdt(12, 3))
 
 
 def test_through_the_tick_quiet_hours_weekends_and_exactly_once(world, program, standin) -> None:
@@ -248,7 +253,7 @@ def test_through_the_tick_quiet_hours_weekends_and_exactly_once(world, program, 
     # The bot is down from Oct 25 to Mon Oct 28: the protégé's reminder for Oct 25 lost its
     # moment and is recorded as skipped; the advisor's notice (due Oct 28) still goes out.
     late = run(cdt(10, 28, 9))
-    outcomes = {(o.notice.recipient, o.notice.key.split(":")[2], o.status) for o in late.outcomes}
+    outcomes = {(o.notice.recipient, o.notice.key.split(":")[3], o.status) for o in late.outcomes}
     assert (PROTEGE, "experience-1-file", "skipped") in outcomes
     assert (ADVISOR, "experience-1-file", "sent") in outcomes
     assert fake.messages_to(PROTEGE) == []
@@ -256,7 +261,7 @@ def test_through_the_tick_quiet_hours_weekends_and_exactly_once(world, program, 
 
 def test_a_recipient_in_another_timezone_gets_it_at_their_morning(world, program) -> None:
     t = make_team(world, program, protege_tz="America/Los_Angeles")
-    key = f"nudge:team{t}:experience-1-send:{PROTEGE}:d3"
+    key = f"nudge:team{t}:{YEAR}:experience-1-send:{PROTEGE}:d3"
     assert key not in notices(world, program, cdt(10, 18, 8))  # 06:00 in Los Angeles
     pacific = notices(world, program, cdt(10, 18, 9, 30))[key]
     assert pacific.due_at == cdt(10, 18, 9, 30) and pacific.tz == "America/Los_Angeles"

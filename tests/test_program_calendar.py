@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.program import Break, Deadline, Program, QuietHours, load_program
+from bot.program import Break, Deadline, Program, QuietHours, Step, StepKind, load_program
 from bot.program import calendar as cal
 
 D = dt.date
@@ -82,7 +82,7 @@ def fixed(program: Program, track: str) -> list[tuple[str, dt.date, str, str | N
     return [
         (d.id, d.due, d.role, d.form)
         for d in program.deadlines(track)
-        if d.step != "communication-log"
+        if not d.is_(StepKind.COMMUNICATION_LOG)
     ]
 
 
@@ -97,7 +97,7 @@ def test_communication_log_is_due_the_third_friday_september_to_april(program: P
 
 @pytest.mark.parametrize("track", ["year1", "year2"])
 def test_both_tracks_have_the_monthly_log(program: Program, track: str) -> None:
-    logs = [d for d in program.deadlines(track) if d.step == "communication-log"]
+    logs = program.steps(track, StepKind.COMMUNICATION_LOG)
     assert tuple(d.due for d in logs) == LOG_DATES
     assert [d.id for d in logs][:2] == ["communication-log-2024-09", "communication-log-2024-10"]
     assert {(d.role, d.form, d.track) for d in logs} == {("mentor", "communication_log", track)}
@@ -120,7 +120,7 @@ def test_experience_steps_keep_the_manuals_wording(program: Program) -> None:
         due=D(2024, 10, 21),
         role="protege",
         form="experience",
-        step="experience-1-send",
+        step=Step(StepKind.EXPERIENCE, number=1, part="send"),
     )
     assert program.deadline("year1", "experience-4-comment").title == (
         "Mentor completes/discusses Comment Form"

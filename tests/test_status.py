@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.program.calendar import Deadline
+from bot.program.steps import Step, StepKind
 from bot.status import rules as status
 from bot.status.deliverables import DONE
 from storage.db import make_engine, make_session_factory, transaction
@@ -30,7 +31,13 @@ def program(program):
     log, Sep 20) is too late for a team to be silent by TODAY.
     """
     orientation = Deadline(
-        "orientation", "year1", "Orientation", date(2024, 8, 26), "team", None, "orientation"
+        "orientation",
+        "year1",
+        "Orientation",
+        date(2024, 8, 26),
+        "team",
+        None,
+        Step(StepKind.MEETING),
     )
     return replace(program, fixed_deadlines=(orientation, *program.fixed_deadlines))
 

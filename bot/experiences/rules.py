@@ -9,7 +9,6 @@ experiences until the year's experiences cover all the program's focus areas.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.plans.rules import PlanSlot, current_plan_slots
-from bot.program import Deadline, Program
+from bot.program import Deadline, Program, StepKind
+from bot.program.steps import COMMENT, FILE, SEND
 from storage.experiences import (
     Experience,
     ExperienceStatus,
@@ -37,10 +37,8 @@ from storage.models import Team
 from storage.revisions import R, revise
 
 FORM = "experience"
-EXTRA_STEP = "extra-experiences"  # a track with this step lets teams add experiences
 MAX_EXPERIENCES = 8  # four planned, and room for year two's extras
-STEPS = ("send", "comment", "file")
-_STEP_ID = re.compile(r"^experience-(\d+)-(send|comment|file)$")
+STEPS = (SEND, COMMENT, FILE)
 
 
 class StepRefused(Exception):
@@ -104,12 +102,12 @@ class ExperienceState:
 
 def scheduled_numbers(program: Program, track: str) -> tuple[int, ...]:
     """Experience numbers the track's calendar dates (year one: 1–4)."""
-    found = {int(m.group(1)) for d in program.deadlines(track) if (m := _STEP_ID.match(d.id))}
-    return tuple(sorted(found))
+    return program.step_numbers(track, StepKind.EXPERIENCE)
 
 
 def allows_extras(program: Program, track: str) -> bool:
-    return any(d.step == EXTRA_STEP for d in program.deadlines(track))
+    """A track with an extra-experiences step lets teams add experiences."""
+    return program.has_step(track, StepKind.EXTRA_EXPERIENCES)
 
 
 def experience_numbers(
@@ -124,8 +122,8 @@ def experience_numbers(
 
 
 def step_deadlines(program: Program, track: str, number: int) -> dict[str, Deadline]:
-    wanted = {f"experience-{number}-{step}": step for step in STEPS}
-    return {wanted[d.id]: d for d in program.deadlines(track) if d.id in wanted}
+    found = {part: program.step(track, StepKind.EXPERIENCE, number, part) for part in STEPS}
+    return {part: d for part, d in found.items() if d is not None}
 
 
 def slot_for(slots: Sequence[PlanSlot], number: int) -> PlanSlot | None:

@@ -15,8 +15,11 @@ from bot.program.model import (
     ProgramError,
     QuietHours,
     Settings,
+    Step,
+    StepKind,
     Topic,
     Track,
+    Upload,
 )
 from bot.program.roll import roll_program
 
@@ -32,8 +35,11 @@ __all__ = [
     "QuietHours",
     "Rule",
     "Settings",
+    "Step",
+    "StepKind",
     "Topic",
     "Track",
+    "Upload",
     "default_program_path",
     "load_program",
     "loads_program",

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from dateutil.rrule import rrule, rrulestr
 
+from bot.program.steps import Step, StepKind, spec
+
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # These would make the RRULE text disagree with the file's own `from`/`until` keys.
@@ -41,7 +43,18 @@ class Deadline:
     due: dt.date
     role: str
     form: str | None
-    step: str
+    step: Step
+
+    @property
+    def key(self) -> str:
+        """The step's key, with the date for one occurrence of a recurring step: unique in a
+        track whatever the file calls the deadline."""
+        if spec(self.step.kind).recurring:
+            return f"{self.step.key}@{self.due.isoformat()}"
+        return self.step.key
+
+    def is_(self, kind: StepKind, number: int | None = None, part: str | None = None) -> bool:
+        return self.step.is_(kind, number, part)
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class Rule:
     rrule: str
     start: dt.date
     until: dt.date
+    step: Step
 
     def dates(self) -> tuple[dt.date, ...]:
         return rule_dates(self.rrule, self.start, self.until)
@@ -72,7 +86,7 @@ class Rule:
                 due=due,
                 role=self.role,
                 form=self.form,
-                step=self.id,
+                step=self.step,
             )
             for deadline_id, due in zip(occurrence_ids(self.id, dates), dates, strict=True)
         )

@@ -30,6 +30,7 @@ from bot.program.model import (
     Topic,
     Track,
 )
+from bot.program.steps import HOLDERS, SEND, Step, StepKind, Upload, spec
 
 DEFAULT_PROGRAM_FILE = "bmit-2024-25.toml"
 
@@ -43,6 +44,9 @@ _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
 _TOML_POSITION = re.compile(
     r"^(?P<msg>.*) \((?:at line (?P<line>\d+), column (?P<col>\d+)|at end of document)\)$"
 )
+
+# What a deadline or rule says about its step (see bot.program.steps).
+_STEP_KEYS = ("step", "number", "part", "holder", "place", "in_person", "upload")
 
 _TOP_LEVEL_KEYS = (
     "focus_areas",
@@ -199,6 +203,10 @@ class _Table:
             self.fail(key, f"{value} is below the minimum {minimum}")
         return value
 
+    def boolean(self, key: str) -> bool:
+        value: bool = self._typed(key, lambda v: isinstance(v, bool), "true or false")
+        return value
+
     def date(self, key: str) -> dt.date:
         value = self._value(key)
         if isinstance(value, dt.datetime):
@@ -351,14 +359,17 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
     decision_points = _checklist(root, "decision_points")
 
     fixed: list[Deadline] = []
+    placed: list[tuple[_Table, Deadline]] = []  # every deadline and where the file defines it
     defined_at: dict[tuple[str, str], str] = {}
-    for t in root.tables("deadlines", ("id", "track", "tracks", "title", "date", "role", "form")):
+    deadline_keys = ("id", "track", "tracks", "title", "date", "role", "form", *_STEP_KEYS)
+    for t in root.tables("deadlines", deadline_keys):
         deadline_id = t.ident("id")
         on_tracks = _tracks(t, track_ids)
         title = t.text("title")
         due = in_year(t, "date", t.date("date"))
         role = _choice(t, "role", t.text("role"), deadline_roles, "a role")
         form = _choice(t, "form", t.text("form"), form_ids, "a form") if t.has("form") else None
+        step = _step(t, recurring=False)
         for track in on_tracks:
             if (track, deadline_id) in defined_at:
                 t.fail(
@@ -367,21 +378,24 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
                     f"by {defined_at[(track, deadline_id)]}",
                 )
             defined_at[(track, deadline_id)] = t.where
-            fixed.append(Deadline(deadline_id, track, title, due, role, form, deadline_id))
+            deadline = Deadline(deadline_id, track, title, due, role, form, step)
+            fixed.append(deadline)
+            placed.append((t, deadline))
 
     rules: list[Rule] = []
     rule_keys = ("id", "track", "tracks", "title", "role", "form", "rrule", "from", "until")
-    for t in root.tables("rules", rule_keys):
+    for t in root.tables("rules", (*rule_keys, *_STEP_KEYS)):
         rule_id = t.ident("id")
         on_tracks = _tracks(t, track_ids)
         title = t.text("title")
         role = _choice(t, "role", t.text("role"), deadline_roles, "a role")
         form = _choice(t, "form", t.text("form"), form_ids, "a form") if t.has("form") else None
+        step = _step(t, recurring=True)
         text = t.text("rrule")
         first, until = t.date("from"), t.date("until")
         if until < first:
             t.fail("until", f"{until} is before from {first}")
-        rule = Rule(rule_id, on_tracks, title, role, form, text, first, until)
+        rule = Rule(rule_id, on_tracks, title, role, form, text, first, until, step)
         try:
             dates = rule.dates()
         except ValueError as exc:
@@ -403,7 +417,11 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
                         f"by {defined_at[(track, generated.id)]}",
                     )
                 defined_at[(track, generated.id)] = t.where
+                placed.append((t, generated))
         rules.append(rule)
+
+    for track in track_ids:
+        _check_steps(track, [(t, d) for t, d in placed if d.track == track])
 
     return Program(
         id=program_id,
@@ -535,6 +553,76 @@ def _checklist(root: _Table, key: str) -> tuple[ChecklistCategory, ...]:
     ]
     _unique(categories, "category", lambda c: c.name)
     return tuple(category for _, category in categories)
+
+
+def _step(t: _Table, *, recurring: bool) -> Step:
+    """The step a deadline or rule names, with exactly the parameters its kind takes."""
+    kinds = tuple(kind.value for kind in StepKind)
+    kind = StepKind(_choice(t, "step", t.text("step"), kinds, "a step kind"))
+    rules = spec(kind)
+    if rules.recurring != recurring:
+        where = "[[rules]]" if rules.recurring else "[[deadlines]]"
+        t.fail("step", f"a {kind} step belongs in {where}")
+    for key, allowed in (
+        ("number", rules.numbered),
+        ("part", bool(rules.parts)),
+        ("place", rules.meeting),
+        ("in_person", rules.meeting),
+    ):
+        if t.has(key) and not allowed:
+            t.fail(key, f"a {kind} step takes no {key}")
+    number = t.integer("number", minimum=1) if rules.numbered else None
+    part = (
+        _choice(t, "part", t.text("part"), rules.parts, f"a part of {kind}")
+        if rules.parts
+        else None
+    )
+    upload = None
+    if t.has("upload"):
+        u = t.table("upload", ("required", "link"))
+        upload = Upload(u.boolean("required"), u.text("link") if u.has("link") else None)
+    return Step(
+        kind=kind,
+        number=number,
+        part=part,
+        holder=_choice(t, "holder", t.text("holder"), HOLDERS, "a holder")
+        if t.has("holder")
+        else None,
+        place=t.text("place") if t.has("place") else None,
+        in_person=t.boolean("in_person") if t.has("in_person") else None,
+        upload=upload,
+    )
+
+
+def _check_steps(track: str, placed: list[tuple[_Table, Deadline]]) -> None:
+    """A track's steps must be told apart, and numbered ones counted 1, 2, 3…: code that
+    asks for "experience 2" must find exactly one of each of its parts."""
+    first: dict[str, str] = {}
+    for t, deadline in placed:
+        if deadline.key in first:
+            t.fail(
+                "step",
+                f"{deadline.key!r} is already the step of {first[deadline.key]} in track {track}",
+            )
+        first[deadline.key] = t.where
+    numbered: dict[StepKind, dict[int, list[tuple[_Table, Deadline]]]] = {}
+    for t, deadline in placed:
+        if deadline.step.number is not None:
+            numbered.setdefault(deadline.step.kind, {}).setdefault(deadline.step.number, [])
+            numbered[deadline.step.kind][deadline.step.number].append((t, deadline))
+    for kind, by_number in numbered.items():
+        count = len(by_number)
+        for number in sorted(by_number):
+            t, _ = by_number[number][0]
+            if number > count:
+                t.fail(
+                    "number",
+                    f"{kind} {number} is past the {count} {kind} step(s) of track {track} "
+                    f"(numbered 1 to {count}, none missing)",
+                )
+            parts = {d.step.part for _, d in by_number[number]}
+            if kind is StepKind.EXPERIENCE and SEND not in parts:
+                t.fail("part", f"{kind} {number} in track {track} has no {SEND!r} step to start it")
 
 
 def _tracks(t: _Table, track_ids: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.program import calendar
 from bot.program.calendar import Break, Deadline, Rule
+from bot.program.steps import Step, StepKind, Upload
 
 __all__ = [
     "Area",
@@ -25,8 +26,11 @@ __all__ = [
     "QuietHours",
     "Rule",
     "Settings",
+    "Step",
+    "StepKind",
     "Topic",
     "Track",
+    "Upload",
 ]
 
 
@@ -151,7 +155,10 @@ class Program:
         object.__setattr__(self, "_deadlines", by_track)
         object.__setattr__(self, "_topics", {(t.year, t.month): t for t in self.topics})
         log_dates = {
-            d for rule in self.rules if rule.form == "communication_log" for d in rule.dates()
+            d
+            for rule in self.rules
+            if rule.step.kind is StepKind.COMMUNICATION_LOG
+            for d in rule.dates()
         }
         object.__setattr__(self, "_log_dates", tuple(sorted(log_dates)))
 
@@ -192,6 +199,33 @@ class Program:
             if d.id == deadline_id:
                 return d
         raise KeyError(f"no deadline {deadline_id!r} in track {track!r}")
+
+    # --- steps: what the code asks of the calendar, never by deadline id ---------------------
+
+    def steps(
+        self, track: str, kind: StepKind, number: int | None = None, part: str | None = None
+    ) -> tuple[Deadline, ...]:
+        """The track's deadlines of this kind (and number and part, where given)."""
+        return tuple(d for d in self.deadlines(track) if d.is_(kind, number, part))
+
+    def step(
+        self, track: str, kind: StepKind, number: int | None = None, part: str | None = None
+    ) -> Deadline | None:
+        """The track's first deadline of this step, or None when its calendar has none."""
+        return next(iter(self.steps(track, kind, number, part)), None)
+
+    def has_step(self, track: str, kind: StepKind) -> bool:
+        return self.step(track, kind) is not None
+
+    def step_numbers(self, track: str, kind: StepKind) -> tuple[int, ...]:
+        """The numbers the track's steps of a numbered kind carry (year one's experiences 1-4)."""
+        found = {d.step.number for d in self.steps(track, kind) if d.step.number is not None}
+        return tuple(sorted(found))
+
+    def step_key(self, deadline: Deadline) -> str:
+        """The deadline in delivery keys: the program year and the step, never the file's id,
+        so a renamed deadline keeps its notices and next year's calendar gets its own."""
+        return f"{self.school_year}:{deadline.key}"
 
     def log_due_dates(self) -> tuple[dt.date, ...]:
         """Due dates of the Communication Log rule(s), across all tracks."""

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.experiences.rules import CHANGED_MEANWHILE, StepRefused, file_revision
-from bot.program import Program
+from bot.program import Program, StepKind
 from storage.experiences import (
     AssessmentActivity,
     FormEvent,
@@ -35,7 +35,6 @@ VISIT_FORM = "visit_report"
 PD_FORM = "pd_verification"
 ASSESSMENT_FORM = "assessment_activity"
 PD_FORMS_PER_YEAR = 2  # "Protégés must participate in two additional … opportunities"
-ASSESSMENT_STEP = "assessment-activity"
 
 
 @dataclass(frozen=True)
@@ -257,7 +256,7 @@ def sign_pd_form(
 
 
 def has_assessment(program: Program, track: str) -> bool:
-    return any(d.step == ASSESSMENT_STEP for d in program.deadlines(track))
+    return program.has_step(track, StepKind.ASSESSMENT)
 
 
 def current_assessment(session: Session, team: Team) -> AssessmentActivity | None:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from bot.program import Program
+from bot.program import Program, StepKind
 from bot.status.deliverables import team_deliverables
 from storage.db import among, scope_of
 from storage.experiences import FormEvent
@@ -221,7 +221,7 @@ def overdue_steps(session: Session, program: Program, team: Team, today: date) -
     """What the team owes, named by the manual's steps (never a judgement of the teacher)."""
     return [
         f"Communication Log for {status.due:%B}"
-        if status.deadline.step == "communication-log"
+        if status.deadline.is_(StepKind.COMMUNICATION_LOG)
         else status.deadline.title
         for status in team_deliverables(session, program, team, today)
         if status.tracked and status.state == "overdue"

@@ -13,7 +13,6 @@ a whole batch of teams (a few queries per batch, not per team) and derives the r
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +21,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.experiences.rules import EXTRA_STEP, coverage
-from bot.plans.rules import DECISION_STEP, FOCAL_STEP, PLAN_STEP
-from bot.program import Deadline, Program
-from bot.reports.rules import ASSESSMENT_STEP
+from bot.experiences.rules import coverage
+from bot.program import Deadline, Program, StepKind
+from bot.program.steps import COMMENT, FILE, SEND
 from storage.experiences import (
     ExperienceStatus,
     PdStatus,
@@ -42,10 +40,9 @@ from storage.plans import DecisionPointsFiling, FocalPointsFiling, MentoringPlan
 
 MEMBER_ROLES = ("mentor", "protege", "team")
 DONE, DUE, OVERDUE, UPCOMING = "done", "due", "overdue", "upcoming"
-_EXPERIENCE_STEP = re.compile(r"^experience-(\d+)-(send|comment|file)$")
-_PD_STEP = re.compile(r"^pd-verification-(\d+)$")
-_PLAN_STEPS = frozenset({"focal-points", "decision-points", "mentoring-plan"})
-LOG_STEP = "communication-log"
+# The part of an experience that must come first: no Mentor Comment Form before a
+# submission, no sign-off before the comment form.
+_BEFORE = {COMMENT: SEND, FILE: COMMENT}
 
 
 @dataclass(frozen=True, slots=True)  # slots: a program-wide status holds 100,000 of them
@@ -87,7 +84,8 @@ class Facts:
 @dataclass(frozen=True)
 class Source:
     covers: Callable[[Deadline], bool]
-    fetch: Callable[[Session, Program, Sequence[Team], set[str]], dict[int, Facts]]
+    # The teams of one track, and the deadlines of that track the source covers.
+    fetch: Callable[[Session, Program, Sequence[Team], Sequence[Deadline]], dict[int, Facts]]
 
 
 # --- the public questions -------------------------------------------------------------------
@@ -142,15 +140,14 @@ def state_on(effective_due: date, done_at: datetime | None, today: date, lead_da
     return UPCOMING
 
 
-def predecessor(deadline_id: str) -> str | None:
+def predecessor(program: Program, deadline: Deadline) -> Deadline | None:
     """The step that must come first: no Mentor Comment Form before a submission, no
     agreement before the comment form."""
-    match = _EXPERIENCE_STEP.match(deadline_id)
-    if match is None:
+    step = deadline.step
+    before = _BEFORE.get(step.part or "") if step.kind is StepKind.EXPERIENCE else None
+    if before is None:
         return None
-    number, step = match.groups()
-    before = {"comment": "send", "file": "comment"}.get(step)
-    return f"experience-{number}-{before}" if before else None
+    return program.step(deadline.track, StepKind.EXPERIENCE, step.number, before)
 
 
 def next_school_day_on_or_after(program: Program, day: date) -> date:
@@ -169,10 +166,10 @@ def _gather(
 ) -> dict[int, Facts]:
     merged: dict[int, Facts] = {team.id: Facts() for team in teams}
     for source in SOURCES:
-        ids = {d.id for d in deadlines if source.covers(d)}
-        if not ids:
+        covered = [d for d in deadlines if source.covers(d)]
+        if not covered:
             continue
-        for team_id, facts in source.fetch(session, program, teams, ids).items():
+        for team_id, facts in source.fetch(session, program, teams, covered).items():
             target = merged[team_id]
             # Kept whole: a step's effective due date needs the step before it too.
             target.done.update(facts.done)
@@ -195,7 +192,7 @@ def _statuses(
     dues: dict[str, date] = {}  # effective due dates so far: a chain's steps come in order
     out: list[DeliverableStatus] = []
     for deadline in deadlines:
-        if deadline.step == LOG_STEP and deadline.due < team.start_date:
+        if deadline.is_(StepKind.COMMUNICATION_LOG) and deadline.due < team.start_date:
             continue  # no log is asked for a month before the team began
         done_at = facts.done.get(deadline.id)
         waiting = None if done_at else facts.waiting.get(deadline.id)
@@ -233,9 +230,10 @@ def _effective_due(
     """The calendar's date, moved by as much as the step before it moved (or came in late):
     the holder keeps the calendar's gap between the two steps."""
     due = max(deadline.due, team.start_date)
-    before = predecessor(deadline.id)
-    if before is None or before not in by_id:
+    step_before = predecessor(program, deadline)
+    if step_before is None or step_before.id not in by_id:
         return due
+    before = step_before.id
     came_in = facts.done.get(before)
     if came_in is not None:
         anchor = came_in.astimezone(program.tz).date()
@@ -255,38 +253,43 @@ def _role_holders(role: str) -> tuple[str, ...]:
 
 
 def _contact_facts(
-    session: Session, program: Program, teams: Sequence[Team], ids: set[str]
+    session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
     out: dict[int, Facts] = {}
     for team in teams:
         facts = Facts()
         done = contact_form_completed(team)
-        if done is not None:
-            facts.done["contact-form"] = done
-        else:
-            # Each member files their own: only those who have not are holding it up.
-            facts.holders["contact-form"] = tuple(
-                role
-                for role, person in (("mentor", team.mentor), ("protege", team.protege))
-                if person.contact_filed_at is None
-            )
+        for deadline in deadlines:
+            if done is not None:
+                facts.done[deadline.id] = done
+            else:
+                # Each member files their own: only those who have not are holding it up.
+                facts.holders[deadline.id] = tuple(
+                    role
+                    for role, person in (("mentor", team.mentor), ("protege", team.protege))
+                    if person.contact_filed_at is None
+                )
         out[team.id] = facts
     return out
 
 
+_PLAN_FILINGS = {
+    StepKind.FOCAL_POINTS: (FocalPointsFiling, FocalPointsFiling.filed_at),
+    StepKind.DECISION_POINTS: (DecisionPointsFiling, DecisionPointsFiling.filed_at),
+    StepKind.MENTORING_PLAN: (MentoringPlan, MentoringPlan.submitted_at),
+}
+
+
 def _plan_facts(
-    session: Session, program: Program, teams: Sequence[Team], ids: set[str]
+    session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
     """When each initial-meeting step was first done (as `completed_steps`), three grouped
     queries per batch rather than three per team."""
     out = {team.id: Facts() for team in teams}
     program_of = {team.id: team.program_id for team in teams}
     team_ids = list(program_of)
-    for step, model, column in (
-        (FOCAL_STEP, FocalPointsFiling, FocalPointsFiling.filed_at),
-        (DECISION_STEP, DecisionPointsFiling, DecisionPointsFiling.filed_at),
-        (PLAN_STEP, MentoringPlan, MentoringPlan.submitted_at),
-    ):
+    for deadline in deadlines:
+        model, column = _PLAN_FILINGS[deadline.step.kind]
         for start in range(0, len(team_ids), 500):
             rows = session.execute(
                 select(model.team_id, model.program_id, func.min(column))
@@ -295,12 +298,12 @@ def _plan_facts(
             )
             for team_id, program_id, at in rows:
                 if at is not None and program_of[team_id] == program_id:
-                    out[team_id].done[step] = at
+                    out[team_id].done[deadline.id] = at
     return out
 
 
 def _log_facts(
-    session: Session, program: Program, teams: Sequence[Team], ids: set[str]
+    session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
     """A month's Communication Log step is done when the team has a log for that topic month."""
     rows = session.execute(
@@ -316,30 +319,33 @@ def _log_facts(
     out: dict[int, Facts] = {}
     for team in teams:
         facts = Facts()
-        for deadline in program.deadlines(team.track):
-            if deadline.id in ids:
-                month = f"{deadline.due.year:04d}-{deadline.due.month:02d}"
-                if (team.id, month) in filed:
-                    facts.done[deadline.id] = filed[(team.id, month)]
+        for deadline in deadlines:
+            month = f"{deadline.due.year:04d}-{deadline.due.month:02d}"
+            if (team.id, month) in filed:
+                facts.done[deadline.id] = filed[(team.id, month)]
         out[team.id] = facts
     return out
 
 
 def _form_facts(
-    session: Session, program: Program, teams: Sequence[Team], ids: set[str]
+    session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
     team_ids = [team.id for team in teams]
     out = {team.id: Facts() for team in teams}
-    tracks = {team.id: team.track for team in teams}
-    if any(_EXPERIENCE_STEP.match(i) for i in ids) or EXTRA_STEP in ids:
-        _experience_facts(session, program, team_ids, tracks, ids, out)
-    if "visit-report" in ids:
-        _visit_facts(session, team_ids, out)
-    if any(_PD_STEP.match(i) for i in ids):
-        _pd_facts(session, team_ids, ids, out)
-    if ASSESSMENT_STEP in ids:
+
+    def of(kind: StepKind) -> list[Deadline]:
+        return [d for d in deadlines if d.is_(kind)]
+
+    experiences, extras = of(StepKind.EXPERIENCE), of(StepKind.EXTRA_EXPERIENCES)
+    if experiences or extras:
+        _experience_facts(session, program, team_ids, experiences, extras, out)
+    for deadline in of(StepKind.VISIT_REPORT):
+        _visit_facts(session, team_ids, deadline.id, out)
+    if pd_forms := of(StepKind.PD_VERIFICATION):
+        _pd_facts(session, team_ids, pd_forms, out)
+    for deadline in of(StepKind.ASSESSMENT):
         for activity in assessment_activities(session, team_ids):
-            out[activity.team_id].done.setdefault(ASSESSMENT_STEP, activity.submitted_at)
+            out[activity.team_id].done.setdefault(deadline.id, activity.submitted_at)
     return out
 
 
@@ -347,28 +353,38 @@ def _experience_facts(
     session: Session,
     program: Program,
     team_ids: list[int],
-    tracks: dict[int, str],
-    ids: set[str],
+    experiences: Sequence[Deadline],
+    extras: Sequence[Deadline],
     out: dict[int, Facts],
 ) -> None:
     records = defaultdict(dict)
     for record in experiences_of(session, team_ids):
         records[record.team_id][record.number] = record
+    # Every part of each experience asked about, the ones before it included: a step waits on
+    # the one before it by that one's id.
+    chains: dict[int, dict[str, str]] = {}
+    for deadline in experiences:
+        number = deadline.step.number
+        assert number is not None  # the loader requires it
+        chains[number] = {
+            d.step.part or "": d.id
+            for d in program.steps(deadline.track, StepKind.EXPERIENCE, number)
+        }
     for team_id in team_ids:
         facts = out[team_id]
-        numbers = {int(m.group(1)) for i in ids if (m := _EXPERIENCE_STEP.match(i))}
-        for number in numbers:
-            _one_experience(facts, number, records[team_id].get(number))
-        if EXTRA_STEP in ids:
+        for number, parts in chains.items():
+            _one_experience(facts, parts, records[team_id].get(number))
+        for deadline in extras:
             covered = coverage(program, records[team_id].values())
             if covered.complete_at is not None:
-                facts.done[EXTRA_STEP] = covered.complete_at
+                facts.done[deadline.id] = covered.complete_at
             elif covered.missing:
-                facts.notes[EXTRA_STEP] = "still missing: " + ", ".join(covered.missing)
+                facts.notes[deadline.id] = "still missing: " + ", ".join(covered.missing)
 
 
-def _one_experience(facts: Facts, number: int, record) -> None:
-    send, comment, file = (f"experience-{number}-{step}" for step in ("send", "comment", "file"))
+def _one_experience(facts: Facts, parts: dict[str, str], record) -> None:
+    """`parts`: the deadline id of each part of this experience in the track."""
+    send, comment, file = (parts.get(part, "") for part in (SEND, COMMENT, FILE))
     if record is None:
         facts.waiting[comment] = send
         facts.waiting[file] = send
@@ -385,7 +401,9 @@ def _one_experience(facts: Facts, number: int, record) -> None:
         facts.notes[file] = "back with the mentor to talk over the comments"
 
 
-def _visit_facts(session: Session, team_ids: list[int], out: dict[int, Facts]) -> None:
+def _visit_facts(
+    session: Session, team_ids: list[int], step_id: str, out: dict[int, Facts]
+) -> None:
     reports = defaultdict(list)
     for report in current_visit_reports(session, team_ids):
         reports[report.team_id].append(report)
@@ -393,49 +411,50 @@ def _visit_facts(session: Session, team_ids: list[int], out: dict[int, Facts]) -
         facts = out[team_id]
         confirmed = [r.confirmed_at for r in reports[team_id] if r.confirmed_at is not None]
         if confirmed:
-            facts.done["visit-report"] = min(confirmed)
+            facts.done[step_id] = min(confirmed)
             continue
         pending = next(iter(reports[team_id]), None)
         if pending is None:
-            facts.holders["visit-report"] = ("mentor",)
-            facts.notes["visit-report"] = "the mentor files it after the visit"
+            facts.holders[step_id] = ("mentor",)
+            facts.notes[step_id] = "the mentor files it after the visit"
         elif pending.status is VisitStatus.FILED:
-            facts.holders["visit-report"] = ("protege",)
-            facts.notes["visit-report"] = "filed; waiting for the protégé to confirm"
+            facts.holders[step_id] = ("protege",)
+            facts.notes[step_id] = "filed; waiting for the protégé to confirm"
         else:
-            facts.holders["visit-report"] = ("mentor",)
-            facts.notes["visit-report"] = "the protégé asked the mentor for a change"
+            facts.holders[step_id] = ("mentor",)
+            facts.notes[step_id] = "the protégé asked the mentor for a change"
 
 
-def _pd_facts(session: Session, team_ids: list[int], ids: set[str], out: dict[int, Facts]):
+def _pd_facts(
+    session: Session, team_ids: list[int], deadlines: Sequence[Deadline], out: dict[int, Facts]
+) -> None:
     forms = {(f.team_id, f.number): f for f in current_pd_forms(session, team_ids)}
     for team_id in team_ids:
-        for deadline_id in ids:
-            match = _PD_STEP.match(deadline_id)
-            if match is None:
-                continue
-            form = forms.get((team_id, int(match.group(1))))
+        for deadline in deadlines:
+            form = forms.get((team_id, deadline.step.number))
             facts = out[team_id]
             if form is None:
                 continue
             if form.status is PdStatus.SIGNED and form.signed_at is not None:
-                facts.done[deadline_id] = form.signed_at
+                facts.done[deadline.id] = form.signed_at
             else:
-                facts.holders[deadline_id] = ("mentor",)
-                facts.notes[deadline_id] = "filed; waiting for the mentor's comments"
+                facts.holders[deadline.id] = ("mentor",)
+                facts.notes[deadline.id] = "filed; waiting for the mentor's comments"
 
 
-def _is_form_step(deadline: Deadline) -> bool:
-    return bool(
-        _EXPERIENCE_STEP.match(deadline.id)
-        or _PD_STEP.match(deadline.id)
-        or deadline.step in (EXTRA_STEP, "visit-report", ASSESSMENT_STEP)
-    )
-
+_FORM_STEPS = frozenset(
+    {
+        StepKind.EXPERIENCE,
+        StepKind.EXTRA_EXPERIENCES,
+        StepKind.VISIT_REPORT,
+        StepKind.PD_VERIFICATION,
+        StepKind.ASSESSMENT,
+    }
+)
 
 SOURCES: tuple[Source, ...] = (
-    Source(lambda d: d.step == "contact-form", _contact_facts),
-    Source(lambda d: d.step in _PLAN_STEPS, _plan_facts),
-    Source(lambda d: d.step == LOG_STEP, _log_facts),
-    Source(_is_form_step, _form_facts),
+    Source(lambda d: d.is_(StepKind.CONTACT_FORM), _contact_facts),
+    Source(lambda d: d.step.kind in _PLAN_FILINGS, _plan_facts),
+    Source(lambda d: d.is_(StepKind.COMMUNICATION_LOG), _log_facts),
+    Source(lambda d: d.step.kind in _FORM_STEPS, _form_facts),
 )

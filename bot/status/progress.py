@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +10,8 @@ from typing import Any
 
 from bot.experiences import views as exp_views
 from bot.plans import checklists as initial_forms
-from bot.program import Deadline, Program
+from bot.program import Deadline, Program, StepKind
+from bot.program.steps import COMMENT, FILE, SEND
 from bot.reports import views as report_views
 from bot.slack.blocks import (
     SECTION_TEXT_MAX,
@@ -30,8 +30,6 @@ from bot.teams.welcome import CONTACT_OPEN
 
 PROGRESS_OPEN = "progress_open"  # value: team id
 FOCAL_OPEN = f"{initial_forms.PICK_TEAM}_focal"  # part A's opener; value: team id
-_EXPERIENCE = re.compile(r"^experience-(\d+)-(send|comment|file)$")
-_PD = re.compile(r"^pd-verification-(\d+)$")
 ICONS = {DONE: "✅", DUE: "⏰", OVERDUE: "⚠️", "upcoming": "◻️"}
 ROLE_WORDS = {"mentor": "mentor", "protege": "protégé"}
 
@@ -65,20 +63,18 @@ class NextAction:
 
 def step_name(program: Program, deadline: Deadline) -> str:
     """The manual's name for what is due at this step."""
-    match = _EXPERIENCE.match(deadline.id)
-    if match:
-        number, step = match.groups()
+    step, number = deadline.step, deadline.step.number
+    if step.kind is StepKind.EXPERIENCE:
         return {
-            "send": f"Experience {number} (sent to the mentor)",
-            "comment": f"Mentor Comment Form for Experience {number}",
-            "file": f"Sign-off on Experience {number} and its Mentor Comment Form",
-        }[step]
-    match = _PD.match(deadline.id)
-    if match:
-        return f"Networking and Professional Development Verification Form #{match.group(1)}"
-    if deadline.step == "extra-experiences":
+            SEND: f"Experience {number} (sent to the mentor)",
+            COMMENT: f"Mentor Comment Form for Experience {number}",
+            FILE: f"Sign-off on Experience {number} and its Mentor Comment Form",
+        }[step.part or ""]
+    if step.kind is StepKind.PD_VERIFICATION:
+        return f"Networking and Professional Development Verification Form #{number}"
+    if step.kind is StepKind.EXTRA_EXPERIENCES:
         return "An experience in each of the six focus areas"
-    if deadline.step == "communication-log":
+    if step.kind is StepKind.COMMUNICATION_LOG:
         return f"Communication Log for {deadline.due:%B}"
     if deadline.form:
         try:
@@ -235,47 +231,45 @@ def opener_for(status: DeliverableStatus, role: str, team_id: int) -> NextAction
     """The button that lets `role` take this step now, if the step is theirs."""
     if status.done_at is not None or status.waiting_on or role not in status.holders:
         return None
-    step, team = status.deadline.id, str(team_id)
-    match = _EXPERIENCE.match(step)
-    if match:
-        number, part = match.groups()
+    step, team = status.deadline.step, str(team_id)
+    if step.kind is StepKind.EXPERIENCE:
+        number, part = step.number, step.part
         value = f"{team}:{number}"
-        if part == "send":
+        if part == SEND:
             return NextAction("", f"Submit Experience {number}", exp_views.SUBMIT_OPEN, value)
-        if part == "comment" or role == "mentor":
+        if part == COMMENT or role == "mentor":
             return NextAction("", "Write the Mentor Comment Form", exp_views.COMMENT_OPEN, value)
         return NextAction("", "Review the comments", exp_views.REVIEW_OPEN, value)
-    match = _PD.match(step)
-    if match:
-        label = "Add comments and sign" if role == "mentor" else f"File form #{match.group(1)}"
-        return NextAction("", label, report_views.PD_OPEN, f"{team}:{match.group(1)}")
+    if step.kind is StepKind.PD_VERIFICATION:
+        label = "Add comments and sign" if role == "mentor" else f"File form #{step.number}"
+        return NextAction("", label, report_views.PD_OPEN, f"{team}:{step.number}")
     by_step = {
-        "visit-report": {
+        StepKind.VISIT_REPORT: {
             "mentor": ("File the Visit Report", report_views.VISIT_OPEN),
             "protege": ("Review the Visit Report", report_views.VISIT_REVIEW_OPEN),
         },
-        "assessment-activity": {
+        StepKind.ASSESSMENT: {
             "protege": ("Submit the Assessment Activity", report_views.ASSESSMENT_OPEN)
         },
-        "extra-experiences": {"protege": ("Submit an experience", exp_views.SUBMIT_OPEN)},
-        "focal-points": {"protege": ("Open the Focal Points Checklist", FOCAL_OPEN)},
-        "decision-points": {
+        StepKind.EXTRA_EXPERIENCES: {"protege": ("Submit an experience", exp_views.SUBMIT_OPEN)},
+        StepKind.FOCAL_POINTS: {"protege": ("Open the Focal Points Checklist", FOCAL_OPEN)},
+        StepKind.DECISION_POINTS: {
             r: ("Open the Decision Points Checklist", initial_forms.OPEN_DECISIONS)
             for r in ("mentor", "protege")
         },
-        "mentoring-plan": {
+        StepKind.MENTORING_PLAN: {
             r: ("Open the Individual Mentoring Plan", initial_forms.OPEN_PLAN)
             for r in ("mentor", "protege")
         },
-        "contact-form": {
+        StepKind.CONTACT_FORM: {
             r: ("Fill in the Contact Form", CONTACT_OPEN) for r in ("mentor", "protege")
         },
     }
-    found = by_step.get(status.deadline.step, {}).get(role)
+    found = by_step.get(step.kind, {}).get(role)
     if found is None:
         return None
     label, action_id = found
-    if status.deadline.step == "extra-experiences":
+    if step.kind is StepKind.EXTRA_EXPERIENCES:
         team = f"{team}:0"  # "the next experience", chosen when the button is pressed
     return NextAction("", label, action_id, "" if action_id == CONTACT_OPEN else team)
 
@@ -301,7 +295,7 @@ def reminder_message(
     text = f"Reminder: {name}, due {'today' if days == 0 else when}."
     ask = _ask(status, role, partner, soon)
     blocks: list[Block] = [section(f"*{text}*\n{ask}")]
-    if status.note and status.deadline.step == "extra-experiences":
+    if status.note and status.deadline.is_(StepKind.EXTRA_EXPERIENCES):
         blocks.append(section(status.note[0].upper() + status.note[1:] + "."))
     if opener is not None:
         blocks.append(actions(button(opener.label, opener.action_id, opener.value, "primary")))
@@ -310,13 +304,12 @@ def reminder_message(
 
 
 def _ask(status: DeliverableStatus, role: str, partner: str, soon: str) -> str:
-    step = status.deadline.id
-    match = _EXPERIENCE.match(step)
-    if match:
-        number, part = match.groups()
-        if part == "send":
+    step = status.deadline.step
+    if step.kind is StepKind.EXPERIENCE:
+        number, part = step.number, step.part
+        if part == SEND:
             return f"Please send the completed Experience {number} to your mentor <@{partner}>."
-        if part == "comment":
+        if part == COMMENT:
             return (
                 f"<@{partner}> sent Experience {number}: please file your Mentor Comment Form "
                 f"by {soon}."
@@ -330,18 +323,18 @@ def _ask(status: DeliverableStatus, role: str, partner: str, soon: str) -> str:
             f"Your mentor <@{partner}> filed the Mentor Comment Form for Experience {number}: "
             "please read it and agree, or ask to discuss it."
         )
-    if status.deadline.step == "visit-report":
+    if step.kind is StepKind.VISIT_REPORT:
         if role == "mentor":
             return (
                 "After your visit, please file the Mentor/Protégé Visit Report (one visit is "
                 "required in the first semester)."
             )
         return f"Please look over <@{partner}>'s Visit Report and confirm it."
-    if _PD.match(step):
+    if step.kind is StepKind.PD_VERIFICATION:
         if role == "mentor":
             return f"<@{partner}> filed the form: please add your comments and sign it."
         return "Please file it after your networking or professional development opportunity."
-    if status.deadline.step == "contact-form":
+    if step.kind is StepKind.CONTACT_FORM:
         return "Please fill in your Contact Form so your team and advisor can reach you."
     return "Thank you for keeping the year on track."
 

@@ -22,7 +22,8 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from bot.program import Program
+from bot.program import Program, StepKind
+from bot.program.steps import ANSWER
 from bot.silence.rules import Health, team_health
 from bot.status.deliverables import DONE, OVERDUE, DeliverableStatus, deliverables_for
 from bot.status.progress import step_name
@@ -31,7 +32,6 @@ from storage.models import Team
 
 ON_TRACK, BEHIND, AT_RISK, SILENT = "on track", "behind", "at risk", "silent"
 STANDINGS = (ON_TRACK, BEHIND, AT_RISK, SILENT)
-SURVEY_STEP = "survey"
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def standings(
         tracked = tuple(
             _with_survey(status, survey_done, team.id, today)
             for status in statuses[team.id]
-            if status.tracked or (status.id == SURVEY_STEP and survey_done is not None)
+            if status.tracked or (_is_survey(status) and survey_done is not None)
         )
         out.append(
             TeamStanding(
@@ -164,13 +164,17 @@ def program_standings(
     return standings(session, program, teams, today, survey.survey_done(session, teams))
 
 
+def _is_survey(status: DeliverableStatus) -> bool:
+    return status.deadline.is_(StepKind.SURVEY, part=ANSWER)
+
+
 def _with_survey(
     status: DeliverableStatus,
     survey_done: dict[int, datetime | None] | None,
     team_id: int,
     today: date,
 ) -> DeliverableStatus:
-    if status.id != SURVEY_STEP or survey_done is None:
+    if not _is_survey(status) or survey_done is None:
         return status
     done_at = survey_done.get(team_id)
     if done_at is not None:

@@ -15,18 +15,17 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.program import Program
+from bot.program import Program, StepKind
 from bot.status import rules as status_domain
-from bot.status.deliverables import DONE, LOG_STEP
+from bot.status.deliverables import DONE
 from bot.status.progress import step_name
 from storage.models import Team
-
-PROGRESS_STEP = "semester-"  # deadline ids "semester-1-progress", "semester-2-progress"
 
 
 @dataclass(frozen=True)
 class ProgressDate:
-    deadline_id: str
+    deadline_id: str  # as the file calls it (the first track's, when tracks share the date)
+    step_key: str  # the program year and the step, as delivery keys name it
     day: date
     label: str  # "semester one", as the calendar names it
 
@@ -50,13 +49,13 @@ class TeamProgress:
 def progress_dates(program: Program) -> list[ProgressDate]:
     """The semester progress dates of every track, each once, in order."""
     found: dict[str, ProgressDate] = {}
+    words = {1: "semester one", 2: "semester two"}
     for track in program.tracks:
-        for deadline in program.deadlines(track.id):
-            if deadline.id.startswith(PROGRESS_STEP) and deadline.id.endswith("-progress"):
-                number = deadline.id.removeprefix(PROGRESS_STEP).split("-")[0]
-                words = {"1": "semester one", "2": "semester two"}
-                label = words.get(number, f"semester {number}")
-                found.setdefault(deadline.id, ProgressDate(deadline.id, deadline.due, label))
+        for deadline in program.steps(track.id, StepKind.SEMESTER_PROGRESS):
+            number = deadline.step.number
+            label = words.get(number or 0, f"semester {number}")
+            key = program.step_key(deadline)
+            found.setdefault(key, ProgressDate(deadline.id, key, deadline.due, label))
     return sorted(found.values(), key=lambda p: p.day)
 
 
@@ -78,8 +77,8 @@ def _progress(
     program: Program, team: Team, standing: status_domain.TeamStanding, today: date
 ) -> TeamProgress:
     due = [s for s in standing.statuses if s.effective_due <= today or s.state == DONE]
-    logs = [s for s in due if s.deadline.step == LOG_STEP]
-    others = [s for s in due if s.deadline.step != LOG_STEP]
+    logs = [s for s in due if s.deadline.is_(StepKind.COMMUNICATION_LOG)]
+    others = [s for s in due if not s.deadline.is_(StepKind.COMMUNICATION_LOG)]
     return TeamProgress(
         team_id=team.id,
         protege=team.protege.slack_id,

@@ -1,7 +1,7 @@
 """The spring program evaluation survey: when it opens and is due, who still owes it, and
 taking one person's answers.
 
-The survey opens on the calendar's "survey link" date and is due on its "survey" date. A
+The survey opens on the calendar's survey "link" step and is due on its "answer" step. A
 team's survey step is done when both its mentor and its protégé have answered. Answers are
 only ever reported in aggregate, and only from five answers up (storage.survey).
 """
@@ -14,12 +14,11 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.program import Program
+from bot.program import Program, StepKind
+from bot.program.steps import ANSWER, LINK
 from storage import survey as store
 from storage.models import Team
 
-OPEN_STEP = "survey-link"
-DUE_STEP = "survey"
 COMMENTS_MAX = 3000
 RATING_QUESTIONS = {
     "relationship": "My mentoring relationship this year",
@@ -40,10 +39,11 @@ class Window:
 
 def window(program: Program, track: str) -> Window | None:
     """When the track's survey opens and is due; None when the calendar has no survey."""
-    dates = {d.id: d.due for d in program.deadlines(track) if d.id in (OPEN_STEP, DUE_STEP)}
-    if DUE_STEP not in dates:
+    due = program.step(track, StepKind.SURVEY, part=ANSWER)
+    if due is None:
         return None
-    return Window(dates.get(OPEN_STEP, dates[DUE_STEP]), dates[DUE_STEP])
+    opens = program.step(track, StepKind.SURVEY, part=LINK)
+    return Window(opens.due if opens is not None else due.due, due.due)
 
 
 def survey_done(session: Session, teams: Sequence[Team]) -> dict[int, datetime | None]:

@@ -21,10 +21,9 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.program import Deadline, Program
+from bot.program import Deadline, Program, StepKind
 from bot.slack.dates import local_instant, zone
 from bot.status.deliverables import (
-    LOG_STEP,
     DeliverableStatus,
     deliverables_for,
     member_deadlines,
@@ -37,7 +36,8 @@ from storage.models import Person, Team, TeamStatus
 
 REMINDER_KIND = "deadline_nudge"
 OVERDUE_KIND = "deadline_overdue"
-NOT_NUDGED = frozenset({LOG_STEP, "survey"})  # their own features nudge them
+# Their own features nudge them.
+NOT_NUDGED = frozenset({StepKind.COMMUNICATION_LOG, StepKind.SURVEY})
 OVERDUE_USEFUL = timedelta(days=10)  # an overdue notice the bot could not send by then is skipped
 
 
@@ -50,7 +50,9 @@ def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterat
         ]
         if not deadlines:
             continue
-        wanted = {d.id for d in deadlines} | {p for d in deadlines if (p := predecessor(d.id))}
+        wanted = {d.id for d in deadlines} | {
+            p.id for d in deadlines if (p := predecessor(program, d))
+        }
         teams = _active_teams(session, program.id, track.id)
         by_team = deliverables_for(session, program, teams, today, only=wanted)
         for team in teams:
@@ -61,7 +63,7 @@ def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterat
 
 
 def nudged_deadlines(program: Program, track: str) -> tuple[Deadline, ...]:
-    return tuple(d for d in member_deadlines(program, track) if d.step not in NOT_NUDGED)
+    return tuple(d for d in member_deadlines(program, track) if d.step.kind not in NOT_NUDGED)
 
 
 def lead_days(program: Program) -> tuple[int, ...]:
@@ -74,7 +76,9 @@ def _near(program: Program, deadline: Deadline, today: date, longest_lead: int) 
     before it may come in late and move it."""
     if today < deadline.due - timedelta(days=longest_lead + 1):
         return False
-    return predecessor(deadline.id) is not None or today <= last_useful_day(program, deadline.due)
+    return predecessor(program, deadline) is not None or today <= last_useful_day(
+        program, deadline.due
+    )
 
 
 def last_useful_day(program: Program, due: date) -> date:
@@ -117,7 +121,8 @@ def _notices(
     heading = _heading(team)
     # A reminder from before the step could be taken (its predecessor came in late) would
     # only repeat the DM that handed it over.
-    before = statuses.get(predecessor(status.id) or "")
+    step_before = predecessor(program, status.deadline)
+    before = statuses.get(step_before.id) if step_before is not None else None
     ready_at = before.done_at if before is not None else None
     for role in status.holders:
         person = team.mentor if role == "mentor" else team.protege
@@ -151,7 +156,7 @@ def _reminders(
         # names the right date.
         today = min(now.astimezone(tz).date(), status.effective_due - timedelta(days=lead))
         yield Notice(
-            key=f"nudge:team{team.id}:{status.id}:{person.slack_id}:d{lead}",
+            key=f"nudge:team{team.id}:{program.step_key(status.deadline)}:{person.slack_id}:d{lead}",
             kind=REMINDER_KIND,
             recipient=person.slack_id,
             due_at=due_at,
@@ -180,7 +185,7 @@ def _overdue(
     if now < due_at:
         return
     yield Notice(
-        key=f"overdue:team{team.id}:{status.id}",
+        key=f"overdue:team{team.id}:{program.step_key(status.deadline)}",
         kind=OVERDUE_KIND,
         recipient=advisor.slack_id,
         due_at=due_at,

@@ -40,7 +40,7 @@ def semester_progress(session: Session, program: Program, now: datetime) -> Iter
                 semester_messages(program.name, moment.label, items)
             ):
                 yield Notice(
-                    key=f"semester:{moment.deadline_id}:{advisor}:{n + 1}",
+                    key=f"semester:{moment.step_key}:{advisor}:{n + 1}",
                     kind=KIND,
                     recipient=advisor,
                     due_at=due_at,

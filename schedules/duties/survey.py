@@ -44,7 +44,7 @@ def survey(session: Session, program: Program, now: datetime) -> Iterator[Notice
                 continue
             label = "invite" if not reminder else f"remind-{day:%Y-%m-%d}"
             yield Notice(
-                key=f"survey:team{team.id}:{slack_id}:{label}",
+                key=f"survey:team{team.id}:{program.school_year}:{slack_id}:{label}",
                 kind=KIND,
                 recipient=slack_id,
                 due_at=due_at,

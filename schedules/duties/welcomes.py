@@ -10,7 +10,7 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.program import Program
+from bot.program import Program, StepKind
 from bot.teams.welcome import welcome_message
 from schedules.notice import Notice
 from storage.models import Team, TeamStatus
@@ -42,7 +42,7 @@ def welcome_notices(program: Program, team: Team, now: datetime) -> list[Notice]
         d
         for d in program.deadlines(team.track)
         if d.due >= start
-        and d.step != "communication-log"
+        and not d.is_(StepKind.COMMUNICATION_LOG)
         and d.role in ("mentor", "protege", "team")
     ][:FIRST_DEADLINES]
     people = {"mentor": team.mentor, "protege": team.protege}
