@@ -617,8 +617,8 @@ def _check_steps(track: str, placed: list[tuple[_Table, Deadline]]) -> None:
             if number > count:
                 t.fail(
                     "number",
-                    f"{kind} {number} is past the {count} {kind} step(s) of track {track} "
-                    f"(numbered 1 to {count}, none missing)",
+                    f"{kind} {number} is past the count: track {track} has {count} numbered "
+                    f"{kind} step(s), so they run 1 to {count}",
                 )
             parts = {d.step.part for _, d in by_number[number]}
             if kind is StepKind.EXPERIENCE and SEND not in parts:
