@@ -199,8 +199,9 @@ def occurrence_ids(rule_id: str, dates: Sequence[dt.date]) -> list[str]:
 def track_deadlines(
     track: str, fixed: Iterable[Deadline], rules: Iterable[Rule]
 ) -> tuple[Deadline, ...]:
-    """A track's fixed and rule-generated deadlines, sorted by (due, id)."""
+    """A track's fixed and rule-generated deadlines, sorted by due date and then by step (not
+    by id: a file's names for its deadlines must not change the order they are shown in)."""
     found = [d for d in fixed if d.track == track]
     for rule in rules:
         found.extend(rule.deadlines(track))
-    return tuple(sorted(found, key=lambda d: (d.due, d.id)))
+    return tuple(sorted(found, key=lambda d: (d.due, d.key)))

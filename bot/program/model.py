@@ -192,7 +192,7 @@ class Program:
 
     def all_deadlines(self) -> tuple[Deadline, ...]:
         every = (d for track in self.tracks for d in self._deadlines[track.id])
-        return tuple(sorted(every, key=lambda d: (d.due, d.track, d.id)))
+        return tuple(sorted(every, key=lambda d: (d.due, d.track, d.key)))
 
     def deadline(self, track: str, deadline_id: str) -> Deadline:
         for d in self.deadlines(track):

@@ -52,7 +52,7 @@ class TeamRow:
 class ReportData:
     today: date
     rows: tuple[TeamRow, ...]
-    columns: tuple[tuple[str, str], ...]  # (deadline id, the manual's name), calendar order
+    columns: tuple[tuple[str, str], ...]  # (Deadline.key, the manual's name), calendar order
     months: tuple[str, ...]
     survey: SurveySummary
     status: status_domain.ProgramStatus
@@ -128,9 +128,10 @@ def _columns(program: Program, tracks: set[str]) -> tuple[tuple[str, str], ...]:
         if track.id not in tracks:
             continue
         for deadline in member_deadlines(program, track.id):
-            seen.setdefault(deadline.id, (deadline.due, step_name(program, deadline)))
+            # One column per step, whichever track it is in.
+            seen.setdefault(deadline.key, (deadline.due, step_name(program, deadline)))
     ordered = sorted(seen.items(), key=lambda item: (item[1][0], item[0]))
-    return tuple((deadline_id, name) for deadline_id, (_, name) in ordered)
+    return tuple((step, name) for step, (_, name) in ordered)
 
 
 def _log_totals(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -212,9 +213,9 @@ def team_rows(data: ReportData) -> list[list[object]]:
             s.required,
             "yes" if s.complete else "no",
         ]
-        by_id = {status.id: status for status in s.statuses}
-        for deadline_id, _ in data.columns:
-            status = by_id.get(deadline_id)
+        by_step = {status.deadline.key: status for status in s.statuses}
+        for step, _ in data.columns:
+            status = by_step.get(step)
             if status is None:
                 line += ["", ""]
             elif status.state == DONE:
@@ -335,13 +336,13 @@ def completion_by_area(program: Program, data: ReportData) -> tuple[list[str], l
     )
     per_area = {
         area: {
-            c.deadline_id: c.percent
+            c.step: c.percent
             for c in status_domain.completion_so_far(program, by_area[area], data.today)
         }
         for area in areas
     }
     steps = [c for c in data.status.completion]
-    grid = [[per_area[area].get(c.deadline_id) for area in areas] for c in steps]
+    grid = [[per_area[area].get(c.step) for area in areas] for c in steps]
     names = [c.title for c in steps]
     return names, [status_domain.area_name(program, a) for a in areas], grid
 

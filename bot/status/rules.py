@@ -80,11 +80,12 @@ class GroupCount:
 class Completion:
     """How many teams have done one deliverable whose date has come."""
 
-    deadline_id: str
+    deadline_id: str  # the first team's; tracks sharing the step may name it differently
     title: str
     due: date
     done: int
     total: int
+    step: str = ""  # the deliverable across tracks: Deadline.key
 
     @property
     def percent(self) -> int:
@@ -116,6 +117,7 @@ class OverdueItem:
     waiting_on: str | None  # the earlier step it waits for (then nobody holds it yet)
     due: date
     days_late: int
+    step: str = ""  # Deadline.key: orders a team's steps late by as much, whatever their ids
 
 
 # --- per team --------------------------------------------------------------------------------
@@ -227,15 +229,18 @@ def completion_so_far(
         for status in team.statuses:
             if status.due > today:
                 continue
-            total[status.id] += 1
-            first.setdefault(status.id, status)
+            step = status.deadline.key  # one row per step, whichever track it is in
+            total[step] += 1
+            first.setdefault(step, status)
             if status.state == DONE:
-                done[status.id] += 1
+                done[step] += 1
     rows = [
-        Completion(step, _short_title(program, first[step]), first[step].due, done[step], n)
+        Completion(
+            first[step].id, _short_title(program, first[step]), first[step].due, done[step], n, step
+        )
         for step, n in total.items()
     ]
-    rows.sort(key=lambda row: (row.due, row.deadline_id))
+    rows.sort(key=lambda row: (row.due, row.step))
     return tuple(rows)
 
 
@@ -263,6 +268,7 @@ def overdue_items(
                     waiting_on=status.waiting_on,
                     due=status.effective_due,
                     days_late=(today - status.effective_due).days,
+                    step=status.deadline.key,
                 )
             )
     worst: dict[str | None, int] = defaultdict(int)
@@ -275,7 +281,7 @@ def overdue_items(
             i.advisor or "",
             -i.days_late,
             i.team_id,
-            i.deadline_id,
+            i.step,
         )
     )
     return items
