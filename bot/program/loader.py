@@ -13,6 +13,7 @@ import os
 import re
 import tomllib
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -577,6 +578,9 @@ def _step(t: _Table, *, recurring: bool) -> Step:
         if rules.parts
         else None
     )
+    holder = (
+        _choice(t, "holder", t.text("holder"), HOLDERS, "a holder") if t.has("holder") else None
+    )
     upload = None
     if t.has("upload"):
         u = t.table("upload", ("required", "link"))
@@ -585,9 +589,7 @@ def _step(t: _Table, *, recurring: bool) -> Step:
         kind=kind,
         number=number,
         part=part,
-        holder=_choice(t, "holder", t.text("holder"), HOLDERS, "a holder")
-        if t.has("holder")
-        else None,
+        holder=holder,
         place=t.text("place") if t.has("place") else None,
         in_person=t.boolean("in_person") if t.has("in_person") else None,
         upload=upload,
@@ -605,10 +607,11 @@ def _check_steps(track: str, placed: list[tuple[_Table, Deadline]]) -> None:
                 f"{deadline.key!r} is already the step of {first[deadline.key]} in track {track}",
             )
         first[deadline.key] = t.where
-    numbered: dict[StepKind, dict[int, list[tuple[_Table, Deadline]]]] = {}
+    numbered: dict[StepKind, dict[int, list[tuple[_Table, Deadline]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for t, deadline in placed:
         if deadline.step.number is not None:
-            numbered.setdefault(deadline.step.kind, {}).setdefault(deadline.step.number, [])
             numbered[deadline.step.kind][deadline.step.number].append((t, deadline))
     for kind, by_number in numbered.items():
         count = len(by_number)
