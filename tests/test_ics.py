@@ -10,6 +10,7 @@ from icalendar import Calendar
 
 from bot.home.ics import track_calendar
 from bot.status.deliverables import member_deadlines
+from tests.renamed_program import program_id
 from tests.test_experiences_domain import MENTOR, make_team
 from tests.test_experiences_http import command
 
@@ -28,13 +29,15 @@ def test_every_member_deadline_is_an_all_day_event(program) -> None:
     wanted = member_deadlines(program, "year1")
     assert len(found) == len(wanted)
     by_uid = {str(e["uid"]): e for e in found}
-    contact = by_uid["bmit-2024-25.year1.contact-form@mentorbot"]
+    contact_id = program_id(program, "year1", "contact-form")
+    contact = by_uid[f"bmit-2024-25.year1.{contact_id}@mentorbot"]
     assert contact.decoded("dtstart") == date(2024, 9, 25)
     assert contact.decoded("dtend") == date(2024, 9, 26)
     assert str(contact["summary"]) == "Due: Mentor/Protégé Contact Form"
     [alarm] = [c for c in contact.subcomponents if c.name == "VALARM"]
     assert alarm.decoded("trigger") == timedelta(hours=-15)
-    log = by_uid["bmit-2024-25.year1.communication-log-2024-10@mentorbot"]
+    log_id = program_id(program, "year1", "communication-log-2024-10")
+    log = by_uid[f"bmit-2024-25.year1.{log_id}@mentorbot"]
     assert log.decoded("dtstart") == date(2024, 10, 18)
 
 

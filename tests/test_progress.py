@@ -26,6 +26,7 @@ from storage.people import find_person, get_team
 from storage.plans import add_decision_points, add_focal_points
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import last_opened_view, press
+from tests.renamed_program import program_id, shipped_id
 from tests.signing import post
 from tests.test_experiences_domain import (
     ADVISOR,
@@ -51,10 +52,10 @@ def db(database_url):
 
 
 def statuses(factory, program, team_id: int, today: date) -> dict:
+    """By the shipped file's ids, whatever the program calls its deadlines."""
     with factory() as session:
-        return {
-            s.id: s for s in team_deliverables(session, program, get_team(session, team_id), today)
-        }
+        team = get_team(session, team_id)
+        return {shipped_id(s.deadline): s for s in team_deliverables(session, program, team, today)}
 
 
 def test_states_on_the_calendar(db, program) -> None:
@@ -67,7 +68,9 @@ def test_states_on_the_calendar(db, program) -> None:
     assert late["experience-1-send"].state == OVERDUE
     assert late["experience-1-send"].holders == ("protege",)
     # The comment step waits on the submission: no one holds it yet.
-    assert late["experience-1-comment"].waiting_on == "experience-1-send"
+    assert late["experience-1-comment"].waiting_on == program_id(
+        program, "year1", "experience-1-send"
+    )
     assert late["experience-1-comment"].holders == ()
     # Every member deliverable of year one is listed, and nothing that is not one.
     ids = set(on)
@@ -107,10 +110,16 @@ def test_many_teams_at_once(db, program) -> None:
     with db() as session:
         loaded = [get_team(session, t) for t in teams]
         found = deliverables_for(
-            session, program, loaded, date(2024, 10, 22), only={"visit-report"}
+            session,
+            program,
+            loaded,
+            date(2024, 10, 22),
+            only={program_id(program, "year1", "visit-report")},
         )
     assert set(found) == set(teams)
-    assert all([s.id for s in rows] == ["visit-report"] for rows in found.values())
+    assert all(
+        [shipped_id(s.deadline) for s in rows] == ["visit-report"] for rows in found.values()
+    )
 
 
 # --- over HTTP -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from storage.db import make_engine, make_session_factory, transaction
 from storage.logs import CheckIn, CommunicationLog, LogMode
 from storage.people import active_teams, get_team
 from storage.survey import record_response
+from tests.renamed_program import program_id, shipped_id
 from tests.test_experiences_domain import make_team
 
 TODAY = date(2024, 9, 23)  # Mon: September's log was due Fri Sep 20; the forms are due Sep 25
@@ -113,7 +114,8 @@ def test_each_team_gets_the_worst_standing_that_applies(db, program) -> None:
     assert found[teams["on"]].standing == status.ON_TRACK
     assert found[teams["risk"]].standing == status.AT_RISK
     assert found[teams["behind"]].standing == status.BEHIND
-    assert [s.id for s in found[teams["behind"]].overdue] == ["communication-log-2024-09"]
+    overdue = found[teams["behind"]].overdue
+    assert [shipped_id(s.deadline) for s in overdue] == ["communication-log-2024-09"]
     # Silent wins over behind: nothing since the start, and September's log is missing too.
     assert found[teams["silent"]].standing == status.SILENT
     assert found[teams["silent"]].overdue
@@ -132,7 +134,7 @@ def test_the_summary_counts_by_area_and_track_and_completion_so_far(db, program)
     assert [g.area for g in summary.groups] == ["afnr", "bmit"]  # the program's order
     [log] = summary.completion  # only September's log is due by Sep 23
     assert (log.deadline_id, log.done, log.total, log.percent) == (
-        "communication-log-2024-09",
+        program_id(program, "year1", "communication-log-2024-09"),
         2,
         4,
         50,
@@ -157,7 +159,8 @@ def test_overdue_is_grouped_by_advisor_most_late_first(db, program) -> None:
     log_item = next(
         i
         for i in items
-        if i.team_id == teams["behind"] and i.deadline_id == "communication-log-2024-09"
+        if i.team_id == teams["behind"]
+        and i.deadline_id == program_id(program, "year1", "communication-log-2024-09")
     )
     assert log_item.days_late == 11 and log_item.responsible == ("U0MENTORC",)
 
@@ -168,11 +171,14 @@ def test_completers_need_every_required_deliverable_and_the_survey(db, program) 
     with db() as session:
         [one] = status.program_standings(session, program, [get_team(session, team)], end)
     assert not one.complete and status.completers([one]) == []
-    assert "survey" in {s.id for s in one.statuses}  # counted as a deliverable
+    assert "survey" in {shipped_id(s.deadline) for s in one.statuses}  # counted as a deliverable
     # Marking every other step done by hand: the survey still holds the team back.
     done_but_survey = replace(
         one,
-        statuses=tuple(s if s.id == "survey" else replace(s, state=DONE) for s in one.statuses),
+        statuses=tuple(
+            s if shipped_id(s.deadline) == "survey" else replace(s, state=DONE)
+            for s in one.statuses
+        ),
     )
     assert not done_but_survey.complete
     with transaction(db) as session:
@@ -190,7 +196,7 @@ def test_completers_need_every_required_deliverable_and_the_survey(db, program) 
             )
     with db() as session:
         [again] = status.program_standings(session, program, [get_team(session, team)], end)
-    survey = next(s for s in again.statuses if s.id == "survey")
+    survey = next(s for s in again.statuses if shipped_id(s.deadline) == "survey")
     assert survey.state == DONE and survey.done_at == datetime(2025, 4, 10, tzinfo=UTC)
 
 

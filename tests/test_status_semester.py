@@ -16,6 +16,7 @@ from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction
 from storage.people import get_team
 from tests.conftest import make_settings
+from tests.renamed_program import program_id
 from tests.test_experiences_domain import ADVISOR, make_team
 from tests.test_status import add_log
 
@@ -39,8 +40,8 @@ def world(database_url, standin, program):
 def test_the_calendar_has_two_progress_dates(program) -> None:
     found = [(p.deadline_id, p.day, p.label) for p in progress_dates(program)]
     assert found == [
-        ("semester-1-progress", SEMESTER_ONE, "semester one"),
-        ("semester-2-progress", date(2025, 3, 31), "semester two"),
+        (program_id(program, "year1", "semester-1-progress"), SEMESTER_ONE, "semester one"),
+        (program_id(program, "year1", "semester-2-progress"), date(2025, 3, 31), "semester two"),
     ]
 
 
