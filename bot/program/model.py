@@ -144,6 +144,10 @@ class Program:
     # Derived once here so every query is a lookup; kept out of eq/hash/repr so the
     # dataclass stays a plain value.
     _deadlines: dict[str, tuple[Deadline, ...]] = field(init=False, repr=False, compare=False)
+    # Each track's deadlines by step kind: the status of every team asks for steps.
+    _by_kind: dict[tuple[str, StepKind], tuple[Deadline, ...]] = field(
+        init=False, repr=False, compare=False
+    )
     _topics: dict[tuple[int, int], Topic] = field(init=False, repr=False, compare=False)
     _log_dates: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
 
@@ -153,6 +157,11 @@ class Program:
             for track in self.tracks
         }
         object.__setattr__(self, "_deadlines", by_track)
+        by_kind: dict[tuple[str, StepKind], list[Deadline]] = {}
+        for track_id, deadlines in by_track.items():
+            for d in deadlines:
+                by_kind.setdefault((track_id, d.step.kind), []).append(d)
+        object.__setattr__(self, "_by_kind", {k: tuple(v) for k, v in by_kind.items()})
         object.__setattr__(self, "_topics", {(t.year, t.month): t for t in self.topics})
         log_dates = {
             d
@@ -206,7 +215,10 @@ class Program:
         self, track: str, kind: StepKind, number: int | None = None, part: str | None = None
     ) -> tuple[Deadline, ...]:
         """The track's deadlines of this kind (and number and part, where given)."""
-        return tuple(d for d in self.deadlines(track) if d.is_(kind, number, part))
+        if track not in self._deadlines:
+            raise KeyError(f"unknown track {track!r}")
+        of_kind = self._by_kind.get((track, kind), ())
+        return tuple(d for d in of_kind if d.is_(kind, number, part))
 
     def step(
         self, track: str, kind: StepKind, number: int | None = None, part: str | None = None

@@ -125,8 +125,14 @@ def deliverables_for(
         ]
         facts = _gather(session, program, members, deadlines)
         tracked = {d.id for d in deadlines if any(source.covers(d) for source in SOURCES)}
+        # Asked once per track, not per team and step.
+        before_of = {
+            d.id: before for d in program.deadlines(track) if (before := predecessor(program, d))
+        }
         for team in members:
-            result[team.id] = _statuses(program, team, deadlines, tracked, facts[team.id], today)
+            result[team.id] = _statuses(
+                program, team, deadlines, tracked, before_of, facts[team.id], today
+            )
     return result
 
 
@@ -184,10 +190,10 @@ def _statuses(
     team: Team,
     deadlines: Sequence[Deadline],
     tracked: set[str],
+    before_of: dict[str, Deadline],
     facts: Facts,
     today: date,
 ) -> list[DeliverableStatus]:
-    by_id = {d.id: d for d in program.deadlines(team.track)}
     lead = max(program.settings.reminder_lead_days, default=0)
     dues: dict[str, date] = {}  # effective due dates so far: a chain's steps come in order
     out: list[DeliverableStatus] = []
@@ -196,7 +202,7 @@ def _statuses(
             continue  # no log is asked for a month before the team began
         done_at = facts.done.get(deadline.id)
         waiting = None if done_at else facts.waiting.get(deadline.id)
-        effective = _effective_due(program, team, deadline, by_id, facts, dues)
+        effective = _effective_due(program, team, deadline, before_of, facts, dues)
         dues[deadline.id] = effective
         if done_at is not None or waiting is not None:
             holders: tuple[str, ...] = ()
@@ -223,25 +229,24 @@ def _effective_due(
     program: Program,
     team: Team,
     deadline: Deadline,
-    by_id: dict[str, Deadline],
+    before_of: dict[str, Deadline],
     facts: Facts,
     dues: dict[str, date],
 ) -> date:
     """The calendar's date, moved by as much as the step before it moved (or came in late):
     the holder keeps the calendar's gap between the two steps."""
     due = max(deadline.due, team.start_date)
-    step_before = predecessor(program, deadline)
-    if step_before is None or step_before.id not in by_id:
+    before = before_of.get(deadline.id)
+    if before is None:
         return due
-    before = step_before.id
-    came_in = facts.done.get(before)
+    came_in = facts.done.get(before.id)
     if came_in is not None:
         anchor = came_in.astimezone(program.tz).date()
     else:
-        anchor = dues.get(before) or _effective_due(
-            program, team, by_id[before], by_id, facts, dues
+        anchor = dues.get(before.id) or _effective_due(
+            program, team, before, before_of, facts, dues
         )
-    shifted = anchor + (deadline.due - by_id[before].due)
+    shifted = anchor + (deadline.due - before.due)
     return max(due, next_school_day_on_or_after(program, shifted))
 
 
