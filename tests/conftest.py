@@ -4,14 +4,21 @@ and the app served over HTTP on loopback."""
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from socketserver import ThreadingMixIn
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, wait
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from socketserver import BaseServer, ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from sqlalchemy import create_engine, text
+from slack_bolt import App
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 
 from bot.platform.app import create_app
 from bot.platform.config import Settings
@@ -40,27 +47,75 @@ def _backends() -> list:
     return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skip("no TEST_DATABASE_URL"))]
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per session; each test starts from a copy of it (running
+    the migrations costs a tenth of a second, copying the file almost nothing)."""
+    path = tmp_path_factory.mktemp("template") / "mentorbot.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def fresh_sqlite(template: Path, folder: Path) -> str:
+    """A migrated SQLite database of its own in `folder`, as `upgrade` would leave it."""
+    shutil.copy(template, folder / "mentorbot.db")
+    return f"sqlite:///{folder / 'mentorbot.db'}"
+
+
+class _PostgresDatabases:
+    """A fresh migrated database per test on the TEST_DATABASE_URL server, copied from a
+    template migrated once. Each pytest-xdist worker names its own (`<name>_gw0`, …), so
+    workers never share one; TEST_DATABASE_URL's database serves only to connect."""
+
+    def __init__(self, url: str, worker: str) -> None:
+        self.url = make_url(url)
+        self.name = f"{self.url.database}_{worker}"
+        self.template = f"{self.name}_template"
+        self.server: Engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self._drop(self.template)
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        upgrade(self._url_of(self.template))
+
+    def fresh(self) -> str:
+        self._drop(self.name)
+        self._execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.template}"')
+        return self._url_of(self.name)
+
+    def close(self) -> None:
+        self._drop(self.name)
+        self._drop(self.template)
+        self.server.dispose()
+
+    def _drop(self, name: str) -> None:
+        # FORCE ends what a test left connected (a killed subprocess's session, say).
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _execute(self, statement: str) -> None:
+        with self.server.connect() as connection:
+            connection.exec_driver_sql(statement)
+
+    def _url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[_PostgresDatabases]:
+    databases = _PostgresDatabases(PG_URL, os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    yield databases
+    databases.close()
+
+
 @pytest.fixture(params=_backends())
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path) -> str:
     """A fresh, migrated database on every backend available."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'mentorbot.db'}"
-    else:
-        url = PG_URL
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
-    yield url
+        return fresh_sqlite(migrated_sqlite, tmp_path)
+    return request.getfixturevalue("postgres_databases").fresh()
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'mentorbot.db'}"
-    upgrade(url)
-    return url
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    return fresh_sqlite(migrated_sqlite, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -70,12 +125,31 @@ def program(tmp_path_factory):
     return load_program()
 
 
+def stop_promptly(stop: Callable[[], None], address: tuple[str, int]) -> None:
+    """Runs `stop`, a socketserver's shutdown, without waiting out its poll.
+
+    serve_forever looks for a shutdown request only between polls of its socket, half a
+    second apart by default; a connection to the socket ends the poll at once.
+    """
+    stopping = threading.Thread(target=stop)
+    stopping.start()
+    while stopping.is_alive():
+        with suppress(OSError), socket.create_connection(address, timeout=1):
+            pass
+        stopping.join(0.05)  # a poke that came before the request only starts another poll
+
+
+def _address(server: BaseServer) -> tuple[str, int]:
+    host, port = server.server_address[:2]
+    return str(host), int(port)
+
+
 @pytest.fixture
 def standin() -> Iterator[tuple[SlackStandIn, str]]:
     fake = SlackStandIn()
     server = Server(fake)
     yield fake, server.url
-    server.close()
+    stop_promptly(server.close, _address(server.httpd))
 
 
 def make_settings(database_url: str, api_url: str, **overrides) -> Settings:
@@ -102,15 +176,45 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def _settled(application):
-    """Answers only once the work handed over after the ack is done too, so that a test
-    reads the DMs a request caused right after it (tests/test_after_ack.py shows that in
-    production the answer does not wait for that work)."""
+class _Tracking(Executor):
+    """Bolt's executor for lazy listeners, remembering what it runs so a test can wait."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future = self._executor.submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def drain(self) -> None:
+        with self._lock:
+            pending = list(self._pending)
+        wait(pending)
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+
+def _settled(app: App, application: Callable) -> Callable:
+    """Answers only once the work after the ack is done too (bolt's lazy listeners, then
+    what they and the listener handed to after_ack), so that a test reads the DMs a request
+    caused right after it (tests/test_after_ack.py shows that in production the answer
+    does not wait for that work)."""
+    lazy = app.listener_runner.lazy_listener_runner
+    tracking = _Tracking(lazy.executor)  # type: ignore[attr-defined]
+    lazy.executor = tracking  # type: ignore[attr-defined]
 
     def settled(environ, start_response):
         try:
             return list(application(environ, start_response))
         finally:
+            tracking.drain()
             after_ack.drain()
 
     return settled
@@ -123,12 +227,10 @@ def serve_app(
     program,
     *,
     settle: bool = True,
-    poll_interval: float = 0.5,
     **overrides,
 ):
     """The Bolt app behind its WSGI wrapper, on loopback. Yields (base URL, services).
-    `settle=False` serves it as production does, answering before the after-ack work;
-    a short `poll_interval` stops the server at once (for suites that start many)."""
+    `settle=False` serves it as production does, answering before the after-ack work."""
     fake, api_url = standin
     settings = make_settings(database_url, api_url, **overrides)
     engine = make_engine(database_url)
@@ -136,15 +238,15 @@ def serve_app(
     app = create_app(services, listener_client(settings))
     application = wsgi_app(app, engine)
     if settle:
-        application = _settled(application)
+        application = _settled(app, application)
     httpd = make_server("127.0.0.1", 0, application, _ThreadingWSGIServer, _QuietHandler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(poll_interval,), daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    host, port = httpd.server_address[:2]
+    host, port = _address(httpd)
     try:
         yield f"http://{host}:{port}", services
     finally:
-        httpd.shutdown()
+        stop_promptly(httpd.shutdown, (host, port))
         httpd.server_close()
         engine.dispose()
 

@@ -16,11 +16,9 @@ from __future__ import annotations
 import hashlib
 import inspect as pyinspect
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,12 +27,11 @@ from sqlalchemy import inspect, text
 from bot.platform.app import create_app
 from bot.platform.services import Services
 from bot.slack.blocks import numbered
-from storage.db import make_engine, make_session_factory, transaction, upgrade
+from storage.db import make_engine, make_session_factory, transaction
 from storage.people import add_team, get_or_create_person
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
 from tests.interactions import last_opened_view, press, submit
 from tests.signing import post, slash_command
-from tests.slack_standin import Server, SlackStandIn
 
 NOW = datetime(2024, 9, 10, 15, tzinfo=UTC)
 PEOPLE = {
@@ -263,44 +260,18 @@ def test_every_listener_has_a_row(sqlite_url, standin, program) -> None:
 # -- the world -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """One migrated SQLite file; each world starts from a copy (migrating is the slow part)."""
-    path = tmp_path_factory.mktemp("matrix") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def shared_standin():
-    """One stand-in for the module (each server's shutdown polls for half a second)."""
-    fake = SlackStandIn()
-    server = Server(fake)
-    yield fake, server.url
-    server.close()
-
-
 @pytest.fixture
-def world(migrated, tmp_path, shared_standin, program):
-    fake, _ = shared_standin
-    fake.calls.clear()
-    fake.failures.clear()
-    shutil.copy(migrated, tmp_path / "world.db")
-    sqlite_url = f"sqlite:///{tmp_path / 'world.db'}"
+def world(sqlite_url, standin, program):
+    fake, _ = standin
     for user_id in [*PEOPLE.values(), OTHER_PROTEGE, "U0NEWPERS"]:
         fake.add_user(user_id, f"Person {user_id[-4:]}")
-    with _serve(sqlite_url, shared_standin, program) as (base, services):
+    with serve_app(sqlite_url, standin, program) as (base, services):
         object.__setattr__(services, "clock", lambda: NOW)
         team_id = _seed(services)
         names = {"team": str(team_id), "protege": PEOPLE["protege"]}
         entry_id = _log_entry(base, fake, names)
         names |= {"entry": f"{entry_id}:1", "entry_id": str(entry_id)}
         yield base, services, fake, names
-
-
-def _serve(database_url: str, standin, program):
-    """conftest's serve_app, with a server that stops at once."""
-    return serve_app(database_url, standin, program, poll_interval=0.02)
 
 
 def _seed(services) -> int:
@@ -478,8 +449,6 @@ def test_access(world, key: str) -> None:
         else:
             before_db, since = database_digest(services), len(fake.calls)
             status, answer = send(base, fake, names, key, row, user)
-        if key.startswith("view:"):
-            time.sleep(0.05)  # lazy listeners run after the ack
         calls = _effects(fake, since)
         if status != 200:
             problems.append(f"{role}: HTTP {status} {answer!r:.200}")

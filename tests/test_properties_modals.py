@@ -24,12 +24,9 @@ import itertools
 import json
 import logging
 import re
-import shutil
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,7 +52,7 @@ from bot.slack.fields import selected, selected_many
 from bot.slack.fields import text as typed
 from bot.survey import views as survey_views
 from bot.teams import views as tviews
-from storage.db import make_engine, make_session_factory, transaction, upgrade
+from storage.db import make_engine, make_session_factory, transaction
 from storage.experiences import (
     AssessmentActivity,
     Experience,
@@ -78,7 +75,6 @@ from storage.survey import SurveyResponse
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
 from tests.interactions import press, submit
 from tests.signing import slash_command
-from tests.slack_standin import Server, SlackStandIn
 from tests.test_access_matrix import fill, listener_ids
 from tests.test_properties import TEXT, digest
 
@@ -151,38 +147,12 @@ class World:
             return People(team.id, mentor, protege, advisor)
 
 
-@pytest.fixture(scope="module")
-def migrated_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("modals") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def module_standin() -> Iterator[tuple[SlackStandIn, str]]:
-    fake = SlackStandIn()
-    server = Server(fake)
-    yield fake, server.url
-    server.close()
-
-
-def _serve(database_url: str, standin, program):
-    """conftest's serve_app, with a server that stops at once."""
-    return serve_app(database_url, standin, program, poll_interval=0.02)
-
-
 @pytest.fixture
-def world(migrated_file, tmp_path, module_standin, program) -> Iterator[World]:
-    """The app served over HTTP on a fresh SQLite file, shared by one test's examples.
-
-    conftest's app_server, made quick to start and stop: a copy of one migrated file, one
-    stand-in for the module, a server that stops at once.
-    """
-    fake, _ = module_standin
-    fake.calls.clear()
+def world(sqlite_url, standin, program) -> Iterator[World]:
+    """The app served over HTTP on a fresh SQLite file, shared by one test's examples."""
+    fake, _ = standin
     fake.add_user(STAFF, "Pat Staff")
-    shutil.copy(migrated_file, tmp_path / "world.db")
-    with _serve(f"sqlite:///{tmp_path / 'world.db'}", module_standin, program) as served:
+    with serve_app(sqlite_url, standin, program) as served:
         base, services = served
         object.__setattr__(services, "clock", lambda: NOW)
         yield World(base, services, fake)
@@ -503,20 +473,6 @@ def check_message(params: dict[str, Any]) -> None:
             assert 0 < len(block["text"]["text"].strip()) <= 3000, block
 
 
-def settle(fake, since: int, quiet: float = 0.15, timeout: float = 5.0) -> None:
-    """Lazy listeners run after the ack: wait until the app stops calling Slack."""
-    deadline = time.monotonic() + timeout
-    seen, last_change = len(fake.calls), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
-        if len(fake.calls) != seen:
-            seen, last_change = len(fake.calls), time.monotonic()
-            continue
-        # Once it has called Slack a short quiet ends it; one that calls nobody waits longer.
-        if time.monotonic() - last_change >= (quiet if seen > since else quiet * 3):
-            return
-
-
 @dataclass(frozen=True)
 class Sent:
     """One fuzzed submission, for a row's check of what an accepted one stored."""
@@ -549,8 +505,6 @@ def exchange(world: World, row: Row, people: People, view, values, metadata, err
     view = {**view, "id": _view_id(world)}
     before, since, logged = digest(world.services), len(world.fake.calls), len(error_log.records)
     status, answer = submit(world.base, row.user(people), view, values, private_metadata=metadata)
-    if row.lazy:
-        settle(world.fake, since)
     assert status == 200, answer
     shown = json.dumps(answer) if isinstance(answer, dict) else str(answer)
     assert "Traceback" not in shown and "something went wrong" not in shown.lower(), shown[:500]
@@ -638,7 +592,6 @@ class Row:
     valid: Valid = _no_changes  # adjusts valid_values where the form needs more than defaults
     shapes: dict[str, Shape] = field(default_factory=dict)  # block id -> what people type
     clock: datetime = NOW
-    lazy: bool = False  # the listener works after its ack
 
     def user(self, people: People) -> str:
         return STAFF if self.submitter == "staff" else getattr(people, self.submitter)
@@ -1206,9 +1159,9 @@ def check_survey(sent: Sent) -> None:
 
 
 ROWS: dict[str, Row] = {
-    tviews.PAIR_CALLBACK: Row("staff", open_pair, check_pair, valid_pair, lazy=True),
+    tviews.PAIR_CALLBACK: Row("staff", open_pair, check_pair, valid_pair),
     tviews.IMPORT_CALLBACK: Row(
-        "staff", open_import, check_import, valid_import, shapes={"csv": csv_files}, lazy=True
+        "staff", open_import, check_import, valid_import, shapes={"csv": csv_files}
     ),
     tviews.REPLACE_CALLBACK: Row(
         "staff", open_replace, check_replace, valid_replace, shapes=free("reason")
@@ -1252,9 +1205,7 @@ ROWS: dict[str, Row] = {
     sviews.REACHED_OUT_CALLBACK: Row(
         "advisor", open_reached_out, check_reached_out, shapes=free("note"), clock=SILENT_NOW
     ),
-    sviews.PARTNER_CALLBACK: Row(
-        "mentor", open_partner, check_partner, shapes=free("note"), lazy=True
-    ),
+    sviews.PARTNER_CALLBACK: Row("mentor", open_partner, check_partner, shapes=free("note")),
     eviews.SUBMIT_CALLBACK: Row(
         "protege",
         open_experience,

@@ -14,7 +14,7 @@ import pytest
 from handlers.status import ANSWER_LATER_OVER
 from storage.db import transaction
 from storage.people import add_team, get_or_create_person
-from tests.conftest import SIGNING_SECRET, STAFF
+from tests.conftest import SIGNING_SECRET, STAFF, stop_promptly
 from tests.signing import slash_command
 
 TEAMS = ANSWER_LATER_OVER + 1
@@ -51,7 +51,7 @@ class ResponseUrl:
         return self.posts
 
     def close(self) -> None:
-        self._server.shutdown()
+        stop_promptly(self._server.shutdown, self._server.server_address[:2])
         self._server.server_close()
 
 
