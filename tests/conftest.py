@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, wait
 from contextlib import contextmanager, suppress
@@ -150,6 +151,24 @@ def standin() -> Iterator[tuple[SlackStandIn, str]]:
     server = Server(fake)
     yield fake, server.url
     stop_promptly(server.close, _address(server.httpd))
+
+
+class SkippingClock:
+    """A clock for the scheduler's client (bot.platform.slack_client.Clock) on which waits
+    pass at once: a sleep moves the clock on instead. Real time still passes beneath it,
+    so it never goes back; for tests whose Slack stand-in does not itself keep time."""
+
+    def __init__(self) -> None:
+        self._skipped = 0.0
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return time.monotonic() + self._skipped
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._skipped += max(0.0, seconds)
 
 
 def make_settings(database_url: str, api_url: str, **overrides) -> Settings:

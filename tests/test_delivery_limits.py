@@ -20,14 +20,20 @@ import pytest
 from sqlalchemy import select
 
 import schedules.tick as tick_module
-from bot.platform.slack_client import PacedClient, RateLimited, listener_client, never_reached_slack
+from bot.platform.slack_client import (
+    Clock,
+    PacedClient,
+    RateLimited,
+    listener_client,
+    never_reached_slack,
+)
 from schedules.delivery import METADATA_EVENT, deliver
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.tick import tick
 from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Delivery, DeliveryStatus
-from tests.conftest import BOT_TOKEN, make_settings
+from tests.conftest import BOT_TOKEN, SkippingClock, make_settings
 from tests.slack_standin import Limits
 from tests.test_faults import FIRST_DAY_0800_CDT, mentor, protege, seed
 
@@ -43,9 +49,10 @@ def world(database_url, standin, program):
     engine.dispose()
 
 
-def client_for(api_url: str, timeout: float = 2.0) -> PacedClient:
-    """The scheduler's client (bot.platform.slack_client.scheduler_client), with a test timeout."""
-    return PacedClient(token=BOT_TOKEN, base_url=api_url, timeout=timeout)
+def client_for(api_url: str, timeout: float = 2.0, clock: Clock = time) -> PacedClient:
+    """The scheduler's client (bot.platform.slack_client.scheduler_client), with a test timeout.
+    Real time by default: the stand-in's simulated limits keep real time."""
+    return PacedClient(token=BOT_TOKEN, base_url=api_url, timeout=timeout, clock=clock)
 
 
 def ledger_rows(factory) -> dict[str, tuple[DeliveryStatus, str | None]]:
@@ -226,7 +233,8 @@ def test_a_refused_connection_is_retried_and_recorded_as_nothing_sent(world) -> 
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     # Nothing listens on the port: every attempt is refused, so nothing reached Slack.
-    client = client_for(f"http://127.0.0.1:{port}/api/")
+    # The back-off between attempts passes at once: nothing here depends on time.
+    client = client_for(f"http://127.0.0.1:{port}/api/", clock=SkippingClock())
     result = tick(factory, client, program, FIRST_DAY_0800_CDT, (topic_prompts,))
     assert [(o.status, o.detail) for o in result.outcomes] == [("retry", "URLError")] * 2
     assert not any(ledger.UNCERTAIN in (error or "") for _, error in ledger_rows(factory).values())

@@ -15,7 +15,7 @@ from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Delivery, DeliveryStatus
 from storage.people import add_team, get_or_create_person
-from tests.conftest import make_settings
+from tests.conftest import SkippingClock, make_settings
 
 MENTOR, PROTEGE, ADVISOR = "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1"
 # Tue Sep 3 2024 is the first school day of September (Mon Sep 2 is Labor Day).
@@ -31,7 +31,8 @@ def world(database_url, standin, program):
     fake, api_url = standin
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
-    client = scheduler_client(make_settings(database_url, api_url))
+    # Retry-After and back-off pass at once: the stand-in's failures are scripted, not timed.
+    client = scheduler_client(make_settings(database_url, api_url), clock=SkippingClock())
 
     def add(mentor=MENTOR, protege=PROTEGE, start=date(2024, 8, 26), protege_tz="America/Chicago"):
         # Registered in early August: the welcome DMs are long past and stay out of the way.

@@ -9,7 +9,8 @@ Read-only methods are retried either way.
 
 The scheduler's client also paces itself under Slack's rate limits: after a 429 every thread
 waits out Retry-After, and calls to that method are spaced a little under the rate Slack had
-accepted, creeping back up while Slack keeps accepting (see `Pacing`).
+accepted, creeping back up while Slack keeps accepting (see `Pacing`). It reads the time
+and waits through a `Clock`: real time (the `time` module) unless a test passes another.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.client import HTTPException
-from typing import Any
+from typing import Any, Protocol
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 
@@ -64,9 +65,19 @@ def listener_client(settings: Settings) -> WebClient:
     )
 
 
-def scheduler_client(settings: Settings, timeout: float = 15) -> PacedClient:
+class Clock(Protocol):
+    """Where pacing and retries read the time and how they wait (the `time` module has both)."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float, /) -> None: ...
+
+
+def scheduler_client(settings: Settings, timeout: float = 15, clock: Clock = time) -> PacedClient:
     """For the tick: it may wait out a 429's Retry-After; nobody is waiting on an ack."""
-    return PacedClient(token=settings.bot_token, base_url=settings.slack_api_url, timeout=timeout)
+    return PacedClient(
+        token=settings.bot_token, base_url=settings.slack_api_url, timeout=timeout, clock=clock
+    )
 
 
 def never_reached_slack(error: BaseException) -> bool:
@@ -83,7 +94,27 @@ def never_reached_slack(error: BaseException) -> bool:
     return isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)
 
 
-class UnsentRequestRetryHandler(RetryHandler):
+class _ClockedBackoff(RetryHandler):
+    """slack_sdk's back-off between attempts, waited on a `Clock` rather than on `time`."""
+
+    def __init__(self, max_retry_count: int = 1, clock: Clock = time) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.clock = clock
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        self.clock.sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
+class UnsentRequestRetryHandler(_ClockedBackoff):
     """Retries connection errors that cannot have reached Slack, and lost answers of calls
     that change nothing.
 
@@ -146,8 +177,9 @@ class Pacing:
     SLOWER = 1.1  # at least, after a refusal
     IDLE = 5.0  # seconds without a call that end a busy spell
 
-    def __init__(self, max_wait: float = 20.0) -> None:
+    def __init__(self, max_wait: float = 20.0, clock: Clock = time) -> None:
         self.max_wait = max_wait
+        self.clock = clock
         self._lock = threading.Lock()
         self._paces: dict[str, _Pace] = {}
 
@@ -155,7 +187,7 @@ class Pacing:
         """Wait for this call's turn; RateLimited when that is more than `max_wait` away."""
         with self._lock:
             pace = self._paces.setdefault(method, _Pace())
-            now = time.monotonic()
+            now = self.clock.monotonic()
             start = max(now, pace.next_start, pace.open_at)
             if start - now > self.max_wait:
                 raise RateLimited(f"{method}: Slack asked to wait {start - now:.0f} s")
@@ -164,7 +196,7 @@ class Pacing:
             pace.last_call = now
             pace.next_start = start + pace.interval
         if start > now:
-            time.sleep(start - now)
+            self.clock.sleep(start - now)
 
     def accepted(self, method: str) -> None:
         with self._lock:
@@ -175,7 +207,7 @@ class Pacing:
     def refused(self, method: str, retry_after: float) -> None:
         with self._lock:
             pace = self._paces.setdefault(method, _Pace())
-            now = time.monotonic()
+            now = self.clock.monotonic()
             if now < pace.open_at:
                 return  # another thread's call, refused for the same spent allowance
             slower = pace.interval * self.SLOWER
@@ -224,7 +256,7 @@ def _retry_after(response: HttpResponse) -> float:
     return 1.0
 
 
-class UnservedRetryHandler(ServerErrorRetryHandler):
+class UnservedRetryHandler(_ClockedBackoff, ServerErrorRetryHandler):
     """Retries HTTP 503 (not served), and 500 only for calls that change nothing: Slack
     documents that after its 500-class errors "some aspect of the operation" may have
     succeeded, so a message may be posted already."""
@@ -246,17 +278,19 @@ class UnservedRetryHandler(ServerErrorRetryHandler):
 
 def scheduler_retry_handlers(pacing: Pacing) -> list[RetryHandler]:
     return [
-        UnsentRequestRetryHandler(max_retry_count=2),
+        UnsentRequestRetryHandler(max_retry_count=2, clock=pacing.clock),
         PacingRetryHandler(pacing, max_retry_count=3),
-        UnservedRetryHandler(max_retry_count=2),
+        UnservedRetryHandler(max_retry_count=2, clock=pacing.clock),
     ]
 
 
 class PacedClient(WebClient):
     """A WebClient whose calls, from any number of threads, keep to Slack's pace."""
 
-    def __init__(self, *, token: str | None, base_url: str, timeout: float) -> None:
-        self.pacing = Pacing()
+    def __init__(
+        self, *, token: str | None, base_url: str, timeout: float, clock: Clock = time
+    ) -> None:
+        self.pacing = Pacing(clock=clock)
         super().__init__(
             token=token,
             base_url=base_url,
