@@ -35,7 +35,7 @@ from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Delivery, DeliveryStatus
 from tests.conftest import BOT_TOKEN, SkippingClock, make_settings
 from tests.slack_standin import Limits
-from tests.test_faults import FIRST_DAY_0800_CDT, mentor, protege, seed
+from tests.test_faults import FIRST_DAY_0800_CDT, landed, mentor, protege, seed
 
 LATER = ledger.backoff(1) + timedelta(minutes=1)  # a retry's time has come
 
@@ -182,10 +182,13 @@ def test_a_read_timeout_is_checked_before_a_retry_not_given_up(world) -> None:
     fake, api_url, factory, program = world
     seed(factory, program, 1)
     fake.fail("chat.postMessage", delay=1.5, channel=mentor(0), times=1)  # posted, late
+    late_answer = landed(fake, mentor(0))
     client = client_for(api_url, timeout=1.0)
     first = tick(factory, client, program, FIRST_DAY_0800_CDT, (topic_prompts,))
     timed_out = next(o for o in first.outcomes if o.notice.recipient == mentor(0))
     assert (timed_out.status, timed_out.detail) == ("retry", f"{ledger.UNCERTAIN}: timeout")
+    # In production the retry comes minutes later, once the late message is in the DM.
+    assert late_answer.wait(10)
     later = tick(factory, client, program, FIRST_DAY_0800_CDT + LATER, (topic_prompts,))
     assert [o.status for o in later.outcomes] == ["sent"]
     assert posted_per_channel(fake) == {mentor(0): 1, protege(0): 1}
