@@ -19,8 +19,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/mentorbot demo
 
+# On as many workers as the machine has cores: much of a test's time is spent waiting on
+# loopback servers and subprocesses, which other workers' tests fill.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, wait
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from socketserver import BaseServer, ThreadingMixIn
+from socketserver import TCPServer, ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from bot.platform.app import create_app
 from bot.platform.config import Settings
 from bot.platform.services import Services
-from bot.platform.slack_client import listener_client
+from bot.platform.slack_client import Clock, listener_client
 from bot.platform.web import wsgi_app
 from bot.program import load_program
 from handlers import after_ack
@@ -101,6 +101,7 @@ class _PostgresDatabases:
 
 @pytest.fixture(scope="session")
 def postgres_databases() -> Iterator[_PostgresDatabases]:
+    assert PG_URL, "only the PostgreSQL parameter asks for this"
     databases = _PostgresDatabases(PG_URL, os.environ.get("PYTEST_XDIST_WORKER", "main"))
     yield databases
     databases.close()
@@ -126,12 +127,13 @@ def program(tmp_path_factory):
     return load_program()
 
 
-def stop_promptly(stop: Callable[[], None], address: tuple[str, int]) -> None:
-    """Runs `stop`, a socketserver's shutdown, without waiting out its poll.
+def stop_promptly(stop: Callable[[], None], server: TCPServer) -> None:
+    """Runs `stop`, which shuts `server` down, without waiting out the server's poll.
 
     serve_forever looks for a shutdown request only between polls of its socket, half a
     second apart by default; a connection to the socket ends the poll at once.
     """
+    address = _address(server)
     stopping = threading.Thread(target=stop)
     stopping.start()
     while stopping.is_alive():
@@ -140,7 +142,7 @@ def stop_promptly(stop: Callable[[], None], address: tuple[str, int]) -> None:
         stopping.join(0.05)  # a poke that came before the request only starts another poll
 
 
-def _address(server: BaseServer) -> tuple[str, int]:
+def _address(server: TCPServer) -> tuple[str, int]:
     host, port = server.server_address[:2]
     return str(host), int(port)
 
@@ -150,13 +152,13 @@ def standin() -> Iterator[tuple[SlackStandIn, str]]:
     fake = SlackStandIn()
     server = Server(fake)
     yield fake, server.url
-    stop_promptly(server.close, _address(server.httpd))
+    stop_promptly(server.close, server.httpd)
 
 
-class SkippingClock:
-    """A clock for the scheduler's client (bot.platform.slack_client.Clock) on which waits
-    pass at once: a sleep moves the clock on instead. Real time still passes beneath it,
-    so it never goes back; for tests whose Slack stand-in does not itself keep time."""
+class SkippingClock(Clock):
+    """A clock for the scheduler's client on which waits pass at once: a sleep moves the
+    clock on instead. Real time still passes beneath it, so it never goes back; for tests
+    whose Slack stand-in does not itself keep time."""
 
     def __init__(self) -> None:
         self._skipped = 0.0
@@ -265,7 +267,7 @@ def serve_app(
     try:
         yield f"http://{host}:{port}", services
     finally:
-        stop_promptly(httpd.shutdown, (host, port))
+        stop_promptly(httpd.shutdown, httpd)
         httpd.server_close()
         engine.dispose()
 

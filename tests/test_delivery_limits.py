@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 import schedules.tick as tick_module
 from bot.platform.slack_client import (
+    REAL_TIME,
     Clock,
     PacedClient,
     RateLimited,
@@ -49,7 +50,7 @@ def world(database_url, standin, program):
     engine.dispose()
 
 
-def client_for(api_url: str, timeout: float = 2.0, clock: Clock = time) -> PacedClient:
+def client_for(api_url: str, timeout: float = 2.0, clock: Clock = REAL_TIME) -> PacedClient:
     """The scheduler's client (bot.platform.slack_client.scheduler_client), with a test timeout.
     Real time by default: the stand-in's simulated limits keep real time."""
     return PacedClient(token=BOT_TOKEN, base_url=api_url, timeout=timeout, clock=clock)

@@ -20,7 +20,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.platform.slack_client import Clock, PacedClient
+from bot.platform.slack_client import REAL_TIME, Clock, PacedClient
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.tick import tick
 from storage import ledger
@@ -59,7 +59,7 @@ def seed(factory, program, count: int = TEAMS) -> None:
             )
 
 
-def scheduler_client_for(api_url: str, timeout: float = 1.0, clock: Clock = time) -> WebClient:
+def scheduler_client_for(api_url: str, timeout: float = 1.0, clock: Clock = REAL_TIME) -> WebClient:
     """bot.platform.slack_client.scheduler_client, with a short timeout for tests."""
     return PacedClient(token=BOT_TOKEN, base_url=api_url, timeout=timeout, clock=clock)
 

@@ -51,7 +51,7 @@ class ResponseUrl:
         return self.posts
 
     def close(self) -> None:
-        stop_promptly(self._server.shutdown, self._server.server_address[:2])
+        stop_promptly(self._server.shutdown, self._server)
         self._server.server_close()
 
 

@@ -10,7 +10,7 @@ Read-only methods are retried either way.
 The scheduler's client also paces itself under Slack's rate limits: after a 429 every thread
 waits out Retry-After, and calls to that method are spaced a little under the rate Slack had
 accepted, creeping back up while Slack keeps accepting (see `Pacing`). It reads the time
-and waits through a `Clock`: real time (the `time` module) unless a test passes another.
+and waits through a `Clock`: real time unless a test passes another.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.client import HTTPException
-from typing import Any, Protocol
+from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 
@@ -65,15 +65,23 @@ def listener_client(settings: Settings) -> WebClient:
     )
 
 
-class Clock(Protocol):
-    """Where pacing and retries read the time and how they wait (the `time` module has both)."""
+class Clock:
+    """Where pacing and retries read the time and how they wait: real time. (Not the `time`
+    module itself: bolt deep-copies the listener client, and a module cannot be copied.)"""
 
-    def monotonic(self) -> float: ...
+    def monotonic(self) -> float:
+        return time.monotonic()
 
-    def sleep(self, seconds: float, /) -> None: ...
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
-def scheduler_client(settings: Settings, timeout: float = 15, clock: Clock = time) -> PacedClient:
+REAL_TIME = Clock()
+
+
+def scheduler_client(
+    settings: Settings, timeout: float = 15, clock: Clock = REAL_TIME
+) -> PacedClient:
     """For the tick: it may wait out a 429's Retry-After; nobody is waiting on an ack."""
     return PacedClient(
         token=settings.bot_token, base_url=settings.slack_api_url, timeout=timeout, clock=clock
@@ -97,7 +105,7 @@ def never_reached_slack(error: BaseException) -> bool:
 class _ClockedBackoff(RetryHandler):
     """slack_sdk's back-off between attempts, waited on a `Clock` rather than on `time`."""
 
-    def __init__(self, max_retry_count: int = 1, clock: Clock = time) -> None:
+    def __init__(self, max_retry_count: int = 1, clock: Clock = REAL_TIME) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.clock = clock
 
@@ -177,7 +185,7 @@ class Pacing:
     SLOWER = 1.1  # at least, after a refusal
     IDLE = 5.0  # seconds without a call that end a busy spell
 
-    def __init__(self, max_wait: float = 20.0, clock: Clock = time) -> None:
+    def __init__(self, max_wait: float = 20.0, clock: Clock = REAL_TIME) -> None:
         self.max_wait = max_wait
         self.clock = clock
         self._lock = threading.Lock()
@@ -288,7 +296,7 @@ class PacedClient(WebClient):
     """A WebClient whose calls, from any number of threads, keep to Slack's pace."""
 
     def __init__(
-        self, *, token: str | None, base_url: str, timeout: float, clock: Clock = time
+        self, *, token: str | None, base_url: str, timeout: float, clock: Clock = REAL_TIME
     ) -> None:
         self.pacing = Pacing(clock=clock)
         super().__init__(
