@@ -19,6 +19,7 @@ ADDING A MODAL? Add its row to ROWS; a callback id without a row fails
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import json
@@ -32,7 +33,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import String, func, select, text
+from sqlalchemy import Column, Select, String, case, func, select, text
 
 import storage.schema  # noqa: F401  (every model module, for the column check)
 from bot.contact.views import CONTACT_CALLBACK
@@ -439,19 +440,34 @@ def storable(services: Services) -> list[str]:
     """Stored strings PostgreSQL would refuse: longer than the column, or holding a NUL."""
     problems = []
     with services.sessions() as session:
-        for table in Base.metadata.sorted_tables:
-            for column in table.columns:
-                if not isinstance(column.type, String):
-                    continue
-                longest = session.scalar(select(func.max(func.length(column))))
+        for columns, measures in _string_measures():
+            found = session.execute(measures).one()
+            for column, longest, nul in zip(columns, found[::2], found[1::2], strict=True):
                 if column.type.length and longest and longest > column.type.length:
-                    problems.append(f"{table.name}.{column.name}: {longest} characters")
-                nul = session.scalar(
-                    select(func.count()).where(func.instr(column, text("char(0)")) > 0)
-                )
+                    problems.append(f"{column.table.name}.{column.name}: {longest} characters")
                 if nul:
-                    problems.append(f"{table.name}.{column.name}: a NUL character")
+                    problems.append(f"{column.table.name}.{column.name}: a NUL character")
     return problems
+
+
+@functools.cache
+def _string_measures() -> list[tuple[list[Column], Select]]:
+    """Per table, its string columns and one query of each one's longest value and count of
+    values holding a NUL: built once, since every example runs them."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        columns = [column for column in table.columns if isinstance(column.type, String)]
+        if columns:
+            measures = [
+                measure
+                for column in columns
+                for measure in (
+                    func.max(func.length(column)),
+                    func.count(case((func.instr(column, text("char(0)")) > 0, 1))),
+                )
+            ]
+            found.append((columns, select(*measures).select_from(table)))
+    return found
 
 
 def check_view(view: dict[str, Any]) -> None:
