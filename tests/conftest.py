@@ -130,16 +130,27 @@ def program(tmp_path_factory):
 def stop_promptly(stop: Callable[[], None], server: TCPServer) -> None:
     """Runs `stop`, which shuts `server` down, without waiting out the server's poll.
 
-    serve_forever looks for a shutdown request only between polls of its socket, half a
-    second apart by default; a connection to the socket ends the poll at once.
+    serve_forever looks for a shutdown request only between polls of its socket; a
+    connection to the socket ends the poll at once. `stop` runs on this thread, so that
+    what it raises (the stand-in's check of what the app sent) fails the test.
     """
     address = _address(server)
-    stopping = threading.Thread(target=stop)
-    stopping.start()
-    while stopping.is_alive():
-        with suppress(OSError), socket.create_connection(address, timeout=1):
-            pass
-        stopping.join(0.05)  # a poke that came before the request only starts another poll
+    stopped = threading.Event()
+
+    def poke() -> None:
+        # A poke that comes before the shutdown request only starts another poll: repeat.
+        while not stopped.is_set():
+            with suppress(OSError), socket.create_connection(address, timeout=1):
+                pass
+            stopped.wait(0.02)
+
+    poker = threading.Thread(target=poke, daemon=True)
+    poker.start()
+    try:
+        stop()
+    finally:
+        stopped.set()
+        poker.join()
 
 
 def _address(server: TCPServer) -> tuple[str, int]:
