@@ -16,6 +16,19 @@ from storage.models import Role, Team
 from storage.people import roles_of
 
 
+class Refusal(Exception):
+    """The app's one polite no: `message` is what the person reads, and nothing has changed.
+
+    `field` names the modal input the refusal concerns, so a submission shows it there (and
+    Slack keeps what was typed); without one the kit picks the form's first input.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
 class Action(enum.StrEnum):
     # Program-wide actions, decided by the person's roles alone.
     HELP = "help"

@@ -119,6 +119,7 @@ def _ensure_schema(url: str, engine: object) -> None:
 def _run(args: argparse.Namespace) -> int:
     from bot.platform.app import create_app
     from bot.platform.slack_client import scheduler_client
+    from handlers import after_ack
 
     settings = load_settings()
     settings.require_slack()
@@ -143,10 +144,12 @@ def _run(args: argparse.Namespace) -> int:
                 engine.dispose(close=False)
                 return wsgi_app(_bolt_app(create_app, services), engine)
 
-            serve(load_in_worker, settings.port)
+            serve(load_in_worker, settings.port, after_ack.shutdown)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        # Socket Mode answers in this process: what it took on after acks finishes first.
+        after_ack.shutdown()
     return 0
 
 

@@ -1,25 +1,38 @@
-"""Work that follows an ack, on a small pool of threads.
+"""Work that follows an ack: the one way a listener runs anything after answering Slack.
 
 Slack waits for the HTTP answer of a slash command, a button or a submission, and every
 millisecond before it is the user's. What the answer does not need (a DM to a partner, a
-summary over thousands of teams posted back through the response URL) runs here after it.
-A bounded pool makes a burst of requests queue instead of starting a thread each.
+file upload, a summary over thousands of teams posted back through the response URL) runs
+here after it:
+
+- `after_ack(function, *args)` runs on a small pool of threads; a burst of requests queues
+  instead of starting a thread each.
+- `heavy(function, *args, then=...)` runs `function(*args)` in a separate process, so
+  counting a whole program does not hold the web worker's interpreter (its GIL) while other
+  requests wait; the function must be importable and its arguments plain data. `then(result)`
+  runs back on the thread pool, where the Slack client lives.
+- `drain()` waits for everything handed over so far; `shutdown()` drains and stops the pools.
+  A stopping worker calls it (gunicorn's worker_exit, the Socket Mode process's exit, and
+  atexit as the last resort), so a restart finishes in-flight work instead of dropping it.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
 _pending: set[Future] = set()
 _lock = threading.Lock()
+_processes: ProcessPoolExecutor | None = None
 
 
 def after_ack(function: Callable[..., Any], *args: Any) -> None:
@@ -28,8 +41,14 @@ def after_ack(function: Callable[..., Any], *args: Any) -> None:
     def guarded() -> None:
         try:
             function(*args)
-        except Exception:
-            log.exception("work after an ack failed")
+        except Exception as exc:
+            # The type and the function only: arguments may hold what people wrote.
+            log.error(
+                "work after an ack failed in %s: %s",
+                _name(function),
+                type(exc).__name__,
+                exc_info=True,
+            )
 
     future = _POOL.submit(guarded)
     with _lock:
@@ -37,11 +56,53 @@ def after_ack(function: Callable[..., Any], *args: Any) -> None:
     future.add_done_callback(_forget)
 
 
+def heavy(function: Callable[..., T], *args: Any, then: Callable[[T], None]) -> None:
+    """Run `function(*args)` in another process after the ack, then `then(result)` here.
+
+    A failure in the process (or in `then`) is logged like any work after an ack; `then` is
+    not called without a result.
+    """
+
+    def run_then_answer() -> None:
+        then(_process_pool().submit(function, *args).result())
+
+    after_ack(run_then_answer)
+
+
 def drain(timeout: float = 30.0) -> None:
-    """Wait for the work handed over so far (at exit, so a stopping worker finishes it)."""
+    """Wait for the work handed over so far (its own follow-ups included)."""
+    while True:
+        with _lock:
+            pending = list(_pending)
+        if not pending:
+            return
+        done, not_done = wait(pending, timeout=timeout)
+        if not_done:
+            log.warning("%d pieces of work after an ack did not finish in time", len(not_done))
+            return
+
+
+def shutdown(timeout: float = 30.0) -> None:
+    """Finish in-flight work, then stop the process pool (the thread pool's threads end
+    with the interpreter). Safe to call more than once."""
+    global _processes
+    drain(timeout)
     with _lock:
-        pending = list(_pending)
-    wait(pending, timeout=timeout)
+        processes, _processes = _processes, None
+    if processes is not None:
+        processes.shutdown(wait=True)
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    global _processes
+    with _lock:
+        if _processes is None:
+            # spawn, not fork: a forked child would inherit the web worker's threads, locks
+            # and database connections mid-use.
+            _processes = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return _processes
 
 
 def _forget(future: Future) -> None:
@@ -49,4 +110,8 @@ def _forget(future: Future) -> None:
         _pending.discard(future)
 
 
-atexit.register(drain)
+def _name(function: Callable[..., Any]) -> str:
+    return getattr(function, "__qualname__", None) or type(function).__name__
+
+
+atexit.register(shutdown)

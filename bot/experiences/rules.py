@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.access import Refusal
 from bot.plans.rules import PlanSlot, current_plan_slots
 from bot.program import Deadline, Program, StepKind
 from bot.program.steps import COMMENT, FILE, SEND
@@ -41,8 +42,8 @@ MAX_EXPERIENCES = 8  # four planned, and room for year two's extras
 STEPS = (SEND, COMMENT, FILE)
 
 
-class StepRefused(Exception):
-    """A step that cannot be taken now; str() is the polite sentence for the person."""
+# A step that cannot be taken now: the app's one refusal, under the name callers use.
+StepRefused = Refusal
 
 
 CHANGED_MEANWHILE = (

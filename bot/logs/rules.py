@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.access import Refusal
 from bot.logs.form import LogInput
 from bot.program import Program, Topic
 from bot.slack.dates import human_date
@@ -49,13 +50,8 @@ FIELDS: dict[str, str] = {
 STALE_EDIT = "This entry was changed after you opened it. Close this form and open it again."
 
 
-class Refused(Exception):
-    """A request the rules refuse; `message` is what the person reads."""
-
-    def __init__(self, message: str, block: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.block = block  # the modal field the refusal concerns, if any
+# A request the rules refuse: the app's one refusal, under the name this module's callers use.
+Refused = Refusal
 
 
 # --- who is who ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from bot.access import Refusal
 from bot.plans.form import (
     CONCERN_RATINGS,
     DecisionPointsForm,
@@ -90,8 +91,8 @@ class TeamPeople:
     track: str
 
 
-class Refused(Exception):
-    """A rule says no; str() is the polite sentence for the person who asked."""
+# A rule says no: the app's one refusal, under the name this module's callers use.
+Refused = Refusal
 
 
 PARTNER_SENT = "Your partner just sent a revision. Submit again to send yours on top of it."

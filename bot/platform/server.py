@@ -32,11 +32,12 @@ class _Server(BaseApplication):
         return app
 
 
-def serve(load_app: Callable[[], WsgiApp], port: int) -> None:
+def serve(load_app: Callable[[], WsgiApp], port: int, on_worker_exit: Callable[[], None]) -> None:
     """Run until stopped. Workers and threads come from WEB_CONCURRENCY and WEB_THREADS.
 
     Two cores: one process with a thread pool fits; handlers are stateless, so more
-    processes or machines scale out behind Slack's HTTP delivery.
+    processes or machines scale out behind Slack's HTTP delivery. `on_worker_exit` runs in
+    each worker as it stops (a restart, a deploy), to finish the work it took on after acks.
     """
     options = {
         "bind": f"0.0.0.0:{port}",
@@ -48,5 +49,6 @@ def serve(load_app: Callable[[], WsgiApp], port: int) -> None:
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        "worker_exit": lambda _server, _worker: on_worker_exit(),
     }
     _Server(load_app, options).run()

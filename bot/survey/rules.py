@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.access import Refusal
 from bot.program import Program, StepKind
 from bot.program.steps import ANSWER, LINK
 from storage import survey as store
@@ -27,8 +28,8 @@ RATING_QUESTIONS = {
 }
 
 
-class SurveyRefused(Exception):
-    """A polite no: the survey is not open, or this person is not on the team."""
+# The survey is not open, or this person is not on the team: the app's one refusal.
+SurveyRefused = Refusal
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,107 @@
+"""The one model of the ids a modal carries in its private_metadata (and Slack hands back).
+
+A modal's metadata is the person's to tamper with: `load` accepts only what `dump` writes
+(a flat JSON object of known keys, each a bounded integer or an ISO date) and refuses
+anything else with the app's refusal, so every listener reads its ids the same way and
+re-checks them against the database and `bot.access`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from bot.access import Refusal
+
+STALE_FORM = "This form is out of date. Please close it and open it again."
+METADATA_MAX = 3000  # Slack's limit on private_metadata
+
+# The largest id a row can have (the id columns are 32-bit integers): a bigger number names
+# no record, and past 2**63 looking it up fails in SQLite's driver instead of finding nothing.
+ID_MAX = 2**31 - 1
+NUMBER_MAX = 99  # a numbered form (experience 1..8, visit report, PD form)
+
+# key -> (smallest, largest) for the integer fields
+_BOUNDS: dict[str, tuple[int, int]] = {
+    "team": (1, ID_MAX),
+    "plan": (1, ID_MAX),
+    "entry": (1, ID_MAX),
+    "sub": (1, ID_MAX),
+    "comment": (1, ID_MAX),
+    "report": (1, ID_MAX),
+    "form": (1, ID_MAX),
+    "version": (0, ID_MAX),
+    "n": (1, NUMBER_MAX),
+    "number": (1, NUMBER_MAX),
+}
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Which records a modal is about. Every field is optional; `need` says which a
+    listener requires."""
+
+    team: int | None = None
+    plan: int | None = None
+    entry: int | None = None  # a Communication Log entry
+    version: int | None = None  # the version of the entry the person was looking at
+    sub: int | None = None  # an experience submission
+    comment: int | None = None  # a Mentor Comment Form
+    report: int | None = None  # a Visit Report version
+    form: int | None = None  # a PD Verification Form version
+    n: int | None = None  # the number of an experience or PD form
+    number: int | None = None  # the number of a Visit Report
+    spell: date | None = None  # the start of a silent spell
+
+    def dump(self) -> str:
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                data[f.name] = value.isoformat() if isinstance(value, date) else value
+        raw = json.dumps(data, separators=(",", ":"))
+        if len(raw) > METADATA_MAX:  # cannot happen with ids only; a guard for new fields
+            raise ValueError("private_metadata is over Slack's 3,000 characters")
+        return raw
+
+    @classmethod
+    def load(cls, raw: Any) -> Metadata:
+        """The metadata `dump` wrote, or `Refusal(STALE_FORM)`: over-long, not JSON, nested,
+        unknown keys, ids out of range, "1e400", true, "12" or a date that is not one."""
+        if raw in (None, ""):
+            return cls()
+        if not isinstance(raw, str) or len(raw) > METADATA_MAX or not raw.startswith("{"):
+            raise Refusal(STALE_FORM)
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise Refusal(STALE_FORM) from None
+        if not isinstance(data, dict) or not set(data) <= _KEYS:
+            raise Refusal(STALE_FORM)
+        values = {key: _value(key, value) for key, value in data.items() if value is not None}
+        return cls(**values)
+
+    def need(self, *names: str) -> Metadata:
+        """Itself, when every named field is there; else the form is stale."""
+        if any(getattr(self, name) is None for name in names):
+            raise Refusal(STALE_FORM)
+        return self
+
+
+_KEYS = frozenset(f.name for f in fields(Metadata))
+
+
+def _value(key: str, value: Any) -> int | date:
+    if key == "spell":
+        if not isinstance(value, str) or len(value) != 10:
+            raise Refusal(STALE_FORM)
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise Refusal(STALE_FORM) from None
+    low, high = _BOUNDS[key]
+    if type(value) is not int or not low <= value <= high:
+        raise Refusal(STALE_FORM)
+    return value

@@ -1,0 +1,181 @@
+"""The listener kit: every button and every modal submission goes through it.
+
+A wrapped listener is acked at once (a button) or answers through its ack (a submission),
+reads its inputs through one model (`Press.ids`, `Metadata.load`), and raises the app's one
+`Refusal` to say no. The kit turns that refusal into the right answer for where the person
+is: a field error for a submission (Slack keeps what they typed), an ephemeral message for a
+button in a conversation, a small modal for a button in a modal or on the Home tab. Anything
+else becomes a logged apology: the log names the listener and the exception's type, the
+person reads one polite line, never a trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.access import Refusal
+from bot.slack.blocks import modal, section
+from bot.slack.fields import FieldErrors, record_id
+from bot.slack.metadata import Metadata
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
+STALE_BUTTON = "That button is out of date. Please use the latest message."
+
+Body = dict[str, Any]
+ButtonFunction = Callable[[Body, WebClient], None]
+SubmitFunction = Callable[[Ack, Body, WebClient], None]
+Listener = Callable[[Ack, Body, WebClient], None]
+
+
+def button(function: ButtonFunction) -> Listener:
+    """Ack at once, run the listener, and answer a refusal or a failure politely."""
+
+    def listener(ack: Ack, body: Body, client: WebClient) -> None:
+        ack()
+        try:
+            function(body, client)
+        except Refusal as refusal:
+            tell(client, body, refusal.message)
+        except Exception as exc:
+            _log_failure(function, exc)
+            tell(client, body, SORRY)
+
+    return listener
+
+
+def submission(function: SubmitFunction) -> Listener:
+    """Field errors and refusals go back into the modal, which keeps what was typed; a
+    failure is apologised for there too."""
+
+    def listener(ack: Ack, body: Body, client: WebClient) -> None:
+        try:
+            function(ack, body, client)
+        except FieldErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+        except Refusal as refusal:
+            field = refusal.field or first_input(body["view"])
+            ack(response_action="errors", errors={field: refusal.message})
+        except Exception as exc:
+            _log_failure(function, exc)
+            ack(response_action="errors", errors={first_input(body["view"]): SORRY})
+
+    return listener
+
+
+# --- reading a request ---------------------------------------------------------------------
+
+
+def value(body: Body) -> str:
+    """The pressed button's value ('' when it has none)."""
+    return str((body.get("actions") or [{}])[0].get("value") or "")
+
+
+def ids(body: Body, count: int) -> tuple[int, ...]:
+    """`count` numbers from a button value such as "12" or "12:3" (0 may mean "the next
+    one"); else the button is stale. Never trusted: "²", "1.5" or a 30-digit number are
+    not ids, and each id is still looked up and checked by the listener."""
+    parts = value(body).split(":")
+    if len(parts) != count or not all(p == "0" or record_id(p) is not None for p in parts):
+        raise Refusal(STALE_BUTTON)
+    return tuple(int(p) for p in parts)
+
+
+def metadata(body: Body) -> Metadata:
+    """The submitted modal's private_metadata, through the one model."""
+    return Metadata.load(body["view"].get("private_metadata"))
+
+
+def state(body: Body) -> dict[str, Any]:
+    return body["view"]["state"]["values"]
+
+
+def in_modal(body: Body) -> bool:
+    """True when the button sits in a modal (not the Home tab or a message)."""
+    return (body.get("view") or {}).get("type") == "modal"
+
+
+def first_input(view: dict[str, Any]) -> str:
+    """Where a refusal of the whole form is shown: its first input."""
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input" and block.get("block_id"):
+            return block["block_id"]
+    return "summary"
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+def show(client: WebClient, body: Body, view: dict[str, Any]) -> None:
+    """Open `view`, or push it over the modal the button sits in."""
+    if in_modal(body):
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def notice_view(message: str, title: str = "Mentor bot") -> dict[str, Any]:
+    """A small modal with one message and no submit button."""
+    return modal("notice", title, [section(message)], submit=None, close="OK")
+
+
+def tell(client: WebClient, body: Body, message: str) -> None:
+    """A short answer to a button: a small modal where a view holds the button, else an
+    ephemeral message in the conversation (or the DM)."""
+    try:
+        if body.get("view"):
+            show(client, body, notice_view(message))
+            return
+        channel = (body.get("container") or {}).get("channel_id") or (
+            body.get("channel") or {}
+        ).get("id")
+        client.chat_postEphemeral(
+            channel=channel or body["user"]["id"],
+            user=body["user"]["id"],
+            text=message,
+            blocks=[section(message)],
+        )
+    except (SlackApiError, SlackClientError, OSError, KeyError):
+        log.warning("could not answer a button")
+
+
+def _log_failure(function: Callable[..., Any], exc: Exception) -> None:
+    # The listener and the exception's type: the message may quote what a person typed.
+    log.error(
+        "listener %s failed: %s",
+        getattr(function, "__qualname__", repr(function)),
+        type(exc).__name__,
+        exc_info=True,
+    )
+
+
+def say(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """An answer of one paragraph (a subcommand's reply, a refusal's)."""
+    return text, [section(text)]
+
+
+def replace(client: WebClient, body: Body, text: str, blocks: list[Any]) -> None:
+    """Show the outcome where the button was: the message is updated, or the modal is."""
+    try:
+        if body.get("view"):
+            client.views_update(
+                view_id=body["view"]["id"],
+                view=modal("thanks", "Mentor bot", blocks, submit=None, close="Close"),
+            )
+        else:
+            container = body.get("container") or {}
+            client.chat_update(
+                channel=container["channel_id"],
+                ts=container["message_ts"],
+                text=text,
+                blocks=blocks,
+            )
+    except (SlackApiError, SlackClientError, OSError, KeyError):
+        log.warning("could not update the message of a button")
