@@ -10,24 +10,24 @@ are shared with the report and progress listeners.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.access import Refusal
 from bot.experiences import form, views
 from bot.experiences import rules as domain
-from bot.experiences.rules import ExperienceState, StepRefused
+from bot.experiences.rules import ExperienceState
 from bot.platform.services import Services
 from bot.slack.blocks import modal, numbered, section
 from bot.slack.commands import Subcommand
-from bot.slack.fields import FieldErrors
 from bot.slack.replies import dm
+from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
+from handlers.kit import ids, replace, show
 from storage.db import transaction
 from storage.experiences import ExperienceStatus, experiences_of
 from storage.models import Team
@@ -35,16 +35,10 @@ from storage.people import get_team, teams_of_member
 
 log = logging.getLogger(__name__)
 Action = access.Action
-SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
-STALE = "This form is out of date. Please close it and open it again from the latest message."
 ROLE_ONLY = {
     "protege": "Only the protégé of the team can do this.",
     "mentor": "Only the mentor of the team can do this.",
 }
-
-
-class Refusal(Exception):
-    """A polite no to the person asking; nothing changes."""
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
@@ -59,14 +53,14 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         flows.command,
     )
     # numbered(): one row of the Home tab may hold several of these buttons.
-    app.action(numbered(views.SUBMIT_OPEN))(button_listener(flows.open_submission))
-    app.action(numbered(views.COMMENT_OPEN))(button_listener(flows.open_comment))
-    app.action(numbered(views.REVIEW_OPEN))(button_listener(flows.open_review))
-    app.action(views.AGREE)(button_listener(flows.agree))
-    app.action(views.DISCUSS_OPEN)(button_listener(flows.open_discuss))
-    app.view(views.SUBMIT_CALLBACK)(submission_listener(flows.submit))
-    app.view(views.COMMENT_CALLBACK)(submission_listener(flows.comment))
-    app.view(views.DISCUSS_CALLBACK)(submission_listener(flows.discuss))
+    app.action(numbered(views.SUBMIT_OPEN))(kit.button(flows.open_submission))
+    app.action(numbered(views.COMMENT_OPEN))(kit.button(flows.open_comment))
+    app.action(numbered(views.REVIEW_OPEN))(kit.button(flows.open_review))
+    app.action(views.AGREE)(kit.button(flows.agree))
+    app.action(views.DISCUSS_OPEN)(kit.button(flows.open_discuss))
+    app.view(views.SUBMIT_CALLBACK)(kit.submission(flows.submit))
+    app.view(views.COMMENT_CALLBACK)(kit.submission(flows.comment))
+    app.view(views.DISCUSS_CALLBACK)(kit.submission(flows.discuss))
 
 
 class _Experiences:
@@ -94,8 +88,8 @@ class _Experiences:
                         self.program, states, team.id, role, today, covered
                     )
                 view = self._view_for(session, team, target, role)
-        except (Refusal, StepRefused) as refusal:
-            return answer(str(refusal))
+        except Refusal as refusal:
+            return answer(refusal.message)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
@@ -198,13 +192,11 @@ class _Experiences:
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = form.read_meta(view.get("private_metadata"))
-        if meta is None:
-            raise Refusal(STALE)
+        meta = kit.metadata(body).need("team", "n")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team_id, "protege")
-            state = domain.state_of(session, self.program, team, meta.number)
+            team = filing_team(session, self.services, user, meta.team, "protege")
+            state = domain.state_of(session, self.program, team, meta.n)
             slot = state.slot
             entry = form.parse_submission(
                 view["state"]["values"],
@@ -214,8 +206,8 @@ class _Experiences:
                 needs_focus=domain.allows_extras(self.program, team.track),
             )
             revised = state.record is not None
-            domain.submit(session, self.program, team, meta.number, entry, user, now)
-            state = domain.state_of(session, self.program, team, meta.number)
+            domain.submit(session, self.program, team, meta.n, entry, user, now)
+            state = domain.state_of(session, self.program, team, meta.n)
             message = views.submitted_message(
                 self.program, state, team.id, team.protege.slack_id, today, revised
             )
@@ -223,8 +215,8 @@ class _Experiences:
         ack(
             response_action="update",
             view=thanks_view(
-                f"Experience {meta.number}",
-                f"Thanks! Experience {meta.number} is with your mentor <@{mentor}> now, for the "
+                f"Experience {meta.n}",
+                f"Thanks! Experience {meta.n} is with your mentor <@{mentor}> now, for the "
                 "Mentor Comment Form. You'll get a message when it's ready.",
             ),
         )
@@ -232,16 +224,13 @@ class _Experiences:
 
     def comment(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = form.read_meta(view.get("private_metadata"), "sub")
-        if meta is None:
-            raise Refusal(STALE)
+        meta = kit.metadata(body).need("team", "n", "sub")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team_id, "mentor")
+            team = filing_team(session, self.services, user, meta.team, "mentor")
             entry = form.parse_comment(view["state"]["values"], self.program, today)
-            assert meta.ref is not None
-            domain.file_comment(session, team, meta.number, meta.ref, entry, user, now)
-            state = domain.state_of(session, self.program, team, meta.number)
+            domain.file_comment(session, team, meta.n, meta.sub, entry, user, now)
+            state = domain.state_of(session, self.program, team, meta.n)
             message = views.review_message(self.program, state, team.id, user, today)
             protege = team.protege.slack_id
         ack(
@@ -249,22 +238,19 @@ class _Experiences:
             view=thanks_view(
                 "Mentor Comment Form",
                 f"Thanks! <@{protege}> has your Mentor Comment Form for Experience "
-                f"{meta.number}, to agree to or to talk over with you.",
+                f"{meta.n}, to agree to or to talk over with you.",
             ),
         )
         dm(client, protege, *message)
 
     def discuss(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = form.read_meta(view.get("private_metadata"), "comment")
-        if meta is None:
-            raise Refusal(STALE)
+        meta = kit.metadata(body).need("team", "n", "comment")
         now = self.services.clock()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team_id, "protege")
+            team = filing_team(session, self.services, user, meta.team, "protege")
             note = form.parse_note(view["state"]["values"])
-            assert meta.ref is not None
-            domain.ask_to_discuss(session, team, meta.number, meta.ref, note or None, user, now)
+            domain.ask_to_discuss(session, team, meta.n, meta.comment, note or None, user, now)
             mentor = team.mentor.slack_id
         ack(
             response_action="update",
@@ -274,7 +260,7 @@ class _Experiences:
                 "Form again.",
             ),
         )
-        dm(client, mentor, *views.discuss_message(meta.team_id, meta.number, user, note or None))
+        dm(client, mentor, *views.discuss_message(meta.team, meta.n, user, note or None))
 
 
 # --- choosing what to open ---------------------------------------------------------------------
@@ -381,105 +367,3 @@ def reading_team(session: Session, services: Services, user_id: str, team_id: in
             "Only the team, its content advisor and program staff can see this team's forms."
         )
     return team
-
-
-def ids(body: dict[str, Any], count: int) -> tuple[int, ...]:
-    """The ids in a button's value ("12:3"), or a refusal when they are not what we wrote."""
-    raw = str((body.get("actions") or [{}])[0].get("value") or "")
-    parts = raw.split(":")
-    if len(parts) != count or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts):
-        raise Refusal("That button is out of date. Please use the latest message.")
-    return tuple(int(p) for p in parts)
-
-
-ButtonFunction = Callable[[dict[str, Any], WebClient], None]
-SubmitFunction = Callable[[Ack, dict[str, Any], WebClient], None]
-
-
-def button_listener(function: ButtonFunction) -> Callable[[Ack, dict[str, Any], WebClient], None]:
-    """Ack at once, run the function, and answer a refusal or a failure politely."""
-
-    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            function(body, client)
-        except (Refusal, StepRefused) as refusal:
-            tell(client, body, str(refusal))
-        except Exception:
-            log.exception("button %s failed", (body.get("actions") or [{}])[0].get("action_id"))
-            tell(client, body, SORRY)
-
-    return listener
-
-
-def submission_listener(function: SubmitFunction) -> SubmitFunction:
-    """Field errors and refusals go back into the modal, which keeps what was typed."""
-
-    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        try:
-            function(ack, body, client)
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-        except (Refusal, StepRefused) as refusal:
-            ack(response_action="errors", errors={first_input(body["view"]): str(refusal)})
-        except Exception:
-            log.exception("submission %s failed", body["view"].get("callback_id"))
-            ack(response_action="errors", errors={first_input(body["view"]): SORRY})
-
-    return listener
-
-
-def first_input(view: dict[str, Any]) -> str:
-    """Where a refusal of the whole form is shown: its first input."""
-    for block in view.get("blocks") or []:
-        if block.get("type") == "input" and block.get("block_id"):
-            return block["block_id"]
-    return "summary"
-
-
-def tell(client: WebClient, body: dict[str, Any], message: str) -> None:
-    """A short answer to a button: ephemeral in a conversation, a small modal over a modal."""
-    try:
-        if body.get("view"):
-            client.views_push(
-                trigger_id=body["trigger_id"],
-                view=modal("notice", "Mentor bot", [section(message)], submit=None, close="OK"),
-            )
-        else:
-            client.chat_postEphemeral(
-                channel=(body.get("container") or {}).get("channel_id")
-                or (body.get("channel") or {}).get("id"),
-                user=body["user"]["id"],
-                text=message,
-                blocks=[section(message)],
-            )
-    except (SlackApiError, SlackClientError, OSError, KeyError):
-        log.warning("could not answer a button")
-
-
-def show(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-    """Open `view`, or push it when the button sits in a modal already."""
-    if body.get("view"):
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def replace(client: WebClient, body: dict[str, Any], text: str, blocks: list[Any]) -> None:
-    """Show the outcome where the button was: the DM is updated, or the modal is."""
-    try:
-        if body.get("view"):
-            client.views_update(
-                view_id=body["view"]["id"],
-                view=modal("thanks", "Mentor bot", blocks, submit=None, close="Close"),
-            )
-        else:
-            container = body.get("container") or {}
-            client.chat_update(
-                channel=container["channel_id"],
-                ts=container["message_ts"],
-                text=text,
-                blocks=blocks,
-            )
-    except (SlackApiError, SlackClientError, OSError, KeyError):
-        log.warning("could not update the message of a signed form")

@@ -9,7 +9,6 @@ with READ_TEAM.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -20,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.access import Refusal
 from bot.experiences.rules import allows_extras, coverage
 from bot.experiences.views import coverage_line
 from bot.home import views as home_views
@@ -35,9 +35,11 @@ from bot.survey import rules as survey
 from bot.survey.views import SURVEY_OPEN
 from bot.teams import views as team_views
 from bot.teams.welcome import CONTACT_OPEN
-from handlers import logs
+from handlers import kit, logs
+from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.experiences import Refusal, answer, button_listener, ids, reading_team, show
+from handlers.experiences import answer, reading_team
+from handlers.kit import ids, show
 from handlers.silence import partner_button
 from handlers.status import request_report
 from storage.experiences import experiences_of
@@ -63,7 +65,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ),
         progress.command,
     )
-    app.action(views.PROGRESS_OPEN)(button_listener(progress.open_team))
+    app.action(views.PROGRESS_OPEN)(kit.button(progress.open_team))
     app.event("app_home_opened")(progress.home)
     app.action(home_views.HOME_PAIR)(_staff_button(services, _open_pair))
     app.action(home_views.HOME_IMPORT)(_staff_button(services, _open_import))
@@ -114,9 +116,7 @@ class _Progress:
         if who.is_staff:
             # The program summary reads every team: built after the 200, so a large program
             # never makes Slack resend the event.
-            threading.Thread(
-                target=republish_home, args=(self.services, client, [user]), daemon=True
-            ).start()
+            after_ack(republish_home, self.services, client, [user])
             return
         republish_home(self.services, client, [user])
 

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.access import Refusal
 from bot.experiences.form import parse_note
-from bot.experiences.form import read_meta as read_numbered_meta
 from bot.platform.services import Services
 from bot.program import Program, StepKind
 from bot.reports import form, views
@@ -20,20 +20,10 @@ from bot.reports import rules as domain
 from bot.slack.blocks import numbered
 from bot.slack.commands import Subcommand
 from bot.slack.replies import dm
+from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.experiences import (
-    STALE,
-    Refusal,
-    answer,
-    button_listener,
-    command_team,
-    filing_team,
-    ids,
-    replace,
-    show,
-    submission_listener,
-    thanks_view,
-)
+from handlers.experiences import answer, command_team, filing_team, thanks_view
+from handlers.kit import ids, replace, show
 from storage.db import transaction
 from storage.experiences import PdStatus, VisitStatus
 from storage.models import Team
@@ -72,19 +62,19 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ),
         assessment.command,
     )
-    app.action(views.VISIT_OPEN)(button_listener(visits.open_form))
-    app.action(views.VISIT_REVIEW_OPEN)(button_listener(visits.open_review))
-    app.action(views.VISIT_CONFIRM)(button_listener(visits.confirm))
-    app.action(views.VISIT_CHANGE_OPEN)(button_listener(visits.open_change))
-    app.view(views.VISIT_CALLBACK)(submission_listener(visits.submit))
-    app.view(views.VISIT_CHANGE_CALLBACK)(submission_listener(visits.submit_change))
+    app.action(views.VISIT_OPEN)(kit.button(visits.open_form))
+    app.action(views.VISIT_REVIEW_OPEN)(kit.button(visits.open_review))
+    app.action(views.VISIT_CONFIRM)(kit.button(visits.confirm))
+    app.action(views.VISIT_CHANGE_OPEN)(kit.button(visits.open_change))
+    app.view(views.VISIT_CALLBACK)(kit.submission(visits.submit))
+    app.view(views.VISIT_CHANGE_CALLBACK)(kit.submission(visits.submit_change))
     # numbered(): one row of the Home tab may hold several PD forms' buttons.
-    app.action(numbered(views.PD_OPEN))(button_listener(pds.open_form))
-    app.action(views.PD_SIGN_OPEN)(button_listener(pds.open_sign))
-    app.view(views.PD_CALLBACK)(submission_listener(pds.submit))
-    app.view(views.PD_SIGN_CALLBACK)(submission_listener(pds.sign))
-    app.action(views.ASSESSMENT_OPEN)(button_listener(assessment.open_form))
-    app.view(views.ASSESSMENT_CALLBACK)(submission_listener(assessment.submit))
+    app.action(numbered(views.PD_OPEN))(kit.button(pds.open_form))
+    app.action(views.PD_SIGN_OPEN)(kit.button(pds.open_sign))
+    app.view(views.PD_CALLBACK)(kit.submission(pds.submit))
+    app.view(views.PD_SIGN_CALLBACK)(kit.submission(pds.sign))
+    app.action(views.ASSESSMENT_OPEN)(kit.button(assessment.open_form))
+    app.view(views.ASSESSMENT_CALLBACK)(kit.submission(assessment.submit))
 
 
 class _Base:
@@ -111,7 +101,7 @@ class _Visits(_Base):
                 else:
                     view = self._form_view(session, team, None)
         except Refusal as refusal:
-            return answer(str(refusal))
+            return answer(refusal.message)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
@@ -159,7 +149,7 @@ class _Visits(_Base):
         )
 
     def open_form(self, body: dict[str, Any], client: WebClient) -> None:
-        values = ids(body, 2) if ":" in _value(body) else ids(body, 1)
+        values = ids(body, 2) if ":" in kit.value(body) else ids(body, 1)
         with self.services.sessions() as session:
             team = filing_team(session, self.services, body["user"]["id"], values[0], "mentor")
             view = self._form_view(session, team, values[1] if len(values) > 1 else None)
@@ -196,14 +186,12 @@ class _Visits(_Base):
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = form.read_meta(view.get("private_metadata"), "number")
-        if meta is None:
-            raise Refusal(STALE)
+        meta = kit.metadata(body).need("team")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team_id, "mentor")
+            team = filing_team(session, self.services, user, meta.team, "mentor")
             entry = form.parse_visit(view["state"]["values"], self.program, today)
-            report = domain.file_visit_report(session, team, meta.ref, entry, user, now)
+            report = domain.file_visit_report(session, team, meta.number, entry, user, now)
             protege = team.protege.slack_id
             message = views.visit_review_message(
                 self.program, report, team.id, user, protege, today
@@ -220,20 +208,18 @@ class _Visits(_Base):
 
     def submit_change(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = form.read_meta(view.get("private_metadata"), "report")
-        if meta is None or meta.ref is None:
-            raise Refusal(STALE)
+        meta = kit.metadata(body).need("team", "report")
         now = self.services.clock()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team_id, "protege")
+            team = filing_team(session, self.services, user, meta.team, "protege")
             note = parse_note(view["state"]["values"], required=True)
-            report = domain.request_visit_change(session, team, meta.ref, note, user, now)
+            report = domain.request_visit_change(session, team, meta.report, note, user, now)
             mentor, number = team.mentor.slack_id, report.number
         ack(
             response_action="update",
             view=thanks_view("Visit Report", f"Thanks! <@{mentor}> will change the report."),
         )
-        dm(client, mentor, *views.visit_change_message(meta.team_id, number, user, note))
+        dm(client, mentor, *views.visit_change_message(meta.team, number, user, note))
 
 
 # --- PD Verification Forms --------------------------------------------------------------------
@@ -256,7 +242,7 @@ class _PdForms(_Base):
                 else:
                     view = self._sign_view(team, forms, numbers[0] if numbers else None)
         except Refusal as refusal:
-            return answer(str(refusal))
+            return answer(refusal.message)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
@@ -320,33 +306,31 @@ class _PdForms(_Base):
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = _numbered_meta(view)
+        meta = kit.metadata(body).need("team", "n")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta[0], "protege")
+            team = filing_team(session, self.services, user, meta.team, "protege")
             entry = form.parse_pd(view["state"]["values"], self.program, today)
-            filed = domain.file_pd_form(session, team, meta[1], entry, user, now)
+            filed = domain.file_pd_form(session, team, meta.n, entry, user, now)
             mentor = team.mentor.slack_id
             message = views.pd_filed_message(self.program, filed, team.id, mentor, user, today)
         ack(
             response_action="update",
             view=thanks_view(
-                f"PD Verification #{meta[1]}",
-                f"Thanks! Form #{meta[1]} is with your mentor <@{mentor}> for comments.",
+                f"PD Verification #{meta.n}",
+                f"Thanks! Form #{meta.n} is with your mentor <@{mentor}> for comments.",
             ),
         )
         dm(client, mentor, *message)
 
     def sign(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = form.read_meta(view.get("private_metadata"), "form")
-        if meta is None or meta.ref is None:
-            raise Refusal(STALE)
+        meta = kit.metadata(body).need("team", "form")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team_id, "mentor")
+            team = filing_team(session, self.services, user, meta.team, "mentor")
             comments = form.parse_pd_comments(view["state"]["values"])
-            signed = domain.sign_pd_form(session, team, meta.ref, comments, user, now)
+            signed = domain.sign_pd_form(session, team, meta.form, comments, user, now)
             protege = team.protege.slack_id
             message = views.pd_signed_message(self.program, signed, user, protege, today)
             number = signed.number
@@ -374,7 +358,7 @@ class _Assessment(_Base):
                     )
                 view = self._view(session, team)
         except Refusal as refusal:
-            return answer(str(refusal))
+            return answer(refusal.message)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
@@ -395,12 +379,10 @@ class _Assessment(_Base):
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = form.read_meta(view.get("private_metadata"))
-        if meta is None:
-            raise Refusal(STALE)
+        meta = kit.metadata(body).need("team")
         now = self.services.clock()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team_id, "protege")
+            team = filing_team(session, self.services, user, meta.team, "protege")
             entry = form.parse_assessment(view["state"]["values"])
             domain.submit_assessment(session, self.program, team, entry, user, now)
             mentor = team.mentor.slack_id
@@ -414,20 +396,9 @@ class _Assessment(_Base):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _value(body: dict[str, Any]) -> str:
-    return str((body.get("actions") or [{}])[0].get("value") or "")
-
-
 def _first_open(forms: dict) -> int | None:
     for number in range(1, domain.PD_FORMS_PER_YEAR + 1):
         current = forms.get(number)
         if current is None or current.status is not PdStatus.SIGNED:
             return number
     return None
-
-
-def _numbered_meta(view: dict[str, Any]) -> tuple[int, int]:
-    meta = read_numbered_meta(view.get("private_metadata"))
-    if meta is None:
-        raise Refusal(STALE)
-    return meta.team_id, meta.number

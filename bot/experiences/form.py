@@ -3,42 +3,16 @@ protégé's "let's discuss" note. Each parser returns its entry or raises FieldE
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
 from bot.experiences.rules import CommentEntry, ExperienceEntry
 from bot.program import Program
-from bot.slack.fields import FieldErrors, State, day, record_id, selected, selected_many, text
+from bot.slack.fields import FieldErrors, State, day, selected, selected_many, text
 
 TEXT_MAX = 3000
 LINK_MAX = 2000
 OTHER = "other"
-
-
-@dataclass(frozen=True)
-class Meta:
-    """The ids a modal carries. Never trusted: the handler re-loads and re-checks them."""
-
-    team_id: int
-    number: int
-    ref: int | None = None  # the submission or comment the person was looking at
-
-
-def read_meta(raw: str | None, ref_key: str | None = None) -> Meta | None:
-    """The modal's private_metadata, or None when it is not what this app wrote."""
-    try:
-        data = json.loads(raw or "")
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    team_id, number = record_id(data.get("team")), record_id(data.get("n"))
-    ref = record_id(data.get(ref_key)) if ref_key else None
-    if team_id is None or number is None or number > 99 or (ref_key and ref is None):
-        return None
-    return Meta(team_id, number, ref)
 
 
 def check_link(value: str) -> str | None:

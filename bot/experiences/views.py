@@ -4,7 +4,6 @@ overview of a team's experiences."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -26,6 +25,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.dates import human_date
+from bot.slack.metadata import Metadata
 from storage.experiences import ExperienceStatus, MentorComment, split_focus
 
 SUBMIT_OPEN = "exp_submit_open"  # value "team:number"
@@ -41,10 +41,6 @@ TEXT_MAX = 3000
 LINK_MAX = 2000
 
 Message = tuple[str, list[Block]]
-
-
-def metadata(**values: Any) -> str:
-    return json.dumps(values, separators=(",", ":"))
 
 
 # --- the protégé's submission --------------------------------------------------------------
@@ -131,7 +127,7 @@ def submission_modal(
         title,
         blocks,
         submit="Send to mentor",
-        private_metadata=metadata(team=team_id, n=n),
+        private_metadata=Metadata(team=team_id, n=n).dump(),
     )
 
 
@@ -241,7 +237,7 @@ def comment_modal(
         "Mentor Comment Form",
         blocks,
         submit="Sign and send",
-        private_metadata=metadata(team=team_id, n=n, sub=submission.id),
+        private_metadata=Metadata(team=team_id, n=n, sub=submission.id).dump(),
     )
 
 
@@ -337,7 +333,7 @@ def discuss_modal(team_id: int, number: int, comment_id: int, mentor: str) -> di
         "Let's discuss",
         blocks,
         submit="Send to mentor",
-        private_metadata=metadata(team=team_id, n=number, comment=comment_id),
+        private_metadata=Metadata(team=team_id, n=number, comment=comment_id).dump(),
     )
 
 

@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from datetime import date
 
 from bot.experiences.form import check_link, long_text
 from bot.program import Program
 from bot.reports.rules import AssessmentEntry, PdEntry, VisitEntry
-from bot.slack.fields import FieldErrors, State, day, record_id, selected, text
+from bot.slack.fields import FieldErrors, State, day, selected, text
 
 LOCATION_MAX = 300
 HOURS_MAX = 200  # one opportunity; a bigger number is a typing slip
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
-
-
-@dataclass(frozen=True)
-class ReportMeta:
-    """The ids a report modal carries; never trusted, always re-checked."""
-
-    team_id: int
-    ref: int | None  # a report number or version id, depending on the modal
-
-
-def read_meta(raw: str | None, ref_key: str | None = None) -> ReportMeta | None:
-    try:
-        data = json.loads(raw or "")
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    team_id = record_id(data.get("team"))
-    ref = data.get(ref_key) if ref_key else None
-    if team_id is None or (ref is not None and record_id(ref) is None):
-        return None
-    return ReportMeta(team_id, record_id(ref) if ref is not None else None)
 
 
 def _date_in_year(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.experiences.views import esc, labelled, metadata
+from bot.experiences.views import esc, labelled
 from bot.program import Program
 from bot.reports.rules import pd_hours
 from bot.slack.blocks import (
@@ -21,6 +21,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.dates import human_date
+from bot.slack.metadata import Metadata
 from storage.experiences import AssessmentActivity, PdVerification, VisitReport
 
 VISIT_OPEN = "visit_open"  # value "team" (a new report) or "team:number" (change that one)
@@ -101,7 +102,7 @@ def visit_modal(
         "Visit Report",
         blocks,
         submit="Sign and send",
-        private_metadata=metadata(team=team_id, number=current.number if current else None),
+        private_metadata=Metadata(team=team_id, number=current.number if current else None).dump(),
     )
 
 
@@ -171,7 +172,7 @@ def visit_change_modal(team_id: int, report_id: int, mentor: str) -> dict[str, A
         "Ask for a change",
         blocks,
         submit="Send to mentor",
-        private_metadata=metadata(team=team_id, report=report_id),
+        private_metadata=Metadata(team=team_id, report=report_id).dump(),
     )
 
 
@@ -241,7 +242,7 @@ def pd_modal(
         f"PD Verification #{number}",
         blocks,
         submit="Sign and send",
-        private_metadata=metadata(team=team_id, n=number),
+        private_metadata=Metadata(team=team_id, n=number).dump(),
     )
 
 
@@ -285,7 +286,7 @@ def pd_sign_modal(
         f"PD Verification #{form.number}",
         blocks,
         submit="Sign",
-        private_metadata=metadata(team=team_id, form=form.id),
+        private_metadata=Metadata(team=team_id, form=form.id).dump(),
     )
 
 
@@ -341,7 +342,7 @@ def assessment_modal(
         "Assessment Activity",
         blocks,
         submit="Submit",
-        private_metadata=metadata(team=team_id),
+        private_metadata=Metadata(team=team_id).dump(),
     )
 
 
