@@ -9,7 +9,6 @@ when the answer takes longer than an ack should.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -168,11 +167,7 @@ def _calendar(ctx: CommandContext) -> Answer:
     upcoming = [d for d in program.deadlines(track_id) if d.due >= today][:10]
     text, blocks = calendar_message(program.track(track_id).name, upcoming, today, program.end)
     if own:
-        threading.Thread(
-            target=_send_ics,
-            args=(ctx.services, ctx.client, ctx.who.user_id, track_id),
-            daemon=True,
-        ).start()
+        after_ack(_send_ics, ctx.services, ctx.client, ctx.who.user_id, track_id)
         note = "I'm sending you these dates as a calendar file (.ics) in your DM."
         blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
     return text, blocks

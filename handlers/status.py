@@ -2,14 +2,13 @@
 
 Who sees which teams follows the access table: staff all, a content advisor the teams they
 advise, a mentor or protégé their own team. A person named with @ is shown only through teams
-the asker may read (READ_TEAM). The report is built after the ack, in a worker thread, and
+the asker may read (READ_TEAM). The report is built after the ack (handlers.after_ack), and
 uploaded to the asker's DM; a unique lock row makes a double request one report.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -24,6 +23,7 @@ from bot.slack.blocks import section
 from bot.slack.commands import Subcommand
 from bot.status import export, views
 from bot.status import rules as domain
+from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter, Later
 from storage.db import transaction
 from storage.models import Team
@@ -200,7 +200,7 @@ def report(ctx: CommandContext) -> Answer:
 
 
 def request_report(services: Services, client: WebClient, who: access.Viewer) -> str:
-    """Start the report after the ack (a worker thread); what to tell the requester now."""
+    """Start the report after the ack; what to tell the requester now."""
     if not access.may(who, Action.EXPORT_REPORTS):
         return "Only content advisors and program staff can export reports."
     scope = "program" if who.is_staff else "advisor"
@@ -210,10 +210,7 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
         run_id = start_report(session, who.user_id, scope, services.clock())
     if run_id is None:
         return "Your report is already being prepared; it will arrive in your DM shortly."
-    thread = threading.Thread(
-        target=_send_report, args=(services, client, who, run_id), daemon=True
-    )
-    thread.start()
+    after_ack(_send_report, services, client, who, run_id)
     return "Preparing your report: the CSV, the spreadsheet and a chart will be in your DM."
 
 
