@@ -51,9 +51,10 @@ def button(function: ButtonFunction) -> Listener:
     return listener
 
 
-def submission(function: SubmitFunction) -> Listener:
+def submission(function: SubmitFunction, field: str | None = None) -> Listener:
     """Field errors and refusals go back into the modal, which keeps what was typed; a
-    failure is apologised for there too."""
+    failure is apologised for there too. A refusal that names no field is shown at
+    `field`, else at the form's first input."""
 
     def listener(ack: Ack, body: Body, client: WebClient) -> None:
         try:
@@ -61,11 +62,11 @@ def submission(function: SubmitFunction) -> Listener:
         except FieldErrors as errors:
             ack(response_action="errors", errors=errors.errors)
         except Refusal as refusal:
-            field = refusal.field or first_input(body["view"])
-            ack(response_action="errors", errors={field: refusal.message})
+            where = refusal.field or field or first_input(body["view"])
+            ack(response_action="errors", errors={where: refusal.message})
         except Exception as exc:
             _log_failure(function, exc)
-            ack(response_action="errors", errors={first_input(body["view"]): SORRY})
+            ack(response_action="errors", errors={field or first_input(body["view"]): SORRY})
 
     return listener
 

@@ -7,10 +7,8 @@ and the person's access to it asked of bot.access before anything is shown or st
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.access import Refusal
 from bot.logs import form, views
 from bot.logs import rules as domain
 from bot.platform.services import Services
@@ -28,9 +27,13 @@ from bot.program import Program
 from bot.slack.blocks import Block, button, numbered, section
 from bot.slack.commands import Subcommand
 from bot.slack.dates import zone
-from bot.slack.fields import ID_MAX, FieldErrors
+from bot.slack.fields import record_id
+from bot.slack.metadata import STALE_FORM, Metadata
+from bot.slack.replies import dm
+from handlers import kit
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
+from handlers.kit import STALE_BUTTON
 from storage import logs as store
 from storage.db import transaction
 from storage.models import Team
@@ -39,37 +42,6 @@ from storage.people import get_team, teams_of_member
 log = logging.getLogger(__name__)
 
 Action = access.Action
-SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
-STALE_FORM = "This form is out of date. Please close it and open it again."
-
-
-class Refusal(Exception):
-    """Said to the person instead of doing what they asked; nothing has changed."""
-
-
-@dataclass(frozen=True)
-class Meta:
-    """A modal's private_metadata: ids only, and never trusted."""
-
-    team: int | None = None
-    entry: int | None = None
-    version: int | None = None
-
-    def dump(self) -> str:
-        return json.dumps({"t": self.team, "e": self.entry, "v": self.version})
-
-    @classmethod
-    def load(cls, raw: str | None) -> Meta:
-        try:
-            data = json.loads(raw or "{}")
-        except (ValueError, RecursionError):
-            raise domain.Refused(STALE_FORM) from None
-        if not isinstance(data, dict):
-            raise domain.Refused(STALE_FORM)
-        values = [data.get(key) for key in ("t", "e", "v")]
-        if any(v is not None and (type(v) is not int or not 0 <= v <= ID_MAX) for v in values):
-            raise domain.Refused(STALE_FORM)
-        return cls(*values)
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
@@ -110,68 +82,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         (views.EDIT, listeners.open_edit),
         (views.VIEW, listeners.view_entry),
     ):
-        app.action(action_id)(_button(function))
+        app.action(action_id)(kit.button(function))
     # numbered(): a middle page's "Newer" and "Older" share one row.
-    app.action(numbered(views.PAGE))(_button(listeners.page))
-    app.view(views.LOG_CALLBACK)(listeners.submit_log)
-    app.view(views.CHECK_IN_CALLBACK)(listeners.submit_check_in)
-    app.view(views.DISPUTE_CALLBACK)(listeners.submit_dispute)
-
-
-ButtonFunction = Callable[[dict[str, Any], WebClient], None]
-
-
-def _button(function: ButtonFunction) -> Callable[[Ack, dict[str, Any], WebClient], None]:
-    """Ack at once, run the listener, and answer a refusal or a failure politely."""
-
-    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            function(body, client)
-        except (Refusal, domain.Refused) as refusal:
-            _tell(client, body, str(refusal))
-        except Exception:
-            log.exception("log button %s failed", body.get("actions", [{}])[0].get("action_id"))
-            _tell(client, body, SORRY)
-
-    return listener
-
-
-def _in_modal(body: dict[str, Any]) -> bool:
-    return (body.get("view") or {}).get("type") == "modal"
-
-
-def _tell(client: WebClient, body: dict[str, Any], message: str) -> None:
-    """A short answer to a button: ephemeral in a conversation, a small modal elsewhere."""
-    try:
-        if "view" in body:
-            _show(client, body, views.refusal_view(message))
-        else:
-            client.chat_postEphemeral(
-                channel=body["container"]["channel_id"], user=body["user"]["id"], text=message
-            )
-    except (SlackApiError, SlackClientError, OSError, KeyError):
-        log.warning("could not answer a log button")
-
-
-def _show(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-    """Open `view`, or push it when the button sits in a modal (not the Home tab) already."""
-    if _in_modal(body):
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def _value(body: dict[str, Any]) -> str:
-    return str(body["actions"][0].get("value") or "")
-
-
-def _ids(value: str, count: int) -> list[int]:
-    """`count` non-negative integers from "1:2"; refuses anything else."""
-    parts = value.split(":")
-    if len(parts) != count or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts):
-        raise Refusal(STALE_FORM)
-    return [int(p) for p in parts]
+    app.action(numbered(views.PAGE))(kit.button(listeners.page))
+    app.view(views.LOG_CALLBACK)(kit.submission(listeners.submit_log))
+    app.view(views.CHECK_IN_CALLBACK)(kit.submission(listeners.submit_check_in))
+    app.view(views.DISPUTE_CALLBACK)(kit.submission(listeners.submit_dispute, field=form.COMMENT))
 
 
 def _team_month(value: str) -> tuple[int | None, str | None]:
@@ -179,9 +95,9 @@ def _team_month(value: str) -> tuple[int | None, str | None]:
     if not value:
         return None, None
     team_part, _, month = value.partition(":")
-    [team_id] = _ids(team_part, 1)
-    if month and not domain.is_month(month):
-        raise Refusal(STALE_FORM)
+    team_id = record_id(team_part)
+    if team_id is None or (month and not domain.is_month(month)):
+        raise Refusal(STALE_BUTTON)
     return team_id, month or None
 
 
@@ -271,7 +187,7 @@ class _Listeners:
         return views.log_modal(
             topics=domain.topic_choices(self.program, today, month),
             today=today,
-            metadata=Meta(team=single.id if single else None).dump(),
+            metadata=Metadata(team=single.id if single else None).dump(),
             teams=self._choices(teams, user_id),
             partner_id=domain.partner(single, user_id).slack_id if single else None,
             viewer_role=domain.member_role(single, user_id) if single else None,
@@ -289,13 +205,13 @@ class _Listeners:
             with self.services.sessions() as session:
                 team_id = self._mentioned_team(session, user_id, ctx.parsed.mentions)
                 view = build(session, user_id, team_id, None)
-        except (Refusal, domain.Refused) as refusal:
-            return _answer(str(refusal))
+        except Refusal as refusal:
+            return kit.say(refusal.message)
         try:
             ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         except (SlackApiError, SlackClientError, OSError):
             log.exception("views.open failed for /mentor log")
-            return _answer(SORRY)
+            return kit.say(kit.SORRY)
         return None
 
     def _mentioned_team(self, session: Session, user_id: str, mentions: tuple[str, ...]):
@@ -307,13 +223,13 @@ class _Listeners:
         raise Refusal(f"You don't have a mentoring team with <@{mentions[0]}>.")
 
     def open_log(self, body: dict[str, Any], client: WebClient) -> None:
-        team_id, month = _team_month(_value(body))
+        team_id, month = _team_month(kit.value(body))
         with self.services.sessions() as session:
             view = self._log_modal(session, body["user"]["id"], team_id, month)
-        _show(client, body, view)
+        kit.show(client, body, view)
 
     def open_edit(self, body: dict[str, Any], client: WebClient) -> None:
-        [entry_id] = _ids(_value(body), 1)
+        (entry_id,) = kit.ids(body, 1)
         user_id = body["user"]["id"]
         with self.services.sessions() as session:
             entry = store.get_log(session, entry_id)
@@ -325,67 +241,57 @@ class _Listeners:
             view = views.log_modal(
                 topics=domain.topic_choices(self.program, today, entry.topic_month),
                 today=today,
-                metadata=Meta(team=team.id, entry=entry.id, version=entry.version).dump(),
+                metadata=Metadata(team=team.id, entry=entry.id, version=entry.version).dump(),
                 partner_id=domain.partner(team, user_id).slack_id,
                 viewer_role=domain.member_role(team, user_id),
                 entry=entry,
             )
-        _show(client, body, view)
+        kit.show(client, body, view)
 
     def submit_log(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id, view = body["user"]["id"], body["view"]
         state = view["state"]["values"]
-        try:
-            with transaction(self.services.sessions) as session:
-                meta = Meta.load(view.get("private_metadata"))
-                picked = form.selected_team(state, form.TEAM)
-                if picked is not None and meta.entry is not None:
-                    raise domain.Refused(STALE_FORM)
-                team = self._filing_team(
-                    session, user_id, picked if picked is not None else meta.team
+        with transaction(self.services.sessions) as session:
+            meta = kit.metadata(body)
+            picked = form.selected_team(state, form.TEAM)
+            if picked is not None and meta.entry is not None:
+                raise Refusal(STALE_FORM)
+            team = self._filing_team(session, user_id, picked if picked is not None else meta.team)
+            today = self._today(session, user_id)
+            data = form.parse_log(
+                state,
+                today=today,
+                earliest=team.start_date,
+                topic_months={t.month_id for t in self.program.topics},
+            )
+            now = self.services.clock()
+            if meta.entry is None:
+                entry, fresh = domain.file_log(
+                    session, self.program, team, user_id, data, now, today, view_id=view["id"]
                 )
-                today = self._today(session, user_id)
-                data = form.parse_log(
-                    state,
-                    today=today,
-                    earliest=team.start_date,
-                    topic_months={t.month_id for t in self.program.topics},
+                changed: list[str] = []
+            else:
+                entry = domain.entry_of_team(session, team, meta.entry)
+                changed = domain.edit_log(
+                    session,
+                    self.program,
+                    team,
+                    entry,
+                    user_id,
+                    data,
+                    now,
+                    today,
+                    expected_version=meta.version or 0,
                 )
-                now = self.services.clock()
-                if meta.entry is None:
-                    entry, fresh = domain.file_log(
-                        session, self.program, team, user_id, data, now, today, view_id=view["id"]
-                    )
-                    changed: list[str] = []
-                else:
-                    entry = domain.entry_of_team(session, team, meta.entry)
-                    changed = domain.edit_log(
-                        session,
-                        self.program,
-                        team,
-                        entry,
-                        user_id,
-                        data,
-                        now,
-                        today,
-                        expected_version=meta.version or 0,
-                    )
-                    entry = store.get_log(session, entry.id) or entry
-                    fresh = bool(changed)
-                other = domain.partner(team, user_id).slack_id
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-            return
-        except (Refusal, domain.Refused) as refusal:
-            block = getattr(refusal, "block", None) or _first_input(view)
-            ack(response_action="errors", errors={block: str(refusal)})
-            return
+                entry = store.get_log(session, entry.id) or entry
+                fresh = bool(changed)
+            other = domain.partner(team, user_id).slack_id
         labels = [domain.FIELDS[name] for name in changed]
         edited = meta.entry is not None
         ack(response_action="update", view=views.saved_view(entry, other, labels, edited=edited))
         if fresh:
             text, blocks = views.cosign_message(entry, self._topics(), labels)
-            after_ack(_dm, client, other, text, blocks)
+            after_ack(dm, client, other, text, blocks)
 
     # --- quick check-in ----------------------------------------------------------------------
 
@@ -399,49 +305,40 @@ class _Listeners:
         single = teams[0] if len(teams) == 1 else None
         return views.check_in_modal(
             today=self._today(session, user_id),
-            metadata=Meta(team=single.id if single else None).dump(),
+            metadata=Metadata(team=single.id if single else None).dump(),
             teams=self._choices(teams, user_id),
             partner_id=domain.partner(single, user_id).slack_id if single else None,
         )
 
     def open_check_in(self, body: dict[str, Any], client: WebClient) -> None:
-        team_id, month = _team_month(_value(body))
+        team_id, month = _team_month(kit.value(body))
         with self.services.sessions() as session:
             view = self._check_in_modal(session, body["user"]["id"], team_id, month)
-        _show(client, body, view)
+        kit.show(client, body, view)
 
     def submit_check_in(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id, view = body["user"]["id"], body["view"]
         state = view["state"]["values"]
-        try:
-            with transaction(self.services.sessions) as session:
-                meta = Meta.load(view.get("private_metadata"))
-                picked = form.selected_team(state, form.CHECKIN_TEAM)
-                team = self._filing_team(
-                    session, user_id, picked if picked is not None else meta.team
-                )
-                today = self._today(session, user_id)
-                data = form.parse_check_in(state, today=today, earliest=team.start_date)
-                domain.ensure_year_open(self.program, today)
-                domain.record_check_in(
-                    session,
-                    team,
-                    user_id,
-                    data.conversation_date,
-                    data.mode,
-                    self.services.clock(),
-                    view_id=view["id"],
-                )
-                contacts = domain.contacts_by_month(session, team.id).get(
-                    domain.month_of(data.conversation_date), 0
-                )
-                other = domain.partner(team, user_id).slack_id
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-            return
-        except (Refusal, domain.Refused) as refusal:
-            ack(response_action="errors", errors={_first_input(view): str(refusal)})
-            return
+        with transaction(self.services.sessions) as session:
+            meta = kit.metadata(body)
+            picked = form.selected_team(state, form.CHECKIN_TEAM)
+            team = self._filing_team(session, user_id, picked if picked is not None else meta.team)
+            today = self._today(session, user_id)
+            data = form.parse_check_in(state, today=today, earliest=team.start_date)
+            domain.ensure_year_open(self.program, today)
+            domain.record_check_in(
+                session,
+                team,
+                user_id,
+                data.conversation_date,
+                data.mode,
+                self.services.clock(),
+                view_id=view["id"],
+            )
+            contacts = domain.contacts_by_month(session, team.id).get(
+                domain.month_of(data.conversation_date), 0
+            )
+            other = domain.partner(team, user_id).slack_id
         minimum = self.program.settings.min_contacts_per_month
         ack(
             response_action="update",
@@ -453,7 +350,7 @@ class _Listeners:
     # --- co-signing --------------------------------------------------------------------------
 
     def _cosign_target(self, session: Session, body: dict[str, Any]):
-        entry_id, version = _ids(_value(body), 2)
+        entry_id, version = kit.ids(body, 2)
         user_id = body["user"]["id"]
         entry = store.get_log(session, entry_id)
         if entry is None:
@@ -468,9 +365,9 @@ class _Listeners:
                 session, team, entry, user_id, version, self.services.clock()
             )
             tz = self._tz(session, user_id)
-            detail = self._detail(session, team, entry, user_id) if _in_modal(body) else None
+            detail = self._detail(session, team, entry, user_id) if kit.in_modal(body) else None
         if not first_time:
-            _tell(client, body, "You had already confirmed this entry. Thank you!")
+            kit.tell(client, body, "You had already confirmed this entry. Thank you!")
         if detail is not None:
             _update_view(client, body, detail)
         else:
@@ -486,29 +383,20 @@ class _Listeners:
                     f"You already told <@{entry.author}> something isn't right; they have your "
                     "comment and can edit the entry."
                 )
-            meta = Meta(team=team.id, entry=entry.id, version=version).dump()
+            meta = Metadata(team=team.id, entry=entry.id, version=version).dump()
             view = views.dispute_modal(entry, self._topics(), meta)
-        _show(client, body, view)
+        kit.show(client, body, view)
 
     def submit_dispute(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id, view = body["user"]["id"], body["view"]
-        try:
-            comment = form.parse_dispute(view["state"]["values"])
-            with transaction(self.services.sessions) as session:
-                meta = Meta.load(view.get("private_metadata"))
-                if meta.entry is None or meta.version is None:
-                    raise domain.Refused(STALE_FORM)
-                team = self._filing_team(session, user_id, meta.team, doing="confirm")
-                entry = domain.entry_of_team(session, team, meta.entry)
-                first_time = domain.dispute_log(
-                    session, team, entry, user_id, meta.version, comment, self.services.clock()
-                )
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-            return
-        except (Refusal, domain.Refused) as refusal:
-            ack(response_action="errors", errors={form.COMMENT: str(refusal)})
-            return
+        comment = form.parse_dispute(view["state"]["values"])
+        with transaction(self.services.sessions) as session:
+            meta = kit.metadata(body).need("entry", "version")
+            team = self._filing_team(session, user_id, meta.team, doing="confirm")
+            entry = domain.entry_of_team(session, team, meta.entry)
+            first_time = domain.dispute_log(
+                session, team, entry, user_id, meta.version, comment, self.services.clock()
+            )
         thanks = (
             f"Thank you. <@{entry.author}> has your comment and can edit the entry; "
             "the new version will come to you to confirm."
@@ -516,7 +404,7 @@ class _Listeners:
         ack(response_action="update", view=views.refusal_view(thanks))
         if first_time:
             text, blocks = views.disputed_message(entry, self._topics())
-            after_ack(_dm, client, entry.author, text, blocks)
+            after_ack(dm, client, entry.author, text, blocks)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -537,7 +425,7 @@ class _Listeners:
         )
 
     def view_entry(self, body: dict[str, Any], client: WebClient) -> None:
-        [entry_id] = _ids(_value(body), 1)
+        (entry_id,) = kit.ids(body, 1)
         user_id = body["user"]["id"]
         with self.services.sessions() as session:
             entry = store.get_log(session, entry_id)
@@ -545,7 +433,7 @@ class _Listeners:
                 raise Refusal("I can't find that Communication Log entry.")
             team = self._reading_team(session, user_id, entry.team_id)
             view = self._detail(session, team, entry, user_id)
-        _show(client, body, view)
+        kit.show(client, body, view)
 
     def _list(
         self, session: Session, user_id: str, team: Team, page: int, month: str | None
@@ -572,11 +460,13 @@ class _Listeners:
         )
 
     def page(self, body: dict[str, Any], client: WebClient) -> None:
-        parts = _value(body).split(":")
-        team_id, page = _ids(":".join(parts[:2]), 2)
+        parts = kit.value(body).split(":")
         month = parts[2] if len(parts) == 3 else None
-        if len(parts) > 3 or (month is not None and not domain.is_month(month)):
-            raise Refusal(STALE_FORM)
+        if len(parts) not in (2, 3) or (month is not None and not domain.is_month(month)):
+            raise Refusal(STALE_BUTTON)
+        team_id, page = (record_id(parts[0]), record_id(parts[1]) if parts[1] != "0" else 0)
+        if team_id is None or page is None:
+            raise Refusal(STALE_BUTTON)
         user_id = body["user"]["id"]
         with self.services.sessions() as session:
             team = self._reading_team(session, user_id, team_id)
@@ -584,10 +474,10 @@ class _Listeners:
         if body.get("view", {}).get("callback_id") == views.PAGE + "_view":
             _update_view(client, body, view)
         else:
-            _show(client, body, view)
+            kit.show(client, body, view)
 
     def last_month(self, body: dict[str, Any], client: WebClient) -> None:
-        team_id, month = _team_month(_value(body))
+        team_id, month = _team_month(kit.value(body))
         if team_id is None or month is None:
             raise Refusal(STALE_FORM)
         user_id = body["user"]["id"]
@@ -600,7 +490,7 @@ class _Listeners:
         with self.services.sessions() as session:
             team = self._reading_team(session, user_id, team_id)
             view = self._list(session, user_id, team, 0, earlier)
-        _show(client, body, view)
+        kit.show(client, body, view)
 
     def logs_command(self, ctx: CommandContext) -> Answer | None:
         user_id = ctx.who.user_id
@@ -610,7 +500,7 @@ class _Listeners:
                 target = ctx.parsed.mentions[0]
                 teams = teams_of_member(session, target, self.program.id)
                 if not teams:
-                    return _answer(f"<@{target}> isn't a mentor or protégé on an active team.")
+                    return kit.say(f"<@{target}> isn't a mentor or protégé on an active team.")
             else:
                 teams = teams_of_member(session, user_id, self.program.id) + [
                     t
@@ -618,12 +508,12 @@ class _Listeners:
                     if domain.member_role(t, user_id) is None
                 ]
                 if not teams:
-                    return _answer(
+                    return kit.say(
                         "Name the mentor or protégé whose log you want: `/mentor logs @person`."
                     )
             readable = [t for t in teams if access.may_on_team(who, Action.READ_TEAM, t)]
             if not readable:
-                return _answer(
+                return kit.say(
                     "A team's Communication Log is for its mentor and protégé, its content "
                     "advisor and program staff. You can see your own team's with `/mentor logs`."
                 )
@@ -634,7 +524,7 @@ class _Listeners:
             ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         except (SlackApiError, SlackClientError, OSError):
             log.exception("views.open failed for /mentor logs")
-            return _answer(SORRY)
+            return kit.say(kit.SORRY)
         return None
 
 
@@ -661,19 +551,15 @@ def home_blocks(
 
 
 def _allowed(check: Callable[..., None], *args: Any) -> bool:
-    """True when a domain check passes (it raises Refused when not)."""
+    """True when a domain check passes (it raises Refusal when not)."""
     try:
         check(*args)
-    except domain.Refused:
+    except Refusal:
         return False
     return True
 
 
 # --- helpers that talk to Slack --------------------------------------------------------------
-
-
-def _answer(text: str) -> Answer:
-    return text, [section(text)]
 
 
 def _team_picker(teams: list[Team]) -> Answer:
@@ -695,21 +581,6 @@ def _team_picker(teams: list[Team]) -> Answer:
 
 def _header(team: Team) -> views.TeamHeader:
     return views.TeamHeader(team.id, team.mentor.slack_id, team.protege.slack_id)
-
-
-def _first_input(view: dict[str, Any]) -> str:
-    for block in view.get("blocks") or []:
-        if block.get("type") == "input" and block.get("block_id"):
-            return block["block_id"]
-    return form.DATE
-
-
-def _dm(client: WebClient, user_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
-    """A DM from a listener; Slack failing must not undo what was stored."""
-    try:
-        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-    except (SlackApiError, SlackClientError, OSError):
-        log.warning("could not DM %s about a Communication Log entry", user_id)
 
 
 def _update_message(

@@ -141,7 +141,7 @@ def test_the_log_modal_opens_with_this_months_topic_first(world) -> None:
     assert status == 200 and body in ("", {})
     view = last_opened_view(fake)
     assert view["callback_id"] == views.LOG_CALLBACK
-    assert json.loads(view["private_metadata"])["t"] == ids["a"]
+    assert json.loads(view["private_metadata"])["team"] == ids["a"]
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert form.TEAM not in blocks  # one team: nothing to pick
     topic = blocks[form.TOPIC]["element"]
@@ -219,10 +219,10 @@ def test_a_forged_or_foreign_submission_is_refused_and_nothing_stored(world) -> 
     view = opened(fake)
     cases = [
         (STRANGER, None),  # not on the team in the metadata
-        (MENTOR, json.dumps({"t": ids["b"], "e": None, "v": None})),  # someone else's team
+        (MENTOR, json.dumps({"team": ids["b"]})),  # someone else's team
         (MENTOR, "{not json"),
-        (MENTOR, json.dumps({"t": "1; DROP TABLE", "e": None, "v": None})),
-        (MENTOR, json.dumps({"t": 99999, "e": None, "v": None})),
+        (MENTOR, json.dumps({"team": "1; DROP TABLE"})),
+        (MENTOR, json.dumps({"team": 99999})),
     ]
     for user, metadata in cases:
         status, body = submit(base, user, view, log_values(), private_metadata=metadata)
@@ -263,7 +263,7 @@ def test_a_mentor_with_two_protégés_picks_one(world, program) -> None:
         str(ids["a"]): "Luis Ortega (your protégé)",
         str(ids["c"]): "Avery Cole (your protégé)",
     }
-    assert json.loads(view["private_metadata"])["t"] is None
+    assert json.loads(view["private_metadata"]).get("team") is None
     values = log_values()
     values[form.TEAM] = {"value": {"selected_option": None}}
     assert form.TEAM in submit(base, MENTOR, view, values)[1]["errors"]
@@ -277,7 +277,7 @@ def test_a_mentor_with_two_protégés_picks_one(world, program) -> None:
     assert len(fake.messages_to(PROTEGE_C)) == 1 and fake.messages_to(PROTEGE) == []
     # `/mentor log @protégé` names the team at once.
     command(base, MENTOR, f"log <@{PROTEGE}|luis>")
-    assert json.loads(last_opened_view(fake)["private_metadata"])["t"] == ids["a"]
+    assert json.loads(last_opened_view(fake)["private_metadata"])["team"] == ids["a"]
     _, refused = command(base, MENTOR, f"log <@{PROTEGE_B}>")
     assert f"You don't have a mentoring team with <@{PROTEGE_B}>" in refused["text"]
 
@@ -430,8 +430,8 @@ def test_an_entry_of_another_team_cannot_be_edited_through_a_forged_form(world) 
     file_entry(base, fake)
     view = opened(fake)
     for metadata in (
-        {"t": ids["a"], "e": theirs.id, "v": 1},  # my team, their entry
-        {"t": ids["b"], "e": theirs.id, "v": 1},  # their team
+        {"team": ids["a"], "entry": theirs.id, "version": 1},  # my team, their entry
+        {"team": ids["b"], "entry": theirs.id, "version": 1},  # their team
     ):
         body = submit(
             base, MENTOR, view, log_values(minutes="99"), private_metadata=json.dumps(metadata)
@@ -443,7 +443,7 @@ def test_an_entry_of_another_team_cannot_be_edited_through_a_forged_form(world) 
             MENTOR,
             view,
             log_values(),
-            private_metadata=json.dumps({"t": ids["a"], "e": theirs.id, "v": 1}),
+            private_metadata=json.dumps({"team": ids["a"], "entry": theirs.id, "version": 1}),
         )[1]
     )
     with services.sessions() as session:
@@ -640,7 +640,7 @@ def test_only_the_other_member_can_send_a_dispute(world) -> None:
     for who in (MENTOR, ADVISOR, STRANGER, PROTEGE_B):
         body = submit(base, who, view, comment)[1]
         assert body["response_action"] == "errors", who
-    forged = json.dumps({"t": ids["b"], "e": entry.id, "v": 1})
+    forged = json.dumps({"team": ids["b"], "entry": entry.id, "version": 1})
     body = submit(base, PROTEGE, view, comment, private_metadata=forged)[1]
     assert body["response_action"] == "errors"
     assert entries(services)[0].disputed_at is None

@@ -1488,7 +1488,7 @@ def test_a_team_pick_that_is_not_an_ascii_number_is_a_field_error(world, error_l
 def test_logs_metadata_that_broke_the_handler_is_refused(
     world, error_log, callback, tampered
 ) -> None:
-    huge = _replaced("t", "99999999999999999999")
+    huge = _replaced("team", "99999999999999999999")
     one_case(world, error_log, callback, metadata=huge if tampered != "nested" else _nested)
 
 

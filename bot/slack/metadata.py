@@ -14,13 +14,11 @@ from datetime import date
 from typing import Any
 
 from bot.access import Refusal
+from bot.slack.fields import ID_MAX
 
 STALE_FORM = "This form is out of date. Please close it and open it again."
 METADATA_MAX = 3000  # Slack's limit on private_metadata
 
-# The largest id a row can have (the id columns are 32-bit integers): a bigger number names
-# no record, and past 2**63 looking it up fails in SQLite's driver instead of finding nothing.
-ID_MAX = 2**31 - 1
 NUMBER_MAX = 99  # a numbered form (experience 1..8, visit report, PD form)
 
 # key -> (smallest, largest) for the integer fields
