@@ -89,9 +89,11 @@ def ids(body: Body, count: int) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-def metadata(body: Body) -> Metadata:
-    """The submitted modal's private_metadata, through the one model."""
-    return Metadata.load(body["view"].get("private_metadata"))
+def metadata(body: Body, stale: str | None = None) -> Metadata:
+    """The submitted modal's private_metadata, through the one model; `stale` is what a
+    person reads when it is not what the app wrote (by default: the form is out of date)."""
+    raw = body["view"].get("private_metadata")
+    return Metadata.load(raw, stale) if stale else Metadata.load(raw)
 
 
 def state(body: Body) -> dict[str, Any]:

@@ -7,7 +7,6 @@ a button's value and a modal's private_metadata only say which record is meant.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -22,19 +21,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.access import Refusal
 from bot.plans import checklists as cviews
 from bot.plans import form
 from bot.plans import rules as domain
 from bot.plans import views as pviews
-from bot.plans.rules import PlanRecord, Refused, TeamPeople
+from bot.plans.rules import PlanRecord, TeamPeople
 from bot.platform.services import Services
 from bot.program import StepKind
 from bot.program.steps import SEND
-from bot.slack.blocks import modal, section
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
-from bot.slack.fields import FieldErrors, record_id
 from bot.slack.replies import dm
+from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
 from storage.db import transaction
 from storage.models import Team
@@ -86,18 +85,22 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ),
         lambda ctx: forms.command(ctx, "plan"),
     )
-    app.action(re.compile(f"^{cviews.PICK_TEAM}_(focal|decisions|plan)$"))(forms.pick)
-    app.action(cviews.OPEN_DECISIONS)(forms.button_opener("decisions"))
-    app.action(cviews.OPEN_PLAN)(forms.button_opener("plan"))
-    app.action(pviews.SHOW_SELECTIONS)(forms.show_selections)
-    app.view(cviews.FOCAL_CALLBACK)(forms.submit_focal)
-    app.view(cviews.DECISIONS_CALLBACK)(forms.submit_decisions)
-    app.view(pviews.PLAN_CALLBACK)(forms.submit_plan)
-    app.action(pviews.REVIEW_RECEIVED)(review.received)
-    app.action(pviews.REVIEW_APPROVE)(review.approve)
-    app.action(pviews.REVIEW_RETURN)(review.open_return)
-    app.view(pviews.APPROVE_CALLBACK)(review.submit_approve)
-    app.view(pviews.RETURN_CALLBACK)(review.submit_return)
+    app.action(re.compile(f"^{cviews.PICK_TEAM}_(focal|decisions|plan)$"))(kit.button(forms.pick))
+    app.action(cviews.OPEN_DECISIONS)(kit.button(forms.button_opener("decisions")))
+    app.action(cviews.OPEN_PLAN)(kit.button(forms.button_opener("plan")))
+    app.action(pviews.SHOW_SELECTIONS)(kit.button(forms.show_selections))
+    app.view(cviews.FOCAL_CALLBACK)(kit.submission(forms.submit_focal, FIRST_BLOCK["focal"]))
+    app.view(cviews.DECISIONS_CALLBACK)(
+        kit.submission(forms.submit_decisions, FIRST_BLOCK["decisions"])
+    )
+    app.view(pviews.PLAN_CALLBACK)(kit.submission(forms.submit_plan, FIRST_BLOCK["plan"]))
+    app.action(pviews.REVIEW_RECEIVED)(kit.button(review.received))
+    app.action(pviews.REVIEW_APPROVE)(kit.button(review.approve))
+    app.action(pviews.REVIEW_RETURN)(kit.button(review.open_return))
+    app.view(pviews.APPROVE_CALLBACK)(kit.submission(review.submit_approve))
+    app.view(pviews.RETURN_CALLBACK)(
+        kit.submission(review.submit_return, form.RETURN_COMMENT_BLOCK)
+    )
 
 
 # --- the team's forms ----------------------------------------------------------------------
@@ -122,7 +125,7 @@ class _Forms:
                 if len(mine) == len(teams):
                     people = [domain.team_people(self.program, t) for t in teams]
                     return cviews.team_chooser(which, FORM_NAMES[which], people)
-                return _note(
+                return kit.say(
                     f"<@{mentions[0]}> is on several teams: mention the protégé, "
                     f"`/mentor {which} @protégé`."
                 )
@@ -131,7 +134,7 @@ class _Forms:
                 return self._summary(session, who, team, which)
             problem = self._filing_problem(who, team, which)
             if problem:
-                return _note(problem)
+                return kit.say(problem)
             view = self._form_view(session, team, which)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
@@ -151,14 +154,14 @@ class _Forms:
     ) -> Answer:
         reviewer = "advisor" in who.roles or who.is_staff
         if mentions:
-            return _note(f"I can't show you a team of <@{mentions[0]}>.")
+            return kit.say(f"I can't show you a team of <@{mentions[0]}>.")
         if which == "plan" and reviewer:
             return self._pending(session, who)
         if reviewer:
-            return _note(
+            return kit.say(
                 f"Name a team member to see their {FORM_NAMES[which]}: `/mentor {which} @protégé`."
             )
-        return _note(
+        return kit.say(
             f"The {FORM_NAMES[which]} belongs to a mentoring team, and you are not on one. "
             "Type `/mentor help` for what you can do."
         )
@@ -243,46 +246,44 @@ class _Forms:
 
     # buttons that open a form
 
-    def pick(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def pick(self, body: dict[str, Any], client: WebClient) -> None:
         which = body["actions"][0]["action_id"].rsplit("_", 1)[-1]
         self._open_from_button(body, client, which)
 
     def button_opener(self, which: str) -> Callable[..., None]:
-        def open_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-            ack()
+        def open_form(body: dict[str, Any], client: WebClient) -> None:
             self._open_from_button(body, client, which)
 
         return open_form
 
     def _open_from_button(self, body: dict[str, Any], client: WebClient, which: str) -> None:
         user_id = body["user"]["id"]
-        team_id = _int(body["actions"][0].get("value"))
+        (team_id,) = kit.ids(body, 1)
         answer: Answer | None = None
         view: dict[str, Any] | None = None
         with self.services.sessions() as session:
             who = access.viewer(session, user_id, self.services.settings.staff_ids)
-            team = get_team(session, team_id) if team_id is not None else None
+            team = get_team(session, team_id)
             if team is None or not access.may_on_team(who, Action.READ_TEAM, team):
-                answer = _note("That team's forms are not yours to open.")
+                answer = kit.say("That team's forms are not yours to open.")
             elif which == "focal" and "protege" not in access.relation(who, team):
                 answer = self._summary(session, who, team, which)
             else:
                 problem = self._filing_problem(who, team, which)
                 if problem:
-                    answer = _note(problem)
+                    answer = kit.say(problem)
                 else:
                     view = self._form_view(session, team, which)
         if view is None:
-            _tell(client, body, answer or _note("Sorry, that did not work."))
+            assert answer is not None  # no form to open: the reason why
+            kit.tell(client, body, answer[0])
         elif body.get("container", {}).get("type") == "view":
             # From a confirmation modal: the next form takes its place.
             client.views_update(view_id=body["view"]["id"], view=view)
         else:
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def show_selections(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def show_selections(self, body: dict[str, Any], client: WebClient) -> None:
         client.views_push(trigger_id=body["trigger_id"], view=pviews.selections_modal(self.program))
 
     # submissions
@@ -291,31 +292,25 @@ class _Forms:
         self, session: Session, body: dict[str, Any], which: str
     ) -> tuple[Team | None, str | None]:
         """The team named by the modal, if the submitter may still file this form for it."""
-        team_id = _metadata_int(body, "team")
+        not_yours = f"This {FORM_NAMES[which]} is for a team you are not on."
+        team_id = kit.metadata(body, stale=not_yours).team
         team = get_team(session, team_id) if team_id is not None else None
         who = access.viewer(session, body["user"]["id"], self.services.settings.staff_ids)
         if team is None or "member" not in access.relation(who, team):
-            return None, f"This {FORM_NAMES[which]} is for a team you are not on."
+            return None, not_yours
         return team, self._filing_problem(who, team, which)
 
     def submit_focal(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         now = self.services.clock()
-        try:
-            parsed = form.parse_focal_points(self.program, _state(body))
-            with transaction(self.services.sessions) as session:
-                team, problem = self._team_for_submission(session, body, "focal")
-                if team is None or problem:
-                    raise FieldErrors({FIRST_BLOCK["focal"]: problem or ""})
-                revised = domain.current_focal_points(session, team) is not None
-                domain.file_focal_points(session, self.program, team, parsed, user_id, now)
-                people = domain.team_people(self.program, team)
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-            return
-        except Refused as refused:
-            ack(response_action="errors", errors={FIRST_BLOCK["focal"]: str(refused)})
-            return
+        parsed = form.parse_focal_points(self.program, kit.state(body))
+        with transaction(self.services.sessions) as session:
+            team, problem = self._team_for_submission(session, body, "focal")
+            if team is None or problem:
+                raise Refusal(problem or "")
+            revised = domain.current_focal_points(session, team) is not None
+            domain.file_focal_points(session, self.program, team, parsed, user_id, now)
+            people = domain.team_people(self.program, team)
         concerns = domain.concerns_by_area(self.program, parsed.ratings)
         areas = [form.area_name(self.program, key) for key in sorted(concerns)]
         count = sum(1 for rating in parsed.ratings.values() if rating in form.CONCERN_RATINGS)
@@ -326,24 +321,15 @@ class _Forms:
     def submit_decisions(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         now = self.services.clock()
-        try:
-            parsed = form.parse_decision_points(self.program, _state(body))
-            with transaction(self.services.sessions) as session:
-                team, problem = self._team_for_submission(session, body, "decisions")
-                if team is None or problem:
-                    raise FieldErrors({FIRST_BLOCK["decisions"]: problem or ""})
-                revised = domain.current_decision_points(session, team) is not None
-                filing = domain.file_decision_points(
-                    session, self.program, team, parsed, user_id, now
-                )
-                top = domain.top_concerns(filing)
-                people = domain.team_people(self.program, team)
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-            return
-        except Refused as refused:
-            ack(response_action="errors", errors={FIRST_BLOCK["decisions"]: str(refused)})
-            return
+        parsed = form.parse_decision_points(self.program, kit.state(body))
+        with transaction(self.services.sessions) as session:
+            team, problem = self._team_for_submission(session, body, "decisions")
+            if team is None or problem:
+                raise Refusal(problem or "")
+            revised = domain.current_decision_points(session, team) is not None
+            filing = domain.file_decision_points(session, self.program, team, parsed, user_id, now)
+            top = domain.top_concerns(filing)
+            people = domain.team_people(self.program, team)
         partner = people.protege if user_id == people.mentor else people.mentor
         ack(
             response_action="update",
@@ -357,11 +343,11 @@ class _Forms:
         now = self.services.clock()
         staff = self.services.settings.staff_ids
         try:
-            parsed = form.parse_plan(self.program, _state(body))
+            parsed = form.parse_plan(self.program, kit.state(body))
             with transaction(self.services.sessions) as session:
                 team, problem = self._team_for_submission(session, body, "plan")
                 if team is None or problem:
-                    raise FieldErrors({FIRST_BLOCK["plan"]: problem or ""})
+                    raise Refusal(problem or "")
                 waiting = domain.current_plan(session, team)
                 plan = domain.submit_plan(session, self.program, team, parsed, user_id, now)
                 people = domain.team_people(self.program, team)
@@ -371,22 +357,11 @@ class _Forms:
                     waiting if waiting is not None and waiting.status == "submitted" else None
                 )
                 replaced_messages = domain.review_messages(session, replaced.id) if replaced else []
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-            return
-        except Refused as refused:
-            ack(response_action="errors", errors={FIRST_BLOCK["plan"]: str(refused)})
-            return
         except IntegrityError:
             # The partner sent a revision at the same moment; theirs is in, this one is not.
-            ack(
-                response_action="errors",
-                errors={
-                    FIRST_BLOCK["plan"]: "Your partner just sent a revision. Submit again to "
-                    "send yours on top of it."
-                },
-            )
-            return
+            raise Refusal(
+                "Your partner just sent a revision. Submit again to send yours on top of it."
+            ) from None
         ack(response_action="update", view=pviews.plan_sent_view(plan, recipients, to_staff))
         self._send_for_review(client, people, plan, recipients, to_staff, now)
         if replaced is not None:
@@ -469,13 +444,12 @@ class _Review:
 
     # "Mark as received"
 
-    def received(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def received(self, body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         now = self.services.clock()
         decided: _Decided | None = None
         with transaction(self.services.sessions) as session:
-            plan, team, problem = self._load(session, user_id, _int(_button_value(body)))
+            plan, team, problem = self._load(session, user_id, kit.ids(body, 1)[0])
             if problem is None and plan is not None and team is not None:
                 if domain.receive_plan(session, plan.id, user_id, now):
                     decided = self._decided(session, plan.id, team)
@@ -483,7 +457,7 @@ class _Review:
                     when = pviews.when(plan.received_at or now, self.program, self.services.today())
                     problem = f"<@{plan.received_by}> marked it received {when}."
         if decided is None:
-            _tell(client, body, _note(problem or "That plan no longer exists."))
+            kit.tell(client, body, problem or "That plan no longer exists.")
             return
         self._refresh_review_messages(client, decided, None)
         text, blocks = pviews.plan_received_notice(decided.plan)
@@ -491,14 +465,13 @@ class _Review:
 
     # "Approve"
 
-    def approve(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def approve(self, body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         with self.services.sessions() as session:
-            plan, team, problem = self._load(session, user_id, _int(_button_value(body)))
+            plan, team, problem = self._load(session, user_id, kit.ids(body, 1)[0])
             people = domain.team_people(self.program, team) if team else None
         if problem is not None or plan is None or people is None:
-            _tell(client, body, _note(problem or "That plan no longer exists."))
+            kit.tell(client, body, problem or "That plan no longer exists.")
             return
         if plan.other_slots:
             # An experience not on the list needs its own explicit approval: ask in a modal.
@@ -507,27 +480,26 @@ class _Review:
             return
         refusal, decided = self._approve(user_id, plan.id, set())
         if decided is None:
-            _tell(client, body, _note(refusal or "That plan no longer exists."))
+            kit.tell(client, body, refusal or "That plan no longer exists.")
             return
         self._announce_approval(client, decided, user_id)
 
     def submit_approve(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         with self.services.sessions() as session:
-            plan, _, problem = self._load(session, user_id, _metadata_int(body, "plan"))
+            plan, _, problem = self._load(session, user_id, kit.metadata(body).plan)
         first = form.other_approval_block(plan.other_slots[0]) if plan else None
         shown = {b.get("block_id") for b in body["view"].get("blocks") or []}
         if plan is None or first not in shown:  # the metadata names another plan than shown
-            ack(response_action="update", view=_message_view("Approve the plan", problem or _STALE))
+            ack(
+                response_action="update",
+                view=kit.notice_view(problem or _STALE, "Approve the plan"),
+            )
             return
         if problem is not None:
             ack(response_action="errors", errors={first: problem})
             return
-        try:
-            approved = form.parse_other_approvals(_state(body), plan.other_slots)
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-            return
+        approved = form.parse_other_approvals(kit.state(body), plan.other_slots)
         refusal, decided = self._approve(user_id, plan.id, approved)
         if decided is None:
             ack(response_action="errors", errors={first: refusal or ""})
@@ -545,8 +517,8 @@ class _Review:
                 return problem or "That plan no longer exists.", None
             try:
                 done = domain.approve_plan(session, plan.id, user_id, now, approved_others)
-            except Refused as refused:
-                return str(refused), None
+            except Refusal as refused:
+                return refused.message, None
             if not done:
                 return _RACED, None
             return None, self._decided(session, plan.id, team)
@@ -561,13 +533,12 @@ class _Review:
 
     # "Return with comment"
 
-    def open_return(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def open_return(self, body: dict[str, Any], client: WebClient) -> None:
         with self.services.sessions() as session:
-            plan, team, problem = self._load(session, body["user"]["id"], _int(_button_value(body)))
+            plan, team, problem = self._load(session, body["user"]["id"], kit.ids(body, 1)[0])
             people = domain.team_people(self.program, team) if team else None
         if problem is not None or plan is None or people is None:
-            _tell(client, body, _note(problem or "That plan no longer exists."))
+            kit.tell(client, body, problem or "That plan no longer exists.")
             return
         client.views_open(trigger_id=body["trigger_id"], view=pviews.return_modal(people, plan))
 
@@ -575,18 +546,14 @@ class _Review:
         user_id = body["user"]["id"]
         now = self.services.clock()
         block = form.RETURN_COMMENT_BLOCK
-        try:
-            comment = form.parse_return_comment(_state(body))
-            with transaction(self.services.sessions) as session:
-                plan, team, problem = self._load(session, user_id, _metadata_int(body, "plan"))
-                if problem is not None or plan is None or team is None:
-                    raise FieldErrors({block: problem or "That plan no longer exists."})
-                if not domain.return_plan(session, plan.id, user_id, comment, now):
-                    raise FieldErrors({block: _RACED})
-                decided = self._decided(session, plan.id, team)
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
-            return
+        comment = form.parse_return_comment(kit.state(body))
+        with transaction(self.services.sessions) as session:
+            plan, team, problem = self._load(session, user_id, kit.metadata(body).plan)
+            if problem is not None or plan is None or team is None:
+                raise Refusal(problem or "That plan no longer exists.", block)
+            if not domain.return_plan(session, plan.id, user_id, comment, now):
+                raise Refusal(_RACED, block)
+            decided = self._decided(session, plan.id, team)
         ack()
         today = self.services.today()
         note = f"↩️ Returned to the team by <@{user_id}> {pviews.when(now, self.program, today)}."
@@ -623,35 +590,6 @@ _STALE = "This form is out of date. Please open the plan again from its latest m
 # --- small helpers -------------------------------------------------------------------------
 
 
-def _note(text: str) -> Answer:
-    return text, [section(text)]
-
-
-def _state(body: dict[str, Any]) -> dict[str, Any]:
-    return body["view"]["state"]["values"]
-
-
-def _metadata(body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(body["view"].get("private_metadata") or "{}")
-    except (ValueError, RecursionError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _metadata_int(body: dict[str, Any], key: str) -> int | None:
-    value = _metadata(body).get(key)
-    return record_id(value) if type(value) is int else None
-
-
-def _button_value(body: dict[str, Any]) -> str | None:
-    return body["actions"][0].get("value")
-
-
-def _int(value: Any) -> int | None:
-    return record_id(value.strip()) if isinstance(value, str) else None
-
-
 def _update_messages(
     client: WebClient, messages: list[tuple[str, str]], text: str, blocks: list
 ) -> None:
@@ -660,22 +598,3 @@ def _update_messages(
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except (SlackApiError, SlackClientError, OSError):
             log.warning("a plan review DM could not be updated", exc_info=True)
-
-
-def _message_view(title: str, text: str) -> dict[str, Any]:
-    return modal("plans_message", title, [section(text)], submit=None, close="Close")
-
-
-def _tell(client: WebClient, body: dict[str, Any], answer: Answer) -> None:
-    """Answer a button press: ephemerally where it was pressed, or in a modal over a modal."""
-    text, blocks = answer
-    try:
-        if body.get("container", {}).get("type") == "view":
-            client.views_push(trigger_id=body["trigger_id"], view=_message_view("Mentor bot", text))
-            return
-        channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
-        client.chat_postEphemeral(
-            channel=channel, user=body["user"]["id"], text=text, blocks=blocks
-        )
-    except (SlackApiError, SlackClientError, OSError):
-        log.warning("could not answer a button press", exc_info=True)

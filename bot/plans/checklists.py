@@ -3,7 +3,6 @@ the next form, the partner's DM and the read-only summaries."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +34,7 @@ from bot.slack.blocks import (
     plain,
     section,
 )
+from bot.slack.metadata import Metadata
 
 FOCAL_CALLBACK = "plans_focal"
 DECISIONS_CALLBACK = "plans_decisions"
@@ -54,10 +54,6 @@ def escape(text: str) -> str:
 def clip(text: str, limit: int = 900) -> str:
     """For display only: long answers are shown in part and kept whole in the database."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def metadata(**ids: int) -> str:
-    return json.dumps(ids, separators=(",", ":"))
 
 
 # --- Focal Points Checklist ----------------------------------------------------------------
@@ -94,7 +90,7 @@ def focal_points_modal(
         "Focal Points Checklist",
         blocks,
         submit="Save",
-        private_metadata=metadata(team=people.team_id),
+        private_metadata=Metadata(team=people.team_id).dump(),
     )
 
 
@@ -269,7 +265,7 @@ def decision_points_modal(
         "Decision Points",
         blocks,
         submit="Save",
-        private_metadata=metadata(team=people.team_id),
+        private_metadata=Metadata(team=people.team_id).dump(),
     )
 
 

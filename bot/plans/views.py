@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.plans.checklists import OPEN_PLAN, clip, escape, metadata
+from bot.plans.checklists import OPEN_PLAN, clip, escape
 from bot.plans.form import (
     APPROVE_VALUE,
     OTHER,
@@ -35,6 +35,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.dates import human_date
+from bot.slack.metadata import Metadata
 
 PLAN_CALLBACK = "plans_plan"
 RETURN_CALLBACK = "plans_return"
@@ -112,7 +113,7 @@ def plan_modal(
         "Mentoring Plan (IMP)",
         blocks,
         submit="Send for approval",
-        private_metadata=metadata(team=people.team_id),
+        private_metadata=Metadata(team=people.team_id).dump(),
     )
 
 
@@ -328,7 +329,7 @@ def approve_modal(program: Program, people: TeamPeople, plan: PlanRecord) -> dic
         "Approve the plan",
         blocks,
         submit="Approve",
-        private_metadata=metadata(plan=plan.id),
+        private_metadata=Metadata(plan=plan.id).dump(),
     )
 
 
@@ -352,7 +353,7 @@ def return_modal(people: TeamPeople, plan: PlanRecord) -> dict[str, Any]:
         "Return the plan",
         blocks,
         submit="Return to team",
-        private_metadata=metadata(plan=plan.id),
+        private_metadata=Metadata(plan=plan.id).dump(),
     )
 
 

@@ -65,20 +65,23 @@ class Metadata:
         return raw
 
     @classmethod
-    def load(cls, raw: Any) -> Metadata:
-        """The metadata `dump` wrote, or `Refusal(STALE_FORM)`: over-long, not JSON, nested,
+    def load(cls, raw: Any, stale: str = STALE_FORM) -> Metadata:
+        """The metadata `dump` wrote, or `Refusal(stale)`: over-long, not JSON, nested,
         unknown keys, ids out of range, "1e400", true, "12" or a date that is not one."""
         if raw in (None, ""):
             return cls()
         if not isinstance(raw, str) or len(raw) > METADATA_MAX or not raw.startswith("{"):
-            raise Refusal(STALE_FORM)
+            raise Refusal(stale)
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):
-            raise Refusal(STALE_FORM) from None
+            raise Refusal(stale) from None
         if not isinstance(data, dict) or not set(data) <= _KEYS:
-            raise Refusal(STALE_FORM)
-        values = {key: _value(key, value) for key, value in data.items() if value is not None}
+            raise Refusal(stale)
+        try:
+            values = {key: _value(key, value) for key, value in data.items() if value is not None}
+        except ValueError:
+            raise Refusal(stale) from None
         return cls(**values)
 
     def need(self, *names: str) -> Metadata:
@@ -92,14 +95,12 @@ _KEYS = frozenset(f.name for f in fields(Metadata))
 
 
 def _value(key: str, value: Any) -> int | date:
+    """One field's value, or ValueError."""
     if key == "spell":
         if not isinstance(value, str) or len(value) != 10:
-            raise Refusal(STALE_FORM)
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise Refusal(STALE_FORM) from None
+            raise ValueError(key)
+        return date.fromisoformat(value)
     low, high = _BOUNDS[key]
     if type(value) is not int or not low <= value <= high:
-        raise Refusal(STALE_FORM)
+        raise ValueError(key)
     return value
