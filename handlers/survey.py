@@ -12,16 +12,16 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.access import Refusal
 from bot.platform.services import Services
-from bot.slack.blocks import modal, section
 from bot.slack.commands import Subcommand
 from bot.slack.fields import FieldErrors, record_id, selected, text
 from bot.survey import rules as domain
 from bot.survey import views
+from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.progress import republish_home
 from storage.db import transaction
@@ -44,70 +44,54 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ),
         lambda ctx: _command(services, ctx),
     )
-    app.action(views.SURVEY_OPEN)(lambda ack, body, client: _open(services, ack, body, client))
-    app.view(views.SURVEY_CALLBACK)(lambda ack, body, client: _submit(services, ack, body, client))
+    app.action(views.SURVEY_OPEN)(kit.button(lambda body, client: _open(services, body, client)))
+    app.view(views.SURVEY_CALLBACK)(
+        kit.submission(
+            lambda ack, body, client: _submit(services, ack, body, client),
+            field=next(iter(domain.RATING_QUESTIONS)),
+        )
+    )
 
 
 def _command(services: Services, ctx: CommandContext) -> Answer | None:
     with services.sessions() as session:
         teams = teams_of_member(session, ctx.who.user_id, services.program.id)
         if not teams:
-            return _say("The survey is for mentors and protégés on a team this year.")
+            return kit.say("The survey is for mentors and protégés on a team this year.")
         team = teams[0]
         refusal = _refusal(session, services, team, ctx.who.user_id)
         if refusal:
-            return _say(refusal)
+            return kit.say(refusal)
         partner = _partner(team, ctx.who.user_id)
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=views.survey_modal(team.id, partner))
     return None
 
 
-def _open(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    ack()
+def _open(services: Services, body: dict[str, Any], client: WebClient) -> None:
     user = body["user"]["id"]
-    value = str((body.get("actions") or [{}])[0].get("value") or "")
-    try:
-        with services.sessions() as session:
-            team_id = record_id(value)
-            team = get_team(session, team_id) if team_id is not None else None
-            refusal = _refusal(session, services, team, user) if team else NOT_YOURS
-            partner = _partner(team, user) if team and not refusal else ""
+    with services.sessions() as session:
+        team_id = record_id(kit.value(body))
+        team = get_team(session, team_id) if team_id is not None else None
+        refusal = _refusal(session, services, team, user) if team else NOT_YOURS
         if refusal:
-            _tell(client, body, refusal)
-            return
-        view = views.survey_modal(team.id, partner)
-        if (body.get("view") or {}).get("type") == "modal":
-            client.views_push(trigger_id=body["trigger_id"], view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-    except (SlackApiError, SlackClientError, OSError):
-        log.warning("could not open the survey")
+            raise Refusal(refusal)
+        partner = _partner(team, user)
+    kit.show(client, body, views.survey_modal(team.id, partner))
 
 
 def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     view, user = body["view"], body["user"]["id"]
-    raw = view.get("private_metadata") or ""
-    state = view.get("state", {}).get("values", {})
-    first = next(iter(domain.RATING_QUESTIONS))
-    try:
-        ratings, comments = _read(state)
-        with transaction(services.sessions) as session:
-            team_id = record_id(raw)
-            team = get_team(session, team_id) if team_id is not None else None
-            if team is None or not _member(session, services, team, user):
-                raise domain.SurveyRefused(NOT_YOURS)
-            fresh = domain.take_answers(
-                session, services.program, team, user, ratings, comments, services.clock()
-            )
-    except FieldErrors as errors:
-        ack(response_action="errors", errors=errors.errors)
-        return
-    except domain.SurveyRefused as refusal:
-        ack(response_action="errors", errors={first: str(refusal)})
-        return
+    ratings, comments = _read(view.get("state", {}).get("values", {}))
+    with transaction(services.sessions) as session:
+        team_id = kit.metadata(body, stale=NOT_YOURS).team
+        team = get_team(session, team_id) if team_id is not None else None
+        if team is None or not _member(session, services, team, user):
+            raise Refusal(NOT_YOURS)
+        fresh = domain.take_answers(
+            session, services.program, team, user, ratings, comments, services.clock()
+        )
     if not fresh:
-        ack(response_action="errors", errors={first: views.already_answered_text()})
-        return
+        raise Refusal(views.already_answered_text())
     ack(response_action="update", view=views.thanks_view())
     _republish(services, client, user)
 
@@ -155,20 +139,3 @@ def _partner(team: Team, user: str) -> str:
 
 def _republish(services: Services, client: WebClient, user: str) -> None:
     republish_home(services, client, [user])  # its survey button goes once answered
-
-
-def _tell(client: WebClient, body: dict[str, Any], message: str) -> None:
-    try:
-        if (body.get("view") or {}).get("type") == "modal":
-            client.views_push(
-                trigger_id=body["trigger_id"],
-                view=modal("notice", "Mentor bot", [section(message)], submit=None, close="OK"),
-            )
-        else:
-            client.chat_postMessage(channel=body["user"]["id"], text=message)
-    except (SlackApiError, SlackClientError, OSError):
-        log.warning("could not answer the survey button")
-
-
-def _say(message: str) -> Answer:
-    return message, [section(message)]

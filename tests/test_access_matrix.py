@@ -189,7 +189,7 @@ ROWS: dict[str, Row] = {
     # end-of-year survey (issue 6, in progress when this table was written)
     "command:survey": Row(ANY_MEMBER),
     "action:survey_open": Row(MEMBERS, value="{team}"),
-    "view:survey_submit": Row(MEMBERS, metadata="{team}"),
+    "view:survey_submit": Row(MEMBERS, metadata='{"team": {team}}'),
     "action:home_pair": Row(STAFF_ONLY),
     "action:home_import": Row(STAFF_ONLY),
     "action:home_report": Row(ANY_ADVISOR),

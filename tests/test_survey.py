@@ -4,6 +4,7 @@ results only in aggregate and only from five answers up."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -128,7 +129,8 @@ def test_a_member_takes_the_survey_from_the_button(served) -> None:
     status, _ = press(base, PROTEGE, views.SURVEY_OPEN, str(team))
     assert status == 200
     view = last_opened_view(fake)
-    assert view["callback_id"] == views.SURVEY_CALLBACK and view["private_metadata"] == str(team)
+    assert view["callback_id"] == views.SURVEY_CALLBACK
+    assert json.loads(view["private_metadata"]) == {"team": team}
     assert "only in aggregate" in str(view["blocks"])
     # A missing rating and overlong comments are field errors; nothing is stored.
     status, answer_ = submit(base, PROTEGE, view, ratings(benefits=None, comments="x" * 3001))

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.slack.blocks import Block, actions, button, context, input_block, modal, option, section
 from bot.slack.dates import human_date
+from bot.slack.metadata import Metadata
 from bot.survey.rules import COMMENTS_MAX, RATING_QUESTIONS
 
 SURVEY_OPEN = "survey_open"  # value: team id
@@ -67,7 +68,11 @@ def survey_modal(team_id: int, partner: str) -> dict[str, Any]:
         )
     )
     return modal(
-        SURVEY_CALLBACK, "Program survey", blocks, submit="Send", private_metadata=str(team_id)
+        SURVEY_CALLBACK,
+        "Program survey",
+        blocks,
+        submit="Send",
+        private_metadata=Metadata(team=team_id).dump(),
     )
 
 
