@@ -45,7 +45,7 @@ def after_ack(function: Callable[..., Any], *args: Any) -> None:
             # The type and the function only: arguments may hold what people wrote.
             log.error(
                 "work after an ack failed in %s: %s",
-                _name(function),
+                name_of(function),
                 type(exc).__name__,
                 exc_info=True,
             )
@@ -105,13 +105,15 @@ def _process_pool() -> ProcessPoolExecutor:
         return _processes
 
 
+def name_of(function: Callable[..., Any]) -> str:
+    """A function's name for the log (never its repr: a partial's shows its arguments)."""
+    function = getattr(function, "func", function)  # functools.partial
+    return getattr(function, "__qualname__", type(function).__name__)
+
+
 def _forget(future: Future) -> None:
     with _lock:
         _pending.discard(future)
-
-
-def _name(function: Callable[..., Any]) -> str:
-    return getattr(function, "__qualname__", None) or type(function).__name__
 
 
 atexit.register(shutdown)

@@ -23,6 +23,7 @@ from bot.access import Refusal
 from bot.slack.blocks import modal, section
 from bot.slack.fields import FieldErrors, record_id
 from bot.slack.metadata import Metadata
+from handlers.after_ack import name_of
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def _log_failure(function: Callable[..., Any], exc: Exception) -> None:
     # The listener and the exception's type: the message may quote what a person typed.
     log.error(
         "listener %s failed: %s",
-        getattr(function, "__qualname__", repr(function)),
+        name_of(function),
         type(exc).__name__,
         exc_info=True,
     )

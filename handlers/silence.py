@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,15 +10,17 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import access
+from bot.access import Refusal
 from bot.platform.services import Services
 from bot.silence import views
 from bot.silence.rules import last_contact_detail, overdue_steps, team_health
-from bot.slack.blocks import section
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
-from bot.slack.fields import record_id, text
-from bot.slack.replies import dm, ephemeral
+from bot.slack.fields import FieldErrors, record_id, text
+from bot.slack.replies import dm
 from bot.teams.views import team_cards_message
+from handlers import kit
+from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.teams import card_for
 from storage.db import transaction
@@ -26,6 +29,7 @@ from storage.people import active_teams, get_team, teams_of_member
 from storage.silence import SilenceActionKind, actions_for, record
 
 SNOOZE_DAYS = 7
+ADVISOR_ONLY = "Only the team's content advisor or program staff can do that."
 NOTE_MAX = 1000
 
 
@@ -48,27 +52,27 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         ),
         lambda ctx: _open_partner_report(ctx),
     )
-    app.action(views.REACHED_OUT)(
-        lambda ack, body, client: _reached_out(services, ack, body, client)
-    )
-    app.action(views.SNOOZE)(lambda ack, body, client: _snooze(services, ack, body, client))
-    app.action(views.OPEN_TEAM)(lambda ack, body, client: _open_team(services, ack, body, client))
-    app.action(views.PARTNER_OPEN)(
-        lambda ack, body, client: _open_partner_from_home(services, ack, body, client)
-    )
-    app.view(views.REACHED_OUT_CALLBACK)(lambda ack, body: _save_reached_out(services, ack, body))
-    app.view(views.PARTNER_CALLBACK)(
-        ack=lambda ack, body: _ack_partner_report(services, ack, body),
-        lazy=[lambda body, client: _send_partner_report(services, body, client)],
-    )
+    for action_id, function in (
+        (views.REACHED_OUT, _reached_out),
+        (views.SNOOZE, _snooze),
+        (views.OPEN_TEAM, _open_team),
+        (views.PARTNER_OPEN, _open_partner_from_home),
+    ):
+        app.action(action_id)(kit.button(functools.partial(function, services)))
+    for callback_id, submit in (
+        (views.REACHED_OUT_CALLBACK, _save_reached_out),
+        (views.PARTNER_CALLBACK, _save_partner_report),
+    ):
+        app.view(callback_id)(kit.submission(functools.partial(submit, services), field="note"))
 
 
 # -- the alert's buttons ----------------------------------------------------------------------
 
 
-def _parse(value: str | None) -> tuple[int, date] | None:
+def _parse(value: str) -> tuple[int, date] | None:
+    """A button's "team:spell" ("12:2024-09-02"), or None."""
+    team_id, _, spell = value.partition(":")
     try:
-        team_id, spell = (value or "").split(":")
         day = date.fromisoformat(spell)
     except ValueError:
         return None
@@ -76,18 +80,22 @@ def _parse(value: str | None) -> tuple[int, date] | None:
     return (team, day) if team is not None else None
 
 
-def _team_for_button(services: Services, body: dict[str, Any], value: str | None, action):
-    """(team, spell, who) if the presser may act on this team's alert, else None."""
-    parsed = _parse(value)
-    if parsed is None:
-        return None
-    team_id, spell = parsed
+def _team_for_alert(services: Services, user_id: str, team_id: int, spell: date, action):
+    """(team, spell, who) if the person may act on this team's alert, else None."""
     with services.sessions() as session:
-        who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)
+        who = access.viewer(session, user_id, services.settings.staff_ids)
         team = get_team(session, team_id)
     if team is None or not access.may_on_team(who, action, team):
         return None
     return team, spell, who
+
+
+def _team_for_button(services: Services, body: dict[str, Any], action):
+    """(team, spell, who) if the presser may act on the alert the button belongs to."""
+    parsed = _parse(kit.value(body))
+    if parsed is None:
+        return None
+    return _team_for_alert(services, body["user"]["id"], *parsed, action)
 
 
 def _spell_is_open(services: Services, team: Team, spell: date) -> bool:
@@ -98,39 +106,32 @@ def _spell_is_open(services: Services, team: Team, spell: date) -> bool:
     return state.spell == spell
 
 
-def _reached_out(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    ack()
-    found = _team_for_button(
-        services, body, body["actions"][0].get("value"), access.Action.RESPOND_TO_SILENCE
-    )
+def _reached_out(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    found = _team_for_button(services, body, access.Action.RESPOND_TO_SILENCE)
     if found is None:
-        ephemeral(client, body, "Only the team's content advisor or program staff can do that.")
-        return
+        raise Refusal(ADVISOR_ONLY)
     team, spell, _ = found
     if not _spell_is_open(services, team, spell):
-        ephemeral(client, body, "This team is back in touch already. Thank you!")
-        return
+        raise Refusal("This team is back in touch already. Thank you!")
     client.views_open(trigger_id=body["trigger_id"], view=views.reached_out_modal(team.id, spell))
 
 
-def _save_reached_out(services: Services, ack: Ack, body: dict[str, Any]) -> None:
-    note = text(body["view"]["state"]["values"], "note") or None
-    if note and len(note) > NOTE_MAX:
-        ack(
-            response_action="errors",
-            errors={"note": f"Please keep it under {NOTE_MAX} characters."},
-        )
-        return
-    found = _team_for_button(
-        services, body, body["view"].get("private_metadata"), access.Action.RESPOND_TO_SILENCE
+def _save_reached_out(
+    services: Services, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
+    note = _note(body)
+    not_yours = "You can't act on this team's alert."
+    meta = kit.metadata(body, stale=not_yours)
+    if meta.team is None or meta.spell is None:
+        raise Refusal(not_yours)
+    found = _team_for_alert(
+        services, body["user"]["id"], meta.team, meta.spell, access.Action.RESPOND_TO_SILENCE
     )
     if found is None:
-        ack(response_action="errors", errors={"note": "You can't act on this team's alert."})
-        return
+        raise Refusal(not_yours)
     team, spell, who = found
     if not _spell_is_open(services, team, spell):  # the spell comes from private_metadata
-        ack(response_action="errors", errors={"note": "This team is back in touch already."})
-        return
+        raise Refusal("This team is back in touch already.")
     with transaction(services.sessions) as session:
         record(
             session,
@@ -139,23 +140,18 @@ def _save_reached_out(services: Services, ack: Ack, body: dict[str, Any]) -> Non
             SilenceActionKind.REACHED_OUT,
             who.user_id,
             services.clock(),
-            note=note,
+            note=note or None,
         )
     ack()
 
 
-def _snooze(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    ack()
-    found = _team_for_button(
-        services, body, body["actions"][0].get("value"), access.Action.RESPOND_TO_SILENCE
-    )
+def _snooze(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    found = _team_for_button(services, body, access.Action.RESPOND_TO_SILENCE)
     if found is None:
-        ephemeral(client, body, "Only the team's content advisor or program staff can do that.")
-        return
+        raise Refusal(ADVISOR_ONLY)
     team, spell, who = found
     if not _spell_is_open(services, team, spell):
-        ephemeral(client, body, "This team is back in touch already: nothing to snooze.")
-        return
+        raise Refusal("This team is back in touch already: nothing to snooze.")
     today = services.today()
     with transaction(services.sessions) as session:
         current = [
@@ -180,19 +176,15 @@ def _snooze(services: Services, ack: Ack, body: dict[str, Any], client: WebClien
                 until=until,
             )
     verb = "Already snoozed" if current else "Snoozed"
-    ephemeral(
+    kit.tell(
         client, body, f"{verb}: no reminders about team {team.id} until {human_date(until, today)}."
     )
 
 
-def _open_team(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    ack()
-    found = _team_for_button(
-        services, body, body["actions"][0].get("value"), access.Action.READ_TEAM
-    )
+def _open_team(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    found = _team_for_button(services, body, access.Action.READ_TEAM)
     if found is None:
-        ephemeral(client, body, "You can't see this team.")
-        return
+        raise Refusal("You can't see this team.")
     team, _, who = found
     with services.sessions() as session:
         card = card_for(session, services, get_team(session, team.id))
@@ -217,9 +209,11 @@ def _open_partner_report(ctx: CommandContext) -> Answer | None:
     partner = ctx.parsed.mentions[0] if ctx.parsed.mentions else None
     team = _member_team(ctx.services, ctx.who.user_id, partner)
     if team is None:
-        return _say("You are not on an active team" + (f" with <@{partner}>." if partner else "."))
+        return kit.say(
+            "You are not on an active team" + (f" with <@{partner}>." if partner else ".")
+        )
     if isinstance(team, list):
-        return _say(
+        return kit.say(
             "You mentor several protégés: name the one who isn't responding, "
             "like `/mentor noresponse @protégé`."
         )
@@ -231,47 +225,41 @@ def partner_button(team_id: int) -> dict[str, Any]:
     return views.partner_button_block(team_id)
 
 
-def _open_partner_from_home(
-    services: Services, ack: Ack, body: dict[str, Any], client: WebClient
-) -> None:
-    ack()
-    team_id = record_id(body["actions"][0].get("value") or "")
-    if team_id is None:
-        return
+def _open_partner_from_home(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    (team_id,) = kit.ids(body, 1)
     with services.sessions() as session:
         who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)
         team = get_team(session, team_id)
     if team is None or not access.may_on_team(who, access.Action.FILE_TEAM_FORM, team):
-        ephemeral(client, body, "You can only ask about your own team.")
-        return
+        raise Refusal("You can only ask about your own team.")
     client.views_open(trigger_id=body["trigger_id"], view=views.partner_modal(team.id))
 
 
-def _report_team(services: Services, body: dict[str, Any]) -> tuple[Team, access.Viewer] | None:
-    team_id = record_id(body["view"].get("private_metadata") or "")
+def _report_team(services: Services, body: dict[str, Any]) -> tuple[Team, access.Viewer]:
+    not_yours = "You can only report on your own team."
+    team_id = kit.metadata(body, stale=not_yours).team
     if team_id is None:
-        return None
+        raise Refusal(not_yours)
     with services.sessions() as session:
         who = access.viewer(session, body["user"]["id"], services.settings.staff_ids)
         team = get_team(session, team_id)
     if team is None or not access.may_on_team(who, access.Action.FILE_TEAM_FORM, team):
-        return None
+        raise Refusal(not_yours)
     return team, who
 
 
-def _ack_partner_report(services: Services, ack: Ack, body: dict[str, Any]) -> None:
-    note = text(body["view"]["state"]["values"], "note")
+def _note(body: dict[str, Any]) -> str:
+    note = text(kit.state(body), "note")
     if len(note) > NOTE_MAX:
-        ack(
-            response_action="errors",
-            errors={"note": f"Please keep it under {NOTE_MAX} characters."},
-        )
-        return
-    found = _report_team(services, body)
-    if found is None:
-        ack(response_action="errors", errors={"note": "You can only report on your own team."})
-        return
-    team, who = found
+        raise FieldErrors({"note": f"Please keep it under {NOTE_MAX} characters."})
+    return note
+
+
+def _save_partner_report(
+    services: Services, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
+    note = _note(body)
+    team, who = _report_team(services, body)
     with transaction(services.sessions) as session:
         state = team_health(session, services.program, [team], services.today())[team.id]
         record(
@@ -285,14 +273,12 @@ def _ack_partner_report(services: Services, ack: Ack, body: dict[str, Any]) -> N
             until=None,
         )
     ack()
+    after_ack(_send_partner_report, services, client, team, who, note)
 
 
-def _send_partner_report(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    found = _report_team(services, body)
-    note = text(body["view"]["state"]["values"], "note")
-    if found is None or len(note) > NOTE_MAX:
-        return  # the ack refused it; bolt runs lazy listeners regardless
-    team, who = found
+def _send_partner_report(
+    services: Services, client: WebClient, team: Team, who: access.Viewer, note: str
+) -> None:
     today = services.today()
     with services.sessions() as session:
         state = team_health(session, services.program, [team], today)[team.id]
@@ -364,7 +350,3 @@ def _row(session, team: Team, health, today: date, detailed: bool) -> views.Sile
         described,
         (),
     )
-
-
-def _say(message: str) -> Answer:
-    return message, [section(message)]

@@ -152,7 +152,9 @@ ROWS: dict[str, Row] = {
     "action:silence_snooze": Row(REVIEWERS, value="{team}:2024-09-02"),
     "action:silence_open_team": Row(REVIEWERS, value="{team}:2024-09-02"),
     "action:silence_partner_open": Row(MEMBERS, value="{team}"),
-    "view:silence_reached_out_note": Row(REVIEWERS, metadata="{team}:2024-09-02"),
+    "view:silence_reached_out_note": Row(
+        REVIEWERS, metadata='{"team": {team}, "spell": "2024-09-02"}'
+    ),
     "view:silence_partner_report": Row(MEMBERS, opener=("action:silence_partner_open", "{team}")),
     # structured experiences
     "action:exp_submit_open": Row(frozenset({"protege"}), value="{team}:1"),

@@ -1392,7 +1392,7 @@ def test_a_reached_out_note_names_the_open_spell_only(world, error_log) -> None:
         world,
         error_log,
         sviews.REACHED_OUT_CALLBACK,
-        metadata=lambda raw: raw.partition(":")[0] + ":1999-01-01",
+        metadata=_replaced("spell", '"1999-01-01"'),
     )
     assert _errors(sent.answer) == {"note": "This team is back in touch already."}
 

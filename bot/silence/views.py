@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.slack.blocks import actions, button, context, input_block, modal, section
 from bot.slack.dates import human_date
+from bot.slack.metadata import Metadata
 
 REACHED_OUT = "silence_reached_out"
 SNOOZE = "silence_snooze"
@@ -130,7 +131,7 @@ def reached_out_modal(team_id: int, spell: date) -> dict[str, Any]:
         "I've reached out",
         blocks,
         submit="Save",
-        private_metadata=f"{team_id}:{spell.isoformat()}",
+        private_metadata=Metadata(team=team_id, spell=spell).dump(),
     )
 
 
@@ -157,7 +158,7 @@ def partner_modal(team_id: int) -> dict[str, Any]:
         "Partner not responding",
         blocks,
         submit="Tell my advisor",
-        private_metadata=str(team_id),
+        private_metadata=Metadata(team=team_id).dump(),
     )
 
 

@@ -26,11 +26,3 @@ def dm_all(client: WebClient, messages: dict[str, str]) -> None:
     for user_id, text in messages.items():
         dm(client, user_id, text)
 
-
-def ephemeral(client: WebClient, body: dict, text: str) -> None:
-    """A private answer to a button press, where it was pressed."""
-    channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
-    try:
-        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
-    except (SlackApiError, SlackClientError, OSError):
-        log.warning("an ephemeral answer could not be sent")
