@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import access
+from bot.access import Refusal
 from bot.platform.services import Services
 from bot.platform.slack_users import lookup_with, users_info
 from bot.slack.blocks import modal, section
@@ -22,15 +23,18 @@ from bot.teams.changes import ending_message, replacement_messages
 from bot.teams.form import parse_ending, parse_pair, parse_replacement
 from bot.teams.imports import import_teams
 from bot.teams.rules import create_team, problems
+from handlers import kit
+from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
 from schedules.delivery import deliver
 from schedules.duties.welcomes import welcome_notices
 from storage.db import transaction
 from storage.models import Team, TeamStatus
-from storage.people import find_person, get_or_create_person, get_team
-from storage.teams import active_team_of_protege, active_teams_of, end_team, history, replace_member
+from storage.people import get_or_create_person, get_team
+from storage.teams import active_teams_of, end_team, history, replace_member
 
 log = logging.getLogger(__name__)
+NOT_YOURS = "This team can no longer be changed by you."
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
@@ -54,20 +58,16 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         lambda ctx: _open_import(ctx),
     )
 
-    app.view(views.PAIR_CALLBACK)(
-        ack=lambda ack, body, client: _submit_pair(services, ack, body, client),
-        lazy=[lambda body, client: _welcome_new_team(services, body, client)],
-    )
-    app.view(views.IMPORT_CALLBACK)(
-        ack=_ack_import, lazy=[lambda body, client: _run_import(services, body, client)]
-    )
     for action_id, role in ((views.REPLACE_MENTOR, "mentor"), (views.REPLACE_ADVISOR, "advisor")):
-        app.action(action_id)(_opener(services, role))
-    app.action(views.END_TEAM)(lambda ack, body, client: _open_end(services, ack, body, client))
-    app.view(views.REPLACE_CALLBACK)(
-        lambda ack, body, client: _submit_replace(services, ack, body, client)
-    )
-    app.view(views.END_CALLBACK)(lambda ack, body, client: _submit_end(services, ack, body, client))
+        app.action(action_id)(kit.button(functools.partial(_open_replace, services, role)))
+    app.action(views.END_TEAM)(kit.button(functools.partial(_open_end, services)))
+    for callback_id, submit, field in (
+        (views.PAIR_CALLBACK, _submit_pair, "mentor"),
+        (views.IMPORT_CALLBACK, _submit_import, "csv"),
+        (views.REPLACE_CALLBACK, _submit_replace, "person"),
+        (views.END_CALLBACK, _submit_end, "reason"),
+    ):
+        app.view(callback_id)(kit.submission(functools.partial(submit, services), field))
 
 
 # -- register one team -----------------------------------------------------------------------
@@ -83,7 +83,7 @@ def _open_pair(ctx: CommandContext) -> Answer | None:
     understood = len(mentions)
     stray = [w for w in ctx.parsed.args if not w.startswith("<@")]
     if stray or "<#" in ctx.body.get("text", ""):
-        return _note(
+        return kit.say(
             f"I opened the form with the {understood} people I could read; "
             "name people with @mentions (not channels or plain names) to pre-fill it."
         )
@@ -95,45 +95,30 @@ def _submit_pair(services: Services, ack: Ack, body: dict[str, Any], client: Web
     with services.sessions() as session:
         who = access.viewer(session, user_id, services.settings.staff_ids)
     if not access.may(who, access.Action.REGISTER_TEAMS):
-        ack(response_action="errors", errors={"mentor": "Only program staff can register teams."})
-        return
-    try:
-        request = parse_pair(body["view"]["state"]["values"], services.today())
-        people = {request.mentor, request.protege} | (
-            {request.advisor} if request.advisor else set()
-        )
-        users = users_info(client, people)
-        now = services.clock()
-        with transaction(services.sessions) as session:
-            found = problems(session, services.program, request, users)
-            if found:
-                raise FieldErrors(found)
-            create_team(session, services.program, request, users, user_id, now)
-    except FieldErrors as errors:
-        ack(response_action="errors", errors=errors.errors)
-        return
-    ack()
-
-
-def _welcome_new_team(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    """After the ack: the three welcome DMs, through the ledger so the tick never repeats them."""
-    protege = (
-        body["view"]["state"]["values"].get("protege", {}).get("value", {}).get("selected_user")
-    )
+        raise Refusal("Only program staff can register teams.")
+    request = parse_pair(kit.state(body), services.today())
+    people = {request.mentor, request.protege} | ({request.advisor} if request.advisor else set())
+    users = users_info(client, people)
     now = services.clock()
+    with transaction(services.sessions) as session:
+        found = problems(session, services.program, request, users)
+        if found:
+            raise FieldErrors(found)
+        team = create_team(session, services.program, request, users, user_id, now)
+        team_id = team.id
+    ack()
+    after_ack(_welcome, services, client, [team_id], now)
+
+
+def _welcome(services: Services, client: WebClient, team_ids: list[int], now: datetime) -> None:
+    """After the ack: each new team's welcome DMs, through the ledger so the tick never
+    repeats them."""
     with services.sessions() as session:
-        person = find_person(session, protege) if protege else None
-        team = active_team_of_protege(session, person.id) if person else None
-        # Lazy listeners run even when the ack refused the form: act only on a team this
-        # submission just created.
-        fresh = (
-            team is not None
-            and team.created_by == body["user"]["id"]
-            and (now - team.created_at) < timedelta(minutes=1)
-        )
-        notices = (
-            welcome_notices(services.program, get_team(session, team.id), now) if fresh else []
-        )
+        notices = [
+            n
+            for team_id in team_ids
+            for n in welcome_notices(services.program, get_team(session, team_id), now)
+        ]
     for notice in notices:
         deliver(services.sessions, client, notice, now)
 
@@ -146,15 +131,10 @@ def _open_import(ctx: CommandContext) -> Answer | None:
     return None
 
 
-def _csv_text(body: dict[str, Any]) -> str:
-    return body["view"]["state"]["values"].get("csv", {}).get("value", {}).get("value") or ""
-
-
-def _ack_import(ack: Ack, body: dict[str, Any]) -> None:
-    csv_text = _csv_text(body)
+def _submit_import(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    csv_text = kit.state(body).get("csv", {}).get("value", {}).get("value") or ""
     if not csv_text.strip():
-        ack(response_action="errors", errors={"csv": "Paste the CSV here, header line first."})
-        return
+        raise FieldErrors({"csv": "Paste the CSV here, header line first."})
     # Looking people up in Slack can take longer than an ack may: show progress, work after.
     checking = modal(
         views.IMPORT_CALLBACK + "_checking",
@@ -164,14 +144,12 @@ def _ack_import(ack: Ack, body: dict[str, Any]) -> None:
         close="Close",
     )
     ack(response_action="update", view=checking)
+    after_ack(_run_import, services, client, body["user"]["id"], body["view"]["id"], csv_text)
 
 
-def _run_import(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    user_id = body["user"]["id"]
-    view_id = body["view"]["id"]
-    csv_text = _csv_text(body)
-    if not csv_text.strip():
-        return  # the ack refused it with a field error; bolt runs lazy listeners regardless
+def _run_import(
+    services: Services, client: WebClient, user_id: str, view_id: str, csv_text: str
+) -> None:
     with services.sessions() as session:
         who = access.viewer(session, user_id, services.settings.staff_ids)
     if not access.may(who, access.Action.REGISTER_TEAMS):
@@ -203,14 +181,7 @@ def _run_import(services: Services, body: dict[str, Any], client: WebClient) -> 
     client.views_update(
         view_id=view_id, view=views.import_done_view(len(report.created), report.unchanged)
     )
-    with services.sessions() as session:
-        notices = [
-            n
-            for team_id in report.created
-            for n in welcome_notices(services.program, get_team(session, team_id), now)
-        ]
-    for notice in notices:
-        deliver(services.sessions, client, notice, now)
+    _welcome(services, client, report.created, now)
 
 
 # -- look up --------------------------------------------------------------------------------
@@ -219,7 +190,7 @@ def _run_import(services: Services, body: dict[str, Any], client: WebClient) -> 
 def _team_cards(ctx: CommandContext) -> Answer:
     services = ctx.services
     if "<#" in ctx.body.get("text", "") and not ctx.parsed.mentions:
-        return _note("That is a channel. Name a person: `/mentor team @someone`.")
+        return kit.say("That is a channel. Name a person: `/mentor team @someone`.")
     target = ctx.parsed.mentions[0] if ctx.parsed.mentions else ctx.who.user_id
     with services.sessions() as session:
         teams = active_teams_of(session, target, services.program.id)
@@ -228,8 +199,8 @@ def _team_cards(ctx: CommandContext) -> Answer:
     if not cards:
         if target == ctx.who.user_id:
             hint = " Name someone: `/mentor team @someone`." if ctx.who.is_staff else ""
-            return _note(f"You are not on an active team.{hint}")
-        return _note(f"I can't show you a team for <@{target}>.")
+            return kit.say(f"You are not on an active team.{hint}")
+        return kit.say(f"I can't show you a team for <@{target}>.")
     manage = ctx.who.is_staff
     return views.team_cards_message(cards, services.today(), manage)
 
@@ -278,9 +249,8 @@ def _phrase(change) -> str:
 # -- replace and end --------------------------------------------------------------------------
 
 
-def _managed_team(services: Services, body: dict[str, Any], team_id: Any) -> Team | None:
+def _managed_team(services: Services, body: dict[str, Any], team_id: int | None) -> Team | None:
     """The team, if it exists, is active, and the presser may manage it."""
-    team_id = record_id(team_id)
     if team_id is None:
         return None
     with services.sessions() as session:
@@ -291,67 +261,40 @@ def _managed_team(services: Services, body: dict[str, Any], team_id: Any) -> Tea
     return team if access.may_on_team(who, access.Action.MANAGE_TEAM, team) else None
 
 
-def _opener(services: Services, role: str):
-    def open_replace(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team = _managed_team(services, body, body["actions"][0].get("value"))
-        if team is None:
-            _refuse(client, body, "Only program staff can change an active team.")
-            return
-        current = getattr(team, role)
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=views.replace_modal(team.id, role, current.slack_id if current else None),
-        )
-
-    return open_replace
-
-
-def _open_end(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    ack()
-    team = _managed_team(services, body, body["actions"][0].get("value"))
+def _open_replace(services: Services, role: str, body: dict[str, Any], client: WebClient) -> None:
+    team = _managed_team(services, body, record_id(kit.value(body)))
     if team is None:
-        _refuse(client, body, "Only program staff can end an active team.")
-        return
+        raise Refusal("Only program staff can change an active team.")
+    current = getattr(team, role)
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=views.replace_modal(team.id, role, current.slack_id if current else None),
+    )
+
+
+def _open_end(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    team = _managed_team(services, body, record_id(kit.value(body)))
+    if team is None:
+        raise Refusal("Only program staff can end an active team.")
     client.views_open(trigger_id=body["trigger_id"], view=views.end_modal(team.id))
 
 
-def _metadata(body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(body["view"].get("private_metadata") or "{}")
-    except (ValueError, RecursionError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _submit_replace(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    data = _metadata(body)
-    role = data.get("role")
-    team = _managed_team(services, body, data.get("team"))
-    if team is None or role not in ("mentor", "advisor"):
-        ack(
-            response_action="errors",
-            errors={"person": "This team can no longer be changed by you."},
-        )
-        return
+    meta = kit.metadata(body, stale=NOT_YOURS)
+    role = meta.role
+    team = _managed_team(services, body, meta.team)
+    if team is None or role is None:
+        raise Refusal(NOT_YOURS)
     current = getattr(team, role)
     others = tuple(
         p.slack_id
         for p in (team.mentor, team.protege, team.advisor)
         if p is not None and p is not current
     )
-    try:
-        change = parse_replacement(
-            body["view"]["state"]["values"], current.slack_id if current else None, others
-        )
-        user = users_info(client, {change.new_person})[change.new_person]
-        if user is None or not user.usable:
-            raise FieldErrors(
-                {"person": "Choose an active person (not a bot or a deactivated account)."}
-            )
-    except FieldErrors as errors:
-        ack(response_action="errors", errors=errors.errors)
-        return
+    change = parse_replacement(kit.state(body), current.slack_id if current else None, others)
+    user = users_info(client, {change.new_person})[change.new_person]
+    if user is None or not user.usable:
+        raise Refusal("Choose an active person (not a bot or a deactivated account).", "person")
     now = services.clock()
     by = body["user"]["id"]
     with transaction(services.sessions) as session:
@@ -366,18 +309,10 @@ def _submit_replace(services: Services, ack: Ack, body: dict[str, Any], client: 
 
 
 def _submit_end(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    team = _managed_team(services, body, _metadata(body).get("team"))
+    team = _managed_team(services, body, kit.metadata(body, stale=NOT_YOURS).team)
     if team is None:
-        ack(
-            response_action="errors",
-            errors={"reason": "This team can no longer be changed by you."},
-        )
-        return
-    try:
-        ending = parse_ending(body["view"]["state"]["values"])
-    except FieldErrors as errors:
-        ack(response_action="errors", errors=errors.errors)
-        return
+        raise Refusal(NOT_YOURS)
+    ending = parse_ending(kit.state(body))
     now = services.clock()
     with transaction(services.sessions) as session:
         fresh = get_team(session, team.id)
@@ -387,18 +322,3 @@ def _submit_end(services: Services, ack: Ack, body: dict[str, Any], client: WebC
     ack()
     text = ending_message(team.id, ending.status, ending.reason, mentor, protege)
     dm_all(client, {person: text for person in people})
-
-
-# -- small answers ----------------------------------------------------------------------------
-
-
-def _note(text: str) -> Answer:
-    return text, [section(text)]
-
-
-def _refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
-    channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
-    try:
-        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
-    except Exception:
-        log.warning("could not tell a user their button press was refused")

@@ -19,6 +19,7 @@ from bot.slack.fields import ID_MAX
 STALE_FORM = "This form is out of date. Please close it and open it again."
 METADATA_MAX = 3000  # Slack's limit on private_metadata
 
+ROLES = ("mentor", "advisor")  # the members a replacement modal may change
 NUMBER_MAX = 99  # a numbered form (experience 1..8, visit report, PD form)
 
 # key -> (smallest, largest) for the integer fields
@@ -52,6 +53,7 @@ class Metadata:
     n: int | None = None  # the number of an experience or PD form
     number: int | None = None  # the number of a Visit Report
     spell: date | None = None  # the start of a silent spell
+    role: str | None = None  # the member being replaced: "mentor" or "advisor"
 
     def dump(self) -> str:
         data: dict[str, Any] = {}
@@ -59,6 +61,8 @@ class Metadata:
             value = getattr(self, f.name)
             if value is not None:
                 data[f.name] = value.isoformat() if isinstance(value, date) else value
+        if self.role is not None and self.role not in ROLES:
+            raise ValueError(f"no replacement of a {self.role}")
         raw = json.dumps(data, separators=(",", ":"))
         if len(raw) > METADATA_MAX:  # cannot happen with ids only; a guard for new fields
             raise ValueError("private_metadata is over Slack's 3,000 characters")
@@ -94,8 +98,12 @@ class Metadata:
 _KEYS = frozenset(f.name for f in fields(Metadata))
 
 
-def _value(key: str, value: Any) -> int | date:
+def _value(key: str, value: Any) -> int | date | str:
     """One field's value, or ValueError."""
+    if key == "role":
+        if value not in ROLES:
+            raise ValueError(key)
+        return value
     if key == "spell":
         if not isinstance(value, str) or len(value) != 10:
             raise ValueError(key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +11,7 @@ from bot.contact.form import EMAIL_CHECKED, PREFERRED
 from bot.program import Program
 from bot.slack.blocks import actions, button, context, divider, input_block, modal, option, section
 from bot.slack.dates import human_date
+from bot.slack.metadata import Metadata
 
 PAIR_CALLBACK = "team_pair"
 REPLACE_CALLBACK = "team_replace"
@@ -178,7 +178,7 @@ def replace_modal(team_id: int, role: str, current: str | None) -> dict[str, Any
             optional=True,
         ),
     ]
-    metadata = json.dumps({"team": team_id, "role": role})
+    metadata = Metadata(team=team_id, role=role).dump()
     title = "Replace mentor" if role == "mentor" else "Replace advisor"
     return modal(REPLACE_CALLBACK, title, blocks, submit="Replace", private_metadata=metadata)
 
@@ -214,7 +214,7 @@ def end_modal(team_id: int) -> dict[str, Any]:
         "End team",
         blocks,
         submit="End team",
-        private_metadata=json.dumps({"team": team_id}),
+        private_metadata=Metadata(team=team_id).dump(),
     )
 
 
