@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,8 +13,8 @@ from bot.contact.form import Contact, parse_contact
 from bot.contact.views import CONTACT_CALLBACK, contact_modal
 from bot.platform.services import Services
 from bot.slack.commands import Subcommand
-from bot.slack.fields import FieldErrors
 from bot.teams.welcome import CONTACT_OPEN
+from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
 from storage.db import transaction
 from storage.people import find_person, get_or_create_person
@@ -32,12 +33,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         lambda ctx: _open_from_command(ctx),
     )
 
-    def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        client.views_open(trigger_id=body["trigger_id"], view=_modal(services, body["user"]["id"]))
+    def open_from_button(body: dict[str, Any], client: WebClient) -> None:
+        kit.show(client, body, _modal(services, body["user"]["id"]))
 
-    app.action(CONTACT_OPEN)(open_from_button)
-    app.view(CONTACT_CALLBACK)(lambda ack, body: _submit(services, ack, body))
+    app.action(CONTACT_OPEN)(kit.button(open_from_button))
+    app.view(CONTACT_CALLBACK)(kit.submission(functools.partial(_submit, services)))
 
 
 def _modal(services: Services, user_id: str) -> dict[str, Any]:
@@ -52,12 +52,8 @@ def _open_from_command(ctx: CommandContext) -> Answer | None:
     return None
 
 
-def _submit(services: Services, ack: Ack, body: dict[str, Any]) -> None:
-    try:
-        contact = parse_contact(body["view"]["state"]["values"])
-    except FieldErrors as errors:
-        ack(response_action="errors", errors=errors.errors)
-        return
+def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    contact = parse_contact(kit.state(body))
     now = services.clock()
     # Each person edits only their own details: the submitter is the record's owner.
     with transaction(services.sessions) as session:
