@@ -18,17 +18,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
+from bot.access import Refusal
 from bot.home.calendar import calendar_message, topic_message
 from bot.home.help import help_message, refusal_message
 from bot.home.ics import track_calendar
 from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse
+from handlers import kit
 from handlers.after_ack import after_ack
 from storage.people import teams_of_member
 
 log = logging.getLogger(__name__)
-
-SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
 
 Answer = tuple[str, list[dict[str, Any]]]
 
@@ -110,10 +110,12 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     def mentor_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
             answer = router.handle(body, client)
+        except Refusal as refusal:
+            answer = kit.say(refusal.message)
         except Exception:
             # The user gets a polite line; the traceback stays in our log.
             log.exception("/mentor failed")
-            answer = (SORRY, [])
+            answer = (kit.SORRY, [])
         if answer is None:
             ack()
             return
@@ -131,7 +133,7 @@ def _answer_later(work: Callable[[], Answer], respond: Respond) -> None:
         text, blocks = work()
     except Exception:
         log.exception("/mentor failed after its ack")
-        text, blocks = SORRY, []
+        text, blocks = kit.SORRY, []
     try:
         respond(text=text, blocks=blocks or None, response_type="ephemeral", replace_original=True)
     except (SlackApiError, SlackClientError, OSError) as exc:

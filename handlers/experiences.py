@@ -74,22 +74,17 @@ class _Experiences:
         numbers = [int(arg) for arg in ctx.parsed.args if arg.isascii() and arg.isdigit()]
         user = ctx.who.user_id
         today = self.services.today()
-        try:
-            with self.services.sessions() as session:
-                team = command_team(session, self.services, ctx)
-                role = "protege" if team.protege.slack_id == user else "mentor"
-                states = domain.states_of(session, self.program, team)
-                if numbers and numbers[0] not in {s.number for s in states}:
-                    raise Refusal(_no_such(numbers[0], states))
-                target = _pick(states, role, numbers[0] if numbers else None)
-                if target is None:
-                    covered = self._coverage(session, team)
-                    return views.overview_message(
-                        self.program, states, team.id, role, today, covered
-                    )
-                view = self._view_for(session, team, target, role)
-        except Refusal as refusal:
-            return answer(refusal.message)
+        with self.services.sessions() as session:
+            team = command_team(session, self.services, ctx)
+            role = "protege" if team.protege.slack_id == user else "mentor"
+            states = domain.states_of(session, self.program, team)
+            if numbers and numbers[0] not in {s.number for s in states}:
+                raise Refusal(_no_such(numbers[0], states))
+            target = _pick(states, role, numbers[0] if numbers else None)
+            if target is None:
+                covered = self._coverage(session, team)
+                return views.overview_message(self.program, states, team.id, role, today, covered)
+            view = self._view_for(session, team, target, role)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 

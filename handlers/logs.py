@@ -201,12 +201,9 @@ class _Listeners:
 
     def _command_modal(self, ctx: CommandContext, build: Callable[..., dict[str, Any]]):
         user_id = ctx.who.user_id
-        try:
-            with self.services.sessions() as session:
-                team_id = self._mentioned_team(session, user_id, ctx.parsed.mentions)
-                view = build(session, user_id, team_id, None)
-        except Refusal as refusal:
-            return kit.say(refusal.message)
+        with self.services.sessions() as session:
+            team_id = self._mentioned_team(session, user_id, ctx.parsed.mentions)
+            view = build(session, user_id, team_id, None)
         try:
             ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         except (SlackApiError, SlackClientError, OSError):

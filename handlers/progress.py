@@ -38,7 +38,7 @@ from bot.teams.welcome import CONTACT_OPEN
 from handlers import kit, logs
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.experiences import answer, reading_team
+from handlers.experiences import reading_team
 from handlers.kit import ids, show
 from handlers.silence import partner_button
 from handlers.status import request_report
@@ -79,23 +79,20 @@ class _Progress:
 
     def command(self, ctx: CommandContext) -> Answer | None:
         user, today = ctx.who.user_id, self.services.today()
-        try:
-            with self.services.sessions() as session:
-                if ctx.parsed.mentions:
-                    teams = self._named_teams(session, user, ctx.parsed.mentions[0])
-                    return self._checklists(session, teams, user, today)
-                own = teams_of_member(session, user, self.program.id)
-                if own:
-                    return self._checklists(session, own, user, today)
-                advised = [
-                    t
-                    for t in active_teams_of(session, user, self.program.id)
-                    if t.advisor is not None and t.advisor.slack_id == user
-                ]
-                if advised:
-                    return self._team_list(session, advised, today)
-        except Refusal as refusal:
-            return answer(str(refusal))
+        with self.services.sessions() as session:
+            if ctx.parsed.mentions:
+                teams = self._named_teams(session, user, ctx.parsed.mentions[0])
+                return self._checklists(session, teams, user, today)
+            own = teams_of_member(session, user, self.program.id)
+            if own:
+                return self._checklists(session, own, user, today)
+            advised = [
+                t
+                for t in active_teams_of(session, user, self.program.id)
+                if t.advisor is not None and t.advisor.slack_id == user
+            ]
+            if advised:
+                return self._team_list(session, advised, today)
         return views.pick_someone_message("/mentor progress")
 
     def open_team(self, body: dict[str, Any], client: WebClient) -> None:

@@ -93,15 +93,12 @@ class _Base:
 
 class _Visits(_Base):
     def command(self, ctx: CommandContext) -> Answer | None:
-        try:
-            with self.services.sessions() as session:
-                team = command_team(session, self.services, ctx)
-                if team.protege.slack_id == ctx.who.user_id:
-                    view = self._review_view(session, team)
-                else:
-                    view = self._form_view(session, team, None)
-        except Refusal as refusal:
-            return answer(refusal.message)
+        with self.services.sessions() as session:
+            team = command_team(session, self.services, ctx)
+            if team.protege.slack_id == ctx.who.user_id:
+                view = self._review_view(session, team)
+            else:
+                view = self._form_view(session, team, None)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
@@ -230,19 +227,16 @@ class _PdForms(_Base):
         numbers = [int(arg) for arg in ctx.parsed.args if arg.isascii() and arg.isdigit()]
         if numbers and numbers[0] not in range(1, domain.PD_FORMS_PER_YEAR + 1):
             return answer("There are two forms a year: `/mentor pd 1` and `/mentor pd 2`.")
-        try:
-            with self.services.sessions() as session:
-                team = command_team(session, self.services, ctx)
-                forms = {f.number: f for f in domain.pd_forms(session, team)}
-                if team.protege.slack_id == ctx.who.user_id:
-                    number = numbers[0] if numbers else _first_open(forms)
-                    if number is None:
-                        return answer("Both of your PD Verification Forms are signed. Thank you!")
-                    view = self._form_view(team, number, forms.get(number))
-                else:
-                    view = self._sign_view(team, forms, numbers[0] if numbers else None)
-        except Refusal as refusal:
-            return answer(refusal.message)
+        with self.services.sessions() as session:
+            team = command_team(session, self.services, ctx)
+            forms = {f.number: f for f in domain.pd_forms(session, team)}
+            if team.protege.slack_id == ctx.who.user_id:
+                number = numbers[0] if numbers else _first_open(forms)
+                if number is None:
+                    return answer("Both of your PD Verification Forms are signed. Thank you!")
+                view = self._form_view(team, number, forms.get(number))
+            else:
+                view = self._sign_view(team, forms, numbers[0] if numbers else None)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
@@ -348,17 +342,14 @@ class _PdForms(_Base):
 
 class _Assessment(_Base):
     def command(self, ctx: CommandContext) -> Answer | None:
-        try:
-            with self.services.sessions() as session:
-                team = command_team(session, self.services, ctx)
-                if team.protege.slack_id != ctx.who.user_id:
-                    raise Refusal(
-                        f"<@{team.protege.slack_id}> submits the Assessment Activity; you'll "
-                        "see it in `/mentor progress`."
-                    )
-                view = self._view(session, team)
-        except Refusal as refusal:
-            return answer(refusal.message)
+        with self.services.sessions() as session:
+            team = command_team(session, self.services, ctx)
+            if team.protege.slack_id != ctx.who.user_id:
+                raise Refusal(
+                    f"<@{team.protege.slack_id}> submits the Assessment Activity; you'll "
+                    "see it in `/mentor progress`."
+                )
+            view = self._view(session, team)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 

@@ -25,4 +25,3 @@ def dm(client: WebClient, user_id: str, text: str, blocks: list | None = None) -
 def dm_all(client: WebClient, messages: dict[str, str]) -> None:
     for user_id, text in messages.items():
         dm(client, user_id, text)
-
