@@ -56,15 +56,32 @@ def after_ack(function: Callable[..., Any], *args: Any) -> None:
     future.add_done_callback(_forget)
 
 
-def heavy(function: Callable[..., T], *args: Any, then: Callable[[T], None]) -> None:
+def heavy(
+    function: Callable[..., T],
+    *args: Any,
+    then: Callable[[T], None],
+    failed: Callable[[], None] | None = None,
+) -> None:
     """Run `function(*args)` in another process after the ack, then `then(result)` here.
 
-    A failure in the process (or in `then`) is logged like any work after an ack; `then` is
-    not called without a result.
+    When the process fails, the failure is logged and `failed()` runs instead (to tell the
+    person), so nobody waits for an answer that will not come.
     """
 
     def run_then_answer() -> None:
-        then(_process_pool().submit(function, *args).result())
+        try:
+            result = _process_pool().submit(function, *args).result()
+        except Exception as exc:
+            log.error(
+                "heavy work after an ack failed in %s: %s",
+                name_of(function),
+                type(exc).__name__,
+                exc_info=True,
+            )
+            if failed is not None:
+                failed()
+            return
+        then(result)
 
     after_ack(run_then_answer)
 

@@ -8,6 +8,7 @@ when the answer takes longer than an ack should.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +25,7 @@ from bot.home.help import help_message, refusal_message
 from bot.home.ics import track_calendar
 from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse
-from handlers import kit
-from handlers.after_ack import after_ack
+from handlers import after_ack, kit
 from storage.people import teams_of_member
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,12 @@ class CommandContext:
 @dataclass(frozen=True)
 class Later:
     """An answer that takes a while: `now` goes back with the ack, and what `work` returns
-    replaces it through the command's response URL."""
+    replaces it through the command's response URL. `heavy` work runs in another process
+    (see handlers.after_ack.heavy): it must then be picklable, with plain-data arguments."""
 
     now: Answer
     work: Callable[[], Answer]
+    heavy: bool = False
 
 
 SubcommandFunction = Callable[[CommandContext], Answer | Later | None]
@@ -120,7 +122,14 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             ack()
             return
         if isinstance(answer, Later):
-            after_ack(_answer_later, answer.work, respond)
+            if answer.heavy:
+                after_ack.heavy(
+                    answer.work,
+                    then=functools.partial(_post, respond),
+                    failed=functools.partial(_post, respond, (kit.SORRY, [])),
+                )
+            else:
+                after_ack.after_ack(_answer_later, answer.work, respond)
             answer = answer.now
         text, blocks = answer
         ack(text=text, blocks=blocks or None, response_type="ephemeral")
@@ -130,10 +139,16 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
 def _answer_later(work: Callable[[], Answer], respond: Respond) -> None:
     try:
-        text, blocks = work()
+        answer = work()
     except Exception:
         log.exception("/mentor failed after its ack")
-        text, blocks = kit.SORRY, []
+        answer = (kit.SORRY, [])
+    _post(respond, answer)
+
+
+def _post(respond: Respond, answer: Answer) -> None:
+    """An answer that replaces the ack's placeholder, through the response URL."""
+    text, blocks = answer
     try:
         respond(text=text, blocks=blocks or None, response_type="ephemeral", replace_original=True)
     except (SlackApiError, SlackClientError, OSError) as exc:
@@ -169,7 +184,7 @@ def _calendar(ctx: CommandContext) -> Answer:
     upcoming = [d for d in program.deadlines(track_id) if d.due >= today][:10]
     text, blocks = calendar_message(program.track(track_id).name, upcoming, today, program.end)
     if own:
-        after_ack(_send_ics, ctx.services, ctx.client, ctx.who.user_id, track_id)
+        after_ack.after_ack(_send_ics, ctx.services, ctx.client, ctx.who.user_id, track_id)
         note = "I'm sending you these dates as a calendar file (.ics) in your DM."
         blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
     return text, blocks

@@ -8,24 +8,29 @@ uploaded to the asker's DM; a unique lock row makes a double request one report.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.platform.config import Settings
 from bot.platform.services import Services
+from bot.program import Program
 from bot.slack.blocks import section
-from bot.slack.commands import Subcommand
+from bot.slack.commands import Parsed, Subcommand
 from bot.status import export, views
 from bot.status import rules as domain
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter, Later
-from storage.db import transaction
+from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Team
 from storage.people import active_teams, count_active_teams
 from storage.survey import finish_report, start_report
@@ -104,7 +109,15 @@ class _Scope:
         self.teams, self.title, self.list_teams = teams, title, list_teams
 
 
-def _scope(ctx: CommandContext, session: Session) -> _Scope | Answer:
+class Asked(NamedTuple):
+    """What a status answer reads of the command: no Slack client, no payload."""
+
+    services: Services
+    who: access.Viewer
+    parsed: Parsed
+
+
+def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
     services, who, program = ctx.services, ctx.who, ctx.services.program
     if ctx.parsed.mentions:
         named = ctx.parsed.mentions[0]
@@ -140,32 +153,67 @@ def _scope(ctx: CommandContext, session: Session) -> _Scope | Answer:
 
 
 def status(ctx: CommandContext) -> Answer | Later:
-    return _later_if_many(ctx, "status", _status)
+    return _later_if_many(ctx, "status", "status")
 
 
 def overdue(ctx: CommandContext) -> Answer | Later:
-    return _later_if_many(ctx, "overdue steps", _overdue)
+    return _later_if_many(ctx, "overdue steps", "overdue")
 
 
 def completers(ctx: CommandContext) -> Answer | Later:
-    return _later_if_many(ctx, "completers", _completers)
+    return _later_if_many(ctx, "completers", "completers")
 
 
-def _later_if_many(
-    ctx: CommandContext, what: str, answer: Callable[[CommandContext], Answer]
-) -> Answer | Later:
-    """Staff asking about the whole program: acknowledged now, counted after the ack."""
+def _later_if_many(ctx: CommandContext, what: str, kind: str) -> Answer | Later:
+    """Staff asking about the whole program: acknowledged now, counted after the ack in
+    another process (thousands of teams would hold this worker's interpreter meanwhile)."""
+    asked = Asked(ctx.services, ctx.who, ctx.parsed)
     if not ctx.who.is_staff or ctx.parsed.mentions:
-        return answer(ctx)
+        return _ANSWERS[kind](asked)
     with ctx.services.sessions() as session:
         many = count_active_teams(session, ctx.services.program.id)
     if many <= ANSWER_LATER_OVER:
-        return answer(ctx)
+        return _ANSWERS[kind](asked)
     placeholder = _say(f"Counting {what} over {many:,} teams… the answer appears here shortly.")
-    return Later(placeholder, lambda: answer(ctx))
+    services = ctx.services
+    work = functools.partial(
+        program_answer,
+        kind,
+        services.settings,
+        services.program,
+        services.clock(),
+        asked.who,
+        asked.parsed,
+    )
+    return Later(placeholder, work, heavy=True)
 
 
-def _status(ctx: CommandContext) -> Answer:
+def program_answer(
+    kind: str,
+    settings: Settings,
+    program: Program,
+    now: datetime,
+    who: access.Viewer,
+    parsed: Parsed,
+) -> Answer:
+    """A status answer in a process of its own: plain data in, the answer out."""
+    sessions = make_session_factory(_engine(settings.database_url))
+    services = Services(settings, program, sessions, clock=functools.partial(_at, now))
+    return _ANSWERS[kind](Asked(services, who, parsed))
+
+
+@functools.cache
+def _engine(url: str) -> Engine:
+    """One engine per database for the life of the worker process."""
+    return make_engine(url)
+
+
+def _at(now: datetime) -> datetime:
+    """The clock of the request (a worker process answers as of when it was asked)."""
+    return now
+
+
+def _status(ctx: Asked) -> Answer:
     today = ctx.services.today()
     with ctx.services.sessions() as session:
         scope = _scope(ctx, session)
@@ -177,7 +225,7 @@ def _status(ctx: CommandContext) -> Answer:
     )
 
 
-def _overdue(ctx: CommandContext) -> Answer:
+def _overdue(ctx: Asked) -> Answer:
     today, program = ctx.services.today(), ctx.services.program
     with ctx.services.sessions() as session:
         teams = visible_teams(session, ctx.services, ctx.who)
@@ -187,12 +235,19 @@ def _overdue(ctx: CommandContext) -> Answer:
     return views.overdue_message(program, domain.overdue_items(program, found, today), today)
 
 
-def _completers(ctx: CommandContext) -> Answer:
+def _completers(ctx: Asked) -> Answer:
     today, program = ctx.services.today(), ctx.services.program
     with ctx.services.sessions() as session:
         teams = advised_or_all(session, ctx.services, ctx.who)
         found = domain.program_standings(session, program, teams, today)
     return views.completers_message(program, domain.completers(found), len(found))
+
+
+_ANSWERS: dict[str, Callable[[Asked], Answer]] = {
+    "status": _status,
+    "overdue": _overdue,
+    "completers": _completers,
+}
 
 
 def report(ctx: CommandContext) -> Answer:

@@ -4,11 +4,13 @@ Slack still holds the partner's DM, and the DM arrives once Slack answers."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import pytest
 
+from handlers import after_ack
 from tests.conftest import serve_app
 from tests.test_logs_http import MENTOR, PROTEGE, file_entry, world  # noqa: F401 (fixture)
 
@@ -42,3 +44,34 @@ def test_a_filed_log_is_acknowledged_before_slack_takes_the_partners_dm(world) -
         time.sleep(0.02)
     [dm] = fake.messages_to(PROTEGE)
     assert "Please confirm" in dm["text"] and f"<@{MENTOR}>" in dm["text"]
+
+
+def test_drain_finishes_the_work_in_flight() -> None:
+    """What a stopping worker does before it exits: the work handed over runs to its end."""
+    started, finished = threading.Event(), []
+
+    def slow() -> None:
+        started.set()
+        time.sleep(0.3)
+        finished.append("done")
+
+    after_ack.after_ack(slow)
+    assert started.wait(5) and finished == []  # in flight
+    after_ack.drain()
+    assert finished == ["done"]
+
+
+def test_heavy_work_runs_in_another_process_and_its_result_is_posted() -> None:
+    posted: list[int] = []
+    after_ack.heavy(os.getpid, then=posted.append)
+    after_ack.drain(timeout=60)
+    [pid] = posted
+    assert pid != os.getpid()
+
+
+def test_heavy_work_that_fails_tells_the_person_instead(caplog) -> None:
+    posted: list[object] = []
+    after_ack.heavy(int, "not a number", then=posted.append, failed=lambda: posted.append("sorry"))
+    after_ack.drain(timeout=60)
+    assert posted == ["sorry"]
+    assert "ValueError" in caplog.text and "not a number" not in caplog.messages[0]
