@@ -256,3 +256,17 @@ def test_one_report_at_a_time_per_person_and_a_stale_lock_is_taken_over(db) -> N
     with db() as session:
         runs = {r.id: r.outcome for r in session.query(ReportRun)}
     assert runs[first] == "sent" and runs[second] == "interrupted"
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(db, program) -> None:
+    """Names come from people's own Slack profiles: no cell may start a formula."""
+    first, _ = fixture_teams(db, program)
+    with transaction(db) as session:
+        get_team(session, first).mentor.name = '=HYPERLINK("https://x.test","click")'
+    data = gathered(db, program)
+    head, one, _ = list(csv.reader(io.StringIO(export.report_csv(data).decode("utf-8-sig"))))
+    assert dict(zip(head, one, strict=True))["mentor name"] == (
+        '\'=HYPERLINK("https://x.test","click")'
+    )
+    sheet = load_workbook(io.BytesIO(export.report_xlsx(program, data)))["Teams"]
+    assert sheet.cell(2, head.index("mentor name") + 1).data_type == "s"

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.contact.form import EMAIL_CHECKED, PREFERRED
 from bot.slack.blocks import context, input_block, modal, option
+from bot.slack.text import typed
 
 CONTACT_CALLBACK = "contact_form"
 
@@ -27,7 +28,7 @@ def contact_modal(stored: dict[str, str | None]) -> dict[str, Any]:
             "max_length": max_length,
         }
         if stored.get(block_id):
-            element["initial_value"] = stored[block_id]
+            element["initial_value"] = typed(stored[block_id]).raw()
         return input_block(block_id, label, element, optional=optional, hint=hint)
 
     def radio(block_id: str, label: str, choices: dict[str, str]) -> dict[str, Any]:

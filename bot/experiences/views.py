@@ -26,6 +26,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
+from bot.slack.text import typed
 from storage.experiences import ExperienceStatus, MentorComment, split_focus
 
 SUBMIT_OPEN = "exp_submit_open"  # value "team:number"
@@ -59,7 +60,7 @@ def submission_modal(
     slot = state.slot
     current = state.submission
     if slot is not None:
-        planned = esc(describe(program, slot.selection, slot.other_description))
+        planned = typed(describe(program, slot.selection, slot.other_description)).mrkdwn()
         blocks.append(section(f"*Planned (Individual Mentoring Plan):* {planned}"))
         if slot.planned:
             blocks.append(context(f"Planned work: {slot.planned}"))
@@ -107,7 +108,7 @@ def submission_modal(
             {
                 "type": "url_text_input",
                 "action_id": "link",
-                **({"initial_value": current.link} if current else {}),
+                **({"initial_value": typed(current.link).raw()} if current else {}),
             },
             hint="A link to your document (Google Drive, OneDrive …), or a file you shared in "
             "Slack: open it, choose “Copy link” and paste it here.",
@@ -178,12 +179,13 @@ def comment_modal(
     assert submission is not None  # the handler opens this only for a submitted experience
     earlier: MentorComment | None = state.comment
     n = state.number
+    what = typed(describe(program, submission.selection, submission.other_description))
     blocks: list[Block] = [
         section(_due_line(state, "comment", f"to <@{protege}>", today)),
         section(
             f"*Experience {n} from <@{protege}>* (sent "
             f"{human_date(submission.submitted_at.astimezone(program.tz).date(), today)})\n"
-            f"{esc(describe(program, submission.selection, submission.other_description))}"
+            f"{what.mrkdwn()}"
         ),
         section(f"*Their work:* {work_link(submission.link)}"),
         *labelled("Summary", submission.summary),
@@ -270,7 +272,7 @@ def comment_blocks(
 
 def labelled(label: str, text: str) -> list[Block]:
     """A bold label and someone's text: one section, or two when together they are too long."""
-    body = esc(text)
+    body = typed(text).mrkdwn()
     if len(label) + len(body) + 6 <= SECTION_TEXT_MAX:
         return [section(f"*{label}:*\n{body}")]
     return [section(f"*{label}:*"), section(body)]
@@ -349,7 +351,7 @@ def submitted_message(
     assert submission is not None
     verb = "sent a new version of" if revised else "sent"
     text = f"<@{protege}> {verb} Experience {n}: your Mentor Comment Form is next"
-    what = esc(describe(program, submission.selection, submission.other_description))
+    what = typed(describe(program, submission.selection, submission.other_description)).mrkdwn()
     blocks: list[Block] = [
         section(f"*{text}*\n{what}"),
         section(f"*Their work:* {work_link(submission.link)}"),
@@ -421,7 +423,7 @@ def _status_text(program: Program, state: ExperienceState, today: date) -> str:
         if state.slot
         else "not chosen yet"
     )
-    what = esc(what if len(what) <= 90 else what[:89] + "…")
+    what = typed(what if len(what) <= 90 else what[:89] + "…").mrkdwn()
     status = {
         None: "not sent yet",
         ExperienceStatus.SUBMITTED: "with the mentor for the Mentor Comment Form",
@@ -462,17 +464,12 @@ def _due_line(state: ExperienceState, step: str, whom: str, today: date) -> str:
     return f"*{words}{tail}* by {human_date(deadline.due, today)}"
 
 
-def esc(text: str) -> str:
-    """People's own words in mrkdwn: no accidental links, mentions or @channel."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def work_link(link: str) -> str:
     """The protégé's link, saying when it is a file shared in Slack."""
     parts = urlsplit(link)
     if parts.netloc.endswith(".slack.com") and parts.path.startswith("/files/"):
-        return f"<{esc(link)}|a file shared in Slack>"
-    return esc(link)
+        return f"<{typed(link).mrkdwn()}|a file shared in Slack>"
+    return typed(link).mrkdwn()
 
 
 def _text(
@@ -484,7 +481,7 @@ def _text(
         "multiline": multiline,
     }
     if initial:
-        element["initial_value"] = initial[:max_length]
+        element["initial_value"] = typed(initial[:max_length]).raw()
     return element
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.slack.commands import Subcommand
+from bot.slack.text import typed
 
 
 def help_message(
@@ -15,18 +16,13 @@ def help_message(
     blocks: list[dict[str, Any]] = []
     if unknown is not None:
         shown = unknown if len(unknown) <= 40 else unknown[:39] + "…"
-        intro = f"I don't know the command `{_escape(shown)}`. Here is what you can use:"
+        intro = f"I don't know the command `{_in_code(shown)}`. Here is what you can use:"
     else:
         intro = f"*Mentor bot* runs the {program_name}. Here is what you can use:"
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": intro}})
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": lines}})
     text = intro.replace("*", "") + "\n" + lines
     return text, blocks
-
-
-def _escape(text: str) -> str:
-    # Slack's mrkdwn only needs these three escaped; backticks would break the code span.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
 ROLE_WORDS = {
@@ -50,3 +46,8 @@ def refusal_message(
         else f"Only {who} can use `{sub.usage}`. {ask} `/mentor help` for what you can do."
     )
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def _in_code(text: str) -> str:
+    """Typed text inside a code span: escaped, and no backtick to end the span early."""
+    return typed(text).mrkdwn().replace("`", "'")

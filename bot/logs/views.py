@@ -30,6 +30,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.dates import human_date, when
 from bot.slack.history import replaced_line
+from bot.slack.text import typed
 from storage.logs import CommunicationLog, LogMode
 
 # Action ids (buttons) and callback ids (modals), shared with handlers/logs.py.
@@ -218,7 +219,7 @@ def _long_text_element(initial: str) -> dict[str, Any]:
         "max_length": form.TEXT_MAX,
     }
     if initial:
-        element["initial_value"] = initial
+        element["initial_value"] = typed(initial).raw()
     return element
 
 

@@ -35,6 +35,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.metadata import Metadata
+from bot.slack.text import typed
 
 FOCAL_CALLBACK = "plans_focal"
 DECISIONS_CALLBACK = "plans_decisions"
@@ -44,11 +45,6 @@ PICK_TEAM = "plans_pick"  # + "_focal", "_decisions", "_plan"
 Message = tuple[str, list[Block]]
 
 _RATING_OPTIONS = [option(f"{r} · {RATING_NAMES[r]}", str(r)) for r in RATINGS]
-
-
-def escape(text: str) -> str:
-    """Typed text shown in mrkdwn: no accidental links, mentions or @channel."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip(text: str, limit: int = 900) -> str:
@@ -237,7 +233,7 @@ def decision_points_modal(
                 "max_length": 3000,
             }
             if (g, i) in draft.notes:
-                notes["initial_value"] = draft.notes[(g, i)]
+                notes["initial_value"] = typed(draft.notes[(g, i)]).raw()
             blocks.append(
                 input_block(notes_block(g, i), f"Notes/actions: {area}", notes, optional=True)
             )
@@ -329,7 +325,11 @@ def decision_points_summary(
             if (g, i) not in draft.concerned and (g, i) not in draft.notes:
                 continue
             mark = "☑ concerned" if (g, i) in draft.concerned else "☐"
-            note = f": {escape(clip(draft.notes[(g, i)], 400))}" if (g, i) in draft.notes else ""
+            note = (
+                f": {typed(clip(draft.notes[(g, i)], 400)).mrkdwn()}"
+                if (g, i) in draft.notes
+                else ""
+            )
             lines.append(f"• *{area}* {mark}{note}")
         if lines:
             blocks.append(section(f"*{group.name}*\n" + "\n".join(lines)))

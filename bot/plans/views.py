@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.plans.checklists import OPEN_PLAN, clip, escape
+from bot.plans.checklists import OPEN_PLAN, clip
 from bot.plans.form import (
     APPROVE_VALUE,
     OTHER,
@@ -36,6 +36,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
+from bot.slack.text import typed
 
 PLAN_CALLBACK = "plans_plan"
 RETURN_CALLBACK = "plans_return"
@@ -80,7 +81,7 @@ def plan_modal(
             blocks.append(
                 section(
                     f"*<@{current.returned_by}> returned it:*\n>"
-                    + escape(clip(current.return_comment, 2500)).replace("\n", "\n>")
+                    + typed(clip(current.return_comment, 2500)).mrkdwn().replace("\n", "\n>")
                 )
             )
     if top_concerns:
@@ -150,8 +151,8 @@ def _slot_inputs(
         if initial is not None:
             select["initial_option"] = initial
         if slot.other_description:
-            description["initial_value"] = slot.other_description
-        planned["initial_value"] = slot.planned
+            description["initial_value"] = typed(slot.other_description).raw()
+        planned["initial_value"] = typed(slot.planned).raw()
         due["initial_date"] = slot.due.isoformat()
     elif default_due is not None:
         due["initial_date"] = default_due.isoformat()
@@ -193,7 +194,7 @@ def selections_modal(program: Program) -> dict[str, Any]:
     for selection in program.experience_selections:
         blocks.append(
             section(
-                f"*{selection.number}.* {escape(selection.text.strip())}\n"
+                f"*{selection.number}.* {typed(selection.text.strip()).mrkdwn()}\n"
                 f"_{'; '.join(selection.focus_areas)}_"
             )
         )
@@ -312,8 +313,8 @@ def approve_modal(program: Program, people: TeamPeople, plan: PlanRecord) -> dic
         blocks.append(
             section(
                 f"*Experience {slot.number}* (not on the selection list)\n"
-                f"{escape(clip(slot.other_description or '', 1500))}\n"
-                f"*Planned:* {escape(clip(slot.planned, 1000))}"
+                f"{typed(clip(slot.other_description or '', 1500)).mrkdwn()}\n"
+                f"*Planned:* {typed(clip(slot.planned, 1000)).mrkdwn()}"
             )
         )
         element = {
@@ -432,7 +433,7 @@ def plan_approved_notice(program: Program, plan: PlanRecord, today: date) -> Mes
 
 def plan_returned_notice(people: TeamPeople, plan: PlanRecord) -> Message:
     text = "Your Individual Mentoring Plan was returned with a comment"
-    quote = ">" + escape(clip(plan.return_comment or "", 2500)).replace("\n", "\n>")
+    quote = ">" + typed(clip(plan.return_comment or "", 2500)).mrkdwn().replace("\n", "\n>")
     blocks = [
         section(
             f"*<@{plan.returned_by}> returned your Individual Mentoring Plan "
@@ -470,12 +471,13 @@ def _slot_text(program: Program, slot: PlanSlot, changed: bool, today: date) -> 
     if changed:
         head += " · _changed_"
     if slot.selection is None:
-        what = "*Other* (not on the selection list: needs the advisor's own approval)\n" + escape(
-            clip(slot.other_description or "", 1000)
+        what = (
+            "*Other* (not on the selection list: needs the advisor's own approval)\n"
+            + typed(clip(slot.other_description or "", 1000)).mrkdwn()
         )
     else:
         what = f"*Selection {slot.selection}:* " + _selection_text(program, slot.selection)
-    return f"{head}\n{what}\n*Planned:* {escape(clip(slot.planned, 1200))}"
+    return f"{head}\n{what}\n*Planned:* {typed(clip(slot.planned, 1200)).mrkdwn()}"
 
 
 def _selection_text(program: Program, number: int) -> str:
@@ -484,7 +486,7 @@ def _selection_text(program: Program, number: int) -> str:
     except KeyError:
         return f"(selection {number} is not in this year's list)"
     text = clip(" ".join(selection.text.split()), 500)
-    return f"{escape(text)} _({'; '.join(selection.focus_areas)})_"
+    return f"{typed(text).mrkdwn()} _({'; '.join(selection.focus_areas)})_"
 
 
 def _selection_name(slot: PlanSlot) -> str:

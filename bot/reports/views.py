@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.experiences.views import esc, labelled
+from bot.experiences.views import labelled
 from bot.program import Program
 from bot.reports.rules import pd_hours
 from bot.slack.blocks import (
@@ -22,6 +22,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
+from bot.slack.text import typed
 from storage.experiences import AssessmentActivity, PdVerification, VisitReport
 
 VISIT_OPEN = "visit_open"  # value "team" (a new report) or "team:number" (change that one)
@@ -118,7 +119,7 @@ def visit_blocks(
             f"*Program area:* {_area_name(program, report.area)}   "
             f"*Date of visit:* {human_date(report.visit_date, today)}\n"
             f"*Mentor:* <@{mentor}>   *Protégé:* <@{protege}>\n"
-            f"*Location of visit:* {esc(report.location)}"
+            f"*Location of visit:* {typed(report.location).mrkdwn()}"
         ),
         *labelled("Topics discussed during visit", report.topics),
         *labelled("Suggested strategies discussed", report.strategies),
@@ -259,7 +260,7 @@ def pd_blocks(
             f"*Program area:* {_area_name(program, form.area)}   "
             f"*Date:* {human_date(form.pd_date, today)}\n"
             f"*Protégé:* <@{protege}>   *Mentor:* <@{mentor}>\n"
-            f"*Location:* {esc(form.location)}   *Hours:* {pd_hours(form.minutes)}"
+            f"*Location:* {typed(form.location).mrkdwn()}   *Hours:* {pd_hours(form.minutes)}"
         ),
         *labelled(
             "Brief description of networking/professional development opportunity",
@@ -327,7 +328,7 @@ def assessment_modal(
             {
                 "type": "url_text_input",
                 "action_id": "link",
-                **({"initial_value": current.link} if current else {}),
+                **({"initial_value": typed(current.link).raw()} if current else {}),
             },
             hint="A document link, or a file you shared in Slack (“Copy link”).",
         ),
@@ -348,7 +349,7 @@ def assessment_modal(
 
 def assessment_message(protege: str, link: str) -> Message:
     text = f"<@{protege}> submitted the Assessment Activity"
-    return text, [section(f"*{text}*\n{esc(link)}")]
+    return text, [section(f"*{text}*\n{typed(link).mrkdwn()}")]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -377,7 +378,7 @@ def _text(action_id: str, initial: str | None, *, multiline: bool = False) -> di
         "multiline": multiline,
     }
     if initial:
-        element["initial_value"] = initial
+        element["initial_value"] = typed(initial).raw()
     return element
 
 

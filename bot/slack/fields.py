@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.slack.text import TypedText
+
 State = dict[str, dict[str, dict[str, Any]]]  # view["state"]["values"]
 
 # The largest id a row can have (the id columns are 32-bit integers): a bigger number names
@@ -29,12 +31,13 @@ def _element(state: State, block_id: str) -> dict[str, Any]:
     return next(iter(actions.values()), {})
 
 
-def text(state: State, block_id: str) -> str:
-    """A plain_text_input's value, stripped; '' when empty or absent.
+def text(state: State, block_id: str) -> TypedText:
+    """A plain_text_input's value, stripped; '' when empty or absent. It is what a person
+    typed, so it travels as TypedText and each view renders it for where it goes.
 
     NUL characters are dropped: no person types one, and PostgreSQL cannot store it.
     """
-    return (_element(state, block_id).get("value") or "").replace("\x00", "").strip()
+    return TypedText((_element(state, block_id).get("value") or "").replace("\x00", "").strip())
 
 
 def filled(state: State, block_id: str) -> bool:

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.program import Program
+from bot.slack.text import typed
 from bot.status import rules as status_domain
 from bot.status.deliverables import DONE, member_deadlines
 from bot.status.progress import step_name
@@ -200,11 +201,11 @@ def team_rows(data: ReportData) -> list[list[object]]:
         line: list[object] = [
             s.team_id,
             s.mentor,
-            row.mentor_name,
+            typed(row.mentor_name).cell(),
             s.protege,
-            row.protege_name,
+            typed(row.protege_name).cell(),
             s.advisor or "",
-            row.advisor_name,
+            typed(row.advisor_name).cell(),
             s.area,
             s.track,
             row.start_date,
@@ -320,7 +321,7 @@ def report_xlsx(program: Program, data: ReportData) -> bytes:
         comments = book.create_sheet("Survey comments")
         comments.append(["Comments (unattributed)"])
         for text in data.survey.comments:
-            comments.append([text])
+            comments.append([typed(text).cell()])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

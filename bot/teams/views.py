@@ -12,6 +12,7 @@ from bot.program import Program
 from bot.slack.blocks import actions, button, context, divider, input_block, modal, option, section
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
+from bot.slack.text import typed
 
 PAIR_CALLBACK = "team_pair"
 REPLACE_CALLBACK = "team_replace"
@@ -244,7 +245,7 @@ def import_modal(csv_text: str = "", report: Sequence[str] = ()) -> dict[str, An
         "placeholder": {"type": "plain_text", "text": IMPORT_HEADER},
     }
     if csv_text:
-        element["initial_value"] = csv_text[:IMPORT_MAX]
+        element["initial_value"] = typed(csv_text[:IMPORT_MAX]).raw()
     blocks.append(input_block("csv", "Teams (CSV)", element))
     blocks.append(context("For more than ~40 teams, use `mentorbot import-teams FILE.csv`."))
     return modal(IMPORT_CALLBACK, "Import teams", blocks, submit="Import")
