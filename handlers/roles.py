@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot import access
 from bot.platform.services import Services
 from bot.platform.slack_users import user_info
-from bot.slack.blocks import section
 from bot.slack.commands import Subcommand
+from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
 from storage.db import transaction
 from storage.models import Role
@@ -37,7 +37,7 @@ def _handler(role: Role):
         if verb == "list":
             return _list(ctx, role)
         if verb not in ("add", "remove") or len(ctx.parsed.mentions) != 1:
-            return _say(
+            return kit.say(
                 f"Use `/mentor {role.value} add @person` or `/mentor {role.value} remove @person` "
                 f"(one person at a time), or `/mentor {role.value}` to list them."
             )
@@ -53,31 +53,33 @@ def _list(ctx: CommandContext, role: Role) -> Answer:
     if role is Role.STAFF:
         holders |= set(ctx.services.settings.staff_ids)
     if not holders:
-        return _say(
+        return kit.say(
             f"Nobody is {NAMES[role]} yet. Add someone: `/mentor {role.value} add @person`."
         )
     people = ", ".join(f"<@{h}>" for h in sorted(holders))
     title = "Program staff" if role is Role.STAFF else "Content advisors"
-    return _say(f"*{title}:* {people}")
+    return kit.say(f"*{title}:* {people}")
 
 
 def _add(ctx: CommandContext, role: Role, target: str) -> Answer:
     user = user_info(ctx.client, target)
     if user is None or not user.usable:
-        return _say(f"<@{target}> can't be given a role: not an active person in this workspace.")
+        return kit.say(
+            f"<@{target}> can't be given a role: not an active person in this workspace."
+        )
     now = ctx.services.clock()
     with transaction(ctx.services.sessions) as session:
         person = get_or_create_person(session, target, now, user.name, user.tz)
         added = grant(session, person, role, ctx.who.user_id, now)
     if not added or (role is Role.STAFF and target in ctx.services.settings.staff_ids):
-        return _say(f"<@{target}> is already {NAMES[role]}.")
-    return _say(f"<@{target}> is now {NAMES[role]}.")
+        return kit.say(f"<@{target}> is already {NAMES[role]}.")
+    return kit.say(f"<@{target}> is now {NAMES[role]}.")
 
 
 def _remove(ctx: CommandContext, role: Role, target: str) -> Answer:
     settings = ctx.services.settings
     if role is Role.STAFF and target in settings.staff_ids:
-        return _say(
+        return kit.say(
             f"<@{target}> is program staff through the MENTORBOT_STAFF setting; remove them there."
         )
     now = ctx.services.clock()
@@ -85,13 +87,9 @@ def _remove(ctx: CommandContext, role: Role, target: str) -> Answer:
         if role is Role.STAFF:
             staff = frozenset(granted_holders(session, Role.STAFF) | set(settings.staff_ids))
             if access.is_last_staff(staff, target):
-                return _say("You are the last program staff member: add someone else first.")
+                return kit.say("You are the last program staff member: add someone else first.")
         person = get_or_create_person(session, target, now)
         removed = revoke(session, person, role, ctx.who.user_id, now)
     if not removed:
-        return _say(f"<@{target}> was not {NAMES[role]}.")
-    return _say(f"<@{target}> is no longer {NAMES[role]}. Their earlier actions stay recorded.")
-
-
-def _say(text: str) -> Answer:
-    return text, [section(text)]
+        return kit.say(f"<@{target}> was not {NAMES[role]}.")
+    return kit.say(f"<@{target}> is no longer {NAMES[role]}. Their earlier actions stay recorded.")

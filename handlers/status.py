@@ -24,10 +24,10 @@ from bot import access
 from bot.platform.config import Settings
 from bot.platform.services import Services
 from bot.program import Program
-from bot.slack.blocks import section
 from bot.slack.commands import Parsed, Subcommand
 from bot.status import export, views
 from bot.status import rules as domain
+from handlers import kit
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter, Later
 from storage.db import make_engine, make_session_factory, transaction
@@ -126,7 +126,7 @@ def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
             return views.no_teams_message(named)
         readable = [t for t in theirs if access.may_on_team(who, Action.READ_TEAM, t)]
         if not readable:
-            return _say(
+            return kit.say(
                 "Only the team, its content advisor and program staff can see how a team "
                 "stands. Type `/mentor status` for your own."
             )
@@ -142,7 +142,7 @@ def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
         teams = [t for t in teams if t.area == area]
         title = f"{title}: {domain.area_name(program, area)}"
     elif not teams:
-        return _say(
+        return kit.say(
             "You are not on a mentoring team and advise none this year, so there is no "
             "status to show. Type `/mentor help` to see what you can do."
         )
@@ -174,7 +174,7 @@ def _later_if_many(ctx: CommandContext, what: str, kind: str) -> Answer | Later:
         many = count_active_teams(session, ctx.services.program.id)
     if many <= ANSWER_LATER_OVER:
         return _ANSWERS[kind](asked)
-    placeholder = _say(f"Counting {what} over {many:,} teams… the answer appears here shortly.")
+    placeholder = kit.say(f"Counting {what} over {many:,} teams… the answer appears here shortly.")
     services = ctx.services
     work = functools.partial(
         program_answer,
@@ -230,7 +230,7 @@ def _overdue(ctx: Asked) -> Answer:
     with ctx.services.sessions() as session:
         teams = visible_teams(session, ctx.services, ctx.who)
         if not teams:
-            return _say("You have no teams to follow, so nothing of yours is overdue.")
+            return kit.say("You have no teams to follow, so nothing of yours is overdue.")
         found = domain.program_standings(session, program, teams, today)
     return views.overdue_message(program, domain.overdue_items(program, found, today), today)
 
@@ -251,7 +251,7 @@ _ANSWERS: dict[str, Callable[[Asked], Answer]] = {
 
 
 def report(ctx: CommandContext) -> Answer:
-    return _say(request_report(ctx.services, ctx.client, ctx.who))
+    return kit.say(request_report(ctx.services, ctx.client, ctx.who))
 
 
 def request_report(services: Services, client: WebClient, who: access.Viewer) -> str:
@@ -308,7 +308,3 @@ def _tell(client: WebClient, user_id: str, text: str) -> None:
         client.chat_postMessage(channel=user_id, text=text)
     except (SlackApiError, SlackClientError, OSError):
         log.warning("could not tell the requester about their report")
-
-
-def _say(text: str) -> Answer:
-    return text, [section(text)]
