@@ -305,10 +305,6 @@ def _status_text(state: ExperienceState, team: Team) -> str:
 # --- helpers shared by the listeners of issue 5's forms ---------------------------------------
 
 
-def answer(text: str) -> Answer:
-    return text, [section(text)]
-
-
 def thanks_view(title: str, text: str) -> dict[str, Any]:
     return modal("thanks", title, [section(text)], submit=None, close="Close")
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
@@ -245,19 +245,16 @@ def republish_home(services: Services, client: WebClient, user_ids: Sequence[str
 
 
 def _staff_button(services: Services, function):
-    """The staff buttons of the Home tab: ack, re-check the access rule, then act."""
+    """The staff buttons of the Home tab: re-check the access rule, then act (their refusals
+    go to the presser's DM, beside the Home tab)."""
 
-    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def press(body: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         with services.sessions() as session:
             who = access.viewer(session, user, services.settings.staff_ids)
-        try:
-            function(services, body, client, who)
-        except (SlackApiError, SlackClientError, OSError):
-            log.warning("a Home tab button could not be answered")
+        function(services, body, client, who)
 
-    return listener
+    return kit.button(press)
 
 
 def _open_pair(services: Services, body: dict[str, Any], client: WebClient, who) -> None:

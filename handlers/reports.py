@@ -22,7 +22,7 @@ from bot.slack.commands import Subcommand
 from bot.slack.replies import dm
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.experiences import answer, command_team, filing_team, thanks_view
+from handlers.experiences import command_team, filing_team, thanks_view
 from handlers.kit import ids, replace, show
 from storage.db import transaction
 from storage.experiences import PdStatus, VisitStatus
@@ -226,14 +226,14 @@ class _PdForms(_Base):
     def command(self, ctx: CommandContext) -> Answer | None:
         numbers = [int(arg) for arg in ctx.parsed.args if arg.isascii() and arg.isdigit()]
         if numbers and numbers[0] not in range(1, domain.PD_FORMS_PER_YEAR + 1):
-            return answer("There are two forms a year: `/mentor pd 1` and `/mentor pd 2`.")
+            return kit.say("There are two forms a year: `/mentor pd 1` and `/mentor pd 2`.")
         with self.services.sessions() as session:
             team = command_team(session, self.services, ctx)
             forms = {f.number: f for f in domain.pd_forms(session, team)}
             if team.protege.slack_id == ctx.who.user_id:
                 number = numbers[0] if numbers else _first_open(forms)
                 if number is None:
-                    return answer("Both of your PD Verification Forms are signed. Thank you!")
+                    return kit.say("Both of your PD Verification Forms are signed. Thank you!")
                 view = self._form_view(team, number, forms.get(number))
             else:
                 view = self._sign_view(team, forms, numbers[0] if numbers else None)
