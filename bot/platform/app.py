@@ -23,7 +23,7 @@ def create_app(services: Services, client: WebClient | None = None) -> App:
         signing_secret=settings.signing_secret or "",
         client=client or listener_client(settings),  # it carries the bot token
         # Over HTTP every listener answers inline, so the ack goes back with the response
-        # and no thread waits on bolt's ack polling; slow work goes to lazy listeners.
+        # and no thread waits on bolt's ack polling; slow work goes to handlers.after_ack.
         process_before_response=not settings.socket_mode,
         request_verification_enabled=not settings.socket_mode,
         logger=logging.getLogger("mentorbot.bolt"),
