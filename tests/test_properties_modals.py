@@ -51,6 +51,7 @@ from bot.silence import views as sviews
 from bot.silence.rules import team_health
 from bot.slack.fields import selected, selected_many
 from bot.slack.fields import text as typed
+from bot.slack.metadata import Metadata
 from bot.survey import views as survey_views
 from bot.teams import views as tviews
 from storage.db import make_engine, make_session_factory, transaction
@@ -961,7 +962,7 @@ def check_reached_out(sent: Sent) -> None:
         ).one()
         assert str(action.kind) == "reached_out" and action.by == sent.people.advisor
         assert action.note == (sent.text("note") or None)
-        assert f"{action.team_id}:{action.spell.isoformat()}" == sent.metadata
+        assert Metadata(team=action.team_id, spell=action.spell).dump() == sent.metadata
 
 
 def open_partner(world, people):
