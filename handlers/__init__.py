@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.platform.services import Services
-from handlers import commands, contact, experiences, logs, progress, reports, roles, silence, teams
+from handlers import commands, contact, experiences, home, logs, reports, roles, silence, teams
 from handlers import plans as plan_forms
 from handlers import status as status_commands
 from handlers import survey as survey_forms
@@ -24,6 +24,6 @@ def register(app: App, services: Services) -> None:
     silence.register(app, services, router)
     experiences.register(app, services, router)
     reports.register(app, services, router)
-    progress.register(app, services, router)
+    home.register(app, services, router)
     status_commands.register(app, services, router)
     survey_forms.register(app, services, router)

@@ -23,7 +23,7 @@ from bot.survey import rules as domain
 from bot.survey import views
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.progress import republish_home
+from handlers.home import republish_home
 from storage.db import transaction
 from storage.models import Team
 from storage.people import get_team, teams_of_member

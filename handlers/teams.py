@@ -27,7 +27,7 @@ from handlers import kit
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
 from schedules.delivery import deliver
-from schedules.duties.welcomes import welcome_notices
+from schedules.duties.teams import welcome_notices
 from storage.db import transaction
 from storage.models import Team, TeamStatus
 from storage.people import get_or_create_person, get_team

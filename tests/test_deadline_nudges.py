@@ -12,7 +12,7 @@ import pytest
 from bot.experiences import rules as domain
 from bot.platform.slack_client import scheduler_client
 from bot.reports import rules as reports
-from schedules.duties.deadline_nudges import deadline_nudges
+from schedules.duties.status import deadline_nudges
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction
 from storage.people import find_person, get_team

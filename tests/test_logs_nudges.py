@@ -13,7 +13,7 @@ from bot.logs.form import LogInput
 from bot.logs.rules import file_log, record_check_in
 from bot.platform.slack_client import scheduler_client
 from bot.program import Break
-from schedules.duties.log_nudges import log_nudges
+from schedules.duties.logs import log_nudges
 from schedules.tick import tick
 from storage.db import make_engine, make_session_factory, transaction
 from storage.logs import LogMode

@@ -12,13 +12,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.program import Program
-from schedules.duties.deadline_nudges import deadline_nudges
-from schedules.duties.log_nudges import log_nudges
+from schedules.duties.logs import log_nudges
 from schedules.duties.semester_progress import semester_progress
 from schedules.duties.silence import silence
+from schedules.duties.status import deadline_nudges
 from schedules.duties.survey import survey
+from schedules.duties.teams import welcomes
 from schedules.duties.topic_prompts import topic_prompts
-from schedules.duties.welcomes import welcomes
 from schedules.notice import Notice
 
 Duty = Callable[[Session, Program, datetime], Iterable[Notice]]
