@@ -162,9 +162,9 @@ class _Experiences:
         now = self.services.clock()
         with transaction(self.services.sessions) as session:
             team = filing_team(session, self.services, body["user"]["id"], team_id, "protege")
-            record = domain.agree(session, team, number, comment_id, body["user"]["id"], now)
+            domain.agree(session, team, number, comment_id, body["user"]["id"], now)
             mentor, protege = team.mentor.slack_id, team.protege.slack_id
-            when = f"{record.agreed_at.astimezone(self.program.tz):%a, %b %-d}"
+            when = f"{now.astimezone(self.program.tz):%a, %b %-d}"  # agreed now
         done = views.done_message(
             number, f"Signed by <@{mentor}> (mentor) and <@{protege}> (protégé), {when}."
         )
@@ -187,11 +187,11 @@ class _Experiences:
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = kit.metadata(body).need("team", "n")
+        team_id, n = kit.metadata(body).need("team", "n")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team, "protege")
-            state = domain.state_of(session, self.program, team, meta.n)
+            team = filing_team(session, self.services, user, team_id, "protege")
+            state = domain.state_of(session, self.program, team, n)
             slot = state.slot
             entry = form.parse_submission(
                 view["state"]["values"],
@@ -201,8 +201,8 @@ class _Experiences:
                 needs_focus=domain.allows_extras(self.program, team.track),
             )
             revised = state.record is not None
-            domain.submit(session, self.program, team, meta.n, entry, user, now)
-            state = domain.state_of(session, self.program, team, meta.n)
+            domain.submit(session, self.program, team, n, entry, user, now)
+            state = domain.state_of(session, self.program, team, n)
             message = views.submitted_message(
                 self.program, state, team.id, team.protege.slack_id, today, revised
             )
@@ -210,8 +210,8 @@ class _Experiences:
         ack(
             response_action="update",
             view=thanks_view(
-                f"Experience {meta.n}",
-                f"Thanks! Experience {meta.n} is with your mentor <@{mentor}> now, for the "
+                f"Experience {n}",
+                f"Thanks! Experience {n} is with your mentor <@{mentor}> now, for the "
                 "Mentor Comment Form. You'll get a message when it's ready.",
             ),
         )
@@ -219,13 +219,13 @@ class _Experiences:
 
     def comment(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = kit.metadata(body).need("team", "n", "sub")
+        team_id, n, sub = kit.metadata(body).need("team", "n", "sub")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team, "mentor")
+            team = filing_team(session, self.services, user, team_id, "mentor")
             entry = form.parse_comment(view["state"]["values"], self.program, today)
-            domain.file_comment(session, team, meta.n, meta.sub, entry, user, now)
-            state = domain.state_of(session, self.program, team, meta.n)
+            domain.file_comment(session, team, n, sub, entry, user, now)
+            state = domain.state_of(session, self.program, team, n)
             message = views.review_message(self.program, state, team.id, user, today)
             protege = team.protege.slack_id
         ack(
@@ -233,19 +233,19 @@ class _Experiences:
             view=thanks_view(
                 "Mentor Comment Form",
                 f"Thanks! <@{protege}> has your Mentor Comment Form for Experience "
-                f"{meta.n}, to agree to or to talk over with you.",
+                f"{n}, to agree to or to talk over with you.",
             ),
         )
         dm(client, protege, *message)
 
     def discuss(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = kit.metadata(body).need("team", "n", "comment")
+        team_id, n, comment_id = kit.metadata(body).need("team", "n", "comment")
         now = self.services.clock()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team, "protege")
+            team = filing_team(session, self.services, user, team_id, "protege")
             note = form.parse_note(view["state"]["values"])
-            domain.ask_to_discuss(session, team, meta.n, meta.comment, note or None, user, now)
+            domain.ask_to_discuss(session, team, n, comment_id, note or None, user, now)
             mentor = team.mentor.slack_id
         ack(
             response_action="update",
@@ -255,7 +255,7 @@ class _Experiences:
                 "Form again.",
             ),
         )
-        dm(client, mentor, *views.discuss_message(meta.team, meta.n, user, note or None))
+        dm(client, mentor, *views.discuss_message(team_id, n, user, note or None))
 
 
 # --- choosing what to open ---------------------------------------------------------------------
@@ -264,6 +264,7 @@ class _Experiences:
 def _pick(states: list[ExperienceState], role: str, number: int | None) -> ExperienceState | None:
     if number is not None:
         return next(s for s in states if s.number == number)
+    mine: tuple[ExperienceStatus | None, ...]
     if role == "protege":
         mine = (None, ExperienceStatus.COMMENTED)
     else:

@@ -9,7 +9,7 @@ with READ_TEAM.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -52,6 +52,8 @@ from storage.teams import active_teams_of
 log = logging.getLogger(__name__)
 Action = access.Action
 MAX_CHECKLISTS = 3  # one message holds at most 50 blocks
+# a staff button of the Home tab, called once the access rule is re-checked
+StaffAction = Callable[[Services, dict[str, Any], WebClient, access.Viewer], None]
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
@@ -193,7 +195,9 @@ class _Progress:
             )
         return readable
 
-    def _checklists(self, session: Session, teams: Sequence[Team], user: str, today: date):
+    def _checklists(
+        self, session: Session, teams: Sequence[Team], user: str, today: date
+    ) -> Answer:
         parts = [
             (self.team_blocks(session, team, user, today), _heading(self.program, team))
             for team in teams[:MAX_CHECKLISTS]
@@ -244,7 +248,7 @@ def republish_home(services: Services, client: WebClient, user_ids: Sequence[str
             log.warning("could not publish the Home tab")
 
 
-def _staff_button(services: Services, function):
+def _staff_button(services: Services, function: StaffAction) -> kit.Listener:
     """The staff buttons of the Home tab: re-check the access rule, then act (their refusals
     go to the presser's DM, beside the Home tab)."""
 
@@ -257,7 +261,9 @@ def _staff_button(services: Services, function):
     return kit.button(press)
 
 
-def _open_pair(services: Services, body: dict[str, Any], client: WebClient, who) -> None:
+def _open_pair(
+    services: Services, body: dict[str, Any], client: WebClient, who: access.Viewer
+) -> None:
     if not access.may(who, Action.REGISTER_TEAMS):
         _dm(client, who.user_id, "Only program staff can register teams.")
         return
@@ -265,14 +271,18 @@ def _open_pair(services: Services, body: dict[str, Any], client: WebClient, who)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _open_import(services: Services, body: dict[str, Any], client: WebClient, who) -> None:
+def _open_import(
+    services: Services, body: dict[str, Any], client: WebClient, who: access.Viewer
+) -> None:
     if not access.may(who, Action.REGISTER_TEAMS):
         _dm(client, who.user_id, "Only program staff can import teams.")
         return
     client.views_open(trigger_id=body["trigger_id"], view=team_views.import_modal())
 
 
-def _export(services: Services, body: dict[str, Any], client: WebClient, who) -> None:
+def _export(
+    services: Services, body: dict[str, Any], client: WebClient, who: access.Viewer
+) -> None:
     _dm(client, who.user_id, request_report(services, client, who))
 
 

@@ -36,6 +36,7 @@ from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.kit import STALE_BUTTON
 from storage import logs as store
 from storage.db import transaction
+from storage.logs import CommunicationLog
 from storage.models import Team
 from storage.people import get_team, teams_of_member
 
@@ -199,7 +200,9 @@ class _Listeners:
     def check_in_command(self, ctx: CommandContext) -> Answer | None:
         return self._command_modal(ctx, self._check_in_modal)
 
-    def _command_modal(self, ctx: CommandContext, build: Callable[..., dict[str, Any]]):
+    def _command_modal(
+        self, ctx: CommandContext, build: Callable[..., dict[str, Any]]
+    ) -> Answer | None:
         user_id = ctx.who.user_id
         with self.services.sessions() as session:
             team_id = self._mentioned_team(session, user_id, ctx.parsed.mentions)
@@ -211,7 +214,9 @@ class _Listeners:
             return kit.say(kit.SORRY)
         return None
 
-    def _mentioned_team(self, session: Session, user_id: str, mentions: tuple[str, ...]):
+    def _mentioned_team(
+        self, session: Session, user_id: str, mentions: tuple[str, ...]
+    ) -> int | None:
         if not mentions:
             return None
         for team in teams_of_member(session, user_id, self.program.id):
@@ -346,7 +351,9 @@ class _Listeners:
 
     # --- co-signing --------------------------------------------------------------------------
 
-    def _cosign_target(self, session: Session, body: dict[str, Any]):
+    def _cosign_target(
+        self, session: Session, body: dict[str, Any]
+    ) -> tuple[Team, CommunicationLog, int, str]:
         entry_id, version = kit.ids(body, 2)
         user_id = body["user"]["id"]
         entry = store.get_log(session, entry_id)
@@ -388,11 +395,12 @@ class _Listeners:
         user_id, view = body["user"]["id"], body["view"]
         comment = form.parse_dispute(view["state"]["values"])
         with transaction(self.services.sessions) as session:
-            meta = kit.metadata(body).need("entry", "version")
+            meta = kit.metadata(body)
+            entry_id, version = meta.need("entry", "version")
             team = self._filing_team(session, user_id, meta.team, doing="confirm")
-            entry = domain.entry_of_team(session, team, meta.entry)
+            entry = domain.entry_of_team(session, team, entry_id)
             first_time = domain.dispute_log(
-                session, team, entry, user_id, meta.version, comment, self.services.clock()
+                session, team, entry, user_id, version, comment, self.services.clock()
             )
         thanks = (
             f"Thank you. <@{entry.author}> has your comment and can edit the entry; "
@@ -405,7 +413,9 @@ class _Listeners:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _detail(self, session: Session, team: Team, entry, user_id: str) -> dict[str, Any]:
+    def _detail(
+        self, session: Session, team: Team, entry: CommunicationLog, user_id: str
+    ) -> dict[str, Any]:
         who = self._who(session, user_id)
         today = self._today(session, user_id)
         may_file = access.may_on_team(who, Action.FILE_TEAM_FORM, team)

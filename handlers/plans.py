@@ -185,9 +185,9 @@ class _Forms:
                 self.program, people, domain.ratings_of(filing), filed
             )
         if which == "decisions":
-            filing = domain.current_decision_points(session, team)
-            draft = domain.filed_decisions(self.program, filing) if filing else None
-            filed = self._when(filing.filed_at, today) if filing else None
+            decisions = domain.current_decision_points(session, team)
+            draft = domain.filed_decisions(self.program, decisions) if decisions else None
+            filed = self._when(decisions.filed_at, today) if decisions else None
             return cviews.decision_points_summary(self.program, people, draft, filed)
         plan = domain.current_plan(session, team)
         can_review = access.may_on_team(who, Action.APPROVE_PLAN, team)
@@ -217,8 +217,8 @@ class _Forms:
             filed = self._when(filing.filed_at, today) if filing else None
             return cviews.focal_points_modal(self.program, people, domain.ratings_of(filing), filed)
         if which == "decisions":
-            filing = domain.current_decision_points(session, team)
-            filed = self._when(filing.filed_at, today) if filing else None
+            decisions = domain.current_decision_points(session, team)
+            filed = self._when(decisions.filed_at, today) if decisions else None
             draft = domain.decision_draft(session, self.program, team)
             return cviews.decision_points_modal(self.program, people, draft, filed)
         current = domain.current_plan(session, team)
@@ -488,9 +488,9 @@ class _Review:
         user_id = body["user"]["id"]
         with self.services.sessions() as session:
             plan, _, problem = self._load(session, user_id, kit.metadata(body).plan)
-        first = form.other_approval_block(plan.other_slots[0]) if plan else None
         shown = {b.get("block_id") for b in body["view"].get("blocks") or []}
-        if plan is None or first not in shown:  # the metadata names another plan than shown
+        # the metadata names another plan than shown
+        if plan is None or (first := form.other_approval_block(plan.other_slots[0])) not in shown:
             ack(
                 response_action="update",
                 view=kit.notice_view(problem or _STALE, "Approve the plan"),

@@ -25,7 +25,7 @@ from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.experiences import command_team, filing_team, thanks_view
 from handlers.kit import ids, replace, show
 from storage.db import transaction
-from storage.experiences import PdStatus, VisitStatus
+from storage.experiences import PdStatus, PdVerification, VisitStatus
 from storage.models import Team
 
 Action = access.Action
@@ -82,7 +82,9 @@ class _Base:
         self.services = services
         self.program: Program = services.program
 
-    def _team(self, session: Session, body: dict[str, Any], role: str | None, count: int = 1):
+    def _team(
+        self, session: Session, body: dict[str, Any], role: str | None, count: int = 1
+    ) -> tuple[Team, tuple[int, ...]]:
         values = ids(body, count)
         team = filing_team(session, self.services, body["user"]["id"], values[0], role)
         return team, values[1:]
@@ -162,9 +164,9 @@ class _Visits(_Base):
         now = self.services.clock()
         with transaction(self.services.sessions) as session:
             team, (report_id,) = self._team(session, body, "protege", 2)
-            report = domain.confirm_visit_report(session, team, report_id, body["user"]["id"], now)
+            domain.confirm_visit_report(session, team, report_id, body["user"]["id"], now)
             mentor, protege = team.mentor.slack_id, team.protege.slack_id
-            when = f"{report.confirmed_at.astimezone(self.program.tz):%a, %b %-d}"
+            when = f"{now.astimezone(self.program.tz):%a, %b %-d}"  # confirmed now
         message = views.visit_confirmed_message(mentor, protege, when)
         replace(client, body, *message)
         dm(client, mentor, *message)
@@ -183,10 +185,11 @@ class _Visits(_Base):
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = kit.metadata(body).need("team")
+        meta = kit.metadata(body)
+        (team_id,) = meta.need("team")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team, "mentor")
+            team = filing_team(session, self.services, user, team_id, "mentor")
             entry = form.parse_visit(view["state"]["values"], self.program, today)
             report = domain.file_visit_report(session, team, meta.number, entry, user, now)
             protege = team.protege.slack_id
@@ -205,18 +208,18 @@ class _Visits(_Base):
 
     def submit_change(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = kit.metadata(body).need("team", "report")
+        team_id, report_id = kit.metadata(body).need("team", "report")
         now = self.services.clock()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team, "protege")
+            team = filing_team(session, self.services, user, team_id, "protege")
             note = parse_note(view["state"]["values"], required=True)
-            report = domain.request_visit_change(session, team, meta.report, note, user, now)
+            report = domain.request_visit_change(session, team, report_id, note, user, now)
             mentor, number = team.mentor.slack_id, report.number
         ack(
             response_action="update",
             view=thanks_view("Visit Report", f"Thanks! <@{mentor}> will change the report."),
         )
-        dm(client, mentor, *views.visit_change_message(meta.team, number, user, note))
+        dm(client, mentor, *views.visit_change_message(team_id, number, user, note))
 
 
 # --- PD Verification Forms --------------------------------------------------------------------
@@ -240,7 +243,7 @@ class _PdForms(_Base):
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
-    def _form_view(self, team: Team, number: int, current) -> dict[str, Any]:
+    def _form_view(self, team: Team, number: int, current: PdVerification | None) -> dict[str, Any]:
         if current is not None and current.status is PdStatus.SIGNED:
             raise Refusal(f"Form #{number} is signed by you both. Thank you!")
         deadline = self.program.step(team.track, StepKind.PD_VERIFICATION, number)
@@ -255,7 +258,9 @@ class _PdForms(_Base):
             self.services.today(),
         )
 
-    def _sign_view(self, team: Team, forms: dict, number: int | None) -> dict[str, Any]:
+    def _sign_view(
+        self, team: Team, forms: dict[int, PdVerification], number: int | None
+    ) -> dict[str, Any]:
         waiting = [f for n, f in sorted(forms.items()) if f.status is PdStatus.FILED]
         if number is not None:
             waiting = [f for f in waiting if f.number == number]
@@ -300,31 +305,31 @@ class _PdForms(_Base):
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = kit.metadata(body).need("team", "n")
+        team_id, n = kit.metadata(body).need("team", "n")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team, "protege")
+            team = filing_team(session, self.services, user, team_id, "protege")
             entry = form.parse_pd(view["state"]["values"], self.program, today)
-            filed = domain.file_pd_form(session, team, meta.n, entry, user, now)
+            filed = domain.file_pd_form(session, team, n, entry, user, now)
             mentor = team.mentor.slack_id
             message = views.pd_filed_message(self.program, filed, team.id, mentor, user, today)
         ack(
             response_action="update",
             view=thanks_view(
-                f"PD Verification #{meta.n}",
-                f"Thanks! Form #{meta.n} is with your mentor <@{mentor}> for comments.",
+                f"PD Verification #{n}",
+                f"Thanks! Form #{n} is with your mentor <@{mentor}> for comments.",
             ),
         )
         dm(client, mentor, *message)
 
     def sign(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = kit.metadata(body).need("team", "form")
+        team_id, form_id = kit.metadata(body).need("team", "form")
         now, today = self.services.clock(), self.services.today()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team, "mentor")
+            team = filing_team(session, self.services, user, team_id, "mentor")
             comments = form.parse_pd_comments(view["state"]["values"])
-            signed = domain.sign_pd_form(session, team, meta.form, comments, user, now)
+            signed = domain.sign_pd_form(session, team, form_id, comments, user, now)
             protege = team.protege.slack_id
             message = views.pd_signed_message(self.program, signed, user, protege, today)
             number = signed.number
@@ -370,10 +375,10 @@ class _Assessment(_Base):
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
-        meta = kit.metadata(body).need("team")
+        (team_id,) = kit.metadata(body).need("team")
         now = self.services.clock()
         with transaction(self.services.sessions) as session:
-            team = filing_team(session, self.services, user, meta.team, "protege")
+            team = filing_team(session, self.services, user, team_id, "protege")
             entry = form.parse_assessment(view["state"]["values"])
             domain.submit_assessment(session, self.program, team, entry, user, now)
             mentor = team.mentor.slack_id

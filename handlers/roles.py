@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from slack_bolt import App
+
 from bot import access
 from bot.platform.services import Services
 from bot.platform.slack_users import user_info
@@ -16,7 +20,7 @@ NAMES = {Role.STAFF: "program staff", Role.ADVISOR: "a content advisor"}
 PLURALS = {Role.STAFF: "program staff", Role.ADVISOR: "content advisors"}
 
 
-def register(app, services: Services, router: CommandRouter) -> None:
+def register(app: App, services: Services, router: CommandRouter) -> None:
     for role in (Role.STAFF, Role.ADVISOR):
         word = role.value
         router.add(
@@ -30,7 +34,7 @@ def register(app, services: Services, router: CommandRouter) -> None:
         )
 
 
-def _handler(role: Role):
+def _handler(role: Role) -> Callable[[CommandContext], Answer]:
     def handle(ctx: CommandContext) -> Answer:
         args = [a.lower() for a in ctx.parsed.args if not a.startswith("<")]
         verb = args[0] if args else "list"

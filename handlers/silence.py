@@ -8,12 +8,13 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
 from bot.platform.services import Services
 from bot.silence import views
-from bot.silence.rules import last_contact_detail, overdue_steps, team_health
+from bot.silence.rules import Health, last_contact_detail, overdue_steps, team_health
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
 from bot.slack.fields import FieldErrors, record_id, text
@@ -80,7 +81,9 @@ def _parse(value: str) -> tuple[int, date] | None:
     return (team, day) if team is not None else None
 
 
-def _team_for_alert(services: Services, user_id: str, team_id: int, spell: date, action):
+def _team_for_alert(
+    services: Services, user_id: str, team_id: int, spell: date, action: access.Action
+) -> tuple[Team, date, access.Viewer] | None:
     """(team, spell, who) if the person may act on this team's alert, else None."""
     with services.sessions() as session:
         who = access.viewer(session, user_id, services.settings.staff_ids)
@@ -90,7 +93,9 @@ def _team_for_alert(services: Services, user_id: str, team_id: int, spell: date,
     return team, spell, who
 
 
-def _team_for_button(services: Services, body: dict[str, Any], action):
+def _team_for_button(
+    services: Services, body: dict[str, Any], action: access.Action
+) -> tuple[Team, date, access.Viewer] | None:
     """(team, spell, who) if the presser may act on the alert the button belongs to."""
     parsed = _parse(kit.value(body))
     if parsed is None:
@@ -155,15 +160,15 @@ def _snooze(services: Services, body: dict[str, Any], client: WebClient) -> None
     today = services.today()
     with transaction(services.sessions) as session:
         current = [
-            a
+            a.until
             for a in actions_for(session, [team.id]).get(team.id, [])
             if a.spell == spell
             and a.kind == SilenceActionKind.SNOOZED
-            and a.until
+            and a.until is not None
             and a.until > today
         ]
         if current:
-            until = max(a.until for a in current)
+            until = max(current)
         else:
             until = today + timedelta(days=SNOOZE_DAYS)
             record(
@@ -187,7 +192,10 @@ def _open_team(services: Services, body: dict[str, Any], client: WebClient) -> N
         raise Refusal("You can't see this team.")
     team, _, who = found
     with services.sessions() as session:
-        card = card_for(session, services, get_team(session, team.id))
+        fresh = get_team(session, team.id)
+        if fresh is None:  # removed since the alert was sent
+            raise Refusal("You can't see this team.")
+        card = card_for(session, services, fresh)
     text_, blocks = team_cards_message([card], services.today(), who.is_staff)
     dm(client, who.user_id, text_, blocks)
 
@@ -304,7 +312,7 @@ def _send_partner_report(
     dm(client, who.user_id, f"Thank you for letting us know. {to} will reach out to your team.")
 
 
-def _staff(session, services: Services) -> list[str]:
+def _staff(session: Session, services: Services) -> list[str]:
     from storage.models import Role
     from storage.people import granted_holders
 
@@ -338,7 +346,9 @@ def _silent_list(ctx: CommandContext) -> Answer:
     return views.silent_list(silent_rows, risk_rows, today, scope)
 
 
-def _row(session, team: Team, health, today: date, detailed: bool) -> views.SilentTeam:
+def _row(
+    session: Session, team: Team, health: Health, today: date, detailed: bool
+) -> views.SilentTeam:
     last = last_contact_detail(session, team.id) if detailed else None
     described = f"{last.mode} on {human_date(last.day, today)}" if last else None
     return views.SilentTeam(

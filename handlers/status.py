@@ -298,7 +298,9 @@ def _send_report(services: Services, client: WebClient, who: access.Viewer, run_
             finish_report(session, run_id, services.clock(), outcome)
 
 
-def _summary(session: Session, services: Services, teams: Sequence[Team], today: date):
+def _summary(
+    session: Session, services: Services, teams: Sequence[Team], today: date
+) -> domain.ProgramStatus:
     found = domain.program_standings(session, services.program, teams, today)
     return domain.summarize(services.program, found, today)
 

@@ -72,7 +72,9 @@ def _open(services: Services, body: dict[str, Any], client: WebClient) -> None:
     with services.sessions() as session:
         team_id = record_id(kit.value(body))
         team = get_team(session, team_id) if team_id is not None else None
-        refusal = _refusal(session, services, team, user) if team else NOT_YOURS
+        if team is None:
+            raise Refusal(NOT_YOURS)
+        refusal = _refusal(session, services, team, user)
         if refusal:
             raise Refusal(refusal)
         partner = _partner(team, user)

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
@@ -29,7 +30,7 @@ from handlers.commands import Answer, CommandContext, CommandRouter
 from schedules.delivery import deliver
 from schedules.duties.teams import welcome_notices
 from storage.db import transaction
-from storage.models import Team, TeamStatus
+from storage.models import Team, TeamChange, TeamStatus
 from storage.people import get_or_create_person, get_team
 from storage.teams import active_teams_of, end_team, history, replace_member
 
@@ -114,10 +115,10 @@ def _welcome(services: Services, client: WebClient, team_ids: list[int], now: da
     """After the ack: each new team's welcome DMs, through the ledger so the tick never
     repeats them."""
     with services.sessions() as session:
+        teams = [get_team(session, team_id) for team_id in team_ids]
+        # a team ended or removed before its welcome has no one left to welcome
         notices = [
-            n
-            for team_id in team_ids
-            for n in welcome_notices(services.program, get_team(session, team_id), now)
+            n for t in teams if t is not None for n in welcome_notices(services.program, t, now)
         ]
     for notice in notices:
         deliver(services.sessions, client, notice, now)
@@ -205,7 +206,7 @@ def _team_cards(ctx: CommandContext) -> Answer:
     return views.team_cards_message(cards, services.today(), manage)
 
 
-def card_for(session, services: Services, team: Team) -> views.TeamCard:
+def card_for(session: Session, services: Services, team: Team) -> views.TeamCard:
     program = services.program
     members = [("Mentor", team.mentor), ("Protégé", team.protege)]
     if team.advisor is not None:
@@ -237,7 +238,7 @@ def card_for(session, services: Services, team: Team) -> views.TeamCard:
     )
 
 
-def _phrase(change) -> str:
+def _phrase(change: TeamChange) -> str:
     when = f"{change.changed_at:%b %-d, %Y}"
     if change.role == "status":
         return f"{change.new_value} {when}"
@@ -299,6 +300,8 @@ def _submit_replace(services: Services, ack: Ack, body: dict[str, Any], client: 
     by = body["user"]["id"]
     with transaction(services.sessions) as session:
         fresh = get_team(session, team.id)
+        if fresh is None:  # removed since the modal opened
+            raise Refusal(NOT_YOURS)
         new = get_or_create_person(session, user.id, now, user.name, user.tz)
         old = replace_member(session, fresh, role, new, change.reason, by, now)
         mentor, protege = fresh.mentor.slack_id, fresh.protege.slack_id
@@ -316,6 +319,8 @@ def _submit_end(services: Services, ack: Ack, body: dict[str, Any], client: WebC
     now = services.clock()
     with transaction(services.sessions) as session:
         fresh = get_team(session, team.id)
+        if fresh is None:  # removed since the modal opened
+            raise Refusal(NOT_YOURS)
         end_team(session, fresh, TeamStatus(ending.status), ending.reason, body["user"]["id"], now)
         people = [p.slack_id for p in (fresh.mentor, fresh.protege, fresh.advisor) if p is not None]
         mentor, protege = fresh.mentor.slack_id, fresh.protege.slack_id

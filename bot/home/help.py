@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from bot.slack.commands import Subcommand
@@ -34,7 +34,7 @@ ROLE_WORDS = {
 
 
 def refusal_message(
-    sub: Subcommand, allowed_roles: Sequence[str], staff_ids: Sequence[str]
+    sub: Subcommand, allowed_roles: Collection[str], staff_ids: Sequence[str]
 ) -> tuple[str, list[dict[str, Any]]]:
     """A polite no that names who may, and says what to do instead."""
     words = [ROLE_WORDS[r] for r in ROLE_WORDS if r in allowed_roles]

@@ -88,11 +88,14 @@ class Metadata:
             raise Refusal(stale) from None
         return cls(**values)
 
-    def need(self, *names: str) -> Metadata:
-        """Itself, when every named field is there; else the form is stale."""
-        if any(getattr(self, name) is None for name in names):
+    def need(self, *names: str) -> tuple[int, ...]:
+        """The named integer ids, in order, when every one is there; else the form is stale."""
+        values = tuple(getattr(self, name) for name in names)
+        if any(name not in _BOUNDS for name in names):
+            raise ValueError(f"not an id: {names}")  # a listener's mistake, not the person's
+        if any(value is None for value in values):
             raise Refusal(STALE_FORM)
-        return self
+        return values
 
 
 _KEYS = frozenset(f.name for f in fields(Metadata))
