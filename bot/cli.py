@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.platform.config import ConfigError, Settings, load_settings
 from bot.platform.services import Services
 from bot.program import ProgramError, load_program, roll_program
 from storage.db import DatabaseUnavailable
+
+if TYPE_CHECKING:  # imported where used, for a fast start of the light commands
+    from slack_bolt import App
+    from sqlalchemy import Engine
+
+    from bot.platform.web import WsgiApp
 
 EXIT_USAGE = 2
 
@@ -89,7 +96,7 @@ def _instant(value: str) -> datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
-def services_from(settings: Settings) -> tuple[Services, object]:
+def services_from(settings: Settings) -> tuple[Services, Engine]:
     """Load the program and open the database, refusing to start on either's problems."""
     from storage.db import check_connection, make_engine, make_session_factory, transaction
     from storage.people import sync_bootstrap_staff
@@ -104,7 +111,7 @@ def services_from(settings: Settings) -> tuple[Services, object]:
     return services, engine
 
 
-def _ensure_schema(url: str, engine: object) -> None:
+def _ensure_schema(url: str, engine: Engine) -> None:
     from storage.db import schema_is_current, upgrade
 
     if schema_is_current(engine):
@@ -138,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
             from bot.platform.server import serve
             from bot.platform.web import wsgi_app
 
-            def load_in_worker():
+            def load_in_worker() -> WsgiApp:
                 # Connections opened before gunicorn forked belong to the parent: the
                 # worker opens its own (SQLAlchemy's advice for forking servers).
                 engine.dispose(close=False)
@@ -153,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bolt_app(create_app, services: Services):
+def _bolt_app(create_app: Callable[[Services], App], services: Services) -> App:
     from slack_bolt.error import BoltError
 
     try:

@@ -46,11 +46,13 @@ def parse_contact(state: State) -> Contact:
     if not values["email"]:
         errors["email"] = "Please give the e-mail address you use for the program."
     for field in ("email", "admin_email"):
-        if values[field] and (len(values[field]) > 254 or not EMAIL.match(values[field])):
+        address = values[field]
+        if address and (len(address) > 254 or not EMAIL.match(address)):
             errors[field] = "That does not look like an e-mail address (name@school.org)."
     for field in ("school_phone", "cell_phone", "admin_phone"):
-        if values[field]:
-            normal = normalise_phone(values[field])
+        phone = values[field]
+        if phone:
+            normal = normalise_phone(phone)
             if normal is None:
                 errors[field] = "Please give a phone number with its area code, like 573-555-0100."
             elif len(normal) > PHONE_MAX:
@@ -58,7 +60,8 @@ def parse_contact(state: State) -> Contact:
             else:
                 values[field] = normal
     for field, limit in TEXT_MAX.items():
-        if values[field] and len(values[field]) > limit:
+        given = values[field]
+        if given and len(given) > limit:
             errors[field] = f"Please keep it under {limit} characters."
     if values["preferred_contact"] not in (None, *PREFERRED):
         errors["preferred_contact"] = "Please choose one of the options."

@@ -37,8 +37,9 @@ def contact_modal(stored: dict[str, str | None]) -> dict[str, Any]:
             "action_id": "value",
             "options": [option(name, value) for value, name in choices.items()],
         }
-        if stored.get(block_id) in choices:
-            element["initial_option"] = option(choices[stored[block_id]], stored[block_id])
+        current = stored.get(block_id)
+        if current is not None and current in choices:
+            element["initial_option"] = option(choices[current], current)
         return input_block(block_id, label, element, optional=True)
 
     blocks = [

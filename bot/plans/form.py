@@ -166,18 +166,17 @@ def parse_decision_points(program: Program, state: State) -> DecisionPointsForm:
     top: list[ItemKey] = []
     for rank in range(1, top_count(program) + 1):
         block = top_block(rank)
-        value = forms.selected(state, block)
-        key = by_value.get(value or "")
-        if key is None:
+        picked = by_value.get(forms.selected(state, block) or "")
+        if picked is None:
             errors[block] = "Choose an area from the list."
-        elif key in top:
-            errors[block] = f"Already concern {top.index(key) + 1}: choose another area."
-        elif key not in concerned:
+        elif picked in top:
+            errors[block] = f"Already concern {top.index(picked) + 1}: choose another area."
+        elif picked not in concerned:
             errors[block] = (
-                f"Tick “concerned” for {area_name(program, key)} above, or choose another area."
+                f"Tick “concerned” for {area_name(program, picked)} above, or choose another area."
             )
         else:
-            top.append(key)
+            top.append(picked)
     if errors:
         raise FieldErrors(errors)
     return DecisionPointsForm(frozenset(concerned), notes, tuple(top))

@@ -50,7 +50,7 @@ class Settings:
         if not self.bot_token.startswith("xoxb-"):
             raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
         if self.socket_mode:
-            if not self.app_token.startswith("xapp-"):
+            if not (self.app_token or "").startswith("xapp-"):
                 raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting 'xapp-'")
         elif not self.signing_secret:
             raise ConfigError(

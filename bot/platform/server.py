@@ -22,7 +22,8 @@ class _Server(BaseApplication):
         for key, value in self._options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> WsgiApp:
+    # the stub types environ as any MutableMapping; gunicorn passes a dict, as WSGI says
+    def load(self) -> WsgiApp:  # type: ignore[override]
         app = self._load_app()
         # Everything built so far (the program, the listeners, SQLAlchemy's mappers) lives as
         # long as the process: frozen, a full collection during a request walks only what

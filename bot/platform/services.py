@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,6 @@ class Services:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime] = field(default=utc_now)
 
-    def today(self):
+    def today(self) -> date:
         """Today's date in the program's timezone."""
         return self.clock().astimezone(self.program.tz).date()

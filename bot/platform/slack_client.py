@@ -302,11 +302,11 @@ class PacedClient(WebClient):
         super().__init__(
             token=token,
             base_url=base_url,
-            timeout=timeout,  # type: ignore[arg-type]  (urllib takes a float)
+            timeout=timeout,  # type: ignore[arg-type]  # typed int, but urllib takes a float
             retry_handlers=scheduler_retry_handlers(self.pacing),
         )
 
-    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         self.pacing.before(api_method)
         response = super().api_call(api_method, **kwargs)
         self.pacing.accepted(api_method)
@@ -326,7 +326,7 @@ class RecordingClient(WebClient):
         self.inactive: set[str] = set()
         self._ts = itertools.count(1)
 
-    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         params = {**(kwargs.get("params") or {}), **(kwargs.get("json") or {})}
         self.calls.append((api_method, params))
         data: dict[str, Any] = {"ok": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -62,7 +63,7 @@ def users_info(client: WebClient, user_ids: set[str]) -> dict[str, SlackUser | N
     return {user_id: user_info(client, user_id) for user_id in sorted(user_ids)}
 
 
-def lookup_with(client: WebClient):
+def lookup_with(client: WebClient) -> Callable[[str], SlackUser | None]:
     """A lookup for imports: a Slack member id through users.info, an e-mail through
     users.lookupByEmail."""
 

@@ -11,5 +11,7 @@ from storage.revisions import Revised
 
 def replaced_line(revision: Revised, tz: ZoneInfo, today: date) -> str:
     """'Version 1, replaced by <@U…> today at 11:00 AM', for a superseded revision."""
+    if revision.superseded_at is None:
+        raise ValueError("a current revision has no replacement to describe")
     at = when(revision.superseded_at, tz, today)
     return f"Version {revision.version}, replaced by <@{revision.superseded_by}> {at}"

@@ -86,7 +86,8 @@ class Metadata:
             values = {key: _value(key, value) for key, value in data.items() if value is not None}
         except ValueError:
             raise Refusal(stale) from None
-        return cls(**values)
+        # _value gave each key a value of its field's type
+        return cls(**values)  # type: ignore[arg-type]
 
     def need(self, *names: str) -> tuple[int, ...]:
         """The named integer ids, in order, when every one is there; else the form is stale."""

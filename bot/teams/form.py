@@ -28,7 +28,8 @@ def parse_pair(state: State, today: date) -> TeamRequest:
             errors[field] = "Please choose one."
     if start is None and filled(state, "start"):
         errors["start"] = "Please pick the start date from the calendar."
-    if errors:
+    # each missing value has its error already; the checks tell the type checker so
+    if errors or not (mentor and protege and area and track):
         raise FieldErrors(errors)
     return TeamRequest(mentor, protege, user(state, "advisor"), area, track, start or today)
 
@@ -69,6 +70,6 @@ def parse_ending(state: State) -> Ending:
         errors["reason"] = "Please give a short reason; it stays with the team's history."
     elif len(reason) > REASON_MAX:
         errors["reason"] = f"Please keep it under {REASON_MAX} characters."
-    if errors:
+    if errors or status is None:  # a missing status has its error already
         raise FieldErrors(errors)
     return Ending(status, reason)

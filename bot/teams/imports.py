@@ -183,11 +183,13 @@ def _request(
             start = date.fromisoformat(values["start_date"])
         except ValueError:
             bad.append(f"start_date {values['start_date']!r} is not a date like 2024-09-25")
-    if bad:
+    mentor, protege = ids["mentor"], ids["protege"]
+    # a missing required value is among `bad` already; the checks tell the type checker so
+    if bad or not (mentor and protege and area and track and start):
         report.problems.extend(f"line {row.line}: {reason}" for reason in bad)
         return None, {}
-    request = TeamRequest(ids["mentor"], ids["protege"], ids["advisor"], area, track, start)
-    by_id = {u.id: u for u in users.values() if u is not None}
+    request = TeamRequest(mentor, protege, ids["advisor"], area, track, start)
+    by_id: dict[str, SlackUser | None] = {u.id: u for u in users.values() if u is not None}
     return request, by_id
 
 

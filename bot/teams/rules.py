@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.platform.slack_users import SlackUser
 from bot.program import Program
-from storage.models import Team, TeamStatus
+from storage.models import Person, Team, TeamStatus
 from storage.people import find_person, get_or_create_person
 from storage.teams import active_team_of_protege, register
 
@@ -78,7 +78,7 @@ def create_team(
 ) -> Team:
     """Store a team that passed `problems`; people are created or refreshed from Slack."""
 
-    def person(user_id: str):
+    def person(user_id: str) -> Person:
         user = users.get(user_id)
         return get_or_create_person(
             session, user_id, now, user.name if user else None, user.tz if user else None
