@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import ColumnElement, Engine, create_engine, event, true
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 
 class DatabaseUnavailable(Exception):
@@ -87,7 +87,9 @@ def check_connection(engine: Engine) -> None:
 MANY_TEAMS = 500
 
 
-def among(column: ColumnElement, ids: list[int] | None) -> ColumnElement[bool]:
+def among(
+    column: ColumnElement[int] | InstrumentedAttribute[int], ids: list[int] | None
+) -> ColumnElement[bool]:
     """`column IN ids`; None means every row."""
     return true() if ids is None else column.in_(ids)
 

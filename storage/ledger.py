@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import String, and_, any_, bindparam, or_, select, update
+from sqlalchemy import CursorResult, String, Update, and_, any_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Delivery, DeliveryStatus
+from storage.models import Base, Delivery, DeliveryStatus
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 FINAL = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
-_TABLE = Delivery.__table__
+_TABLE = Base.metadata.tables[Delivery.__tablename__]
 _KEY_CHUNK = 500  # keeps IN (…) lists well inside every backend's parameter limit
 
 
@@ -71,7 +72,8 @@ def claim(session: Session, item: Claim, now: datetime) -> bool:
     )
     if _insert_new(session, values):
         return True
-    reclaimed = session.execute(
+    reclaimed = _updated(
+        session,
         update(Delivery)
         .where(
             Delivery.key == item.key,
@@ -81,9 +83,9 @@ def claim(session: Session, item: Claim, now: datetime) -> bool:
             ),
         )
         .values(status=DeliveryStatus.CLAIMED, claimed_at=now, lease_until=now + LEASE)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return reclaimed.rowcount == 1
+    return reclaimed == 1
 
 
 def record_sent(session: Session, key: str, now: datetime, channel: str, ts: str) -> None:
@@ -132,7 +134,8 @@ def backoff(attempts: int) -> timedelta:
 
 def expire_stale(session: Session, now: datetime) -> int:
     """Settle retries and abandoned claims whose notice is no longer useful."""
-    result = session.execute(
+    return _updated(
+        session,
         update(Delivery)
         .where(
             Delivery.expires_at < now,
@@ -142,12 +145,17 @@ def expire_stale(session: Session, now: datetime) -> int:
             ),
         )
         .values(status=DeliveryStatus.SKIPPED, finished_at=now, error="expired before delivery")
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return result.rowcount
 
 
-def _insert_new(session: Session, values: dict) -> bool:
+def _updated(session: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed. Session.execute is typed for any statement; an
+    UPDATE's result is always a CursorResult, which has the rowcount."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
+
+
+def _insert_new(session: Session, values: dict[str, Any]) -> bool:
     """Insert a ledger row unless its key exists; True if this call inserted it."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
@@ -160,7 +168,9 @@ def _insert_new(session: Session, values: dict) -> bool:
     return session.execute(statement).first() is not None
 
 
-def _finish(session: Session, key: str, status: DeliveryStatus, now: datetime, **values) -> None:
+def _finish(
+    session: Session, key: str, status: DeliveryStatus, now: datetime, **values: str | None
+) -> None:
     # A Core statement on the table: the ORM's bulk-update path costs more than the write.
     session.execute(
         update(_TABLE)
@@ -183,7 +193,8 @@ def sent_of_kinds(session: Session, kinds: Iterable[str]) -> dict[str, SentNotic
             Delivery.kind.in_(list(kinds)), Delivery.status == DeliveryStatus.SENT
         )
     )
-    return {key: SentNotice(key, recipient, at) for key, recipient, at in rows}
+    # a sent notice always has its finished_at; the check tells the type checker so
+    return {key: SentNotice(key, recipient, at) for key, recipient, at in rows if at is not None}
 
 
 GONE_ERRORS = ("account_inactive", "user_not_found", "user_disabled")
@@ -228,7 +239,8 @@ def claim_inbound(session: Session, key: str, user: str, now: datetime, hold: ti
     )
     if _insert_new(session, values):
         return True
-    retaken = session.execute(
+    retaken = _updated(
+        session,
         update(Delivery)
         .where(
             Delivery.key == key,
@@ -236,9 +248,9 @@ def claim_inbound(session: Session, key: str, user: str, now: datetime, hold: ti
             Delivery.lease_until < now,
         )
         .values(claimed_at=now, lease_until=now + hold)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return retaken.rowcount == 1
+    return retaken == 1
 
 
 def release_inbound(session: Session, key: str, now: datetime) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Subquery,
     Text,
     UniqueConstraint,
     func,
@@ -171,7 +172,9 @@ def teams_with_log(session: Session, team_ids: Iterable[int], month: str) -> set
     )
 
 
-def contact_dates(team_ids: list[int] | None, first: date | None = None, last: date | None = None):
+def contact_dates(
+    team_ids: list[int] | None, first: date | None = None, last: date | None = None
+) -> Subquery:
     """(team_id, day) of every log entry and check-in of these teams (None: all teams),
     between `first` and `last` when given: a subquery to aggregate."""
     logs = select(

@@ -11,7 +11,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    Row,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -122,7 +132,7 @@ class SurveySummary:
 def survey_summary(session: Session, program_id: str, team_ids: Iterable[int]) -> SurveySummary:
     """Averages and comments over the teams given; nothing but a count below five answers."""
     ids = list(team_ids)
-    rows = []
+    rows: list[Row[int, int, int, str | None]] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows += session.execute(
@@ -135,8 +145,10 @@ def survey_summary(session: Session, program_id: str, team_ids: Iterable[int]) -
         ).all()
     if len(rows) < MIN_RESPONSES:
         return SurveySummary(len(rows), {}, ())
+    columns = zip(*((row[0], row[1], row[2]) for row in rows), strict=True)
     averages = {
-        name: round(sum(row[i] for row in rows) / len(rows), 2) for i, name in enumerate(RATINGS)
+        name: round(sum(column) / len(rows), 2)
+        for name, column in zip(RATINGS, columns, strict=True)
     }
     # Sorted so the order says nothing about who answered when.
     comments = tuple(sorted(row[3].strip() for row in rows if row[3] and row[3].strip()))
@@ -144,9 +156,9 @@ def survey_summary(session: Session, program_id: str, team_ids: Iterable[int]) -
 
 
 def response_count(session: Session, program_id: str) -> int:
-    return session.scalar(
+    return session.execute(
         select(func.count(SurveyResponse.id)).where(SurveyResponse.program_id == program_id)
-    )
+    ).scalar_one()
 
 
 # --- report runs ----------------------------------------------------------------------------------
