@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from http.client import HTTPException
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -112,7 +113,8 @@ def find_sent(client: WebClient, notice: Notice, since: datetime) -> tuple[str, 
         include_all_metadata=True,
         limit=200,
     )
-    for message in history.get("messages", []):
+    messages: list[dict[str, Any]] = history.get("messages", [])
+    for message in messages:
         payload = (message.get("metadata") or {}).get("event_payload") or {}
         if payload.get("key") == notice.key:
             return channel, message["ts"]

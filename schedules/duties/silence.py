@@ -22,8 +22,8 @@ from bot.slack.dates import human_date, local_instant, zone
 from schedules.notice import Message, Notice
 from storage import ledger
 from storage.models import Person, Role
-from storage.people import find_person, get_team, granted_holders, roster
-from storage.silence import SilenceActionKind, actions_for
+from storage.people import RosterTeam, find_person, get_team, granted_holders, roster
+from storage.silence import SilenceAction, SilenceActionKind, actions_for
 
 ALERT, REMINDER, ESCALATION, BACK = (
     "silence_alert",
@@ -103,8 +103,19 @@ def _first_sent(sent: dict[str, ledger.SentNotice]) -> dict[str, datetime]:
 
 
 def _spell_notices(
-    session, program, team, state: Health, advisor, staff, zones, sent, firsts, actions, now, today
-):
+    session: Session,
+    program: Program,
+    team: RosterTeam,
+    state: Health,
+    advisor: str | None,
+    staff: list[str],
+    zones: dict[str, str | None],
+    sent: dict[str, ledger.SentNotice],
+    firsts: dict[str, datetime],
+    actions: list[SilenceAction],
+    now: datetime,
+    today: date,
+) -> Iterator[Notice]:
     spell = state.last_activity
     acted = [a for a in actions if a.spell == spell and a.kind != SilenceActionKind.PARTNER_REPORT]
     snoozed_until = max(
@@ -186,7 +197,16 @@ def _told(sent: dict[str, ledger.SentNotice]) -> dict[tuple[int, date], set[str]
     return told
 
 
-def _back(program, team, spell, state, told: set[str], zones, now, today):
+def _back(
+    program: Program,
+    team: RosterTeam,
+    spell: date,
+    state: Health,
+    told: set[str],
+    zones: dict[str, str | None],
+    now: datetime,
+    today: date,
+) -> Iterator[Notice]:
     """Everyone alerted or escalated to about the spell hears that it is over."""
     compose = partial(
         back_in_touch_message,
@@ -201,7 +221,9 @@ def _back(program, team, spell, state, told: set[str], zones, now, today):
         yield _notice(program, key, BACK, (recipient, zones.get(recipient)), compose, now)
 
 
-def _details(session, program: Program, team_id: int, state: Health, today: date) -> SilentTeam:
+def _details(
+    session: Session, program: Program, team_id: int, state: Health, today: date
+) -> SilentTeam:
     team = get_team(session, team_id)
     assert team is not None  # read in the same session as the roster that named it
     last = last_contact_detail(session, team.id)
@@ -228,7 +250,7 @@ def _notice(
     kind: str,
     recipient: tuple[str, str | None],
     compose: Callable[[], Message],
-    due,
+    due: datetime,
 ) -> Notice:
     slack_id, tz = recipient
     if due.tzinfo is None:  # a local wall-clock time in the recipient's zone

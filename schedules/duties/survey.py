@@ -22,10 +22,9 @@ KIND = "survey"
 
 def survey(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
     today = now.astimezone(program.tz).date()
-    windows = {track.id: domain.window(program, track.id) for track in program.tracks}
+    windows = {track.id: w for track in program.tracks if (w := domain.window(program, track.id))}
     if not any(
-        w and w.opens - timedelta(days=1) <= today <= w.due + timedelta(days=1)
-        for w in windows.values()
+        w.opens - timedelta(days=1) <= today <= w.due + timedelta(days=1) for w in windows.values()
     ):
         return
     teams = [

@@ -17,6 +17,7 @@ rewritten right too. Keys whose id is not in the table are left as they were. (I
 0010, which was merged first; the two touch different tables.)
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -101,7 +102,7 @@ def old_key(key: str) -> str | None:
     return None
 
 
-def _rewrite(change) -> None:
+def _rewrite(change: Callable[[str, datetime], str | None]) -> None:
     connection = op.get_bind()
     rows = connection.execute(
         sa.select(_deliveries.c.id, _deliveries.c.key, _deliveries.c.due_at).where(

@@ -13,6 +13,8 @@ Revises: 0008
 Create Date: 2026-12-05
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -30,7 +32,13 @@ NEWLY_NUMBERED = {
     "assessment_activities": ("team_id",),
 }
 CHECKLISTS = ("focal_points_filings", "decision_points_filings")
-LOG_FIELDS = ("conversation_date", "mode", "topic_month", "help_needed", "ideas_discussed")
+LOG_FIELDS: tuple[str, ...] = (
+    "conversation_date",
+    "mode",
+    "topic_month",
+    "help_needed",
+    "ideas_discussed",
+)
 LOG_FIELDS += ("minutes",)
 SIGNATURES = ("confirmed_by", "confirmed_at", "disputed_by", "disputed_at", "dispute_comment")
 
@@ -144,6 +152,7 @@ def _logs_down() -> None:
     with op.batch_alter_table("log_versions") as batch_op:
         batch_op.create_index("ix_log_versions_log_id", ["log_id"], unique=False)
     # Typed where the driver hands back text (SQLite keeps dates and instants as strings).
+    typed: dict[str, sa.types.TypeEngine[Any]]
     typed = {name: sa.DateTime(timezone=True) for name in ("confirmed_at", "disputed_at")}
     typed |= {"superseded_at": sa.DateTime(timezone=True), "conversation_date": sa.Date()}
     names = ("id", "entry_id", "version", *LOG_FIELDS, *SIGNATURES, "superseded_by")
