@@ -329,16 +329,18 @@ class Coverage:
 
 def coverage(program: Program, records: Iterable[Experience]) -> Coverage:
     """Which of the program's focus areas the team's experiences cover."""
-    done = sorted(
-        (r for r in records if r.status is ExperienceStatus.AGREED and r.agreed_at is not None),
-        key=lambda r: r.agreed_at,
-    )
+    agreed = [
+        (r.agreed_at, r)
+        for r in records
+        if r.status is ExperienceStatus.AGREED and r.agreed_at is not None
+    ]
+    agreed.sort(key=lambda pair: pair[0])
     covered: set[str] = set()
     complete_at = None
-    for record in done:
+    for agreed_at, record in agreed:
         covered |= set(record.focus_area_list)
         if complete_at is None and covered >= set(program.focus_areas):
-            complete_at = record.agreed_at
+            complete_at = agreed_at
     under_way = {
         a for r in records if r.status is not ExperienceStatus.AGREED for a in r.focus_area_list
     }

@@ -439,11 +439,18 @@ def _require_active(team: Team) -> None:
 
 
 class _SlotLike(Protocol):
-    number: int
-    selection: int | None
-    other_description: str | None
-    planned: str
-    due: date
+    """A stored slot or a frozen SlotRow: read-only, so both fit."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def selection(self) -> int | None: ...
+    @property
+    def other_description(self) -> str | None: ...
+    @property
+    def planned(self) -> str: ...
+    @property
+    def due(self) -> date: ...
 
 
 def _content(slot: _SlotLike) -> tuple[object, ...]:

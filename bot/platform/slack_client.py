@@ -246,7 +246,7 @@ class PacingRetryHandler(RateLimitErrorRetryHandler):
         error: Exception | None = None,
     ) -> None:
         if response is None:
-            raise error  # type: ignore[misc]
+            raise error  # type: ignore[misc]  # slack-sdk passes the error when no response came
         method = _method_of(request)
         self.pacing.refused(method, _retry_after(response))
         self.pacing.before(method)  # raises RateLimited rather than sleep for minutes

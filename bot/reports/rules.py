@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -288,12 +289,21 @@ def submit_assessment(
 # --- internals --------------------------------------------------------------------------------
 
 
+_Signed = TypeVar("_Signed", VisitReport, PdVerification)  # the forms both members sign
+
+
 def _must_be(by: str, expected: str, message: str) -> None:
     if by != expected:
         raise StepRefused(message)
 
 
-def _set(session: Session, model: type, row: object, allowed: set, **values: object) -> None:
+def _set(
+    session: Session,
+    model: type[_Signed],
+    row: _Signed,
+    allowed: set[VisitStatus] | set[PdStatus],
+    **values: object,
+) -> None:
     # A conditional UPDATE: of two clicks, two people or a retried request, one wins.
     changed = session.execute(
         update(model)

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.experiences.rules import coverage
 from bot.program import Deadline, Program, StepKind
 from bot.program.steps import COMMENT, FILE, SEND
 from storage.experiences import (
+    Experience,
     ExperienceStatus,
     PdStatus,
     VisitStatus,
@@ -278,7 +279,8 @@ def _contact_facts(
     return out
 
 
-_PLAN_FILINGS = {
+_PlanFiling = type[FocalPointsFiling] | type[DecisionPointsFiling] | type[MentoringPlan]
+_PLAN_FILINGS: dict[StepKind, tuple[_PlanFiling, InstrumentedAttribute[datetime | None]]] = {
     StepKind.FOCAL_POINTS: (FocalPointsFiling, FocalPointsFiling.filed_at),
     StepKind.DECISION_POINTS: (DecisionPointsFiling, DecisionPointsFiling.filed_at),
     StepKind.MENTORING_PLAN: (MentoringPlan, MentoringPlan.submitted_at),
@@ -362,7 +364,7 @@ def _experience_facts(
     extras: Sequence[Deadline],
     out: dict[int, Facts],
 ) -> None:
-    records = defaultdict(dict)
+    records: defaultdict[int, dict[int, Experience]] = defaultdict(dict)
     for record in experiences_of(session, team_ids):
         records[record.team_id][record.number] = record
     # Every part of each experience asked about, the ones before it included: a step waits on
@@ -387,7 +389,7 @@ def _experience_facts(
                 facts.notes[deadline.id] = "still missing: " + ", ".join(covered.missing)
 
 
-def _one_experience(facts: Facts, parts: dict[str, str], record) -> None:
+def _one_experience(facts: Facts, parts: dict[str, str], record: Experience | None) -> None:
     """`parts`: the deadline id of each part of this experience in the track."""
     send, comment, file = (parts.get(part, "") for part in (SEND, COMMENT, FILE))
     if record is None:
@@ -436,7 +438,9 @@ def _pd_facts(
     forms = {(f.team_id, f.number): f for f in current_pd_forms(session, team_ids)}
     for team_id in team_ids:
         for deadline in deadlines:
-            form = forms.get((team_id, deadline.step.number))
+            number = deadline.step.number
+            assert number is not None  # the loader requires it
+            form = forms.get((team_id, number))
             facts = out[team_id]
             if form is None:
                 continue

@@ -27,7 +27,7 @@ from bot.status.deliverables import DONE, member_deadlines
 from bot.status.progress import step_name
 from storage.experiences import current_pd_forms, current_visit_reports
 from storage.logs import IS_CURRENT, CommunicationLog, contact_dates, last_contact_dates
-from storage.models import Team
+from storage.models import Person, Team
 from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary, survey_summary
 
 CHUNK = 500
@@ -90,7 +90,7 @@ def gather(session: Session, program: Program, teams: Sequence[Team], today: dat
             standing=s,
             mentor_name=by_id[s.team_id].mentor.name or "",
             protege_name=by_id[s.team_id].protege.name or "",
-            advisor_name=(by_id[s.team_id].advisor.name or "") if by_id[s.team_id].advisor else "",
+            advisor_name=_name_of(by_id[s.team_id].advisor),
             start_date=by_id[s.team_id].start_date,
             logs_filed=logs.get(s.team_id, (0, 0))[0],
             minutes_together=logs.get(s.team_id, (0, 0))[1],
@@ -296,12 +296,16 @@ def summary_csv(program: Program, data: ReportData) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def _name_of(person: Person | None) -> str:
+    return (person.name or "") if person else ""
+
+
 def report_xlsx(program: Program, data: ReportData) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
-    teams = book.active
+    teams = book.worksheets[0]  # the sheet a new workbook starts with
     teams.title = "Teams"
     teams.append(team_header(data))
     for line in team_rows(data):

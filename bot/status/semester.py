@@ -63,13 +63,14 @@ def summaries_by_advisor(
     session: Session, program: Program, teams: Sequence[Team], today: date
 ) -> dict[str, list[TeamProgress]]:
     """Each advisor's teams with their completion so far (teams with no advisor are left out)."""
-    advised = [team for team in teams if team.advisor is not None]
+    advisor_of = {team.id: team.advisor.slack_id for team in teams if team.advisor is not None}
+    advised = [team for team in teams if team.id in advisor_of]
     standings = {
         s.team_id: s for s in status_domain.program_standings(session, program, advised, today)
     }
     out: dict[str, list[TeamProgress]] = defaultdict(list)
     for team in advised:
-        out[team.advisor.slack_id].append(_progress(program, team, standings[team.id], today))
+        out[advisor_of[team.id]].append(_progress(program, team, standings[team.id], today))
     return dict(out)
 
 
