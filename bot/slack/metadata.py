@@ -91,9 +91,9 @@ class Metadata:
 
     def need(self, *names: str) -> tuple[int, ...]:
         """The named integer ids, in order, when every one is there; else the form is stale."""
-        values = tuple(getattr(self, name) for name in names)
         if any(name not in _BOUNDS for name in names):
             raise ValueError(f"not an id: {names}")  # a listener's mistake, not the person's
+        values = tuple(getattr(self, name) for name in names)
         if any(value is None for value in values):
             raise Refusal(STALE_FORM)
         return values
