@@ -1,7 +1,7 @@
 """delivery keys name the program year and the step, not the deadline id
 
 Revision ID: 0009
-Revises: 0010
+Revises: 0008
 Create Date: 2026-12-05
 
 Until 0008 the ledger keyed deadline notices by the program file's deadline ids and no year
@@ -13,8 +13,7 @@ rows keeps a notice already sent, claimed or skipped from going out again after 
 The ids are those of the shipped BMIT file as it stood at 0008, copied here as data: program
 files change, a migration must not. A row's school year is the one its due time falls in
 (July to June, as program years run), so a file rolled to a later year with the same ids is
-rewritten right too. Keys whose id is not in the table are left as they were. (It follows
-0010, which was merged first; the two touch different tables.)
+rewritten right too. Keys whose id is not in the table are left as they were.
 """
 
 from collections.abc import Callable
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0010"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
