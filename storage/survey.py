@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     select,
     update,
 )
@@ -153,12 +152,6 @@ def survey_summary(session: Session, program_id: str, team_ids: Iterable[int]) -
     # Sorted so the order says nothing about who answered when.
     comments = tuple(sorted(row[3].strip() for row in rows if row[3] and row[3].strip()))
     return SurveySummary(len(rows), averages, comments)
-
-
-def response_count(session: Session, program_id: str) -> int:
-    return session.execute(
-        select(func.count(SurveyResponse.id)).where(SurveyResponse.program_id == program_id)
-    ).scalar_one()
 
 
 # --- report runs ----------------------------------------------------------------------------------

@@ -9,15 +9,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, wait
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from socketserver import TCPServer, ThreadingMixIn
-from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from slack_bolt import App
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
@@ -208,45 +205,15 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class _Tracking(Executor):
-    """Bolt's executor for lazy listeners, remembering what it runs so a test can wait."""
-
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
-        self._pending: set[Future] = set()
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        future = self._executor.submit(fn, *args, **kwargs)
-        with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
-        return future
-
-    def drain(self) -> None:
-        with self._lock:
-            pending = list(self._pending)
-        wait(pending)
-
-    def _forget(self, future: Future) -> None:
-        with self._lock:
-            self._pending.discard(future)
-
-
-def _settled(app: App, application: Callable) -> Callable:
-    """Answers only once the work after the ack is done too (bolt's lazy listeners, then
-    what they and the listener handed to after_ack), so that a test reads the DMs a request
-    caused right after it (tests/test_after_ack.py shows that in production the answer
-    does not wait for that work)."""
-    lazy = app.listener_runner.lazy_listener_runner
-    tracking = _Tracking(lazy.executor)  # type: ignore[attr-defined]
-    lazy.executor = tracking  # type: ignore[attr-defined]
+def _settled(application: Callable) -> Callable:
+    """Answers only once the work the listener handed to after_ack is done too, so that a
+    test reads the DMs a request caused right after it (tests/test_after_ack.py shows that in
+    production the answer does not wait for that work)."""
 
     def settled(environ, start_response):
         try:
             return list(application(environ, start_response))
         finally:
-            tracking.drain()
             after_ack.drain()
 
     return settled
@@ -270,7 +237,7 @@ def serve_app(
     app = create_app(services, listener_client(settings))
     application = wsgi_app(app, engine)
     if settle:
-        application = _settled(app, application)
+        application = _settled(application)
     httpd = make_server("127.0.0.1", 0, application, _ThreadingWSGIServer, _QuietHandler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

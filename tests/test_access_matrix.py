@@ -362,7 +362,7 @@ def database_digest(services) -> str:
     with services.sessions() as session:
         for name in sorted(inspect(session.get_bind()).get_table_names()):
             if name == "deliveries":
-                # Inbound request claims (bot/inbound.py) are bookkeeping, not a change.
+                # Inbound request claims (bot/platform/inbound.py) are bookkeeping, not a change.
                 query = "SELECT * FROM deliveries WHERE kind != 'inbound' ORDER BY id"
             else:
                 query = f'SELECT * FROM "{name}" ORDER BY 1'

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.access import Refusal
 from bot.experiences import rules as domain
-from bot.experiences.rules import CommentEntry, ExperienceEntry, StepRefused
+from bot.experiences.rules import CommentEntry, ExperienceEntry
 from storage.db import make_engine, make_session_factory, transaction
 from storage.experiences import (
     ExperienceStatus,
@@ -134,13 +135,13 @@ def test_the_full_signing_order_records_both_signatures(db, program) -> None:
 
 def test_no_comment_before_a_submission_and_no_agreement_before_a_comment(db, program) -> None:
     team_id = make_team(db, program)
-    with transaction(db) as s, pytest.raises(StepRefused, match="has not been submitted yet"):
+    with transaction(db) as s, pytest.raises(Refusal, match="has not been submitted yet"):
         domain.file_comment(s, _team(s, team_id), 1, 1, comment_entry(), MENTOR, NOW)
-    with transaction(db) as s, pytest.raises(StepRefused, match="no Mentor Comment Form"):
+    with transaction(db) as s, pytest.raises(Refusal, match="no Mentor Comment Form"):
         domain.agree(s, _team(s, team_id), 1, 1, PROTEGE, NOW)
     with transaction(db) as s:
         domain.submit(s, program, _team(s, team_id), 1, entry(), PROTEGE, NOW)
-    with transaction(db) as s, pytest.raises(StepRefused, match="no Mentor Comment Form"):
+    with transaction(db) as s, pytest.raises(Refusal, match="no Mentor Comment Form"):
         domain.agree(s, _team(s, team_id), 1, 1, PROTEGE, NOW)
     with db() as s:
         assert experience(s, team_id, 1).status is ExperienceStatus.SUBMITTED
@@ -149,13 +150,13 @@ def test_no_comment_before_a_submission_and_no_agreement_before_a_comment(db, pr
 
 def test_each_step_belongs_to_one_person(db, program) -> None:
     team_id = make_team(db, program)
-    with transaction(db) as s, pytest.raises(StepRefused, match="Only the protégé"):
+    with transaction(db) as s, pytest.raises(Refusal, match="Only the protégé"):
         domain.submit(s, program, _team(s, team_id), 1, entry(), MENTOR, NOW)
     with transaction(db) as s:
         domain.submit(s, program, _team(s, team_id), 1, entry(), PROTEGE, NOW)
     with transaction(db) as s:
         state = domain.state_of(s, program, _team(s, team_id), 1)
-        with pytest.raises(StepRefused, match="Only the mentor"):
+        with pytest.raises(Refusal, match="Only the mentor"):
             domain.file_comment(
                 s, _team(s, team_id), 1, state.submission.id, comment_entry(), PROTEGE, NOW
             )
@@ -163,7 +164,7 @@ def test_each_step_belongs_to_one_person(db, program) -> None:
         c = domain.file_comment(
             s, _team(s, team_id), 1, state.submission.id, comment_entry(), MENTOR, NOW
         )
-    with transaction(db) as s, pytest.raises(StepRefused, match="Only the protégé"):
+    with transaction(db) as s, pytest.raises(Refusal, match="Only the protégé"):
         domain.agree(s, _team(s, team_id), 1, c.id, MENTOR, NOW)
 
 
@@ -183,14 +184,14 @@ def test_discussing_returns_it_to_the_mentor_and_a_revised_form_is_agreed(db, pr
         state = domain.state_of(s, program, _team(s, team_id), 1)
         assert state.status is ExperienceStatus.DISCUSS and state.holder == "mentor"
         assert state.discuss_note == "Can we talk about B?"
-        with pytest.raises(StepRefused, match="asked to discuss"):
+        with pytest.raises(Refusal, match="asked to discuss"):
             domain.agree(s, _team(s, team_id), 1, first.id, PROTEGE, NOW)
     later = NOW + timedelta(days=1)
     with transaction(db) as s:
         second = domain.file_comment(
             s, _team(s, team_id), 1, sub_id, comment_entry("v2"), MENTOR, later
         )
-    with transaction(db) as s, pytest.raises(StepRefused, match="revised the Mentor Comment Form"):
+    with transaction(db) as s, pytest.raises(Refusal, match="revised the Mentor Comment Form"):
         domain.agree(s, _team(s, team_id), 1, first.id, PROTEGE, later)  # the old version
     with transaction(db) as s:
         domain.agree(s, _team(s, team_id), 1, second.id, PROTEGE, later)
@@ -226,7 +227,7 @@ def test_a_second_agreement_and_late_changes_are_refused(db, program) -> None:
         c = domain.file_comment(s, _team(s, team_id), 1, sub_id, comment_entry(), MENTOR, NOW)
     with (
         transaction(db) as s,
-        pytest.raises(StepRefused, match="agree to it or ask to discuss"),
+        pytest.raises(Refusal, match="agree to it or ask to discuss"),
     ):
         domain.submit(s, program, _team(s, team_id), 1, entry(), PROTEGE, NOW)
     with transaction(db) as s:
@@ -239,7 +240,7 @@ def test_a_second_agreement_and_late_changes_are_refused(db, program) -> None:
         ),
         lambda s: domain.ask_to_discuss(s, _team(s, team_id), 1, c.id, None, PROTEGE, NOW),
     ):
-        with transaction(db) as s, pytest.raises(StepRefused, match="done"):
+        with transaction(db) as s, pytest.raises(Refusal, match="done"):
             attempt(s)
     with db() as s:
         assert len(domain.history(s, experience(s, team_id, 1))) == 3
@@ -254,7 +255,7 @@ def test_a_revised_submission_keeps_the_earlier_one_and_a_stale_comment_is_refus
         old = domain.state_of(s, program, _team(s, team_id), 1).submission.id
     with transaction(db) as s:
         domain.submit(s, program, _team(s, team_id), 1, entry(), PROTEGE, NOW + timedelta(hours=1))
-    with transaction(db) as s, pytest.raises(StepRefused, match="new version"):
+    with transaction(db) as s, pytest.raises(Refusal, match="new version"):
         domain.file_comment(s, _team(s, team_id), 1, old, comment_entry(), MENTOR, NOW)
     with db() as s:
         rows = s.query(ExperienceSubmission).order_by(ExperienceSubmission.id).all()
@@ -279,7 +280,7 @@ def test_an_other_slot_needs_the_advisors_approval_first(db, program) -> None:
     team_id = make_team(db, program)
     rows = [SlotRow(1, 1, None, "Shadow a DECA advisor", "Notes", date(2024, 10, 21))]
     add_plan(db, program, team_id, rows, approved=False)
-    with transaction(db) as s, pytest.raises(StepRefused, match="not approved it yet"):
+    with transaction(db) as s, pytest.raises(Refusal, match="not approved it yet"):
         domain.submit(
             s, program, _team(s, team_id), 1, entry(None, focus=["Professional"]), PROTEGE, NOW
         )
@@ -301,7 +302,7 @@ def test_year_one_has_four_experiences_and_year_two_adds_extras(db, program) -> 
     assert domain.experience_numbers(program, "year2", [], []) == (1,)
     assert domain.experience_numbers(program, "year2", [], [1, 2]) == (1, 2, 3)
     team_id = make_team(db, program)
-    with transaction(db) as s, pytest.raises(StepRefused, match="no Experience 5"):
+    with transaction(db) as s, pytest.raises(Refusal, match="no Experience 5"):
         domain.submit(s, program, _team(s, team_id), 5, entry(), PROTEGE, NOW)
 
 
@@ -354,7 +355,7 @@ def test_two_people_taking_the_same_step_at_once_only_one_wins(db, program) -> N
         experience(first, team_id, 1), experience(second, team_id, 1)
         domain.agree(first, team_a, 1, c.id, PROTEGE, NOW)
         first.commit()
-        with pytest.raises(StepRefused):
+        with pytest.raises(Refusal):
             domain.agree(second, team_b, 1, c.id, PROTEGE, NOW)
         second.rollback()
     finally:

@@ -62,9 +62,9 @@ def test_filing_is_for_members_and_once_per_modal(world, program) -> None:
     first, fresh = file(factory, program, team, view_id="V1")
     again, fresh_again = file(factory, program, team, view_id="V1")
     assert fresh and not fresh_again and first == again
-    with pytest.raises(logs.Refused, match="not a member"):
+    with pytest.raises(logs.Refusal, match="not a member"):
         file(factory, program, team, author=OTHER_MENTOR)
-    with pytest.raises(logs.Refused, match="already used"):
+    with pytest.raises(logs.Refusal, match="already used"):
         file(factory, program, other, author=OTHER_MENTOR, view_id="V1")
     with factory() as session:
         assert store.count_team_logs(session, team) == 1
@@ -78,7 +78,7 @@ def test_an_edit_keeps_every_earlier_version(world, program) -> None:
     with transaction(factory) as session:
         team, entry = get_team(session, team_id), store.get_log(session, entry_id)
         assert logs.confirm_log(session, team, entry, PROTEGE, 1, NOW)
-        with pytest.raises(logs.Refused, match="Only <@U0MENTOR1>"):
+        with pytest.raises(logs.Refusal, match="Only <@U0MENTOR1>"):
             logs.edit_log(
                 session, program, team, entry, PROTEGE, entry_input(minutes=5), later, TODAY,
                 expected_version=1,
@@ -100,7 +100,7 @@ def test_an_edit_keeps_every_earlier_version(world, program) -> None:
             later, TODAY, expected_version=3,
         )  # fmt: skip
         assert unchanged == []
-        with pytest.raises(logs.Refused, match="changed after you opened it"):
+        with pytest.raises(logs.Refusal, match="changed after you opened it"):
             logs.edit_log(
                 session, program, team, entry, MENTOR, entry_input(minutes=1), later, TODAY,
                 expected_version=1,
@@ -128,13 +128,13 @@ def test_co_signing_rules(world, program) -> None:
     with transaction(factory) as session:
         team, entry = get_team(session, team_id), store.get_log(session, entry_id)
         other = get_team(session, other_id)
-        with pytest.raises(logs.Refused, match="is the one to confirm"):
+        with pytest.raises(logs.Refusal, match="is the one to confirm"):
             logs.confirm_log(session, team, entry, MENTOR, 1, NOW)
-        with pytest.raises(logs.Refused, match="Only the team's mentor and protégé"):
+        with pytest.raises(logs.Refusal, match="Only the team's mentor and protégé"):
             logs.confirm_log(session, team, entry, OTHER_PROTEGE, 1, NOW)
-        with pytest.raises(logs.Refused, match="isn't one of this team's"):
+        with pytest.raises(logs.Refusal, match="isn't one of this team's"):
             logs.confirm_log(session, other, entry, OTHER_PROTEGE, 1, NOW)
-        with pytest.raises(logs.Refused, match="edited this entry"):
+        with pytest.raises(logs.Refusal, match="edited this entry"):
             logs.confirm_log(session, team, entry, PROTEGE, 2, NOW)
         assert logs.dispute_log(session, team, entry, PROTEGE, 1, "Wrong date.", NOW)
         assert not logs.dispute_log(session, team, entry, PROTEGE, 1, "Again.", NOW)
@@ -142,7 +142,7 @@ def test_co_signing_rules(world, program) -> None:
         assert logs.confirm_log(session, team, entry, PROTEGE, 1, NOW)
         assert not logs.confirm_log(session, team, entry, PROTEGE, 1, NOW)
         assert logs.status(entry) == "confirmed"
-        with pytest.raises(logs.Refused, match="You confirmed this entry"):
+        with pytest.raises(logs.Refusal, match="You confirmed this entry"):
             logs.dispute_log(session, team, entry, PROTEGE, 1, "Late.", NOW)
 
 
@@ -165,7 +165,7 @@ def test_contacts_a_month_and_the_last_contact(world, program) -> None:
             session, team, MENTOR, date(2024, 9, 2), LogMode.TEXT, NOW, view_id="V9"
         )
         assert fresh and not fresh_again
-        with pytest.raises(logs.Refused):
+        with pytest.raises(logs.Refusal):
             logs.record_check_in(session, team, OTHER_MENTOR, TODAY, LogMode.TEXT, NOW)
     with factory() as session:
         assert logs.contacts_by_month(session, team_id) == {"2024-09": 2, "2024-10": 2}
@@ -190,7 +190,7 @@ def test_the_list_is_newest_conversation_first(world, program) -> None:
 
 def test_the_year_closes_after_its_end(world, program) -> None:
     factory, (team_id, _) = world
-    with transaction(factory) as session, pytest.raises(logs.Refused, match="program year ended"):
+    with transaction(factory) as session, pytest.raises(logs.Refusal, match="program year ended"):
         logs.file_log(
             session, program, get_team(session, team_id), MENTOR, entry_input(), NOW,
             date(2025, 6, 1),

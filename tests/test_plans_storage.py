@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.access import Refusal
 from bot.plans import rules as plans
 from bot.plans.form import DecisionPointsForm, FocalPointsForm, PlanForm, SlotForm, focal_keys
-from bot.plans.rules import PlanSlot, Refused
+from bot.plans.rules import PlanSlot
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import TeamStatus
 from storage.people import add_team, get_or_create_person, get_team
@@ -155,13 +156,13 @@ def test_plan_revisions_approval_and_the_slots_other_features_read(db, program):
         first = plans.submit_plan(session, program, team, plan_form(slot(2, None)), MENTOR, T0)
         assert first.revision == 1 and first.status == "submitted"
         assert first.other_slots == [2]
-        with pytest.raises(Refused, match="Nothing has changed since revision 1"):
+        with pytest.raises(Refusal, match="Nothing has changed since revision 1"):
             plans.submit_plan(session, program, team, plan_form(slot(2, None)), PROTEGE, T0)
     with transaction(factory) as session:
         assert plans.current_plan_slots(session, team_id)[0] == PlanSlot(
             1, 1, 7, None, "Plan for experience 1", date(2024, 10, 21), False
         )
-        with pytest.raises(Refused, match="Experience 2 is not on the selection list"):
+        with pytest.raises(Refusal, match="Experience 2 is not on the selection list"):
             plans.approve_plan(session, first.id, ADVISOR, T0, set())
         assert plans.approve_plan(session, first.id, ADVISOR, T0 + timedelta(days=1), {2})
         # A second approval of the same revision changes nothing.
@@ -231,7 +232,7 @@ def test_no_plan_yet_and_an_ended_team_is_closed(db, program):
         team.status = TeamStatus.WITHDRAWN
     with transaction(factory) as session:
         team = get_team(session, team_id)
-        with pytest.raises(Refused, match="ended"):
+        with pytest.raises(Refusal, match="ended"):
             plans.submit_plan(session, program, team, plan_form(), MENTOR, T0)
 
 

@@ -42,10 +42,6 @@ MAX_EXPERIENCES = 8  # four planned, and room for year two's extras
 STEPS = (SEND, COMMENT, FILE)
 
 
-# A step that cannot be taken now: the app's one refusal, under the name callers use.
-StepRefused = Refusal
-
-
 CHANGED_MEANWHILE = (
     "Someone else changed this a moment ago. Please open it again to see where it stands."
 )
@@ -191,14 +187,14 @@ def submit(
     record = existing.get(number)
     numbers = experience_numbers(program, team.track, slots, existing)
     if number not in numbers:
-        raise StepRefused(f"There is no Experience {number} for this team.")
+        raise Refusal(f"There is no Experience {number} for this team.")
     entry = _resolved(program, entry, slot_for(slots, number), number)
     if record is None:
         return _first_submission(session, team, number, entry, by, now)
     if record.status is ExperienceStatus.AGREED:
-        raise StepRefused(f"Experience {number} is done: you both signed it.")
+        raise Refusal(f"Experience {number} is done: you both signed it.")
     if record.status is ExperienceStatus.COMMENTED:
-        raise StepRefused(
+        raise Refusal(
             f"Your mentor has filed the Mentor Comment Form for Experience {number}. "
             "Please agree to it or ask to discuss it first."
         )
@@ -230,15 +226,15 @@ def file_comment(
     _must_be(by, team.mentor.slack_id, "Only the mentor files the Mentor Comment Form.")
     record = experience(session, team.id, number)
     if record is None:
-        raise StepRefused(
+        raise Refusal(
             f"Experience {number} has not been submitted yet. The Mentor Comment Form opens "
             f"when <@{team.protege.slack_id}> sends it."
         )
     if record.status is ExperienceStatus.AGREED:
-        raise StepRefused(f"Experience {number} is done: you both signed it.")
+        raise Refusal(f"Experience {number} is done: you both signed it.")
     submission = current_submission(session, record.id)
     if submission is None or submission.id != submission_id:
-        raise StepRefused(
+        raise Refusal(
             f"<@{team.protege.slack_id}> sent a new version of Experience {number} while you "
             "were writing. Please open the form again to see it."
         )
@@ -379,7 +375,7 @@ def describe(program: Program, selection: int | None, other: str | None) -> str:
 
 def _must_be(by: str, expected: str, message: str) -> None:
     if by != expected:
-        raise StepRefused(message)
+        raise Refusal(message)
 
 
 def _resolved(
@@ -390,7 +386,7 @@ def _resolved(
     selection, other = entry.selection, entry.other_description
     if slot is not None:
         if slot.selection is None and not slot.approved:
-            raise StepRefused(
+            raise Refusal(
                 f"Experience {number} in your plan is an experience of your own design, and "
                 "your content advisor has not approved it yet. Ask them to approve it in the "
                 "Individual Mentoring Plan first."
@@ -398,7 +394,7 @@ def _resolved(
         selection, other = slot.selection, slot.other_description
     if selection is not None:
         if not selection_focus(program, selection):
-            raise StepRefused(f"There is no experience selection #{selection} in the program.")
+            raise Refusal(f"There is no experience selection #{selection} in the program.")
         return ExperienceEntry(
             selection, None, selection_focus(program, selection), entry.link, entry.summary
         )
@@ -426,7 +422,7 @@ def _first_submission(
             session.add(record)
             session.flush()
     except IntegrityError:
-        raise StepRefused(CHANGED_MEANWHILE) from None
+        raise Refusal(CHANGED_MEANWHILE) from None
     _add_submission(session, record, entry, by, now)
     _event(session, team, record, "submitted", by, now)
     return record
@@ -469,26 +465,26 @@ def file_revision(
     except IntegrityError:
         filed = False
     if not filed:
-        raise StepRefused(CHANGED_MEANWHILE)
+        raise Refusal(CHANGED_MEANWHILE)
 
 
 def _commented(session: Session, team: Team, number: int, comment_id: int) -> Experience:
     record = experience(session, team.id, number)
     if record is None or record.status is ExperienceStatus.SUBMITTED:
-        raise StepRefused(
+        raise Refusal(
             f"There is no Mentor Comment Form for Experience {number} yet: your mentor "
             "files it after you submit the experience."
         )
     if record.status is ExperienceStatus.AGREED:
-        raise StepRefused(f"Experience {number} is already done: you agreed and both signed.")
+        raise Refusal(f"Experience {number} is already done: you agreed and both signed.")
     if record.status is ExperienceStatus.DISCUSS:
-        raise StepRefused(
+        raise Refusal(
             f"You asked to discuss Experience {number}; your mentor will send the Mentor "
             "Comment Form again after you talk."
         )
     comment = current_comment(session, record.id)
     if comment is None or comment.id != comment_id:
-        raise StepRefused(
+        raise Refusal(
             "Your mentor revised the Mentor Comment Form since this message. Please look at "
             "the latest version first."
         )
@@ -508,7 +504,7 @@ def _transition(
         .execution_options(synchronize_session=False)
     ).all()
     if not changed:
-        raise StepRefused(CHANGED_MEANWHILE)
+        raise Refusal(CHANGED_MEANWHILE)
     session.refresh(record)
 
 

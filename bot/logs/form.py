@@ -14,7 +14,7 @@ from bot.slack.dates import human_date
 from bot.slack.fields import FieldErrors, State, day, number, record_id, selected, text
 from storage.logs import LogMode
 
-# Block ids, shared with bot/views/logs.py.
+# Block ids, shared with bot/logs/views.py.
 TEAM = "log_team"
 DATE = "log_date"
 MODE = "log_mode"

@@ -7,7 +7,7 @@ something is not right), and the author may edit it during the program year, eac
 
 Callers check access with bot.access first; these functions enforce the rules that need the
 entry itself (only the author edits, nobody confirms their own entry, versions must match) and
-raise `Refused` with the sentence the person should read.
+raise `Refusal` with the sentence the person should read.
 """
 
 from __future__ import annotations
@@ -48,10 +48,6 @@ FIELDS: dict[str, str] = {
 
 
 STALE_EDIT = "This entry was changed after you opened it. Close this form and open it again."
-
-
-# A request the rules refuse: the app's one refusal, under the name this module's callers use.
-Refused = Refusal
 
 
 # --- who is who ------------------------------------------------------------------------------
@@ -133,7 +129,7 @@ def _topic_by_month(program: Program, month: str | None) -> Topic | None:
 
 def ensure_year_open(program: Program, today: date) -> None:
     if today > program.end:
-        raise Refused(
+        raise Refusal(
             f"The {program.school_year} program year ended on {human_date(program.end)}, "
             "so its Communication Logs are closed."
         )
@@ -153,13 +149,13 @@ def file_log(
     """Store a new entry; (entry, False) when this modal already filed it (a retried request)."""
     role = member_role(team, author_id)
     if role is None:
-        raise Refused("You're not a member of this team, so you can't log its conversations.")
+        raise Refusal("You're not a member of this team, so you can't log its conversations.")
     ensure_year_open(program, today)
     if view_id:
         existing = log_by_view(session, view_id)
         if existing is not None:
             if existing.team_id != team.id or existing.author != author_id:
-                raise Refused("This form was already used for another entry. Please start again.")
+                raise Refusal("This form was already used for another entry. Please start again.")
             return existing, False
     entry = CommunicationLog(
         team_id=team.id,
@@ -178,7 +174,7 @@ def file_log(
     if not _insert_once(session, entry):
         existing = log_by_view(session, view_id or "")
         if existing is None or existing.team_id != team.id or existing.author != author_id:
-            raise Refused("This form was already used for another entry. Please start again.")
+            raise Refusal("This form was already used for another entry. Please start again.")
         return existing, False
     entry.entry_id = entry.id  # the entry is known by its first revision's id
     session.flush()
@@ -190,14 +186,14 @@ def entry_of_team(session: Session, team: Team, entry_id: int) -> CommunicationL
     never trusted)."""
     entry = get_log(session, entry_id)
     if entry is None or entry.team_id != team.id:
-        raise Refused("That Communication Log entry isn't one of this team's.")
+        raise Refusal("That Communication Log entry isn't one of this team's.")
     return entry
 
 
 def ensure_may_edit(program: Program, entry: CommunicationLog, user_id: str, today: date) -> None:
     """Only the author edits an entry, and only during the program year."""
     if entry.author != user_id:
-        raise Refused(f"Only <@{entry.author}>, who filed this entry, can edit it.")
+        raise Refusal(f"Only <@{entry.author}>, who filed this entry, can edit it.")
     ensure_year_open(program, today)
 
 
@@ -224,14 +220,14 @@ def edit_log(
     An edit asks the co-signer again: what they confirmed (or disputed) was the old text.
     """
     if entry.team_id != team.id:
-        raise Refused("That Communication Log entry isn't one of this team's.")
+        raise Refusal("That Communication Log entry isn't one of this team's.")
     ensure_may_edit(program, entry, editor_id, today)
     entry = get_log(session, entry.id) or entry
     changed = changed_fields(entry, data)
     if entry.version != expected_version:
         if not changed and entry.edited_by == editor_id:
             return []  # the same edit, submitted again: it is already saved
-        raise Refused(STALE_EDIT)
+        raise Refusal(STALE_EDIT)
     if not changed:
         return []
     edited = CommunicationLog(
@@ -244,22 +240,22 @@ def edit_log(
         **{name: getattr(data, name) for name in FIELDS},
     )
     if not revise(session, entry, edited, editor_id, now):
-        raise Refused(STALE_EDIT)
+        raise Refusal(STALE_EDIT)
     return changed
 
 
 def _check_cosigner(team: Team, entry: CommunicationLog, user_id: str, version: int) -> None:
     if entry.team_id != team.id:
-        raise Refused("That Communication Log entry isn't one of this team's.")
+        raise Refusal("That Communication Log entry isn't one of this team's.")
     if member_role(team, user_id) is None:
-        raise Refused("Only the team's mentor and protégé can confirm its Communication Log.")
+        raise Refusal("Only the team's mentor and protégé can confirm its Communication Log.")
     if entry.author == user_id:
-        raise Refused(
+        raise Refusal(
             f"You filed this entry, so <@{partner(team, user_id).slack_id}> is the one to "
             "confirm it."
         )
     if entry.version != version:
-        raise Refused(
+        raise Refusal(
             f"<@{entry.author}> edited this entry after this request was sent. "
             "I've sent you the new version to confirm."
         )
@@ -295,7 +291,7 @@ def dispute_log(
     """Record "something's not right" with the comment; False when already recorded."""
     _check_cosigner(team, entry, user_id, version)
     if entry.confirmed_at is not None:
-        raise Refused(
+        raise Refusal(
             f"You confirmed this entry on {human_date(entry.confirmed_at.date())}. If something "
             f"is wrong, ask <@{entry.author}> to edit it: the new version comes back to you."
         )
@@ -312,7 +308,7 @@ def ensure_may_dispute(team: Team, entry: CommunicationLog, user_id: str, versio
     """The checks of `dispute_log`, before the comment modal opens."""
     _check_cosigner(team, entry, user_id, version)
     if entry.confirmed_at is not None:
-        raise Refused(
+        raise Refusal(
             f"You confirmed this entry on {human_date(entry.confirmed_at.date())}. If something "
             f"is wrong, ask <@{entry.author}> to edit it: the new version comes back to you."
         )
@@ -333,7 +329,7 @@ def record_check_in(
 ) -> tuple[CheckIn, bool]:
     """A "We talked" contact; (check-in, False) when this modal already recorded it."""
     if member_role(team, person_id) is None:
-        raise Refused("You're not a member of this team, so you can't record its contacts.")
+        raise Refusal("You're not a member of this team, so you can't record its contacts.")
     if view_id:
         existing = check_in_by_view(session, view_id)
         if existing is not None:
@@ -349,7 +345,7 @@ def record_check_in(
     if not _insert_once(session, check_in):
         existing = check_in_by_view(session, view_id or "")
         if existing is None:
-            raise Refused("This form was already used. Please start again.")
+            raise Refusal("This form was already used. Please start again.")
         return existing, False
     return check_in, True
 

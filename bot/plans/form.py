@@ -280,7 +280,3 @@ def outside_year(program: Program) -> str:
 def chunk_count(count: int) -> int:
     """How many checkboxes elements a group of `count` areas needs."""
     return (count + CHECKBOX_MAX - 1) // CHECKBOX_MAX
-
-
-def chunk_of(item: int) -> int:
-    return item // CHECKBOX_MAX

@@ -91,10 +91,6 @@ class TeamPeople:
     track: str
 
 
-# A rule says no: the app's one refusal, under the name this module's callers use.
-Refused = Refusal
-
-
 PARTNER_SENT = "Your partner just sent a revision. Submit again to send yours on top of it."
 
 
@@ -340,13 +336,13 @@ def submit_plan(
     if current is not None and unchanged and current.status != PlanStatus.RETURNED:
         # A returned plan may go back as it is: the team may have answered the comment.
         state = "approved" if current.status == PlanStatus.APPROVED else "with the advisor"
-        raise Refused(
+        raise Refusal(
             f"Nothing has changed since revision {current.revision}, which is {state}. "
             "Change an experience to send a revision."
         )
     plan = store.add_plan_revision(session, team.id, team.program_id, rows, by, now)
     if plan is None:
-        raise Refused(PARTNER_SENT)
+        raise Refusal(PARTNER_SENT)
     return record(session, plan)
 
 
@@ -394,7 +390,7 @@ def approve_plan(
     ]
     if missing:
         listed = ", ".join(f"Experience {n}" for n in missing)
-        raise Refused(f"{listed} is not on the selection list: approve it explicitly first.")
+        raise Refusal(f"{listed} is not on the selection list: approve it explicitly first.")
     return store.approve(session, plan, by, now, sorted(approved_others))
 
 
@@ -426,7 +422,7 @@ F = TypeVar("F", FocalPointsFiling, DecisionPointsFiling)
 
 def _filed(filing: F | None) -> F:
     if filing is None:
-        raise Refused(
+        raise Refusal(
             "Your partner just saved this checklist. Open it again to see theirs, and save "
             "yours on top of it."
         )
@@ -435,7 +431,7 @@ def _filed(filing: F | None) -> F:
 
 def _require_active(team: Team) -> None:
     if team.status != TeamStatus.ACTIVE:
-        raise Refused("This team's mentoring year has ended, so its forms are closed.")
+        raise Refusal("This team's mentoring year has ended, so its forms are closed.")
 
 
 class _SlotLike(Protocol):

@@ -31,7 +31,7 @@ from bot.plans.form import (
 from storage.db import transaction
 
 LUIS_TEAM = "Dana Whitfield/Luis Ortega"
-ADVISOR_NAME = "Grace Kim"  # every demo team's content advisor (bot/demo.py)
+ADVISOR_NAME = "Grace Kim"  # every demo team's content advisor (bot/demo/year.py)
 RETURN_COMMENT = (
     "Experience 2 is a good idea, but say what Luis will bring back from the visit (notes, a "
     "lesson plan?) and when. Experience 4 falls on State DECA week: move it earlier."

@@ -15,13 +15,11 @@ from bot.program.model import (
     ProgramError,
     QuietHours,
     Settings,
-    Step,
-    StepKind,
     Topic,
     Track,
-    Upload,
 )
 from bot.program.roll import roll_program
+from bot.program.steps import Step, StepKind, Upload
 
 __all__ = [
     "Area",

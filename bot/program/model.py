@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.program import calendar
 from bot.program.calendar import Break, Deadline, Rule
-from bot.program.steps import Step, StepKind, Upload
+from bot.program.steps import StepKind
 
 __all__ = [
     "Area",
@@ -26,11 +26,8 @@ __all__ = [
     "QuietHours",
     "Rule",
     "Settings",
-    "Step",
-    "StepKind",
     "Topic",
     "Track",
-    "Upload",
 ]
 
 

@@ -16,7 +16,8 @@ from typing import TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.experiences.rules import CHANGED_MEANWHILE, StepRefused, file_revision
+from bot.access import Refusal
+from bot.experiences.rules import CHANGED_MEANWHILE, file_revision
 from bot.program import Program, StepKind
 from storage.experiences import (
     AssessmentActivity,
@@ -89,7 +90,7 @@ def file_visit_report(
     if number is None:
         pending = open_visit_report(session, team)
         if pending is not None:
-            raise StepRefused(
+            raise Refusal(
                 f"Your Visit Report of {pending.visit_date:%b %-d} is still waiting for "
                 f"<@{team.protege.slack_id}>. Please change that one rather than start another."
             )
@@ -103,11 +104,9 @@ def file_visit_report(
     else:
         earlier = visit_report(session, team, number)
         if earlier is None:
-            raise StepRefused("That Visit Report does not exist.")
+            raise Refusal("That Visit Report does not exist.")
         if earlier.status is VisitStatus.CONFIRMED:
-            raise StepRefused(
-                "That Visit Report is signed by you both, so it can no longer change."
-            )
+            raise Refusal("That Visit Report is signed by you both, so it can no longer change.")
     report = VisitReport(
         team_id=team.id,
         number=number,
@@ -166,16 +165,16 @@ def visit_change_note(session: Session, team: Team, number: int) -> str | None:
 def _current_visit(session: Session, team: Team, report_id: int) -> VisitReport:
     report = session.get(VisitReport, report_id)
     if report is None or report.team_id != team.id:
-        raise StepRefused("That Visit Report is not one of your team's.")
+        raise Refusal("That Visit Report is not one of your team's.")
     if report.superseded_at is not None:
-        raise StepRefused(
+        raise Refusal(
             "Your mentor changed this Visit Report since this message. Please look at the "
             "latest version first."
         )
     if report.status is VisitStatus.CONFIRMED:
-        raise StepRefused("You already confirmed this Visit Report: you both signed it.")
+        raise Refusal("You already confirmed this Visit Report: you both signed it.")
     if report.status is VisitStatus.CHANGES_REQUESTED:
-        raise StepRefused(
+        raise Refusal(
             "You asked for a change to this Visit Report; your mentor will send it again."
         )
     return report
@@ -203,10 +202,10 @@ def file_pd_form(
         "Only the protégé files the Networking and Professional Development Verification Form.",
     )
     if number not in range(1, PD_FORMS_PER_YEAR + 1):
-        raise StepRefused(f"There are {PD_FORMS_PER_YEAR} forms a year: #1 and #2.")
+        raise Refusal(f"There are {PD_FORMS_PER_YEAR} forms a year: #1 and #2.")
     earlier = pd_form(session, team, number)
     if earlier is not None and earlier.status is PdStatus.SIGNED:
-        raise StepRefused(f"Form #{number} is signed by you both, so it can no longer change.")
+        raise Refusal(f"Form #{number} is signed by you both, so it can no longer change.")
     form = PdVerification(
         team_id=team.id,
         number=number,
@@ -231,14 +230,14 @@ def sign_pd_form(
     _must_be(by, team.mentor.slack_id, "Only the mentor adds the Mentor Comments and signs.")
     form = session.get(PdVerification, form_id)
     if form is None or form.team_id != team.id:
-        raise StepRefused("That form is not one of your team's.")
+        raise Refusal("That form is not one of your team's.")
     if form.superseded_at is not None:
-        raise StepRefused(
+        raise Refusal(
             f"<@{team.protege.slack_id}> sent a new version of form #{form.number} while you "
             "were writing. Please open it again to see it."
         )
     if form.status is PdStatus.SIGNED:
-        raise StepRefused(f"You already signed form #{form.number}.")
+        raise Refusal(f"You already signed form #{form.number}.")
     _set(
         session,
         PdVerification,
@@ -274,7 +273,7 @@ def submit_assessment(
 ) -> AssessmentActivity:
     _must_be(by, team.protege.slack_id, "Only the protégé submits the Assessment Activity.")
     if not has_assessment(program, team.track):
-        raise StepRefused("The Assessment Activity is part of year two; your track has none.")
+        raise Refusal("The Assessment Activity is part of year two; your track has none.")
     earlier = current_assessment(session, team)
     activity = AssessmentActivity(
         team_id=team.id, link=entry.link, summary=entry.summary, submitted_by=by, submitted_at=now
@@ -294,7 +293,7 @@ _Signed = TypeVar("_Signed", VisitReport, PdVerification)  # the forms both memb
 
 def _must_be(by: str, expected: str, message: str) -> None:
     if by != expected:
-        raise StepRefused(message)
+        raise Refusal(message)
 
 
 def _set(
@@ -313,7 +312,7 @@ def _set(
         .execution_options(synchronize_session=False)
     ).all()
     if not changed:
-        raise StepRefused(CHANGED_MEANWHILE)
+        raise Refusal(CHANGED_MEANWHILE)
     session.refresh(row)
 
 

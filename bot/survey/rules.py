@@ -28,10 +28,6 @@ RATING_QUESTIONS = {
 }
 
 
-# The survey is not open, or this person is not on the team: the app's one refusal.
-SurveyRefused = Refusal
-
-
 @dataclass(frozen=True)
 class Window:
     opens: date
@@ -98,13 +94,13 @@ def take_answers(
         else None
     )
     if role is None or team.status != "active":
-        raise SurveyRefused("The survey is for the mentor and protégé of an active team.")
+        raise Refusal("The survey is for the mentor and protégé of an active team.")
     today = now.astimezone(program.tz).date()
     found = window(program, team.track)
     if found is None or today < found.opens:
-        raise SurveyRefused("The program evaluation survey is not open yet.")
+        raise Refusal("The program evaluation survey is not open yet.")
     if today > program.end:
-        raise SurveyRefused("The program year is over; the survey is closed.")
+        raise Refusal("The program year is over; the survey is closed.")
     return store.record_response(
         session,
         program_id=program.id,

@@ -9,7 +9,6 @@ from bot.slack.fields import FieldErrors, State, day, filled, selected, text, us
 from bot.teams.rules import TeamRequest
 
 # Block ids of the pair modal, named for TeamRequest's fields so rule errors land on them.
-PAIR_FIELDS = ("mentor", "protege", "advisor", "area", "track", "start")
 REASON_MAX = 1000
 
 
