@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.platform import log_format
 from bot.platform.config import ConfigError, Settings, load_settings
 from bot.platform.services import Services
 from bot.program import ProgramError, load_program, roll_program
@@ -30,10 +30,7 @@ class StartupError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    log_format.configure()
     try:
         return args.func(args)
     except (ConfigError, ProgramError, DatabaseUnavailable, StartupError) as exc:

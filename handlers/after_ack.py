@@ -50,10 +50,7 @@ def after_ack(function: Callable[..., Any], *args: Any) -> None:
                 exc_info=True,
             )
 
-    future = _POOL.submit(guarded)
-    with _lock:
-        _pending.add(future)
-    future.add_done_callback(_forget)
+    _track(_POOL.submit(guarded))
 
 
 def heavy(
@@ -64,13 +61,14 @@ def heavy(
 ) -> None:
     """Run `function(*args)` in another process after the ack, then `then(result)` here.
 
-    When the process fails, the failure is logged and `failed()` runs instead (to tell the
-    person), so nobody waits for an answer that will not come.
+    No thread waits for the process: the answer is handed to the pool when the result
+    arrives. When the process fails, the failure is logged and `failed()` runs instead (to
+    tell the person), so nobody waits for an answer that will not come.
     """
 
-    def run_then_answer() -> None:
+    def settle(future: Future[T]) -> None:
         try:
-            result = _process_pool().submit(function, *args).result()
+            result = future.result()
         except Exception as exc:
             log.error(
                 "heavy work after an ack failed in %s: %s",
@@ -79,11 +77,15 @@ def heavy(
                 exc_info=True,
             )
             if failed is not None:
-                failed()
+                after_ack(failed)
             return
-        then(result)
+        after_ack(then, result)
 
-    after_ack(run_then_answer)
+    future = _process_pool().submit(function, *args)
+    # settle first: it hands the answer over before the process's future is forgotten, so
+    # drain() never sees a moment with nothing pending.
+    future.add_done_callback(settle)
+    _track(future)
 
 
 def drain(timeout: float = 30.0) -> None:
@@ -126,6 +128,12 @@ def name_of(function: Callable[..., Any]) -> str:
     """A function's name for the log (never its repr: a partial's shows its arguments)."""
     function = getattr(function, "func", function)  # functools.partial
     return getattr(function, "__qualname__", type(function).__name__)
+
+
+def _track(future: Future[Any]) -> None:
+    with _lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
 
 
 def _forget(future: Future) -> None:

@@ -185,7 +185,7 @@ class SlackStandIn:
         }
 
     def wait_for(self, method: str, count: int, timeout: float = 5.0) -> list[Call]:
-        """Calls made after the ack (work handed to after_ack) arrive a moment later: wait for them."""
+        """Calls made after the ack (work handed to after_ack) arrive a moment later."""
         with self._arrived:
             self._arrived.wait_for(lambda: len(self._calls_to(method)) >= count, timeout)
             return self._calls_to(method)

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from bot.platform.log_format import FORMAT, PrivateTracebacks
 from handlers import after_ack
 from tests.conftest import serve_app
 from tests.test_logs_http import MENTOR, PROTEGE, file_entry, world  # noqa: F401 (fixture)
@@ -75,3 +76,8 @@ def test_heavy_work_that_fails_tells_the_person_instead(caplog) -> None:
     after_ack.drain(timeout=60)
     assert posted == ["sorry"]
     assert "ValueError" in caplog.text and "not a number" not in caplog.messages[0]
+    # As the bot's own log writes it: the frames and the type, not what was typed.
+    [record] = [r for r in caplog.records if r.exc_info]
+    written = PrivateTracebacks(FORMAT).format(record)
+    assert "ValueError (message withheld)" in written and "Traceback" in written
+    assert "not a number" not in written
