@@ -25,6 +25,7 @@ from bot.home.help import help_message, refusal_message
 from bot.home.ics import track_calendar
 from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse
+from bot.slack.text import typed
 from handlers import after_ack, kit
 from storage.people import teams_of_member
 
@@ -178,7 +179,7 @@ def _calendar(ctx: CommandContext) -> Answer:
     track_id = args[0].lower() if args else (own[0].track if own else track_ids[0])
     if track_id not in track_ids:
         choices = " or ".join(f"`{t}`" for t in track_ids)
-        message = f"There is no track `{track_id[:20]}`. Try {choices}."
+        message = f"There is no track `{typed(track_id[:20]).mrkdwn()}`. Try {choices}."
         return message, [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
     today = ctx.services.today()
     upcoming = [d for d in program.deadlines(track_id) if d.due >= today][:10]

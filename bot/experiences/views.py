@@ -63,7 +63,7 @@ def submission_modal(
         planned = typed(describe(program, slot.selection, slot.other_description)).mrkdwn()
         blocks.append(section(f"*Planned (Individual Mentoring Plan):* {planned}"))
         if slot.planned:
-            blocks.append(context(f"Planned work: {slot.planned}"))
+            blocks.append(context(f"Planned work: {typed(slot.planned).mrkdwn()}"))
     else:
         blocks.append(
             input_block(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.slack.text import typed
+
 
 def replacement_messages(
     role: str,
@@ -40,5 +42,5 @@ def ending_message(team_id: int, status: str, reason: str, mentor: str, protege:
     )
     return (
         f"Team {team_id} (<@{mentor}> mentoring <@{protege}>) {word}. "
-        f"Note from program staff: {reason}\nEverything the team filed is kept."
+        f"Note from program staff: {typed(reason).mrkdwn()}\nEverything the team filed is kept."
     )

@@ -113,7 +113,7 @@ def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]
     for member in card.members:
         blocks.append(section(f"*{member.role}:* <@{member.slack_id}>\n{_contact_line(member)}"))
     if card.end_reason:
-        blocks.append(context(f"Ended: {card.end_reason[:300]}"))
+        blocks.append(context(f"Ended: {typed(card.end_reason[:300]).mrkdwn()}"))
     if card.history:
         blocks.append(context("History: " + " · ".join(card.history[-5:])))
     if manage and card.status == "active":
@@ -150,11 +150,12 @@ def _contact_line(member: MemberCard) -> str:
         parts.append(f"prefers {PREFERRED.get(member.preferred_contact, member.preferred_contact)}")
     if member.email:
         checked = EMAIL_CHECKED.get(member.email_checked or "", "")
-        parts.append(member.email + (f" (checked {checked.lower()})" if checked else ""))
+        email = typed(member.email).mrkdwn()
+        parts.append(email + (f" (checked {checked.lower()})" if checked else ""))
     if member.cell_phone:
-        parts.append(f"cell {member.cell_phone}")
+        parts.append(f"cell {typed(member.cell_phone).mrkdwn()}")
     if member.school_phone:
-        parts.append(f"school {member.school_phone}")
+        parts.append(f"school {typed(member.school_phone).mrkdwn()}")
     return " · ".join(parts)
 
 
