@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, synonym
 
 from storage.models import Base, UtcDateTime
-from storage.revisions import Revised, current, history, revise
+from storage.revisions import Revised, current, history, try_revise
 
 
 class PlanStatus(enum.StrEnum):
@@ -267,7 +267,7 @@ def add_focal_points(
     earlier = current_focal_points(session, team_id, program_id)
     filing = FocalPointsFiling(team_id=team_id, program_id=program_id, filed_by=by, filed_at=now)
     filing.ratings = [FocalPointsRating(**vars(row)) for row in rows]
-    return filing if revise(session, earlier, filing, by, now) else None
+    return filing if try_revise(session, earlier, filing, by, now) else None
 
 
 def current_decision_points(
@@ -291,7 +291,7 @@ def add_decision_points(
     earlier = current_decision_points(session, team_id, program_id)
     filing = DecisionPointsFiling(team_id=team_id, program_id=program_id, filed_by=by, filed_at=now)
     filing.areas = [DecisionPointsArea(**vars(row)) for row in rows]
-    return filing if revise(session, earlier, filing, by, now) else None
+    return filing if try_revise(session, earlier, filing, by, now) else None
 
 
 def current_plan(session: Session, team_id: int, program_id: str) -> MentoringPlan | None:
@@ -361,7 +361,7 @@ def add_plan_revision(
         submitted_at=now,
     )
     plan.slots = [MentoringPlanSlot(**vars(row)) for row in slots]
-    return plan if revise(session, earlier, plan, by, now) else None
+    return plan if try_revise(session, earlier, plan, by, now) else None
 
 
 def _decide(session: Session, plan_id: int, values: dict[str, object]) -> bool:

@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import ColumnElement, Integer, String, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import UtcDateTime
@@ -66,7 +67,7 @@ def revise(
     False, with nothing written, when `earlier` is no longer current or fails one of
     `conditions` (a status it must still have): someone else moved it first. A conditional
     UPDATE rather than read-then-write, so of two clicks, two people or a retried request,
-    one wins; the unique (filing, version) stops a second first filing.
+    one wins; the unique (filing, version) stops a second first filing (IntegrityError).
     """
     if earlier is not None:
         model = type(earlier)
@@ -86,6 +87,23 @@ def revise(
     session.add(later)
     session.flush()
     return True
+
+
+def try_revise(
+    session: Session,
+    earlier: R | None,
+    later: R,
+    by: str,
+    now: datetime,
+    *conditions: ColumnElement[bool],
+) -> bool:
+    """`revise`, with a second first filing answered like any other lost race: False, in a
+    savepoint, so the caller's transaction goes on and the person is told."""
+    try:
+        with session.begin_nested():
+            return revise(session, earlier, later, by, now, *conditions)
+    except IntegrityError:
+        return False
 
 
 def current(session: Session, model: type[R], **filing: Any) -> R | None:

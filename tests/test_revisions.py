@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from storage.db import make_engine, make_session_factory, transaction
 from storage.experiences import AssessmentActivity
 from storage.people import add_team, get_or_create_person
-from storage.revisions import current, history, revise
+from storage.revisions import current, history, revise, try_revise
 
 T0 = datetime(2024, 9, 25, 15, 0, tzinfo=UTC)
 PROTEGE = "U0PROTEGE1"
@@ -87,3 +87,12 @@ def test_of_two_revisions_of_the_same_filing_one_wins(factory) -> None:
     # Two first filings of one filing collide on its version.
     with pytest.raises(IntegrityError), transaction(factory) as session:
         revise(session, None, activity(team_id, "again", later), PROTEGE, later)
+    # try_revise answers that collision as a lost race, and the transaction goes on.
+    with transaction(factory) as session:
+        assert not try_revise(session, None, activity(team_id, "again", later), PROTEGE, later)
+        latest = current(session, AssessmentActivity, team_id=team_id)
+        assert latest is not None
+        assert try_revise(session, latest, activity(team_id, "next", later), PROTEGE, later)
+    with factory() as session:
+        summaries = [a.summary for a in history(session, AssessmentActivity, team_id=team_id)]
+    assert summaries == ["first", "mine", "next"]

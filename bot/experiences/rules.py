@@ -35,7 +35,7 @@ from storage.experiences import (
     join_focus,
 )
 from storage.models import Team
-from storage.revisions import R, revise
+from storage.revisions import R, try_revise
 
 FORM = "experience"
 MAX_EXPERIENCES = 8  # four planned, and room for year two's extras
@@ -459,12 +459,7 @@ def file_revision(
 ) -> None:
     """File `later` after `earlier` (storage.revisions.revise), or refuse when someone else
     moved first: revised it, moved it out of the state `conditions` ask, or filed it first."""
-    try:
-        with session.begin_nested():
-            filed = revise(session, earlier, later, by, now, *conditions)
-    except IntegrityError:
-        filed = False
-    if not filed:
+    if not try_revise(session, earlier, later, by, now, *conditions):
         raise Refusal(CHANGED_MEANWHILE)
 
 

@@ -34,7 +34,7 @@ from storage.logs import (
     teams_with_log,
 )
 from storage.models import Person, Team
-from storage.revisions import revise
+from storage.revisions import try_revise
 
 # The fields a person fills in, by the names the edit history shows.
 FIELDS: dict[str, str] = {
@@ -239,7 +239,7 @@ def edit_log(
         edited_at=now,
         **{name: getattr(data, name) for name in FIELDS},
     )
-    if not revise(session, entry, edited, editor_id, now):
+    if not try_revise(session, entry, edited, editor_id, now):
         raise Refusal(STALE_EDIT)
     return changed
 
