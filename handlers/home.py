@@ -174,8 +174,7 @@ class _Progress:
         standing = [home_views.FormButton("Update my Contact Form", CONTACT_OPEN, "")]
         if role == "mentor":
             standing.append(home_views.FormButton("File a Visit Report", VISIT_OPEN, str(team.id)))
-        window = survey.window(self.program, team.track)
-        open_now = window is not None and window.opens <= today <= self.program.end
+        open_now = survey.closed_because(self.program, team.track, today) is None
         if open_now and (team.id, user) not in answered(session, [team.id]):
             standing.append(home_views.FormButton("Program survey", SURVEY_OPEN, str(team.id)))
         for button_ in standing:

@@ -123,13 +123,9 @@ def _refusal(session: Session, services: Services, team: Team, user: str) -> str
     """Why this person cannot take the survey for this team now, or None."""
     if not _member(session, services, team, user):
         return NOT_YOURS
-    window = domain.window(services.program, team.track)
-    today = services.today()
-    if window is None or today < window.opens:
-        when = f" on {window.opens:%a, %b} {window.opens.day}" if window else ""
-        return f"The program evaluation survey is not open yet; it opens{when}."
-    if today > services.program.end:
-        return "The program year is over; the survey is closed."
+    closed = domain.closed_because(services.program, team.track, services.today())
+    if closed is not None:
+        return closed
     if (team.id, user) in answered(session, [team.id]):
         return views.already_answered_text()
     return None

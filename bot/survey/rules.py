@@ -43,6 +43,17 @@ def window(program: Program, track: str) -> Window | None:
     return Window(opens.due if opens is not None else due.due, due.due)
 
 
+def closed_because(program: Program, track: str, today: date) -> str | None:
+    """Why the track's survey cannot be answered today, or None while it is open."""
+    found = window(program, track)
+    if found is None or today < found.opens:
+        when = f" on {found.opens:%a, %b} {found.opens.day}" if found else ""
+        return f"The program evaluation survey is not open yet; it opens{when}."
+    if today > program.end:
+        return "The program year is over; the survey is closed."
+    return None
+
+
 def survey_done(session: Session, teams: Sequence[Team]) -> dict[int, datetime | None]:
     """Team id -> when the second of its members answered (None until both have)."""
     found = store.answered_at(session, [team.id for team in teams])
@@ -95,12 +106,9 @@ def take_answers(
     )
     if role is None or team.status != "active":
         raise Refusal("The survey is for the mentor and protégé of an active team.")
-    today = now.astimezone(program.tz).date()
-    found = window(program, team.track)
-    if found is None or today < found.opens:
-        raise Refusal("The program evaluation survey is not open yet.")
-    if today > program.end:
-        raise Refusal("The program year is over; the survey is closed.")
+    closed = closed_because(program, team.track, now.astimezone(program.tz).date())
+    if closed is not None:
+        raise Refusal(closed)
     return store.record_response(
         session,
         program_id=program.id,
