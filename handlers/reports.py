@@ -283,7 +283,7 @@ class _PdForms(_Base):
         with self.services.sessions() as session:
             team, (number,) = self._team(session, body, None, 2)
             if number not in range(1, domain.PD_FORMS_PER_YEAR + 1):
-                raise Refusal("That button is out of date. Please use the latest message.")
+                raise Refusal(kit.STALE_BUTTON)
             current = domain.pd_form(session, team, number)
             if team.protege.slack_id == body["user"]["id"]:
                 view = self._form_view(team, number, current)

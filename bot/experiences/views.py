@@ -23,6 +23,7 @@ from bot.slack.blocks import (
     option,
     plain,
     section,
+    static_select,
 )
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
@@ -244,12 +245,7 @@ def comment_modal(
 
 
 def _area_select(program: Program, selected: str) -> dict[str, Any]:
-    options = [option(area.name, area.id) for area in program.areas]
-    element: dict[str, Any] = {"type": "static_select", "action_id": "area", "options": options}
-    initial = next((o for o in options if o["value"] == selected), None)
-    if initial is not None:
-        element["initial_option"] = initial
-    return element
+    return static_select("area", [option(area.name, area.id) for area in program.areas], selected)
 
 
 # --- the protégé's review ------------------------------------------------------------------

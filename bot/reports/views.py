@@ -19,6 +19,7 @@ from bot.slack.blocks import (
     modal,
     option,
     section,
+    static_select,
 )
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
@@ -356,12 +357,7 @@ def assessment_message(protege: str, link: str) -> Message:
 
 
 def _area_select(program: Program, selected: str) -> dict[str, Any]:
-    options = [option(area.name, area.id) for area in program.areas]
-    element: dict[str, Any] = {"type": "static_select", "action_id": "area", "options": options}
-    initial = next((o for o in options if o["value"] == selected), None)
-    if initial is not None:
-        element["initial_option"] = initial
-    return element
+    return static_select("area", [option(area.name, area.id) for area in program.areas], selected)
 
 
 def _datepicker(action_id: str, initial: date | None) -> dict[str, Any]:

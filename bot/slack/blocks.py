@@ -95,6 +95,17 @@ def option(text: str, value: str, description: str | None = None) -> dict[str, A
     return item
 
 
+def static_select(
+    action_id: str, options: list[dict[str, Any]], selected: str | None = None
+) -> dict[str, Any]:
+    """A dropdown, with the option whose value is `selected` chosen (when there is one)."""
+    element: dict[str, Any] = {"type": "static_select", "action_id": action_id, "options": options}
+    initial = next((o for o in options if o["value"] == selected), None)
+    if initial is not None:
+        element["initial_option"] = initial
+    return element
+
+
 def input_block(
     block_id: str,
     label: str,
