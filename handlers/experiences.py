@@ -22,23 +22,18 @@ from bot.experiences import form, views
 from bot.experiences import rules as domain
 from bot.experiences.rules import ExperienceState
 from bot.platform.services import Services
-from bot.slack.blocks import modal, numbered, section
+from bot.slack.blocks import numbered
 from bot.slack.commands import Subcommand
 from bot.slack.replies import dm
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.kit import ids, replace, show
+from handlers.kit import command_team, filing_team, ids, replace, show, thanks_view
 from storage.db import transaction
 from storage.experiences import ExperienceStatus, experiences_of
 from storage.models import Team
-from storage.people import get_team, teams_of_member
 
 log = logging.getLogger(__name__)
 Action = access.Action
-ROLE_ONLY = {
-    "protege": "Only the protégé of the team can do this.",
-    "mentor": "Only the mentor of the team can do this.",
-}
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:
@@ -304,58 +299,3 @@ def _status_text(state: ExperienceState, team: Team) -> str:
 
 
 # --- helpers shared by the listeners of issue 5's forms ---------------------------------------
-
-
-def thanks_view(title: str, text: str) -> dict[str, Any]:
-    return modal("thanks", title, [section(text)], submit=None, close="Close")
-
-
-def command_team(session: Session, services: Services, ctx: CommandContext) -> Team:
-    """The team a member means: their own, or the one with the partner they mentioned."""
-    user = ctx.who.user_id
-    teams = teams_of_member(session, user, services.program.id)
-    if not teams:
-        raise Refusal(
-            "You are not on a mentoring team this year, so there is nothing to file. Type "
-            "`/mentor progress @someone` to see a team you follow."
-        )
-    mentions = ctx.parsed.mentions
-    if mentions:
-        for team in teams:
-            if mentions[0] in (team.mentor.slack_id, team.protege.slack_id) and mentions[0] != user:
-                return team
-        raise Refusal(f"You don't have a mentoring team with <@{mentions[0]}>.")
-    if len(teams) > 1:
-        partners = ", ".join(f"<@{t.protege.slack_id}>" for t in teams)
-        raise Refusal(
-            f"You mentor {len(teams)} protégés ({partners}). Mention the one you mean, like "
-            f"`/mentor {ctx.parsed.name} @name`."
-        )
-    return teams[0]
-
-
-def filing_team(
-    session: Session, services: Services, user_id: str, team_id: int, role: str | None
-) -> Team:
-    """The team, if `user_id` may file its forms in `role` ("mentor"/"protege"/None: either)."""
-    team = get_team(session, team_id)
-    who = access.viewer(session, user_id, services.settings.staff_ids)
-    if team is None or not access.may_on_team(who, Action.FILE_TEAM_FORM, team):
-        if team is not None and "member" in access.relation(who, team):
-            raise Refusal("This team has ended, so its forms are closed.")
-        raise Refusal(
-            "This form belongs to a team you are not on. Type `/mentor progress` to see your own."
-        )
-    if role is not None and role not in access.relation(who, team):
-        raise Refusal(ROLE_ONLY[role])
-    return team
-
-
-def reading_team(session: Session, services: Services, user_id: str, team_id: int) -> Team:
-    team = get_team(session, team_id)
-    who = access.viewer(session, user_id, services.settings.staff_ids)
-    if team is None or not access.may_on_team(who, Action.READ_TEAM, team):
-        raise Refusal(
-            "Only the team, its content advisor and program staff can see this team's forms."
-        )
-    return team

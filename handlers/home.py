@@ -38,8 +38,7 @@ from bot.teams.welcome import CONTACT_OPEN
 from handlers import kit, logs
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.experiences import reading_team
-from handlers.kit import ids, show
+from handlers.kit import ids, reading_team, show
 from handlers.silence import partner_button
 from handlers.status import request_report
 from storage.experiences import experiences_of

@@ -6,24 +6,33 @@ reads its inputs through one model (`Press.ids`, `Metadata.load`), and raises th
 is: a field error for a submission (Slack keeps what they typed), an ephemeral message for a
 button in a conversation, a small modal for a button in a modal or on the Home tab. Anything
 else becomes a logged apology: the log names the listener and the exception's type, the
-person reads one polite line, never a trace.
+person reads one polite line, never a trace. The team a request is about is found here too
+(`command_team`, `filing_team`, `reading_team`), each asking bot.access.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
 
-from bot.access import Refusal
+from bot import access
+from bot.access import Action, Refusal
+from bot.platform.services import Services
 from bot.slack.blocks import modal, section
 from bot.slack.fields import FieldErrors, record_id
 from bot.slack.metadata import Metadata
 from handlers.after_ack import name_of
+from storage.models import Team
+from storage.people import get_team, teams_of_member
+
+if TYPE_CHECKING:
+    from handlers.commands import CommandContext
 
 log = logging.getLogger(__name__)
 
@@ -183,3 +192,66 @@ def replace(client: WebClient, body: Body, text: str, blocks: list[Any]) -> None
             )
     except (SlackApiError, SlackClientError, OSError, KeyError):
         log.warning("could not update the message of a button")
+
+
+# --- the team a request is about ------------------------------------------------------------
+
+ROLE_ONLY = {
+    "protege": "Only the protégé of the team can do this.",
+    "mentor": "Only the mentor of the team can do this.",
+}
+
+
+def thanks_view(title: str, text: str) -> dict[str, Any]:
+    return modal("thanks", title, [section(text)], submit=None, close="Close")
+
+
+def command_team(session: Session, services: Services, ctx: CommandContext) -> Team:
+    """The team a member means: their own, or the one with the partner they mentioned."""
+    user = ctx.who.user_id
+    teams = teams_of_member(session, user, services.program.id)
+    if not teams:
+        raise Refusal(
+            "You are not on a mentoring team this year, so there is nothing to file. Type "
+            "`/mentor progress @someone` to see a team you follow."
+        )
+    mentions = ctx.parsed.mentions
+    if mentions:
+        for team in teams:
+            if mentions[0] in (team.mentor.slack_id, team.protege.slack_id) and mentions[0] != user:
+                return team
+        raise Refusal(f"You don't have a mentoring team with <@{mentions[0]}>.")
+    if len(teams) > 1:
+        partners = ", ".join(f"<@{t.protege.slack_id}>" for t in teams)
+        raise Refusal(
+            f"You mentor {len(teams)} protégés ({partners}). Mention the one you mean, like "
+            f"`/mentor {ctx.parsed.name} @name`."
+        )
+    return teams[0]
+
+
+def filing_team(
+    session: Session, services: Services, user_id: str, team_id: int, role: str | None
+) -> Team:
+    """The team, if `user_id` may file its forms in `role` ("mentor"/"protege"/None: either)."""
+    team = get_team(session, team_id)
+    who = access.viewer(session, user_id, services.settings.staff_ids)
+    if team is None or not access.may_on_team(who, Action.FILE_TEAM_FORM, team):
+        if team is not None and "member" in access.relation(who, team):
+            raise Refusal("This team has ended, so its forms are closed.")
+        raise Refusal(
+            "This form belongs to a team you are not on. Type `/mentor progress` to see your own."
+        )
+    if role is not None and role not in access.relation(who, team):
+        raise Refusal(ROLE_ONLY[role])
+    return team
+
+
+def reading_team(session: Session, services: Services, user_id: str, team_id: int) -> Team:
+    team = get_team(session, team_id)
+    who = access.viewer(session, user_id, services.settings.staff_ids)
+    if team is None or not access.may_on_team(who, Action.READ_TEAM, team):
+        raise Refusal(
+            "Only the team, its content advisor and program staff can see this team's forms."
+        )
+    return team

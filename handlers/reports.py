@@ -22,8 +22,7 @@ from bot.slack.commands import Subcommand
 from bot.slack.replies import dm
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.experiences import command_team, filing_team, thanks_view
-from handlers.kit import ids, replace, show
+from handlers.kit import command_team, filing_team, ids, replace, show, thanks_view
 from storage.db import transaction
 from storage.experiences import PdStatus, PdVerification, VisitStatus
 from storage.models import Team
