@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import ColumnElement, Engine, create_engine, event, true
+from sqlalchemy import ColumnElement, Engine, create_engine, event, true, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
@@ -98,3 +98,22 @@ def among(
 def scope_of(ids: list[int]) -> list[int] | None:
     """The ids to filter on, or None (read everything) when there are many."""
     return None if len(ids) > MANY_TEAMS else ids
+
+
+def update_if(
+    session: Session, row: object, *conditions: ColumnElement[bool], **values: object
+) -> bool:
+    """Change `row` only while `conditions` hold, in one conditional UPDATE (of two clicks, two
+    people or a retried request, one wins), and reload it. False when nothing changed."""
+    model = type(row)
+    key = model.id  # type: ignore[attr-defined]  # every mapped model here has an integer id
+    changed = session.execute(
+        update(model)
+        .where(key == row.id, *conditions)  # type: ignore[attr-defined]  # as above
+        .values(**values)
+        .returning(key)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if changed:
+        session.refresh(row)
+    return bool(changed)

@@ -281,3 +281,22 @@ def assessment_activities(session: Session, team_ids: Sequence[int]) -> list[Ass
             .order_by(AssessmentActivity.team_id, AssessmentActivity.version)
         )
     )
+
+
+def record_event(
+    session: Session,
+    team_id: int,
+    form: str,
+    form_id: int,
+    event: str,
+    by: str,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    """One step taken on a form, kept in the form's history."""
+    session.add(
+        FormEvent(
+            team_id=team_id, form=form, form_id=form_id, event=event, by=by, at=now, note=note
+        )
+    )
+    session.flush()

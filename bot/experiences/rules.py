@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from bot.access import Refusal
 from bot.plans.rules import PlanSlot, current_plan_slots
 from bot.program import Deadline, Program, StepKind
 from bot.program.steps import COMMENT, FILE, SEND
+from storage.db import update_if
 from storage.experiences import (
     Experience,
     ExperienceStatus,
@@ -33,6 +34,7 @@ from storage.experiences import (
     experience,
     experiences_of,
     join_focus,
+    record_event,
 )
 from storage.models import Team
 from storage.revisions import R, try_revise
@@ -491,16 +493,8 @@ def _transition(
 ) -> None:
     """Change the experience only if it is still in an allowed state (two clicks, two people
     or Slack's retries cannot both take the same step)."""
-    changed = session.execute(
-        update(Experience)
-        .where(Experience.id == record.id, Experience.status.in_(allowed))
-        .values(**values)
-        .returning(Experience.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not changed:
+    if not update_if(session, record, Experience.status.in_(allowed), **values):
         raise Refusal(CHANGED_MEANWHILE)
-    session.refresh(record)
 
 
 def _event(
@@ -512,9 +506,4 @@ def _event(
     now: datetime,
     note: str | None = None,
 ) -> None:
-    session.add(
-        FormEvent(
-            team_id=team.id, form=FORM, form_id=record.id, event=event, by=by, at=now, note=note
-        )
-    )
-    session.flush()
+    record_event(session, team.id, FORM, record.id, event, by, now, note)

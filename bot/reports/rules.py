@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.access import Refusal
 from bot.experiences.rules import CHANGED_MEANWHILE, file_revision
 from bot.program import Program, StepKind
+from storage.db import update_if
 from storage.experiences import (
     AssessmentActivity,
-    FormEvent,
     PdStatus,
     PdVerification,
     VisitReport,
@@ -29,6 +29,7 @@ from storage.experiences import (
     current_pd_forms,
     current_visit_reports,
     events_of,
+    record_event,
 )
 from storage.models import Team
 from storage.revisions import current
@@ -303,17 +304,10 @@ def _set(
     allowed: set[VisitStatus] | set[PdStatus],
     **values: object,
 ) -> None:
-    # A conditional UPDATE: of two clicks, two people or a retried request, one wins.
-    changed = session.execute(
-        update(model)
-        .where(model.id == row.id, model.status.in_(allowed), model.superseded_at.is_(None))
-        .values(**values)
-        .returning(model.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not changed:
+    if not update_if(
+        session, row, model.status.in_(allowed), model.superseded_at.is_(None), **values
+    ):
         raise Refusal(CHANGED_MEANWHILE)
-    session.refresh(row)
 
 
 def _event(
@@ -326,12 +320,7 @@ def _event(
     now: datetime,
     note: str | None = None,
 ) -> None:
-    session.add(
-        FormEvent(
-            team_id=team.id, form=form, form_id=form_id, event=event, by=by, at=now, note=note
-        )
-    )
-    session.flush()
+    record_event(session, team.id, form, form_id, event, by, now, note)
 
 
 def pd_hours(minutes: int) -> str:
