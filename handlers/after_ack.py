@@ -24,6 +24,7 @@ import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ def heavy(
         try:
             result = future.result()
         except Exception as exc:
+            if isinstance(exc, BrokenProcessPool):
+                _forget_pool(pool)
             log.error(
                 "heavy work after an ack failed in %s: %s",
                 name_of(function),
@@ -81,7 +84,14 @@ def heavy(
             return
         after_ack(then, result)
 
-    future = _process_pool().submit(function, *args)
+    pool = _process_pool()
+    try:
+        future = pool.submit(function, *args)
+    except BrokenProcessPool:
+        # The pool's process died before this (killed, out of memory): start a new one.
+        _forget_pool(pool)
+        pool = _process_pool()
+        future = pool.submit(function, *args)
     # settle first: it hands the answer over before the process's future is forgotten, so
     # drain() never sees a moment with nothing pending.
     future.add_done_callback(settle)
@@ -122,6 +132,15 @@ def _process_pool() -> ProcessPoolExecutor:
                 max_workers=1, mp_context=multiprocessing.get_context("spawn")
             )
         return _processes
+
+
+def _forget_pool(broken: ProcessPoolExecutor) -> None:
+    """A pool whose process died refuses all work from then on: the next call starts anew."""
+    global _processes
+    with _lock:
+        if _processes is broken:
+            _processes = None
+    broken.shutdown(wait=False)
 
 
 def name_of(function: Callable[..., Any]) -> str:

@@ -81,3 +81,14 @@ def test_heavy_work_that_fails_tells_the_person_instead(caplog) -> None:
     written = PrivateTracebacks(FORMAT).format(record)
     assert "ValueError (message withheld)" in written and "Traceback" in written
     assert "not a number" not in written
+
+
+def test_heavy_work_starts_a_new_process_after_the_last_one_died() -> None:
+    posted: list[object] = []
+    # The process dies mid-work (as when it is killed or runs out of memory).
+    after_ack.heavy(os._exit, 1, then=posted.append, failed=lambda: posted.append("sorry"))
+    after_ack.drain(timeout=60)
+    assert posted == ["sorry"]
+    after_ack.heavy(os.getpid, then=posted.append)
+    after_ack.drain(timeout=60)
+    assert len(posted) == 2 and posted[1] != os.getpid()
