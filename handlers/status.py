@@ -25,6 +25,7 @@ from bot.platform.config import Settings
 from bot.platform.services import Services
 from bot.program import Program
 from bot.slack.commands import Parsed, Subcommand
+from bot.slack.replies import dm
 from bot.status import export, views
 from bot.status import rules as domain
 from handlers import kit
@@ -288,11 +289,11 @@ def _send_report(services: Services, client: WebClient, who: access.Viewer, run_
     except (SlackApiError, SlackClientError, OSError) as exc:
         outcome = f"failed: {type(exc).__name__}"
         log.warning("the report could not be uploaded: %s", type(exc).__name__)
-        _tell(client, who.user_id, "Sorry, I could not send your report. Please try again.")
+        dm(client, who.user_id, "Sorry, I could not send your report. Please try again.")
     except Exception:
         outcome = "failed"
         log.exception("the report failed")
-        _tell(client, who.user_id, "Sorry, your report failed on our side. Please try again.")
+        dm(client, who.user_id, "Sorry, your report failed on our side. Please try again.")
     finally:
         with transaction(services.sessions) as session:
             finish_report(session, run_id, services.clock(), outcome)
@@ -303,10 +304,3 @@ def _summary(
 ) -> domain.ProgramStatus:
     found = domain.program_standings(session, services.program, teams, today)
     return domain.summarize(services.program, found, today)
-
-
-def _tell(client: WebClient, user_id: str, text: str) -> None:
-    try:
-        client.chat_postMessage(channel=user_id, text=text)
-    except (SlackApiError, SlackClientError, OSError):
-        log.warning("could not tell the requester about their report")
