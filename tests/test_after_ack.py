@@ -40,9 +40,7 @@ def test_a_filed_log_is_acknowledged_before_slack_takes_the_partners_dm(world) -
         assert fake.messages_to(PROTEGE) == []
     finally:
         slack_answers.set()
-    deadline = time.monotonic() + 10
-    while not fake.messages_to(PROTEGE) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    fake.wait_for("chat.postMessage", 1, timeout=10)
     [dm] = fake.messages_to(PROTEGE)
     assert "Please confirm" in dm["text"] and f"<@{MENTOR}>" in dm["text"]
 

@@ -165,9 +165,7 @@ def test_a_process_killed_mid_fan_out_loses_and_doubles_nothing(
     env.pop("SLACK_APP_TOKEN", None)
     argv = [sys.executable, "-m", "bot", "tick", "--now", FIRST_DAY_0800_CDT.isoformat()]
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while len(fake.calls_to("chat.postMessage")) < TEAMS // 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    fake.wait_for("chat.postMessage", TEAMS // 2, timeout=30)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     # Requests the dead process had in flight still land at Slack. Here the lease's five
