@@ -1,29 +1,26 @@
 """Slack listeners. Each feature module registers its listeners and `/mentor` subcommands
-from `register(app, services, router)`."""
+from `register(app, services, router)`.
+
+The modules are found, not listed: a module in `handlers/` with a `register` function is
+registered, `commands` first because it owns the router the others add subcommands to.
+"""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 from slack_bolt import App
 
 from bot.platform.services import Services
-from handlers import commands, contact, experiences, home, logs, reports, roles, silence, teams
-from handlers import plans as plan_forms
-from handlers import status as status_commands
-from handlers import survey as survey_forms
+from handlers import commands
 from handlers.commands import CommandRouter
 
 
 def register(app: App, services: Services) -> None:
     router = CommandRouter(services)
     commands.register(app, services, router)
-    teams.register(app, services, router)
-    roles.register(app, services, router)
-    contact.register(app, services, router)
-    logs.register(app, services, router)
-    plan_forms.register(app, services, router)
-    silence.register(app, services, router)
-    experiences.register(app, services, router)
-    reports.register(app, services, router)
-    home.register(app, services, router)
-    status_commands.register(app, services, router)
-    survey_forms.register(app, services, router)
+    for found in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{found.name}")
+        if module is not commands and hasattr(module, "register"):
+            module.register(app, services, router)

@@ -1,13 +1,16 @@
 """Every model module, imported so `Base.metadata` holds the whole schema (Alembic, tests).
 
-A new model module is added here in the same commit as its migration.
+The modules are found, not listed: a new model module is picked up by being in `storage/`.
 """
 
-from storage import experiences as _experiences  # noqa: F401
-from storage import logs, models  # noqa: F401
-from storage import plans as _plans  # noqa: F401
-from storage import silence as _silence  # noqa: F401
-from storage import survey as _survey  # noqa: F401
+import importlib
+import pkgutil
+
+import storage
 from storage.models import Base
+
+for _found in pkgutil.iter_modules(storage.__path__):
+    if not _found.ispkg and _found.name != "schema":
+        importlib.import_module(f"storage.{_found.name}")
 
 metadata = Base.metadata

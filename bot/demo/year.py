@@ -6,26 +6,27 @@ with a tick every hour, every notice printed as it goes out, then a summary.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
+import pkgutil
 import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+import bot
 from bot.demo.world import DemoEvent, DemoWorld
-from bot.experiences import scenes as experience_scenes
-from bot.logs import scenes as log_scenes
-from bot.plans import scenes as plan_scenes
 from bot.platform.config import load_settings
 from bot.platform.slack_client import RecordingClient
 from bot.platform.slack_users import SlackUser
 from bot.program import Program, load_program
-from bot.silence import scenes as silence_scenes
 from bot.slack.dates import zone
 from bot.status import scenes as status_scenes
 from bot.teams.imports import COLUMNS, import_teams
@@ -166,20 +167,22 @@ def _own_events(world: DemoWorld) -> list[DemoEvent]:
     ]
 
 
+def feature_scenes() -> list[ModuleType]:
+    """Every feature's `scenes` module: a feature joins the demo by having one."""
+    found = []
+    for package in sorted(pkgutil.iter_modules(bot.__path__), key=lambda m: m.name):
+        if package.ispkg and importlib.util.find_spec(f"bot.{package.name}.scenes"):
+            found.append(importlib.import_module(f"bot.{package.name}.scenes"))
+    return found
+
+
 def _simulate(world: DemoWorld) -> list[Outcome]:
     factory, client, program, names = world.factory, world.client, world.program, world.names
     now = datetime.combine(date(2024, 8, 26), datetime.min.time(), tzinfo=program.tz)
     end = datetime.combine(program.end + timedelta(days=1), datetime.min.time(), program.tz)
     outcomes: list[Outcome] = []
     announced_outage = False
-    sources = [
-        _own_events,
-        silence_scenes.events,
-        status_scenes.events,
-        plan_scenes.events,
-        log_scenes.events,
-        experience_scenes.events,
-    ]
+    sources = [_own_events, *(scenes.events for scenes in feature_scenes())]
     events = sorted((e for source in sources for e in source(world)), key=lambda e: e.at)
     while now < end:
         while events and events[0].at <= now:
