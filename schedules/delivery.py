@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from http.client import HTTPException
 from typing import Any
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.platform.slack_client import never_reached_slack
+from schedules.digest import Digest
 from schedules.notice import Notice, Outcome
 from storage import ledger
 from storage.db import transaction
@@ -55,7 +57,7 @@ def deliver(
     if notice.key not in won:
         return None
     send = resume_claimed if notice.key in won.uncertain else send_claimed
-    return send(factory, client, notice, now)
+    return send(factory, client, [notice], now)[0]
 
 
 def claim_of(notice: Notice) -> ledger.Claim:
@@ -63,50 +65,53 @@ def claim_of(notice: Notice) -> ledger.Claim:
 
 
 def send_claimed(
-    factory: sessionmaker[Session], client: WebClient, notice: Notice, now: datetime
-) -> Outcome:
-    """Send a notice this process has claimed, and record what Slack answered."""
-    text, blocks = notice.message
+    factory: sessionmaker[Session], client: WebClient, notices: Sequence[Notice], now: datetime
+) -> list[Outcome]:
+    """Send claimed notices for one recipient as one message (a digest of one is the notice
+    itself), and record what Slack answered against each notice's key."""
+    digest = Digest(notices[0].recipient, tuple(notices))
+    text, blocks = digest.message
     try:
         response = client.chat_postMessage(
-            channel=notice.recipient,
+            channel=digest.recipient,
             text=text,
             blocks=blocks or None,
-            # The key travels with the message, so a sender that takes over a dead
-            # sender's claim can see whether the message went out (find_sent).
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": notice.key}},
+            # The keys travel with the message, so a sender that takes over a dead
+            # sender's claims can see whether the message went out (find_sent).
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"keys": digest.keys}},
         )
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if error in MAYBE_POSTED:
-            return _record_uncertain(factory, notice, now, error)
-        return _record_error(factory, notice, now, error)
+            return _record_uncertain(factory, notices, now, error)
+        return _record_error(factory, notices, now, error)
     except SlackClientError as exc:
         # Raised before any request went out (bad arguments, a rate-limit pause too long
         # to wait here): nothing was sent; later ticks try again.
-        return _record_error(factory, notice, now, type(exc).__name__)
+        return _record_error(factory, notices, now, type(exc).__name__)
     except (OSError, HTTPException) as exc:
         if never_reached_slack(exc):
             # The client's retry handler already tried again; later ticks try once more.
-            return _record_error(factory, notice, now, type(exc).__name__)
+            return _record_error(factory, notices, now, type(exc).__name__)
         # A read timeout, or the connection reset or closed while waiting for the answer:
         # Slack may have posted it. The retry looks in the DM first (resume_claimed).
-        return _record_uncertain(factory, notice, now, _describe(exc))
-    with transaction(factory) as session:
-        ledger.record_sent(session, notice.key, now, response["channel"], response["ts"])
-    return Outcome(notice, "sent")
+        return _record_uncertain(factory, notices, now, _describe(exc))
+    found = {key: (response["channel"], response["ts"]) for key in digest.keys}
+    return _record_sent(factory, notices, now, found)
 
 
 METADATA_EVENT = "mentorbot_notice"
 
 
-def find_sent(client: WebClient, notice: Notice, since: datetime) -> tuple[str, str] | None:
-    """(channel, ts) of `notice` if it is already in the recipient's DM, else None.
+def find_sent(
+    client: WebClient, recipient: str, keys: Collection[str], since: datetime
+) -> dict[str, tuple[str, str]]:
+    """(channel, ts) of each of `keys` already in the recipient's DM.
 
-    Asked only for a claim whose sender died: it may have died after Slack posted the
+    Asked only for claims whose sender died: it may have died after Slack posted the
     message and before the ledger heard. Raises SlackClientError when Slack cannot say.
     """
-    channel = client.conversations_open(users=notice.recipient)["channel"]["id"]
+    channel = client.conversations_open(users=recipient)["channel"]["id"]
     history = client.conversations_history(
         channel=channel,
         oldest=f"{since.timestamp() - 60:.6f}",
@@ -114,35 +119,55 @@ def find_sent(client: WebClient, notice: Notice, since: datetime) -> tuple[str, 
         limit=200,
     )
     messages: list[dict[str, Any]] = history.get("messages", [])
+    found: dict[str, tuple[str, str]] = {}
     for message in messages:
         payload = (message.get("metadata") or {}).get("event_payload") or {}
-        if payload.get("key") == notice.key:
-            return channel, message["ts"]
-    return None
+        # "key": one notice a message, as sent before digests; a claim may outlive a deploy.
+        sent = payload.get("keys") or [payload.get("key")]
+        found.update((key, (channel, message["ts"])) for key in sent if key in keys)
+    return found
 
 
 def resume_claimed(
-    factory: sessionmaker[Session], client: WebClient, notice: Notice, now: datetime
-) -> Outcome:
-    """A claim whose last sender may have sent it (it died, or lost Slack's answer): send
-    unless it is already in the DM."""
+    factory: sessionmaker[Session], client: WebClient, notices: Sequence[Notice], now: datetime
+) -> list[Outcome]:
+    """Claims whose last sender may have sent them (it died, or lost Slack's answer): send
+    those not already in the DM."""
+    keys = {notice.key for notice in notices}
     try:
-        found = find_sent(client, notice, notice.due_at)
+        found = find_sent(client, notices[0].recipient, keys, min(n.due_at for n in notices))
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if error in CHECK_LATER:
-            return _record_uncertain(factory, notice, now, f"cannot check: {error}")
+            return _record_uncertain(factory, notices, now, f"cannot check: {error}")
         # Slack will not say (a missing im:history scope, a user who left): sending is
         # the only way forward, and a user who left cannot be messaged twice.
-        log.warning("cannot check whether %s went out (%s); sending", notice.key, error)
-        found = None
+        log.warning("cannot check whether %d notice(s) went out (%s); sending", len(keys), error)
+        found = {}
     except (SlackClientError, OSError, HTTPException) as exc:
-        return _record_uncertain(factory, notice, now, f"cannot check: {_describe(exc)}")
-    if found is None:
-        return send_claimed(factory, client, notice, now)
+        return _record_uncertain(factory, notices, now, f"cannot check: {_describe(exc)}")
+    there = [n for n in notices if n.key in found]
+    missing = [n for n in notices if n.key not in found]
+    outcomes = _record_sent(factory, there, now, found, "found in Slack after a restart")
+    if missing:
+        outcomes += send_claimed(factory, client, missing, now)
+    order = {notice.key: index for index, notice in enumerate(notices)}
+    return sorted(outcomes, key=lambda outcome: order[outcome.notice.key])
+
+
+def _record_sent(
+    factory: sessionmaker[Session],
+    notices: Sequence[Notice],
+    now: datetime,
+    found: dict[str, tuple[str, str]],
+    detail: str = "",
+) -> list[Outcome]:
+    if not notices:
+        return []
     with transaction(factory) as session:
-        ledger.record_sent(session, notice.key, now, *found)
-    return Outcome(notice, "sent", "found in Slack after a restart")
+        for notice in notices:
+            ledger.record_sent(session, notice.key, now, *found[notice.key])
+    return [Outcome(notice, "sent", detail) for notice in notices]
 
 
 def give_back(
@@ -151,8 +176,8 @@ def give_back(
     """A claimed notice this sender will not send now (its claim ran short): a later tick
     sends it, checking the DM first if an earlier sender may have sent it."""
     if uncertain:
-        return _record_uncertain(factory, notice, now, "given back unsent")
-    return _record_error(factory, notice, now, "given back unsent")
+        return _record_uncertain(factory, [notice], now, "given back unsent")[0]
+    return _record_error(factory, [notice], now, "given back unsent")[0]
 
 
 # Slack errors of a history check that pass with time: the check is tried again later.
@@ -169,22 +194,33 @@ def _describe(exc: BaseException) -> str:
 
 
 def _record_uncertain(
-    factory: sessionmaker[Session], notice: Notice, now: datetime, what: str
-) -> Outcome:
-    log.warning("delivery of %s unknown (%s): checking before a retry", notice.key, what)
+    factory: sessionmaker[Session], notices: Sequence[Notice], now: datetime, what: str
+) -> list[Outcome]:
+    log.warning("delivery of %s unknown (%s): checking before a retry", _keys(notices), what)
+    outcomes = []
     with transaction(factory) as session:
-        status = ledger.record_uncertain(session, notice.key, now, what)
-    return Outcome(notice, status.value, f"{ledger.UNCERTAIN}: {what}")
+        for notice in notices:
+            status = ledger.record_uncertain(session, notice.key, now, what)
+            outcomes.append(Outcome(notice, status.value, f"{ledger.UNCERTAIN}: {what}"))
+    return outcomes
 
 
 def _record_error(
-    factory: sessionmaker[Session], notice: Notice, now: datetime, error: str
-) -> Outcome:
+    factory: sessionmaker[Session], notices: Sequence[Notice], now: datetime, error: str
+) -> list[Outcome]:
     # Keys name teams and Slack ids only: no personal data reaches the log.
-    log.warning("delivery of %s failed: %s", notice.key, error)
+    log.warning("delivery of %s failed: %s", _keys(notices), error)
+    outcomes = []
     with transaction(factory) as session:
-        if error in PERMANENT_ERRORS:
-            ledger.record_failed(session, notice.key, now, error)
-            return Outcome(notice, "failed", error)
-        status = ledger.record_transient(session, notice.key, now, error)
-    return Outcome(notice, status.value, error)
+        for notice in notices:
+            if error in PERMANENT_ERRORS:
+                ledger.record_failed(session, notice.key, now, error)
+                outcomes.append(Outcome(notice, "failed", error))
+            else:
+                status = ledger.record_transient(session, notice.key, now, error)
+                outcomes.append(Outcome(notice, status.value, error))
+    return outcomes
+
+
+def _keys(notices: Sequence[Notice]) -> str:
+    return ", ".join(notice.key for notice in notices)

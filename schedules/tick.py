@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.program import Program
 from bot.slack.dates import zone
 from schedules.delivery import claim_of, give_back, resume_claimed, send_claimed
+from schedules.digest import URGENT, Digest, digests
 from schedules.duties import DUTIES, Duty
 from schedules.notice import Notice, Outcome
 from storage import ledger
@@ -54,6 +55,8 @@ def tick(
             for notice in due
             if now < notice.expires_at and may_send_now(program, notice, now)
         ]
+        held = heard_today(session, program, ready, now)
+        ready = [notice for notice in ready if notice.key not in held]
     with transaction(factory) as session:
         ledger.expire_stale(session, now)
 
@@ -86,11 +89,9 @@ def _send_all(
 ) -> list[Outcome]:
     """Claim a batch in one transaction, send it on a few threads, claim the next.
 
-    Slack's round trip, not the bot, bounds a fan-out, so a few calls are in flight at once
-    (the client paces them under Slack's rate limits). Notices go out in rounds, everyone's
-    first before anyone's second, so that one recipient's many notices (an advisor's
-    alerts) do not hold up everyone else; one recipient's go out in order, from one thread,
-    within chat.postMessage's per-channel limit.
+    A recipient's notices go out together as one digest (schedules.digest), never split
+    across batches. Slack's round trip, not the bot, bounds a fan-out, so a few calls are
+    in flight at once (the client paces them under Slack's rate limits).
 
     A batch's claims are stamped with the tick's `now` moved on by the real time this tick
     has run, so that a long fan-out never hands out a lease that has already run out; a
@@ -101,14 +102,14 @@ def _send_all(
     outcomes: dict[str, Outcome] = {}
     channels = ChannelPace()
     started = time.monotonic()
-    queue = _in_rounds(notices)
     with ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="send") as pool:
-        for start in range(0, len(queue), CLAIM_BATCH):
-            batch = queue[start : start + CLAIM_BATCH]
+        for batch in _batches(digests(notices)):
             claimed = time.monotonic()
             at = now + timedelta(seconds=claimed - started)
             with transaction(factory) as session:
-                won = ledger.claim_many(session, [claim_of(n) for n in batch], at)
+                won = ledger.claim_many(
+                    session, [claim_of(n) for d in batch for n in d.notices], at
+                )
             lane = _Lane(factory, client, now, won.uncertain, channels, claimed + SEND_WITHIN)
             jobs = [pool.submit(lane.send, mine) for mine in _by_recipient(batch, won)]
             for job in jobs:
@@ -120,44 +121,52 @@ SEND_THREADS = 4  # in flight at once: enough for Slack's pace at a 100-200 ms r
 SEND_WITHIN = ledger.LEASE.total_seconds() / 2  # after this a claimed notice waits a tick
 
 
-def _in_rounds(notices: list[Notice]) -> list[Notice]:
-    """Every recipient's first notice, then every recipient's second, …, in tick order."""
-    rounds: dict[int, list[Notice]] = defaultdict(list)
-    counts: dict[str, int] = defaultdict(int)
-    for notice in notices:
-        rounds[counts[notice.recipient]].append(notice)
-        counts[notice.recipient] += 1
-    return [notice for n in sorted(rounds) for notice in rounds[n]]
+def _batches(queue: list[Digest]) -> list[list[Digest]]:
+    """Whole digests, up to CLAIM_BATCH notices a batch (a bigger digest alone)."""
+    batches: list[list[Digest]] = []
+    size = CLAIM_BATCH
+    for digest in queue:
+        if size + len(digest.notices) > CLAIM_BATCH:
+            batches.append([])
+            size = 0
+        batches[-1].append(digest)
+        size += len(digest.notices)
+    return batches
 
 
-def _by_recipient(batch: list[Notice], won: set[str]) -> list[list[Notice]]:
-    lanes: dict[str, list[Notice]] = defaultdict(list)
-    for notice in batch:
-        if notice.key in won:
-            lanes[notice.recipient].append(notice)
+def _by_recipient(batch: list[Digest], won: set[str]) -> list[list[list[Notice]]]:
+    """Each recipient's digests of the batch, only the notices this sender won."""
+    lanes: dict[str, list[list[Notice]]] = defaultdict(list)
+    for digest in batch:
+        mine = [notice for notice in digest.notices if notice.key in won]
+        if mine:
+            lanes[digest.recipient].append(mine)
     return list(lanes.values())
 
 
 @dataclass(frozen=True)
 class _Lane:
-    """Sends one recipient's claimed notices of a batch, in order."""
+    """Sends one recipient's claimed digests of a batch, in order."""
 
     factory: sessionmaker[Session]
     client: WebClient
     now: datetime
     uncertain: set[str]
     channels: ChannelPace
-    deadline: float  # monotonic: a notice not begun by then goes back to the ledger
+    deadline: float  # monotonic: a digest not begun by then goes back to the ledger
 
-    def send(self, notices: list[Notice]) -> list[Outcome]:
+    def send(self, digests: list[list[Notice]]) -> list[Outcome]:
         outcomes = []
-        for notice in notices:
-            uncertain = notice.key in self.uncertain
-            if not self.channels.wait(notice.recipient, self.deadline):
-                outcomes.append(give_back(self.factory, notice, self.now, uncertain))
+        for notices in digests:
+            if not self.channels.wait(notices[0].recipient, self.deadline):
+                outcomes += [
+                    give_back(self.factory, n, self.now, n.key in self.uncertain) for n in notices
+                ]
                 continue
-            send = resume_claimed if uncertain else send_claimed
-            outcomes.append(send(self.factory, self.client, notice, self.now))
+            # One claim an earlier sender may have sent: look in the DM before sending.
+            maybe_sent = any(notice.key in self.uncertain for notice in notices)
+            send = resume_claimed if maybe_sent else send_claimed
+            outcomes += send(self.factory, self.client, notices, self.now)
         return outcomes
 
 
@@ -188,6 +197,31 @@ class ChannelPace:
             recent.append(start)
         time.sleep(start - now)
         return True
+
+
+def heard_today(
+    session: Session, program: Program, notices: list[Notice], now: datetime
+) -> set[str]:
+    """Keys of notices that came due after their recipient's message of the day (local) went
+    out: they wait for the next school day's digest, unless their kind cannot wait. A notice
+    due before it (a retry, the rest of a long digest) is still today's."""
+    waiting = [notice for notice in notices if notice.kind not in URGENT]
+    if not waiting:
+        return set()
+    recipients = {notice.recipient for notice in waiting}
+    last = ledger.last_sent(session, recipients, since=now - timedelta(days=1))
+    return {
+        notice.key
+        for notice in waiting
+        if notice.recipient in last
+        and notice.due_at > last[notice.recipient]
+        and _same_day(last[notice.recipient], now, notice, program)
+    }
+
+
+def _same_day(then: datetime, now: datetime, notice: Notice, program: Program) -> bool:
+    tz = zone(notice.tz, program.tz)
+    return then.astimezone(tz).date() == now.astimezone(tz).date()
 
 
 def may_send_now(program: Program, notice: Notice, now: datetime) -> bool:

@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, Update, and_, any_, bindparam, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    String,
+    Update,
+    and_,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -195,6 +206,21 @@ def sent_of_kinds(session: Session, kinds: Iterable[str]) -> dict[str, SentNotic
     )
     # a sent notice always has its finished_at; the check tells the type checker so
     return {key: SentNotice(key, recipient, at) for key, recipient, at in rows if at is not None}
+
+
+def last_sent(session: Session, recipients: Iterable[str], since: datetime) -> dict[str, datetime]:
+    """When each of `recipients` was last sent a notice, if since `since`."""
+    wanted = set(recipients)
+    rows = session.execute(
+        select(Delivery.recipient, func.max(Delivery.finished_at))
+        .where(
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.finished_at >= since,
+            Delivery.kind != INBOUND,
+        )
+        .group_by(Delivery.recipient)
+    )
+    return {who: at for who, at in rows if who in wanted and at is not None}
 
 
 GONE_ERRORS = ("account_inactive", "user_not_found", "user_disabled")

@@ -156,6 +156,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("key"),
         Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+        # "who heard from the bot today": today's sends, not the year's
+        Index("ix_deliveries_status_finished", "status", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,8 +28,10 @@ from bot.platform.slack_client import (
     listener_client,
     never_reached_slack,
 )
+from bot.slack.blocks import section
 from schedules.delivery import METADATA_EVENT, deliver
 from schedules.duties.topic_prompts import topic_prompts
+from schedules.notice import composed
 from schedules.tick import tick
 from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction
@@ -98,26 +100,68 @@ def test_one_recipients_many_notices_go_in_order_within_the_per_channel_limit(
     fake.limits = Limits(post_per_channel=1, post_channel_burst=3, latency=0.01)
     busy = mentor(0)
     started = time.monotonic()
-    result = tick(factory, client_for(api_url), program, FIRST_DAY_0800_CDT, (six_for(busy),))
+    # Notices too long to share a message (a digest holds 50 blocks): six messages.
+    duty = six_for(busy, blocks=30)
+    result = tick(factory, client_for(api_url), program, FIRST_DAY_0800_CDT, (duty,))
     elapsed = time.monotonic() - started
     assert fake.limited == 0  # the sender kept to the channel's pace: Slack never refused
     assert Counter(o.status for o in result.outcomes) == {"sent": 6 + 5}
-    to_busy = [m["metadata"]["event_payload"]["key"] for m in fake.posted if m["channel"] == busy]
+    to_busy = [keys_of(m) for m in fake.posted if m["channel"] == busy]
+    assert all(len(keys) == 1 for keys in to_busy)
+    to_busy = [keys[0] for keys in to_busy]
     assert to_busy == sorted(to_busy) and len(to_busy) == 6
     assert elapsed >= 3  # three at once, then one a second
     engine.dispose()
 
 
-def six_for(recipient: str):
-    """A duty: the topic prompts, plus five more for one recipient (an advisor's alerts)."""
+def test_one_recipients_many_notices_go_as_one_digest_each_key_settled(
+    sqlite_url, standin, program
+) -> None:
+    fake, api_url = standin
+    engine = make_engine(sqlite_url)
+    factory = make_session_factory(engine)
+    seed(factory, program, 1)
+    busy = mentor(0)
+    result = tick(factory, client_for(api_url), program, FIRST_DAY_0800_CDT, (six_for(busy),))
+    assert Counter(o.status for o in result.outcomes) == {"sent": 6 + 1}
+    to_busy = [m for m in fake.posted if m["channel"] == busy]
+    assert len(to_busy) == 1
+    keys = keys_of(to_busy[0])
+    assert len(keys) == 6 and keys == sorted(keys)
+    (sent,) = fake.messages_to(busy)
+    assert sent["text"].startswith("6 things from Mentor bot today")
+    with factory() as session:
+        rows = session.execute(
+            select(Delivery.ts, Delivery.status).where(Delivery.key.in_(keys))
+        ).all()
+    assert {(ts, status) for ts, status in rows} == {(to_busy[0]["ts"], DeliveryStatus.SENT)}
+    engine.dispose()
+
+
+def keys_of(message: dict) -> list[str]:
+    return message["metadata"]["event_payload"]["keys"]
+
+
+def six_for(recipient: str, blocks: int | None = None):
+    """A duty: the topic prompts, plus five more for one recipient (an advisor's alerts);
+    each of the recipient's padded to `blocks` blocks when given."""
 
     def duty(session, program, now):
         prompts = list(topic_prompts(session, program, now))
         mine = next(n for n in prompts if n.recipient == recipient)
         extra = [dataclasses.replace(mine, key=f"{mine.key}:extra{n}") for n in range(1, 6)]
-        return prompts + extra
+        if blocks is None:
+            return prompts + extra
+        padded = [_padded(n, blocks) for n in [mine, *extra]]
+        return [n for n in prompts if n.recipient != recipient] + padded
 
     return duty
+
+
+def _padded(notice, blocks: int):
+    text, shown = notice.message
+    more = [section(f"line {n} of {notice.key}") for n in range(blocks - len(shown))]
+    return dataclasses.replace(notice, compose=composed(text, shown + more))
 
 
 def test_a_notice_whose_claim_runs_short_waits_for_a_later_tick(
@@ -131,11 +175,12 @@ def test_a_notice_whose_claim_runs_short_waits_for_a_later_tick(
     monkeypatch.setattr(tick_module, "SEND_WITHIN", 1.0)
     busy = mentor(0)
     client = client_for(api_url)
-    first = tick(factory, client, program, FIRST_DAY_0800_CDT, (six_for(busy),))
+    duty = six_for(busy, blocks=30)  # one message each
+    first = tick(factory, client, program, FIRST_DAY_0800_CDT, (duty,))
     statuses = Counter(o.status for o in first.outcomes)
     assert statuses == {"sent": 4, "retry": 3}  # the protégé's and three of the mentor's
     assert {o.detail for o in first.outcomes if o.status == "retry"} == {"given back unsent"}
-    later = tick(factory, client, program, FIRST_DAY_0800_CDT + LATER, (six_for(busy),))
+    later = tick(factory, client, program, FIRST_DAY_0800_CDT + LATER, (duty,))
     assert Counter(o.status for o in later.outcomes) == {"sent": 3}
     assert posted_per_channel(fake) == {busy: 6, protege(0): 1}
     assert {status for status, _ in ledger_rows(factory).values()} == {DeliveryStatus.SENT}

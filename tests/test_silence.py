@@ -138,10 +138,12 @@ def test_reaching_out_stops_the_follow_ups_and_activity_closes_the_spell(world, 
         )
     assert run(at(date(2024, 11, 26))) == [] and run(at(date(2024, 12, 4))) == []
     talk(factory, team, date(2024, 12, 4), LogMode.VIDEO)
-    [back] = run(at(date(2024, 12, 4), 16))
+    # The advisor had the day's message this morning: the good news joins tomorrow's.
+    assert run(at(date(2024, 12, 4), 16)) == []
+    [back] = run(at(date(2024, 12, 5)))
     assert back.notice.kind == "silence_back" and back.notice.recipient == ADVISOR
     assert "back in touch" in quiet_alerts(fake, ADVISOR)[-1]["text"]
-    assert run(at(date(2024, 12, 5))) == []
+    assert run(at(date(2024, 12, 6))) == []
 
 
 def test_a_snooze_holds_the_reminder(world, program) -> None:

@@ -32,8 +32,9 @@ from bot.status import scenes as status_scenes
 from bot.teams.imports import COLUMNS, import_teams
 from schedules.notice import Outcome
 from schedules.tick import tick
+from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction, upgrade
-from storage.models import Delivery
+from storage.models import Delivery, DeliveryStatus
 from storage.people import sync_bootstrap_staff
 
 
@@ -120,6 +121,7 @@ def run_demo(keep: Path | None = None) -> None:
         print(f"{len(TEAMS)} demo teams, a tick every hour, notices in the recipient's time\n")
         outcomes = _simulate(world)
         _summary(factory, outcomes, names, world.client)
+        _messages(factory, program, names)
         print("\n" + status_scenes.status_text(factory, program, program.end))
         if keep:
             print(f"\nThe demo database is kept at {path}")
@@ -230,6 +232,61 @@ def _line(outcome: Outcome, now: datetime, names: dict[str, str], program: Progr
     # Slack renders <@U…> as a name; the terminal shows the demo person's name instead.
     text = re.sub(r"<@([A-Z0-9]+)>", lambda m: names.get(m.group(1), m.group(1)), notice.text)
     return f"{when:%a %b %d %H:%M %Z}  {outcome.status:7} to {who:15} {text}{detail}"
+
+
+ROLE_OF = {
+    **{t.mentor.slack_id: "mentor" for t in TEAMS},
+    **{t.protege.slack_id: "protégé" for t in TEAMS},
+    ADVISOR.slack_id: "advisor",
+    STAFF.slack_id: "staff",
+}
+
+
+def _messages(factory: sessionmaker[Session], program: Program, names: dict[str, str]) -> None:
+    """Scheduled messages (a digest is one, whatever it holds) per role and month, and the
+    busiest person-day: what a person feels, not what the ledger counts."""
+    with factory() as session:
+        rows = session.execute(
+            select(Delivery.recipient, Delivery.ts, Delivery.finished_at).where(
+                Delivery.status == DeliveryStatus.SENT, Delivery.kind != ledger.INBOUND
+            )
+        ).all()
+    first: dict[tuple[str, str | None], datetime] = {}
+    notices: Counter[tuple[str, str | None]] = Counter()
+    for recipient, ts, at in rows:
+        message = (recipient, ts)
+        notices[message] += 1
+        if at is not None and (message not in first or at < first[message]):
+            first[message] = at
+    per_month: dict[str, Counter[str]] = {}
+    per_day: Counter[tuple[str, date]] = Counter()
+    for (recipient, _), at in first.items():
+        local = at.astimezone(program.tz)
+        role = ROLE_OF.get(recipient, "other")
+        per_month.setdefault(role, Counter())[f"{local:%b}"] += 1
+        per_day[(recipient, local.date())] += 1
+    months = [f"{date(y, m, 1):%b}" for y, m in _months(program)]
+    print("\n  Scheduled messages (one digest counts once), per role and month")
+    print(f"  {'role':8}" + "".join(f"{m:>5}" for m in months) + f"{'all':>6}")
+    for role in ("mentor", "protégé", "advisor", "staff"):
+        tally = per_month.get(role, Counter())
+        cells = "".join(f"{tally[m]:5}" for m in months)
+        print(f"  {role:8}{cells}{sum(tally.values()):6}")
+    if per_day:
+        (who, day), count = max(per_day.items(), key=lambda item: (item[1], item[0][1]))
+        held = max(n for (r, _), n in notices.items() if r == who)
+        print(
+            f"  busiest person-day: {names.get(who, who)} on {day:%a %b %d}, "
+            f"{count} message(s); the fullest digest held {held} notices"
+        )
+
+
+def _months(program: Program) -> list[tuple[int, int]]:
+    out, day = [], date(2024, 8, 1)
+    while day <= program.end:
+        out.append((day.year, day.month))
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return out
 
 
 def _summary(
