@@ -23,11 +23,13 @@ from bot.access import Refusal
 from bot.experiences.rules import allows_extras, coverage
 from bot.experiences.views import coverage_line
 from bot.home import views as home_views
+from bot.home.reply import TeamNext, dm_reply_message
 from bot.platform.services import Services
 from bot.program import Program
 from bot.reports.views import VISIT_OPEN
 from bot.slack.blocks import Block, context, header, section
 from bot.slack.commands import Subcommand
+from bot.slack.replies import dm
 from bot.status import progress as views
 from bot.status import rules as status_domain
 from bot.status.deliverables import OVERDUE, DeliverableStatus, deliverables_for
@@ -68,6 +70,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     )
     app.action(views.PROGRESS_OPEN)(kit.button(progress.open_team))
     app.event("app_home_opened")(progress.home)
+    app.event("message")(progress.direct_message)
     app.action(home_views.HOME_PAIR)(_staff_button(services, _open_pair))
     app.action(home_views.HOME_IMPORT)(_staff_button(services, _open_import))
     app.action(home_views.HOME_REPORT)(_staff_button(services, _export))
@@ -117,6 +120,44 @@ class _Progress:
             after_ack(republish_home, self.services, client, [user])
             return
         republish_home(self.services, client, [user])
+
+    def direct_message(self, event: dict[str, Any], client: WebClient) -> None:
+        """Someone typed to the bot in its Messages tab: say nobody reads it, and what to do."""
+        user = event.get("user")
+        # Only people's own new messages in the bot's DM; never the bot's own or edits.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        if not user:
+            return
+        today = self.services.today()
+        with self.services.sessions() as session:
+            teams = teams_of_member(session, user, self.program.id)
+            found = deliverables_for(session, self.program, teams, today) if teams else {}
+            mine = [
+                TeamNext(
+                    team.id,
+                    team.protege.slack_id
+                    if _role(team, user) == "mentor"
+                    else team.mentor.slack_id,
+                    _next_action(self.program, found[team.id], _role(team, user), team.id, today),
+                    team.advisor.slack_id if team.advisor else None,
+                )
+                for team in teams
+            ]
+        text, blocks = dm_reply_message(mine, self.services.settings.staff_ids)
+        dm(client, user, text, blocks)
+
+    def _team_next(
+        self, team: Team, user: str, statuses: Sequence[DeliverableStatus], today: date
+    ) -> TeamNext:
+        role = _role(team, user)
+        partner = team.protege if role == "mentor" else team.mentor
+        return TeamNext(
+            team.id,
+            partner.slack_id,
+            _next_action(self.program, statuses, role, team.id, today),
+            team.advisor.slack_id if team.advisor else None,
+        )
 
     # --- building --------------------------------------------------------------------------
 

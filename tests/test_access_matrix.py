@@ -188,6 +188,7 @@ ROWS: dict[str, Row] = {
     # progress and Home
     "action:progress_open": Row(READERS, value="{team}"),
     "event:app_home_opened": Row(ALL),
+    "event:message": Row(ALL),  # a DM typed to the bot: answered with the sender's own steps
     # end-of-year survey (issue 6, in progress when this table was written)
     "command:survey": Row(ANY_MEMBER),
     "action:survey_open": Row(MEMBERS, value="{team}"),
