@@ -80,3 +80,19 @@ def slash_command(
     # The ack's message reaches Slack without passing the stand-in: check it here.
     assert_answer_valid(answer)
     return status, answer
+
+
+def post_event(base: str, secret: str, event: dict[str, Any]) -> int:
+    """Deliver one Events API event as Slack does (its own event_id); returns the status."""
+    body = {
+        "type": "event_callback",
+        "team_id": "T0TEST",
+        "api_app_id": "A0TEST",
+        "event_id": f"Ev{event.get('user')}{time.monotonic_ns()}",
+        "event_time": int(time.time()),
+        "event": event,
+    }
+    status, _ = post(
+        base + "/slack/events", json.dumps(body), secret, content_type="application/json"
+    )
+    return status

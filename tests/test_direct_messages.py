@@ -4,10 +4,9 @@ its button, and who their content advisor is; the bot never answers itself or an
 from __future__ import annotations
 
 import json
-import time
 
 from tests.conftest import SIGNING_SECRET, STAFF
-from tests.signing import post
+from tests.signing import post_event
 from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
 from tests.test_home import served  # noqa: F401  (the fixture)
 
@@ -18,18 +17,7 @@ def typed(base: str, user: str | None, **extra) -> None:
     event = {"type": "message", "channel_type": "im", "channel": "D0DM", "text": "hi?", **extra}
     if user is not None:
         event["user"] = user
-    body = {
-        "type": "event_callback",
-        "team_id": "T0TEST",
-        "api_app_id": "A0TEST",
-        "event_id": f"Ev{user}{time.monotonic_ns()}",
-        "event_time": int(time.time()),
-        "event": event,
-    }
-    status, _ = post(
-        base + "/slack/events", json.dumps(body), SIGNING_SECRET, content_type="application/json"
-    )
-    assert status == 200
+    assert post_event(base, SIGNING_SECRET, event) == 200
 
 
 def test_a_member_is_told_their_next_step_and_their_advisor(served, program) -> None:  # noqa: F811

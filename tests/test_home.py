@@ -5,7 +5,6 @@ an advisor's team health within 100 blocks even with 60 teams; staff's summary a
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,7 +13,7 @@ from bot.home import views as home_views
 from bot.teams import views as team_views
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import last_opened_view, press
-from tests.signing import post
+from tests.signing import post_event
 from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
 from tests.test_status import add_check_in
 
@@ -24,18 +23,8 @@ HOME = {"type": "home", "id": "V0HOME", "blocks": []}
 
 def open_home(base: str, fake, user: str) -> dict:
     before = len(fake.calls_to("views.publish"))
-    event = {
-        "type": "event_callback",
-        "team_id": "T0TEST",
-        "api_app_id": "A0TEST",
-        "event_id": f"Ev{user}{time.monotonic_ns()}",
-        "event_time": int(time.time()),
-        "event": {"type": "app_home_opened", "user": user, "channel": "D0DM", "tab": "home"},
-    }
-    status, _ = post(
-        base + "/slack/events", json.dumps(event), SIGNING_SECRET, content_type="application/json"
-    )
-    assert status == 200
+    event = {"type": "app_home_opened", "user": user, "channel": "D0DM", "tab": "home"}
+    assert post_event(base, SIGNING_SECRET, event) == 200
     published = fake.wait_for("views.publish", before + 1)[-1]
     assert published.params["user_id"] == user
     return published.params["view"]
