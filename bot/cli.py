@@ -48,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scheduler", help="run the tick loop alone").set_defaults(func=_scheduler)
 
+    doctor = sub.add_parser("doctor", help="check the set-up: Slack, database, program, staff")
+    doctor.add_argument(
+        "--views", action="store_true", help="also publish each role's Home tab to staff"
+    )
+    doctor.add_argument("--manifest", type=Path, help="the app manifest (default: manifest.yml)")
+    doctor.add_argument(
+        "--as-of", type=date.fromisoformat, help="the day to judge the program on (YYYY-MM-DD)"
+    )
+    doctor.set_defaults(func=_doctor)
+
     tick = sub.add_parser("tick", help="run the due work once and print what happened")
     tick.add_argument("--now", type=_instant, help="the instant to judge as of (ISO 8601)")
     tick.add_argument("--dry-run", action="store_true", help="record instead of calling Slack")
@@ -164,6 +174,25 @@ def _bolt_app(create_app: Callable[[Services], App], services: Services) -> App:
         return create_app(services)
     except BoltError as exc:
         raise StartupError(f"Slack refused the bot's credentials: {exc}") from None
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from bot.platform import doctor
+    from bot.platform.slack_client import scheduler_client
+    from handlers.home import republish_home
+
+    settings = load_settings()
+    # The paced client: the samples are several dozen posts to one DM, over Slack's pace.
+    client = scheduler_client(settings)
+    checks = doctor.run(
+        settings,
+        client,
+        manifest=args.manifest or doctor.default_manifest(),
+        today=args.as_of,
+        publish_home=republish_home if args.views else None,
+    )
+    print(doctor.report(checks))
+    return 0 if all(check.passed for check in checks) else 1
 
 
 def _scheduler(args: argparse.Namespace) -> int:

@@ -25,7 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.platform.doctor import default_manifest, manifest_scopes
 from tests.block_kit import MESSAGE_METHODS, VIEW_METHODS, message_problems, view_problems
+
+# What the app asks for: by default the stand-in's token has exactly these scopes.
+MANIFEST_SCOPES = tuple(manifest_scopes(default_manifest()))
 
 
 @dataclass
@@ -156,6 +160,8 @@ class SlackStandIn:
     limits: Limits | None = None  # Slack's rate limits and latency, when simulated
     limited: int = 0  # calls answered 429 because of `limits`
     violations: list[Violation] = field(default_factory=list)  # payloads Slack would refuse
+    scopes: tuple[str, ...] = MANIFEST_SCOPES  # auth.test's x-oauth-scopes header
+    socket_url: str = ""  # apps.connections.open's answer: where Socket Mode connects
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _arrived: threading.Condition = field(init=False)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -257,7 +263,11 @@ class SlackStandIn:
                 return failure.status, body, headers
             if failure.error:
                 return 200, {"ok": False, "error": failure.error}, headers
-        return 200, self._ok(method, params), {}
+        return 200, self._ok(method, params), self._headers(method)
+
+    def _headers(self, method: str) -> dict[str, str]:
+        # Slack names the token's scopes on every answer; auth.test is where apps read them.
+        return {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" else {}
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         for failure in self.failures:
@@ -290,6 +300,8 @@ class SlackStandIn:
             with self._lock:
                 self.posted.append({"channel": channel, "ts": ts, "metadata": metadata})
             return {"ok": True, "channel": channel, "ts": ts}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method == "conversations.open":
             # A DM's channel is named by the user id here, as chat.postMessage answers.
             return {"ok": True, "channel": {"id": params.get("users")}}
