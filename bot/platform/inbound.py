@@ -17,6 +17,7 @@ is idempotent (granting a role twice grants it once), and Slack does not retry t
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -99,7 +100,10 @@ def inbound_key(body: dict[str, Any], raw_body: str) -> str | None:
     if body.get("type") == "event_callback" and body.get("event_id"):
         return f"inbound:event:{body['event_id']}"[:200]
     if body.get("type") in ("block_actions", "view_submission", "view_closed", "shortcut"):
-        return "inbound:" + hashlib.sha256(raw_body.encode()).hexdigest()
+        # Socket Mode hands bolt the parsed payload and no raw body: digest the payload
+        # itself, or every interaction after the first would look like a repeat of it.
+        material = raw_body or json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return "inbound:" + hashlib.sha256(material.encode()).hexdigest()
     return None
 
 
