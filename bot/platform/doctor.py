@@ -91,8 +91,19 @@ def run(
             checks.append(messages(client, channel, samples(world)))
         if publish_home is not None:
             if stored.passed:
-                own = _own_home(settings, loaded, publish_home, first)
-                checks.append(home_tabs(client, first, home_views(world, publish_home), own))
+                try:
+                    tabs = home_views(world, publish_home)
+                    own = _own_home(settings, loaded, publish_home, first)
+                except Exception as exc:  # a builder's bug on this program's data: report it
+                    checks.append(
+                        fail(
+                            "Home tabs",
+                            f"could not be built ({type(exc).__name__}: {exc}): "
+                            "a bug in the bot; report this line",
+                        )
+                    )
+                else:
+                    checks.append(home_tabs(client, first, tabs, own))
             else:
                 checks.append(skip("Home tabs", "the database, to restore staff's own tab"))
     return checks
