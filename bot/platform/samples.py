@@ -42,6 +42,7 @@ from bot.survey.views import survey_message
 from bot.teams.changes import ending_message
 from bot.teams.views import MemberCard, TeamCard, team_cards_message
 from bot.teams.welcome import welcome_message
+from schedules.digest import compose as compose_digest
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.experiences import (
     Experience,
@@ -178,8 +179,8 @@ def home_view(services: Services, publish: HomePublisher, user: str) -> dict[str
 
 
 def samples(world: SampleWorld) -> list[Sample]:
-    """A sample of each kind of message the bot sends: the tick's notices, the DMs that
-    follow a person's action, and the answers to /mentor."""
+    """A sample of each kind of message the bot sends: the tick's notices (and a digest of
+    several), the DMs that follow a person's action, and the answers to /mentor."""
     return [*_scheduled(world), *_after_actions(world), *_answers(world)]
 
 
@@ -216,7 +217,7 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
         )
         return messages[0]
 
-    return [
+    scheduled = [
         Sample("welcome (mentor)", lambda: welcome("mentor")),
         Sample("welcome (protégé)", lambda: welcome("protege")),
         Sample("welcome (content advisor)", lambda: welcome("advisor")),
@@ -281,6 +282,11 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
             lambda: survey_message(team, MENTOR, survey_due, today, reminder=True),
         ),
     ]
+    # What one person gets when several notices are due at one tick: one message of them all.
+    due_together = {"monthly topic", "Communication Log reminder", "deadline reminder"}
+    parts = [sample.build for sample in scheduled if sample.label in due_together]
+    digest = Sample("digest of the day", lambda: compose_digest([part() for part in parts]))
+    return [*scheduled, digest]
 
 
 def _after_actions(world: SampleWorld) -> list[Sample]:
