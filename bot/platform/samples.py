@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from bot.experiences import views as experience_views
 from bot.experiences.rules import ExperienceState, step_deadlines
 from bot.home.calendar import calendar_message, topic_message
+from bot.home.reply import TeamNext, dm_reply_message
 from bot.home.topics import topic_prompt
 from bot.logs import views as log_views
 from bot.plans import checklists
@@ -387,6 +388,20 @@ def _after_actions(world: SampleWorld) -> list[Sample]:
             "partner not responding",
             lambda: silence_views.partner_report_message(
                 _silent(world), PROTEGE, today, "No answer since the 3rd.", today
+            ),
+        ),
+        Sample(
+            "answer to a DM typed to the bot",
+            lambda: dm_reply_message(
+                [
+                    TeamNext(
+                        team,
+                        MENTOR,
+                        progress_views.opener_for(_status(world), "protege", team),
+                        ADVISOR,
+                    )
+                ],
+                [STAFF],
             ),
         ),
         Sample(
