@@ -33,6 +33,7 @@ from bot.slack.replies import dm
 from bot.status import progress as views
 from bot.status import rules as status_domain
 from bot.status.deliverables import OVERDUE, DeliverableStatus, deliverables_for
+from bot.status.step_handlers import NextAction
 from bot.survey import rules as survey
 from bot.survey.views import SURVEY_OPEN
 from bot.teams import views as team_views
@@ -362,12 +363,12 @@ def _next_action(
     role: str | None,
     team_id: int,
     today: date,
-) -> views.NextAction | None:
+) -> NextAction | None:
     if role is None:
         return None
     for status in sorted(statuses, key=lambda s: s.effective_due):
         opener = views.opener_for(status, role, team_id)
         if opener is not None:
             text = f"{views.step_name(program, status.deadline)}, {views.when_text(status, today)}"
-            return views.NextAction(text, opener.label, opener.action_id, opener.value)
+            return NextAction(text, opener.label, opener.action_id, opener.value)
     return None

@@ -22,14 +22,13 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.experiences.rules import EXPERIENCE, SEND
 from bot.plans import checklists as cviews
 from bot.plans import form
 from bot.plans import rules as domain
 from bot.plans import views as pviews
 from bot.plans.rules import PlanRecord, TeamPeople
 from bot.platform.services import Services
-from bot.program import StepKind
-from bot.program.steps import SEND
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
 from bot.slack.replies import dm
@@ -236,7 +235,7 @@ class _Forms:
         """The calendar's date for sending each experience to the mentor, where it has one."""
         found = {}
         for number in form.SLOT_SEMESTERS:
-            send = self.program.step(team.track, StepKind.EXPERIENCE, number, SEND)
+            send = self.program.step(team.track, EXPERIENCE, number, SEND)
             if send is not None:
                 found[number] = send.due
         return found

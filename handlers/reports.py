@@ -14,7 +14,7 @@ from bot import access
 from bot.access import Refusal
 from bot.experiences.form import parse_note
 from bot.platform.services import Services
-from bot.program import Program, StepKind
+from bot.program import Program
 from bot.reports import form, views
 from bot.reports import rules as domain
 from bot.slack.blocks import numbered
@@ -245,7 +245,7 @@ class _PdForms(_Base):
     def _form_view(self, team: Team, number: int, current: PdVerification | None) -> dict[str, Any]:
         if current is not None and current.status is PdStatus.SIGNED:
             raise Refusal(f"Form #{number} is signed by you both. Thank you!")
-        deadline = self.program.step(team.track, StepKind.PD_VERIFICATION, number)
+        deadline = self.program.step(team.track, domain.PD_VERIFICATION, number)
         return views.pd_modal(
             self.program,
             team.id,
@@ -360,7 +360,7 @@ class _Assessment(_Base):
     def _view(self, session: Session, team: Team) -> dict[str, Any]:
         if not domain.has_assessment(self.program, team.track):
             raise Refusal("The Assessment Activity is part of year two; your track has none.")
-        deadline = self.program.step(team.track, StepKind.ASSESSMENT)
+        deadline = self.program.step(team.track, domain.ASSESSMENT)
         assert deadline is not None  # has_assessment said so
         return views.assessment_modal(
             team.id, domain.current_assessment(session, team), deadline.due, self.services.today()

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from bot.experiences.rules import EXPERIENCE
 from bot.program import Break, Deadline, Program, QuietHours, Step, StepKind, load_program
 from bot.program import calendar as cal
 
@@ -120,7 +121,7 @@ def test_experience_steps_keep_the_manuals_wording(program: Program) -> None:
         due=D(2024, 10, 21),
         role="protege",
         form="experience",
-        step=Step(StepKind.EXPERIENCE, number=1, part="send"),
+        step=Step(EXPERIENCE, number=1, part="send"),
     )
     assert program.deadline("year1", "experience-4-comment").title == (
         "Mentor completes/discusses Comment Form"

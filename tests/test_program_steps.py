@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.experiences.rules import EXPERIENCE, EXTRA_EXPERIENCES
 from bot.program import Program, Step, StepKind, Upload, load_program
+from bot.reports.rules import ASSESSMENT, PD_VERIFICATION, VISIT_REPORT
 from tests.test_program import SHIPPED, refusal, variant
 
 
@@ -27,20 +29,20 @@ def test_every_step_is_told_apart_in_its_track(program: Program, track: str) -> 
 
 
 def test_year_one_has_four_experiences_of_three_parts(program: Program) -> None:
-    assert program.step_numbers("year1", StepKind.EXPERIENCE) == (1, 2, 3, 4)
-    assert program.step_numbers("year2", StepKind.EXPERIENCE) == ()
-    parts = [d.step.part for d in program.steps("year1", StepKind.EXPERIENCE, 3)]
+    assert program.step_numbers("year1", EXPERIENCE) == (1, 2, 3, 4)
+    assert program.step_numbers("year2", EXPERIENCE) == ()
+    parts = [d.step.part for d in program.steps("year1", EXPERIENCE, 3)]
     assert parts == ["send", "comment", "file"]
-    comment = program.step("year1", StepKind.EXPERIENCE, 4, "comment")
+    comment = program.step("year1", EXPERIENCE, 4, "comment")
     assert comment is not None and comment.title == "Mentor completes/discusses Comment Form"
-    assert program.step("year1", StepKind.EXPERIENCE, 5) is None
+    assert program.step("year1", EXPERIENCE, 5) is None
 
 
 def test_steps_of_the_calendar(program: Program) -> None:
-    assert program.has_step("year2", StepKind.EXTRA_EXPERIENCES)
-    assert not program.has_step("year1", StepKind.EXTRA_EXPERIENCES)
-    assert program.has_step("year2", StepKind.ASSESSMENT)
-    assert [d.step.number for d in program.steps("year1", StepKind.PD_VERIFICATION)] == [1, 2]
+    assert program.has_step("year2", EXTRA_EXPERIENCES)
+    assert not program.has_step("year1", EXTRA_EXPERIENCES)
+    assert program.has_step("year2", ASSESSMENT)
+    assert [d.step.number for d in program.steps("year1", PD_VERIFICATION)] == [1, 2]
     answer = program.step("year2", StepKind.SURVEY, part="answer")
     link = program.step("year2", StepKind.SURVEY, part="link")
     assert answer is not None and link is not None and link.due < answer.due
@@ -52,7 +54,7 @@ def test_steps_of_the_calendar(program: Program) -> None:
 
 
 def test_delivery_keys_name_the_year_and_the_step(program: Program) -> None:
-    visit = program.step("year1", StepKind.VISIT_REPORT)
+    visit = program.step("year1", VISIT_REPORT)
     assert visit is not None
     assert program.step_key(visit) == "2024-25:visit_report"
     second = program.step("year1", StepKind.SEMESTER_PROGRESS, 2)
@@ -61,7 +63,7 @@ def test_delivery_keys_name_the_year_and_the_step(program: Program) -> None:
 
 def test_a_renamed_deadline_is_the_same_step(tmp_path: Path) -> None:
     renamed = load_program(variant(tmp_path, 'id = "visit-report"', 'id = "dec-visit"'))
-    visit = renamed.step("year1", StepKind.VISIT_REPORT)
+    visit = renamed.step("year1", VISIT_REPORT)
     assert visit is not None and visit.id == "dec-visit"
     assert renamed.step_key(visit) == "2024-25:visit_report"
 
@@ -73,7 +75,7 @@ def test_holder_and_upload_are_read(tmp_path: Path) -> None:
         'step = "visit_report"\nholder = "mentor"\n'
         'upload = { required = true, link = "https://drive.example/visit" }\n',
     )
-    visit = load_program(path).step("year1", StepKind.VISIT_REPORT)
+    visit = load_program(path).step("year1", VISIT_REPORT)
     assert visit is not None
     assert visit.step.holder == "mentor"
     assert visit.step.upload == Upload(True, "https://drive.example/visit")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.experiences import rules as experiences
 from bot.platform.slack_client import scheduler_client
-from bot.program import Program, StepKind, load_program
+from bot.program import Program, load_program
 from bot.reports import rules as reports
 from bot.status.deliverables import team_deliverables
 from bot.status.semester import progress_dates
@@ -71,7 +71,7 @@ def test_the_features_find_their_steps(shipped: Program, renamed: Program) -> No
     assert [(p.step_key, p.day, p.label) for p in progress_dates(renamed)] == [
         (p.step_key, p.day, p.label) for p in progress_dates(shipped)
     ]
-    visit = renamed.step("year1", StepKind.VISIT_REPORT)
+    visit = renamed.step("year1", reports.VISIT_REPORT)
     assert visit is not None and visit.id.startswith("renamed-")
 
 

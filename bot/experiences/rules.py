@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from bot.access import Refusal
 from bot.plans.rules import PlanSlot, current_plan_slots
 from bot.program import Deadline, Program, StepKind
-from bot.program.steps import COMMENT, FILE, SEND
 from storage.db import update_if
 from storage.experiences import (
     Experience,
@@ -41,6 +40,14 @@ from storage.revisions import R, try_revise
 
 FORM = "experience"
 MAX_EXPERIENCES = 8  # four planned, and room for year two's extras
+
+# Named here because the rules ask the program for them; declared, with their parameters, in
+# `bot.experiences.step`.
+EXPERIENCE = StepKind("experience")
+EXTRA_EXPERIENCES = StepKind("extra_experiences")
+# An experience's parts, in the order the chain runs: the protégé sends it, the mentor writes
+# the Mentor Comment Form, the protégé signs both off (the manual's "uploads … to Google").
+SEND, COMMENT, FILE = "send", "comment", "file"
 STEPS = (SEND, COMMENT, FILE)
 
 
@@ -101,12 +108,12 @@ class ExperienceState:
 
 def scheduled_numbers(program: Program, track: str) -> tuple[int, ...]:
     """Experience numbers the track's calendar dates (year one: 1–4)."""
-    return program.step_numbers(track, StepKind.EXPERIENCE)
+    return program.step_numbers(track, EXPERIENCE)
 
 
 def allows_extras(program: Program, track: str) -> bool:
     """A track with an extra-experiences step lets teams add experiences."""
-    return program.has_step(track, StepKind.EXTRA_EXPERIENCES)
+    return program.has_step(track, EXTRA_EXPERIENCES)
 
 
 def experience_numbers(
@@ -121,7 +128,7 @@ def experience_numbers(
 
 
 def step_deadlines(program: Program, track: str, number: int) -> dict[str, Deadline]:
-    found = {part: program.step(track, StepKind.EXPERIENCE, number, part) for part in STEPS}
+    found = {part: program.step(track, EXPERIENCE, number, part) for part in STEPS}
     return {part: d for part, d in found.items() if d is not None}
 
 

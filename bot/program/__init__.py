@@ -5,6 +5,7 @@ Everything program-specific (topics, deadlines, checklists, settings) comes from
 """
 
 from bot.program.calendar import Break, Deadline, Rule
+from bot.program.kinds import StepKind
 from bot.program.loader import default_program_path, load_program, loads_program
 from bot.program.model import (
     Area,
@@ -19,7 +20,7 @@ from bot.program.model import (
     Track,
 )
 from bot.program.roll import roll_program
-from bot.program.steps import Step, StepKind, Upload
+from bot.program.steps import Step, Upload
 
 __all__ = [
     "Area",

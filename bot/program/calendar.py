@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from dateutil.rrule import rrule, rrulestr
 
-from bot.program.steps import Step, StepKind, spec
+from bot.program.kinds import StepKind, spec
+from bot.program.steps import Step
 
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from bot.program.calendar import WEEKDAY_NAMES, Break, Deadline, Rule
+from bot.program.kinds import StepKind, kinds, spec
 from bot.program.model import (
     Area,
     ChecklistCategory,
@@ -31,7 +32,7 @@ from bot.program.model import (
     Topic,
     Track,
 )
-from bot.program.steps import HOLDERS, SEND, Step, StepKind, Upload, spec
+from bot.program.steps import HOLDERS, Step, Upload
 
 DEFAULT_PROGRAM_FILE = "bmit-2024-25.toml"
 
@@ -558,8 +559,7 @@ def _checklist(root: _Table, key: str) -> tuple[ChecklistCategory, ...]:
 
 def _step(t: _Table, *, recurring: bool) -> Step:
     """The step a deadline or rule names, with exactly the parameters its kind takes."""
-    kinds = tuple(kind.value for kind in StepKind)
-    kind = StepKind(_choice(t, "step", t.text("step"), kinds, "a step kind"))
+    kind = StepKind(_choice(t, "step", t.text("step"), tuple(kinds()), "a step kind"))
     rules = spec(kind)
     if rules.recurring != recurring:
         where = "[[rules]]" if rules.recurring else "[[deadlines]]"
@@ -624,8 +624,11 @@ def _check_steps(track: str, placed: list[tuple[_Table, Deadline]]) -> None:
                     f"{kind} step(s), so they run 1 to {count}",
                 )
             parts = {d.step.part for _, d in by_number[number]}
-            if kind is StepKind.EXPERIENCE and SEND not in parts:
-                t.fail("part", f"{kind} {number} in track {track} has no {SEND!r} step to start it")
+            opening = spec(kind).parts[0] if spec(kind).in_order else None
+            if opening is not None and opening not in parts:
+                t.fail(
+                    "part", f"{kind} {number} in track {track} has no {opening!r} step to start it"
+                )
 
 
 def _tracks(t: _Table, track_ids: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.program import calendar
 from bot.program.calendar import Break, Deadline, Rule
-from bot.program.steps import StepKind
+from bot.program.kinds import StepKind
 
 __all__ = [
     "Area",
@@ -163,7 +163,7 @@ class Program:
         log_dates = {
             d
             for rule in self.rules
-            if rule.step.kind is StepKind.COMMUNICATION_LOG
+            if rule.step.kind == StepKind.COMMUNICATION_LOG
             for d in rule.dates()
         }
         object.__setattr__(self, "_log_dates", tuple(sorted(log_dates)))

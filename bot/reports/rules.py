@@ -39,6 +39,12 @@ PD_FORM = "pd_verification"
 ASSESSMENT_FORM = "assessment_activity"
 PD_FORMS_PER_YEAR = 2  # "Protégés must participate in two additional … opportunities"
 
+# Named here because the rules ask the program for them; declared, with their parameters, in
+# `bot.reports.step`.
+VISIT_REPORT = StepKind("visit_report")
+ASSESSMENT = StepKind("assessment")
+PD_VERIFICATION = StepKind("pd_verification")
+
 
 @dataclass(frozen=True)
 class VisitEntry:
@@ -257,7 +263,7 @@ def sign_pd_form(
 
 
 def has_assessment(program: Program, track: str) -> bool:
-    return program.has_step(track, StepKind.ASSESSMENT)
+    return program.has_step(track, ASSESSMENT)
 
 
 def current_assessment(session: Session, team: Team) -> AssessmentActivity | None:

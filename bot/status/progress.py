@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.experiences import views as exp_views
-from bot.plans import checklists as initial_forms
+from bot.contact.step import CONTACT_FORM
+from bot.experiences.rules import COMMENT, EXPERIENCE, EXTRA_EXPERIENCES, FILE, SEND
 from bot.program import Deadline, Program, StepKind
-from bot.program.steps import COMMENT, FILE, SEND
-from bot.reports import views as report_views
+from bot.reports.rules import PD_VERIFICATION, VISIT_REPORT
 from bot.slack.blocks import (
     SECTION_TEXT_MAX,
     Block,
@@ -26,10 +25,9 @@ from bot.slack.blocks import (
 )
 from bot.slack.dates import human_date
 from bot.status.deliverables import DONE, DUE, OVERDUE, DeliverableStatus
-from bot.teams.welcome import CONTACT_OPEN
+from bot.status.step_handlers import NextAction, handler_for
 
 PROGRESS_OPEN = "progress_open"  # value: team id
-FOCAL_OPEN = f"{initial_forms.PICK_TEAM}_focal"  # part A's opener; value: team id
 ICONS = {DONE: "✅", DUE: "⏰", OVERDUE: "⚠️", "upcoming": "◻️"}
 ROLE_WORDS = {"mentor": "mentor", "protege": "protégé"}
 
@@ -48,33 +46,23 @@ class TeamHeading:
     track_name: str
 
 
-@dataclass(frozen=True)
-class NextAction:
-    """The viewer's own next step, with the button that opens it."""
-
-    text: str
-    label: str
-    action_id: str
-    value: str
-
-
 # --- names ---------------------------------------------------------------------------------
 
 
 def step_name(program: Program, deadline: Deadline) -> str:
     """The manual's name for what is due at this step."""
     step, number = deadline.step, deadline.step.number
-    if step.kind is StepKind.EXPERIENCE:
+    if step.kind == EXPERIENCE:
         return {
             SEND: f"Experience {number} (sent to the mentor)",
             COMMENT: f"Mentor Comment Form for Experience {number}",
             FILE: f"Sign-off on Experience {number} and its Mentor Comment Form",
         }[step.part or ""]
-    if step.kind is StepKind.PD_VERIFICATION:
+    if step.kind == PD_VERIFICATION:
         return f"Networking and Professional Development Verification Form #{number}"
-    if step.kind is StepKind.EXTRA_EXPERIENCES:
+    if step.kind == EXTRA_EXPERIENCES:
         return "An experience in each of the six focus areas"
-    if step.kind is StepKind.COMMUNICATION_LOG:
+    if step.kind == StepKind.COMMUNICATION_LOG:
         return f"Communication Log for {deadline.due:%B}"
     if deadline.form:
         try:
@@ -231,47 +219,10 @@ def opener_for(status: DeliverableStatus, role: str, team_id: int) -> NextAction
     """The button that lets `role` take this step now, if the step is theirs."""
     if status.done_at is not None or status.waiting_on or role not in status.holders:
         return None
-    step, team = status.deadline.step, str(team_id)
-    if step.kind is StepKind.EXPERIENCE:
-        number, part = step.number, step.part
-        value = f"{team}:{number}"
-        if part == SEND:
-            return NextAction("", f"Submit Experience {number}", exp_views.SUBMIT_OPEN, value)
-        if part == COMMENT or role == "mentor":
-            return NextAction("", "Write the Mentor Comment Form", exp_views.COMMENT_OPEN, value)
-        return NextAction("", "Review the comments", exp_views.REVIEW_OPEN, value)
-    if step.kind is StepKind.PD_VERIFICATION:
-        label = "Add comments and sign" if role == "mentor" else f"File form #{step.number}"
-        return NextAction("", label, report_views.PD_OPEN, f"{team}:{step.number}")
-    by_step = {
-        StepKind.VISIT_REPORT: {
-            "mentor": ("File the Visit Report", report_views.VISIT_OPEN),
-            "protege": ("Review the Visit Report", report_views.VISIT_REVIEW_OPEN),
-        },
-        StepKind.ASSESSMENT: {
-            "protege": ("Submit the Assessment Activity", report_views.ASSESSMENT_OPEN)
-        },
-        StepKind.EXTRA_EXPERIENCES: {"protege": ("Submit an experience", exp_views.SUBMIT_OPEN)},
-        StepKind.FOCAL_POINTS: {"protege": ("Open the Focal Points Checklist", FOCAL_OPEN)},
-        StepKind.DECISION_POINTS: {
-            r: ("Open the Decision Points Checklist", initial_forms.OPEN_DECISIONS)
-            for r in ("mentor", "protege")
-        },
-        StepKind.MENTORING_PLAN: {
-            r: ("Open the Individual Mentoring Plan", initial_forms.OPEN_PLAN)
-            for r in ("mentor", "protege")
-        },
-        StepKind.CONTACT_FORM: {
-            r: ("Fill in the Contact Form", CONTACT_OPEN) for r in ("mentor", "protege")
-        },
-    }
-    found = by_step.get(step.kind, {}).get(role)
-    if found is None:
+    handler = handler_for(status.deadline.step.kind)
+    if handler is None or handler.opener is None:
         return None
-    label, action_id = found
-    if step.kind is StepKind.EXTRA_EXPERIENCES:
-        team = f"{team}:0"  # "the next experience", chosen when the button is pressed
-    return NextAction("", label, action_id, "" if action_id == CONTACT_OPEN else team)
+    return handler.opener(status.deadline.step, role, team_id)
 
 
 # --- nudges --------------------------------------------------------------------------------
@@ -295,7 +246,7 @@ def reminder_message(
     text = f"Reminder: {name}, due {'today' if days == 0 else when}."
     ask = _ask(status, role, partner, soon)
     blocks: list[Block] = [section(f"*{text}*\n{ask}")]
-    if status.note and status.deadline.is_(StepKind.EXTRA_EXPERIENCES):
+    if status.note and status.deadline.is_(EXTRA_EXPERIENCES):
         blocks.append(section(status.note[0].upper() + status.note[1:] + "."))
     if opener is not None:
         blocks.append(actions(button(opener.label, opener.action_id, opener.value, "primary")))
@@ -305,7 +256,7 @@ def reminder_message(
 
 def _ask(status: DeliverableStatus, role: str, partner: str, soon: str) -> str:
     step = status.deadline.step
-    if step.kind is StepKind.EXPERIENCE:
+    if step.kind == EXPERIENCE:
         number, part = step.number, step.part
         if part == SEND:
             return f"Please send the completed Experience {number} to your mentor <@{partner}>."
@@ -323,18 +274,18 @@ def _ask(status: DeliverableStatus, role: str, partner: str, soon: str) -> str:
             f"Your mentor <@{partner}> filed the Mentor Comment Form for Experience {number}: "
             "please read it and agree, or ask to discuss it."
         )
-    if step.kind is StepKind.VISIT_REPORT:
+    if step.kind == VISIT_REPORT:
         if role == "mentor":
             return (
                 "After your visit, please file the Mentor/Protégé Visit Report (one visit is "
                 "required in the first semester)."
             )
         return f"Please look over <@{partner}>'s Visit Report and confirm it."
-    if step.kind is StepKind.PD_VERIFICATION:
+    if step.kind == PD_VERIFICATION:
         if role == "mentor":
             return f"<@{partner}> filed the form: please add your comments and sign it."
         return "Please file it after your networking or professional development opportunity."
-    if step.kind is StepKind.CONTACT_FORM:
+    if step.kind == CONTACT_FORM:
         return "Please fill in your Contact Form so your team and advisor can reach you."
     return "Thank you for keeping the year on track."
 

@@ -23,7 +23,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from bot.program import Program, StepKind
-from bot.program.steps import ANSWER
+from bot.program.kinds import ANSWER
 from bot.silence.rules import Health, team_health
 from bot.status.deliverables import DONE, OVERDUE, DeliverableStatus, deliverables_for
 from bot.status.progress import step_name

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import Refusal
 from bot.program import Program, StepKind
-from bot.program.steps import ANSWER, LINK
+from bot.program.kinds import ANSWER, LINK
 from storage import survey as store
 from storage.models import Team
 

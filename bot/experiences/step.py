@@ -1,0 +1,93 @@
+"""Structured experiences as steps of the program: each numbered experience's three parts,
+taken in order, and year two's extra experiences until every focus area is covered."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from bot.experiences import views
+from bot.experiences.rules import (
+    COMMENT,
+    EXPERIENCE,
+    EXTRA_EXPERIENCES,
+    FILE,
+    SEND,
+    STEPS,
+    coverage,
+)
+from bot.program import Deadline, Program, Step
+from bot.program.kinds import Spec
+from bot.status.step_handlers import Facts, NextAction, StepHandler
+from storage.experiences import Experience, ExperienceStatus, experiences_of
+from storage.models import Team
+
+
+def _facts(
+    session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
+) -> dict[int, Facts]:
+    team_ids = [team.id for team in teams]
+    out = {team.id: Facts() for team in teams}
+    records: defaultdict[int, dict[int, Experience]] = defaultdict(dict)
+    for record in experiences_of(session, team_ids):
+        records[record.team_id][record.number] = record
+    # Every part of each experience asked about, the ones before it included: a step waits on
+    # the one before it by that one's id.
+    chains: dict[int, dict[str, str]] = {}
+    for deadline in (d for d in deadlines if d.is_(EXPERIENCE)):
+        number = deadline.step.number
+        assert number is not None  # the loader requires it
+        chains[number] = {
+            d.step.part or "": d.id for d in program.steps(deadline.track, EXPERIENCE, number)
+        }
+    extras = [d for d in deadlines if d.is_(EXTRA_EXPERIENCES)]
+    for team_id in team_ids:
+        facts = out[team_id]
+        for number, parts in chains.items():
+            _one_experience(facts, parts, records[team_id].get(number))
+        for deadline in extras:
+            covered = coverage(program, records[team_id].values())
+            if covered.complete_at is not None:
+                facts.done[deadline.id] = covered.complete_at
+            elif covered.missing:
+                facts.notes[deadline.id] = "still missing: " + ", ".join(covered.missing)
+    return out
+
+
+def _one_experience(facts: Facts, parts: dict[str, str], record: Experience | None) -> None:
+    """`parts`: the deadline id of each part of this experience in the track."""
+    send, comment, file = (parts.get(part, "") for part in (SEND, COMMENT, FILE))
+    if record is None:
+        facts.waiting[comment] = send
+        facts.waiting[file] = send
+        return
+    facts.done[send] = record.submitted_at
+    if record.commented_at is not None:
+        facts.done[comment] = record.commented_at
+    else:
+        facts.waiting[file] = comment
+    if record.status is ExperienceStatus.AGREED and record.agreed_at is not None:
+        facts.done[file] = record.agreed_at
+    elif record.status is ExperienceStatus.DISCUSS:
+        facts.holders[file] = ("mentor",)
+        facts.notes[file] = "back with the mentor to talk over the comments"
+
+
+def _opener(step: Step, role: str, team_id: int) -> NextAction | None:
+    if step.kind == EXTRA_EXPERIENCES:
+        if role != "protege":
+            return None
+        # "The next experience", chosen when the button is pressed.
+        return NextAction("", "Submit an experience", views.SUBMIT_OPEN, f"{team_id}:0")
+    number, value = step.number, f"{team_id}:{step.number}"
+    if step.part == SEND:
+        return NextAction("", f"Submit Experience {number}", views.SUBMIT_OPEN, value)
+    if step.part == COMMENT or role == "mentor":
+        return NextAction("", "Write the Mentor Comment Form", views.COMMENT_OPEN, value)
+    return NextAction("", "Review the comments", views.REVIEW_OPEN, value)
+
+
+KINDS = {EXPERIENCE: Spec(numbered=True, parts=STEPS, in_order=True), EXTRA_EXPERIENCES: Spec()}
+HANDLERS = (StepHandler((EXPERIENCE, EXTRA_EXPERIENCES), facts=_facts, opener=_opener),)
