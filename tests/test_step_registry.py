@@ -33,8 +33,7 @@ def found_afresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[ModuleType]]:
 
 def _forget() -> None:
     kinds._registered.cache_clear()
-    step_handlers.handlers.cache_clear()
-    step_handlers._by_kind.cache_clear()
+    step_handlers._handlers.cache_clear()
 
 
 def _feature(name: str, **attributes: object) -> ModuleType:
@@ -72,7 +71,7 @@ def test_a_kind_declared_twice_is_refused(found_afresh: list[ModuleType]) -> Non
 
 
 def test_a_kind_handled_twice_is_refused(found_afresh: list[ModuleType]) -> None:
-    twin = StepHandler((StepKind.COMMUNICATION_LOG,))
+    twin = StepHandler(StepKind.COMMUNICATION_LOG)
     found_afresh.append(_feature("twin", HANDLERS=(twin,)))
     with pytest.raises(RuntimeError, match="bot.twin.step handles the step kind"):
         handler_for(StepKind.COMMUNICATION_LOG)

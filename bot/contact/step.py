@@ -45,5 +45,9 @@ def _opener(step: Step, role: str, team_id: int) -> NextAction | None:
     return NextAction("", "Fill in the Contact Form", CONTACT_OPEN, "")
 
 
+def _ask(step: Step, role: str, partner: str, soon: str) -> str:
+    return "Please fill in your Contact Form so your team and advisor can reach you."
+
+
 KINDS = {CONTACT_FORM: Spec()}
-HANDLERS = (StepHandler((CONTACT_FORM,), facts=_facts, opener=_opener),)
+HANDLERS = (StepHandler(CONTACT_FORM, facts=_facts, opener=_opener, ask=_ask),)

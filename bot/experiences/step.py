@@ -75,12 +75,7 @@ def _one_experience(facts: Facts, parts: dict[str, str], record: Experience | No
         facts.notes[file] = "back with the mentor to talk over the comments"
 
 
-def _opener(step: Step, role: str, team_id: int) -> NextAction | None:
-    if step.kind == EXTRA_EXPERIENCES:
-        if role != "protege":
-            return None
-        # "The next experience", chosen when the button is pressed.
-        return NextAction("", "Submit an experience", views.SUBMIT_OPEN, f"{team_id}:0")
+def _open_experience(step: Step, role: str, team_id: int) -> NextAction | None:
     number, value = step.number, f"{team_id}:{step.number}"
     if step.part == SEND:
         return NextAction("", f"Submit Experience {number}", views.SUBMIT_OPEN, value)
@@ -89,5 +84,62 @@ def _opener(step: Step, role: str, team_id: int) -> NextAction | None:
     return NextAction("", "Review the comments", views.REVIEW_OPEN, value)
 
 
+def _experience_name(deadline: Deadline) -> str:
+    number = deadline.step.number
+    return {
+        SEND: f"Experience {number} (sent to the mentor)",
+        COMMENT: f"Mentor Comment Form for Experience {number}",
+        FILE: f"Sign-off on Experience {number} and its Mentor Comment Form",
+    }[deadline.step.part or ""]
+
+
+def _ask_experience(step: Step, role: str, partner: str, soon: str) -> str:
+    number, part = step.number, step.part
+    if part == SEND:
+        return f"Please send the completed Experience {number} to your mentor <@{partner}>."
+    if part == COMMENT:
+        return (
+            f"<@{partner}> sent Experience {number}: please file your Mentor Comment Form "
+            f"by {soon}."
+        )
+    if role == "mentor":
+        return (
+            f"<@{partner}> asked to talk over your comments on Experience {number}. Once "
+            "you have, please send the Mentor Comment Form again."
+        )
+    return (
+        f"Your mentor <@{partner}> filed the Mentor Comment Form for Experience {number}: "
+        "please read it and agree, or ask to discuss it."
+    )
+
+
+def _open_extra(step: Step, role: str, team_id: int) -> NextAction | None:
+    if role != "protege":
+        return None
+    # "The next experience", chosen when the button is pressed.
+    return NextAction("", "Submit an experience", views.SUBMIT_OPEN, f"{team_id}:0")
+
+
+def _extras_name(deadline: Deadline) -> str:
+    return "An experience in each of the six focus areas"
+
+
 KINDS = {EXPERIENCE: Spec(numbered=True, parts=STEPS, in_order=True), EXTRA_EXPERIENCES: Spec()}
-HANDLERS = (StepHandler((EXPERIENCE, EXTRA_EXPERIENCES), facts=_facts, opener=_opener),)
+# One facts function for both: an experience counts for its number and for the focus areas.
+HANDLERS = (
+    StepHandler(
+        EXPERIENCE,
+        facts=_facts,
+        opener=_open_experience,
+        name=_experience_name,
+        ask=_ask_experience,
+    ),
+    # The reminder says which focus areas are still missing.
+    StepHandler(
+        EXTRA_EXPERIENCES,
+        facts=_facts,
+        opener=_open_extra,
+        name=_extras_name,
+        note_in_reminder=True,
+    ),
+)

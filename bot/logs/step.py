@@ -39,5 +39,9 @@ def _facts(
     return out
 
 
+def _name(deadline: Deadline) -> str:
+    return f"Communication Log for {deadline.due:%B}"
+
+
 # No opener: the month's prompt and the Home tab's topic carry the log's own buttons.
-HANDLERS = (StepHandler((StepKind.COMMUNICATION_LOG,), facts=_facts),)
+HANDLERS = (StepHandler(StepKind.COMMUNICATION_LOG, facts=_facts, name=_name),)

@@ -72,6 +72,4 @@ def _opener(step: Step, role: str, team_id: int) -> NextAction | None:
 
 
 KINDS = {FOCAL_POINTS: Spec(), DECISION_POINTS: Spec(), MENTORING_PLAN: Spec()}
-HANDLERS = (
-    StepHandler((FOCAL_POINTS, DECISION_POINTS, MENTORING_PLAN), facts=_facts, opener=_opener),
-)
+HANDLERS = tuple(StepHandler(kind, facts=_facts, opener=_opener) for kind in KINDS)

@@ -60,6 +60,15 @@ def _open_visit(step: Step, role: str, team_id: int) -> NextAction | None:
     return None
 
 
+def _ask_visit(step: Step, role: str, partner: str, soon: str) -> str:
+    if role == "mentor":
+        return (
+            "After your visit, please file the Mentor/Protégé Visit Report (one visit is "
+            "required in the first semester)."
+        )
+    return f"Please look over <@{partner}>'s Visit Report and confirm it."
+
+
 def _pd_facts(
     session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
@@ -85,6 +94,16 @@ def _open_pd(step: Step, role: str, team_id: int) -> NextAction | None:
     return NextAction("", label, views.PD_OPEN, f"{team_id}:{step.number}")
 
 
+def _pd_name(deadline: Deadline) -> str:
+    return f"Networking and Professional Development Verification Form #{deadline.step.number}"
+
+
+def _ask_pd(step: Step, role: str, partner: str, soon: str) -> str:
+    if role == "mentor":
+        return f"<@{partner}> filed the form: please add your comments and sign it."
+    return "Please file it after your networking or professional development opportunity."
+
+
 def _assessment_facts(
     session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
@@ -104,7 +123,7 @@ def _open_assessment(step: Step, role: str, team_id: int) -> NextAction | None:
 
 KINDS = {VISIT_REPORT: Spec(), ASSESSMENT: Spec(), PD_VERIFICATION: Spec(numbered=True)}
 HANDLERS = (
-    StepHandler((VISIT_REPORT,), facts=_visit_facts, opener=_open_visit),
-    StepHandler((PD_VERIFICATION,), facts=_pd_facts, opener=_open_pd),
-    StepHandler((ASSESSMENT,), facts=_assessment_facts, opener=_open_assessment),
+    StepHandler(VISIT_REPORT, facts=_visit_facts, opener=_open_visit, ask=_ask_visit),
+    StepHandler(PD_VERIFICATION, facts=_pd_facts, opener=_open_pd, name=_pd_name, ask=_ask_pd),
+    StepHandler(ASSESSMENT, facts=_assessment_facts, opener=_open_assessment),
 )

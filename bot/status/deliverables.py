@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.program import Deadline, Program, StepKind
 from bot.program.kinds import spec
-from bot.status.step_handlers import Facts, handler_for, handlers
+from bot.status.step_handlers import Facts, FactsOf, handler_for
 from storage.models import Team
 
 MEMBER_ROLES = ("mentor", "protege", "team")
@@ -140,11 +140,14 @@ def _gather(
     session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
     merged: dict[int, Facts] = {team.id: Facts() for team in teams}
-    for handler in handlers():
-        covered = [d for d in deadlines if d.step.kind in handler.kinds]
-        if handler.facts is None or not covered:
-            continue
-        for team_id, facts in handler.facts(session, program, teams, covered).items():
+    # Kinds whose handlers share a facts function are asked together, in one call.
+    asked: dict[FactsOf, list[Deadline]] = defaultdict(list)
+    for deadline in deadlines:
+        handler = handler_for(deadline.step.kind)
+        if handler is not None and handler.facts is not None:
+            asked[handler.facts].append(deadline)
+    for facts_of, covered in asked.items():
+        for team_id, facts in facts_of(session, program, teams, covered).items():
             target = merged[team_id]
             # Kept whole: a step's effective due date needs the step before it too.
             target.done.update(facts.done)

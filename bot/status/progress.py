@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.contact.step import CONTACT_FORM
-from bot.experiences.rules import COMMENT, EXPERIENCE, EXTRA_EXPERIENCES, FILE, SEND
-from bot.program import Deadline, Program, StepKind
-from bot.reports.rules import PD_VERIFICATION, VISIT_REPORT
+from bot.program import Deadline, Program
 from bot.slack.blocks import (
     SECTION_TEXT_MAX,
     Block,
@@ -51,19 +48,9 @@ class TeamHeading:
 
 def step_name(program: Program, deadline: Deadline) -> str:
     """The manual's name for what is due at this step."""
-    step, number = deadline.step, deadline.step.number
-    if step.kind == EXPERIENCE:
-        return {
-            SEND: f"Experience {number} (sent to the mentor)",
-            COMMENT: f"Mentor Comment Form for Experience {number}",
-            FILE: f"Sign-off on Experience {number} and its Mentor Comment Form",
-        }[step.part or ""]
-    if step.kind == PD_VERIFICATION:
-        return f"Networking and Professional Development Verification Form #{number}"
-    if step.kind == EXTRA_EXPERIENCES:
-        return "An experience in each of the six focus areas"
-    if step.kind == StepKind.COMMUNICATION_LOG:
-        return f"Communication Log for {deadline.due:%B}"
+    handler = handler_for(deadline.step.kind)
+    if handler is not None and handler.name is not None:
+        return handler.name(deadline)
     if deadline.form:
         try:
             return program.form_name(deadline.form)
@@ -244,50 +231,17 @@ def reminder_message(
     days = (due - today).days
     soon = "today" if days == 0 else when
     text = f"Reminder: {name}, due {'today' if days == 0 else when}."
-    ask = _ask(status, role, partner, soon)
+    handler = handler_for(status.deadline.step.kind)
+    ask = "Thank you for keeping the year on track."
+    if handler is not None and handler.ask is not None:
+        ask = handler.ask(status.deadline.step, role, partner, soon)
     blocks: list[Block] = [section(f"*{text}*\n{ask}")]
-    if status.note and status.deadline.is_(EXTRA_EXPERIENCES):
+    if status.note and handler is not None and handler.note_in_reminder:
         blocks.append(section(status.note[0].upper() + status.note[1:] + "."))
     if opener is not None:
         blocks.append(actions(button(opener.label, opener.action_id, opener.value, "primary")))
     blocks.append(context("Thank you! Already done? Then this reminder crossed your work."))
     return text, blocks
-
-
-def _ask(status: DeliverableStatus, role: str, partner: str, soon: str) -> str:
-    step = status.deadline.step
-    if step.kind == EXPERIENCE:
-        number, part = step.number, step.part
-        if part == SEND:
-            return f"Please send the completed Experience {number} to your mentor <@{partner}>."
-        if part == COMMENT:
-            return (
-                f"<@{partner}> sent Experience {number}: please file your Mentor Comment Form "
-                f"by {soon}."
-            )
-        if role == "mentor":
-            return (
-                f"<@{partner}> asked to talk over your comments on Experience {number}. Once "
-                "you have, please send the Mentor Comment Form again."
-            )
-        return (
-            f"Your mentor <@{partner}> filed the Mentor Comment Form for Experience {number}: "
-            "please read it and agree, or ask to discuss it."
-        )
-    if step.kind == VISIT_REPORT:
-        if role == "mentor":
-            return (
-                "After your visit, please file the Mentor/Protégé Visit Report (one visit is "
-                "required in the first semester)."
-            )
-        return f"Please look over <@{partner}>'s Visit Report and confirm it."
-    if step.kind == PD_VERIFICATION:
-        if role == "mentor":
-            return f"<@{partner}> filed the form: please add your comments and sign it."
-        return "Please file it after your networking or professional development opportunity."
-    if step.kind == CONTACT_FORM:
-        return "Please fill in your Contact Form so your team and advisor can reach you."
-    return "Thank you for keeping the year on track."
 
 
 def overdue_message(

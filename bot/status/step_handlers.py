@@ -40,46 +40,59 @@ class NextAction:
     value: str
 
 
-# The teams of one track, and the deadlines of that track of the handler's kinds; the facts of
-# every team, keyed by deadline id. Asked once per batch of teams, so a few queries per batch.
+# The teams of one track, and the deadlines of that track of the handler's kind (and of any
+# kind whose handler shares the function); the facts of every team. Asked once per batch of
+# teams, so a few queries per batch rather than per team.
 FactsOf = Callable[[Session, Program, Sequence[Team], Sequence[Deadline]], dict[int, Facts]]
-# The step, the role of the person looking (mentor or protégé, who holds the step), the team id.
+# The step, the role of the person looking (who holds the step), the team id.
 Opener = Callable[[Step, str, int], NextAction | None]
+# The manual's name for one step, where the form's name says too little.
+Namer = Callable[[Deadline], str]
+# What a reminder asks of the person holding the step: the step, their role, their partner's
+# Slack id, and when it is due ("today", "Fri, Sep 20").
+Asker = Callable[[Step, str, str, str], str]
 
 
 @dataclass(frozen=True)
 class StepHandler:
-    """A feature's steps of some kinds: its facts (none: the step is not tracked in Slack, only
-    dated) and its opener (none: nothing to press)."""
+    """What a feature knows of one kind of its steps. Without facts the step is dated but not
+    tracked in Slack; without an opener there is nothing to press; without a name the
+    program file's form name (or the deadline's title) is used; without an ask the reminder
+    only thanks."""
 
-    kinds: tuple[StepKind, ...]
+    kind: StepKind
     facts: FactsOf | None = None
     opener: Opener | None = None
-
-
-@functools.cache
-def handlers() -> tuple[StepHandler, ...]:
-    """Every feature's step handlers, in the order of the features' names."""
-    found: list[StepHandler] = []
-    handled: set[StepKind] = set()
-    for module in feature_steps():
-        listed: Sequence[StepHandler] = getattr(module, "HANDLERS", ())
-        for handler in listed:
-            for kind in handler.kinds:
-                if kind in handled:
-                    raise RuntimeError(f"{module.__name__} handles the step kind {kind!r} again")
-                handled.add(kind)
-            found.append(handler)
-    return tuple(found)
+    name: Namer | None = None
+    ask: Asker | None = None
+    # The checklist's note goes into reminders too, where it says what is left to do.
+    note_in_reminder: bool = False
 
 
 def handler_for(kind: StepKind) -> StepHandler | None:
-    return _by_kind().get(kind)
+    return _handlers().get(kind)
 
 
 @functools.cache
-def _by_kind() -> dict[StepKind, StepHandler]:
-    return {kind: handler for handler in handlers() for kind in handler.kinds}
+def _handlers() -> dict[StepKind, StepHandler]:
+    found: dict[StepKind, StepHandler] = {}
+    for module in feature_steps():
+        listed: Sequence[StepHandler] = getattr(module, "HANDLERS", ())
+        for handler in listed:
+            kind = handler.kind
+            if kind in found:
+                raise RuntimeError(f"{module.__name__} handles the step kind {kind!r} again")
+            found[kind] = handler
+    return found
 
 
-__all__ = ["Facts", "FactsOf", "NextAction", "Opener", "StepHandler", "handler_for", "handlers"]
+__all__ = [
+    "Asker",
+    "Facts",
+    "FactsOf",
+    "Namer",
+    "NextAction",
+    "Opener",
+    "StepHandler",
+    "handler_for",
+]
