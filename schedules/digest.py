@@ -89,8 +89,8 @@ def compose(messages: Sequence[Message]) -> Message:
     """One message of several: a heading that counts them, then each, divided.
 
     A single message goes out as it is. A block that repeats one already shown (the month's
-    topic for a mentor of two teams) is shown once; its buttons, which differ per team,
-    stay. Block ids are made unique per section, as Slack requires within a message.
+    topic for a mentor of two teams, two reminders of one step moved onto one day) is shown
+    once; buttons that differ (a log button per team) stay. Block ids are made unique per section, as Slack requires within a message.
     """
     if len(messages) == 1:
         return messages[0]
@@ -113,8 +113,6 @@ def _first_line(text: str) -> str:
 
 
 def _fresh(block: dict[str, Any], seen: set[str]) -> bool:
-    if block.get("type") == "actions":
-        return True
     shape = json.dumps({k: v for k, v in block.items() if k != "block_id"}, sort_keys=True)
     if shape in seen:
         return False

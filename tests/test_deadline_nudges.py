@@ -266,3 +266,15 @@ def test_a_recipient_in_another_timezone_gets_it_at_their_morning(world, program
     pacific = notices(world, program, cdt(10, 18, 9, 30))[key]
     assert pacific.due_at == cdt(10, 18, 9, 30) and pacific.tz == "America/Los_Angeles"
     assert timedelta(0) < pacific.expires_at - pacific.due_at <= timedelta(days=3)
+
+
+def test_a_reminder_that_falls_in_thanksgiving_break_goes_out_before_it(world, program) -> None:
+    t = make_team(world, program)
+    d3 = f"nudge:team{t}:{YEAR}:experience-2-send:{PROTEGE}:d3"
+    # Experience 2 is due Mon Dec 2; three days before is Fri Nov 29, in the break (Nov 27-29):
+    # the reminder goes out on Tue Nov 26, the last school day before it.
+    assert d3 not in notices(world, program, cdt(11, 25, 9), "experience-2")
+    reminder = notices(world, program, cdt(11, 26, 7, 30), "experience-2")[d3]
+    assert reminder.due_at == cdt(11, 26, 7, 30)
+    assert reminder.expires_at == cdt(12, 2, 7, 30)  # the day's own reminder takes over
+    assert "Experience 2 (sent to the mentor), due Mon, Dec 2" in reminder.text

@@ -162,35 +162,37 @@ def test_reminders_keep_quiet_hours_in_the_mentors_timezone(world) -> None:
     assert len(sent(run(at(date(2024, 9, 18), 15)))) == 1  # Wed 08:00 PDT
 
 
-def test_a_reminder_on_a_break_waits_and_gives_way_to_the_next(world, program) -> None:
+def test_a_reminder_on_a_break_moves_to_the_school_day_before(world, program) -> None:
     fake, add, _, run, _ = world
     team = add()
     one_day = dataclasses.replace(
         program,
         breaks=(*program.breaks, Break("Fall break", date(2024, 10, 15), date(2024, 10, 15))),
     )
-    held = run(morning(date(2024, 10, 15)), one_day)
-    assert held.outcomes == [] and held.waiting == 1
-    assert sent(run(morning(date(2024, 10, 16)), one_day)) == [
+    # Oct 18's three-day reminder would fall on the break: it goes out the Monday before.
+    assert sent(run(morning(date(2024, 10, 14)), one_day)) == [
         (f"lognudge:team{team}:2024-10:d3", MENTOR)
     ]
-    # A break over the whole week: both reminders lose their moment; the advisor still hears.
+    held = run(morning(date(2024, 10, 15)), one_day)
+    assert held.outcomes == [] and held.waiting == 0
+    # A break over the whole week, the due date in it: both reminders move to the Friday
+    # before it and go out in one message; the advisor still hears after the break.
     week = dataclasses.replace(
         program,
         breaks=(*program.breaks, Break("Fall break", date(2024, 11, 11), date(2024, 11, 15))),
     )
-    for day in range(11, 15):
-        assert run(morning(date(2024, 11, day)), week).outcomes == []
-    friday = run(morning(date(2024, 11, 15)), week)  # the due date, still on the break
-    assert [(o.notice.key, o.status) for o in friday.outcomes] == [
-        (f"lognudge:team{team}:2024-11:d3", "skipped")
+    friday = run(morning(date(2024, 11, 8)), week)
+    assert sorted(sent(friday)) == [
+        (f"lognudge:team{team}:2024-11:d0", MENTOR),
+        (f"lognudge:team{team}:2024-11:d3", MENTOR),
     ]
+    for day in range(11, 16):
+        assert run(morning(date(2024, 11, day)), week).outcomes == []
     monday = run(morning(date(2024, 11, 18)), week)
     assert sorted((o.notice.key, o.status) for o in monday.outcomes) == [
-        (f"lognudge:team{team}:2024-11:d0", "skipped"),
         (f"logoverdue:team{team}:2024-11", "sent"),
     ]
-    assert len(fake.messages_to(MENTOR)) == 1
+    assert len(fake.messages_to(MENTOR)) == 2  # Oct 14, and Nov 8's one digest
 
 
 def test_decembers_overdue_notice_waits_for_the_end_of_winter_break(world) -> None:

@@ -188,6 +188,16 @@ class Program:
     def school_days_between(self, start: dt.date, end: dt.date) -> int:
         return calendar.school_days_between(start, end, self.settings.school_weekdays, self.breaks)
 
+    def reminder_day(self, d: dt.date) -> dt.date:
+        """The day a reminder meant for `d` goes out: `d`, or the last school day before it
+        when `d` is a weekend or in a break (a reminder moved, not lost); `d` itself when
+        no school day comes within three weeks before it."""
+        for back in range(22):
+            day = d - dt.timedelta(days=back)
+            if self.is_school_day(day):
+                return day
+        return d
+
     # --- deadlines -----------------------------------------------------------------------
 
     def deadlines(self, track: str) -> tuple[Deadline, ...]:

@@ -47,9 +47,10 @@ def log_nudges(session: Session, program: Program, now: datetime) -> Iterator[No
 
 
 def reminder_days(program: Program, due: date) -> list[tuple[int, date]]:
-    """(lead, day) for each configured reminder of the due date, earliest first."""
+    """(lead, day) for each configured reminder of the due date, earliest first; a day that
+    is no school day moves to the school day before it."""
     leads = sorted(set(program.settings.reminder_lead_days), reverse=True)
-    return [(lead, due - timedelta(days=lead)) for lead in leads]
+    return [(lead, program.reminder_day(due - timedelta(days=lead))) for lead in leads]
 
 
 def overdue_day(program: Program, due: date) -> date:
@@ -72,8 +73,10 @@ def _reminders(
         due_at = local_instant(day, program.settings.quiet_hours.end, tz)
         if now < due_at:
             continue
-        # Each reminder gives way to the next; the last is useful until the due date ends.
-        until = days[index + 1][1] if index + 1 < len(days) else due + timedelta(days=1)
+        # Each reminder gives way to the next one on a later day (two moved onto one day go
+        # out together); the last is useful until the due date ends.
+        later = [d for _, d in days[index + 1 :] if d > day]
+        until = later[0] if later else due + timedelta(days=1)
         expires_at = local_instant(until, time(0), tz)
         # Worded for the day it is read; one that lost its moment keeps its own day's words.
         today = now.astimezone(tz).date() if now < expires_at else day

@@ -74,7 +74,8 @@ def lead_days(program: Program) -> tuple[int, ...]:
 def _near(program: Program, deadline: Deadline, today: date, longest_lead: int) -> bool:
     """Worth computing today. A later step of a chain stays in view after its date: the step
     before it may come in late and move it."""
-    if today < deadline.due - timedelta(days=longest_lead + 1):
+    first = program.reminder_day(deadline.due - timedelta(days=longest_lead))
+    if today < first - timedelta(days=1):
         return False
     return predecessor(program, deadline) is not None or today <= last_useful_day(
         program, deadline.due
@@ -144,14 +145,18 @@ def _reminders(
 ) -> Iterator[Notice]:
     tz = zone(person.tz, program.tz)
     start = program.settings.quiet_hours.end
-    moments = [local_instant(status.effective_due - timedelta(days=n), start, tz) for n in leads]
+    # A day that is no school day moves to the school day before it: moved, not lost.
+    days = [program.reminder_day(status.effective_due - timedelta(days=n)) for n in leads]
+    moments = [local_instant(day, start, tz) for day in days]
     end_of_day = local_instant(status.effective_due + timedelta(days=1), time(0), tz)
     for index, lead in enumerate(leads):
         due_at = moments[index]
         if now < due_at or (ready_at is not None and due_at < ready_at):
             continue
-        # Each reminder gives way to the next one rather than arriving together with it.
-        expires_at = moments[index + 1] if index + 1 < len(leads) else end_of_day
+        # Each reminder gives way to the next one on a later day rather than arriving with
+        # it; two moved onto one day go out together, in one digest.
+        later = [m for m in moments[index + 1 :] if m > due_at]
+        expires_at = later[0] if later else end_of_day
         # Worded for its own day: a reminder held over a weekend, or recorded as skipped, still
         # names the right date.
         today = min(now.astimezone(tz).date(), status.effective_due - timedelta(days=lead))
