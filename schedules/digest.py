@@ -90,7 +90,8 @@ def compose(messages: Sequence[Message]) -> Message:
 
     A single message goes out as it is. A block that repeats one already shown (the month's
     topic for a mentor of two teams, two reminders of one step moved onto one day) is shown
-    once; buttons that differ (a log button per team) stay. Block ids are made unique per section, as Slack requires within a message.
+    once; buttons that differ (a log button per team) stay. Block ids are made unique per
+    section, as Slack requires within a message.
     """
     if len(messages) == 1:
         return messages[0]
