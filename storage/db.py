@@ -6,12 +6,22 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import ColumnElement, Engine, create_engine, event, true, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Engine,
+    Update,
+    create_engine,
+    event,
+    true,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
@@ -98,6 +108,12 @@ def among(
 def scope_of(ids: list[int]) -> list[int] | None:
     """The ids to filter on, or None (read everything) when there are many."""
     return None if len(ids) > MANY_TEAMS else ids
+
+
+def updated(session: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed. Session.execute is typed for any statement; an
+    UPDATE's result is always a CursorResult, which has the rowcount."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
 def update_if(

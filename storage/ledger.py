@@ -10,23 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import (
-    CursorResult,
-    String,
-    Update,
-    and_,
-    any_,
-    bindparam,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import String, and_, any_, bindparam, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import updated
 from storage.models import Base, Delivery, DeliveryStatus
 
 LEASE = timedelta(minutes=5)
@@ -83,7 +73,7 @@ def claim(session: Session, item: Claim, now: datetime) -> bool:
     )
     if _insert_new(session, values):
         return True
-    reclaimed = _updated(
+    reclaimed = updated(
         session,
         update(Delivery)
         .where(
@@ -144,8 +134,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def expire_stale(session: Session, now: datetime) -> int:
-    """Settle retries and abandoned claims whose notice is no longer useful."""
-    return _updated(
+    """Settle retries, abandoned claims and held notices that are no longer useful."""
+    expired = updated(
         session,
         update(Delivery)
         .where(
@@ -158,12 +148,13 @@ def expire_stale(session: Session, now: datetime) -> int:
         .values(status=DeliveryStatus.SKIPPED, finished_at=now, error="expired before delivery")
         .execution_options(synchronize_session=False),
     )
-
-
-def _updated(session: Session, statement: Update) -> int:
-    """How many rows an UPDATE changed. Session.execute is typed for any statement; an
-    UPDATE's result is always a CursorResult, which has the rowcount."""
-    return cast(CursorResult[Any], session.execute(statement)).rowcount
+    return expired + updated(
+        session,
+        update(Delivery)
+        .where(Delivery.expires_at < now, Delivery.status == DeliveryStatus.HELD)
+        .values(status=DeliveryStatus.SKIPPED, finished_at=now, error=EXPIRED_HELD)
+        .execution_options(synchronize_session=False),
+    )
 
 
 def _insert_new(session: Session, values: dict[str, Any]) -> bool:
@@ -265,7 +256,7 @@ def claim_inbound(session: Session, key: str, user: str, now: datetime, hold: ti
     )
     if _insert_new(session, values):
         return True
-    retaken = _updated(
+    retaken = updated(
         session,
         update(Delivery)
         .where(
@@ -302,7 +293,9 @@ def claim_many(session: Session, items: list[Claim], now: datetime) -> Won:
     """Claim several notices in one statement per chunk; returns the keys this call won.
 
     The same rules as `claim`: a new key is inserted; a retry whose time has come, or a
-    claim whose sender's lease ran out, is taken over; anything else is someone else's.
+    claim whose sender's lease ran out, is taken over; so is a notice held while its
+    recipient's account was deactivated (the tick claims it once the account is back);
+    anything else is someone else's.
     """
     won = Won()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -339,6 +332,8 @@ def claim_many(session: Session, items: list[Claim], now: datetime) -> Won:
             taken_over = _retake(session, rest, now, DeliveryStatus.CLAIMED)
             won.update(taken_over)
             won.uncertain.update(taken_over)
+            # Held for a deactivated account and never tried: sent like a new notice.
+            won.update(_retake(session, rest, now, HELD))
     return won
 
 
@@ -350,11 +345,11 @@ def _retake(
     session: Session, keys: list[str], now: datetime, status: DeliveryStatus
 ) -> dict[str, str | None]:
     """The keys taken, with the error their last attempt left."""
-    ready = (
-        _TABLE.c.next_attempt_at <= now
-        if status is DeliveryStatus.RETRY
-        else _TABLE.c.lease_until < now
-    )
+    ready = {
+        DeliveryStatus.RETRY: _TABLE.c.next_attempt_at <= now,
+        DeliveryStatus.CLAIMED: _TABLE.c.lease_until < now,
+        HELD: true(),
+    }[status]
     rows = session.execute(
         update(_TABLE)
         .where(_TABLE.c.key.in_(keys), _TABLE.c.status == status, ready)
@@ -364,33 +359,78 @@ def _retake(
     return {key: error for key, error in rows}
 
 
+def give_back_many(session: Session, keys: list[str], uncertain: set[str], now: datetime) -> None:
+    """Claims this sender will not send, given back as they were: due again at once, with no
+    attempt counted. One a dead sender may have sent (`uncertain`) stays uncertain, so
+    the next sender looks in the DM first."""
+    for start in range(0, len(keys), _KEY_CHUNK):
+        chunk = keys[start : start + _KEY_CHUNK]
+        for doubtful in (True, False):
+            mine = [key for key in chunk if (key in uncertain) == doubtful]
+            if not mine:
+                continue
+            values: dict[str, Any] = dict(
+                status=DeliveryStatus.RETRY, next_attempt_at=now, lease_until=None
+            )
+            if doubtful:
+                values["error"] = f"{UNCERTAIN}: given back unsent"
+            session.execute(
+                update(_TABLE)
+                .where(_TABLE.c.key.in_(mine), _TABLE.c.status == DeliveryStatus.CLAIMED)
+                .values(**values)
+            )
+
+
 def record_skipped_many(
     session: Session, items: list[tuple[Claim, str]], now: datetime
 ) -> set[str]:
     """Settle notices whose moment passed, in one statement per chunk; the keys recorded."""
+    return _insert_many(
+        session,
+        [
+            dict(_row(item), status=DeliveryStatus.SKIPPED, finished_at=now, error=reason[:200])
+            for item, reason in items
+        ],
+    )
+
+
+# A notice for a deactivated account: not sent, not settled. Taken again (claim_many) once
+# the account is reactivated; settled as skipped if it expires first.
+HELD = DeliveryStatus.HELD
+HELD_REASON = "held: the recipient's Slack account is deactivated"
+EXPIRED_HELD = "expired while held: the recipient's Slack account is deactivated"
+
+
+def record_held_many(session: Session, items: list[Claim]) -> set[str]:
+    """Hold notices, in one statement per chunk; the keys held by this call (a notice held
+    already, or tried before, is left as it is)."""
+    return _insert_many(
+        session, [dict(_row(item), status=HELD, error=HELD_REASON) for item in items]
+    )
+
+
+def _row(item: Claim) -> dict[str, Any]:
+    return dict(
+        key=item.key,
+        kind=item.kind,
+        recipient=item.recipient,
+        attempts=0,
+        due_at=item.due_at,
+        expires_at=item.expires_at,
+    )
+
+
+def _insert_many(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert rows whose keys are new, in one statement per chunk; the keys inserted."""
     recorded: set[str] = set()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    for start in range(0, len(items), _KEY_CHUNK // 5):
-        rows = [
-            dict(
-                key=item.key,
-                kind=item.kind,
-                recipient=item.recipient,
-                status=DeliveryStatus.SKIPPED,
-                attempts=0,
-                due_at=item.due_at,
-                expires_at=item.expires_at,
-                finished_at=now,
-                error=reason[:200],
-            )
-            for item, reason in items[start : start + _KEY_CHUNK // 5]
-        ]
+    for start in range(0, len(rows), _KEY_CHUNK // 5):
         recorded.update(
             session.scalars(
                 dialect.insert(_TABLE)
                 .on_conflict_do_nothing(index_elements=["key"])
                 .returning(_TABLE.c.key),
-                rows,
+                rows[start : start + _KEY_CHUNK // 5],
             )
         )
     return recorded

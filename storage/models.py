@@ -74,6 +74,7 @@ class DeliveryStatus(enum.StrEnum):
     RETRY = "retry"  # a transient failure; try again at next_attempt_at
     FAILED = "failed"  # a permanent failure; never retried
     SKIPPED = "skipped"  # its moment passed before it could go out
+    HELD = "held"  # its recipient's Slack account is deactivated: sent if it comes back
 
 
 def string_enum(cls: type[enum.StrEnum], name: str) -> Enum:
