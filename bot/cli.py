@@ -222,11 +222,17 @@ def _tick(args: argparse.Namespace) -> int:
         notice = outcome.notice
         detail = f" ({outcome.detail})" if outcome.detail else ""
         print(f"{outcome.status:7} {notice.kind:14} {notice.recipient:12} {notice.key}{detail}")
+    if result.refused is not None:
+        print(
+            f"Slack refuses the app's token ({result.refused}): nothing more is sent until it "
+            "takes it again; every notice not sent stays pending"
+        )
     print(
         f"{len(result.outcomes)} notice(s) handled at {now.isoformat()}, "
         f"{result.waiting} waiting for quiet hours or a school day"
     )
-    return 0 if all(o.status != "failed" for o in result.outcomes) else 1
+    failed = any(o.status == "failed" for o in result.outcomes)
+    return 1 if failed or result.refused is not None else 0
 
 
 def _demo(args: argparse.Namespace) -> int:

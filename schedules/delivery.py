@@ -12,6 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.accounts import rules as accounts
+from bot.accounts.rules import TokenRefused
 from bot.platform.slack_client import never_reached_slack
 from schedules.digest import Digest
 from schedules.notice import Notice, Outcome
@@ -20,10 +22,11 @@ from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
-# Slack errors that will not change by trying again: the notice is given up.
+# Slack errors about the recipient or the message that will not change by trying again: the
+# notice is given up. Errors about the app's own token (bot.accounts.rules.TOKEN_ERRORS) are
+# not among them: they stop sending and leave every notice pending.
 PERMANENT_ERRORS = frozenset(
     {
-        "account_inactive",
         "user_not_found",
         "user_disabled",
         "channel_not_found",
@@ -47,17 +50,26 @@ MAYBE_POSTED = frozenset({"internal_error", "fatal_error", "http_500"})
 def deliver(
     factory: sessionmaker[Session], client: WebClient, notice: Notice, now: datetime
 ) -> Outcome | None:
-    """Send `notice` once; None when another sender holds it or it is already settled.
+    """Send `notice` once; None when another sender holds it, it is already settled, or
+    Slack refuses the app's token (the tick sends it once Slack takes the token again).
 
     For listeners (welcome DMs): the same claim and takeover rules as the tick's, so a
     claim left by a sender that died is sent only if it is not already in the DM.
     """
+    if accounts.standing_refusal(factory) is not None:
+        return None
     with transaction(factory) as session:
         won = ledger.claim_many(session, [claim_of(notice)], now)
     if notice.key not in won:
         return None
     send = resume_claimed if notice.key in won.uncertain else send_claimed
-    return send(factory, client, [notice], now)[0]
+    try:
+        return send(factory, client, [notice], now)[0]
+    except TokenRefused as refusal:
+        with transaction(factory) as session:
+            ledger.give_back_many(session, [notice.key], won.uncertain, now)
+        accounts.refused(factory, refusal.error, now)
+        return None
 
 
 def claim_of(notice: Notice) -> ledger.Claim:
@@ -68,7 +80,8 @@ def send_claimed(
     factory: sessionmaker[Session], client: WebClient, notices: Sequence[Notice], now: datetime
 ) -> list[Outcome]:
     """Send claimed notices for one recipient as one message (a digest of one is the notice
-    itself), and record what Slack answered against each notice's key."""
+    itself), and record what Slack answered against each notice's key. Raises TokenRefused,
+    recording nothing, when Slack refuses the app's token: the caller gives the claims back."""
     digest = Digest(notices[0].recipient, tuple(notices))
     text, blocks = digest.message
     try:
@@ -81,6 +94,9 @@ def send_claimed(
             metadata={"event_type": METADATA_EVENT, "event_payload": {"keys": digest.keys}},
         )
     except SlackApiError as exc:
+        refused = accounts.token_error(exc)
+        if refused is not None:
+            raise TokenRefused(refused) from None
         error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if error in MAYBE_POSTED:
             return _record_uncertain(factory, notices, now, error)
@@ -132,16 +148,21 @@ def resume_claimed(
     factory: sessionmaker[Session], client: WebClient, notices: Sequence[Notice], now: datetime
 ) -> list[Outcome]:
     """Claims whose last sender may have sent them (it died, or lost Slack's answer): send
-    those not already in the DM."""
+    those not already in the DM. Raises TokenRefused as `send_claimed` does."""
     keys = {notice.key for notice in notices}
     try:
         found = find_sent(client, notices[0].recipient, keys, min(n.due_at for n in notices))
     except SlackApiError as exc:
+        refused = accounts.token_error(exc)
+        # Without im:history the app can still post: only the look is lost (below).
+        if refused is not None and refused != "missing_scope":
+            raise TokenRefused(refused) from None
         error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if error in CHECK_LATER:
             return _record_uncertain(factory, notices, now, f"cannot check: {error}")
-        # Slack will not say (a missing im:history scope, a user who left): sending is
-        # the only way forward, and a user who left cannot be messaged twice.
+        # Slack will not say (a missing im:history scope, a user id it does not know):
+        # sending is the only way forward, and it fails the same way if the DM cannot be
+        # reached.
         log.warning("cannot check whether %d notice(s) went out (%s); sending", len(keys), error)
         found = {}
     except (SlackClientError, OSError, HTTPException) as exc:

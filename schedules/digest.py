@@ -20,6 +20,7 @@ URGENCY = (
     "silence_escalation",
     "silence_alert",
     "silence_reminder",
+    "deactivated",  # staff: a team member's Slack account is deactivated
     "deadline_overdue",
     "log_overdue",
     "deadline_nudge",

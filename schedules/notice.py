@@ -53,5 +53,5 @@ def composed(text: str, blocks: list[dict[str, Any]] | None = None) -> Callable[
 @dataclass(frozen=True)
 class Outcome:
     notice: Notice
-    status: str  # "sent", "skipped", "retry" or "failed"
+    status: str  # "sent", "skipped", "retry", "failed" or "held" (a deactivated account)
     detail: str = ""

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.accounts import rules as accounts
+from bot.accounts.rules import TokenRefused
 from bot.program import Program
 from bot.slack.dates import zone
 from schedules.delivery import claim_of, give_back, resume_claimed, send_claimed
@@ -29,7 +31,10 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TickResult:
     outcomes: list[Outcome]
-    waiting: int  # due but held back by quiet hours, a weekend or a break
+    # due but held back by quiet hours, a weekend or a break, or given back unsent when
+    # Slack refused the app's token
+    waiting: int
+    refused: str | None = None  # the token error that stopped this tick, if one did
 
 
 def tick(
@@ -41,6 +46,10 @@ def tick(
 ) -> TickResult:
     if now.tzinfo is None:
         raise ValueError("tick needs an aware datetime")
+    # While Slack refuses the app's token nothing is sent: auth.test says when it takes it.
+    standing = accounts.standing_refusal(factory)
+    if standing is not None and not accounts.takes_token(client):
+        return TickResult([], 0, standing.error)
     with factory() as session:
         notices = [notice for duty in duties for notice in duty(session, program, now)]
         settled = ledger.final_keys(session, (notice.key for notice in notices))
@@ -62,10 +71,15 @@ def tick(
 
     waiting = len(due) - len(late) - len(ready)
     outcomes = _skip_all(factory, late, now)
-    outcomes += _send_all(factory, client, ready, now)
+    sent = _hold_or_send(factory, client, ready, now)
+    outcomes += sent.outcomes
+    if sent.refused is not None:
+        accounts.refused(factory, sent.refused, now)
+    elif standing is not None:
+        accounts.accepted(factory)
     if outcomes:
         log.info("tick %s: %s", now.isoformat(), _summary(outcomes))
-    return TickResult(outcomes, waiting)
+    return TickResult(outcomes, waiting + sent.given_back, sent.refused)
 
 
 SKIP_REASON = "its moment passed before it could be sent"
@@ -84,9 +98,46 @@ def _skip_all(
     return [Outcome(n, "skipped", SKIP_REASON) for n in notices if n.key in recorded]
 
 
+def _hold_all(
+    factory: sessionmaker[Session], notices: list[Notice], now: datetime
+) -> list[Outcome]:
+    """Notices for deactivated accounts, held in the ledger (once) until they come back."""
+    if not notices:
+        return []
+    with transaction(factory) as session:
+        held = ledger.record_held_many(session, [claim_of(n) for n in notices])
+    return [Outcome(n, "held", ledger.HELD_REASON) for n in notices if n.key in held]
+
+
+@dataclass(frozen=True)
+class _Sent:
+    outcomes: list[Outcome]
+    refused: str | None = None  # the token error that stopped the fan-out
+    given_back: int = 0  # notices left pending (claims given back untouched) when it stopped
+
+
+def _hold_or_send(
+    factory: sessionmaker[Session], client: WebClient, ready: list[Notice], now: datetime
+) -> _Sent:
+    """Hold the notices of deactivated accounts, once users.info has been asked about
+    recipients Slack has not described lately; send the rest. Outcomes in `ready`'s order."""
+    if not ready:
+        return _Sent([])
+    try:
+        accounts.check_accounts(factory, client, {n.recipient for n in ready}, now)
+    except TokenRefused as refusal:
+        return _Sent([], refusal.error, len(ready))
+    gone = accounts.deactivated(factory)
+    held = _hold_all(factory, [n for n in ready if n.recipient in gone], now)
+    sent = _send_all(factory, client, [n for n in ready if n.recipient not in gone], now)
+    handled = {o.notice.key: o for o in held + sent.outcomes}
+    outcomes = [handled[n.key] for n in ready if n.key in handled]
+    return _Sent(outcomes, sent.refused, sent.given_back)
+
+
 def _send_all(
     factory: sessionmaker[Session], client: WebClient, notices: list[Notice], now: datetime
-) -> list[Outcome]:
+) -> _Sent:
     """Claim a batch in one transaction, send it on a few threads, claim the next.
 
     A recipient's notices go out together as one digest (schedules.digest), never split
@@ -98,9 +149,15 @@ def _send_all(
     notice whose turn comes after half its lease is given back to a later tick rather than
     sent late. Outcomes are recorded at `now`, the instant the duties judged, and returned
     in the order of `notices`.
+
+    When Slack refuses the app's token, every lane stops before its next send and the
+    batch's unsent claims are given back untouched (no attempt counted); no further batch
+    is claimed.
     """
     outcomes: dict[str, Outcome] = {}
     channels = ChannelPace()
+    refusal = _Refusal()
+    given_back = 0
     started = time.monotonic()
     with ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="send") as pool:
         for batch in _batches(digests(notices)):
@@ -110,11 +167,38 @@ def _send_all(
                 won = ledger.claim_many(
                     session, [claim_of(n) for d in batch for n in d.notices], at
                 )
-            lane = _Lane(factory, client, now, won.uncertain, channels, claimed + SEND_WITHIN)
+            lane = _Lane(
+                factory, client, now, won.uncertain, channels, claimed + SEND_WITHIN, refusal
+            )
             jobs = [pool.submit(lane.send, mine) for mine in _by_recipient(batch, won)]
             for job in jobs:
                 outcomes.update((o.notice.key, o) for o in job.result())
-    return [outcomes[n.key] for n in notices if n.key in outcomes]
+            if refusal.error is not None:
+                unsent = [
+                    n.key
+                    for d in batch
+                    for n in d.notices
+                    if n.key in won and n.key not in outcomes
+                ]
+                with transaction(factory) as session:
+                    ledger.give_back_many(session, unsent, won.uncertain, now)
+                given_back = len(notices) - len(outcomes)
+                break
+    ordered = [outcomes[n.key] for n in notices if n.key in outcomes]
+    return _Sent(ordered, refusal.error, given_back)
+
+
+class _Refusal:
+    """The first token error any lane met; once set, no lane sends again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.error: str | None = None
+
+    def set(self, error: str) -> None:
+        with self._lock:
+            if self.error is None:
+                self.error = error
 
 
 SEND_THREADS = 4  # in flight at once: enough for Slack's pace at a 100-200 ms round trip
@@ -154,10 +238,13 @@ class _Lane:
     uncertain: set[str]
     channels: ChannelPace
     deadline: float  # monotonic: a digest not begun by then goes back to the ledger
+    refusal: _Refusal  # set when Slack refuses the token: the rest is given back unsent
 
     def send(self, digests: list[list[Notice]]) -> list[Outcome]:
         outcomes = []
         for notices in digests:
+            if self.refusal.error is not None:
+                break
             if not self.channels.wait(notices[0].recipient, self.deadline):
                 outcomes += [
                     give_back(self.factory, n, self.now, n.key in self.uncertain) for n in notices
@@ -166,7 +253,10 @@ class _Lane:
             # One claim an earlier sender may have sent: look in the DM before sending.
             maybe_sent = any(notice.key in self.uncertain for notice in notices)
             send = resume_claimed if maybe_sent else send_claimed
-            outcomes += send(self.factory, self.client, notices, self.now)
+            try:
+                outcomes += send(self.factory, self.client, notices, self.now)
+            except TokenRefused as refused:
+                self.refusal.set(refused.error)
         return outcomes
 
 

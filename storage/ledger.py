@@ -214,27 +214,6 @@ def last_sent(session: Session, recipients: Iterable[str], since: datetime) -> d
     return {who: at for who, at in rows if who in wanted and at is not None}
 
 
-GONE_ERRORS = ("account_inactive", "user_not_found", "user_disabled")
-
-
-def unreachable(session: Session, recipients: Iterable[str]) -> set[str]:
-    """Recipients Slack told us have left: a permanent failure naming their account."""
-    wanted = list(set(recipients))
-    found: set[str] = set()
-    for start in range(0, len(wanted), _KEY_CHUNK):
-        chunk = wanted[start : start + _KEY_CHUNK]
-        found.update(
-            session.scalars(
-                select(Delivery.recipient).where(
-                    Delivery.recipient.in_(chunk),
-                    Delivery.status == DeliveryStatus.FAILED,
-                    Delivery.error.in_(GONE_ERRORS),
-                )
-            )
-        )
-    return found
-
-
 INBOUND = "inbound"  # the ledger's kind for Slack requests whose side effects run once
 
 

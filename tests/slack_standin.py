@@ -5,6 +5,9 @@ and recipient: a Slack error, an HTTP status with Retry-After, a slow answer, or
 taken and the connection dropped before the answer. Optional `Limits` simulate Slack's rate
 limits and round-trip latency (off by default).
 
+Accounts behave as Slack's do: a deactivated member (`deactivate`) is `deleted: true` in
+users.info and still takes DMs; a revoked token (`revoke`) is refused on every call.
+
 Every message and view is checked as Slack checks it (tests/block_kit.py). A payload Slack
 would refuse is answered with Slack's error and recorded; `Server.close()` then fails the test
 that sent it, unless the test took the violations with `take_violations()`.
@@ -163,6 +166,8 @@ class SlackStandIn:
     scopes: tuple[str, ...] = MANIFEST_SCOPES  # auth.test's x-oauth-scopes header
     socket_url: str = ""  # apps.connections.open's answer: where Socket Mode connects
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # token -> [the error Slack answers for it, messages it still takes before that]
+    _revoked: dict[str, list[Any]] = field(default_factory=dict)
     _arrived: threading.Condition = field(init=False)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -189,6 +194,31 @@ class SlackStandIn:
             "tz": tz,
             "profile": {"real_name": name, "email": email or f"{user_id.lower()}@school.example"},
         }
+
+    def deactivate(self, user_id: str) -> dict[str, Any]:
+        """An admin deactivates the member: users.info says `deleted: true` (a DM to them
+        still succeeds, as in Slack). Returns the `user_change` event Slack sends."""
+        return self._set_deleted(user_id, True)
+
+    def reactivate(self, user_id: str) -> dict[str, Any]:
+        return self._set_deleted(user_id, False)
+
+    def _set_deleted(self, user_id: str, deleted: bool) -> dict[str, Any]:
+        with self._lock:
+            self.users[user_id]["deleted"] = deleted
+            return {"type": "user_change", "user": json.loads(json.dumps(self.users[user_id]))}
+
+    def revoke(self, token: str, error: str = "token_revoked", after_posts: int = 0) -> None:
+        """Slack stops taking `token`: every call made with it answers `error` (token_revoked,
+        invalid_auth, account_inactive, …), at once or once `after_posts` more messages
+        have been sent with it."""
+        with self._lock:
+            self._revoked[token] = [error, after_posts]
+
+    def restore(self, token: str) -> None:
+        """The token works again (the app reinstalled, the workspace reactivated)."""
+        with self._lock:
+            self._revoked.pop(token, None)
 
     def wait_for(self, method: str, count: int, timeout: float = 5.0) -> list[Call]:
         """Calls made after the ack (work handed to after_ack) arrive a moment later."""
@@ -238,6 +268,12 @@ class SlackStandIn:
             if refused is not None:
                 self.violations.append(refused[0])
                 return 200, refused[1], {}
+            revoked = self._revoked.get(token or "")
+            if revoked is not None:
+                if revoked[1] <= 0:
+                    return 200, {"ok": False, "error": revoked[0]}, {}
+                if method == "chat.postMessage":
+                    revoked[1] -= 1  # counted as it arrives: concurrent sends cannot overtake
             wait = self.limits.admit(method, params, time.monotonic()) if self.limits else 0.0
             if wait:
                 self.limited += 1

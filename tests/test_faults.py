@@ -1,8 +1,10 @@
 """Faults during a month-start fan-out, against the Slack stand-in: rate limits, server
-errors, timeouts, people who left, a process killed mid-send, a database that goes away.
+errors, timeouts, a deactivated account, a token Slack stops taking, a process killed
+mid-send, a database that goes away.
 
-Every notice must end up sent exactly once or recorded as permanently failed, and the rest
-must still go out. Fewer teams than the benchmarks' 5,000: the behaviour is the same.
+Every notice must end up sent exactly once, recorded as permanently failed, or held for a
+deactivated account, and the rest must still go out. Fewer teams than the benchmarks' 5,000:
+the behaviour is the same.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy import select
 from bot.platform.slack_client import REAL_TIME, Clock, PacedClient
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.tick import tick
-from storage import ledger
+from storage import accounts, ledger
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Delivery, DeliveryStatus
 from storage.people import add_team, get_or_create_person
@@ -105,13 +107,24 @@ def fanout(database_url, standin, program):
     engine.dispose()
 
 
+def described(factory, people: list[str], at: datetime) -> None:
+    """Slack described these people's accounts at `at` (users.info or user_change), active."""
+    with transaction(factory) as session:
+        for person in people:
+            accounts.record(session, person, False, at)
+
+
 def test_every_notice_once_or_failed_through_rate_limits_errors_and_timeouts(fanout) -> None:
     fake, api_url, factory, program = fanout
     everyone = [mentor(n) for n in range(TEAMS)] + [protege(n) for n in range(TEAMS)]
+    # Everyone but protégé 3 was described lately; protégé 3's account was deactivated since
+    # (a DM would still succeed), and the tick asks users.info before sending to them.
+    described(factory, [p for p in everyone if p != protege(3)], FIRST_DAY_0800_CDT)
+    fake.add_user(protege(3))
+    fake.deactivate(protege(3))
     fake.fail("chat.postMessage", status=429, retry_after=1, times=3)
     fake.fail("chat.postMessage", status=500, channel=mentor(1), times=2)  # checked, resent
     fake.fail("chat.postMessage", status=500, channel=mentor(2), times=None)  # never works
-    fake.fail("chat.postMessage", error="account_inactive", channel=protege(3), times=None)
     fake.fail("chat.postMessage", error="channel_not_found", channel=protege(4), times=None)
     fake.fail("chat.postMessage", error="ratelimited", channel=mentor(5), times=1)
     fake.fail("chat.postMessage", delay=1.6, channel=mentor(6), times=1)  # a read timeout
@@ -137,15 +150,52 @@ def test_every_notice_once_or_failed_through_rate_limits_errors_and_timeouts(fan
         status, error = final[person]
         if status is DeliveryStatus.SENT:
             assert got[person] == 1, (person, got[person])
+        elif status is DeliveryStatus.HELD:
+            assert got[person] == 0, (person, got[person])
         else:
             assert status is DeliveryStatus.FAILED, (person, status, error)
             assert got[person] == 0 or "unknown" in (error or ""), (person, error)
     failed = {p for p, (s, _) in final.items() if s is DeliveryStatus.FAILED}
     # A lost answer (timeout, reset, close) is looked up in the DM before any retry.
-    assert failed == {mentor(2), protege(3), protege(4)}
-    assert final[protege(3)][1] == "account_inactive"
+    assert failed == {mentor(2), protege(4)}
+    assert final[protege(3)] == (DeliveryStatus.HELD, ledger.HELD_REASON)
     assert final[mentor(2)][1].startswith("gave up")
     assert max(got.values()) == 1
+
+
+def test_a_token_refused_mid_fan_out_gives_every_claim_back_and_loses_nothing(fanout) -> None:
+    fake, api_url, factory, program = fanout
+    everyone = [mentor(n) for n in range(TEAMS)] + [protege(n) for n in range(TEAMS)]
+    client = scheduler_client_for(api_url)
+    fake.revoke(BOT_TOKEN, "token_revoked", after_posts=TEAMS // 4)
+    first = tick(factory, client, program, FIRST_DAY_0800_CDT, (topic_prompts,))
+    assert first.refused == "token_revoked"
+    sent = {o.notice.recipient for o in first.outcomes}
+    assert {o.status for o in first.outcomes} == {"sent"} and len(sent) == TEAMS // 4
+    assert first.waiting == 2 * TEAMS - len(sent)
+    with factory() as session:
+        rows = session.execute(
+            select(Delivery.recipient, Delivery.status, Delivery.attempts, Delivery.error)
+        ).all()
+    given_back = {r.recipient: r for r in rows if r.status is not DeliveryStatus.SENT}
+    assert set(given_back) | sent == set(everyone)
+    # Pending, as they were: no attempt counted, nothing marked uncertain or failed.
+    assert {(r.status, r.attempts, r.error) for r in given_back.values()} == {
+        (DeliveryStatus.RETRY, 0, None)
+    }
+    # While Slack still refuses the token, a tick asks auth.test and sends nothing.
+    posts = len(fake.calls_to("chat.postMessage"))
+    later = FIRST_DAY_0800_CDT + timedelta(minutes=5)
+    blocked = tick(factory, client, program, later, (topic_prompts,))
+    assert (blocked.outcomes, blocked.refused) == ([], "token_revoked")
+    assert len(fake.calls_to("chat.postMessage")) == posts
+    assert fake.calls_to("auth.test")
+    fake.restore(BOT_TOKEN)
+    healthy = tick(factory, client, program, later + timedelta(minutes=5), (topic_prompts,))
+    assert healthy.refused is None
+    assert {o.notice.recipient for o in healthy.outcomes if o.status == "sent"} == set(given_back)
+    assert delivered(fake) == Counter(everyone)  # each notice exactly once
+    assert {s for s, _ in statuses(factory).values()} == {DeliveryStatus.SENT}
 
 
 def test_a_process_killed_mid_fan_out_loses_and_doubles_nothing(

@@ -174,15 +174,17 @@ def test_staff_are_told_when_there_is_no_advisor_or_the_advisor_left(world, prog
     assert [o.notice.recipient for o in run(at(date(2024, 11, 19), 14))] == [STAFF]
 
 
-def test_an_advisor_who_left_slack_is_replaced_by_staff(world, program) -> None:
+def test_an_advisor_whose_account_is_deactivated_is_replaced_by_staff(world, program) -> None:
     fake, factory, run = world
     team = seed(factory, program)
     talk(factory, team, date(2024, 10, 28))
-    fake.fail("chat.postMessage", error="account_inactive", channel=ADVISOR, times=None)
-    [failed] = run(at(date(2024, 11, 19), 14))
-    assert failed.status == "failed"
+    fake.add_user(ADVISOR)
+    fake.deactivate(ADVISOR)  # a DM would still go through: users.info tells the tick
+    [held] = run(at(date(2024, 11, 19), 14))
+    assert (held.notice.recipient, held.status) == (ADVISOR, "held")
     [to_staff] = run(at(date(2024, 11, 19), 15))
     assert (to_staff.notice.recipient, to_staff.status) == (STAFF, "sent")
+    assert quiet_alerts(fake, ADVISOR) == []
 
 
 # -- over HTTP --------------------------------------------------------------------------------

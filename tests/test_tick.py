@@ -15,7 +15,7 @@ from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Delivery, DeliveryStatus
 from storage.people import add_team, get_or_create_person
-from tests.conftest import SkippingClock, make_settings
+from tests.conftest import BOT_TOKEN, SkippingClock, make_settings
 
 MENTOR, PROTEGE, ADVISOR = "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1"
 # Tue Sep 3 2024 is the first school day of September (Mon Sep 2 is Labor Day).
@@ -129,20 +129,43 @@ def test_a_claim_left_by_a_crash_is_retried_once_its_lease_expires(world) -> Non
     assert len(fake.messages_to(MENTOR)) == 1
 
 
-def test_a_user_who_left_is_marked_permanent_and_others_still_get_theirs(world) -> None:
+def test_a_deactivated_recipients_notice_is_held_and_others_still_get_theirs(world) -> None:
     fake, add, run, factory, _ = world
     team = add()
     add(mentor="U0MENTOR2", protege="U0PROTEGE2")
-    fake.fail("chat.postMessage", error="account_inactive", channel=PROTEGE, times=None)
+    for person in (MENTOR, PROTEGE, "U0MENTOR2", "U0PROTEGE2"):
+        fake.add_user(person)
+    fake.deactivate(PROTEGE)  # Slack would still take a DM: the bot learns it from users.info
     result = run(FIRST_DAY_0800_CDT)
     by_recipient = {o.notice.recipient: o for o in result.outcomes}
-    assert by_recipient[PROTEGE].status == "failed"
-    assert by_recipient[PROTEGE].detail == "account_inactive"
+    assert by_recipient[PROTEGE].status == "held"
+    assert by_recipient[PROTEGE].detail == ledger.HELD_REASON
     assert {by_recipient[r].status for r in (MENTOR, "U0MENTOR2", "U0PROTEGE2")} == {"sent"}
-    assert statuses(factory)[f"prompt:team{team}:{PROTEGE}:2024-09"] == DeliveryStatus.FAILED
+    assert statuses(factory)[f"prompt:team{team}:{PROTEGE}:2024-09"] == DeliveryStatus.HELD
+    assert fake.messages_to(PROTEGE) == []
     calls = len(fake.calls_to("chat.postMessage"))
-    assert run(FIRST_DAY_0800_CDT + timedelta(hours=2)).outcomes == []
+    assert run(FIRST_DAY_0800_CDT + timedelta(hours=2)).outcomes == []  # held once, not again
     assert len(fake.calls_to("chat.postMessage")) == calls
+
+
+def test_a_token_error_is_about_the_app_not_the_recipient(world) -> None:
+    fake, add, run, factory, _ = world
+    team = add()
+    # Slack answers account_inactive when the app's bot user or workspace is deactivated.
+    fake.revoke(BOT_TOKEN, "account_inactive", after_posts=1)
+    first = run(FIRST_DAY_0800_CDT)
+    assert first.refused == "account_inactive"
+    assert [(o.notice.recipient, o.status) for o in first.outcomes] == [(MENTOR, "sent")]
+    key = f"prompt:team{team}:{PROTEGE}:2024-09"
+    with factory() as session:
+        row = session.scalars(select(Delivery).where(Delivery.key == key)).one()
+    assert (row.status, row.attempts) == (DeliveryStatus.RETRY, 0)  # pending, nothing counted
+    assert run(FIRST_DAY_0800_CDT + timedelta(hours=1)).outcomes == []  # still refused
+    fake.restore(BOT_TOKEN)
+    later = run(FIRST_DAY_0800_CDT + timedelta(hours=2))
+    assert [(o.notice.recipient, o.status) for o in later.outcomes] == [(PROTEGE, "sent")]
+    assert later.refused is None
+    assert sorted(m["channel"] for m in fake.posted) == [MENTOR, PROTEGE]  # each once
 
 
 def test_a_transient_error_is_retried_on_a_later_tick(world) -> None:

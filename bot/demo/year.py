@@ -93,7 +93,6 @@ TEAMS = (
     ),
 )
 LATE_TEAM = TEAMS[-1]
-LEAVES_SLACK = ("U0DEMOPRO4", date(2025, 2, 1))  # this protégé's account is deactivated
 OUTAGE = (date(2025, 1, 6), date(2025, 1, 20))  # the bot is down: no ticks in between
 
 
@@ -193,8 +192,6 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
             local = event.at.astimezone(program.tz)
             print(f"{local:%a %b %d %H:%M %Z}  ✎ {event.describe}")
         local_day = now.astimezone(program.tz).date()
-        if LEAVES_SLACK[1] <= local_day:
-            client.inactive.add(LEAVES_SLACK[0])
         if OUTAGE[0] <= local_day < OUTAGE[1]:
             if not announced_outage:
                 print(

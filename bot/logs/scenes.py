@@ -9,7 +9,8 @@
   a log (their quiet spell); in December Jen files the entry herself and Omar confirms it.
 - Dana's second team, with Avery Cole (from Nov 4), misses January while the bot is down: the
   reminders lose their moment, Grace still hears. After Avery's Slack account is deactivated,
-  Dana keeps logging; the co-sign DMs fail and the entries are kept, unconfirmed.
+  Dana keeps logging; the co-sign DMs land unread (Slack takes a DM to a deactivated account)
+  and the entries are kept, unconfirmed.
 
 Events call the same domain functions as the listeners and send the same DMs through the
 demo's recording client.
@@ -215,7 +216,7 @@ def _file_event(world: DemoWorld, talk: _Talk, label: str, filed: dict[str, int]
         f"{other} is asked to confirm"
     )
     if talk.team == AVERY and talk.confirmed is None:
-        describe += " (the DM fails: Avery's account is deactivated; the entry is kept)"
+        describe += " (Avery's account is deactivated: the DM lands unread; the entry is kept)"
 
     def run(world: DemoWorld) -> None:
         now = talk.filed.replace(tzinfo=world.program.tz).astimezone(UTC)

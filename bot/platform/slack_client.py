@@ -316,24 +316,25 @@ class PacedClient(WebClient):
 class RecordingClient(WebClient):
     """Answers like Slack and records every call instead of sending it (demo, dry runs).
 
-    It overrides the lowest common call, so code using it takes the production path.
+    It overrides the lowest common call, so code using it takes the production path. As in
+    Slack, a member whose account is deactivated still takes DMs; users.info says so.
     """
 
     def __init__(self) -> None:
         super().__init__(token="xoxb-recording", base_url="http://recording.invalid/")
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        # Users who have left the workspace: Slack answers account_inactive for them.
-        self.inactive: set[str] = set()
+        self.deactivated: set[str] = set()  # users.info answers `deleted: true` for them
         self._ts = itertools.count(1)
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         params = {**(kwargs.get("params") or {}), **(kwargs.get("json") or {})}
         self.calls.append((api_method, params))
         data: dict[str, Any] = {"ok": True}
-        if api_method == "chat.postMessage" and params.get("channel") in self.inactive:
-            data = {"ok": False, "error": "account_inactive"}
-        elif api_method == "chat.postMessage":
+        if api_method == "chat.postMessage":
             data.update(channel=params.get("channel"), ts=f"{time.time():.0f}.{next(self._ts):06d}")
+        elif api_method == "users.info":
+            user = params.get("user")
+            data.update(user={"id": user, "deleted": user in self.deactivated})
         return SlackResponse(
             client=self,
             http_verb="POST",

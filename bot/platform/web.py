@@ -9,8 +9,10 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.platform.request_shape import MAX_BODY, is_slack_shaped
+from storage.accounts import token_refusal
 from storage.db import DatabaseUnavailable, check_connection
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -57,5 +59,12 @@ def _healthz(engine: Engine, start_response: Callable[..., Any]) -> Iterable[byt
     except DatabaseUnavailable:
         start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
         return [b"database unavailable\n"]
+    # Read from the database, where whichever process met the refusal (the tick, a
+    # listener, an app_uninstalled event) recorded it: every process reports the same.
+    with Session(engine) as session:
+        refused = token_refusal(session)
+    if refused is not None:
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [f"Slack refuses the app's token: {refused.error}\n".encode()]
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"ok\n"]

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.program import Program
+from schedules.duties.accounts import deactivated_members
 from schedules.duties.logs import log_nudges
 from schedules.duties.semester_progress import semester_progress
 from schedules.duties.silence import silence
@@ -31,4 +32,5 @@ DUTIES: tuple[Duty, ...] = (
     deadline_nudges,
     semester_progress,
     survey,
+    deactivated_members,
 )

@@ -3,8 +3,8 @@
 One alert per silent spell (named by the last activity date it began after); a reminder
 7 days after the alert if nobody acted; an escalation to program staff 7 days after the
 reminder if still nobody acted; a "back in touch" note to whoever was alerted once the team
-shows activity again. A snooze holds the follow-ups until it ends. An advisor Slack reports
-as gone, or a team without an advisor: program staff are told instead.
+shows activity again. A snooze holds the follow-ups until it ends. While the advisor's Slack
+account is deactivated, or for a team without an advisor, program staff are told instead.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bot.silence.rules import Health, last_contact_detail, overdue_steps, silent
 from bot.silence.views import SilentTeam, alert_message, back_in_touch_message, escalation_message
 from bot.slack.dates import human_date, local_instant, zone
 from schedules.notice import Message, Notice
-from storage import ledger
+from storage import accounts, ledger
 from storage.models import Person, Role
 from storage.people import RosterTeam, find_person, get_team, granted_holders, roster
 from storage.silence import SilenceAction, SilenceActionKind, actions_for
@@ -54,7 +54,7 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
     actions = actions_for(session, [t.id for t in watched])
     staff = sorted(granted_holders(session, Role.STAFF))
     advisors = {t.advisor.slack_id for t in watched if t.advisor is not None}
-    gone = ledger.unreachable(session, advisors)
+    gone = advisors & set(accounts.deactivated(session))
     zones = {t.advisor.slack_id: t.advisor.tz for t in watched if t.advisor is not None}
     zones.update({slack_id: _zone_of(session, slack_id) for slack_id in staff})
     for team in watched:
