@@ -1,10 +1,11 @@
-"""The listener kit: every button and every modal submission goes through it.
+"""The listener kit: every button, every modal submission and every app event goes through it.
 
 A wrapped listener is acked at once (a button) or answers through its ack (a submission),
 reads its inputs through one model (`Press.ids`, `Metadata.load`), and raises the app's one
-`Refusal` to say no. The kit turns that refusal into the right answer for where the person
-is: a field error for a submission (Slack keeps what they typed), an ephemeral message for a
-button in a conversation, a small modal for a button in a modal or on the Home tab. Anything
+`Refusal` to say no (an Events API listener, `event`, is acked by bolt and refuses nobody).
+The kit turns that refusal into the right answer for where the person is: a field error for
+a submission (Slack keeps what they typed), an ephemeral message for a button in a
+conversation, a small modal for a button in a modal or on the Home tab. Anything
 else becomes a logged apology: the log names the listener and the exception's type, the
 person reads one polite line, never a trace. The team a request is about is found here too
 (`command_team`, `filing_team`, `reading_team`), each asking bot.access.
@@ -43,6 +44,7 @@ Body = dict[str, Any]
 ButtonFunction = Callable[[Body, WebClient], None]
 SubmitFunction = Callable[[Ack, Body, WebClient], None]
 Listener = Callable[[Ack, Body, WebClient], None]
+EventFunction = Callable[[Body], None]
 
 
 def button(function: ButtonFunction) -> Listener:
@@ -77,6 +79,21 @@ def submission(function: SubmitFunction, field: str | None = None) -> Listener:
         except Exception as exc:
             _log_failure(function, exc)
             ack(response_action="errors", errors={field or first_input(body["view"]): SORRY})
+
+    return listener
+
+
+def event(function: EventFunction) -> EventFunction:
+    """An Events API listener, given the event. Nobody waits on an answer: a failure is
+    logged (the listener and the exception's type) and raised again, so that the inbound
+    guard releases the event's claim and Slack's retry of it runs the listener once more."""
+
+    def listener(event: Body) -> None:
+        try:
+            function(event)
+        except Exception as exc:
+            log.error("listener %s failed: %s", name_of(function), type(exc).__name__)
+            raise
 
     return listener
 

@@ -84,11 +84,14 @@ def slash_command(
 
 def post_event(base: str, secret: str, event: dict[str, Any]) -> int:
     """Deliver one Events API event as Slack does (its own event_id); returns the status."""
+    user = event.get("user")
+    if isinstance(user, dict):  # user_change carries the whole member
+        user = user.get("id")
     body = {
         "type": "event_callback",
         "team_id": "T0TEST",
         "api_app_id": "A0TEST",
-        "event_id": f"Ev{event.get('user')}{time.monotonic_ns()}",
+        "event_id": f"Ev{user}{time.monotonic_ns()}",
         "event_time": int(time.time()),
         "event": event,
     }

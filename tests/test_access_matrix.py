@@ -196,6 +196,10 @@ ROWS: dict[str, Row] = {
     "action:home_pair": Row(STAFF_ONLY),
     "action:home_import": Row(STAFF_ONLY),
     "action:home_report": Row(ANY_ADVISOR),
+    # Slack's events about accounts: sent by Slack, about nobody's request
+    "event:user_change": Row(ALL),
+    "event:app_uninstalled": Row(ALL),
+    "event:tokens_revoked": Row(ALL),
 }
 
 

@@ -118,7 +118,9 @@ def _user_of(body: dict[str, Any]) -> str:
         return str(user.get("id", ""))[:32]
     event = body.get("event")
     if isinstance(event, dict):
-        return str(event.get("user", ""))[:32]
+        user = event.get("user", "")
+        # user_change carries the whole member, not an id
+        return str(user.get("id", "") if isinstance(user, dict) else user)[:32]
     return ""
 
 

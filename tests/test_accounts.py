@@ -1,0 +1,210 @@
+"""Slack's account errors as Slack means them, over signed HTTP and the real tick.
+
+A deactivated member still takes DMs, so the bot learns deactivation from `user_change`
+events and users.info: their notices are held, staff are told once (with the team flows'
+buttons), an advisor's silence alerts go to staff, and everything resumes on reactivation.
+A token Slack refuses (or an `app_uninstalled` / `tokens_revoked` event) stops sending, and
+/healthz of a process that runs no tick reports it until a tick runs with the token again.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.platform.slack_client import scheduler_client
+from bot.teams.views import END_CALLBACK, END_TEAM, REPLACE_ADVISOR, REPLACE_CALLBACK
+from schedules.duties.accounts import deactivated_members
+from schedules.duties.silence import silence
+from schedules.duties.topic_prompts import topic_prompts
+from schedules.tick import tick
+from storage import accounts, ledger
+from storage.models import Delivery, DeliveryStatus
+from tests.conftest import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    STAFF,
+    SkippingClock,
+    make_settings,
+    serve_app,
+)
+from tests.interactions import last_opened_view, press
+from tests.signing import post_event
+from tests.test_silence import ADVISOR, MENTOR, PROTEGE, seed, talk
+
+FIRST_DAY_0800_CDT = datetime(2024, 9, 3, 13, 0, tzinfo=UTC)
+LEARNED = datetime(2024, 9, 3, 12, 0, tzinfo=UTC)  # when listeners hear of a change
+PROMPTS = (topic_prompts, deactivated_members)
+
+
+@pytest.fixture
+def world(database_url, standin, program):
+    """The app as the web tier serves it (no scheduler), and ticks run beside it."""
+    fake, api_url = standin
+    for person in (MENTOR, PROTEGE, ADVISOR, STAFF):
+        fake.add_user(person)
+    with serve_app(database_url, standin, program) as (base, services):
+        object.__setattr__(services, "clock", lambda: LEARNED)
+        client = scheduler_client(make_settings(database_url, api_url), clock=SkippingClock())
+
+        def run(now: datetime, duties=PROMPTS):
+            return tick(services.sessions, client, program, now, duties)
+
+        yield base, services, fake, run
+
+
+def health(base: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def told_staff(fake) -> list[dict]:
+    return [m for m in fake.messages_to(STAFF) if "Slack account is deactivated" in m["text"]]
+
+
+def buttons(message: dict) -> list[tuple[str, str]]:
+    return [
+        (element["action_id"], element.get("value", ""))
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def by_recipient(result) -> dict[str, str]:
+    return {o.notice.recipient: o.status for o in result.outcomes if o.notice.kind != "deactivated"}
+
+
+# -- deactivated members ---------------------------------------------------------------------
+
+
+def test_a_user_change_deactivation_holds_tells_staff_once_and_resumes(world, program) -> None:
+    base, services, fake, run = world
+    team = seed(services.sessions, program)
+    assert post_event(base, SIGNING_SECRET, fake.deactivate(PROTEGE)) == 200
+    first = run(FIRST_DAY_0800_CDT)
+    assert by_recipient(first) == {MENTOR: "sent", PROTEGE: "held"}
+    assert fake.messages_to(PROTEGE) == []
+    [told] = told_staff(fake)
+    assert told["text"] == f"<@{PROTEGE}>'s Slack account is deactivated: end the team"
+    assert buttons(told) == [(END_TEAM, str(team))]  # a protégé is not replaced
+    assert run(FIRST_DAY_0800_CDT + timedelta(hours=1)).outcomes == []
+    assert len(told_staff(fake)) == 1  # once, not again on the next tick
+    # The button opens the existing end-team flow.
+    press(base, STAFF, END_TEAM, str(team))
+    assert last_opened_view(fake)["callback_id"] == END_CALLBACK
+
+    post_event(base, SIGNING_SECRET, fake.reactivate(PROTEGE))
+    back = run(FIRST_DAY_0800_CDT + timedelta(hours=2))
+    assert by_recipient(back) == {PROTEGE: "sent"}  # the held notice, still useful
+    assert len(fake.messages_to(PROTEGE)) == 1 and len(told_staff(fake)) == 1
+    with services.sessions() as session:
+        held = session.scalars(
+            select(Delivery).where(Delivery.recipient == PROTEGE, Delivery.kind != ledger.INBOUND)
+        ).one()
+    assert (held.status, held.attempts) == (DeliveryStatus.SENT, 0)
+
+
+def test_a_deactivation_learned_from_users_info_holds_and_tells_staff_once(world, program) -> None:
+    base, services, fake, run = world
+    team = seed(services.sessions, program)
+    fake.deactivate(MENTOR)  # no event reached the bot: the tick asks users.info first
+    first = run(FIRST_DAY_0800_CDT)
+    assert by_recipient(first) == {MENTOR: "held", PROTEGE: "sent"}
+    assert {c.params["user"] for c in fake.calls_to("users.info")} >= {MENTOR, PROTEGE}
+    second = run(FIRST_DAY_0800_CDT + timedelta(minutes=5))
+    [told] = told_staff(fake)
+    assert [o.notice.recipient for o in second.outcomes] == [STAFF]
+    assert told["text"] == f"<@{MENTOR}>'s Slack account is deactivated: replace or end the team"
+    assert [action for action, _ in buttons(told)] == ["team_replace_mentor", END_TEAM]
+    assert {value for _, value in buttons(told)} == {str(team)}
+    assert run(FIRST_DAY_0800_CDT + timedelta(hours=1)).outcomes == []
+    assert len(told_staff(fake)) == 1 and fake.messages_to(MENTOR) == []
+
+
+def test_a_deactivated_advisors_alerts_go_to_staff_until_reactivated(world, program) -> None:
+    base, services, fake, run = world
+    team = seed(services.sessions, program)
+    talk(services.sessions, team, date(2024, 10, 28))
+    alert_day = datetime(2024, 11, 19, 14, tzinfo=UTC)  # the 16th quiet school day, 08:00 CST
+    object.__setattr__(services, "clock", lambda: alert_day - timedelta(hours=1))
+    post_event(base, SIGNING_SECRET, fake.deactivate(ADVISOR))
+    duties = (silence, deactivated_members)
+    first = run(alert_day, duties)
+    assert sorted((o.notice.kind, o.notice.recipient, o.status) for o in first.outcomes) == [
+        ("deactivated", STAFF, "sent"),
+        ("silence_alert", STAFF, "sent"),
+    ]
+    [told] = told_staff(fake)  # one digest: the silence alert, then the deactivation
+    assert {(REPLACE_ADVISOR, str(team)), (END_TEAM, str(team))} <= set(buttons(told))
+    assert "alerts about their silent teams come to program staff" in str(told["blocks"])
+    press(base, STAFF, REPLACE_ADVISOR, str(team))
+    assert last_opened_view(fake)["callback_id"] == REPLACE_CALLBACK
+    assert fake.messages_to(ADVISOR) == []
+    # Back in Slack: the advisor hears of the spell that is still going on.
+    post_event(base, SIGNING_SECRET, fake.reactivate(ADVISOR))
+    again = run(alert_day + timedelta(hours=1), duties)
+    assert [(o.notice.recipient, o.status) for o in again.outcomes] == [(ADVISOR, "sent")]
+    assert "gone quiet" in fake.messages_to(ADVISOR)[0]["text"]
+
+
+def test_a_user_change_for_someone_the_bot_does_not_know_is_not_kept(world) -> None:
+    base, services, fake, run = world
+    fake.add_user("U0STRANGER")
+    post_event(base, SIGNING_SECRET, fake.deactivate("U0STRANGER"))
+    post_event(
+        base, SIGNING_SECRET, {"type": "user_change", "user": "U0NOTADICT"}
+    )  # malformed: dropped
+    with services.sessions() as session:
+        assert accounts.deactivated(session) == {}
+    assert health(base) == (200, "ok\n")
+
+
+# -- the app's own token ---------------------------------------------------------------------
+
+
+def test_a_refused_token_makes_healthz_unhealthy_on_a_process_without_the_tick(
+    world, program
+) -> None:
+    base, services, fake, run = world
+    seed(services.sessions, program)
+    assert health(base) == (200, "ok\n")
+    fake.revoke(BOT_TOKEN, "invalid_auth", after_posts=1)
+    assert run(FIRST_DAY_0800_CDT).refused == "invalid_auth"
+    # The web tier ran no tick: it reads the refusal the tick recorded.
+    assert health(base) == (503, "Slack refuses the app's token: invalid_auth\n")
+    assert run(FIRST_DAY_0800_CDT + timedelta(minutes=5)).refused == "invalid_auth"
+    fake.restore(BOT_TOKEN)
+    healthy = run(FIRST_DAY_0800_CDT + timedelta(minutes=10))
+    assert healthy.refused is None and [o.status for o in healthy.outcomes] == ["sent"]
+    assert health(base) == (200, "ok\n")
+
+
+def test_app_uninstalled_stops_sending_until_slack_takes_the_token_again(world, program) -> None:
+    base, services, fake, run = world
+    seed(services.sessions, program)
+    fake.revoke(BOT_TOKEN, "token_revoked")  # uninstalling revokes the token…
+    assert post_event(base, SIGNING_SECRET, {"type": "app_uninstalled"}) == 200  # …and says so
+    assert health(base) == (503, "Slack refuses the app's token: app_uninstalled\n")
+    blocked = run(FIRST_DAY_0800_CDT)
+    assert (blocked.outcomes, blocked.refused) == ([], "app_uninstalled")
+    assert fake.calls_to("chat.postMessage") == [] and fake.calls_to("auth.test")
+    fake.restore(BOT_TOKEN)  # installed again
+    resumed = run(FIRST_DAY_0800_CDT + timedelta(minutes=5))
+    assert sorted(by_recipient(resumed).values()) == ["sent", "sent"]
+    assert health(base) == (200, "ok\n")
+
+
+def test_tokens_revoked_stops_sending_only_when_the_bot_token_is_among_them(world) -> None:
+    base, services, fake, run = world
+    post_event(base, SIGNING_SECRET, {"type": "tokens_revoked", "tokens": {"oauth": ["U0SOMEONE"]}})
+    assert health(base) == (200, "ok\n")  # a user token: the app holds none
+    post_event(base, SIGNING_SECRET, {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}})
+    assert health(base) == (503, "Slack refuses the app's token: tokens_revoked\n")
