@@ -171,6 +171,8 @@ def resume_claimed(
     missing = [n for n in notices if n.key not in found]
     outcomes = _record_sent(factory, there, now, found, "found in Slack after a restart")
     if missing:
+        # A TokenRefused from here leaves those found recorded as sent: only the claims
+        # still held are given back.
         outcomes += send_claimed(factory, client, missing, now)
     order = {notice.key: index for index, notice in enumerate(notices)}
     return sorted(outcomes, key=lambda outcome: order[outcome.notice.key])
