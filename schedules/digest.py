@@ -38,6 +38,11 @@ _RANK = {kind: rank for rank, kind in enumerate(URGENCY)}
 URGENT = frozenset({"welcome"})
 
 MESSAGE_BLOCKS = 50  # Slack's limit for a message
+# One message lists at most this many notices (those beyond the full sections a line each,
+# a line at most _LINE_MAX characters): a second message only past that, which no program's
+# morning comes near.
+MAX_NOTICES = 100
+_LINE_MAX = 300
 _SEPARATOR = {"type": "divider"}
 _TEXT_MAX = 3000
 
@@ -60,30 +65,16 @@ class Digest:
 
 
 def digests(notices: Iterable[Notice]) -> list[Digest]:
-    """Group by recipient, in the order recipients first appear; each within Slack's limit."""
+    """Group by recipient, in the order recipients first appear, most pressing first."""
     by_recipient: dict[str, list[Notice]] = {}
     for notice in notices:
         by_recipient.setdefault(notice.recipient, []).append(notice)
     out: list[Digest] = []
     for recipient, mine in by_recipient.items():
         ordered = sorted(mine, key=lambda n: _RANK.get(n.kind, len(URGENCY)))
-        out.extend(Digest(recipient, tuple(part)) for part in _fitting(ordered))
+        for start in range(0, len(ordered), MAX_NOTICES):
+            out.append(Digest(recipient, tuple(ordered[start : start + MAX_NOTICES])))
     return out
-
-
-def _fitting(notices: list[Notice]) -> list[list[Notice]]:
-    """Split only when one message cannot hold them all (Slack's 50 blocks): rare for a
-    teacher, and the sections keep their order across the parts."""
-    parts: list[list[Notice]] = [[]]
-    used = 1  # the digest's heading
-    for notice in notices:
-        size = len(notice.blocks) + 1  # its blocks and a divider
-        if parts[-1] and used + size > MESSAGE_BLOCKS:
-            parts.append([])
-            used = 1
-        parts[-1].append(notice)
-        used += size
-    return parts
 
 
 def compose(messages: Sequence[Message]) -> Message:
@@ -92,22 +83,62 @@ def compose(messages: Sequence[Message]) -> Message:
     A single message goes out as it is. A block that repeats one already shown (the month's
     topic for a mentor of two teams, two reminders of one step moved onto one day) is shown
     once; buttons that differ (a log button per team) stay. Block ids are made unique per
-    section, as Slack requires within a message.
+    section, as Slack requires within a message. What does not fit Slack's 50 blocks (an
+    advisor's alerts about sixty quiet teams) is listed after the full sections, a line each,
+    the most pressing shown in full first.
     """
     if len(messages) == 1:
         return messages[0]
     firsts = [_first_line(text) for text, _ in messages]
     heading = f"{len(messages)} things from Mentor bot today"
     text = (heading + ": " + " · ".join(firsts))[:_TEXT_MAX]
+    sections = _sections(messages)
+    shown = _how_many_fit(sections, firsts)
     blocks: list[dict[str, Any]] = [_section(f"*{heading}*")]
-    seen: set[str] = set()
-    for index, (_, section_blocks) in enumerate(messages):
-        shown = [b for b in section_blocks if _fresh(b, seen)]
-        if not shown:
-            continue
+    for section_blocks in sections[:shown]:
+        if section_blocks:
+            blocks.append(dict(_SEPARATOR))
+            blocks.extend(section_blocks)
+    if shown < len(messages):
         blocks.append(dict(_SEPARATOR))
-        blocks.extend(_renamed(block, index) for block in shown)
+        blocks.extend(_listed(firsts[shown:]))
     return text, blocks
+
+
+def _sections(messages: Sequence[Message]) -> list[list[dict[str, Any]]]:
+    """Each message's blocks, without those already shown, their block ids made unique."""
+    seen: set[str] = set()
+    return [
+        [_renamed(block, index) for block in section_blocks if _fresh(block, seen)]
+        for index, (_, section_blocks) in enumerate(messages)
+    ]
+
+
+def _how_many_fit(sections: list[list[dict[str, Any]]], firsts: list[str]) -> int:
+    """How many sections go in full, the rest listed a line each, within 50 blocks."""
+    used = 1  # the heading
+    for count, section_blocks in enumerate(sections):
+        rest = firsts[count + 1 :]
+        after = used + len(section_blocks) + 1
+        if after + (1 + len(_listed(rest)) if rest else 0) > MESSAGE_BLOCKS:
+            return count
+        used = after
+    return len(sections)
+
+
+def _listed(firsts: Sequence[str]) -> list[dict[str, Any]]:
+    """A line each, in as few sections as Slack's 3,000 characters a section allow."""
+    lines = [f"*And {len(firsts)} more:*"] + [f"• {line}" for line in firsts]
+    blocks: list[dict[str, Any]] = []
+    chunk = ""
+    for line in lines:
+        line = line[:_LINE_MAX]
+        if chunk and len(chunk) + 1 + len(line) > _TEXT_MAX:
+            blocks.append(_section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    blocks.append(_section(chunk))
+    return blocks
 
 
 def _first_line(text: str) -> str:

@@ -19,6 +19,7 @@ from urllib.error import URLError
 import pytest
 from sqlalchemy import select
 
+import schedules.digest as digest_module
 import schedules.tick as tick_module
 from bot.platform.slack_client import (
     REAL_TIME,
@@ -28,10 +29,8 @@ from bot.platform.slack_client import (
     listener_client,
     never_reached_slack,
 )
-from bot.slack.blocks import section
 from schedules.delivery import METADATA_EVENT, deliver
 from schedules.duties.topic_prompts import topic_prompts
-from schedules.notice import composed
 from schedules.tick import tick
 from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction
@@ -91,7 +90,7 @@ def test_a_fan_out_at_slacks_rate_limit_sends_every_notice_once_in_one_tick(worl
 
 
 def test_one_recipients_many_notices_go_in_order_within_the_per_channel_limit(
-    sqlite_url, standin, program
+    sqlite_url, standin, program, monkeypatch
 ) -> None:
     fake, api_url = standin
     engine = make_engine(sqlite_url)
@@ -100,8 +99,9 @@ def test_one_recipients_many_notices_go_in_order_within_the_per_channel_limit(
     fake.limits = Limits(post_per_channel=1, post_channel_burst=3, latency=0.01)
     busy = mentor(0)
     started = time.monotonic()
-    # Notices too long to share a message (a digest holds 50 blocks): six messages.
-    duty = six_for(busy, blocks=30)
+    # More notices than one message lists (shrunk to one here): six messages.
+    monkeypatch.setattr(digest_module, "MAX_NOTICES", 1)
+    duty = six_for(busy)
     result = tick(factory, client_for(api_url), program, FIRST_DAY_0800_CDT, (duty,))
     elapsed = time.monotonic() - started
     assert fake.limited == 0  # the sender kept to the channel's pace: Slack never refused
@@ -142,26 +142,16 @@ def keys_of(message: dict) -> list[str]:
     return message["metadata"]["event_payload"]["keys"]
 
 
-def six_for(recipient: str, blocks: int | None = None):
-    """A duty: the topic prompts, plus five more for one recipient (an advisor's alerts);
-    each of the recipient's padded to `blocks` blocks when given."""
+def six_for(recipient: str):
+    """A duty: the topic prompts, plus five more for one recipient (an advisor's alerts)."""
 
     def duty(session, program, now):
         prompts = list(topic_prompts(session, program, now))
         mine = next(n for n in prompts if n.recipient == recipient)
         extra = [dataclasses.replace(mine, key=f"{mine.key}:extra{n}") for n in range(1, 6)]
-        if blocks is None:
-            return prompts + extra
-        padded = [_padded(n, blocks) for n in [mine, *extra]]
-        return [n for n in prompts if n.recipient != recipient] + padded
+        return prompts + extra
 
     return duty
-
-
-def _padded(notice, blocks: int):
-    text, shown = notice.message
-    more = [section(f"line {n} of {notice.key}") for n in range(blocks - len(shown))]
-    return dataclasses.replace(notice, compose=composed(text, shown + more))
 
 
 def test_a_notice_whose_claim_runs_short_waits_for_a_later_tick(
@@ -175,7 +165,8 @@ def test_a_notice_whose_claim_runs_short_waits_for_a_later_tick(
     monkeypatch.setattr(tick_module, "SEND_WITHIN", 1.0)
     busy = mentor(0)
     client = client_for(api_url)
-    duty = six_for(busy, blocks=30)  # one message each
+    monkeypatch.setattr(digest_module, "MAX_NOTICES", 1)  # one message each
+    duty = six_for(busy)
     first = tick(factory, client, program, FIRST_DAY_0800_CDT, (duty,))
     statuses = Counter(o.status for o in first.outcomes)
     assert statuses == {"sent": 4, "retry": 3}  # the protégé's and three of the mentor's

@@ -8,14 +8,17 @@ lost after Slack posted, a sender that died mid-digest), with three notices per 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.slack.blocks import actions, button, section
 from schedules.delivery import METADATA_EVENT, claim_of
 from schedules.duties.topic_prompts import topic_prompts
+from schedules.notice import composed
 from schedules.tick import tick
 from storage import ledger
 from storage.db import make_engine, make_session_factory, transaction
@@ -165,3 +168,36 @@ def test_a_notice_due_after_the_days_digest_waits_for_the_next_school_day(world)
     tomorrow = tick(factory, client, program, FIRST_DAY_0800_CDT + timedelta(days=1), (afternoon,))
     assert [(o.notice.kind, o.status) for o in tomorrow.outcomes] == [("log_nudge", "sent")]
     assert delivered(fake)[mentor(0)] == 3
+
+
+def test_sixty_alerts_for_one_person_go_in_one_message_within_slacks_limits(world) -> None:
+    fake, api_url, factory, program = world
+    client = scheduler_client_for(api_url)
+    busy = mentor(0)
+
+    def sixty(session, program, now):
+        [prompt] = [n for n in topic_prompts(session, program, now) if n.recipient == busy]
+        return [
+            dataclasses.replace(
+                prompt,
+                key=f"{prompt.key}:alert{n:02d}",
+                kind="silence_alert",
+                compose=composed(
+                    f"Team {n:02d} has gone quiet",
+                    [section(f"Team {n:02d} has gone quiet, part {p}") for p in range(4)]
+                    + [actions(button("I've reached out", f"reached_{n}", str(n)))],
+                ),
+            )
+            for n in range(60)
+        ]
+
+    result = tick(factory, client, program, FIRST_DAY_0800_CDT, (sixty,))
+    assert Counter(o.status for o in result.outcomes) == {"sent": 60}
+    (message,) = fake.messages_to(busy)  # the stand-in checked it as Slack does
+    assert len(message["blocks"]) <= 50
+    shown = json.dumps(message["blocks"])
+    # The first in full (with their buttons), every one of the sixty at least as a line.
+    assert all(f"Team {n:02d} has gone quiet" in shown for n in range(60))
+    assert '"reached_0"' in shown and "more:*" in shown
+    (posted,) = [m for m in fake.posted if m["channel"] == busy]
+    assert len(keys_in(posted)) == 60
