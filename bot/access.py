@@ -142,11 +142,34 @@ def relation(who: Viewer, team: Team) -> frozenset[str]:
     return frozenset(found)
 
 
+# Separation of duties: what a team's content advisor signs or answers for (the plan's
+# receipt and approval, a silent-team alert) is never done by one of the team's own members,
+# even one who is program staff: nobody approves their own plan.
+_NOT_BY_MEMBERS = frozenset({Action.APPROVE_PLAN, Action.RESPOND_TO_SILENCE})
+
+OWN_TEAM = (
+    "You are on this team yourself, so its content advisor or another member of program "
+    "staff does this. Type `/mentor help` for what you can do."
+)
+
+
 def may_on_team(who: Viewer, action: Action, team: Team) -> bool:
     """A team action. Filing needs an active team: records of an ended team are closed."""
     if action is Action.FILE_TEAM_FORM and team.status != "active":
         return False
-    return bool(_TEAM_RULES[action] & relation(who, team))
+    found = relation(who, team)
+    if action in _NOT_BY_MEMBERS and "member" in found:
+        return False
+    return bool(_TEAM_RULES[action] & found)
+
+
+def own_team_refusal(who: Viewer, action: Action, team: Team) -> str | None:
+    """The polite no for someone who could act as a team's advisor (staff) but is on the team
+    themselves; None otherwise, and the caller says who may."""
+    found = relation(who, team)
+    if action in _NOT_BY_MEMBERS and "member" in found and _TEAM_RULES[action] & found:
+        return OWN_TEAM
+    return None
 
 
 def is_last_staff(staff_ids: frozenset[str], user_id: str) -> bool:

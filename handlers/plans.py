@@ -420,14 +420,21 @@ class _Review:
     def _load(
         self, session: Session, user_id: str, plan_id: int | None
     ) -> tuple[PlanRecord | None, Team | None, str | None]:
-        """The revision and its team, or why this person cannot decide it now."""
-        plan = domain.plan_record(session, plan_id) if plan_id is not None else None
-        team = get_team(session, plan.team_id) if plan else None
-        if plan is None or team is None:
-            return None, None, "That plan no longer exists."
+        """The revision and its team, or why this person cannot decide it now.
+
+        Access is asked before the revision is read: an id from a button or a modal may be
+        forged, and a plan the person may not review is never loaded for them."""
+        team = domain.plan_team(session, plan_id) if plan_id is not None else None
+        if plan_id is None or team is None:
+            return None, None, _GONE
         who = access.viewer(session, user_id, self.services.settings.staff_ids)
         if not access.may_on_team(who, Action.APPROVE_PLAN, team):
-            return plan, team, pviews.not_reviewer(self.services.settings.staff_ids)
+            staff = self.services.settings.staff_ids
+            refusal = access.own_team_refusal(who, Action.APPROVE_PLAN, team)
+            return None, team, refusal or pviews.not_reviewer(staff)
+        plan = domain.plan_record(session, plan_id)
+        if plan is None:
+            return None, None, _GONE
         problem = domain.review_problem(plan, team)
         if problem:
             current = domain.current_plan(session, team)
@@ -456,7 +463,7 @@ class _Review:
                     when = pviews.when(plan.received_at or now, self.program, self.services.today())
                     problem = f"<@{plan.received_by}> marked it received {when}."
         if decided is None:
-            kit.tell(client, body, problem or "That plan no longer exists.")
+            kit.tell(client, body, problem or _GONE)
             return
         self._refresh_review_messages(client, decided, None)
         text, blocks = pviews.plan_received_notice(decided.plan)
@@ -470,7 +477,7 @@ class _Review:
             plan, team, problem = self._load(session, user_id, kit.ids(body, 1)[0])
             people = domain.team_people(self.program, team) if team else None
         if problem is not None or plan is None or people is None:
-            kit.tell(client, body, problem or "That plan no longer exists.")
+            kit.tell(client, body, problem or _GONE)
             return
         if plan.other_slots:
             # An experience not on the list needs its own explicit approval: ask in a modal.
@@ -479,24 +486,33 @@ class _Review:
             return
         refusal, decided = self._approve(user_id, plan.id, set())
         if decided is None:
-            kit.tell(client, body, refusal or "That plan no longer exists.")
+            kit.tell(client, body, refusal or _GONE)
             return
         self._announce_approval(client, decided, user_id)
 
     def submit_approve(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         with self.services.sessions() as session:
-            plan, _, problem = self._load(session, user_id, kit.metadata(body).plan)
+            plan, team, problem = self._load(session, user_id, kit.metadata(body).plan)
+            who = access.viewer(session, user_id, self.services.settings.staff_ids)
+        if (
+            team is not None
+            and problem is not None
+            and access.may_on_team(who, Action.READ_TEAM, team)
+        ):
+            # Someone who may see this plan anyway hears why not in the form, which keeps
+            # what was ticked; to anyone else the answer below says nothing of the plan.
+            raise Refusal(problem)
         shown = {b.get("block_id") for b in body["view"].get("blocks") or []}
-        # the metadata names another plan than shown
-        if plan is None or (first := form.other_approval_block(plan.other_slots[0])) not in shown:
+        others = plan.other_slots if plan is not None else []
+        first = form.other_approval_block(others[0]) if others else None
+        # Gone, or the metadata names a plan other than the one shown (a plan with no "Other"
+        # experience never opens this form).
+        if plan is None or first is None or first not in shown:
             ack(
                 response_action="update",
                 view=kit.notice_view(problem or _STALE, "Approve the plan"),
             )
-            return
-        if problem is not None:
-            ack(response_action="errors", errors={first: problem})
             return
         approved = form.parse_other_approvals(kit.state(body), plan.other_slots)
         refusal, decided = self._approve(user_id, plan.id, approved)
@@ -513,7 +529,7 @@ class _Review:
         with transaction(self.services.sessions) as session:
             plan, team, problem = self._load(session, user_id, plan_id)
             if problem is not None or plan is None or team is None:
-                return problem or "That plan no longer exists.", None
+                return problem or _GONE, None
             try:
                 done = domain.approve_plan(session, plan.id, user_id, now, approved_others)
             except Refusal as refused:
@@ -537,7 +553,7 @@ class _Review:
             plan, team, problem = self._load(session, body["user"]["id"], kit.ids(body, 1)[0])
             people = domain.team_people(self.program, team) if team else None
         if problem is not None or plan is None or people is None:
-            kit.tell(client, body, problem or "That plan no longer exists.")
+            kit.tell(client, body, problem or _GONE)
             return
         client.views_open(trigger_id=body["trigger_id"], view=pviews.return_modal(people, plan))
 
@@ -549,7 +565,7 @@ class _Review:
         with transaction(self.services.sessions) as session:
             plan, team, problem = self._load(session, user_id, kit.metadata(body).plan)
             if problem is not None or plan is None or team is None:
-                raise Refusal(problem or "That plan no longer exists.", block)
+                raise Refusal(problem or _GONE, block)
             if not domain.return_plan(session, plan.id, user_id, comment, now):
                 raise Refusal(_RACED, block)
             decided = self._decided(session, plan.id, team)
@@ -582,6 +598,7 @@ class _Review:
             dm(client, member, text, blocks)
 
 
+_GONE = "That plan no longer exists."
 _RACED = "Someone decided this plan a moment ago; it is no longer waiting."
 _STALE = "This form is out of date. Please open the plan again from its latest message."
 

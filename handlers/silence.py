@@ -89,6 +89,9 @@ def _team_for_alert(
         who = access.viewer(session, user_id, services.settings.staff_ids)
         team = get_team(session, team_id)
     if team is None or not access.may_on_team(who, action, team):
+        own_team = access.own_team_refusal(who, action, team) if team is not None else None
+        if own_team is not None:
+            raise Refusal(own_team)
         return None
     return team, spell, who
 

@@ -319,6 +319,11 @@ def get_plan(session: Session, plan_id: int) -> MentoringPlan | None:
     return session.get(MentoringPlan, plan_id)
 
 
+def plan_team_id(session: Session, plan_id: int) -> int | None:
+    """The team a revision belongs to, and nothing else of it: enough to ask who may see it."""
+    return session.scalar(select(MentoringPlan.team_id).where(MentoringPlan.id == plan_id))
+
+
 def first_plan_submitted_at(session: Session, team_id: int, program_id: str) -> datetime | None:
     return session.scalar(
         select(func.min(MentoringPlan.submitted_at)).where(

@@ -140,10 +140,12 @@ def team_people(program: Program, team: Team) -> TeamPeople:
 
 
 def reviewers(team: Team, staff_ids: tuple[str, ...]) -> tuple[list[str], bool]:
-    """Who gets the plan: the team's content advisor, else program staff (True)."""
+    """Who gets the plan: the team's content advisor, else program staff (True) who are not
+    on the team themselves (nobody approves their own plan: bot.access)."""
     if team.advisor is not None:
         return [team.advisor.slack_id], False
-    return list(staff_ids), True
+    members = {team.mentor.slack_id, team.protege.slack_id}
+    return [user for user in staff_ids if user not in members], True
 
 
 # --- Focal Points Checklist ----------------------------------------------------------------
@@ -286,6 +288,12 @@ def top_concerns(filing: DecisionPointsFiling | None) -> list[str]:
 def current_plan(session: Session, team: Team) -> PlanRecord | None:
     plan = store.current_plan(session, team.id, team.program_id)
     return None if plan is None else record(session, plan)
+
+
+def plan_team(session: Session, plan_id: int) -> Team | None:
+    """The team a revision belongs to, read without the revision itself."""
+    team_id = store.plan_team_id(session, plan_id)
+    return get_team(session, team_id) if team_id is not None else None
 
 
 def plan_record(session: Session, plan_id: int) -> PlanRecord | None:
