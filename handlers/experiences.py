@@ -66,7 +66,7 @@ class _Experiences:
     # --- /mentor experience ----------------------------------------------------------------
 
     def command(self, ctx: CommandContext) -> Answer | None:
-        numbers = [int(arg) for arg in ctx.parsed.args if arg.isascii() and arg.isdigit()]
+        numbers = ctx.parsed.numbers
         user = ctx.who.user_id
         today = self.services.today()
         with self.services.sessions() as session:

@@ -226,7 +226,7 @@ class _Visits(_Base):
 
 class _PdForms(_Base):
     def command(self, ctx: CommandContext) -> Answer | None:
-        numbers = [int(arg) for arg in ctx.parsed.args if arg.isascii() and arg.isdigit()]
+        numbers = ctx.parsed.numbers
         if numbers and numbers[0] not in range(1, domain.PD_FORMS_PER_YEAR + 1):
             return kit.say("There are two forms a year: `/mentor pd 1` and `/mentor pd 2`.")
         with self.services.sessions() as session:

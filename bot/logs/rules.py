@@ -89,11 +89,14 @@ def previous_month(month: str) -> str:
 
 
 def is_month(value: str) -> bool:
-    """True for a well-formed "YYYY-MM"."""
-    if len(value) != 7 or value[4] != "-":
+    """True for a "YYYY-MM" that names a month a date can hold. A button's value is never
+    trusted: "0000-01" is no date, and "²024-10" is digits to isdigit() but not to int()."""
+    if len(value) != 7 or value[4] != "-" or not value.isascii():
         return False
     year, number = value[:4], value[5:]
-    return year.isdigit() and number.isdigit() and 1 <= int(number) <= 12
+    if not (year.isdigit() and number.isdigit()):
+        return False
+    return int(year) >= 1 and 1 <= int(number) <= 12
 
 
 def default_topic(program: Program, today: date) -> Topic | None:

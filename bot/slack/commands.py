@@ -9,6 +9,9 @@ from bot.access import Action
 
 # Slack escapes mentions as <@U123|label>; the label is display text and unreliable.
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# A form's number in a command ("2" in `/mentor pd 2`) has a digit or two. A longer run is
+# no form's number; reading it as one could even fail (Python's int() refuses 4,300 digits).
+NUMBER_DIGITS = 4
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,15 @@ class Parsed:
     name: str  # lower-cased first word; "help" when the text is empty
     args: tuple[str, ...]
     mentions: tuple[str, ...]  # user ids mentioned anywhere in the text
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        """The form numbers among the words: ASCII digits ("²" or "２" are not), short."""
+        return tuple(
+            int(word)
+            for word in self.args
+            if word.isascii() and word.isdigit() and len(word) <= NUMBER_DIGITS
+        )
 
 
 def parse(text: str | None) -> Parsed:
