@@ -7,7 +7,8 @@ answered that nobody can be picked out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base, UtcDateTime
 
-MIN_RESPONSES = 5  # fewer answers than this are never reported, even in aggregate
+MIN_RESPONSES = 5  # answers of fewer people than this are never reported, even in aggregate
 RATINGS = ("relationship", "benefits", "materials")
 REPORT_LEASE = timedelta(minutes=10)  # a report still "running" after this was interrupted
 
@@ -119,39 +120,62 @@ def answered_at(session: Session, team_ids: Iterable[int]) -> dict[tuple[int, st
 
 @dataclass(frozen=True)
 class SurveySummary:
-    responses: int
-    averages: dict[str, float]  # empty below MIN_RESPONSES
-    comments: tuple[str, ...]  # free text, unattributed and shuffled by submission order
+    responses: int  # answers stored for the teams, late ones too
+    people: int  # distinct people among the answers counted
+    averages: dict[str, float]  # empty below MIN_RESPONSES people
+    comments: tuple[str, ...]  # free text, unattributed, sorted
 
     @property
     def reportable(self) -> bool:
-        return self.responses >= MIN_RESPONSES
+        return bool(self.averages)
 
 
-def survey_summary(session: Session, program_id: str, team_ids: Iterable[int]) -> SurveySummary:
-    """Averages and comments over the teams given; nothing but a count below five answers."""
+def survey_summary(
+    session: Session,
+    program_id: str,
+    team_ids: Iterable[int],
+    counted_before: Mapping[int, datetime],
+) -> SurveySummary:
+    """Averages and comments over the answers each team gave before its `counted_before`
+    instant (a team not named counts none), and only when at least MIN_RESPONSES distinct
+    people gave them: a mentor of five teams answering five times is one person. Each person
+    weighs the same, however many teams they answered for."""
     ids = list(team_ids)
-    rows: list[Row[int, int, int, str | None]] = []
+    rows: list[Row[int, str, datetime, int, int, int, str | None]] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows += session.execute(
             select(
+                SurveyResponse.team_id,
+                SurveyResponse.slack_id,
+                SurveyResponse.submitted_at,
                 SurveyResponse.relationship,
                 SurveyResponse.benefits,
                 SurveyResponse.materials,
                 SurveyResponse.comments,
             ).where(SurveyResponse.program_id == program_id, SurveyResponse.team_id.in_(chunk))
         ).all()
-    if len(rows) < MIN_RESPONSES:
-        return SurveySummary(len(rows), {}, ())
-    columns = zip(*((row[0], row[1], row[2]) for row in rows), strict=True)
+    by_person: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    comments = []
+    for team_id, slack_id, at, relationship, benefits, materials, comment in rows:
+        before = counted_before.get(team_id)
+        if before is None or at >= before:
+            continue
+        by_person[slack_id].append((relationship, benefits, materials))
+        if comment and comment.strip():
+            comments.append(comment.strip())
+    if len(by_person) < MIN_RESPONSES:
+        return SurveySummary(len(rows), len(by_person), {}, ())
+    means = [
+        [sum(column) / len(answers) for column in zip(*answers, strict=True)]
+        for answers in by_person.values()
+    ]
     averages = {
-        name: round(sum(column) / len(rows), 2)
-        for name, column in zip(RATINGS, columns, strict=True)
+        name: round(sum(person[i] for person in means) / len(means), 2)
+        for i, name in enumerate(RATINGS)
     }
     # Sorted so the order says nothing about who answered when.
-    comments = tuple(sorted(row[3].strip() for row in rows if row[3] and row[3].strip()))
-    return SurveySummary(len(rows), averages, comments)
+    return SurveySummary(len(rows), len(by_person), averages, tuple(sorted(comments)))
 
 
 # --- report runs ----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from tests.test_status import add_check_in, add_log
 
 TODAY = date(2024, 10, 1)
 AT = datetime(2024, 9, 27, 15, tzinfo=UTC)
+SURVEY_CLOSED = date(2025, 4, 15)  # the day after the survey's deadline: averages may show
 
 
 @pytest.fixture
@@ -83,9 +84,9 @@ def fixture_teams(factory, program) -> tuple[int, int]:
     return first, second
 
 
-def gathered(factory, program):
+def gathered(factory, program, today=TODAY):
     with factory() as session:
-        return export.gather(session, program, active_teams(session, program.id), TODAY)
+        return export.gather(session, program, active_teams(session, program.id), today)
 
 
 def test_the_csv_has_one_row_per_team_cell_by_cell(db, program) -> None:
@@ -184,13 +185,13 @@ def test_satisfaction_is_reported_only_from_five_answers(db, program) -> None:
 
     for n in range(4):
         answer(teams[n % 3], f"U0SOMEONE{n}", 4, "Helpful" if n == 0 else None)
-    data = gathered(db, program)
+    data = gathered(db, program, SURVEY_CLOSED)
     assert data.survey.responses == 4 and not data.survey.reportable
     assert data.survey.averages == {} and data.survey.comments == ()
     summary = dict(export.annual_summary(program, data))
     assert "Satisfaction: the mentoring relationship (1-5)" not in summary
     answer(teams[0], "U0SOMEONE9", 5)
-    data = gathered(db, program)
+    data = gathered(db, program, SURVEY_CLOSED)
     summary = dict(export.annual_summary(program, data))
     assert summary["Survey responses"] == 5
     assert summary["Satisfaction: the mentoring relationship (1-5)"] == 4.2

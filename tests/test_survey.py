@@ -5,7 +5,7 @@ results only in aggregate and only from five answers up."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -81,16 +81,17 @@ def test_results_only_in_aggregate_and_only_from_five_answers(world, program) ->
         make_team(factory, program, mentor=f"U0MENTOR{n}", protege=f"U0PROTEGE{n}")
         for n in range(3)
     ]
+    counted = dict.fromkeys(teams, at(DUE + timedelta(days=1), 5))  # the deadline in Missouri
     for n in range(MIN_RESPONSES - 1):
         answer(factory, program, teams[n % 3], f"U0PERSON{n}", rating=n + 1, comments=f"c{n}")
     with factory() as session:
-        few = survey_summary(session, program.id, teams)
+        few = survey_summary(session, program.id, teams, counted)
     assert (few.responses, few.reportable, few.averages, few.comments) == (4, False, {}, ())
     answer(factory, program, teams[0], "U0PERSON9", rating=5)
     with factory() as session:
-        enough = survey_summary(session, program.id, teams)
+        enough = survey_summary(session, program.id, teams, counted)
         # Narrowed to one team (two answers), nothing but the count comes out.
-        one_team = survey_summary(session, program.id, [teams[1]])
+        one_team = survey_summary(session, program.id, [teams[1]], counted)
     assert enough.reportable and enough.averages["relationship"] == 3.0
     assert enough.comments == ("c0", "c1", "c2", "c3")
     assert (one_team.responses, one_team.averages) == (1, {})

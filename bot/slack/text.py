@@ -27,7 +27,12 @@ class TypedText(str):
 
     def cell(self) -> str:
         """For an exported cell: never the start of a formula."""
-        return "'" + self.raw() if self.startswith(_FORMULA_START) else self.raw()
+        return formula_safe(self.raw())
+
+
+def formula_safe(text: str) -> str:
+    """Text a spreadsheet reads as text: one that would start a formula gets an apostrophe."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def typed(value: str | None) -> TypedText:

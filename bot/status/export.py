@@ -4,7 +4,12 @@
 builders below are pure functions from that data to bytes: CSV, XLSX (openpyxl) and PNG
 (matplotlib, Agg backend: no screen). The annual summary carries what a state asks for:
 mentees served, mentors, advisors, visits, hours together, completion and satisfaction.
-Survey answers appear only as averages, and only from five answers up.
+Survey answers appear only as averages and unattributed comments, only once the survey has
+closed and only from five people up (bot.survey.rules.results); a report that shows them
+leaves out each team's survey step, so no row says who answered.
+
+Every cell of every file goes through `cell`: numbers and dates stay numbers and dates, and
+text, whoever wrote it, never starts a formula (and is a string cell in the spreadsheet).
 """
 
 from __future__ import annotations
@@ -15,20 +20,25 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.program import Program
-from bot.slack.text import typed
+from bot.program import Program, StepKind
+from bot.slack.text import TypedText, formula_safe, typed
 from bot.status import rules as status_domain
 from bot.status.deliverables import DONE, member_deadlines
 from bot.status.progress import step_name
+from bot.survey import rules as survey_rules
 from storage.experiences import current_pd_forms, current_visit_reports
 from storage.logs import IS_CURRENT, CommunicationLog, contact_dates, last_contact_dates
 from storage.models import Person, Team
-from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary, survey_summary
+from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 CHUNK = 500
 
@@ -36,9 +46,9 @@ CHUNK = 500
 @dataclass(frozen=True)
 class TeamRow:
     standing: status_domain.TeamStanding
-    mentor_name: str
-    protege_name: str
-    advisor_name: str
+    mentor_name: TypedText  # Slack profile names: each person types their own
+    protege_name: TypedText
+    advisor_name: TypedText
     start_date: date
     logs_filed: int
     minutes_together: int
@@ -56,6 +66,7 @@ class ReportData:
     columns: tuple[tuple[str, str], ...]  # (Deadline.key, the manual's name), calendar order
     months: tuple[str, ...]
     survey: SurveySummary
+    survey_closes: date | None  # the survey's deadline for these teams; None: no survey
     status: status_domain.ProgramStatus
     tz: ZoneInfo  # the program's: a step's done date is the local day it was done
 
@@ -88,8 +99,8 @@ def gather(session: Session, program: Program, teams: Sequence[Team], today: dat
     rows = tuple(
         TeamRow(
             standing=s,
-            mentor_name=by_id[s.team_id].mentor.name or "",
-            protege_name=by_id[s.team_id].protege.name or "",
+            mentor_name=typed(by_id[s.team_id].mentor.name),
+            protege_name=typed(by_id[s.team_id].protege.name),
             advisor_name=_name_of(by_id[s.team_id].advisor),
             start_date=by_id[s.team_id].start_date,
             logs_filed=logs.get(s.team_id, (0, 0))[0],
@@ -102,12 +113,16 @@ def gather(session: Session, program: Program, teams: Sequence[Team], today: dat
         )
         for s in standings
     )
+    tracks = {team.track for team in teams}
+    survey = survey_rules.results(session, program, teams, today)
     return ReportData(
         today=today,
         rows=rows,
-        columns=_columns(program, {team.track for team in teams}),
+        # Averages are never shown beside each team's survey step (who answered, and when).
+        columns=_columns(program, tracks, with_survey=not survey.reportable),
         months=school_months(program),
-        survey=survey_summary(session, program.id, ids),
+        survey=survey,
+        survey_closes=survey_rules.closing_day(program, tracks),
         status=status_domain.summarize(program, standings, today),
         tz=program.tz,
     )
@@ -123,12 +138,14 @@ def school_months(program: Program) -> tuple[str, ...]:
     return tuple(months)
 
 
-def _columns(program: Program, tracks: set[str]) -> tuple[tuple[str, str], ...]:
+def _columns(program: Program, tracks: set[str], with_survey: bool) -> tuple[tuple[str, str], ...]:
     seen: dict[str, tuple[date, str]] = {}
     for track in program.tracks:
         if track.id not in tracks:
             continue
         for deadline in member_deadlines(program, track.id):
+            if not with_survey and deadline.is_(StepKind.SURVEY):
+                continue
             # One column per step, whichever track it is in.
             seen.setdefault(deadline.key, (deadline.due, step_name(program, deadline)))
     ordered = sorted(seen.items(), key=lambda item: (item[1][0], item[0]))
@@ -201,11 +218,11 @@ def team_rows(data: ReportData) -> list[list[object]]:
         line: list[object] = [
             s.team_id,
             s.mentor,
-            typed(row.mentor_name).cell(),
+            row.mentor_name,
             s.protege,
-            typed(row.protege_name).cell(),
+            row.protege_name,
             s.advisor or "",
-            typed(row.advisor_name).cell(),
+            row.advisor_name,
             s.area,
             s.track,
             row.start_date,
@@ -266,8 +283,18 @@ def annual_summary(program: Program, data: ReportData) -> list[tuple[str, object
         }
         lines += [(names[name], data.survey.averages[name]) for name in RATINGS]
     else:
-        lines.append(("Satisfaction", f"not reported: fewer than {MIN_RESPONSES} survey responses"))
+        lines.append(("Satisfaction", _not_reported(data)))
     return lines
+
+
+def _not_reported(data: ReportData) -> str:
+    """Why the survey's averages are not in this report."""
+    closes = data.survey_closes
+    if data.survey.responses < MIN_RESPONSES:
+        return f"not reported: fewer than {MIN_RESPONSES} survey responses"
+    if closes is not None and data.today <= closes:
+        return f"not reported before the survey closes ({closes:%a, %b} {closes.day})"
+    return f"not reported: fewer than {MIN_RESPONSES} people answered by the deadline"
 
 
 def _hours(minutes: int) -> float:
@@ -277,27 +304,50 @@ def _hours(minutes: int) -> float:
 # --- files ---------------------------------------------------------------------------------------
 
 
-def report_csv(data: ReportData) -> bytes:
+Cell = str | int | float | date
+
+
+def cell(value: object) -> Cell:
+    """What a report writes for `value`, in the CSV and the spreadsheet alike: a number or a
+    date as itself, anything else as text that never starts a formula. The one way a value
+    becomes a cell, so no column (a name someone typed, a program file's title) can slip."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | date):
+        return value
+    if isinstance(value, TypedText):
+        return value.cell()
+    return formula_safe(str(value))
+
+
+def _csv(rows: Sequence[Sequence[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(team_header(data))
-    for line in team_rows(data):
-        writer.writerow(["" if v is None else str(v) for v in line])
+    for row in rows:
+        writer.writerow([str(cell(value)) for value in row])
     # utf-8-sig: spreadsheet programs then read "protégé" correctly.
     return out.getvalue().encode("utf-8-sig")
 
 
+def report_csv(data: ReportData) -> bytes:
+    return _csv([team_header(data), *team_rows(data)])
+
+
 def summary_csv(program: Program, data: ReportData) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["measure", "value"])
-    for label, value in annual_summary(program, data):
-        writer.writerow([label, str(value)])
-    return out.getvalue().encode("utf-8-sig")
+    return _csv([("measure", "value"), *annual_summary(program, data)])
 
 
-def _name_of(person: Person | None) -> str:
-    return (person.name or "") if person else ""
+def _name_of(person: Person | None) -> TypedText:
+    return typed(person.name if person else None)
+
+
+def _append(sheet: Worksheet, row: Sequence[object]) -> None:
+    """One row of cells; text is a string cell, whatever it starts with (openpyxl would
+    otherwise read a leading "=" as a formula)."""
+    sheet.append([cell(value) for value in row])
+    for written in sheet[sheet.max_row]:
+        if isinstance(written.value, str):
+            written.data_type = "s"
 
 
 def report_xlsx(program: Program, data: ReportData) -> bytes:
@@ -307,25 +357,25 @@ def report_xlsx(program: Program, data: ReportData) -> bytes:
     book = Workbook()
     teams = book.worksheets[0]  # the sheet a new workbook starts with
     teams.title = "Teams"
-    teams.append(team_header(data))
+    _append(teams, team_header(data))
     for line in team_rows(data):
-        teams.append(line)
-    for cell in teams[1]:
-        cell.font = Font(bold=True)
+        _append(teams, line)
+    for heading in teams[1]:
+        heading.font = Font(bold=True)
     teams.freeze_panes = "B2"
     summary = book.create_sheet("Annual summary")
-    summary.append(["Measure", "Value"])
+    _append(summary, ["Measure", "Value"])
     for label, value in annual_summary(program, data):
-        summary.append([label, value])
+        _append(summary, [label, value])
     summary.column_dimensions["A"].width = 52
     summary.column_dimensions["B"].width = 40
-    for cell in summary[1]:
-        cell.font = Font(bold=True)
+    for heading in summary[1]:
+        heading.font = Font(bold=True)
     if data.survey.reportable and data.survey.comments:
         comments = book.create_sheet("Survey comments")
-        comments.append(["Comments (unattributed)"])
+        _append(comments, ["Comments (unattributed)"])
         for text in data.survey.comments:
-            comments.append([typed(text).cell()])
+            _append(comments, [typed(text)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -3,14 +3,15 @@ taking one person's answers.
 
 The survey opens on the calendar's survey "link" step and is due on its "answer" step. A
 team's survey step is done when both its mentor and its protégé have answered. Answers are
-only ever reported in aggregate, and only from five answers up (storage.survey).
+only ever reported in aggregate (`results`): once the survey has closed, over the answers in
+by the deadline, and only from five people up (storage.survey).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,35 @@ def closed_because(program: Program, track: str, today: date) -> str | None:
     if today > program.end:
         return "The program year is over; the survey is closed."
     return None
+
+
+def closing_day(program: Program, tracks: Iterable[str]) -> date | None:
+    """The last day an answer counts for these tracks: the latest of their deadlines."""
+    dues = [found.due for track in tracks if (found := window(program, track)) is not None]
+    return max(dues, default=None)
+
+
+def results(
+    session: Session, program: Program, teams: Sequence[Team], today: date
+) -> store.SurveySummary:
+    """The survey in aggregate over `teams` (an advisor's, an area's, the program's).
+
+    Averages and comments come only once the survey has closed for every team in scope, and
+    only from the answers each team gave by its deadline: a report made later shows the same
+    figures, so two reports never differ by one person's answer. A late answer still completes
+    the team's step; it is never in the figures.
+    """
+    closes = closing_day(program, {team.track for team in teams})
+    counted: dict[int, datetime] = {}
+    if closes is not None and today > closes:
+        for team in teams:
+            found = window(program, team.track)
+            if found is not None:
+                # Before the start of the day after the deadline, in the program's timezone.
+                counted[team.id] = datetime.combine(
+                    found.due + timedelta(days=1), time(), program.tz
+                )
+    return store.survey_summary(session, program.id, [team.id for team in teams], counted)
 
 
 def survey_done(session: Session, teams: Sequence[Team]) -> dict[int, datetime | None]:
