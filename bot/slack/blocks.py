@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.slack.text import TypedText
+
 Block = dict[str, Any]
 
 MODAL_TITLE_MAX = 24
@@ -14,13 +16,17 @@ SECTION_TEXT_MAX = 3000
 
 
 def plain(text: str, limit: int | None = None) -> dict[str, Any]:
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return {"type": "plain_text", "text": text, "emoji": True}
+    """Plain text, which Slack shows literally: typed text goes in as typed."""
+    shown = text.raw() if isinstance(text, TypedText) else text
+    if limit is not None and len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return {"type": "plain_text", "text": shown, "emoji": True}
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text[:SECTION_TEXT_MAX]}
+    """mrkdwn text; typed text handed over whole is escaped (bot.slack.text)."""
+    shown = text.mrkdwn() if isinstance(text, TypedText) else text
+    return {"type": "mrkdwn", "text": shown[:SECTION_TEXT_MAX]}
 
 
 def section(
