@@ -6,8 +6,8 @@ import re
 from dataclasses import asdict, dataclass
 
 from bot.slack.fields import FieldErrors, State, selected, text
+from bot.slack.text import EMAIL, EMAIL_MAX
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_CHECKED = {"school_day": "Only during the school day", "always": "24/7"}
 PREFERRED = {"email": "E-mail", "text": "Text", "phone": "Phone call"}
 TEXT_MAX = {"school_name_address": 500, "admin_name": 200}
@@ -47,7 +47,9 @@ def parse_contact(state: State) -> Contact:
         errors["email"] = "Please give the e-mail address you use for the program."
     for field in ("email", "admin_email"):
         address = values[field]
-        if address and (len(address) > 254 or not EMAIL.match(address)):
+        # Strictly an address: it is shown on the team card and linked in the semester
+        # note, so "<https://evil.example|jane@school.org>" or "<!channel>@x.org" never pass.
+        if address and (len(address) > EMAIL_MAX or not EMAIL.match(address)):
             errors[field] = "That does not look like an e-mail address (name@school.org)."
     for field in ("school_phone", "cell_phone", "admin_phone"):
         phone = values[field]
