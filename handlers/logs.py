@@ -30,6 +30,7 @@ from bot.slack.dates import zone
 from bot.slack.fields import record_id
 from bot.slack.metadata import STALE_FORM, Metadata
 from bot.slack.replies import dm
+from bot.slack.text import typed
 from handlers import kit
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
@@ -159,7 +160,8 @@ class _Listeners:
             other = domain.partner(team, user_id)
             role = "protégé" if domain.member_role(team, user_id) == "mentor" else "mentor"
             name = other.name or other.slack_id
-            choices.append(views.TeamChoice(team.id, other.slack_id, f"{name} (your {role})"))
+            label = typed(name) + f" (your {role})"
+            choices.append(views.TeamChoice(team.id, other.slack_id, label))
         return choices
 
     def _my_teams(self, session: Session, user_id: str) -> list[Team]:
@@ -246,7 +248,7 @@ class _Listeners:
                 metadata=Metadata(team=team.id, entry=entry.id, version=entry.version).dump(),
                 partner_id=domain.partner(team, user_id).slack_id,
                 viewer_role=domain.member_role(team, user_id),
-                entry=entry,
+                entry=domain.shown_log(entry),
             )
         kit.show(client, body, view)
 
@@ -290,9 +292,12 @@ class _Listeners:
             other = domain.partner(team, user_id).slack_id
         labels = [domain.FIELDS[name] for name in changed]
         edited = meta.entry is not None
-        ack(response_action="update", view=views.saved_view(entry, other, labels, edited=edited))
+        ack(
+            response_action="update",
+            view=views.saved_view(domain.shown_log(entry), other, labels, edited=edited),
+        )
         if fresh:
-            text, blocks = views.cosign_message(entry, self._topics(), labels)
+            text, blocks = views.cosign_message(domain.shown_log(entry), self._topics(), labels)
             after_ack(dm, client, other, text, blocks)
 
     # --- quick check-in ----------------------------------------------------------------------
@@ -375,7 +380,9 @@ class _Listeners:
         if detail is not None:
             _update_view(client, body, detail)
         else:
-            text, blocks = views.cosign_answered_message(entry, self._topics(), tz)
+            text, blocks = views.cosign_answered_message(
+                domain.shown_log(entry), self._topics(), tz
+            )
             _update_message(client, body, text, blocks)
 
     def open_dispute(self, body: dict[str, Any], client: WebClient) -> None:
@@ -388,7 +395,7 @@ class _Listeners:
                     "comment and can edit the entry."
                 )
             meta = Metadata(team=team.id, entry=entry.id, version=version).dump()
-            view = views.dispute_modal(entry, self._topics(), meta)
+            view = views.dispute_modal(domain.shown_log(entry), self._topics(), meta)
         kit.show(client, body, view)
 
     def submit_dispute(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -408,7 +415,7 @@ class _Listeners:
         )
         ack(response_action="update", view=views.refusal_view(thanks))
         if first_time:
-            text, blocks = views.disputed_message(entry, self._topics())
+            text, blocks = views.disputed_message(domain.shown_log(entry), self._topics())
             after_ack(dm, client, entry.author, text, blocks)
 
     # --- reading -----------------------------------------------------------------------------
@@ -420,8 +427,8 @@ class _Listeners:
         today = self._today(session, user_id)
         may_file = access.may_on_team(who, Action.FILE_TEAM_FORM, team)
         return views.entry_detail_modal(
-            entry=entry,
-            revisions=store.entry_history(session, entry),
+            entry=domain.shown_log(entry),
+            revisions=[domain.shown_log(r) for r in store.entry_history(session, entry)],
             header=_header(team),
             topics=self._topics(),
             tz=self._tz(session, user_id),
@@ -454,7 +461,7 @@ class _Listeners:
         who = self._who(session, user_id)
         return views.entry_list_modal(
             header=_header(team),
-            entries=entries,
+            entries=[domain.shown_log(e) for e in entries],
             topics=self._topics(),
             page=page,
             total=total,

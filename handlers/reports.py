@@ -20,11 +20,12 @@ from bot.reports import rules as domain
 from bot.slack.blocks import numbered
 from bot.slack.commands import Subcommand
 from bot.slack.replies import dm
+from bot.slack.text import typed
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.kit import command_team, filing_team, ids, replace, show, thanks_view
 from storage.db import transaction
-from storage.experiences import PdStatus, PdVerification, VisitStatus
+from storage.experiences import AssessmentActivity, PdStatus, PdVerification, VisitStatus
 from storage.models import Team
 
 Action = access.Action
@@ -124,7 +125,7 @@ class _Visits(_Base):
             team.protege.slack_id,
             team.area,
             self.services.today(),
-            current,
+            domain.shown_visit(current) if current else None,
             note,
             confirmed,
         )
@@ -143,7 +144,12 @@ class _Visits(_Base):
                 "get a message to confirm it."
             )
         return views.visit_review_modal(
-            self.program, report, team.id, mentor, team.protege.slack_id, self.services.today()
+            self.program,
+            domain.shown_visit(report),
+            team.id,
+            mentor,
+            team.protege.slack_id,
+            self.services.today(),
         )
 
     def open_form(self, body: dict[str, Any], client: WebClient) -> None:
@@ -193,7 +199,7 @@ class _Visits(_Base):
             report = domain.file_visit_report(session, team, meta.number, entry, user, now)
             protege = team.protege.slack_id
             message = views.visit_review_message(
-                self.program, report, team.id, user, protege, today
+                self.program, domain.shown_visit(report), team.id, user, protege, today
             )
         ack(
             response_action="update",
@@ -252,7 +258,7 @@ class _PdForms(_Base):
             number,
             team.mentor.slack_id,
             team.area,
-            current,
+            domain.shown_pd(current) if current else None,
             deadline.due if deadline else None,
             self.services.today(),
         )
@@ -270,7 +276,7 @@ class _PdForms(_Base):
             )
         return views.pd_sign_modal(
             self.program,
-            waiting[0],
+            domain.shown_pd(waiting[0]),
             team.id,
             team.mentor.slack_id,
             team.protege.slack_id,
@@ -311,7 +317,9 @@ class _PdForms(_Base):
             entry = form.parse_pd(view["state"]["values"], self.program, today)
             filed = domain.file_pd_form(session, team, n, entry, user, now)
             mentor = team.mentor.slack_id
-            message = views.pd_filed_message(self.program, filed, team.id, mentor, user, today)
+            message = views.pd_filed_message(
+                self.program, domain.shown_pd(filed), team.id, mentor, user, today
+            )
         ack(
             response_action="update",
             view=thanks_view(
@@ -330,7 +338,9 @@ class _PdForms(_Base):
             comments = form.parse_pd_comments(view["state"]["values"])
             signed = domain.sign_pd_form(session, team, form_id, comments, user, now)
             protege = team.protege.slack_id
-            message = views.pd_signed_message(self.program, signed, user, protege, today)
+            message = views.pd_signed_message(
+                self.program, domain.shown_pd(signed), user, protege, today
+            )
             number = signed.number
         ack(
             response_action="update",
@@ -363,7 +373,10 @@ class _Assessment(_Base):
         deadline = self.program.step(team.track, domain.ASSESSMENT)
         assert deadline is not None  # has_assessment said so
         return views.assessment_modal(
-            team.id, domain.current_assessment(session, team), deadline.due, self.services.today()
+            team.id,
+            _shown_assessment(domain.current_assessment(session, team)),
+            deadline.due,
+            self.services.today(),
         )
 
     def open_form(self, body: dict[str, Any], client: WebClient) -> None:
@@ -385,10 +398,14 @@ class _Assessment(_Base):
             response_action="update",
             view=thanks_view("Assessment Activity", "Thanks! Your Assessment Activity is in."),
         )
-        dm(client, mentor, *views.assessment_message(user, entry.link))
+        dm(client, mentor, *views.assessment_message(user, typed(entry.link)))
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _shown_assessment(activity: AssessmentActivity | None) -> domain.ShownAssessment | None:
+    return domain.shown_assessment(activity) if activity is not None else None
 
 
 def _first_open(forms: dict) -> int | None:

@@ -19,6 +19,7 @@ from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
 from bot.slack.fields import FieldErrors, record_id, text
 from bot.slack.replies import dm
+from bot.slack.text import TypedText
 from bot.teams.views import team_cards_message
 from handlers import kit
 from handlers.after_ack import after_ack
@@ -259,7 +260,7 @@ def _report_team(services: Services, body: dict[str, Any]) -> tuple[Team, access
     return team, who
 
 
-def _note(body: dict[str, Any]) -> str:
+def _note(body: dict[str, Any]) -> TypedText:
     note = text(kit.state(body), "note")
     if len(note) > NOTE_MAX:
         raise FieldErrors({"note": f"Please keep it under {NOTE_MAX} characters."})
@@ -288,7 +289,7 @@ def _save_partner_report(
 
 
 def _send_partner_report(
-    services: Services, client: WebClient, team: Team, who: access.Viewer, note: str
+    services: Services, client: WebClient, team: Team, who: access.Viewer, note: TypedText
 ) -> None:
     today = services.today()
     with services.sessions() as session:

@@ -26,6 +26,7 @@ from bot.platform.services import Services
 from bot.program import Program
 from bot.slack.commands import Parsed, Subcommand
 from bot.slack.replies import dm
+from bot.slack.text import typed
 from bot.status import export, views
 from bot.status import rules as domain
 from handlers import kit
@@ -136,7 +137,7 @@ def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
     words = [w for w in ctx.parsed.args if not w.startswith("<")]
     title = "Program status" if who.is_staff else "Your teams"
     if words:
-        word = " ".join(words)
+        word = typed(" ".join(words))
         area = domain.area_matching(program, word)
         if area is None:
             return views.unknown_scope_message(program, word)

@@ -19,6 +19,7 @@ from bot.slack.blocks import modal, section
 from bot.slack.commands import Subcommand
 from bot.slack.fields import FieldErrors, record_id
 from bot.slack.replies import dm_all
+from bot.slack.text import typed
 from bot.teams import views
 from bot.teams.changes import ending_message, replacement_messages
 from bot.teams.form import parse_ending, parse_pair, parse_replacement
@@ -156,7 +157,7 @@ def _run_import(
     if not access.may(who, access.Action.REGISTER_TEAMS):
         client.views_update(
             view_id=view_id,
-            view=views.import_modal(csv_text, ["Only program staff can import teams."]),
+            view=views.import_modal(csv_text, [typed("Only program staff can import teams.")]),
         )
         return
     now = services.clock()
@@ -172,12 +173,18 @@ def _run_import(
             view_id=view_id,
             view=views.import_modal(
                 csv_text,
-                ["Something went wrong on our side; nothing was imported. Try again in a minute."],
+                [
+                    typed(
+                        "Something went wrong on our side; nothing was imported. "
+                        "Try again in a minute."
+                    )
+                ],
             ),
         )
         return
     if not report.ok:
-        client.views_update(view_id=view_id, view=views.import_modal(csv_text, report.problems))
+        problems = [typed(problem) for problem in report.problems]
+        client.views_update(view_id=view_id, view=views.import_modal(csv_text, problems))
         return
     client.views_update(
         view_id=view_id, view=views.import_done_view(len(report.created), report.unchanged)
@@ -217,15 +224,15 @@ def card_for(session: Session, services: Services, team: Team) -> views.TeamCard
         track_name=program.track(team.track).name,
         start=team.start_date,
         status=str(team.status),
-        end_reason=team.end_reason,
+        end_reason=typed(team.end_reason),
         members=[
             views.MemberCard(
                 p.slack_id,
                 role,
-                p.email,
+                typed(p.email),
                 p.email_checked,
-                p.cell_phone,
-                p.school_phone,
+                typed(p.cell_phone),
+                typed(p.school_phone),
                 p.preferred_contact,
             )
             for role, p in members

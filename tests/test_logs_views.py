@@ -22,7 +22,8 @@ TODAY = date(2024, 10, 8)
 LONGEST = "<!channel> *not bold* " + "é" * (form.TEXT_MAX - 22)
 
 
-def entry(**overrides) -> CommunicationLog:
+def entry(**overrides) -> logs.ShownLog:
+    """A stored entry as it reaches the views (through rules.shown_log)."""
     values = dict(
         id=7,
         team_id=3,
@@ -45,7 +46,7 @@ def entry(**overrides) -> CommunicationLog:
         dispute_comment=LONGEST,
     )
     values.update(overrides)
-    return CommunicationLog(**values)
+    return logs.shown_log(CommunicationLog(**values))
 
 
 def check_view(view: dict) -> dict:

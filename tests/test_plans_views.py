@@ -21,9 +21,11 @@ from bot.plans.form import (
 from bot.plans.rules import DecisionDraft, PlanRecord, PlanSlot, TeamPeople
 from bot.program import ChecklistCategory
 from bot.slack.fields import FieldErrors
+from bot.slack.text import typed
 
 PEOPLE = TeamPeople(7, "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1", "Business", "year1")
-LONG = "<@U0EVIL> " + "w" * 2990  # as long as a field may be, with markup that must not ping
+# As long as a field may be, with markup that must not ping; typed, as the plan reaches views.
+LONG = typed("<@U0EVIL> " + "w" * 2990)
 SENT = datetime(2024, 9, 25, 16, tzinfo=UTC)
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from bot.experiences.rules import CommentEntry, ExperienceEntry
 from bot.program import Program
 from bot.slack.fields import FieldErrors, State, day, selected, selected_many, text
+from bot.slack.text import TypedText
 
 TEXT_MAX = 3000
 LINK_MAX = 2000
@@ -36,7 +37,7 @@ def check_link(value: str) -> str | None:
 
 def long_text(
     state: State, block_id: str, errors: dict[str, str], *, required: bool, ask: str
-) -> str:
+) -> TypedText:
     value = text(state, block_id)
     if required and not value:
         errors[block_id] = ask
@@ -133,7 +134,7 @@ def parse_comment(state: State, program: Program, today: date) -> CommentEntry:
     return CommentEntry(when, area, experience_text, comments)
 
 
-def parse_note(state: State, block_id: str = "note", *, required: bool = False) -> str:
+def parse_note(state: State, block_id: str = "note", *, required: bool = False) -> TypedText:
     errors: dict[str, str] = {}
     note = long_text(state, block_id, errors, required=required, ask="Please say what to change.")
     if errors:

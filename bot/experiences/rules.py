@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.access import Refusal
 from bot.plans.rules import PlanSlot, current_plan_slots
 from bot.program import Deadline, Program, StepKind
+from bot.slack.text import TypedText, typed, typed_or_none
 from storage.db import update_if
 from storage.experiences import (
     Experience,
@@ -34,6 +35,7 @@ from storage.experiences import (
     experiences_of,
     join_focus,
     record_event,
+    split_focus,
 )
 from storage.models import Team
 from storage.revisions import R, try_revise
@@ -78,16 +80,50 @@ class CommentEntry:
 
 
 @dataclass(frozen=True)
+class ShownExperience:
+    """An experience's record as views show it: what it is, and where it stands."""
+
+    id: int
+    status: ExperienceStatus
+    selection: int | None
+    other_description: TypedText | None
+
+
+@dataclass(frozen=True)
+class ShownSubmission:
+    """The protégé's current submission as views show it: their words are typed text."""
+
+    id: int
+    selection: int | None
+    other_description: TypedText | None
+    focus_areas: tuple[str, ...]
+    link: TypedText
+    summary: TypedText
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class ShownComment:
+    """The current Mentor Comment Form as views show it."""
+
+    id: int
+    comment_date: date
+    area: str
+    experience_text: TypedText
+    comments: TypedText
+
+
+@dataclass(frozen=True)
 class ExperienceState:
     """Everything the forms and messages show about one experience of a team."""
 
     number: int
     slot: PlanSlot | None
     deadlines: dict[str, Deadline]  # "send" / "comment" / "file" -> the calendar's step
-    record: Experience | None
-    submission: ExperienceSubmission | None
-    comment: MentorComment | None
-    discuss_note: str | None  # the protégé's latest "let's discuss" note, while discussing
+    record: ShownExperience | None
+    submission: ShownSubmission | None
+    comment: ShownComment | None
+    discuss_note: TypedText | None  # the protégé's latest "let's discuss" note, while discussing
 
     @property
     def status(self) -> ExperienceStatus | None:
@@ -165,14 +201,37 @@ def _state(
         comment = current_comment(session, record.id)
         if record.status is ExperienceStatus.DISCUSS:
             asks = [e for e in events_of(session, team.id, FORM, record.id) if e.event == "discuss"]
-            note = asks[-1].note if asks else None
+            note = typed_or_none(asks[-1].note) if asks else None
+    # Here the records become what views show: what people typed, as typed text.
     return ExperienceState(
         number=number,
         slot=slot,
         deadlines=step_deadlines(program, team.track, number),
-        record=record,
-        submission=submission,
-        comment=comment,
+        record=None
+        if record is None
+        else ShownExperience(
+            record.id, record.status, record.selection, typed_or_none(record.other_description)
+        ),
+        submission=None
+        if submission is None
+        else ShownSubmission(
+            submission.id,
+            submission.selection,
+            typed_or_none(submission.other_description),
+            split_focus(submission.focus_areas),
+            typed(submission.link),
+            typed(submission.summary),
+            submission.submitted_at,
+        ),
+        comment=None
+        if comment is None
+        else ShownComment(
+            comment.id,
+            comment.comment_date,
+            comment.area,
+            typed(comment.experience_text),
+            typed(comment.comments),
+        ),
         discuss_note=note,
     )
 
@@ -367,16 +426,17 @@ def selection_focus(program: Program, selection: int | None) -> tuple[str, ...]:
         return ()
 
 
-def describe(program: Program, selection: int | None, other: str | None) -> str:
+def describe(program: Program, selection: int | None, other: str | None) -> TypedText:
     """The experience as the forms name it: "#7 Incorporate critical thinking…" or the
-    team's own description."""
+    team's own description (typed text, so the whole is: joined with +, not an f-string,
+    which would render the description escaped)."""
     if selection is None:
-        return f"Other: {other or 'an experience of the team’s own design'}"
+        return typed("Other: ") + (other or "an experience of the team’s own design")
     try:
         text = program.experience_selection(selection).text
     except KeyError:
-        return f"Experience selection #{selection}"
-    return f"#{selection} {text}"
+        return typed(f"Experience selection #{selection}")
+    return typed(f"#{selection} {text}")
 
 
 # --- internals --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bot.experiences import views as exp_views
 from bot.experiences.rules import CommentEntry, ExperienceEntry
 from bot.reports import rules as reports
 from bot.reports import views as report_views
+from bot.slack.text import typed
 from storage.db import transaction
 
 LUIS = "Dana Whitfield/Luis Ortega"
@@ -238,7 +239,9 @@ def _discuss(world: DemoWorld, key: str, number: int, note: str, at: datetime) -
         experiences.ask_to_discuss(
             session, team, number, comment.id, note, team.protege.slack_id, at
         )
-        text, blocks = exp_views.discuss_message(team.id, number, team.protege.slack_id, note)
+        text, blocks = exp_views.discuss_message(
+            team.id, number, team.protege.slack_id, typed(note)
+        )
         mentor = team.mentor.slack_id
     world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
 
@@ -269,7 +272,12 @@ def _visit(world: DemoWorld, key: str, visited: date, at: datetime) -> None:
         )
         report = reports.file_visit_report(session, team, None, entry, team.mentor.slack_id, at)
         text, blocks = report_views.visit_review_message(
-            world.program, report, team.id, team.mentor.slack_id, team.protege.slack_id, today
+            world.program,
+            reports.shown_visit(report),
+            team.id,
+            team.mentor.slack_id,
+            team.protege.slack_id,
+            today,
         )
         protege = team.protege.slack_id
     world.client.chat_postMessage(channel=protege, text=text, blocks=blocks)
@@ -293,7 +301,12 @@ def _pd(world: DemoWorld, key: str, number: int, attended: date, where: str, at:
         entry = reports.PdEntry(team.area, attended, where, 180, f"Sessions at the {where}.")
         form = reports.file_pd_form(session, team, number, entry, team.protege.slack_id, at)
         text, blocks = report_views.pd_filed_message(
-            world.program, form, team.id, team.mentor.slack_id, team.protege.slack_id, today
+            world.program,
+            reports.shown_pd(form),
+            team.id,
+            team.mentor.slack_id,
+            team.protege.slack_id,
+            today,
         )
         mentor = team.mentor.slack_id
     world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
@@ -308,7 +321,11 @@ def _sign_pd(world: DemoWorld, key: str, number: int, at: datetime) -> None:
             session, team, form.id, "A good choice for your program.", team.mentor.slack_id, at
         )
         text, blocks = report_views.pd_signed_message(
-            world.program, signed, team.mentor.slack_id, team.protege.slack_id, today
+            world.program,
+            reports.shown_pd(signed),
+            team.mentor.slack_id,
+            team.protege.slack_id,
+            today,
         )
         protege = team.protege.slack_id
     world.client.chat_postMessage(channel=protege, text=text, blocks=blocks)
@@ -320,7 +337,7 @@ def _assessment(world: DemoWorld, key: str, at: datetime) -> None:
         team = world.team(session, key)
         reports.submit_assessment(session, world.program, team, entry, team.protege.slack_id, at)
         mentor, protege = team.mentor.slack_id, team.protege.slack_id
-    text, blocks = report_views.assessment_message(protege, entry.link)
+    text, blocks = report_views.assessment_message(protege, typed(entry.link))
     world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
 
 

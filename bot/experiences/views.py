@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.experiences.rules import Coverage, ExperienceState, describe
+from bot.experiences.rules import Coverage, ExperienceState, ShownComment, describe
 from bot.program import Program
 from bot.slack.blocks import (
     SECTION_TEXT_MAX,
@@ -27,8 +27,8 @@ from bot.slack.blocks import (
 )
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
-from bot.slack.text import typed
-from storage.experiences import ExperienceStatus, MentorComment, split_focus
+from bot.slack.text import TypedText, typed
+from storage.experiences import ExperienceStatus
 
 SUBMIT_OPEN = "exp_submit_open"  # value "team:number"
 COMMENT_OPEN = "exp_comment_open"  # value "team:number"
@@ -61,10 +61,10 @@ def submission_modal(
     slot = state.slot
     current = state.submission
     if slot is not None:
-        planned = typed(describe(program, slot.selection, slot.other_description)).mrkdwn()
+        planned = describe(program, slot.selection, slot.other_description).mrkdwn()
         blocks.append(section(f"*Planned (Individual Mentoring Plan):* {planned}"))
         if slot.planned:
-            blocks.append(context(f"Planned work: {typed(slot.planned).mrkdwn()}"))
+            blocks.append(context(f"Planned work: {slot.planned.mrkdwn()}"))
     else:
         blocks.append(
             input_block(
@@ -94,7 +94,7 @@ def submission_modal(
             input_block(
                 "focus_areas",
                 "Focus areas an “Other” experience covers",
-                _focus_checkboxes(program, split_focus(current.focus_areas) if current else ()),
+                _focus_checkboxes(program, current.focus_areas if current else ()),
                 optional=True,
             )
         )
@@ -109,7 +109,7 @@ def submission_modal(
             {
                 "type": "url_text_input",
                 "action_id": "link",
-                **({"initial_value": typed(current.link).raw()} if current else {}),
+                **({"initial_value": current.link.raw()} if current else {}),
             },
             hint="A link to your document (Google Drive, OneDrive …), or a file you shared in "
             "Slack: open it, choose “Copy link” and paste it here.",
@@ -178,9 +178,9 @@ def comment_modal(
 ) -> dict[str, Any]:
     submission = state.submission
     assert submission is not None  # the handler opens this only for a submitted experience
-    earlier: MentorComment | None = state.comment
+    earlier = state.comment
     n = state.number
-    what = typed(describe(program, submission.selection, submission.other_description))
+    what = describe(program, submission.selection, submission.other_description)
     blocks: list[Block] = [
         section(_due_line(state, "comment", f"to <@{protege}>", today)),
         section(
@@ -252,7 +252,7 @@ def _area_select(program: Program, selected: str) -> dict[str, Any]:
 
 
 def comment_blocks(
-    program: Program, comment: MentorComment, mentor: str, today: date
+    program: Program, comment: ShownComment, mentor: str, today: date
 ) -> list[Block]:
     """The Mentor Comment Form as filed, every word of it (long text gets its own block)."""
     area = _area_name(program, comment.area)
@@ -266,9 +266,9 @@ def comment_blocks(
     ]
 
 
-def labelled(label: str, text: str) -> list[Block]:
+def labelled(label: str, text: TypedText) -> list[Block]:
     """A bold label and someone's text: one section, or two when together they are too long."""
-    body = typed(text).mrkdwn()
+    body = text.mrkdwn()
     if len(label) + len(body) + 6 <= SECTION_TEXT_MAX:
         return [section(f"*{label}:*\n{body}")]
     return [section(f"*{label}:*"), section(body)]
@@ -347,7 +347,7 @@ def submitted_message(
     assert submission is not None
     verb = "sent a new version of" if revised else "sent"
     text = f"<@{protege}> {verb} Experience {n}: your Mentor Comment Form is next"
-    what = typed(describe(program, submission.selection, submission.other_description)).mrkdwn()
+    what = describe(program, submission.selection, submission.other_description).mrkdwn()
     blocks: list[Block] = [
         section(f"*{text}*\n{what}"),
         section(f"*Their work:* {work_link(submission.link)}"),
@@ -358,7 +358,7 @@ def submitted_message(
     return text, blocks
 
 
-def discuss_message(team_id: int, number: int, protege: str, note: str | None) -> Message:
+def discuss_message(team_id: int, number: int, protege: str, note: TypedText | None) -> Message:
     text = f"<@{protege}> would like to discuss your comments on Experience {number}"
     blocks: list[Block] = [
         section(f"*{text}*"),
@@ -417,9 +417,8 @@ def _status_text(program: Program, state: ExperienceState, today: date) -> str:
         if record
         else describe(program, state.slot.selection, state.slot.other_description)
         if state.slot
-        else "not chosen yet"
-    )
-    what = typed(what if len(what) <= 90 else what[:89] + "…").mrkdwn()
+        else typed("not chosen yet")
+    ).clip(90)
     status = {
         None: "not sent yet",
         ExperienceStatus.SUBMITTED: "with the mentor for the Mentor Comment Form",
@@ -433,7 +432,7 @@ def _status_text(program: Program, state: ExperienceState, today: date) -> str:
         if due and state.status is not ExperienceStatus.AGREED
         else ""
     )
-    return f"{what} — {status}{due_text}"
+    return f"{what.mrkdwn()} — {status}{due_text}"
 
 
 def _button_for(state: ExperienceState, team_id: int, role: str) -> dict[str, Any] | None:
@@ -460,16 +459,20 @@ def _due_line(state: ExperienceState, step: str, whom: str, today: date) -> str:
     return f"*{words}{tail}* by {human_date(deadline.due, today)}"
 
 
-def work_link(link: str) -> str:
+def work_link(link: TypedText) -> str:
     """The protégé's link, saying when it is a file shared in Slack."""
     parts = urlsplit(link)
     if parts.netloc.endswith(".slack.com") and parts.path.startswith("/files/"):
-        return f"<{typed(link).mrkdwn()}|a file shared in Slack>"
-    return typed(link).mrkdwn()
+        return f"<{link.mrkdwn()}|a file shared in Slack>"
+    return link.mrkdwn()
 
 
 def _text(
-    action_id: str, initial: str | None, *, multiline: bool = False, max_length: int = TEXT_MAX
+    action_id: str,
+    initial: TypedText | None,
+    *,
+    multiline: bool = False,
+    max_length: int = TEXT_MAX,
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -477,7 +480,7 @@ def _text(
         "multiline": multiline,
     }
     if initial:
-        element["initial_value"] = typed(initial[:max_length]).raw()
+        element["initial_value"] = initial.raw()[:max_length]
     return element
 
 

@@ -13,7 +13,9 @@ raise `Refusal` with the sentence the person should read.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +24,7 @@ from bot.access import Refusal
 from bot.logs.form import LogInput
 from bot.program import Program, Topic
 from bot.slack.dates import human_date
+from bot.slack.text import TypedText, typed, typed_or_none
 from storage.logs import (
     CheckIn,
     CommunicationLog,
@@ -45,6 +48,74 @@ FIELDS: dict[str, str] = {
     "ideas_discussed": "ideas discussed",
     "minutes": "minutes",
 }
+
+
+class LogContent(Protocol):
+    """What a person fills in: a form's input, a stored revision or one as views show it."""
+
+    @property
+    def conversation_date(self) -> date: ...
+    @property
+    def mode(self) -> LogMode: ...
+    @property
+    def topic_month(self) -> str: ...
+    @property
+    def help_needed(self) -> str: ...
+    @property
+    def ideas_discussed(self) -> str: ...
+    @property
+    def minutes(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ShownLog:
+    """One revision of an entry as views show it: what the author typed is typed text."""
+
+    id: int
+    version: int
+    team_id: int
+    author: str
+    author_role: str
+    conversation_date: date
+    mode: LogMode
+    topic_month: str
+    help_needed: TypedText
+    ideas_discussed: TypedText
+    minutes: int
+    filed_at: datetime
+    edited_at: datetime | None
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+    disputed_by: str | None
+    disputed_at: datetime | None
+    dispute_comment: TypedText | None
+    superseded_by: str | None
+    superseded_at: datetime | None
+
+
+def shown_log(entry: CommunicationLog) -> ShownLog:
+    return ShownLog(
+        id=entry.id,
+        version=entry.version,
+        team_id=entry.team_id,
+        author=entry.author,
+        author_role=entry.author_role,
+        conversation_date=entry.conversation_date,
+        mode=entry.mode,
+        topic_month=entry.topic_month,
+        help_needed=typed(entry.help_needed),
+        ideas_discussed=typed(entry.ideas_discussed),
+        minutes=entry.minutes,
+        filed_at=entry.filed_at,
+        edited_at=entry.edited_at,
+        confirmed_by=entry.confirmed_by,
+        confirmed_at=entry.confirmed_at,
+        disputed_by=entry.disputed_by,
+        disputed_at=entry.disputed_at,
+        dispute_comment=typed_or_none(entry.dispute_comment),
+        superseded_by=entry.superseded_by,
+        superseded_at=entry.superseded_at,
+    )
 
 
 STALE_EDIT = "This entry was changed after you opened it. Close this form and open it again."
@@ -200,7 +271,7 @@ def ensure_may_edit(program: Program, entry: CommunicationLog, user_id: str, tod
     ensure_year_open(program, today)
 
 
-def changed_fields(entry: CommunicationLog, data: LogInput | CommunicationLog) -> list[str]:
+def changed_fields(entry: LogContent, data: LogContent) -> list[str]:
     """The fields that differ between a revision and a newer content (a form or revision)."""
     return [name for name in FIELDS if getattr(entry, name) != getattr(data, name)]
 

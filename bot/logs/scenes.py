@@ -227,7 +227,7 @@ def _file_event(world: DemoWorld, talk: _Talk, label: str, filed: dict[str, int]
                 session, world.program, team, author, data, now, talk.filed.date()
             )
             filed[label] = entry.id
-            text, blocks = views.cosign_message(entry, _topics(world))
+            text, blocks = views.cosign_message(logs.shown_log(entry), _topics(world))
             recipient = logs.partner(team, author).slack_id
         _dm(world, recipient, text, blocks)
 
@@ -276,7 +276,7 @@ def _dispute_event(
             team = world.team(session, team_name)
             entry = logs.entry_of_team(session, team, filed[label])
             logs.dispute_log(session, team, entry, world.ids[who], entry.version, comment, now)
-            text, blocks = views.disputed_message(entry, _topics(world))
+            text, blocks = views.disputed_message(logs.shown_log(entry), _topics(world))
             author = entry.author
         _dm(world, author, text, blocks)
 
@@ -303,7 +303,7 @@ def _edit_event(
                 expected_version=entry.version,
             )  # fmt: skip
             names = [logs.FIELDS[name] for name in changed]
-            text, blocks = views.cosign_message(entry, _topics(world), names)
+            text, blocks = views.cosign_message(logs.shown_log(entry), _topics(world), names)
             recipient = logs.partner(team, world.ids[who]).slack_id
         _dm(world, recipient, text, blocks)
 

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.logs import form
-from bot.logs.rules import changed_fields
+from bot.logs.rules import ShownLog, changed_fields
 from bot.program import Topic
 from bot.slack.blocks import (
     Block,
@@ -30,8 +30,8 @@ from bot.slack.blocks import (
 )
 from bot.slack.dates import human_date, when
 from bot.slack.history import replaced_line
-from bot.slack.text import typed
-from storage.logs import CommunicationLog, LogMode
+from bot.slack.text import TypedText, typed
+from storage.logs import LogMode
 
 # Action ids (buttons) and callback ids (modals), shared with handlers/logs.py.
 OPEN_LOG = "log_open"  # value "team_id:YYYY-MM", or "" to pick the team in the modal
@@ -65,7 +65,7 @@ class TeamChoice:
 
     team_id: int
     partner_id: str  # the other member's Slack id
-    label: str  # plain text: "Luis Ortega (your protégé)"
+    label: TypedText  # their Slack name and role, "Luis Ortega (your protégé)", as plain text
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,9 @@ def topic_label(topic: Topic) -> str:
     return f"{month_name(topic.month_id)}: {topic.title}"
 
 
-def plain_section(text: str) -> Block:
+def plain_section(text: TypedText) -> Block:
     """Typed text, shown exactly as typed (Slack's section limit is the form's limit)."""
-    return {"type": "section", "text": plain(text or "—", 3000)}
+    return {"type": "section", "text": plain(text.raw() or "—", 3000)}
 
 
 # --- the log modal ---------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def log_modal(
     teams: Sequence[TeamChoice] = (),
     partner_id: str | None = None,
     viewer_role: str | None = None,
-    entry: CommunicationLog | None = None,
+    entry: ShownLog | None = None,
 ) -> dict[str, Any]:
     """New entry (or, with `entry`, an edit). `teams` with more than one team adds a select;
     otherwise `partner_id` names the one person who will be asked to confirm."""
@@ -146,13 +146,13 @@ def log_modal(
         input_block(
             form.HELP,
             "What help is needed",
-            _long_text_element(entry.help_needed if entry else ""),
+            _long_text_element(entry.help_needed if entry else None),
             optional=True,
         ),
         input_block(
             form.IDEAS,
             "Information and ideas discussed",
-            _long_text_element(entry.ideas_discussed if entry else ""),
+            _long_text_element(entry.ideas_discussed if entry else None),
         ),
         input_block(
             form.MINUTES,
@@ -181,7 +181,7 @@ def _cosign_hint(
     teams: Sequence[TeamChoice],
     partner_id: str | None,
     viewer_role: str | None,
-    entry: CommunicationLog | None,
+    entry: ShownLog | None,
 ) -> str:
     if entry is not None:
         return (
@@ -211,7 +211,7 @@ def _mode_element(initial: LogMode | None) -> dict[str, Any]:
     return element
 
 
-def _long_text_element(initial: str) -> dict[str, Any]:
+def _long_text_element(initial: TypedText | None) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": "value",
@@ -219,12 +219,12 @@ def _long_text_element(initial: str) -> dict[str, Any]:
         "max_length": form.TEXT_MAX,
     }
     if initial:
-        element["initial_value"] = typed(initial).raw()
+        element["initial_value"] = initial.raw()
     return element
 
 
 def saved_view(
-    entry: CommunicationLog, partner_id: str, changed: Sequence[str], *, edited: bool
+    entry: ShownLog, partner_id: str, changed: Sequence[str], *, edited: bool
 ) -> dict[str, Any]:
     """What the modal turns into once the entry is stored."""
     day = human_date(entry.conversation_date)
@@ -250,9 +250,7 @@ def saved_view(
 # --- co-signing ------------------------------------------------------------------------------
 
 
-def entry_summary(
-    entry: CommunicationLog, topics: Mapping[str, str], author: str | None = None
-) -> str:
+def entry_summary(entry: ShownLog, topics: Mapping[str, str], author: str | None = None) -> str:
     """The entry's facts in one mrkdwn paragraph (typed text is shown separately)."""
     topic = topics.get(entry.topic_month, entry.topic_month)
     line = (
@@ -264,7 +262,7 @@ def entry_summary(
     return line
 
 
-def typed_text(entry: CommunicationLog) -> list[Block]:
+def typed_text(entry: ShownLog) -> list[Block]:
     return [
         section("*What help is needed*"),
         plain_section(entry.help_needed),
@@ -274,7 +272,7 @@ def typed_text(entry: CommunicationLog) -> list[Block]:
 
 
 def cosign_message(
-    entry: CommunicationLog, topics: Mapping[str, str], changed: Sequence[str] = ()
+    entry: ShownLog, topics: Mapping[str, str], changed: Sequence[str] = ()
 ) -> tuple[str, list[Block]]:
     """The DM asking the other member to confirm (co-sign) an entry."""
     day = human_date(entry.conversation_date)
@@ -301,7 +299,7 @@ def cosign_message(
 
 
 def cosign_answered_message(
-    entry: CommunicationLog, topics: Mapping[str, str], tz: ZoneInfo
+    entry: ShownLog, topics: Mapping[str, str], tz: ZoneInfo
 ) -> tuple[str, list[Block]]:
     """The co-sign DM once answered: the buttons give way to what was done."""
     if entry.confirmed_at is not None:
@@ -320,9 +318,7 @@ def cosign_answered_message(
     ]
 
 
-def dispute_modal(
-    entry: CommunicationLog, topics: Mapping[str, str], metadata: str
-) -> dict[str, Any]:
+def dispute_modal(entry: ShownLog, topics: Mapping[str, str], metadata: str) -> dict[str, Any]:
     blocks = [
         section(entry_summary(entry, topics, author=entry.author)),
         input_block(
@@ -342,7 +338,7 @@ def dispute_modal(
     )
 
 
-def disputed_message(entry: CommunicationLog, topics: Mapping[str, str]) -> tuple[str, list[Block]]:
+def disputed_message(entry: ShownLog, topics: Mapping[str, str]) -> tuple[str, list[Block]]:
     """The DM to the author when the other member says something isn't right."""
     text = (
         f"<@{entry.disputed_by}> says something isn't right in your Communication Log entry "
@@ -350,7 +346,7 @@ def disputed_message(entry: CommunicationLog, topics: Mapping[str, str]) -> tupl
     )
     return text, [
         section(f"*Communication Log: a comment on your entry*\n{text}"),
-        plain_section(entry.dispute_comment or ""),
+        plain_section(entry.dispute_comment or typed("")),
         section(entry_summary(entry, topics)),
         actions(button("Edit the entry", EDIT, str(entry.id), style="primary")),
         context("When you save the entry, they are asked to confirm the new version."),
@@ -419,7 +415,7 @@ def checked_in_view(
 # --- the entry list and one entry ------------------------------------------------------------
 
 
-def status_line(entry: CommunicationLog, partner_id: str, tz: ZoneInfo, today: date) -> str:
+def status_line(entry: ShownLog, partner_id: str, tz: ZoneInfo, today: date) -> str:
     """Who filed the entry and when, and where its co-signing stands (both names, both times)."""
     role = ROLE_NAMES.get(entry.author_role, "")
     filed = f"Filed by <@{entry.author}> ({role}) {when(entry.filed_at, tz, today)}"
@@ -439,7 +435,7 @@ def status_line(entry: CommunicationLog, partner_id: str, tz: ZoneInfo, today: d
 def entry_list_modal(
     *,
     header: TeamHeader,
-    entries: Sequence[CommunicationLog],
+    entries: Sequence[ShownLog],
     topics: Mapping[str, str],
     page: int,
     total: int,
@@ -511,8 +507,8 @@ def entry_list_modal(
 
 def entry_detail_modal(
     *,
-    entry: CommunicationLog,
-    revisions: Sequence[CommunicationLog],
+    entry: ShownLog,
+    revisions: Sequence[ShownLog],
     header: TeamHeader,
     topics: Mapping[str, str],
     tz: ZoneInfo,
@@ -526,7 +522,7 @@ def entry_detail_modal(
         context(status_line(entry, partner_id, tz, today)),
     ]
     if entry.disputed_at is not None and entry.confirmed_at is None:
-        blocks += [section("*Their comment*"), plain_section(entry.dispute_comment or "")]
+        blocks += [section("*Their comment*"), plain_section(entry.dispute_comment or typed(""))]
     blocks += typed_text(entry)
     buttons = []
     if can_edit:

@@ -35,7 +35,6 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.metadata import Metadata
-from bot.slack.text import typed
 
 FOCAL_CALLBACK = "plans_focal"
 DECISIONS_CALLBACK = "plans_decisions"
@@ -233,7 +232,7 @@ def decision_points_modal(
                 "max_length": 3000,
             }
             if (g, i) in draft.notes:
-                notes["initial_value"] = typed(draft.notes[(g, i)]).raw()
+                notes["initial_value"] = draft.notes[(g, i)].raw()
             blocks.append(
                 input_block(notes_block(g, i), f"Notes/actions: {area}", notes, optional=True)
             )
@@ -325,11 +324,7 @@ def decision_points_summary(
             if (g, i) not in draft.concerned and (g, i) not in draft.notes:
                 continue
             mark = "☑ concerned" if (g, i) in draft.concerned else "☐"
-            note = (
-                f": {typed(clip(draft.notes[(g, i)], 400)).mrkdwn()}"
-                if (g, i) in draft.notes
-                else ""
-            )
+            note = f": {draft.notes[(g, i)].clip(400).mrkdwn()}" if (g, i) in draft.notes else ""
             lines.append(f"• *{area}* {mark}{note}")
         if lines:
             blocks.append(section(f"*{group.name}*\n" + "\n".join(lines)))

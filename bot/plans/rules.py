@@ -27,6 +27,7 @@ from bot.plans.form import (
     focal_keys,
 )
 from bot.program import Program
+from bot.slack.text import TypedText, typed, typed_or_none
 from storage import plans as store
 from storage.models import Team, TeamStatus
 from storage.people import get_team
@@ -47,8 +48,8 @@ class PlanSlot:
     number: int  # 1–4: Experience N of the year
     semester: int  # 1 or 2
     selection: int | None  # the program's experience selection; None for "other"
-    other_description: str | None
-    planned: str
+    other_description: TypedText | None  # the team's words, as typed
+    planned: TypedText
     due: date
     # The content advisor has approved this experience as planned: the revision is approved,
     # or the slot is unchanged from the last approved revision while a newer one is reviewed.
@@ -71,7 +72,7 @@ class PlanRecord:
     approved_at: datetime | None
     returned_by: str | None
     returned_at: datetime | None
-    return_comment: str | None
+    return_comment: TypedText | None  # the reviewer's words, as typed
     superseded_at: datetime | None
     slots: tuple[PlanSlot, ...]
     changed: tuple[int, ...]  # slot numbers that differ from the previous revision
@@ -205,7 +206,7 @@ class DecisionDraft:
 
     concerned: frozenset[ItemKey]
     from_focal: dict[ItemKey, list[str]]  # areas pre-ticked from the Focal Points ratings
-    notes: dict[ItemKey, str]
+    notes: dict[ItemKey, TypedText]
     top: tuple[ItemKey, ...]
     focal_filed: bool
 
@@ -237,7 +238,7 @@ def filed_decisions(program: Program, filing: DecisionPointsFiling) -> DecisionD
     return DecisionDraft(
         concerned=frozenset(key for key, row in rows.items() if row.concerned),
         from_focal={},
-        notes={key: row.notes for key, row in rows.items() if row.notes},
+        notes={key: typed(row.notes) for key, row in rows.items() if row.notes},
         top=tuple(key for _, key in ranked),
         focal_filed=True,
     )
@@ -316,7 +317,7 @@ def record(session: Session, plan: MentoringPlan) -> PlanRecord:
         approved_at=plan.approved_at,
         returned_by=plan.returned_by,
         returned_at=plan.returned_at,
-        return_comment=plan.return_comment,
+        return_comment=typed_or_none(plan.return_comment),
         superseded_at=plan.superseded_at,
         slots=_slots(session, plan),
         changed=tuple(changed_slots(previous.slots, plan.slots)) if previous else (),
@@ -480,8 +481,8 @@ def _slots(session: Session, plan: MentoringPlan) -> tuple[PlanSlot, ...]:
             number=slot.number,
             semester=slot.semester,
             selection=slot.selection,
-            other_description=slot.other_description,
-            planned=slot.planned,
+            other_description=typed_or_none(slot.other_description),
+            planned=typed(slot.planned),
             due=slot.due,
             approved=approved_content is None
             or approved_content.get(slot.number) == _content(slot),

@@ -81,7 +81,7 @@ def plan_modal(
             blocks.append(
                 section(
                     f"*<@{current.returned_by}> returned it:*\n>"
-                    + typed(clip(current.return_comment, 2500)).mrkdwn().replace("\n", "\n>")
+                    + current.return_comment.clip(2500).mrkdwn().replace("\n", "\n>")
                 )
             )
     if top_concerns:
@@ -151,8 +151,8 @@ def _slot_inputs(
         if initial is not None:
             select["initial_option"] = initial
         if slot.other_description:
-            description["initial_value"] = typed(slot.other_description).raw()
-        planned["initial_value"] = typed(slot.planned).raw()
+            description["initial_value"] = slot.other_description.raw()
+        planned["initial_value"] = slot.planned.raw()
         due["initial_date"] = slot.due.isoformat()
     elif default_due is not None:
         due["initial_date"] = default_due.isoformat()
@@ -313,8 +313,8 @@ def approve_modal(program: Program, people: TeamPeople, plan: PlanRecord) -> dic
         blocks.append(
             section(
                 f"*Experience {slot.number}* (not on the selection list)\n"
-                f"{typed(clip(slot.other_description or '', 1500)).mrkdwn()}\n"
-                f"*Planned:* {typed(clip(slot.planned, 1000)).mrkdwn()}"
+                f"{(slot.other_description or typed('')).clip(1500).mrkdwn()}\n"
+                f"*Planned:* {slot.planned.clip(1000).mrkdwn()}"
             )
         )
         element = {
@@ -433,7 +433,8 @@ def plan_approved_notice(program: Program, plan: PlanRecord, today: date) -> Mes
 
 def plan_returned_notice(people: TeamPeople, plan: PlanRecord) -> Message:
     text = "Your Individual Mentoring Plan was returned with a comment"
-    quote = ">" + typed(clip(plan.return_comment or "", 2500)).mrkdwn().replace("\n", "\n>")
+    comment = plan.return_comment or typed("")
+    quote = ">" + comment.clip(2500).mrkdwn().replace("\n", "\n>")
     blocks = [
         section(
             f"*<@{plan.returned_by}> returned your Individual Mentoring Plan "
@@ -473,11 +474,11 @@ def _slot_text(program: Program, slot: PlanSlot, changed: bool, today: date) -> 
     if slot.selection is None:
         what = (
             "*Other* (not on the selection list: needs the advisor's own approval)\n"
-            + typed(clip(slot.other_description or "", 1000)).mrkdwn()
+            + (slot.other_description or typed("")).clip(1000).mrkdwn()
         )
     else:
         what = f"*Selection {slot.selection}:* " + _selection_text(program, slot.selection)
-    return f"{head}\n{what}\n*Planned:* {typed(clip(slot.planned, 1200)).mrkdwn()}"
+    return f"{head}\n{what}\n*Planned:* {slot.planned.clip(1200).mrkdwn()}"
 
 
 def _selection_text(program: Program, number: int) -> str:

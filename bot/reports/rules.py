@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.access import Refusal
 from bot.experiences.rules import CHANGED_MEANWHILE, file_revision
 from bot.program import Program, StepKind
+from bot.slack.text import TypedText, typed, typed_or_none
 from storage.db import update_if
 from storage.experiences import (
     AssessmentActivity,
@@ -68,6 +69,71 @@ class PdEntry:
 class AssessmentEntry:
     link: str
     summary: str
+
+
+# --- as views show them: what people typed is typed text -------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownVisit:
+    id: int
+    number: int
+    area: str
+    visit_date: date
+    location: TypedText
+    topics: TypedText
+    strategies: TypedText
+    confirmed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ShownPd:
+    id: int
+    number: int
+    area: str
+    pd_date: date
+    location: TypedText
+    minutes: int
+    description: TypedText
+    mentor_comments: TypedText | None
+    signed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ShownAssessment:
+    link: TypedText
+    summary: TypedText
+
+
+def shown_visit(report: VisitReport) -> ShownVisit:
+    return ShownVisit(
+        report.id,
+        report.number,
+        report.area,
+        report.visit_date,
+        typed(report.location),
+        typed(report.topics),
+        typed(report.strategies),
+        report.confirmed_at,
+    )
+
+
+def shown_pd(form: PdVerification) -> ShownPd:
+    return ShownPd(
+        form.id,
+        form.number,
+        form.area,
+        form.pd_date,
+        typed(form.location),
+        form.minutes,
+        typed(form.description),
+        typed_or_none(form.mentor_comments),
+        form.signed_at,
+    )
+
+
+def shown_assessment(activity: AssessmentActivity) -> ShownAssessment:
+    return ShownAssessment(typed(activity.link), typed(activity.summary))
 
 
 # --- Visit Report ---------------------------------------------------------------------------
@@ -162,11 +228,11 @@ def request_visit_change(
     return report
 
 
-def visit_change_note(session: Session, team: Team, number: int) -> str | None:
+def visit_change_note(session: Session, team: Team, number: int) -> TypedText | None:
     asks = [
         e for e in events_of(session, team.id, VISIT_FORM, number) if e.event == "change_requested"
     ]
-    return asks[-1].note if asks else None
+    return typed_or_none(asks[-1].note) if asks else None
 
 
 def _current_visit(session: Session, team: Team, report_id: int) -> VisitReport:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.experiences.views import labelled
 from bot.program import Program
-from bot.reports.rules import pd_hours
+from bot.reports.rules import ShownAssessment, ShownPd, ShownVisit, pd_hours
 from bot.slack.blocks import (
     Block,
     actions,
@@ -23,8 +23,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
-from bot.slack.text import typed
-from storage.experiences import AssessmentActivity, PdVerification, VisitReport
+from bot.slack.text import TypedText
 
 VISIT_OPEN = "visit_open"  # value "team" (a new report) or "team:number" (change that one)
 VISIT_REVIEW_OPEN = "visit_review_open"  # value "team"
@@ -52,8 +51,8 @@ def visit_modal(
     protege: str,
     area: str,
     today: date,
-    current: VisitReport | None,
-    change_note: str | None,
+    current: ShownVisit | None,
+    change_note: TypedText | None,
     confirmed_count: int,
 ) -> dict[str, Any]:
     blocks: list[Block] = [
@@ -109,7 +108,7 @@ def visit_modal(
 
 
 def visit_blocks(
-    program: Program, report: VisitReport, mentor: str, protege: str, today: date
+    program: Program, report: ShownVisit, mentor: str, protege: str, today: date
 ) -> list[Block]:
     """The Visit Report as filed, every field of the manual's form."""
     signed = f"Mentor signature: <@{mentor}>"
@@ -120,7 +119,7 @@ def visit_blocks(
             f"*Program area:* {_area_name(program, report.area)}   "
             f"*Date of visit:* {human_date(report.visit_date, today)}\n"
             f"*Mentor:* <@{mentor}>   *Protégé:* <@{protege}>\n"
-            f"*Location of visit:* {typed(report.location).mrkdwn()}"
+            f"*Location of visit:* {report.location.mrkdwn()}"
         ),
         *labelled("Topics discussed during visit", report.topics),
         *labelled("Suggested strategies discussed", report.strategies),
@@ -129,7 +128,7 @@ def visit_blocks(
 
 
 def visit_review_blocks(
-    program: Program, report: VisitReport, team_id: int, mentor: str, protege: str, today: date
+    program: Program, report: ShownVisit, team_id: int, mentor: str, protege: str, today: date
 ) -> list[Block]:
     value = f"{team_id}:{report.id}"
     return [
@@ -146,14 +145,14 @@ def visit_review_blocks(
 
 
 def visit_review_message(
-    program: Program, report: VisitReport, team_id: int, mentor: str, protege: str, today: date
+    program: Program, report: ShownVisit, team_id: int, mentor: str, protege: str, today: date
 ) -> Message:
     text = "Your Mentor/Protégé Visit Report is ready to confirm"
     return text, visit_review_blocks(program, report, team_id, mentor, protege, today)
 
 
 def visit_review_modal(
-    program: Program, report: VisitReport, team_id: int, mentor: str, protege: str, today: date
+    program: Program, report: ShownVisit, team_id: int, mentor: str, protege: str, today: date
 ) -> dict[str, Any]:
     return modal(
         "visit_review",
@@ -178,7 +177,7 @@ def visit_change_modal(team_id: int, report_id: int, mentor: str) -> dict[str, A
     )
 
 
-def visit_change_message(team_id: int, number: int, protege: str, note: str) -> Message:
+def visit_change_message(team_id: int, number: int, protege: str, note: TypedText) -> Message:
     text = f"<@{protege}> asked for a change to your Visit Report"
     blocks: list[Block] = [
         section(f"*{text}*"),
@@ -205,7 +204,7 @@ def pd_modal(
     number: int,
     mentor: str,
     area: str,
-    current: PdVerification | None,
+    current: ShownPd | None,
     due: date | None,
     today: date,
 ) -> dict[str, Any]:
@@ -228,7 +227,7 @@ def pd_modal(
         input_block(
             "hours",
             "Hours",
-            _text("hours", pd_hours(current.minutes) if current else None),
+            _text("hours", TypedText(pd_hours(current.minutes)) if current else None),
             hint="For example 3 or 1.5",
         ),
         input_block(
@@ -249,7 +248,7 @@ def pd_modal(
 
 
 def pd_blocks(
-    program: Program, form: PdVerification, mentor: str, protege: str, today: date
+    program: Program, form: ShownPd, mentor: str, protege: str, today: date
 ) -> list[Block]:
     """The form as filed, with the mentor's comments once they are in."""
     signatures = f"Protégé signature: <@{protege}>"
@@ -261,7 +260,7 @@ def pd_blocks(
             f"*Program area:* {_area_name(program, form.area)}   "
             f"*Date:* {human_date(form.pd_date, today)}\n"
             f"*Protégé:* <@{protege}>   *Mentor:* <@{mentor}>\n"
-            f"*Location:* {typed(form.location).mrkdwn()}   *Hours:* {pd_hours(form.minutes)}"
+            f"*Location:* {form.location.mrkdwn()}   *Hours:* {pd_hours(form.minutes)}"
         ),
         *labelled(
             "Brief description of networking/professional development opportunity",
@@ -273,7 +272,7 @@ def pd_blocks(
 
 
 def pd_sign_modal(
-    program: Program, form: PdVerification, team_id: int, mentor: str, protege: str, today: date
+    program: Program, form: ShownPd, team_id: int, mentor: str, protege: str, today: date
 ) -> dict[str, Any]:
     blocks: list[Block] = [
         *pd_blocks(program, form, mentor, protege, today),
@@ -293,7 +292,7 @@ def pd_sign_modal(
 
 
 def pd_filed_message(
-    program: Program, form: PdVerification, team_id: int, mentor: str, protege: str, today: date
+    program: Program, form: ShownPd, team_id: int, mentor: str, protege: str, today: date
 ) -> Message:
     text = f"<@{protege}> filed {PD_NAME} #{form.number}: your comments are next"
     blocks: list[Block] = [
@@ -305,7 +304,7 @@ def pd_filed_message(
 
 
 def pd_signed_message(
-    program: Program, form: PdVerification, mentor: str, protege: str, today: date
+    program: Program, form: ShownPd, mentor: str, protege: str, today: date
 ) -> Message:
     text = f"{PD_NAME} #{form.number} is signed by you both"
     return text, [
@@ -318,7 +317,7 @@ def pd_signed_message(
 
 
 def assessment_modal(
-    team_id: int, current: AssessmentActivity | None, due: date | None, today: date
+    team_id: int, current: ShownAssessment | None, due: date | None, today: date
 ) -> dict[str, Any]:
     due_text = f" Due {human_date(due, today)}." if due else ""
     blocks: list[Block] = [
@@ -329,7 +328,7 @@ def assessment_modal(
             {
                 "type": "url_text_input",
                 "action_id": "link",
-                **({"initial_value": typed(current.link).raw()} if current else {}),
+                **({"initial_value": current.link.raw()} if current else {}),
             },
             hint="A document link, or a file you shared in Slack (“Copy link”).",
         ),
@@ -348,9 +347,9 @@ def assessment_modal(
     )
 
 
-def assessment_message(protege: str, link: str) -> Message:
+def assessment_message(protege: str, link: TypedText) -> Message:
     text = f"<@{protege}> submitted the Assessment Activity"
-    return text, [section(f"*{text}*\n{typed(link).mrkdwn()}")]
+    return text, [section(f"*{text}*\n{link.mrkdwn()}")]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -367,14 +366,14 @@ def _datepicker(action_id: str, initial: date | None) -> dict[str, Any]:
     return element
 
 
-def _text(action_id: str, initial: str | None, *, multiline: bool = False) -> dict[str, Any]:
+def _text(action_id: str, initial: TypedText | None, *, multiline: bool = False) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": action_id,
         "multiline": multiline,
     }
     if initial:
-        element["initial_value"] = typed(initial).raw()
+        element["initial_value"] = initial.raw()
     return element
 
 

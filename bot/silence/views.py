@@ -10,6 +10,7 @@ from typing import Any
 from bot.slack.blocks import actions, button, context, input_block, modal, section
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
+from bot.slack.text import TypedText
 
 REACHED_OUT = "silence_reached_out"
 SNOOZE = "silence_snooze"
@@ -77,12 +78,13 @@ def alert_message(
 
 
 def partner_report_message(
-    team: SilentTeam, reporter: str, spell: date, note: str | None, today: date
+    team: SilentTeam, reporter: str, spell: date, note: TypedText | None, today: date
 ) -> tuple[str, list[dict[str, Any]]]:
     text = f"<@{reporter}> says their partner isn't responding (team {team.team_id})"
     body = f"*{text}*"
     if note:
-        body += f"\n> {note[:500]}"
+        # The member's words reach the advisor quoted and escaped: never a ping or a link.
+        body += "\n> " + note.clip(500).mrkdwn().replace("\n", "\n> ")
     blocks = [section(body + "\n" + _facts(team, today)), _buttons(team.team_id, spell)]
     return text, blocks
 

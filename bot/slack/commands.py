@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.access import Action
+from bot.slack.text import TypedText
 
 # Slack escapes mentions as <@U123|label>; the label is display text and unreliable.
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -25,7 +26,7 @@ class Subcommand:
 @dataclass(frozen=True)
 class Parsed:
     name: str  # lower-cased first word; "help" when the text is empty
-    args: tuple[str, ...]
+    args: tuple[TypedText, ...]  # what the person typed after it: echoed back only escaped
     mentions: tuple[str, ...]  # user ids mentioned anywhere in the text
 
     @property
@@ -42,4 +43,5 @@ def parse(text: str | None) -> Parsed:
     words = (text or "").split()
     if not words:
         return Parsed("help", (), ())
-    return Parsed(words[0].lower(), tuple(words[1:]), tuple(_MENTION.findall(text or "")))
+    args = tuple(TypedText(word) for word in words[1:])
+    return Parsed(words[0].lower(), args, tuple(_MENTION.findall(text or "")))

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.slack.dates import when
-from storage.revisions import Revised
 
 
-def replaced_line(revision: Revised, tz: ZoneInfo, today: date) -> str:
+class Replaced(Protocol):
+    """A revision (storage.revisions.Revised), stored or as views show it."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def superseded_by(self) -> str | None: ...
+    @property
+    def superseded_at(self) -> datetime | None: ...
+
+
+def replaced_line(revision: Replaced, tz: ZoneInfo, today: date) -> str:
     """'Version 1, replaced by <@U…> today at 11:00 AM', for a superseded revision."""
     if revision.superseded_at is None:
         raise ValueError("a current revision has no replacement to describe")

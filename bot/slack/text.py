@@ -62,8 +62,11 @@ class TypedText(str):
         return self.mrkdwn()
 
     def clip(self, limit: int) -> TypedText:
-        """At most `limit` characters, the last an ellipsis when it was longer."""
-        return self if len(self) <= limit else TypedText(self.raw()[: limit - 1] + "…")
+        """For display: at most `limit` characters, the last an ellipsis when it was longer
+        (what is stored stays whole)."""
+        if len(self) <= limit:
+            return self
+        return TypedText(self.raw()[: limit - 1].rstrip() + "…")
 
     def __format__(self, spec: str) -> str:
         # An f-string is how a view writes mrkdwn: the safe rendering is the default one.
@@ -135,3 +138,8 @@ def formula_safe(text: str) -> str:
 def typed(value: str | None) -> TypedText:
     """Stored text (a database column) back as the typed text it was; '' for None."""
     return TypedText(value or "")
+
+
+def typed_or_none(value: str | None) -> TypedText | None:
+    """As `typed`, for a column where "not given" (None) differs from empty."""
+    return None if value is None else TypedText(value)

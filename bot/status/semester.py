@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from bot.program import Program, StepKind
+from bot.slack.text import TypedText, typed
 from bot.status import rules as status_domain
 from bot.status.deliverables import DONE
 from bot.status.progress import step_name
@@ -35,11 +36,11 @@ class TeamProgress:
     team_id: int
     protege: str  # Slack ids
     mentor: str
-    protege_name: str
-    area: str
+    protege_name: TypedText  # the protégé's Slack name, and the administrator's name and
+    area: str  # e-mail from the Contact Form: each typed by a person
     track: str
-    admin_name: str | None
-    admin_email: str | None
+    admin_name: TypedText
+    admin_email: TypedText
     done: tuple[str, ...]  # the manual's names of the steps due so far that are complete
     open: tuple[str, ...]  # … and of those not complete yet
     logs_done: int
@@ -84,11 +85,11 @@ def _progress(
         team_id=team.id,
         protege=team.protege.slack_id,
         mentor=team.mentor.slack_id,
-        protege_name=team.protege.name or "",
+        protege_name=typed(team.protege.name),
         area=status_domain.area_name(program, team.area),
         track=status_domain.track_name(program, team.track),
-        admin_name=team.protege.admin_name,
-        admin_email=team.protege.admin_email,
+        admin_name=typed(team.protege.admin_name),
+        admin_email=typed(team.protege.admin_email),
         done=tuple(step_name(program, s.deadline) for s in others if s.state == DONE),
         open=tuple(step_name(program, s.deadline) for s in others if s.state != DONE),
         logs_done=sum(1 for s in logs if s.state == DONE),

@@ -12,6 +12,7 @@ from datetime import date
 from bot.program import Program
 from bot.slack.blocks import SECTION_TEXT_MAX, Block, context, divider, header, section
 from bot.slack.dates import human_date
+from bot.slack.text import TypedText
 from bot.status.rules import (
     AT_RISK,
     BEHIND,
@@ -145,11 +146,11 @@ def completers_message(program: Program, teams: Sequence[TeamStanding], eligible
     return title, _fit(blocks)
 
 
-def unknown_scope_message(program: Program, word: str) -> Message:
+def unknown_scope_message(program: Program, word: TypedText) -> Message:
     areas = ", ".join(f"`{a.id}` ({a.name})" for a in program.areas)
     text = (
-        f"I don't know an area or person called `{word[:40]}`. Try `/mentor status @someone` "
-        f"or one of the program areas: {areas}."
+        f"I don't know an area or person called `{word[:40].mrkdwn()}`. Try `/mentor status "
+        f"@someone` or one of the program areas: {areas}."
     )
     return text, [section(text)]
 
@@ -216,17 +217,16 @@ def semester_messages(
 
 def semester_note(program_name: str, label: str, item: TeamProgress) -> str:
     if item.admin_name or item.admin_email:
+        # The advisor forwards this note: the administrator's name and e-mail are the
+        # protégé's typing, shown escaped (and the e-mail linked only when it is one).
         to = " ".join(
             x
-            for x in (
-                item.admin_name,
-                f"<mailto:{item.admin_email}|{item.admin_email}>" if item.admin_email else None,
-            )
+            for x in (item.admin_name.mrkdwn(), item.admin_email and item.admin_email.mailto())
             if x
         )
     else:
         to = "_not on the Contact Form yet: ask the protégé for their administrator_"
-    name = item.protege_name or "The protégé"
+    name = item.protege_name.mrkdwn() or "The protégé"
     steps = len(item.done) + len(item.open) + item.logs_due
     done = len(item.done) + item.logs_done
     lines = [

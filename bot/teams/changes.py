@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.text import typed
+from bot.slack.text import TypedText
 
 
 def replacement_messages(
@@ -36,11 +36,11 @@ def replacement_messages(
     return {user: text for user, text in messages.items() if user}
 
 
-def ending_message(team_id: int, status: str, reason: str, mentor: str, protege: str) -> str:
+def ending_message(team_id: int, status: str, reason: TypedText, mentor: str, protege: str) -> str:
     word = (
         "has completed the program" if status == "completed" else "was withdrawn from the program"
     )
     return (
         f"Team {team_id} (<@{mentor}> mentoring <@{protege}>) {word}. "
-        f"Note from program staff: {typed(reason).mrkdwn()}\nEverything the team filed is kept."
+        f"Note from program staff: {reason.mrkdwn()}\nEverything the team filed is kept."
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.slack.fields import FieldErrors, State, day, filled, selected, text, user
+from bot.slack.text import TypedText
 from bot.teams.rules import TeamRequest
 
 # Block ids of the pair modal, named for TeamRequest's fields so rule errors land on them.
@@ -56,7 +57,7 @@ def parse_replacement(state: State, current: str | None, others: tuple[str, ...]
 @dataclass(frozen=True)
 class Ending:
     status: str  # "completed" or "withdrawn"
-    reason: str
+    reason: TypedText
 
 
 def parse_ending(state: State) -> Ending:

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from bot.platform.slack_users import SlackUser
 from bot.program import Program
-from bot.slack.text import typed
 from bot.teams.rules import TeamRequest, create_team, problems, same_team_exists
 
 COLUMNS = ("mentor", "protege", "advisor", "area", "track", "start_date")
@@ -113,7 +112,7 @@ def _read(text: str, report: ImportReport) -> list[_Row]:
         if missing:
             parts.append("missing " + ", ".join(missing))
         if unknown:
-            parts.append("unknown " + ", ".join(typed(c).mrkdwn() or "(empty)" for c in unknown))
+            parts.append("unknown " + ", ".join(c or "(empty)" for c in unknown))
         report.problems.append(
             f"line 1: the header must be {','.join(COLUMNS)} ({'; '.join(parts)})"
         )

@@ -12,7 +12,7 @@ from bot.program import Program
 from bot.slack.blocks import actions, button, context, divider, input_block, modal, option, section
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
-from bot.slack.text import typed
+from bot.slack.text import TypedText
 
 PAIR_CALLBACK = "team_pair"
 REPLACE_CALLBACK = "team_replace"
@@ -82,10 +82,10 @@ def pair_modal(
 class MemberCard:
     slack_id: str
     role: str  # "Mentor", "Protégé", "Content advisor"
-    email: str | None
+    email: TypedText  # the Contact Form, as the member typed it ('' when not given)
     email_checked: str | None
-    cell_phone: str | None
-    school_phone: str | None
+    cell_phone: TypedText
+    school_phone: TypedText
     preferred_contact: str | None
 
 
@@ -96,7 +96,7 @@ class TeamCard:
     track_name: str
     start: date
     status: str
-    end_reason: str | None
+    end_reason: TypedText  # as staff typed it; '' for an active team
     members: Sequence[MemberCard]
     history: Sequence[str]  # already phrased, oldest first
 
@@ -113,7 +113,7 @@ def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]
     for member in card.members:
         blocks.append(section(f"*{member.role}:* <@{member.slack_id}>\n{_contact_line(member)}"))
     if card.end_reason:
-        blocks.append(context(f"Ended: {typed(card.end_reason[:300]).mrkdwn()}"))
+        blocks.append(context(f"Ended: {card.end_reason.clip(300).mrkdwn()}"))
     if card.history:
         blocks.append(context("History: " + " · ".join(card.history[-5:])))
     if manage and card.status == "active":
@@ -150,12 +150,12 @@ def _contact_line(member: MemberCard) -> str:
         parts.append(f"prefers {PREFERRED.get(member.preferred_contact, member.preferred_contact)}")
     if member.email:
         checked = EMAIL_CHECKED.get(member.email_checked or "", "")
-        email = typed(member.email).mrkdwn()
+        email = member.email.mrkdwn()
         parts.append(email + (f" (checked {checked.lower()})" if checked else ""))
     if member.cell_phone:
-        parts.append(f"cell {typed(member.cell_phone).mrkdwn()}")
+        parts.append(f"cell {member.cell_phone.mrkdwn()}")
     if member.school_phone:
-        parts.append(f"school {typed(member.school_phone).mrkdwn()}")
+        parts.append(f"school {member.school_phone.mrkdwn()}")
     return " · ".join(parts)
 
 
@@ -220,11 +220,12 @@ def end_modal(team_id: int) -> dict[str, Any]:
     )
 
 
-def import_modal(csv_text: str = "", report: Sequence[str] = ()) -> dict[str, Any]:
-    """The paste-a-CSV modal; with `report`, the same modal showing what to fix."""
+def import_modal(csv_text: str = "", report: Sequence[TypedText] = ()) -> dict[str, Any]:
+    """The paste-a-CSV modal; with `report`, the same modal showing what to fix. A report
+    line quotes the pasted cells it is about, so each is shown escaped."""
     blocks: list[dict[str, Any]] = []
     if report:
-        lines = "\n".join(f"• {line}" for line in report[:40])
+        lines = "\n".join(f"• {line.mrkdwn()}" for line in report[:40])
         more = f"\n…and {len(report) - 40} more." if len(report) > 40 else ""
         blocks.append(
             section(f"*Nothing was imported.* Fix these rows and submit again:\n{lines}{more}")
@@ -246,7 +247,7 @@ def import_modal(csv_text: str = "", report: Sequence[str] = ()) -> dict[str, An
         "placeholder": {"type": "plain_text", "text": IMPORT_HEADER},
     }
     if csv_text:
-        element["initial_value"] = typed(csv_text[:IMPORT_MAX]).raw()
+        element["initial_value"] = csv_text[:IMPORT_MAX]
     blocks.append(input_block("csv", "Teams (CSV)", element))
     blocks.append(context("For more than ~40 teams, use `mentorbot import-teams FILE.csv`."))
     return modal(IMPORT_CALLBACK, "Import teams", blocks, submit="Import")
