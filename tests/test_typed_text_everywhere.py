@@ -569,3 +569,116 @@ def test_the_report_holds_names_and_survey_comments_as_typed_and_never_a_formula
     comments = [c.value for c in book["Survey comments"]["A"][1:]]
     assert comments == [HOSTILE, HOSTILE]
     assert all(c.data_type == "s" for c in book["Survey comments"]["A"])
+
+
+# --- by construction ----------------------------------------------------------------------------
+
+# Columns a person types into (every Text column but copies of the program's own text, and the
+# short ones of the Contact Form), and people's names from their Slack profiles as view data
+# calls them. The program file's own text (bot.program) is the program's, not a person's.
+PROGRAM_TEXT = {"item", "focus_areas"}
+TYPED_STRINGS = {"email", "cell_phone", "school_phone", "admin_name", "admin_email", "admin_phone"}
+PEOPLES_NAMES = {"mentor_name", "protege_name", "advisor_name"}
+# Fields named like a typed column that hold the app's own words.
+APP_TEXT = {
+    "DeliverableStatus.note",  # "filed; waiting for the mentor's comments" …
+    "topics",  # a parameter: the program's monthly topics, by month
+    "Subcommand.summary",  # what a /mentor subcommand does, for /mentor help
+}
+
+
+def typed_columns() -> set[str]:
+    from sqlalchemy import Text
+
+    import storage.schema  # noqa: F401  (every model, registered on the metadata)
+    from storage.models import Base
+
+    texts = {
+        column.name
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, Text)
+    }
+    return (texts - PROGRAM_TEXT) | TYPED_STRINGS | PEOPLES_NAMES
+
+
+def view_builders() -> Iterator[tuple[str, Any]]:
+    import importlib
+    import inspect
+    import pkgutil
+
+    import bot
+
+    names = [m.name for m in pkgutil.walk_packages(bot.__path__, "bot.")]
+    modules = [n for n in names if n.endswith(".views")]
+    modules += ["bot.plans.checklists", "bot.teams.changes", "bot.teams.welcome"]
+    modules += [n for n in names if n.startswith("bot.home.")]
+    for name in modules:
+        module = importlib.import_module(name)
+        for function in vars(module).values():
+            if inspect.isfunction(function) and function.__module__ == name:
+                yield f"{name}.{function.__name__}", function
+
+
+def reachable(hint: Any, seen: set[type]) -> Iterator[tuple[str, Any]]:
+    """(field name, its type) of every dataclass a parameter's type holds, however deep."""
+    import typing
+
+    for arg in typing.get_args(hint):
+        yield from reachable(arg, seen)
+    program_file = isinstance(hint, type) and hint.__module__.startswith("bot.program.")
+    if isinstance(hint, type) and dataclasses_is(hint) and hint not in seen and not program_file:
+        seen.add(hint)
+        hints = typing.get_type_hints(hint)
+        for name in hints:
+            yield f"{hint.__name__}.{name}", hints[name]
+            yield from reachable(hints[name], seen)
+
+
+def dataclasses_is(kind: type) -> bool:
+    import dataclasses
+
+    return dataclasses.is_dataclass(kind)
+
+
+def test_view_builders_take_no_record_and_typed_text_only_as_typed_text() -> None:
+    """A view is given view data, never a stored record; a field or parameter named after a
+    column a person types into is TypedText. A new view or view-data field that takes a
+    plain str there fails here (and mypy refuses a str passed where TypedText is declared)."""
+    import typing
+
+    from storage.models import Base
+
+    columns, checked = typed_columns(), 0
+    for where, function in view_builders():
+        hints = typing.get_type_hints(function)
+        seen: set[type] = set()
+        for parameter, hint in hints.items():
+            found = [(parameter, hint), *reachable(hint, seen)]
+            for name, kind in found:
+                kinds = [kind, *typing.get_args(kind)]
+                assert not any(isinstance(k, type) and issubclass(k, Base) for k in kinds), (
+                    f"{where}: {name} is a stored record; give the view view data"
+                )
+                if name.rsplit(".", 1)[-1] in columns and name not in APP_TEXT:
+                    checked += 1
+                    assert "TypedText" in str(kind), f"{where}: {name} is {kind}, not TypedText"
+    assert checked > 20  # the check reached the view data
+
+
+def test_typed_text_stays_typed_and_renders_escaped_unless_asked() -> None:
+    from bot.slack.blocks import context, option, plain, section
+
+    text = TypedText(HOSTILE)
+    for made in (text[:12], text + "!", "x: " + text, text.strip(), text.replace("Hi", "Yo")):
+        assert isinstance(made, TypedText), made
+    assert isinstance(text.split()[0], TypedText) and isinstance(text.clip(10), TypedText)
+    assert f"{text}" == SHOWN and "{}".format(text) == SHOWN  # noqa: UP032 (format's path)
+    assert f"said: {text[:10]}" == "said: Hi &lt;!chann"
+    assert section(text)["text"]["text"] == SHOWN and context(text)["elements"][0]["text"] == SHOWN
+    assert plain(text)["text"] == HOSTILE and option(text[:20], "v")["text"]["text"] == HOSTILE[:20]
+    assert text.raw() == HOSTILE and type(text.raw()) is str
+    # Stored and compared as the text it is.
+    assert text == HOSTILE and json.dumps(text) == json.dumps(HOSTILE)
+    assert TypedText("jane@school.org").mailto() == "<mailto:jane@school.org|jane@school.org>"
+    assert TypedText("<https://x.example|a@b.org>").mailto() == "&lt;https://x.example|a@b.org&gt;"

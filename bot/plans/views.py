@@ -251,12 +251,13 @@ def review_buttons(plan: PlanRecord) -> list[Block]:
 
 
 def plan_review_closed(
-    program: Program, people: TeamPeople, plan: PlanRecord, today: date, note: str
+    program: Program, people: TeamPeople, plan: PlanRecord, today: date, outcome: str
 ) -> Message:
-    """The review DM once the revision is decided or replaced: the plan, no buttons."""
-    text = f"Individual Mentoring Plan, revision {plan.revision}: {note}"
+    """The review DM once the revision is decided or replaced: the plan, no buttons, and
+    `outcome` ("✅ Approved by …"), the app's own words."""
+    text = f"Individual Mentoring Plan, revision {plan.revision}: {outcome}"
     blocks = _plan_blocks(program, people, plan, today, heading="")
-    blocks.append(context(note))
+    blocks.append(context(outcome))
     return text, blocks
 
 
