@@ -612,6 +612,7 @@ def view_builders() -> Iterator[tuple[str, Any]]:
     names = [m.name for m in pkgutil.walk_packages(bot.__path__, "bot.")]
     modules = [n for n in names if n.endswith(".views")]
     modules += ["bot.plans.checklists", "bot.teams.changes", "bot.teams.welcome"]
+    modules += ["bot.status.progress"]
     modules += [n for n in names if n.startswith("bot.home.")]
     for name in modules:
         module = importlib.import_module(name)
