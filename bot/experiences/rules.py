@@ -202,11 +202,24 @@ def _state(
         if record.status is ExperienceStatus.DISCUSS:
             asks = [e for e in events_of(session, team.id, FORM, record.id) if e.event == "discuss"]
             note = typed_or_none(asks[-1].note) if asks else None
-    # Here the records become what views show: what people typed, as typed text.
+    deadlines = step_deadlines(program, team.track, number)
+    return experience_state(number, slot, deadlines, record, submission, comment, note)
+
+
+def experience_state(
+    number: int,
+    slot: PlanSlot | None,
+    deadlines: dict[str, Deadline],
+    record: Experience | None,
+    submission: ExperienceSubmission | None,
+    comment: MentorComment | None,
+    discuss_note: TypedText | None,
+) -> ExperienceState:
+    """Here the records become what views show: what people typed, as typed text."""
     return ExperienceState(
         number=number,
         slot=slot,
-        deadlines=step_deadlines(program, team.track, number),
+        deadlines=deadlines,
         record=None
         if record is None
         else ShownExperience(
@@ -232,7 +245,7 @@ def _state(
             typed(comment.experience_text),
             typed(comment.comments),
         ),
-        discuss_note=note,
+        discuss_note=discuss_note,
     )
 
 

@@ -19,11 +19,12 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.experiences import views as experience_views
-from bot.experiences.rules import ExperienceState, step_deadlines
+from bot.experiences.rules import ExperienceState, experience_state, step_deadlines
 from bot.home.calendar import calendar_message, topic_message
 from bot.home.reply import TeamNext, dm_reply_message
 from bot.home.topics import topic_prompt
 from bot.logs import views as log_views
+from bot.logs.rules import shown_log
 from bot.plans import checklists
 from bot.plans import views as plan_views
 from bot.plans.rules import PlanRecord, PlanSlot, TeamPeople
@@ -32,8 +33,10 @@ from bot.platform.services import Services
 from bot.platform.slack_client import RecordingClient
 from bot.program import Program
 from bot.reports import views as report_views
+from bot.reports.rules import shown_pd, shown_visit
 from bot.silence import views as silence_views
 from bot.silence.views import SilentTeam
+from bot.slack.text import typed
 from bot.status import progress as progress_views
 from bot.status import rules as status_rules
 from bot.status import views as status_views
@@ -293,12 +296,13 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
 def _after_actions(world: SampleWorld) -> list[Sample]:
     program, today, team = world.program, world.today, world.team_id
     people = TeamPeople(team, MENTOR, PROTEGE, ADVISOR, program.areas[0].name, program.tracks[0].id)
-    entry = _log_entry(world)
+    # The sample records become view data the way the app's do (typed text for what people typed).
+    entry = shown_log(_log_entry(world))
     topics = {t.month_id: t.title for t in program.topics}
     plan = _plan(world)
     state = _experience(world)
-    visit = _visit(world)
-    pd = _pd(world)
+    visit = shown_visit(_visit(world))
+    pd = shown_pd(_pd(world))
     ratings = {
         (c, i): 1 + (i % 3)
         for c, category in enumerate(program.focal_points)
@@ -353,7 +357,9 @@ def _after_actions(world: SampleWorld) -> list[Sample]:
         ),
         Sample(
             "experience to discuss",
-            lambda: experience_views.discuss_message(team, 1, PROTEGE, "Can we talk Tuesday?"),
+            lambda: experience_views.discuss_message(
+                team, 1, PROTEGE, typed("Can we talk Tuesday?")
+            ),
         ),
         Sample(
             "experience agreed",
@@ -366,7 +372,9 @@ def _after_actions(world: SampleWorld) -> list[Sample]:
         ),
         Sample(
             "Visit Report change asked",
-            lambda: report_views.visit_change_message(team, 1, PROTEGE, "The date was the 4th."),
+            lambda: report_views.visit_change_message(
+                team, 1, PROTEGE, typed("The date was the 4th.")
+            ),
         ),
         Sample(
             "Visit Report confirmed",
@@ -382,12 +390,12 @@ def _after_actions(world: SampleWorld) -> list[Sample]:
         ),
         Sample(
             "Assessment Activity",
-            lambda: report_views.assessment_message(PROTEGE, LINK),
+            lambda: report_views.assessment_message(PROTEGE, typed(LINK)),
         ),
         Sample(
             "partner not responding",
             lambda: silence_views.partner_report_message(
-                _silent(world), PROTEGE, today, "No answer since the 3rd.", today
+                _silent(world), PROTEGE, today, typed("No answer since the 3rd."), today
             ),
         ),
         Sample(
@@ -406,7 +414,10 @@ def _after_actions(world: SampleWorld) -> list[Sample]:
         ),
         Sample(
             "team ended",
-            lambda: (ending_message(team, "ended", "The protégé moved away.", MENTOR, PROTEGE), []),
+            lambda: (
+                ending_message(team, "ended", typed("The protégé moved away."), MENTOR, PROTEGE),
+                [],
+            ),
         ),
     ]
 
@@ -423,11 +434,29 @@ def _answers(world: SampleWorld) -> list[Sample]:
         track.name,
         program.start,
         "active",
-        None,
+        typed(None),
         [
-            MemberCard(MENTOR, "Mentor", "mentor@example.org", None, None, None, "Slack"),
-            MemberCard(PROTEGE, "Protégé", "protege@example.org", None, None, None, "Phone"),
-            MemberCard(ADVISOR, "Content advisor", None, None, None, None, None),
+            MemberCard(
+                MENTOR,
+                "Mentor",
+                typed("mentor@example.org"),
+                None,
+                typed(None),
+                typed(None),
+                "Slack",
+            ),
+            MemberCard(
+                PROTEGE,
+                "Protégé",
+                typed("protege@example.org"),
+                None,
+                typed(None),
+                typed(None),
+                "Phone",
+            ),
+            MemberCard(
+                ADVISOR, "Content advisor", typed(None), None, typed(None), typed(None), None
+            ),
         ],
         ["registered by staff"],
     )
@@ -539,8 +568,8 @@ def _plan(world: SampleWorld) -> PlanRecord:
             n,
             1 if n <= 2 else 2,
             selections[0].number if n != 4 else None,
-            None if n != 4 else "A unit of my own design",
-            "Week of the unit",
+            None if n != 4 else typed("A unit of my own design"),
+            typed("Week of the unit"),
             world.today + timedelta(days=30 * n),
             approved=False,
         )
@@ -559,7 +588,7 @@ def _plan(world: SampleWorld) -> PlanRecord:
         approved_at=at,
         returned_by=ADVISOR,
         returned_at=at,
-        return_comment="Please add dates for the second semester.",
+        return_comment=typed("Please add dates for the second semester."),
         superseded_at=None,
         slots=slots,
         changed=(2,),
@@ -606,15 +635,8 @@ def _experience(world: SampleWorld) -> ExperienceState:
         filed_by=MENTOR,
         filed_at=at,
     )
-    return ExperienceState(
-        number=1,
-        slot=None,
-        deadlines=step_deadlines(program, program.tracks[0].id, 1),
-        record=record,
-        submission=submission,
-        comment=comment,
-        discuss_note=None,
-    )
+    deadlines = step_deadlines(program, program.tracks[0].id, 1)
+    return experience_state(1, None, deadlines, record, submission, comment, None)
 
 
 def _visit(world: SampleWorld) -> VisitReport:
