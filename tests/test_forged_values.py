@@ -126,3 +126,17 @@ def test_a_number_too_long_for_python_in_a_command_is_not_a_crash(served, words)
     base, _, _, _ = served
     answer = command(base, PROTEGE, f"{words} {'9' * 5000}")
     assert SORRY not in json.dumps(answer)
+
+
+@pytest.mark.parametrize("spell", ["0001-01-01", "9999-12-31", "2024-W01-1", "20240902", "0000"])
+@pytest.mark.parametrize(
+    "action_id", ["silence_reached_out", "silence_snooze", "silence_open_team"]
+)
+def test_a_silent_team_button_with_any_date_is_answered(served, action_id, spell) -> None:
+    """The alert's buttons carry "team:spell"; a spell at a date's edge or in another ISO
+    form is a spell no team has, answered politely."""
+    base, _, fake, teams = served
+    status, _ = press(base, ADVISOR, action_id, f"{teams['ours']}:{spell}")
+    assert status == 200
+    answered = [c for c in fake.calls if c.method in ("chat.postEphemeral", "chat.postMessage")]
+    assert answered and SORRY not in json.dumps([c.params for c in answered])
