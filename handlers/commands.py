@@ -181,6 +181,7 @@ def _calendar(ctx: CommandContext) -> Answer:
         choices = " or ".join(f"`{t}`" for t in track_ids)
         message = f"There is no track `{typed(track_id[:20]).mrkdwn()}`. Try {choices}."
         return message, [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
+    track_id = program.track(track_id).id  # the program's own id from here, not the typed word
     today = ctx.services.today()
     upcoming = [d for d in program.deadlines(track_id) if d.due >= today][:10]
     text, blocks = calendar_message(program.track(track_id).name, upcoming, today, program.end)
