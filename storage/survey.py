@@ -120,7 +120,7 @@ def answered_at(session: Session, team_ids: Iterable[int]) -> dict[tuple[int, st
 
 @dataclass(frozen=True)
 class SurveySummary:
-    responses: int  # answers stored for the teams, late ones too
+    responses: int  # answers: all of them while the survey is open, those counted once closed
     people: int  # distinct people among the answers counted
     averages: dict[str, float]  # empty below MIN_RESPONSES people
     comments: tuple[str, ...]  # free text, unattributed, sorted
@@ -134,12 +134,15 @@ def survey_summary(
     session: Session,
     program_id: str,
     team_ids: Iterable[int],
-    counted_before: Mapping[int, datetime],
+    counted_before: Mapping[int, datetime] | None,
 ) -> SurveySummary:
     """Averages and comments over the answers each team gave before its `counted_before`
     instant (a team not named counts none), and only when at least MIN_RESPONSES distinct
     people gave them: a mentor of five teams answering five times is one person. Each person
-    weighs the same, however many teams they answered for."""
+    weighs the same, however many teams they answered for.
+
+    `counted_before` None: the survey is still open, and only the number of answers so far
+    comes out. Once it is given, an answer after it changes nothing here, not even a count."""
     ids = list(team_ids)
     rows: list[Row[int, str, datetime, int, int, int, str | None]] = []
     for start in range(0, len(ids), 500):
@@ -155,17 +158,21 @@ def survey_summary(
                 SurveyResponse.comments,
             ).where(SurveyResponse.program_id == program_id, SurveyResponse.team_id.in_(chunk))
         ).all()
+    if counted_before is None:
+        return SurveySummary(len(rows), 0, {}, ())
     by_person: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     comments = []
+    counted = 0
     for team_id, slack_id, at, relationship, benefits, materials, comment in rows:
         before = counted_before.get(team_id)
         if before is None or at >= before:
             continue
+        counted += 1
         by_person[slack_id].append((relationship, benefits, materials))
         if comment and comment.strip():
             comments.append(comment.strip())
     if len(by_person) < MIN_RESPONSES:
-        return SurveySummary(len(rows), len(by_person), {}, ())
+        return SurveySummary(counted, len(by_person), {}, ())
     means = [
         [sum(column) / len(answers) for column in zip(*answers, strict=True)]
         for answers in by_person.values()
@@ -175,7 +182,7 @@ def survey_summary(
         for i, name in enumerate(RATINGS)
     }
     # Sorted so the order says nothing about who answered when.
-    return SurveySummary(len(rows), len(by_person), averages, tuple(sorted(comments)))
+    return SurveySummary(counted, len(by_person), averages, tuple(sorted(comments)))
 
 
 # --- report runs ----------------------------------------------------------------------------------

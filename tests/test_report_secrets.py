@@ -203,6 +203,7 @@ def shown(program, data: export.ReportData) -> dict[str, object]:
     summary = dict(export.annual_summary(program, data))
     return {
         "summary": {k: v for k, v in summary.items() if "atisfaction" in k},
+        "responses": summary["Survey responses"],
         "comments": book.get("Survey comments"),
         "survey columns": [h for h in table[0] if "survey" in h.lower()],
     }
@@ -232,9 +233,10 @@ def test_averages_come_only_after_the_deadline_and_never_change_after(db, progra
         "Satisfaction": "not reported before the survey closes (Mon, Apr 14)"
     }
     assert during["comments"] is None and during["survey columns"]
-    # One more answer while it is open: the report before and after shows the same.
+    # One more answer while it is open: the report before and after shows the same, but for
+    # the number of answers (each team's step says as much).
     answer(db, program, teams[2], "U0PROTEGE2", 1, at=datetime(2025, 4, 10, 15, tzinfo=UTC))
-    assert shown(program, report(db, program, DURING)) == during
+    assert shown(program, report(db, program, DURING)) == {**during, "responses": 6}
     # Closed: the averages, over the six answers in by the deadline, and no team's survey step.
     closed = shown(program, report(db, program, AFTER))
     assert closed["summary"]["Satisfaction: the mentoring relationship (1-5)"] == 3.5
@@ -266,3 +268,58 @@ def test_every_scope_needs_five_people_of_its_own(db, program) -> None:
     other_advisor = report(db, program, AFTER, [theirs])  # U0ADVISORX's team, the area afnr
     assert other_advisor.survey.people == 2 and not other_advisor.survey.reportable
     assert shown(program, other_advisor)["comments"] is None
+
+
+# --- the same over signed HTTP: the survey's modal, then /mentor report -------------------------
+
+
+def take_survey(base: str, fake, user: str, team: int, rating: str) -> None:
+    from bot.survey import views as survey_views
+    from tests.interactions import last_opened_view, press, submit
+    from tests.test_survey import ratings
+
+    press(base, user, survey_views.SURVEY_OPEN, str(team))
+    view = last_opened_view(fake)
+    _, answer_ = submit(base, user, view, ratings(rating, rating, rating, comments=f"{user} says"))
+    assert answer_["response_action"] == "update", answer_
+
+
+def uploaded_summary(base: str, services, fake, runs: int) -> list[list[str]]:
+    """The summary CSV of a /mentor report asked for now, as staff get it in their DM."""
+    before = set(fake.uploads)
+    assert "Preparing your report" in command(base, STAFF, "report")[1]["text"]
+    fake.wait_for("files.completeUploadExternal", runs, timeout=20)
+    assert finished_runs(services, runs)[-1] == ("sent", None)
+    new = [data for key, data in fake.uploads.items() if key not in before]
+    [summary] = [d for d in new if d.startswith(b"\xef\xbb\xbfmeasure,")]
+    return read_csv(summary)
+
+
+def test_over_http_one_person_is_one_person_and_a_late_answer_changes_no_report(
+    app_server, standin, program
+) -> None:
+    base, services = app_server
+    fake, _ = standin
+    object.__setattr__(services, "clock", lambda: BEFORE_DEADLINE)
+    proteges = [f"U0PROTEGE{n}" for n in range(5)]
+    teams = [
+        make_team(services.sessions, program, mentor="U0MENTOR1", protege=protege)
+        for protege in proteges
+    ]
+    for team in teams:  # one mentor of five teams answers for each of them
+        take_survey(base, fake, "U0MENTOR1", team, "5")
+    object.__setattr__(services, "clock", lambda: NOW)
+    summary = dict(map(tuple, uploaded_summary(base, services, fake, 1)[1:]))
+    assert summary["Survey responses"] == "5"
+    assert summary["Satisfaction"] == "not reported: fewer than 5 people answered by the deadline"
+    assert not any("Satisfaction:" in label for label in summary)
+    # Four protégés answered by the deadline too: five people, so the averages show.
+    object.__setattr__(services, "clock", lambda: BEFORE_DEADLINE)
+    for protege, team in list(zip(proteges, teams, strict=True))[:4]:
+        take_survey(base, fake, protege, team, "3")
+    object.__setattr__(services, "clock", lambda: NOW)
+    first = uploaded_summary(base, services, fake, 2)
+    assert dict(map(tuple, first[1:]))["Satisfaction: the mentoring relationship (1-5)"] == "3.4"
+    # The fifth protégé answers late: the next report is the same, to the last cell.
+    take_survey(base, fake, proteges[4], teams[4], "1")
+    assert uploaded_summary(base, services, fake, 3) == first

@@ -71,17 +71,17 @@ def results(
     figures, so two reports never differ by one person's answer. A late answer still completes
     the team's step; it is never in the figures.
     """
+    ids = [team.id for team in teams]
     closes = closing_day(program, {team.track for team in teams})
+    if closes is None or today <= closes:
+        return store.survey_summary(session, program.id, ids, None)
     counted: dict[int, datetime] = {}
-    if closes is not None and today > closes:
-        for team in teams:
-            found = window(program, team.track)
-            if found is not None:
-                # Before the start of the day after the deadline, in the program's timezone.
-                counted[team.id] = datetime.combine(
-                    found.due + timedelta(days=1), time(), program.tz
-                )
-    return store.survey_summary(session, program.id, [team.id for team in teams], counted)
+    for team in teams:
+        found = window(program, team.track)
+        if found is not None:
+            # Before the start of the day after the deadline, in the program's timezone.
+            counted[team.id] = datetime.combine(found.due + timedelta(days=1), time(), program.tz)
+    return store.survey_summary(session, program.id, ids, counted)
 
 
 def survey_done(session: Session, teams: Sequence[Team]) -> dict[int, datetime | None]:
