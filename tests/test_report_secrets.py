@@ -27,7 +27,7 @@ from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Person
 from storage.people import active_teams, get_team
 from storage.survey import record_response
-from tests.conftest import STAFF
+from tests.conftest import STAFF, serve_app
 from tests.test_experiences_domain import ADVISOR, make_team
 from tests.test_experiences_http import command
 from tests.test_status_http import finished_runs
@@ -154,17 +154,21 @@ def test_mentorbot_export_writes_formula_text_as_text(
     assert "'" + HOSTILE_NAMES["U0PROTEGE1"] in book["Teams"][1]
 
 
-def test_text_from_the_program_file_is_text_too(db, program) -> None:
-    """Not only what people type: every cell goes through the one function."""
+def test_text_from_the_program_file_is_text_too(sqlite_url, standin, program) -> None:
+    """Not only what people type: every cell goes through the one function (the report
+    asked for over signed HTTP, its files read back as uploaded)."""
     renamed = dataclasses.replace(
         program, name='=HYPERLINK("https://evil.example")', school_year="-1"
     )
-    make_team(db, program)
-    data = report(db, renamed, AFTER)
-    summary = read_csv(export.summary_csv(renamed, data))
+    fake, _ = standin
+    with serve_app(sqlite_url, standin, renamed) as (base, services):
+        object.__setattr__(services, "clock", lambda: NOW)
+        make_team(services.sessions, renamed)
+        summary = uploaded_summary(base, services, fake, 1)
+        [xlsx] = [d for d in fake.uploads.values() if d.startswith(b"PK")]
     string_cells_are_text(summary)
     assert summary[1:3] == [["Program", "'" + renamed.name], ["School year", "'-1"]]
-    book = read_xlsx(export.report_xlsx(renamed, data))
+    book = read_xlsx(xlsx)
     assert book["Annual summary"][1:3] == summary[1:3]
 
 
