@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from benchmarks import ack_latency, fanout_rate, tick_fanout
+from benchmarks import ack_latency, advisor_day, fanout_rate, tick_fanout
 
 TEAMS = 5000
 
@@ -25,6 +25,7 @@ def main() -> int:
         print(ack_latency.run(300, (1, 10, 50), TEAMS, url))
         print()
     print(fanout_rate.run(urls), end="\n\n")
+    print(advisor_day.run(), end="\n\n")
     return 0
 
 

@@ -39,9 +39,10 @@ URGENT = frozenset({"welcome"})
 
 MESSAGE_BLOCKS = 50  # Slack's limit for a message
 # One message lists at most this many notices (those beyond the full sections a line each,
-# a line at most _LINE_MAX characters): a second message only past that, which no program's
-# morning comes near.
-MAX_NOTICES = 100
+# a line at most _LINE_MAX characters, about nine lines to a 3,000-character section, so the
+# list alone stays inside 50 blocks): a second message only past that. An advisor of sixty
+# quiet teams has 240 on the worst morning of the year.
+MAX_NOTICES = 400
 _LINE_MAX = 300
 _SEPARATOR = {"type": "divider"}
 _TEXT_MAX = 3000

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.slack.blocks import actions, button, section
 from schedules.delivery import METADATA_EVENT, claim_of
+from schedules.digest import MAX_NOTICES, compose
 from schedules.duties.topic_prompts import topic_prompts
 from schedules.notice import composed
 from schedules.tick import tick
@@ -201,3 +202,13 @@ def test_sixty_alerts_for_one_person_go_in_one_message_within_slacks_limits(worl
     assert '"reached_0"' in shown and "more:*" in shown
     (posted,) = [m for m in fake.posted if m["channel"] == busy]
     assert len(keys_in(posted)) == 60
+
+
+def test_the_longest_listing_one_message_holds_stays_within_slacks_limits() -> None:
+    # A line each at the longest, for as many notices as one message lists.
+    long_line = "x" * 400
+    messages = [(f"{long_line} {n}", [section(f"block of {n}")]) for n in range(MAX_NOTICES)]
+    text, blocks = compose(messages)
+    assert len(blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert len(text) <= 3000
