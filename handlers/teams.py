@@ -315,7 +315,7 @@ def _submit_replace(services: Services, ack: Ack, body: dict[str, Any], client: 
         advisor = fresh.advisor.slack_id if fresh.advisor else None
     ack()
     old_id = old.slack_id if old else None
-    dm_all(client, replacement_messages(role, team.id, user.id, old_id, mentor, protege, advisor))
+    dm_all(client, replacement_messages(role, user.id, old_id, mentor, protege, advisor))
 
 
 def _submit_end(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -332,5 +332,5 @@ def _submit_end(services: Services, ack: Ack, body: dict[str, Any], client: WebC
         people = [p.slack_id for p in (fresh.mentor, fresh.protege, fresh.advisor) if p is not None]
         mentor, protege = fresh.mentor.slack_id, fresh.protege.slack_id
     ack()
-    text = ending_message(team.id, ending.status, ending.reason, mentor, protege)
+    text = ending_message(ending.status, ending.reason, mentor, protege)
     dm_all(client, {person: text for person in people})

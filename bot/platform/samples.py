@@ -277,7 +277,7 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
         ),
         Sample(
             "back in touch",
-            lambda: silence_views.back_in_touch_message(team, MENTOR, PROTEGE, today, today),
+            lambda: silence_views.back_in_touch_message(MENTOR, PROTEGE, today, today),
         ),
         Sample("semester progress", semester),
         Sample("survey", lambda: survey_message(team, MENTOR, survey_due, today, reminder=False)),
@@ -415,7 +415,7 @@ def _after_actions(world: SampleWorld) -> list[Sample]:
         Sample(
             "team ended",
             lambda: (
-                ending_message(team, "ended", typed("The protégé moved away."), MENTOR, PROTEGE),
+                ending_message("ended", typed("The protégé moved away."), MENTOR, PROTEGE),
                 [],
             ),
         ),

@@ -65,7 +65,7 @@ def alert_message(
     team: SilentTeam, spell: date, today: date, reminder: bool = False
 ) -> tuple[str, list[dict[str, Any]]]:
     lead = "Reminder: still quiet" if reminder else "A team has gone quiet"
-    text = f"{lead}: <@{team.mentor}> and <@{team.protege}> (team {team.team_id})"
+    text = f"{lead}: <@{team.mentor}> and <@{team.protege}>"
     blocks = [
         section(f"*{text}*\n{_facts(team, today)}"),
         _buttons(team.team_id, spell),
@@ -80,7 +80,7 @@ def alert_message(
 def partner_report_message(
     team: SilentTeam, reporter: str, spell: date, note: TypedText | None, today: date
 ) -> tuple[str, list[dict[str, Any]]]:
-    text = f"<@{reporter}> says their partner isn't responding (team {team.team_id})"
+    text = f"<@{reporter}> says their partner isn't responding"
     body = f"*{text}*"
     if note:
         # The member's words reach the advisor quoted and escaped: never a ping or a link.
@@ -93,18 +93,18 @@ def escalation_message(
     team: SilentTeam, advisor: str | None, spell: date, today: date
 ) -> tuple[str, list[dict[str, Any]]]:
     who = f"two alerts to <@{advisor}>" if advisor else "two alerts"
-    text = f"Team {team.team_id} is still quiet and {who} had no answer"
+    text = f"<@{team.mentor}> and <@{team.protege}> are still quiet and {who} had no answer"
     blocks = [
-        section(f"*{text}*\n<@{team.mentor}> mentoring <@{team.protege}>.\n{_facts(team, today)}"),
+        section(f"*{text}*\n{_facts(team, today)}"),
         _buttons(team.team_id, spell),
     ]
     return text, blocks
 
 
 def back_in_touch_message(
-    team_id: int, mentor: str, protege: str, last: date, today: date
+    mentor: str, protege: str, last: date, today: date
 ) -> tuple[str, list[dict[str, Any]]]:
-    text = f"Good news: <@{mentor}> and <@{protege}> are back in touch (team {team_id})"
+    text = f"Good news: <@{mentor}> and <@{protege}> are back in touch"
     return text, [
         section(
             f"*{text}*\nLatest activity {human_date(last, today)}. "
@@ -172,7 +172,7 @@ def silent_list(
         return text, [section(text)]
     text = f"{len(silent)} silent and {len(at_risk)} at-risk teams among {scope}"
     lines = [
-        f"• Team {t.team_id}: <@{t.mentor}> / <@{t.protege}>, {t.school_days_quiet} school days"
+        f"• <@{t.mentor}> mentoring <@{t.protege}>: {t.school_days_quiet} school days"
         + (f", last contact {t.last_contact}" if t.last_contact else ", no contact yet")
         for t in silent[:25]
     ]
@@ -181,7 +181,7 @@ def silent_list(
         more = f"\n…and {len(silent) - 25} more." if len(silent) > 25 else ""
         blocks.append(section("*Silent, longest first*\n" + "\n".join(lines) + more))
     if at_risk:
-        risk = [f"• Team {t.team_id}: <@{t.mentor}> / <@{t.protege}>" for t in at_risk[:25]]
+        risk = [f"• <@{t.mentor}> mentoring <@{t.protege}>" for t in at_risk[:25]]
         more = f"\n…and {len(at_risk) - 25} more." if len(at_risk) > 25 else ""
         blocks.append(
             section("*At risk: fewer than two contacts this month*\n" + "\n".join(risk) + more)

@@ -7,7 +7,6 @@ from bot.slack.text import TypedText
 
 def replacement_messages(
     role: str,
-    team_id: int,
     new: str,
     old: str | None,
     mentor: str,
@@ -18,29 +17,29 @@ def replacement_messages(
     was = f", taking over from <@{old}>" if old else ""
     if role == "mentor":
         messages = {
-            new: f"You are now the mentor of <@{protege}> (team {team_id}). Thank you!",
+            new: f"You are now the mentor of <@{protege}>. Thank you!",
             protege: f"Your mentor is now <@{new}>. Everything your team filed stays with it.",
-            advisor: f"<@{new}> now mentors <@{protege}> (team {team_id}){was}.",
+            advisor: f"<@{new}> now mentors <@{protege}>{was}.",
             old: f"Thank you for mentoring <@{protege}>. <@{new}> takes over from today.",
         }
     else:
         messages = {
-            new: (
-                f"You are now the content advisor of <@{mentor}> and <@{protege}> "
-                f"(team {team_id}). Thank you!"
-            ),
+            new: (f"You are now the content advisor of <@{mentor}> and <@{protege}>. Thank you!"),
             mentor: f"Your team's content advisor is now <@{new}>.",
             protege: f"Your team's content advisor is now <@{new}>.",
-            old: f"<@{new}> takes over as content advisor of team {team_id}. Thank you!",
+            old: (
+                f"<@{new}> takes over as content advisor of <@{mentor}> and <@{protege}>. "
+                "Thank you!"
+            ),
         }
     return {user: text for user, text in messages.items() if user}
 
 
-def ending_message(team_id: int, status: str, reason: TypedText, mentor: str, protege: str) -> str:
+def ending_message(status: str, reason: TypedText, mentor: str, protege: str) -> str:
     word = (
         "has completed the program" if status == "completed" else "was withdrawn from the program"
     )
     return (
-        f"Team {team_id} (<@{mentor}> mentoring <@{protege}>) {word}. "
+        f"The team of <@{mentor}> mentoring <@{protege}> {word}. "
         f"Note from program staff: {reason.mrkdwn()}\nEverything the team filed is kept."
     )

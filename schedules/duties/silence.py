@@ -210,7 +210,6 @@ def _back(
     """Everyone alerted or escalated to about the spell hears that it is over."""
     compose = partial(
         back_in_touch_message,
-        team.id,
         team.mentor.slack_id,
         team.protege.slack_id,
         state.last_activity,
