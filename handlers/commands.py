@@ -26,6 +26,7 @@ from bot.home.ics import track_calendar
 from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse
 from bot.slack.text import typed
+from bot.status.deliverables import meetings_first
 from handlers import after_ack, kit
 from storage.people import teams_of_member
 
@@ -183,7 +184,7 @@ def _calendar(ctx: CommandContext) -> Answer:
         return message, [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
     track_id = program.track(track_id).id  # the program's own id from here, not the typed word
     today = ctx.services.today()
-    upcoming = [d for d in program.deadlines(track_id) if d.due >= today][:10]
+    upcoming = meetings_first(d for d in program.deadlines(track_id) if d.due >= today)[:10]
     text, blocks = calendar_message(program.track(track_id).name, upcoming, today, program.end)
     if own:
         after_ack.after_ack(_send_ics, ctx.services, ctx.client, ctx.who.user_id, track_id)

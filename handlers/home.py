@@ -32,7 +32,12 @@ from bot.slack.commands import Subcommand
 from bot.slack.replies import dm
 from bot.status import progress as views
 from bot.status import rules as status_domain
-from bot.status.deliverables import OVERDUE, DeliverableStatus, deliverables_for
+from bot.status.deliverables import (
+    OVERDUE,
+    DeliverableStatus,
+    deliverables_for,
+    upcoming_meetings,
+)
 from bot.status.step_handlers import NextAction
 from bot.survey import rules as survey
 from bot.survey.views import SURVEY_OPEN
@@ -271,6 +276,7 @@ class _Progress:
             today,
             next_action=_next_action(self.program, statuses, role, team.id, today),
             coverage_text=covered,
+            meetings=upcoming_meetings(self.program, team, today),
         )
 
 

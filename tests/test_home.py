@@ -1,6 +1,6 @@
-"""The Home tab over signed HTTP, per role: a member's team, topic, deadlines and form buttons;
-an advisor's team health within 100 blocks even with 60 teams; staff's summary and buttons
-(register, import, export), each re-checked when pressed."""
+"""The Home tab over signed HTTP, per role: a member's team, topic, deadlines, meetings and form
+buttons; an advisor's team health within 100 blocks even with 60 teams; staff's summary and
+buttons (register, import, export), each re-checked when pressed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.home import views as home_views
+from bot.status.deliverables import member_deadlines
 from bot.teams import views as team_views
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import last_opened_view, press
@@ -66,6 +67,45 @@ def test_a_member_sees_team_topic_deadlines_and_form_buttons(served, program) ->
     assert found["plans_open_plan"] == str(team)
     protege = buttons(open_home(base, fake, PROTEGE))
     assert "visit_open" not in protege and "plans_pick_focal" in protege
+
+
+def at(services, instant: datetime) -> None:
+    object.__setattr__(services, "clock", lambda: instant)
+
+
+def test_the_meeting_has_a_line_of_its_own_and_is_never_late(served, program) -> None:
+    base, services, fake = served
+    at(services, datetime(2024, 9, 20, 15, tzinfo=UTC))
+    make_team(services.sessions, program)
+    shown = text(open_home(base, fake, MENTOR))
+    meeting = "🤝 *Mentor & Protégé Initial Meeting*: Wed, Sep 25, Jefferson City, MO, in person"
+    assert meeting in shown
+    assert shown.index(meeting) < shown.index("*Mentor/Protégé Contact Form*: due Wed, Sep 25")
+    deliverables = member_deadlines(program, "year1")
+    assert f"0 of {len(deliverables)} done" in shown  # a meeting is not a deliverable
+    # After its day the meeting leaves the tab, and is not among the steps past their date.
+    at(services, datetime(2024, 9, 27, 15, tzinfo=UTC))
+    later = text(open_home(base, fake, MENTOR))
+    assert "Initial Meeting" not in later
+    late = [d for d in deliverables if d.due < date(2024, 9, 27)]
+    assert f"0 of {len(deliverables)} done, {len(late)} past their date" in later
+
+
+def test_year_twos_meeting_shows_on_its_day(served, program) -> None:
+    base, services, fake = served  # Tue Oct 1, the day of year two's meeting
+    make_team(services.sessions, program, track="year2", start=date(2024, 9, 30))
+    shown = text(open_home(base, fake, PROTEGE))
+    assert "🤝 *Mentor & Protégé Meeting*: today" in shown
+    assert shown.index("Mentor & Protégé Meeting") < shown.index("*Focal Points Checklist*")
+
+
+def test_the_checklist_button_shows_the_meeting(served, program) -> None:
+    base, services, fake = served
+    at(services, datetime(2024, 9, 20, 15, tzinfo=UTC))
+    team = make_team(services.sessions, program)
+    press(base, PROTEGE, "progress_open", str(team))  # the meeting reminder's button
+    modal = text(last_opened_view(fake))
+    assert "🤝 *Mentor & Protégé Initial Meeting*: Wed, Sep 25" in modal
 
 
 def test_an_advisor_with_60_teams_stays_within_100_blocks(served, program) -> None:

@@ -126,6 +126,15 @@ def test_registering_stores_the_team_and_welcomes_all_three(world) -> None:
     blocks = json.dumps(to_mentor["blocks"])
     assert f"<@{ADVISOR}>" in blocks and "Business, Marketing and Information Technology" in blocks
     assert "Wed, Sep 25" in blocks and "contact_open" in blocks
+    # The initial meeting comes first, with its place, and the forms done there on its line.
+    [first] = [b["text"]["text"] for b in to_mentor["blocks"] if "First deadlines" in str(b)]
+    lines = first.splitlines()[1:]
+    assert lines[0] == (
+        "• Wed, Sep 25: 🤝 *Mentor & Protégé Initial Meeting, Jefferson City, MO, in person* — "
+        "four forms completed there together: Mentor/Protégé Contact Form, Decision Points "
+        "Checklist, Focal Points Checklist, Individual Mentoring Plan"
+    )
+    assert len(lines) == 3 and "Sep 25" not in "".join(lines[1:])
     # The tick knows they were welcomed: no second welcome.
     from schedules.tick import tick
 

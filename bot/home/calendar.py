@@ -8,6 +8,8 @@ from typing import Any
 
 from bot.program import Deadline, Topic
 from bot.slack.dates import human_date
+from bot.status.deliverables import is_meeting
+from bot.status.progress import MEETING_ICON, meeting_text
 
 ROLE_NAMES = {
     "mentor": "mentor",
@@ -44,10 +46,16 @@ def calendar_message(
         return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     title = f"Next deadlines, {track_name}"
     lines = "\n".join(
-        f"*{human_date(d.due, today)}*: {d.title} ({ROLE_NAMES.get(d.role, d.role)})"
+        f"*{human_date(d.due, today)}*: {_what(d)} ({ROLE_NAMES.get(d.role, d.role)})"
         for d in deadlines
     )
     return title, [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{lines}"}}]
+
+
+def _what(deadline: Deadline) -> str:
+    if is_meeting(deadline):
+        return f"{MEETING_ICON} {meeting_text(deadline)}"
+    return deadline.title
 
 
 def _month(topic: Topic) -> str:

@@ -67,6 +67,38 @@ def member_deadlines(program: Program, track: str) -> tuple[Deadline, ...]:
     )
 
 
+def is_meeting(deadline: Deadline) -> bool:
+    """A step the team takes part in with no form to deliver: the program's meetings."""
+    return deadline.role in MEMBER_ROLES and deadline.form is None
+
+
+def member_meetings(program: Program, track: str) -> tuple[Deadline, ...]:
+    """The track's meetings. Dated, shown and reminded, never a deliverable: nothing records
+    attendance, so a meeting is never done, due or late."""
+    return tuple(d for d in program.deadlines(track) if is_meeting(d))
+
+
+def upcoming_meetings(program: Program, team: Team, today: date) -> tuple[Deadline, ...]:
+    """The team's meetings from today on (none from before the team began)."""
+    first = max(today, team.start_date)
+    return tuple(d for d in member_meetings(program, team.track) if d.due >= first)
+
+
+def attendees(meeting: Deadline) -> tuple[str, ...]:
+    """The members a meeting is for ("mentor", "protege")."""
+    return _role_holders(meeting.role)
+
+
+def forms_at(program: Program, meeting: Deadline) -> tuple[Deadline, ...]:
+    """The deliverables due on a meeting's date in its track: filled in there, together."""
+    return tuple(d for d in member_deadlines(program, meeting.track) if d.due == meeting.due)
+
+
+def meetings_first(deadlines: Iterable[Deadline]) -> list[Deadline]:
+    """In date order, a day's meetings before its forms: what happens there matters more."""
+    return sorted(deadlines, key=lambda d: (d.due, not is_meeting(d)))
+
+
 def team_deliverables(
     session: Session, program: Program, team: Team, today: date
 ) -> list[DeliverableStatus]:

@@ -26,6 +26,7 @@ from bot.status.step_handlers import NextAction, handler_for
 
 PROGRESS_OPEN = "progress_open"  # value: team id
 ICONS = {DONE: "✅", DUE: "⏰", OVERDUE: "⚠️", "upcoming": "◻️"}
+MEETING_ICON = "🤝"
 ROLE_WORDS = {"mentor": "mentor", "protege": "protégé"}
 
 Message = tuple[str, list[Block]]
@@ -59,6 +60,35 @@ def step_name(program: Program, deadline: Deadline) -> str:
     return deadline.title
 
 
+def meeting_name(meeting: Deadline) -> str:
+    """A meeting's name without the place its title may repeat ("Mentor & Protégé Initial
+    Meeting, Jefferson City, MO – Mandatory in-person meeting"): `meeting_text` says where
+    and how from the step's own fields, in the same words for every meeting."""
+    place = meeting.step.place
+    head = meeting.title.partition(place)[0].rstrip(" ,–-") if place else ""
+    return head or meeting.title
+
+
+def meeting_text(meeting: Deadline) -> str:
+    """ "Mentor & Protégé Initial Meeting, Jefferson City, MO, in person"."""
+    return ", ".join([meeting_name(meeting), *_where(meeting)])
+
+
+def _where(meeting: Deadline) -> list[str]:
+    where = [meeting.step.place] if meeting.step.place else []
+    if meeting.step.in_person is not None:
+        where.append("in person" if meeting.step.in_person else "online")
+    return where
+
+
+COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def forms_count(n: int) -> str:
+    """ "four forms"."""
+    return f"{COUNTS.get(n, str(n))} form{'s' if n != 1 else ''}"
+
+
 def when_text(status: DeliverableStatus, today: date) -> str:
     if status.done_at is not None:
         return "done"
@@ -84,10 +114,16 @@ def checklist_lines(
     statuses: Sequence[DeliverableStatus],
     heading: TeamHeading,
     today: date,
+    meetings: Sequence[Deadline] = (),
 ) -> list[str]:
+    """A line per deliverable, in calendar order; each meeting (in date order) on a line of
+    its own before the forms of its day, with no state: it is a date, not a deliverable."""
     names = {status.id: step_name(program, status.deadline) for status in statuses}
     lines = []
+    later = list(meetings)
     for status in statuses:
+        while later and later[0].due <= status.due:
+            lines.append(_meeting_line(later.pop(0), today))
         icon = ICONS.get(status.state, "◻️")
         if status.done_at is not None:
             done_day = status.done_at.astimezone(program.tz).date()
@@ -108,7 +144,12 @@ def checklist_lines(
         if status.note and status.done_at is None:
             detail += f" ({status.note})"
         lines.append(f"{icon} *{names[status.id]}*: {detail}")
-    return lines
+    return lines + [_meeting_line(meeting, today) for meeting in later]
+
+
+def _meeting_line(meeting: Deadline, today: date) -> str:
+    details = ", ".join([human_date(meeting.due, today), *_where(meeting)])
+    return f"{MEETING_ICON} *{meeting_name(meeting)}*: {details}"
 
 
 def checklist_blocks(
@@ -119,6 +160,7 @@ def checklist_blocks(
     *,
     next_action: NextAction | None = None,
     coverage_text: str | None = None,
+    meetings: Sequence[Deadline] = (),
 ) -> list[Block]:
     done = sum(1 for s in statuses if s.done)
     late = sum(1 for s in statuses if s.state == OVERDUE and s.tracked)
@@ -139,7 +181,7 @@ def checklist_blocks(
         )
     if coverage_text:
         blocks.append(section(coverage_text))
-    for chunk in _chunks(checklist_lines(program, statuses, heading, today)):
+    for chunk in _chunks(checklist_lines(program, statuses, heading, today, meetings)):
         blocks.append(section(chunk))
     return blocks
 
@@ -241,6 +283,37 @@ def reminder_message(
     if opener is not None:
         blocks.append(actions(button(opener.label, opener.action_id, opener.value, "primary")))
     blocks.append(context("Thank you! Already done? Then this reminder crossed your work."))
+    return text, blocks
+
+
+def meeting_reminder_message(
+    program: Program,
+    meeting: Deadline,
+    forms: Sequence[DeliverableStatus],
+    role: str,
+    heading: TeamHeading,
+    today: date,
+) -> Message:
+    """The one reminder before a meeting, to each member: when, where, and the forms of its
+    day still to fill in, which they complete there together (their own reminders travel in
+    this one). The button opens the checklist, where each form has its own."""
+    when = human_date(meeting.due, today)
+    title = f"{when[0].upper()}{when[1:]} — {meeting_text(meeting)}"
+    to_do = [step_name(program, s.deadline) for s in forms if s.done_at is None]
+    partner = heading.protege if role == "mentor" else heading.mentor
+    if to_do:
+        detail = f"{forms_count(len(to_do))} there with <@{partner}>: {', '.join(to_do)}."
+        text = f"{title}; you'll complete {detail}"
+        blocks = [section(f"*{title}*\nYou'll complete {detail}")]
+        thanks = "Thank you for making the time. Ready before the day? Fill them in any time."
+    else:
+        text = f"{title}."
+        blocks = [section(f"*{title}*\nYou'll meet <@{partner}> there.")]
+        thanks = "Thank you for making the time: the forms of the day are all in."
+    blocks.append(
+        actions(button("Open my checklist", PROGRESS_OPEN, str(heading.team_id), "primary"))
+    )
+    blocks.append(context(thanks))
     return text, blocks
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from bot.program import Deadline
 from bot.slack.blocks import actions, button, context, section
 from bot.slack.dates import human_date
+from bot.status.deliverables import is_meeting
+from bot.status.progress import MEETING_ICON, forms_count, meeting_text
 
 CONTACT_OPEN = "contact_open"
 
@@ -24,7 +26,10 @@ def welcome_message(
     track_name: str,
     first_deadlines: Sequence[Deadline],
     today: date,
+    forms_at_meetings: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
+    """`forms_at_meetings`: for a meeting among the first deadlines (by deadline id), the
+    names of the forms completed there, which then need no line of their own."""
     advisor_text = f"<@{advisor}>" if advisor else "program staff (no content advisor yet)"
     if role == "mentor":
         text = f"Welcome to the {program_name}! You are mentoring <@{protege}>."
@@ -39,7 +44,8 @@ def welcome_message(
         section(f"*{text}*\n{area_name}, {track_name}. {detail}"),
     ]
     if first_deadlines:
-        lines = "\n".join(f"• {human_date(d.due, today)}: {d.title}" for d in first_deadlines)
+        forms = forms_at_meetings or {}
+        lines = "\n".join(_first_line(d, forms.get(d.id, ()), today) for d in first_deadlines)
         blocks.append(section(f"*First deadlines*\n{lines}"))
     if role in ("mentor", "protege"):
         blocks.append(
@@ -51,3 +57,13 @@ def welcome_message(
         blocks.append(actions(button("Fill in the Contact Form", CONTACT_OPEN, style="primary")))
     blocks.append(context("Type `/mentor help` to see everything you can do."))
     return text, blocks
+
+
+def _first_line(deadline: Deadline, forms: Sequence[str], today: date) -> str:
+    when = human_date(deadline.due, today)
+    if not is_meeting(deadline):
+        return f"• {when}: {deadline.title}"
+    line = f"• {when}: {MEETING_ICON} *{meeting_text(deadline)}*"
+    if forms:
+        line += f" — {forms_count(len(forms))} completed there together: {', '.join(forms)}"
+    return line

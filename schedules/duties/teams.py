@@ -4,13 +4,15 @@ tick for teams created otherwise (the command-line import) or whose first send f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.program import Program, StepKind
+from bot.program import Deadline, Program, StepKind
+from bot.status.deliverables import MEMBER_ROLES, forms_at, is_meeting, meetings_first
+from bot.status.progress import step_name
 from bot.teams.welcome import welcome_message
 from schedules.notice import Notice
 from storage.models import Team, TeamStatus
@@ -37,14 +39,7 @@ def welcomes(session: Session, program: Program, now: datetime) -> Iterator[Noti
 def welcome_notices(program: Program, team: Team, now: datetime) -> list[Notice]:
     """One notice per member and the advisor; keys make a second send impossible."""
     today = now.astimezone(program.tz).date()
-    start = max(team.start_date, today)
-    first = [
-        d
-        for d in program.deadlines(team.track)
-        if d.due >= start
-        and not d.is_(StepKind.COMMUNICATION_LOG)
-        and d.role in ("mentor", "protege", "team")
-    ][:FIRST_DEADLINES]
+    first, forms = first_deadlines(program, team.track, max(team.start_date, today))
     people = {"mentor": team.mentor, "protege": team.protege}
     if team.advisor is not None:
         people["advisor"] = team.advisor
@@ -61,6 +56,7 @@ def welcome_notices(program: Program, team: Team, now: datetime) -> list[Notice]
             track_name=program.track(team.track).name,
             first_deadlines=first,
             today=today,
+            forms_at_meetings=forms,
         )
         notices.append(
             Notice(
@@ -74,3 +70,21 @@ def welcome_notices(program: Program, team: Team, now: datetime) -> list[Notice]
             )
         )
     return notices
+
+
+def first_deadlines(
+    program: Program, track: str, start: date
+) -> tuple[list[Deadline], dict[str, list[str]]]:
+    """The first few dates of the track from `start`, a day's meeting before its forms; and
+    the names of the forms completed at each meeting among them, which are named on the
+    meeting's line rather than crowding the meeting's day out of the few lines shown."""
+    upcoming = [
+        d
+        for d in program.deadlines(track)
+        if d.due >= start and not d.is_(StepKind.COMMUNICATION_LOG) and d.role in MEMBER_ROLES
+    ]
+    at = {m.id: forms_at(program, m) for m in upcoming if is_meeting(m)}
+    folded = {d.id for forms in at.values() for d in forms}
+    first = meetings_first(d for d in upcoming if d.id not in folded)[:FIRST_DEADLINES]
+    names = {d.id: [step_name(program, form) for form in at[d.id]] for d in first if d.id in at}
+    return first, names
