@@ -2,7 +2,8 @@
 
 A teacher who gets five DMs on one morning mutes the bot; one message with five sections
 reads as a colleague's note. Each notice keeps its own key in the ledger (claimed, sent,
-retried and settled on its own); the digest is only how they travel.
+retried and settled on its own); the digest is only how they travel. A notice merged into
+another (`Notice.merged_into`) travels with it and adds no section of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from schedules.notice import Message, Notice
 # The order sections appear in, most pressing first; kinds not named come after, in the
 # order the tick found them.
 URGENCY = (
+    "meeting_reminder",
     "silence_escalation",
     "silence_alert",
     "silence_reminder",
@@ -61,8 +63,10 @@ class Digest:
 
     @property
     def message(self) -> Message:
-        """Composed anew on each call, like a notice's: take it once per send."""
-        return compose([notice.message for notice in self.notices])
+        """Composed anew on each call, like a notice's: take it once per send. A merged
+        notice is left out when the notice it is merged into is here to say it."""
+        keys = set(self.keys)
+        return compose([n.message for n in self.notices if n.merged_into not in keys])
 
 
 def digests(notices: Iterable[Notice]) -> list[Digest]:
@@ -72,9 +76,20 @@ def digests(notices: Iterable[Notice]) -> list[Digest]:
         by_recipient.setdefault(notice.recipient, []).append(notice)
     out: list[Digest] = []
     for recipient, mine in by_recipient.items():
-        ordered = sorted(mine, key=lambda n: _RANK.get(n.kind, len(URGENCY)))
+        keys = {notice.key for notice in mine}
+        riders: dict[str, list[Notice]] = {}
+        own: list[Notice] = []
+        for notice in mine:
+            if notice.merged_into in keys:
+                riders.setdefault(notice.merged_into, []).append(notice)
+            else:
+                own.append(notice)
+        ordered = sorted(own, key=lambda n: _RANK.get(n.kind, len(URGENCY)))
         for start in range(0, len(ordered), MAX_NOTICES):
-            out.append(Digest(recipient, tuple(ordered[start : start + MAX_NOTICES])))
+            # A notice merged into another goes in its message, and is not counted.
+            part = ordered[start : start + MAX_NOTICES]
+            with_riders = [n for notice in part for n in (notice, *riders.get(notice.key, ()))]
+            out.append(Digest(recipient, tuple(with_riders)))
     return out
 
 

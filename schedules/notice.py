@@ -28,6 +28,10 @@ class Notice:
     expires_at: datetime  # aware; after this it is no longer useful and is recorded as skipped
     compose: Callable[[], Message] = field(compare=False, repr=False)
     tz: str | None = None  # the recipient's timezone name, if known
+    # The key of the notice whose message says this one's part too (a form filled in at a
+    # meeting, in the meeting's reminder). When both are in one digest this one adds no
+    # section; it is still claimed, sent and settled with that message under its own key.
+    merged_into: str | None = None
 
     @property
     def message(self) -> Message:

@@ -204,8 +204,8 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
             now += timedelta(hours=1)
             continue
         result = tick(factory, client, program, now.astimezone(UTC))
-        for outcome in result.outcomes:
-            print(_line(outcome, now, names, program))
+        for outcome, merged in _folded(result.outcomes):
+            print(_line(outcome, now, names, program, merged))
         outcomes += result.outcomes
         if result.outcomes and len(outcomes) == len(result.outcomes):
             again = tick(factory, client, program, now.astimezone(UTC))
@@ -221,11 +221,29 @@ def _worth_ticking(program: Program, now: datetime) -> bool:
     return program.is_school_day(local.date()) and 6 <= local.hour <= 19
 
 
-def _line(outcome: Outcome, now: datetime, names: dict[str, str], program: Program) -> str:
+def _folded(outcomes: list[Outcome]) -> list[tuple[Outcome, int]]:
+    """Each outcome with the number of notices merged into it that went the same way (a
+    meeting's reminder and the form reminders it says): one message, so one line."""
+    status = {outcome.notice.key: outcome.status for outcome in outcomes}
+
+    def rides(outcome: Outcome) -> bool:
+        into = outcome.notice.merged_into
+        return into is not None and status.get(into) == outcome.status
+
+    merged = Counter(o.notice.merged_into for o in outcomes if rides(o))
+    return [(o, merged[o.notice.key]) for o in outcomes if not rides(o)]
+
+
+def _line(
+    outcome: Outcome, now: datetime, names: dict[str, str], program: Program, merged: int
+) -> str:
     notice = outcome.notice
     when = now.astimezone(zone(notice.tz, program.tz))
     who = names.get(notice.recipient, notice.recipient)
-    detail = f" ({outcome.detail})" if outcome.detail else ""
+    details = [outcome.detail] if outcome.detail else []
+    if merged:
+        details.append(f"{merged} reminder{'s' if merged != 1 else ''} merged into it")
+    detail = f" ({'; '.join(details)})" if details else ""
     # Slack renders <@U…> as a name; the terminal shows the demo person's name instead.
     text = re.sub(r"<@([A-Z0-9]+)>", lambda m: names.get(m.group(1), m.group(1)), notice.text)
     return f"{when:%a %b %d %H:%M %Z}  {outcome.status:7} to {who:15} {text}{detail}"

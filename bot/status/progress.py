@@ -290,8 +290,8 @@ def meeting_reminder_message(
     program: Program,
     meeting: Deadline,
     forms: Sequence[DeliverableStatus],
-    role: str,
-    heading: TeamHeading,
+    partner: str,
+    team_id: int,
     today: date,
 ) -> Message:
     """The one reminder before a meeting, to each member: when, where, and the forms of its
@@ -300,7 +300,6 @@ def meeting_reminder_message(
     when = human_date(meeting.due, today)
     title = f"{when[0].upper()}{when[1:]} — {meeting_text(meeting)}"
     to_do = [step_name(program, s.deadline) for s in forms if s.done_at is None]
-    partner = heading.protege if role == "mentor" else heading.mentor
     if to_do:
         detail = f"{forms_count(len(to_do))} there with <@{partner}>: {', '.join(to_do)}."
         text = f"{title}; you'll complete {detail}"
@@ -310,9 +309,7 @@ def meeting_reminder_message(
         text = f"{title}."
         blocks = [section(f"*{title}*\nYou'll meet <@{partner}> there.")]
         thanks = "Thank you for making the time: the forms of the day are all in."
-    blocks.append(
-        actions(button("Open my checklist", PROGRESS_OPEN, str(heading.team_id), "primary"))
-    )
+    blocks.append(actions(button("Open my checklist", PROGRESS_OPEN, str(team_id), "primary")))
     blocks.append(context(thanks))
     return text, blocks
 

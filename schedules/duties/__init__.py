@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.program import Program
 from schedules.duties.accounts import deactivated_members
 from schedules.duties.logs import log_nudges
+from schedules.duties.meetings import meeting_reminders
 from schedules.duties.semester_progress import semester_progress
 from schedules.duties.silence import silence
 from schedules.duties.status import deadline_nudges
@@ -29,6 +30,7 @@ DUTIES: tuple[Duty, ...] = (
     topic_prompts,
     log_nudges,
     silence,
+    meeting_reminders,
     deadline_nudges,
     semester_progress,
     survey,

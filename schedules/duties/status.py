@@ -1,6 +1,8 @@
 """Deadline nudges: before each calendar deadline of a team's track whose step is not done,
 the person holding it up gets a reminder at each of the program's lead times and on the day;
-the school day after, the content advisor gets one notice naming the step.
+the school day after, the content advisor gets one notice naming the step. The reminders of a
+form due at one of the program's meetings (its track, its date) travel in the meeting's
+reminder instead (`schedules.duties.meetings`).
 
 The step's state comes from `bot.status.deliverables`, so a step done early stops generating its
 notices (its nudges are simply never due). A step waiting on the one before it (a Mentor
@@ -25,12 +27,15 @@ from bot.program import Deadline, Program, StepKind
 from bot.slack.dates import local_instant, zone
 from bot.status.deliverables import (
     DeliverableStatus,
+    attendees,
     deliverables_for,
     member_deadlines,
+    member_meetings,
     next_school_day_on_or_after,
     predecessor,
 )
 from bot.status.progress import TeamHeading, opener_for, overdue_message, reminder_message
+from schedules.duties.meetings import meeting_key, meeting_moment
 from schedules.notice import Notice
 from storage.models import Person, Team, TeamStatus
 
@@ -55,11 +60,15 @@ def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterat
         }
         teams = _active_teams(session, program.id, track.id)
         by_team = deliverables_for(session, program, teams, today, only=wanted)
+        meetings: dict[date, Deadline] = {}
+        for meeting in member_meetings(program, track.id):
+            meetings.setdefault(meeting.due, meeting)
         for team in teams:
             statuses = {s.id: s for s in by_team[team.id]}
             for deadline in deadlines:
                 status = statuses[deadline.id]
-                yield from _notices(program, team, status, statuses, now, today, leads)
+                at = meetings.get(status.due) if status.effective_due == status.due else None
+                yield from _notices(program, team, status, statuses, now, today, leads, at)
 
 
 def nudged_deadlines(program: Program, track: str) -> tuple[Deadline, ...]:
@@ -114,7 +123,10 @@ def _notices(
     now: datetime,
     today: date,
     leads: Sequence[int],
+    meeting: Deadline | None,
 ) -> Iterator[Notice]:
+    """`meeting`: the meeting the step is due at (the track's meeting of its date, while the
+    step has not moved from that date)."""
     if status.done_at is not None or status.waiting_on is not None:
         return
     if status.due < team.start_date or today > last_useful_day(program, status.effective_due):
@@ -127,7 +139,10 @@ def _notices(
     ready_at = before.done_at if before is not None else None
     for role in status.holders:
         person = team.mentor if role == "mentor" else team.protege
-        yield from _reminders(program, team, status, heading, role, person, now, leads, ready_at)
+        at = meeting if meeting is not None and role in attendees(meeting) else None
+        yield from _reminders(
+            program, team, status, heading, role, person, now, leads, ready_at, at
+        )
     if team.advisor is not None:
         yield from _overdue(program, team, status, heading, now)
 
@@ -142,6 +157,7 @@ def _reminders(
     now: datetime,
     leads: Sequence[int],
     ready_at: datetime | None,
+    meeting: Deadline | None,
 ) -> Iterator[Notice]:
     tz = zone(person.tz, program.tz)
     start = program.settings.quiet_hours.end
@@ -151,12 +167,22 @@ def _reminders(
     end_of_day = local_instant(status.effective_due + timedelta(days=1), time(0), tz)
     for index, lead in enumerate(leads):
         due_at = moments[index]
-        if now < due_at or (ready_at is not None and due_at < ready_at):
-            continue
         # Each reminder gives way to the next one on a later day rather than arriving with
         # it; two moved onto one day go out together, in one digest.
         later = [m for m in moments[index + 1 :] if m > due_at]
         expires_at = later[0] if later else end_of_day
+        merged_into = None
+        if meeting is not None:
+            # A form filled in at a meeting is named in the meeting's reminder: each of its
+            # own reminders goes out with that one, merged into it, and adds no section.
+            # The day's own one too, rather than on the meeting's morning, when the members
+            # are on their way to fill it in together: it would only repeat the meeting's
+            # reminder. Merged rather than dropped, its key is settled as sent with the
+            # message that said it, by the one path every notice takes.
+            due_at, expires_at = meeting_moment(program, meeting, person.tz)
+            merged_into = meeting_key(program, team.id, meeting, person.slack_id)
+        if now < due_at or (ready_at is not None and due_at < ready_at):
+            continue
         # Worded for its own day: a reminder held over a weekend, or recorded as skipped, still
         # names the right date.
         today = min(now.astimezone(tz).date(), status.effective_due - timedelta(days=lead))
@@ -176,6 +202,7 @@ def _reminders(
                 opener_for(status, role, team.id),
             ),
             tz=person.tz,
+            merged_into=merged_into,
         )
 
 
