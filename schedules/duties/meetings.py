@@ -23,7 +23,9 @@ from schedules.notice import Notice
 from storage.people import active_teams
 
 KIND = "meeting_reminder"
-SETTLED_WITHIN = timedelta(days=7)  # computed this long after the meeting (see _near)
+# Computed this long after the meeting (see _near): about as long as the forms' reminders
+# merged into it are (`schedules.duties.status.last_useful_day`).
+SETTLED_WITHIN = timedelta(days=14)
 
 
 def meeting_reminders(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
@@ -93,7 +95,7 @@ def first_lead(program: Program) -> int:
 
 def _near(program: Program, meeting: Deadline, today: date) -> bool:
     """Worth computing today: from the day before its reminder's (a recipient east of the
-    program is a day ahead) to a week after the meeting, so that a reminder the bot could
+    program is a day ahead) to two weeks after the meeting, so that a reminder the bot could
     not send in time is recorded as skipped rather than never settled."""
     first = program.reminder_day(meeting.due - timedelta(days=first_lead(program)))
     return first - timedelta(days=1) <= today <= meeting.due + SETTLED_WITHIN
