@@ -25,7 +25,9 @@ def _wait_for(url: str, deadline: float) -> int:
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 return response.status
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:
+            # Refused before gunicorn listens; a read that times out while the worker is
+            # still loading the app (a busy machine) is worth another try too.
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer in time")
 
