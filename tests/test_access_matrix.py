@@ -7,6 +7,11 @@ inside it must get an answer that is not an error. Modal submissions are forged 
 view the app opened for a rightful user, filled with valid-looking values: the
 re-check on submission, not the hidden button, is what refuses.
 
+What a refused person is shown is read too. Team 1's people have filed every form with free
+text (a marker `ZZSECRET-<form>-<field>` in each field), so every id the rows name is a real
+record of team 1; the answer and every call the app made to Slack for a refused request
+(views, messages, after the ack too) must hold no marker, unless the person may read team 1.
+
 ADDING A LISTENER? Add its row to ROWS below (one line); a listener without a row fails
 `test_every_listener_has_a_row`.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import inspect as pyinspect
 import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -163,7 +169,7 @@ ROWS: dict[str, Row] = {
     "action:exp_agree": Row(frozenset({"protege"}), value="{team}:1:1"),
     "action:exp_discuss_open": Row(frozenset({"protege"}), value="{team}:1:1"),
     "view:exp_submit": Row(
-        frozenset({"protege"}), opener=("action:exp_submit_open", "{team}:1"), opener_role="protege"
+        frozenset({"protege"}), opener=("action:exp_submit_open", "{team}:2"), opener_role="protege"
     ),
     "view:exp_comment": Row(frozenset({"mentor"}), metadata='{"team": {team}, "n": 1, "sub": 1}'),
     "view:exp_discuss": Row(
@@ -179,7 +185,7 @@ ROWS: dict[str, Row] = {
     "action:pd_open": Row(frozenset({"protege"}), value="{team}:1"),
     "action:pd_sign_open": Row(frozenset({"mentor"}), value="{team}:1"),
     "view:pd_file": Row(
-        frozenset({"protege"}), opener=("action:pd_open", "{team}:1"), opener_role="protege"
+        frozenset({"protege"}), opener=("action:pd_open", "{team}:2"), opener_role="protege"
     ),
     "view:pd_sign": Row(frozenset({"mentor"}), metadata='{"team": {team}, "form": 1}'),
     "action:assessment_open": Row(frozenset({"protege"}), value="{team}"),
@@ -278,6 +284,7 @@ def world(sqlite_url, standin, program):
         names = {"team": str(team_id), "protege": PEOPLE["protege"]}
         entry_id = _log_entry(base, fake, names)
         names |= {"entry": f"{entry_id}:1", "entry_id": str(entry_id)}
+        _file_secrets(base, fake, names)
         yield base, services, fake, names
 
 
@@ -317,10 +324,114 @@ def _seed(services) -> int:
 def _log_entry(base: str, fake, names: dict[str, str]) -> int:
     """The mentor logs a conversation the way they would: for co-sign and edit buttons."""
     press(base, PEOPLE["mentor"], "log_open", f"{names['team']}:2024-09")
-    view = last_opened_view(fake)
-    status, answer = submit(base, PEOPLE["mentor"], view, fill(view, names))
-    assert status == 200 and not (isinstance(answer, dict) and answer.get("errors")), answer
+    _file(base, fake, "mentor", names, "log")
     return 1
+
+
+# Every free-text field team 1's people file carries a marker; a refused person must never
+# be shown one. Each record kind gets id 1 (team 2 files nothing), the ids the rows name.
+MARKER = "ZZSECRET"
+_MARKED = re.compile(MARKER + r"-[A-Za-z0-9_-]+", re.IGNORECASE)
+# Fields that take a format, not free text: filled with a valid value, unmarked.
+_FORMATTED = {
+    "log_minutes": "30",
+    "hours": "1.5",
+    "school_phone": "(573) 555-0100",
+    "cell_phone": "(573) 555-0101",
+    "admin_phone": "(573) 555-0102",
+}
+
+
+def _file(
+    base: str,
+    fake,
+    role: str,
+    names: dict[str, str],
+    tag: str,
+    blank: tuple[str, ...] = (),
+    **chosen: str,
+) -> None:
+    """`role` files the form the app last opened, every free-text field marked but those in
+    `blank`, left empty; `chosen` picks an option (by value) for a select block."""
+    view = last_opened_view(fake)
+    values = fill(view, names)
+    for block in view.get("blocks", []):
+        element = block.get("element") or {}
+        if block.get("type") != "input":
+            continue
+        block_id, kind = block["block_id"], element.get("type")
+        slot = values[block_id][element["action_id"]]
+        options = element.get("options") or [
+            o for group in element.get("option_groups", []) for o in group["options"]
+        ]
+        if block_id in chosen:
+            slot["selected_option"] = next(o for o in options if o["value"] == chosen[block_id])
+        elif block_id.startswith("dp_top_"):  # concern n: a different area each
+            slot["selected_option"] = options[int(block_id.rsplit("_", 1)[1]) - 1]
+        elif block_id in blank:
+            slot["value"] = ""
+        elif block_id in _FORMATTED:
+            slot["value"] = _FORMATTED[block_id]
+        elif "email" in block_id:
+            slot["value"] = f"{MARKER}-{tag}-{block_id}@school.example.org".lower()
+        elif kind == "url_text_input":
+            slot["value"] = f"https://docs.example.org/{MARKER}-{tag}-{block_id}"
+        elif kind == "plain_text_input":
+            slot["value"] = f"{MARKER}-{tag}-{block_id}"
+    status, answer = submit(base, PEOPLE[role], view, values)
+    assert status == 200 and not (isinstance(answer, dict) and answer.get("errors")), (tag, answer)
+
+
+def _dm_button(fake, user: str, action_id: str) -> str:
+    """The value of the newest button `action_id` in a DM the app sent to `user`."""
+    for call in reversed(fake.calls_to("chat.postMessage")):
+        if call.params.get("channel") != user:
+            continue
+        for block in call.params.get("blocks") or []:
+            for element in [*block.get("elements", []), block.get("accessory") or {}]:
+                if element.get("action_id") == action_id:
+                    return element.get("value", "")
+    raise AssertionError(f"no {action_id} button was sent to {user}")
+
+
+def _open(base: str, role: str, action_id: str, value: str) -> None:
+    status, answer = press(base, PEOPLE[role], action_id, value)
+    assert status == 200, answer
+
+
+def _file_secrets(base: str, fake, names: dict[str, str]) -> None:
+    """Team 1 files every form with free text, the way its people would."""
+    team = names["team"]
+    for role in ("mentor", "protege"):
+        _open(base, role, "contact_open", "")
+        _file(base, fake, role, names, f"contact_{role}")
+    _open(base, "mentor", "plans_open_decisions", team)
+    _file(base, fake, "mentor", names, "decisions")
+    _open(base, "mentor", "plans_open_plan", team)
+    _file(
+        base,
+        fake,
+        "mentor",
+        names,
+        "plan",
+        blank=("imp_other_1", "imp_other_2", "imp_other_3"),
+        **{f"imp_selection_{n}": str(n) for n in range(1, 4)},
+        imp_selection_4="other",
+    )
+    _open(base, "protege", "exp_submit_open", f"{team}:1")
+    _file(base, fake, "protege", names, "experience", ("other_description",), selection="1")
+    _open(
+        base, "mentor", "exp_comment_open", _dm_button(fake, PEOPLE["mentor"], "exp_comment_open")
+    )
+    _file(base, fake, "mentor", names, "comment")
+    _open(base, "mentor", "visit_open", team)
+    _file(base, fake, "mentor", names, "visit")
+    _open(base, "protege", "pd_open", f"{team}:1")
+    _file(base, fake, "protege", names, "pd")
+    _open(base, "mentor", "pd_sign_open", _dm_button(fake, PEOPLE["mentor"], "pd_sign_open"))
+    _file(base, fake, "mentor", names, "pd_sign")
+    _open(base, "mentor", "silence_partner_open", team)
+    _file(base, fake, "mentor", names, "partner")
 
 
 def fill(view: dict[str, Any], names: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -437,6 +548,11 @@ def _opens_a_form(calls: list, forged_view: dict[str, Any] | None) -> bool:
     return False
 
 
+def _markers(*shown: Any) -> list[str]:
+    """The markers in what was shown: an answer, a call's parameters, a view."""
+    return [m for item in shown for m in _MARKED.findall(json.dumps(item, default=str))]
+
+
 ROW_KEYS = sorted(ROWS)
 
 
@@ -460,6 +576,8 @@ def test_access(world, key: str) -> None:
         if status != 200:
             problems.append(f"{role}: HTTP {status} {answer!r:.200}")
             continue
+        # A re-shown form may carry what the submitted view already held: that is not news.
+        known = set(_markers(view)) if key.startswith("view:") else set()
         if _says_sorry(answer, calls):
             problems.append(f"{role}: an error answer {answer!r:.200}")
         if role in row.allowed:
@@ -475,6 +593,9 @@ def test_access(world, key: str) -> None:
         }
         if others:
             problems.append(f"{role}: refused, but {sorted(others)} heard about it")
+        shown = sorted(set(_markers(answer, *(c.params for c in calls))) - known)
+        if shown and role not in READERS:  # team 1's readers may see team 1's filings
+            problems.append(f"{role}: refused, but shown team 1's {shown}")
     assert not problems, f"{key}: " + "; ".join(problems)
 
 
