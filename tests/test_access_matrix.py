@@ -34,7 +34,9 @@ from bot.platform.app import create_app
 from bot.platform.services import Services
 from bot.slack.blocks import numbered
 from storage.db import make_engine, make_session_factory, transaction
-from storage.people import add_team, get_or_create_person
+from storage.models import Role, TeamStatus
+from storage.people import add_team, get_or_create_person, grant, revoke
+from storage.teams import end_team
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
 from tests.interactions import last_opened_view, press, submit
 from tests.signing import post, slash_command
@@ -51,6 +53,15 @@ PEOPLE = {
 }
 OTHER_PROTEGE = "U0PRO0002"
 ROLES = tuple(PEOPLE)
+# People whose standing changed, checked as strangers are: refused what a stranger is (and
+# shown nothing of team 1), allowed what anyone may do.
+CHANGED = {
+    "revoked_staff": "U0REVOKED",  # was program staff, revoked
+    "revoked_advisor": "U0REVADV1",  # was a content advisor, revoked
+    "ended_mentor": "U0ENDMEN1",  # mentor of team 3, which has ended
+    "ended_protege": "U0ENDPRO1",  # protégé of team 3
+}
+EVERYONE = {**PEOPLE, **CHANGED}
 
 ALL = frozenset(ROLES)
 MEMBERS = frozenset({"mentor", "protege"})
@@ -276,7 +287,7 @@ def test_every_listener_has_a_row(sqlite_url, standin, program) -> None:
 @pytest.fixture
 def world(sqlite_url, standin, program):
     fake, _ = standin
-    for user_id in [*PEOPLE.values(), OTHER_PROTEGE, "U0NEWPERS"]:
+    for user_id in [*EVERYONE.values(), OTHER_PROTEGE, "U0NEWPERS"]:
         fake.add_user(user_id, f"Person {user_id[-4:]}")
     with serve_app(sqlite_url, standin, program) as (base, services):
         object.__setattr__(services, "clock", lambda: NOW)
@@ -318,6 +329,23 @@ def _seed(services) -> int:
             created_by=STAFF,
             now=NOW,
         )
+        ended = add_team(
+            session,
+            program_id=services.program.id,
+            mentor=person(CHANGED["ended_mentor"]),
+            protege=person(CHANGED["ended_protege"]),
+            advisor=person(PEOPLE["other_advisor"]),
+            area="bmit",
+            track="year1",
+            start_date=date(2024, 8, 26),
+            created_by=STAFF,
+            now=NOW,
+        )
+        end_team(session, ended, TeamStatus.WITHDRAWN, "Moved away.", STAFF, NOW)
+        for role, grant_of in (("revoked_staff", Role.STAFF), ("revoked_advisor", Role.ADVISOR)):
+            someone = person(CHANGED[role])
+            grant(session, someone, grant_of, STAFF, NOW)
+            revoke(session, someone, grant_of, STAFF, NOW)
         return team.id
 
 
@@ -560,11 +588,12 @@ ROW_KEYS = sorted(ROWS)
 def test_access(world, key: str) -> None:
     base, services, fake, names = world
     row = ROWS[key]
-    refused = [r for r in ROLES if r not in row.allowed]
-    allowed = [r for r in ROLES if r in row.allowed]
+    may = row.allowed | ({*CHANGED} if "stranger" in row.allowed else set())
+    refused = [r for r in EVERYONE if r not in may]
+    allowed = [r for r in EVERYONE if r in may]
     problems: list[str] = []
     for role in refused + allowed:  # refusals first: they must leave the world as it was
-        user = PEOPLE[role]
+        user = EVERYONE[role]
         if key.startswith("view:"):
             view = _view_for(base, fake, names, key[len("view:") :], row)
             before_db, since = database_digest(services), len(fake.calls)
@@ -580,7 +609,7 @@ def test_access(world, key: str) -> None:
         known = set(_markers(view)) if key.startswith("view:") else set()
         if _says_sorry(answer, calls):
             problems.append(f"{role}: an error answer {answer!r:.200}")
-        if role in row.allowed:
+        if role in may:
             continue
         if database_digest(services) != before_db:
             problems.append(f"{role}: refused, but the database changed")
