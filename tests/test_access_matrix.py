@@ -34,8 +34,11 @@ from bot.platform.app import create_app
 from bot.platform.services import Services
 from bot.slack.blocks import numbered
 from storage.db import make_engine, make_session_factory, transaction
+from storage.experiences import Experience, MentorComment, PdVerification, VisitReport
+from storage.logs import CommunicationLog
 from storage.models import Role, TeamStatus
 from storage.people import add_team, get_or_create_person, grant, revoke
+from storage.plans import MentoringPlan
 from storage.teams import end_team
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
 from tests.interactions import last_opened_view, press, submit
@@ -640,3 +643,60 @@ def test_the_matrix_covers_every_role_and_a_refusal_for_each_team_action() -> No
     }
     team_rows = [k for k, r in ROWS.items() if "{team}" in r.value or r.opener or r.metadata]
     assert all(ROWS[k].allowed != ALL for k in team_rows if k != "view:contact_form")
+
+
+FILED = {
+    "log",
+    "contact_mentor",
+    "contact_protege",
+    "decisions",
+    "plan",
+    "experience",
+    "comment",
+    "visit",
+    "pd",
+    "pd_sign",
+    "partner",
+}
+
+
+def test_the_world_files_every_marked_record_of_team_1_under_the_ids_the_rows_name(world) -> None:
+    base, services, fake, names = world
+    team = int(names["team"])
+    dump: list[Any] = []
+    with services.sessions() as session:
+        for name in inspect(session.get_bind()).get_table_names():
+            dump.extend(tuple(r) for r in session.execute(text(f'SELECT * FROM "{name}"')))
+        assert session.get(CommunicationLog, 1).team_id == team
+        assert session.get(MentoringPlan, 1).team_id == team
+        assert (session.get(Experience, 1).team_id, session.get(Experience, 1).number) == (team, 1)
+        assert session.get(MentorComment, 1).experience_id == 1
+        assert session.get(VisitReport, 1).team_id == team
+        assert (session.get(PdVerification, 1).team_id, session.get(PdVerification, 1).number) == (
+            team,
+            1,
+        )
+    filed = {m.split("-")[1].lower() for m in _markers(dump)}
+    assert filed == FILED
+
+
+@pytest.mark.parametrize(
+    ("key", "tag"),
+    [
+        ("command:logs", "log"),
+        ("command:team", "contact_protege"),
+        ("action:log_view", "log"),
+    ],
+)
+def test_team_1s_readers_are_shown_its_markers(world, key: str, tag: str) -> None:
+    """The markers reach those who may read them: their absence for others means something."""
+    base, services, fake, names = world
+    for role in ("advisor", "staff"):
+        since = len(fake.calls)
+        status, answer = send(base, fake, names, key, ROWS[key], PEOPLE[role])
+        assert status == 200
+        shown = {
+            m.split("-")[1].lower()
+            for m in _markers(answer, *(c.params for c in fake.calls[since:]))
+        }
+        assert tag in shown, (role, shown)
