@@ -409,6 +409,7 @@ def _file(
             slot["value"] = f"https://docs.example.org/{MARKER}-{tag}-{block_id}"
         elif kind == "plain_text_input":
             slot["value"] = f"{MARKER}-{tag}-{block_id}"
+    view = {**view, "id": f"V0SEED{tag.upper()}"}  # a view of its own, not a replay
     status, answer = submit(base, PEOPLE[role], view, values)
     assert status == 200 and not (isinstance(answer, dict) and answer.get("errors")), (tag, answer)
 
@@ -463,6 +464,23 @@ def _file_secrets(base: str, fake, names: dict[str, str]) -> None:
     _file(base, fake, "mentor", names, "pd_sign")
     _open(base, "mentor", "silence_partner_open", team)
     _file(base, fake, "mentor", names, "partner")
+    # What a protégé answers back: a dispute (of a second entry: the rows confirm the
+    # first), a "let's discuss" note and a change asked of the visit report.
+    _open(base, "mentor", "log_open", f"{team}:2024-09")
+    _file(base, fake, "mentor", names, "log2")
+    _open(base, "protege", "log_dispute", _dm_button(fake, PEOPLE["protege"], "log_dispute"))
+    _file(base, fake, "protege", names, "dispute")
+    _open(
+        base, "protege", "exp_discuss_open", _dm_button(fake, PEOPLE["protege"], "exp_discuss_open")
+    )
+    _file(base, fake, "protege", names, "discuss")
+    _open(
+        base,
+        "protege",
+        "visit_change_open",
+        _dm_button(fake, PEOPLE["protege"], "visit_change_open"),
+    )
+    _file(base, fake, "protege", names, "visit_change")
 
 
 def fill(view: dict[str, Any], names: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -657,6 +675,10 @@ FILED = {
     "pd",
     "pd_sign",
     "partner",
+    "log2",
+    "dispute",
+    "discuss",
+    "visit_change",
 }
 
 
