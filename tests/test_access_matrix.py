@@ -43,6 +43,7 @@ from storage.teams import end_team
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
 from tests.interactions import last_opened_view, press, submit
 from tests.signing import post, slash_command
+from tests.test_status_later import ResponseUrl
 
 NOW = datetime(2024, 9, 10, 15, tzinfo=UTC)
 PEOPLE = {
@@ -292,14 +293,16 @@ def world(sqlite_url, standin, program):
     fake, _ = standin
     for user_id in [*EVERYONE.values(), OTHER_PROTEGE, "U0NEWPERS"]:
         fake.add_user(user_id, f"Person {user_id[-4:]}")
+    receiver = ResponseUrl()  # where a command's later answer goes: read as the rest is
     with serve_app(sqlite_url, standin, program) as (base, services):
         object.__setattr__(services, "clock", lambda: NOW)
         team_id = _seed(services)
-        names = {"team": str(team_id), "protege": PEOPLE["protege"]}
+        names = {"team": str(team_id), "protege": PEOPLE["protege"], "response_url": receiver.url}
         entry_id = _log_entry(base, fake, names)
         names |= {"entry": f"{entry_id}:1", "entry_id": str(entry_id)}
         _file_secrets(base, fake, names)
-        yield base, services, fake, names
+        yield base, services, fake, names, receiver
+    receiver.close()
 
 
 def _seed(services) -> int:
@@ -540,7 +543,13 @@ def send(base: str, fake, names, key: str, row: Row, user: str) -> tuple[int, An
     kind, _, name = key.partition(":")
     if kind == "command":
         args = row.args.format(**names)
-        return slash_command(base + "/slack/events", SIGNING_SECRET, user, f"{name} {args}")
+        return slash_command(
+            base + "/slack/events",
+            SIGNING_SECRET,
+            user,
+            f"{name} {args}",
+            response_url=names["response_url"],
+        )
     if kind == "action":
         return press(base, user, name, row.value.format(**names))
     if kind == "event":
@@ -607,7 +616,7 @@ ROW_KEYS = sorted(ROWS)
 
 @pytest.mark.parametrize("key", ROW_KEYS)
 def test_access(world, key: str) -> None:
-    base, services, fake, names = world
+    base, services, fake, names, receiver = world
     row = ROWS[key]
     may = row.allowed | ({*CHANGED} if "stranger" in row.allowed else set())
     refused = [r for r in EVERYONE if r not in may]
@@ -617,18 +626,28 @@ def test_access(world, key: str) -> None:
         user = EVERYONE[role]
         if key.startswith("view:"):
             view = _view_for(base, fake, names, key[len("view:") :], row)
-            before_db, since = database_digest(services), len(fake.calls)
+            before_db, since, posted = (
+                database_digest(services),
+                len(fake.calls),
+                len(receiver.posts),
+            )
             status, answer = submit(base, user, view, fill(view, names))
         else:
-            before_db, since = database_digest(services), len(fake.calls)
+            before_db, since, posted = (
+                database_digest(services),
+                len(fake.calls),
+                len(receiver.posts),
+            )
             status, answer = send(base, fake, names, key, row, user)
         calls = _effects(fake, since)
+        # The app settles before it answers: a later answer to the response URL is in already.
+        later = receiver.posts[posted:]
         if status != 200:
             problems.append(f"{role}: HTTP {status} {answer!r:.200}")
             continue
         # A re-shown form may carry what the submitted view already held: that is not news.
         known = set(_markers(view)) if key.startswith("view:") else set()
-        if _says_sorry(answer, calls):
+        if _says_sorry(answer, calls) or _says_sorry(later, []):
             problems.append(f"{role}: an error answer {answer!r:.200}")
         if role in may:
             continue
@@ -643,7 +662,7 @@ def test_access(world, key: str) -> None:
         }
         if others:
             problems.append(f"{role}: refused, but {sorted(others)} heard about it")
-        shown = sorted(set(_markers(answer, *(c.params for c in calls))) - known)
+        shown = sorted(set(_markers(answer, later, *(c.params for c in calls))) - known)
         if shown and role not in READERS:  # team 1's readers may see team 1's filings
             problems.append(f"{role}: refused, but shown team 1's {shown}")
     assert not problems, f"{key}: " + "; ".join(problems)
@@ -683,7 +702,7 @@ FILED = {
 
 
 def test_the_world_files_every_marked_record_of_team_1_under_the_ids_the_rows_name(world) -> None:
-    base, services, fake, names = world
+    base, services, fake, names, receiver = world
     team = int(names["team"])
     dump: list[Any] = []
     with services.sessions() as session:
@@ -712,11 +731,12 @@ def test_the_world_files_every_marked_record_of_team_1_under_the_ids_the_rows_na
 )
 def test_team_1s_readers_are_shown_its_markers(world, key: str, tag: str) -> None:
     """The markers reach those who may read them: their absence for others means something."""
-    base, services, fake, names = world
+    base, services, fake, names, receiver = world
     for role in ("advisor", "staff"):
-        since = len(fake.calls)
+        since, posted = len(fake.calls), len(receiver.posts)
         status, answer = send(base, fake, names, key, ROWS[key], PEOPLE[role])
         assert status == 200
+        answer = [answer, receiver.posts[posted:]]
         shown = {
             m.split("-")[1].lower()
             for m in _markers(answer, *(c.params for c in fake.calls[since:]))
