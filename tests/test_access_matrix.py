@@ -34,7 +34,13 @@ from bot.platform.app import create_app
 from bot.platform.services import Services
 from bot.slack.blocks import numbered
 from storage.db import make_engine, make_session_factory, transaction
-from storage.experiences import Experience, MentorComment, PdVerification, VisitReport
+from storage.experiences import (
+    Experience,
+    ExperienceSubmission,
+    MentorComment,
+    PdVerification,
+    VisitReport,
+)
 from storage.logs import CommunicationLog
 from storage.models import Role, TeamStatus
 from storage.people import add_team, get_or_create_person, grant, revoke
@@ -711,6 +717,7 @@ def test_the_world_files_every_marked_record_of_team_1_under_the_ids_the_rows_na
         assert session.get(CommunicationLog, 1).team_id == team
         assert session.get(MentoringPlan, 1).team_id == team
         assert (session.get(Experience, 1).team_id, session.get(Experience, 1).number) == (team, 1)
+        assert session.get(ExperienceSubmission, 1).experience_id == 1
         assert session.get(MentorComment, 1).experience_id == 1
         assert session.get(VisitReport, 1).team_id == team
         assert (session.get(PdVerification, 1).team_id, session.get(PdVerification, 1).number) == (
