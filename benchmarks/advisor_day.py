@@ -15,17 +15,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from benchmarks.seeding import REGISTERED, fresh_database
+from benchmarks.seeding import fresh_database, seed_teams
 from bot.platform.slack_client import RecordingClient
-from bot.program import Program, load_program
+from bot.program import load_program
 from schedules.tick import tick
-from storage.db import make_engine, make_session_factory, transaction
+from storage.db import make_engine, make_session_factory
 from storage.models import Delivery, DeliveryStatus
-from storage.people import add_team, get_or_create_person
 
-ADVISOR = "U0ADVISOR0"
+ADVISOR = "U0A0000000"  # seed_teams' first advisor
 TEAMS = 60
 FIRST, LAST = date(2024, 8, 26), date(2024, 12, 20)
 
@@ -35,9 +33,9 @@ def run() -> str:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'advisor.db'}"
         fresh_database(url)
+        seed_teams(url, TEAMS, per_advisor=TEAMS, track="year1")
         engine = make_engine(url)
         factory = make_session_factory(engine)
-        _seed(factory, program)
         client = RecordingClient()
         now = datetime.combine(FIRST, datetime.min.time(), program.tz)
         while now.date() <= LAST:
@@ -67,28 +65,6 @@ def run() -> str:
         f"| most on any one day | {max(notices.values())} | {max(per_day.values())} |\n"
         f"| days with a message | {len(notices)} | {len(per_day)} |"
     )
-
-
-def _seed(factory: sessionmaker[Session], program: Program) -> None:
-    with transaction(factory) as session:
-        advisor = get_or_create_person(session, ADVISOR, REGISTERED, tz="America/Chicago")
-        for n in range(TEAMS):
-            add_team(
-                session,
-                program_id=program.id,
-                mentor=get_or_create_person(
-                    session, f"U0M{n:07d}", REGISTERED, tz="America/Chicago"
-                ),
-                protege=get_or_create_person(
-                    session, f"U0P{n:07d}", REGISTERED, tz="America/Chicago"
-                ),
-                advisor=advisor,
-                area="bmit",
-                track="year1",
-                start_date=program.start,
-                created_by=None,
-                now=REGISTERED,
-            )
 
 
 if __name__ == "__main__":

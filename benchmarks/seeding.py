@@ -52,13 +52,21 @@ def current_program_file(folder: str) -> str:
     return out
 
 
-def seed_teams(url: str, count: int, program_file: str | None = None) -> None:
+def seed_teams(
+    url: str,
+    count: int,
+    program_file: str | None = None,
+    per_advisor: int = 50,
+    track: str | None = None,
+) -> None:
+    """`count` teams, `per_advisor` to an advisor (`U0A0000000` first); year one and two
+    alternate unless `track` names one."""
     program = load_program(program_file)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     with transaction(factory) as session:
         for n in range(count):
-            advisor = get_or_create_person(session, f"U0A{n // 50:07d}", REGISTERED)
+            advisor = get_or_create_person(session, f"U0A{n // per_advisor:07d}", REGISTERED)
             add_team(
                 session,
                 program_id=program.id,
@@ -70,7 +78,7 @@ def seed_teams(url: str, count: int, program_file: str | None = None) -> None:
                 ),
                 advisor=advisor,
                 area="bmit",
-                track="year1" if n % 3 else "year2",
+                track=track or ("year1" if n % 3 else "year2"),
                 start_date=program.start,
                 created_by=None,
                 now=REGISTERED,
