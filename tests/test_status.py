@@ -204,3 +204,14 @@ def test_areas_are_found_by_id_or_name_in_any_case(program) -> None:
     assert status.area_matching(program, "BMIT") == "bmit"
     assert status.area_matching(program, "family consumer sciences and human services") == "fcs"
     assert status.area_matching(program, "cooking") is None
+
+
+def test_a_quiet_may_makes_no_team_silent_after_the_last_log_is_due(db, program) -> None:
+    # April's log, the last of the year, is due Fri Apr 18: quiet is expected after it.
+    quiet_since_april = make_team(db, program, mentor="U0MENTORE", protege="U0PROTEGEE")
+    silent_in_march = make_team(db, program, mentor="U0MENTORF", protege="U0PROTEGEF")
+    add_log(db, quiet_since_april, date(2025, 4, 10), month="2025-04")
+    add_log(db, silent_in_march, date(2025, 3, 3), month="2025-03")
+    found = standings(db, program, date(2025, 5, 30))
+    assert found[quiet_since_april].standing != status.SILENT
+    assert found[silent_in_march].standing == status.SILENT  # silent in season: still so

@@ -104,10 +104,19 @@ class Health:
         return self.last_activity if self.silent else None
 
 
+def season_end(program: Program) -> date:
+    """Teams are to talk twice a month while there are monthly topics; after the last
+    Communication Log is due the year winds down and quiet is expected."""
+    return max(program.log_due_dates(), default=program.end)
+
+
 def team_health(
     session: Session, program: Program, teams: Sequence[Team | RosterTeam], today: date
 ) -> dict[int, Health]:
+    """Each team's silence and contact, judged up to the end of the season: a quiet May
+    makes no team silent, and a team silent in April stays so."""
     ids = [team.id for team in teams]
+    judged = min(today, season_end(program))
     latest = last_activity_dates(session, program, ids)
     due = month_log_due(program, today)
     counts = contact_days_in_month(session, ids, today) if due and today >= due else None
@@ -115,12 +124,12 @@ def team_health(
     minimum = program.settings.min_contacts_per_month
     result: dict[int, Health] = {}
     # Thousands of teams share a few tracks, start dates and last-activity days.
-    quiet_days = cache(lambda last: program.school_days_between(last, today))
+    quiet_days = cache(lambda last: program.school_days_between(last, judged))
     clock = cache(lambda track, start: silence_clock_start(program, track, start))
     for team in teams:
         clock_start = clock(team.track, team.start_date)
         last = max(latest.get(team.id, clock_start), clock_start)
-        quiet = quiet_days(last) if last < today else 0
+        quiet = quiet_days(last) if last < judged else 0
         days = None if counts is None else counts.get(team.id, 0)
         result[team.id] = Health(
             team_id=team.id,

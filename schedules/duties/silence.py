@@ -16,7 +16,14 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from bot.program import Program
-from bot.silence.rules import Health, last_contact_detail, overdue_steps, silent_from, team_health
+from bot.silence.rules import (
+    Health,
+    last_contact_detail,
+    overdue_steps,
+    season_end,
+    silent_from,
+    team_health,
+)
 from bot.silence.views import SilentTeam, alert_message, back_in_touch_message, escalation_message
 from bot.slack.dates import human_date, local_instant, zone
 from schedules.notice import Message, Notice
@@ -37,10 +44,7 @@ USEFUL_FOR = timedelta(days=21)
 
 def silence(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
     today = now.astimezone(program.tz).date()
-    # Teams are to talk twice a month while there are monthly topics; after the last
-    # Communication Log is due the year winds down and quiet is expected.
-    season_end = max(program.log_due_dates(), default=program.end)
-    if not program.start <= today <= season_end:
+    if not program.start <= today <= season_end(program):
         return
     teams = roster(session, program.id)
     health = team_health(session, program, teams, today)
