@@ -32,6 +32,7 @@ from bot.platform.config import Settings
 from bot.platform.services import Services
 from bot.platform.slack_client import RecordingClient
 from bot.program import Program
+from bot.program.kinds import StepKind
 from bot.reports import views as report_views
 from bot.reports.rules import shown_pd, shown_visit
 from bot.silence import views as silence_views
@@ -200,6 +201,7 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
     silent = _silent(world)
     spell = today - timedelta(days=21)
     survey_due = today + timedelta(days=14)
+    meeting = next((d for d in program.deadlines(track.id) if d.is_(StepKind.MEETING)), None)
 
     def welcome(role: str) -> Message:
         return welcome_message(
@@ -261,6 +263,18 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
                 today,
                 progress_views.opener_for(status, "protege", team),
             ),
+        ),
+        *(
+            [
+                Sample(
+                    "meeting reminder",
+                    lambda: progress_views.meeting_reminder_message(
+                        program, meeting, [status], MENTOR, team, today
+                    ),
+                )
+            ]
+            if meeting is not None
+            else []
         ),
         Sample(
             "overdue step (advisor)",
