@@ -130,6 +130,8 @@ def test_staff_see_the_program_and_the_buttons_work(served, program) -> None:
     view = open_home(base, fake, STAFF)
     shown = text(view)
     assert "*1 active team*" in shown
+    # Staff read the track's name, never its id.
+    assert f"· {program.track('year1').name}: 1 ·" in shown and "year1" not in shown
     assert set(buttons(view)) >= {
         home_views.HOME_PAIR,
         home_views.HOME_IMPORT,

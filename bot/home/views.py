@@ -24,6 +24,7 @@ from bot.status.rules import (
     ProgramStatus,
     TeamStanding,
     area_name,
+    track_name,
 )
 from bot.status.views import ICONS, standing_counts
 
@@ -145,7 +146,8 @@ def staff_blocks(program: Program, status: ProgramStatus, budget: int) -> list[B
         ),
     ]
     lines = [
-        f"*{area_name(program, g.area)}* · {g.track}: {g.total} · {standing_counts(g.counts)}"
+        f"*{area_name(program, g.area)}* · {track_name(program, g.track)}: {g.total} · "
+        f"{standing_counts(g.counts)}"
         for g in status.groups
     ]
     if lines:
