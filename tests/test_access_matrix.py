@@ -42,7 +42,7 @@ from storage.experiences import (
     VisitReport,
 )
 from storage.logs import CommunicationLog
-from storage.models import Role, TeamStatus
+from storage.models import Role, Team, TeamStatus
 from storage.people import add_team, get_or_create_person, grant, revoke
 from storage.plans import MentoringPlan
 from storage.teams import end_team
@@ -317,42 +317,23 @@ def _seed(services) -> int:
         def person(slack_id: str):
             return get_or_create_person(session, slack_id, NOW, tz="America/Chicago")
 
-        team = add_team(
-            session,
-            program_id=services.program.id,
-            mentor=person(PEOPLE["mentor"]),
-            protege=person(PEOPLE["protege"]),
-            advisor=person(PEOPLE["advisor"]),
-            area="bmit",
-            track="year1",
-            start_date=date(2024, 8, 26),
-            created_by=STAFF,
-            now=NOW,
-        )
-        add_team(
-            session,
-            program_id=services.program.id,
-            mentor=person(PEOPLE["other_member"]),
-            protege=person(OTHER_PROTEGE),
-            advisor=person(PEOPLE["other_advisor"]),
-            area="bmit",
-            track="year1",
-            start_date=date(2024, 8, 26),
-            created_by=STAFF,
-            now=NOW,
-        )
-        ended = add_team(
-            session,
-            program_id=services.program.id,
-            mentor=person(CHANGED["ended_mentor"]),
-            protege=person(CHANGED["ended_protege"]),
-            advisor=person(PEOPLE["other_advisor"]),
-            area="bmit",
-            track="year1",
-            start_date=date(2024, 8, 26),
-            created_by=STAFF,
-            now=NOW,
-        )
+        def team_of(mentor: str, protege: str, advisor: str) -> Team:
+            return add_team(
+                session,
+                program_id=services.program.id,
+                mentor=person(mentor),
+                protege=person(protege),
+                advisor=person(advisor),
+                area="bmit",
+                track="year1",
+                start_date=date(2024, 8, 26),
+                created_by=STAFF,
+                now=NOW,
+            )
+
+        team = team_of(PEOPLE["mentor"], PEOPLE["protege"], PEOPLE["advisor"])
+        team_of(PEOPLE["other_member"], OTHER_PROTEGE, PEOPLE["other_advisor"])
+        ended = team_of(CHANGED["ended_mentor"], CHANGED["ended_protege"], PEOPLE["other_advisor"])
         end_team(session, ended, TeamStatus.WITHDRAWN, "Moved away.", STAFF, NOW)
         for role, grant_of in (("revoked_staff", Role.STAFF), ("revoked_advisor", Role.ADVISOR)):
             someone = person(CHANGED[role])
