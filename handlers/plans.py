@@ -24,14 +24,16 @@ from bot import access
 from bot.access import Refusal
 from bot.experiences.rules import EXPERIENCE, SEND
 from bot.plans import checklists as cviews
-from bot.plans import form
+from bot.plans import drafts, form
 from bot.plans import rules as domain
 from bot.plans import views as pviews
 from bot.plans.rules import PlanRecord, TeamPeople
 from bot.platform.services import Services
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
+from bot.slack.metadata import STALE_FORM
 from bot.slack.replies import dm
+from bot.slack.text import typed
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
 from storage.db import transaction
@@ -48,8 +50,9 @@ FORM_NAMES = {
 }
 # The first input of each modal: where a refusal of the whole form is shown.
 FIRST_BLOCK = {
-    "focal": form.rating_block(0, 0),
+    "focal": form.need_block(0, 0, "moderate"),
     "decisions": form.concerned_block(0, 0),
+    "decision_notes": form.top_block(1),
     "plan": form.selection_block(1),
 }
 
@@ -90,8 +93,14 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     app.action(pviews.SHOW_SELECTIONS)(kit.button(forms.show_selections))
     app.view(cviews.FOCAL_CALLBACK)(kit.submission(forms.submit_focal, FIRST_BLOCK["focal"]))
     app.view(cviews.DECISIONS_CALLBACK)(
-        kit.submission(forms.submit_decisions, FIRST_BLOCK["decisions"])
+        kit.submission(forms.submit_decision_areas, FIRST_BLOCK["decisions"])
     )
+    app.view(cviews.DECISION_NOTES_CALLBACK)(
+        kit.submission(forms.submit_decisions, FIRST_BLOCK["decision_notes"])
+    )
+    app.action(cviews.FOCAL_DRAFT)(kit.button(forms.focal_draft))
+    app.action(cviews.DECISIONS_DRAFT)(kit.button(forms.decisions_draft))
+    app.action(cviews.DECISIONS_BACK)(kit.button(forms.decisions_back))
     app.view(pviews.PLAN_CALLBACK)(kit.submission(forms.submit_plan, FIRST_BLOCK["plan"]))
     app.action(pviews.REVIEW_RECEIVED)(kit.button(review.received))
     app.action(pviews.REVIEW_APPROVE)(kit.button(review.approve))
@@ -214,6 +223,10 @@ class _Forms:
         if which == "focal":
             filing = domain.current_focal_points(session, team)
             filed = self._when(filing.filed_at, today) if filing else None
+            kept = drafts.focal(session, self.program, team)
+            if kept is not None:
+                saved = self._when(kept.saved_at, today)
+                return cviews.focal_points_modal(self.program, people, kept.ratings, filed, saved)
             return cviews.focal_points_modal(self.program, people, domain.ratings_of(filing), filed)
         if which == "decisions":
             decisions = domain.current_decision_points(session, team)
@@ -317,10 +330,28 @@ class _Forms:
         text, blocks = cviews.focal_points_filed_dm(self.program, people, parsed.ratings, revised)
         dm(client, people.mentor, text, blocks)
 
+    def submit_decision_areas(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The first step: the ticked areas lead to their notes and the top four."""
+        concerned = form.parse_decision_areas(self.program, kit.state(body))
+        with transaction(self.services.sessions) as session:
+            team, problem = self._team_for_submission(session, body, "decisions")
+            if team is None or problem:
+                raise Refusal(problem or "")
+            draft = domain.decision_draft(session, self.program, team)
+            people = domain.team_people(self.program, team)
+            top = domain.top_guess(self.program, concerned, draft.ratings, draft.top)
+            notes = {key: note for key, note in draft.notes.items() if key in concerned}
+            # The ticks are kept at once: closing the second step does not lose them.
+            kept = form.DecisionPointsForm(concerned, dict(notes), top)
+            drafts.save_decisions(session, team, kept, body["user"]["id"], self.services.clock())
+        view = cviews.decision_notes_modal(self.program, people, concerned, notes, top)
+        ack(response_action="update", view=view)
+
     def submit_decisions(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         now = self.services.clock()
-        parsed = form.parse_decision_points(self.program, kit.state(body))
+        concerned = self._shown_areas(body)
+        parsed = form.parse_decision_points(self.program, kit.state(body), concerned)
         with transaction(self.services.sessions) as session:
             team, problem = self._team_for_submission(session, body, "decisions")
             if team is None or problem:
@@ -336,6 +367,74 @@ class _Forms:
         )
         text, blocks = cviews.decision_points_filed_dm(people, user_id, top, revised)
         dm(client, partner, text, blocks)
+
+    def _shown_areas(self, body: dict[str, Any]) -> frozenset[form.ItemKey]:
+        """The areas ticked in the first step: those the second step shows a notes box for.
+        A view without them is not the second step the app built."""
+        blocks = body["view"].get("blocks") or []
+        shown = form.shown_areas(self.program, {b.get("block_id", "") for b in blocks})
+        if len(shown) < form.top_count(self.program):
+            raise Refusal(STALE_FORM)
+        return shown
+
+    # "Save draft, finish later" (and "Change the ticked areas"): the modal stays open
+
+    def _draft_team(self, body: dict[str, Any], which: str) -> tuple[Team, TeamPeople]:
+        """The team whose draft a button in its form saves, if this person may file it."""
+        (team_id,) = kit.ids(body, 1)
+        with self.services.sessions() as session:
+            who = access.viewer(session, body["user"]["id"], self.services.settings.staff_ids)
+            team = get_team(session, team_id)
+            if team is None or "member" not in access.relation(who, team):
+                raise Refusal("That team's forms are not yours to open.")
+            problem = self._filing_problem(who, team, which)
+            if problem:
+                raise Refusal(problem)
+            if not kit.in_modal(body):
+                raise Refusal(kit.STALE_BUTTON)
+            return team, domain.team_people(self.program, team)
+
+    def focal_draft(self, body: dict[str, Any], client: WebClient) -> None:
+        team, people = self._draft_team(body, "focal")
+        parsed = form.parse_focal_points(self.program, kit.state(body), draft=True)
+        now = self.services.clock()
+        with transaction(self.services.sessions) as session:
+            drafts.save_focal(session, team, parsed, body["user"]["id"], now)
+            filing = domain.current_focal_points(session, team)
+            filed = self._when(filing.filed_at, self.services.today()) if filing else None
+        saved = self._when(now, self.services.today())
+        view = cviews.focal_points_modal(self.program, people, parsed.ratings, filed, saved)
+        client.views_update(view_id=body["view"]["id"], view=view)
+
+    def _save_decisions_draft(self, body: dict[str, Any], team: Team) -> form.DecisionPointsForm:
+        concerned = self._shown_areas(body)
+        parsed = form.parse_decision_points(self.program, kit.state(body), concerned, draft=True)
+        with transaction(self.services.sessions) as session:
+            drafts.save_decisions(session, team, parsed, body["user"]["id"], self.services.clock())
+        return parsed
+
+    def decisions_draft(self, body: dict[str, Any], client: WebClient) -> None:
+        team, people = self._draft_team(body, "decisions")
+        parsed = self._save_decisions_draft(body, team)
+        notes = {key: typed(note) for key, note in parsed.notes.items()}
+        saved = self._when(self.services.clock(), self.services.today())
+        view = cviews.decision_notes_modal(
+            self.program, people, parsed.concerned, notes, parsed.top, saved
+        )
+        client.views_update(view_id=body["view"]["id"], view=view)
+
+    def decisions_back(self, body: dict[str, Any], client: WebClient) -> None:
+        """Back to the ticks; what was typed in the notes is kept in the draft."""
+        team, people = self._draft_team(body, "decisions")
+        self._save_decisions_draft(body, team)
+        with self.services.sessions() as session:
+            current = get_team(session, team.id)
+            assert current is not None  # loaded a moment ago, and teams are never deleted
+            draft = domain.decision_draft(session, self.program, current)
+            decisions = domain.current_decision_points(session, current)
+            filed = self._when(decisions.filed_at, self.services.today()) if decisions else None
+        view = cviews.decision_points_modal(self.program, people, draft, filed)
+        client.views_update(view_id=body["view"]["id"], view=view)
 
     def submit_plan(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]

@@ -168,6 +168,10 @@ ROWS: dict[str, Row] = {
         frozenset({"protege"}), opener=("action:plans_pick_focal", "{team}"), opener_role="protege"
     ),
     "view:plans_decisions": Row(MEMBERS, opener=("action:plans_open_decisions", "{team}")),
+    "view:plans_decision_notes": Row(MEMBERS, metadata='{"team": {team}}'),
+    "action:plans_focal_draft": Row(frozenset({"protege"}), value="{team}"),
+    "action:plans_decisions_draft": Row(MEMBERS, value="{team}"),
+    "action:plans_decisions_back": Row(MEMBERS, value="{team}"),
     "view:plans_plan": Row(MEMBERS, opener=("action:plans_open_plan", "{team}")),
     "action:plans_review_received": Row(REVIEWERS, value="1"),
     "action:plans_review_approve": Row(REVIEWERS, value="1"),
@@ -370,11 +374,13 @@ def _file(
     names: dict[str, str],
     tag: str,
     blank: tuple[str, ...] = (),
+    shown: dict[str, Any] | None = None,
     **chosen: str,
-) -> None:
-    """`role` files the form the app last opened, every free-text field marked but those in
-    `blank`, left empty; `chosen` picks an option (by value) for a select block."""
-    view = last_opened_view(fake)
+) -> Any:
+    """`role` files the form the app last opened (or the one `shown` in answer to a step
+    before), every free-text field marked but those in `blank`, left empty; `chosen` picks
+    an option (by value) for a select block."""
+    view = shown or last_opened_view(fake)
     values = fill(view, names)
     for block in view.get("blocks", []):
         element = block.get("element") or {}
@@ -402,6 +408,7 @@ def _file(
     view = {**view, "id": f"V0SEED{tag.upper()}"}  # a view of its own, not a replay
     status, answer = submit(base, PEOPLE[role], view, values)
     assert status == 200 and not (isinstance(answer, dict) and answer.get("errors")), (tag, answer)
+    return answer
 
 
 def _dm_button(fake, user: str, action_id: str) -> str:
@@ -428,7 +435,8 @@ def _file_secrets(base: str, fake, names: dict[str, str]) -> None:
         _open(base, role, "contact_open", "")
         _file(base, fake, role, names, f"contact_{role}")
     _open(base, "mentor", "plans_open_decisions", team)
-    _file(base, fake, "mentor", names, "decisions")
+    areas = _file(base, fake, "mentor", names, "decision_areas")
+    _file(base, fake, "mentor", names, "decisions", shown=areas["view"])
     _open(base, "mentor", "plans_open_plan", team)
     _file(
         base,

@@ -12,16 +12,19 @@ from sqlalchemy import func, select
 from bot.plans.form import (
     concerned_block,
     due_block,
+    focal_chunks,
     focal_keys,
+    key_value,
+    need_block,
     notes_block,
     other_approval_block,
     other_block,
     planned_block,
-    rating_block,
     selection_block,
     top_block,
 )
 from storage.db import transaction
+from storage.drafts import ChecklistDraft
 from storage.models import Team, TeamStatus
 from storage.people import add_team, get_or_create_person
 from storage.plans import (
@@ -87,27 +90,50 @@ def count(services, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
-def focal_values(program, skip: tuple[int, int] | None = None, concerns=()) -> dict:
+def focal_values(program, concerns=(), highs=()) -> dict:
+    """The Focal Points modal's state as Slack sends it: `concerns` ticked as moderate
+    needs, `highs` as high needs, every other item left unticked."""
+    values: dict = {}
+    for c, chunk, keys in focal_chunks(program):
+        for need, chosen in (("moderate", concerns), ("high", highs)):
+            ticked = [key_value(key) for key in keys if key in chosen]
+            values[need_block(c, chunk, need)] = {"need": checkbox_values(*ticked)}
+    return values
+
+
+def area_values(program, concerned) -> dict:
+    """The Decision Points' first step: the areas ticked "concerned"."""
+    by_group: dict[int, list[str]] = {}
+    for g, i in concerned:
+        by_group.setdefault(g, []).append(f"{g}.{i}")
     return {
-        rating_block(*key): {"rating": select_value("2" if key in concerns else "1")}
-        for key in focal_keys(program)
-        if key != skip
+        concerned_block(g, 0): {"concerned": checkbox_values(*by_group.get(g, []))}
+        for g in range(len(program.decision_points))
     }
 
 
 def decision_values(program, concerned, top, notes=None) -> dict:
+    """The second step: a notes box for each ticked area, and the top concerns."""
     values: dict = {}
-    by_group: dict[int, list[str]] = {}
-    for g, i in concerned:
-        by_group.setdefault(g, []).append(f"{g}.{i}")
-    for g, group in enumerate(program.decision_points):
-        values[concerned_block(g, 0)] = {"concerned": checkbox_values(*by_group.get(g, []))}
-        for i in range(len(group.items)):
-            note = (notes or {}).get((g, i))
-            values[notes_block(g, i)] = {"notes": text_value(note) if note else {"value": None}}
+    for key in concerned:
+        note = (notes or {}).get(key)
+        values[notes_block(*key)] = {"notes": text_value(note) if note else {"value": None}}
     for rank, (g, i) in enumerate(top, 1):
         values[top_block(rank)] = {"area": select_value(f"{g}.{i}")}
     return values
+
+
+def next_step(base, user, view, program, concerned) -> dict:
+    """Ticks `concerned` in the first step and returns the second step it leads to."""
+    status, body = submit(base, user, view, area_values(program, concerned))
+    assert status == 200 and body["response_action"] == "update", body
+    assert body["view"]["callback_id"] == "plans_decision_notes"
+    return body["view"]
+
+
+def in_modal(view: dict, values: dict) -> dict:
+    """The modal as a button press inside it carries it: with what is typed so far."""
+    return {**view, "id": "V0OPEN", "state": {"values": values}}
 
 
 def plan_values(other_in: int | None = None, **changes) -> dict:
@@ -172,7 +198,9 @@ def test_the_protege_rates_every_item_and_the_mentor_is_told(served):
     program = services.program
     view = open_form(base, fake, PROTEGE, "focal")
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
-    assert len(inputs) == len(focal_keys(program)) == 36 and len(view["blocks"]) <= 100
+    # One "moderate" and one "high" tick-box group per category, none required.
+    assert len(inputs) == 2 * len(program.focal_points) == 20 and len(view["blocks"]) <= 100
+    assert all(b["optional"] and b["element"]["type"] == "checkboxes" for b in inputs)
     assert [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"][:2] == [
         "Classroom Management",
         "Student Motivation",
@@ -194,28 +222,91 @@ def test_the_protege_rates_every_item_and_the_mentor_is_told(served):
     # Opening it again shows the ratings given.
     again = open_form(base, fake, PROTEGE, "focal")
     chosen = {
-        b["block_id"]: b["element"].get("initial_option", {}).get("value")
+        b["block_id"]: [o["value"] for o in b["element"].get("initial_options", [])]
         for b in again["blocks"]
         if b["type"] == "input"
     }
-    assert chosen[rating_block(1, 0)] == "2" and chosen[rating_block(0, 0)] == "1"
+    assert chosen[need_block(1, 0, "moderate")] == ["1.0"]
+    assert chosen[need_block(0, 0, "moderate")] == [] and chosen[need_block(1, 0, "high")] == []
 
 
-def test_a_missing_rating_is_a_field_error_and_nothing_is_stored(served):
+def test_three_high_and_five_moderate_needs_are_eight_ticks_stored_as_ratings(served):
+    """The issue's target: a protégé with three high and five moderate needs ticks eight
+    boxes and presses Save (nine taps), on a first screen of 20 inputs, not 36 dropdowns."""
+    base, services, fake, _ = served
+    program = services.program
+    view = open_form(base, fake, PROTEGE, "focal")
+    highs = {(0, 0), (3, 4), (9, 0)}
+    moderates = {(1, 1), (2, 1), (5, 3), (7, 5), (8, 0)}
+    status, body = submit(base, PROTEGE, view, focal_values(program, moderates, highs))
+    assert status == 200 and body["response_action"] == "update"
+    with services.sessions() as session:
+        filing = session.scalars(select(FocalPointsFiling)).one()
+        stored = {(r.category_index, r.item_index): r.rating for r in filing.ratings}
+    assert len(stored) == len(focal_keys(program)) == 36
+    assert {k for k, r in stored.items() if r == 3} == highs
+    assert {k for k, r in stored.items() if r == 2} == moderates
+    # The long item's tick box is cut at Slack's 75 characters; its whole text is beside it.
+    long = "Working with students who are at-risk, abused, come from complicated home lives"
+    texts = json.dumps(view["blocks"])
+    assert long + ", are pregnant, or transient" in texts
+
+
+def test_an_item_ticked_twice_or_a_forged_item_is_a_field_error_and_nothing_is_stored(served):
     base, services, fake, _ = served
     view = open_form(base, fake, PROTEGE, "focal")
-    status, body = submit(base, PROTEGE, view, focal_values(services.program, skip=(3, 2)))
+    values = focal_values(services.program, concerns={(1, 0)}, highs={(1, 0)})
+    status, body = submit(base, PROTEGE, view, values)
     assert status == 200
     assert body == {
         "response_action": "errors",
-        "errors": {rating_block(3, 2): "Rate this item 1, 2 or 3."},
+        "errors": {
+            need_block(1, 0, "moderate"): "“Motivating difficult students” is ticked as high "
+            "too: untick one."
+        },
     }
     assert count(services, FocalPointsFiling) == 0
-    # A value Slack would never send is no rating either.
+    # A value Slack would never send is no item either, and an item of another category.
     values = focal_values(services.program)
-    values[rating_block(0, 0)] = {"rating": select_value("7")}
+    values[need_block(0, 0, "high")] = {"need": checkbox_values("0.7")}
+    values[need_block(1, 0, "high")] = {"need": checkbox_values("0.0")}
     _, body = submit(base, PROTEGE, view, values)
-    assert body["errors"] == {rating_block(0, 0): "Rate this item 1, 2 or 3."}
+    assert body["errors"] == {
+        need_block(0, 0, "high"): "Tick items from this list only.",
+        need_block(1, 0, "high"): "Tick items from this list only.",
+    }
+
+
+def test_a_half_filled_focal_points_checklist_is_saved_and_finished_later(served):
+    base, services, fake, teams = served
+    program = services.program
+    view = open_form(base, fake, PROTEGE, "focal")
+    half = focal_values(program, concerns={(1, 0)}, highs={(0, 2)})
+    status, _ = press(
+        base, PROTEGE, "plans_focal_draft", str(teams["ours"]), view=in_modal(view, half)
+    )
+    assert status == 200
+    [update] = fake.calls_to("views.update")
+    kept = update.params["view"]
+    assert update.params["view_id"] == "V0OPEN" and "Your draft of today" in json.dumps(kept)
+    assert count(services, ChecklistDraft) == 1 and count(services, FocalPointsFiling) == 0
+    assert not fake.messages_to(MENTOR)  # a draft is nobody's news
+    # Later: the form opens with the draft, and saving it files it and drops the draft.
+    again = open_form(base, fake, PROTEGE, "focal")
+    ticked = {
+        b["block_id"]: [o["value"] for o in b["element"].get("initial_options", [])]
+        for b in again["blocks"]
+        if b["type"] == "input"
+    }
+    assert ticked[need_block(1, 0, "moderate")] == ["1.0"]
+    assert ticked[need_block(0, 0, "high")] == ["0.2"]
+    status, body = submit(base, PROTEGE, again, half)
+    assert body["response_action"] == "update"
+    assert count(services, ChecklistDraft) == 0 and count(services, FocalPointsFiling) == 1
+    # The mentor may not save the protégé's draft.
+    _, _ = press(base, MENTOR, "plans_focal_draft", str(teams["ours"]), view=in_modal(view, half))
+    assert count(services, ChecklistDraft) == 0
+    assert "is for the protégé" in str(fake.calls_to("views.push")[-1].params["view"])
 
 
 def test_a_form_for_another_team_or_forged_metadata_is_refused(served):
@@ -225,7 +316,7 @@ def test_a_form_for_another_team_or_forged_metadata_is_refused(served):
     for forged in (json.dumps({"team": teams["theirs"]}), "not json", '{"team": true}', ""):
         status, body = submit(base, PROTEGE, view, values, private_metadata=forged)
         assert status == 200 and body["response_action"] == "errors", forged
-        assert "a team you are not on" in body["errors"][rating_block(0, 0)]
+        assert "a team you are not on" in body["errors"][need_block(0, 0, "moderate")]
     # The other team's own protégé cannot file it on ours either.
     _, body = submit(base, PROTEGE2, view, values)
     assert body["response_action"] == "errors"
@@ -236,7 +327,7 @@ def test_only_the_protege_files_focal_points(served):
     base, services, fake, teams = served
     view = open_form(base, fake, PROTEGE, "focal")
     _, body = submit(base, MENTOR, view, focal_values(services.program))
-    assert "is for the protégé" in body["errors"][rating_block(0, 0)]
+    assert "is for the protégé" in body["errors"][need_block(0, 0, "moderate")]
     assert count(services, FocalPointsFiling) == 0
     # Someone on no team is refused, and no modal opens.
     refusal = command(base, STRANGER, "focal")
@@ -260,6 +351,11 @@ def test_decision_points_open_with_concerns_ticked_and_keep_the_top_four(served)
     assert status == 200
     view = last_opened_view(fake)
     assert view["callback_id"] == "plans_decisions" and len(view["blocks"]) <= 100
+    # The first step is the tick boxes alone: two inputs, no notes box yet.
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == [
+        concerned_block(0, 0),
+        concerned_block(1, 0),
+    ]
     ticked = {
         o["value"]
         for b in view["blocks"]
@@ -267,31 +363,42 @@ def test_decision_points_open_with_concerns_ticked_and_keep_the_top_four(served)
         for o in b["element"].get("initial_options", [])
     }
     assert ticked == {"0.1", "0.7"}  # Student Motivation, Workload
-    # A top concern that is not ticked "concerned" is a field error on that choice.
-    values = decision_values(program, {(0, 1), (0, 7), (1, 4)}, [(0, 1), (0, 7), (1, 4), (0, 0)])
-    _, body = submit(base, MENTOR, view, values)
+    # Fewer areas than the top four need is a field error on the tick boxes.
+    _, body = submit(base, MENTOR, view, area_values(program, {(0, 1), (0, 7)}))
     assert body["errors"] == {
-        top_block(4): "Tick “concerned” for Classroom Management above, or choose another area."
+        concerned_block(0, 0): "Tick at least 4 areas: the top 4 concerns are chosen from them."
     }
-    duplicate = decision_values(program, {(0, 1), (0, 7), (1, 4)}, [(0, 1), (0, 7), (1, 4), (0, 7)])
-    _, body = submit(base, MENTOR, view, duplicate)
+    concerned = {(0, 1), (0, 7), (1, 4), (0, 0)}
+    notes_view = next_step(base, MENTOR, view, program, concerned)
+    # A notes box for each ticked area only, and the top four filled in, highest needs first.
+    boxes = {b["block_id"] for b in notes_view["blocks"] if "dp_notes_" in b.get("block_id", "")}
+    assert boxes == {notes_block(*key) for key in concerned}
+    prefilled = [
+        b["element"]["initial_option"]["value"]
+        for b in notes_view["blocks"]
+        if b.get("block_id", "").startswith("dp_top_")
+    ]
+    assert prefilled == ["0.1", "0.7", "0.0", "1.4"]
+    # Only ticked areas are offered; anything else is a field error on that choice.
+    values = decision_values(program, concerned, [(0, 1), (0, 7), (1, 4), (1, 5)])
+    _, body = submit(base, MENTOR, notes_view, values)
+    assert body["errors"] == {top_block(4): "Choose an area from the list."}
+    duplicate = decision_values(program, concerned, [(0, 1), (0, 7), (1, 4), (0, 7)])
+    _, body = submit(base, MENTOR, notes_view, duplicate)
     assert body["errors"] == {top_block(4): "Already concern 2: choose another area."}
     long_note = decision_values(
-        program,
-        {(0, 1), (0, 7), (1, 4), (0, 0)},
-        [(0, 1), (0, 7), (1, 4), (0, 0)],
-        notes={(0, 0): "x" * 3001},
+        program, concerned, [(0, 1), (0, 7), (1, 4), (0, 0)], notes={(0, 0): "x" * 3001}
     )
-    _, body = submit(base, MENTOR, view, long_note)
+    _, body = submit(base, MENTOR, notes_view, long_note)
     assert "under 3,000 characters" in body["errors"][notes_block(0, 0)]
     assert count(services, DecisionPointsFiling) == 0
     good = decision_values(
         program,
-        {(0, 1), (0, 7), (1, 4), (0, 0)},
+        concerned,
         [(0, 1), (0, 7), (1, 4), (0, 0)],
         notes={(1, 4): "Learn the Core Data cycle"},
     )
-    _, body = submit(base, MENTOR, view, good)
+    _, body = submit(base, MENTOR, notes_view, good)
     assert body["response_action"] == "update"
     assert "1. Student Motivation" in json.dumps(body["view"])
     dm = fake.messages_to(PROTEGE)[-1]
@@ -300,6 +407,66 @@ def test_decision_points_open_with_concerns_ticked_and_keep_the_top_four(served)
     # The advisor can read it.
     summary = command(base, ADVISOR, f"decisions <@{MENTOR}>")
     assert "Learn the Core Data cycle" in json.dumps(summary["blocks"])
+    with services.sessions() as session:
+        filing = session.scalars(select(DecisionPointsFiling)).one()
+        assert {(a.group_index, a.item_index) for a in filing.areas if a.concerned} == concerned
+
+
+def test_a_second_step_without_its_notes_boxes_is_stale_and_stores_nothing(served):
+    base, services, fake, teams = served
+    program = services.program
+    view = open_form(base, fake, MENTOR, "decisions")
+    notes_view = next_step(base, MENTOR, view, program, {(0, 1), (0, 7), (1, 4), (0, 0)})
+    forged = {**notes_view, "blocks": [b for b in notes_view["blocks"] if "dp_notes" not in str(b)]}
+    values = decision_values(program, set(), [(0, 1), (0, 7), (1, 4), (0, 0)])
+    _, body = submit(base, MENTOR, forged, values)
+    assert "out of date" in body["errors"][top_block(1)]
+    assert count(services, DecisionPointsFiling) == 0
+
+
+def test_a_half_filled_decision_points_checklist_is_saved_and_finished_later(served):
+    base, services, fake, teams = served
+    program = services.program
+    team = str(teams["ours"])
+    view = open_form(base, fake, MENTOR, "decisions")
+    concerned = {(0, 1), (0, 7), (1, 4), (0, 0)}
+    notes_view = next_step(base, MENTOR, view, program, concerned)
+    half = decision_values(program, concerned, [(0, 7)], notes={(1, 4): "Ask about Core Data"})
+    status, _ = press(base, MENTOR, "plans_decisions_draft", team, view=in_modal(notes_view, half))
+    assert status == 200
+    kept = fake.calls_to("views.update")[-1].params["view"]
+    assert kept["callback_id"] == "plans_decision_notes" and "Draft saved today" in json.dumps(kept)
+    assert count(services, ChecklistDraft) == 1 and count(services, DecisionPointsFiling) == 0
+    # The protégé finishes it later: the ticks, the note and the chosen concern are kept.
+    again = open_form(base, fake, PROTEGE, "decisions")
+    assert "Your saved draft is filled in" in json.dumps(again)
+    ticked = {
+        o["value"]
+        for b in again["blocks"]
+        if b.get("block_id", "").startswith("dp_concerned_")
+        for o in b["element"].get("initial_options", [])
+    }
+    assert ticked == {"0.1", "0.7", "1.4", "0.0"}
+    notes_again = next_step(base, PROTEGE, again, program, concerned)
+    initial = {
+        b["block_id"]: b["element"].get("initial_value") or b["element"].get("initial_option")
+        for b in notes_again["blocks"]
+        if b["type"] == "input"
+    }
+    assert initial[notes_block(1, 4)] == "Ask about Core Data"
+    assert initial[top_block(1)]["value"] == "0.7"  # chosen before, then the highest needs
+    # "Change the ticked areas" goes back to the first step, keeping the notes in the draft.
+    half = decision_values(program, concerned, [], notes={(0, 0): "Seating chart"})
+    press(base, PROTEGE, "plans_decisions_back", team, view=in_modal(notes_again, half))
+    back = fake.calls_to("views.update")[-1].params["view"]
+    assert back["callback_id"] == "plans_decisions"
+    good = decision_values(program, concerned, [(0, 1), (0, 7), (1, 4), (0, 0)])
+    _, body = submit(base, PROTEGE, next_step(base, PROTEGE, back, program, concerned), good)
+    assert body["response_action"] == "update"
+    assert count(services, ChecklistDraft) == 0 and count(services, DecisionPointsFiling) == 1
+    # Someone on another team cannot save over it.
+    press(base, MENTOR2, "plans_decisions_draft", team, view=in_modal(notes_view, half))
+    assert count(services, ChecklistDraft) == 0
 
 
 # --- the Individual Mentoring Plan ---------------------------------------------------------

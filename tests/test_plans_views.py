@@ -14,7 +14,11 @@ from bot.plans import views as plans
 from bot.plans.form import (
     concerned_block,
     decision_keys,
+    focal_chunks,
+    need_block,
+    parse_decision_areas,
     parse_decision_points,
+    parse_focal_points,
     parse_plan,
     top_block,
 )
@@ -95,6 +99,14 @@ def test_the_modals_fit_slacks_limits(program):
         checklists.decision_points_modal(
             program, PEOPLE, DecisionDraft(frozenset(), {}, {}, (), False), "Wed, Sep 25"
         ),
+        checklists.decision_notes_modal(
+            program,
+            PEOPLE,
+            frozenset(decision_keys(program)),
+            dict.fromkeys(decision_keys(program), LONG),
+            decision_keys(program)[:4],
+            "today",
+        ),
         plans.plan_modal(
             program, PEOPLE, long_plan().slots, {}, ["Workload"], long_plan(), date(2024, 9, 25)
         ),
@@ -127,7 +139,8 @@ def test_more_than_ten_areas_in_a_group_are_split_into_checkbox_groups(program):
     }
     for rank, value in enumerate(("0.3", "0.4", "0.10", "0.11"), 1):
         state[top_block(rank)] = {"area": {"selected_option": {"value": value}}}
-    parsed = parse_decision_points(wide, state)
+    concerned = parse_decision_areas(wide, state)
+    parsed = parse_decision_points(wide, state, concerned)
     assert parsed.concerned == {(0, 3), (0, 4), (0, 10), (0, 11)}
     assert parsed.top == ((0, 3), (0, 4), (0, 10), (0, 11))
     assert len(decision_keys(wide)) == 12
@@ -136,7 +149,7 @@ def test_more_than_ten_areas_in_a_group_are_split_into_checkbox_groups(program):
 def test_forged_values_are_errors_not_data(program):
     state = {concerned_block(0, 0): {"concerned": {"selected_options": [{"value": "9.9"}]}}}
     with pytest.raises(FieldErrors) as caught:
-        parse_decision_points(program, state)
+        parse_decision_areas(program, state)
     assert caught.value.errors[concerned_block(0, 0)] == "Tick areas from this list only."
     with pytest.raises(FieldErrors) as caught:
         parse_plan(
@@ -144,3 +157,31 @@ def test_forged_values_are_errors_not_data(program):
         )
     assert caught.value.errors["imp_selection_1"] == "Choose an experience selection, or “Other”."
     assert caught.value.errors["imp_due_1"] == "Choose a due date."
+
+
+def test_a_category_of_more_than_ten_items_is_split_and_read_back(program):
+    """A checkbox group holds ten options: a longer category gets a second pair of groups,
+    and the parser reads each item from the part it is in."""
+    items = tuple(f"Item {n}" for n in range(12))
+    wide = dataclasses.replace(program, focal_points=(ChecklistCategory("Workload", items),))
+    view = checklists.focal_points_modal(wide, PEOPLE, {(0, 11): 3}, None)
+    groups = [b for b in view["blocks"] if b.get("block_id", "").startswith("fp_")]
+    assert [(b["label"]["text"], len(b["element"]["options"])) for b in groups] == [
+        ("Moderate need (1 of 2)", 10),
+        ("High need (1 of 2)", 10),
+        ("Moderate need (2 of 2)", 2),
+        ("High need (2 of 2)", 2),
+    ]
+    assert groups[3]["element"]["initial_options"][0]["value"] == "0.11"
+    assert [chunk for _, chunk, _ in focal_chunks(wide)] == [0, 1]
+    state = {
+        need_block(0, 1, "high"): {"need": {"selected_options": [{"value": "0.11"}]}},
+        need_block(0, 0, "moderate"): {"need": {"selected_options": [{"value": "0.2"}]}},
+    }
+    ratings = parse_focal_points(wide, state).ratings
+    assert ratings[(0, 11)] == 3 and ratings[(0, 2)] == 2 and ratings[(0, 0)] == 1
+    # An item offered in one part is not taken from the other.
+    with pytest.raises(FieldErrors):
+        parse_focal_points(
+            wide, {need_block(0, 0, "high"): {"need": {"selected_options": [{"value": "0.11"}]}}}
+        )

@@ -55,6 +55,7 @@ from bot.slack.metadata import Metadata
 from bot.survey import views as survey_views
 from bot.teams import views as tviews
 from storage.db import make_engine, make_session_factory, transaction
+from storage.drafts import ChecklistDraft
 from storage.experiences import (
     AssessmentActivity,
     Experience,
@@ -816,9 +817,19 @@ def check_focal(sent: Sent) -> None:
                 FocalPointsFiling.superseded_at.is_(None),
             )
         ).one()
-        stored = {f"fp_{r.category_index}_{r.item_index}": str(r.rating) for r in filing.ratings}
-        sent_ratings = {b: sent.option(b) for b in sent.values if b.startswith("fp_")}
-        assert stored == sent_ratings
+        stored = {f"{r.category_index}.{r.item_index}": r.rating for r in filing.ratings}
+    ticked = {
+        need: {
+            value
+            for block_id in sent.values
+            if block_id.startswith(f"fp_{need}_")
+            for value in selected_many(sent.values, block_id)
+        }
+        for need in ("moderate", "high")
+    }
+    assert stored == {
+        key: 3 if key in ticked["high"] else 2 if key in ticked["moderate"] else 1 for key in stored
+    }
 
 
 def open_decisions(world, people):
@@ -826,13 +837,47 @@ def open_decisions(world, people):
     return by_button(world, people.mentor, cviews.OPEN_DECISIONS, value, cviews.DECISIONS_CALLBACK)
 
 
+def valid_decision_areas(view, world, people, values) -> None:
+    for block in view["blocks"]:
+        if block.get("block_id", "").startswith("dp_concerned_"):
+            _set(values, block["block_id"], selected_options=_options(_element(block)))
+
+
+def check_decision_areas(sent: Sent) -> None:
+    """The first step keeps the ticks as a draft, and leads to the notes of the ticked areas."""
+    assert sent.answer["view"]["callback_id"] == cviews.DECISION_NOTES_CALLBACK
+    ticked = {
+        value
+        for block_id in sent.values
+        if block_id.startswith("dp_concerned_")
+        for value in selected_many(sent.values, block_id)
+    }
+    shown = {
+        b["block_id"].removeprefix("dp_notes_").replace("_", ".")
+        for b in sent.answer["view"]["blocks"]
+        if b.get("block_id", "").startswith("dp_notes_")
+    }
+    assert shown == ticked
+    with sent.session() as session:
+        draft = session.scalars(
+            select(ChecklistDraft).where(ChecklistDraft.team_id == sent.people.team)
+        ).one()
+        assert set(json.loads(draft.answers)["concerned"]) == ticked
+
+
+def open_decision_notes(world, people):
+    view = open_decisions(world, people)
+    values = valid_values(view, world)
+    valid_decision_areas(view, world, people, values)
+    status, answer = submit(world.base, people.mentor, {**view, "id": _view_id(world)}, values)
+    assert status == 200 and not _errors(answer), answer
+    return answer["view"]
+
+
 def valid_decisions(view, world, people, values) -> None:
     tops = [b for b in view["blocks"] if b.get("block_id", "").startswith("dp_top_")]
     for rank, block in enumerate(tops):
         _set(values, block["block_id"], selected_option=_options(_element(block))[rank])
-    for block in view["blocks"]:
-        if block.get("block_id", "").startswith("dp_concerned_"):
-            _set(values, block["block_id"], selected_options=_options(_element(block)))
 
 
 def check_decisions(sent: Sent) -> None:
@@ -843,11 +888,10 @@ def check_decisions(sent: Sent) -> None:
                 DecisionPointsFiling.superseded_at.is_(None),
             )
         ).one()
-        ticked = {
-            value
-            for block_id in sent.values
-            if block_id.startswith("dp_concerned_")
-            for value in selected_many(sent.values, block_id)
+        ticked = {  # the areas the second step was opened with
+            b["block_id"].removeprefix("dp_notes_").replace("_", ".")
+            for b in sent.view["blocks"]
+            if b.get("block_id", "").startswith("dp_notes_")
         }
         for area in filing.areas:
             key = f"{area.group_index}.{area.item_index}"
@@ -1210,7 +1254,10 @@ ROWS: dict[str, Row] = {
     ),
     cviews.FOCAL_CALLBACK: Row("protege", open_focal, check_focal),
     cviews.DECISIONS_CALLBACK: Row(
-        "mentor", open_decisions, check_decisions, valid_decisions, shapes=free("dp_notes_0_0")
+        "mentor", open_decisions, check_decision_areas, valid_decision_areas
+    ),
+    cviews.DECISION_NOTES_CALLBACK: Row(
+        "mentor", open_decision_notes, check_decisions, valid_decisions, shapes=free("dp_notes_0_0")
     ),
     pviews.PLAN_CALLBACK: Row(
         "mentor", open_plan, check_plan, valid_plan, shapes=free("imp_planned_1", "imp_planned_4")
@@ -1466,9 +1513,10 @@ def test_a_checkbox_option_without_a_value_is_left_out(world, error_log) -> None
 
     def change(view, values):
         _set(values, "dp_concerned_0_0", selected_options=[{"text": {"type": "plain_text"}}])
+        _set(values, "dp_concerned_1_0", selected_options=[])
 
     sent = one_case(world, error_log, cviews.DECISIONS_CALLBACK, change)
-    assert _errors(sent.answer)  # the top concerns are no longer ticked above
+    assert _errors(sent.answer)  # no area is ticked, so there is no top four to choose
 
 
 def test_a_team_pick_that_is_not_an_ascii_number_is_a_field_error(world, error_log) -> None:

@@ -48,7 +48,7 @@ from tests.signing import slash_command
 from tests.test_contact_roles import contact_values
 from tests.test_experiences_http import buttons, comment_values, submission_values
 from tests.test_logs_http import log_values
-from tests.test_plans_http import decision_values, plan_values
+from tests.test_plans_http import area_values, decision_values, plan_values
 from tests.test_reports_http import pd_values, visit_values
 from tests.test_status_http import finished_runs
 
@@ -340,12 +340,16 @@ def test_decision_points_notes_are_shown_escaped(world, program) -> None:
     base, _, seen, _ = world
     seen.command(base, MENTOR, "decisions")
     concerns = [(0, 1), (0, 7), (1, 4), (0, 0)]
+    step = seen.submit(base, MENTOR, seen.last_view(), area_values(program, set(concerns)))
     values = decision_values(program, set(concerns), concerns, notes={(0, 0): HOSTILE})
-    assert seen.submit(base, MENTOR, seen.last_view(), values)["response_action"] == "update"
+    notes_view = {**step["view"], "id": "V0NOTES1"}
+    assert seen.submit(base, MENTOR, notes_view, values)["response_action"] == "update"
     summary = seen.command(base, ADVISOR, f"decisions <@{MENTOR}>")
     assert SHOWN in "\n".join(mrkdwn_texts(summary))
+    # The notes come back, as typed, in the second step.
     seen.command(base, PROTEGE, "decisions")
-    assert initial_values(seen.last_view())[notes_block(0, 0)] == HOSTILE
+    step = seen.submit(base, PROTEGE, seen.last_view(), area_values(program, set(concerns)))
+    assert initial_values(step["view"])[notes_block(0, 0)] == HOSTILE
 
 
 def test_the_plan_its_review_its_return_and_the_experience_show_typed_text_escaped(

@@ -8,20 +8,23 @@ from typing import Any
 
 from bot.plans.form import (
     CHECKBOX_MAX,
-    RATING_NAMES,
-    RATINGS,
+    NEED_LABELS,
+    NEEDS,
     ItemKey,
     chunk_count,
+    clip,
     concerned_block,
+    focal_chunks,
     key_value,
+    need_block,
     notes_block,
-    rating_block,
     top_block,
     top_count,
 )
 from bot.plans.rules import DecisionDraft, TeamPeople
 from bot.program import Program
 from bot.slack.blocks import (
+    OPTION_TEXT_MAX,
     Block,
     actions,
     button,
@@ -35,57 +38,97 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.metadata import Metadata
+from bot.slack.text import TypedText
 
 FOCAL_CALLBACK = "plans_focal"
-DECISIONS_CALLBACK = "plans_decisions"
+FOCAL_DRAFT = "plans_focal_draft"
+DECISIONS_CALLBACK = "plans_decisions"  # first step: the areas of concern
+DECISION_NOTES_CALLBACK = "plans_decision_notes"  # second step: notes and the top four
+DECISIONS_DRAFT = "plans_decisions_draft"
+DECISIONS_BACK = "plans_decisions_back"
 OPEN_DECISIONS = "plans_open_decisions"
 OPEN_PLAN = "plans_open_plan"
 PICK_TEAM = "plans_pick"  # + "_focal", "_decisions", "_plan"
 Message = tuple[str, list[Block]]
 
-_RATING_OPTIONS = [option(f"{r} · {RATING_NAMES[r]}", str(r)) for r in RATINGS]
-
-
-def clip(text: str, limit: int = 900) -> str:
-    """For display only: long answers are shown in part and kept whole in the database."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+__all__ = ["clip"]  # the plan's views clip long answers the same way
 
 
 # --- Focal Points Checklist ----------------------------------------------------------------
 
 
 def focal_points_modal(
-    program: Program, people: TeamPeople, ratings: dict[ItemKey, int], filed: str | None
+    program: Program,
+    people: TeamPeople,
+    ratings: dict[ItemKey, int],
+    filed: str | None,
+    draft_saved: str | None = None,
 ) -> dict[str, Any]:
+    """One pair of tick boxes per category: what is a moderate and what is a high need.
+    Whatever is left unticked is stored as 1 (low), as the paper form's circled 1."""
     blocks: list[Block] = [
         section(
-            "Mark your level of concern about or interest in each topic *at this time*: "
-            "*1* low, *2* moderate, *3* high. Review the statements with your mentor "
+            "Tick what is a *moderate* or a *high* need for you *at this time*; whatever you "
+            "leave unticked counts as low. Review the statements with your mentor "
             f"<@{people.mentor}>."
         )
     ]
-    if filed:
+    if draft_saved:
+        blocks.append(context(f"Your draft of {draft_saved} is filled in. *Save* files it."))
+    elif filed:
         blocks.append(
             context(f"You filed this checklist {filed}. Saving it again keeps that one on record.")
         )
-    for c, category in enumerate(program.focal_points):
-        blocks.append(header(category.name))
-        for i, item in enumerate(category.items):
+    for c, chunk, keys in focal_chunks(program):
+        category = program.focal_points[c]
+        if chunk == 0:
+            blocks.append(header(category.name))
+        long = [category.items[i] for _, i in keys if len(category.items[i]) > OPTION_TEXT_MAX]
+        if long:
+            # A tick box's text is cut at Slack's 75 characters: the whole item is here.
+            blocks.append(context("In full: " + " · ".join(long)))
+        part = (
+            f" ({chunk + 1} of {chunk_count(len(category.items))})"
+            if chunk_count(len(category.items)) > 1
+            else ""
+        )
+        options = {key: option(category.items[key[1]], key_value(key)) for key in keys}
+        for need, rating in NEEDS.items():
             element: dict[str, Any] = {
-                "type": "static_select",
-                "action_id": "rating",
-                "placeholder": plain("Rate 1, 2 or 3"),
-                "options": _RATING_OPTIONS,
+                "type": "checkboxes",
+                "action_id": "need",
+                "options": list(options.values()),
             }
-            if (c, i) in ratings:
-                element["initial_option"] = _RATING_OPTIONS[ratings[(c, i)] - 1]
-            blocks.append(input_block(rating_block(c, i), item, element))
+            initial = [options[key] for key in keys if ratings.get(key) == rating]
+            if initial:
+                element["initial_options"] = initial
+            blocks.append(
+                input_block(
+                    need_block(c, chunk, need), NEED_LABELS[need] + part, element, optional=True
+                )
+            )
+    blocks.append(_draft_row(FOCAL_DRAFT, people.team_id))
+    return team_form(FOCAL_CALLBACK, "Focal Points Checklist", blocks, "Save", people)
+
+
+def team_form(
+    callback: str, title: str, blocks: list[Block], submit: str, people: TeamPeople
+) -> dict[str, Any]:
+    """A modal one of the team's forms opens in, naming the team in its metadata."""
     return modal(
-        FOCAL_CALLBACK,
-        "Focal Points Checklist",
+        callback,
+        title,
         blocks,
-        submit="Save",
+        submit=submit,
         private_metadata=Metadata(team=people.team_id).dump(),
+    )
+
+
+def _draft_row(action_id: str, team_id: int, *extra: dict[str, Any]) -> Block:
+    return actions(
+        button("Save draft, finish later", action_id, str(team_id)),
+        *extra,
+        block_id="draft",
     )
 
 
@@ -179,18 +222,20 @@ def _concern_line(areas: Sequence[str], items: int) -> str:
 def decision_points_modal(
     program: Program, people: TeamPeople, draft: DecisionDraft, filed: str | None
 ) -> dict[str, Any]:
+    """The first step: only the areas of concern, ticked from the Focal Points ratings."""
     blocks: list[Block] = [
         section(
-            "Together, decide which areas of collaboration matter most to "
-            f"<@{people.protege}> at this time. Use the notes to plan the Individual Mentoring "
-            "Plan, and choose the top four concerns at the end."
+            "Together, tick the areas of collaboration that matter most to "
+            f"<@{people.protege}> at this time. *Next* asks for notes on those areas only, "
+            "and the top four concerns."
         )
     ]
-    if draft.focal_filed:
+    if draft.draft_saved is not None:
+        blocks.append(context("Your saved draft is filled in."))
+    elif draft.focal_filed:
         blocks.append(
             context(
-                "“Concerned” is ticked where an item was rated 2 or 3 on the "
-                "Focal Points Checklist."
+                "Ticked where an item was rated moderate or high on the Focal Points Checklist."
             )
         )
     else:
@@ -202,15 +247,13 @@ def decision_points_modal(
         )
     if filed:
         blocks.append(context(f"Last saved {filed}. Saving again keeps that version on record."))
-    options = {}
     for g, group in enumerate(program.decision_points):
         blocks.append(header(group.name))
         group_options = []
         for i, area in enumerate(group.items):
             rated = draft.from_focal.get((g, i))
-            hint = f"Focal Points: {len(rated)} rated 2 or 3" if rated else None
+            hint = f"Focal Points: {len(rated)} rated moderate or high" if rated else None
             group_options.append(option(area, key_value((g, i)), hint))
-            options[(g, i)] = option(area, key_value((g, i)))
         for chunk in range(chunk_count(len(group.items))):
             chunk_options = group_options[chunk * CHECKBOX_MAX : (chunk + 1) * CHECKBOX_MAX]
             element: dict[str, Any] = {
@@ -224,44 +267,74 @@ def decision_points_modal(
             blocks.append(
                 input_block(concerned_block(g, chunk), "Concerned", element, optional=True)
             )
-        for i, area in enumerate(group.items):
-            notes: dict[str, Any] = {
+    return team_form(DECISIONS_CALLBACK, "Decision Points", blocks, "Next", people)
+
+
+def decision_notes_modal(
+    program: Program,
+    people: TeamPeople,
+    concerned: frozenset[ItemKey],
+    notes: dict[ItemKey, TypedText],
+    top: Sequence[ItemKey],
+    draft_saved: str | None = None,
+) -> dict[str, Any]:
+    """The second step: a notes box for each ticked area, and the top four concerns, filled
+    in from the highest needs."""
+    blocks: list[Block] = [
+        section(
+            "Notes and actions for the areas you ticked, to plan the Individual Mentoring "
+            "Plan; then the top four concerns, filled in from the highest needs (change them "
+            "if you like)."
+        )
+    ]
+    if draft_saved:
+        blocks.append(context(f"Draft saved {draft_saved}. *Save* files the checklist."))
+    groups: list[dict[str, Any]] = []
+    for g, group in enumerate(program.decision_points):
+        ticked = [(g, i) for i in range(len(group.items)) if (g, i) in concerned]
+        if not ticked:
+            continue
+        blocks.append(header(group.name))
+        for key in ticked:
+            element: dict[str, Any] = {
                 "type": "plain_text_input",
                 "action_id": "notes",
                 "multiline": True,
                 "max_length": 3000,
             }
-            if (g, i) in draft.notes:
-                notes["initial_value"] = draft.notes[(g, i)].raw()
+            if key in notes:
+                element["initial_value"] = notes[key].raw()
+            area = group.items[key[1]]
             blocks.append(
-                input_block(notes_block(g, i), f"Notes/actions: {area}", notes, optional=True)
+                input_block(notes_block(*key), f"Notes/actions: {area}", element, optional=True)
             )
+        groups.append(
+            {
+                "label": plain(group.name, 75),
+                "options": [option(group.items[i], key_value((g, i))) for _, i in ticked],
+            }
+        )
     blocks.append(divider())
     blocks.append(header("Top four concerns"))
-    groups = [
-        {
-            "label": plain(group.name, 75),
-            "options": [options[(g, i)] for i in range(len(group.items))],
-        }
-        for g, group in enumerate(program.decision_points)
-    ]
+    options = {_key(o["value"]): o for group in groups for o in group["options"]}
     for rank in range(1, top_count(program) + 1):
-        element = {
+        select: dict[str, Any] = {
             "type": "static_select",
             "action_id": "area",
             "placeholder": plain("Choose an area"),
             "option_groups": groups,
         }
-        if len(draft.top) >= rank:
-            element["initial_option"] = options[draft.top[rank - 1]]
-        blocks.append(input_block(top_block(rank), f"Concern {rank}", element))
-    return modal(
-        DECISIONS_CALLBACK,
-        "Decision Points",
-        blocks,
-        submit="Save",
-        private_metadata=Metadata(team=people.team_id).dump(),
+        if len(top) >= rank and top[rank - 1] in options:
+            select["initial_option"] = options[top[rank - 1]]
+        blocks.append(input_block(top_block(rank), f"Concern {rank}", select))
+    blocks.append(
+        _draft_row(
+            DECISIONS_DRAFT,
+            people.team_id,
+            button("Change the ticked areas", DECISIONS_BACK, str(people.team_id)),
+        )
     )
+    return team_form(DECISION_NOTES_CALLBACK, "Decision Points", blocks, "Save", people)
 
 
 def decision_points_filed_view(

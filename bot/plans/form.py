@@ -16,8 +16,6 @@ from bot.slack import fields as forms
 from bot.slack.fields import FieldErrors, State
 
 TEXT_MAX = 3000
-RATINGS = (1, 2, 3)
-RATING_NAMES = {1: "low", 2: "moderate", 3: "high"}
 CONCERN_RATINGS = frozenset({2, 3})  # the manual: tick "concerned" if an item was a 2 or 3
 SLOT_SEMESTERS = {1: 1, 2: 1, 3: 2, 4: 2}  # "Two experiences … each semester"
 TOP_CONCERNS = 4
@@ -30,8 +28,13 @@ ItemKey = tuple[int, int]  # (category or group index, item index) in the progra
 # --- block ids -----------------------------------------------------------------------------
 
 
-def rating_block(category: int, item: int) -> str:
-    return f"fp_{category}_{item}"
+NEEDS = {"moderate": 2, "high": 3}  # the Focal Points boxes a protégé ticks; unticked is 1
+NEED_LABELS = {"moderate": "Moderate need", "high": "High need"}
+
+
+def need_block(category: int, chunk: int, need: str) -> str:
+    """One category's (or, past ten items, one part of it) "moderate" or "high" boxes."""
+    return f"fp_{need}_{category}_{chunk}"
 
 
 def concerned_block(group: int, chunk: int) -> str:
@@ -126,25 +129,56 @@ def top_count(program: Program) -> int:
     return min(TOP_CONCERNS, len(decision_keys(program)))
 
 
-def parse_focal_points(program: Program, state: State) -> FocalPointsForm:
-    ratings: dict[ItemKey, int] = {}
+def focal_chunks(program: Program) -> list[tuple[int, int, list[ItemKey]]]:
+    """(category, chunk, its items): a category of more than ten items is split, since a
+    checkbox group holds at most ten options."""
+    found = []
+    for c, category in enumerate(program.focal_points):
+        keys = [(c, i) for i in range(len(category.items))]
+        for chunk in range(chunk_count(len(keys))):
+            found.append((c, chunk, keys[chunk * CHECKBOX_MAX : (chunk + 1) * CHECKBOX_MAX]))
+    return found
+
+
+def parse_focal_points(program: Program, state: State, *, draft: bool = False) -> FocalPointsForm:
+    """Every item rated: 3 where "high" is ticked, 2 where "moderate" is, else 1. A draft
+    is read leniently: an item ticked twice counts as high, an unknown value is left out."""
+    ratings: dict[ItemKey, int] = dict.fromkeys(focal_keys(program), 1)
     errors: dict[str, str] = {}
-    for key in focal_keys(program):
-        block = rating_block(*key)
-        value = forms.selected(state, block)
-        rating = int(value) if value in {str(r) for r in RATINGS} else None
-        if rating is None:
-            errors[block] = "Rate this item 1, 2 or 3."
-        else:
-            ratings[key] = rating
-    if errors:
+    for c, chunk, keys in focal_chunks(program):
+        allowed = {key_value(key): key for key in keys}
+        ticked: dict[str, set[ItemKey]] = {}
+        for need in NEEDS:
+            block = need_block(c, chunk, need)
+            values = forms.selected_many(state, block)
+            if any(value not in allowed for value in values):
+                errors[block] = "Tick items from this list only."
+            ticked[need] = {allowed[value] for value in values if value in allowed}
+        both = ticked["moderate"] & ticked["high"]
+        if both and not draft:
+            item = program.focal_points[c].items[min(both)[1]]
+            errors[need_block(c, chunk, "moderate")] = (
+                f"“{clip(item, 60)}” is ticked as high too: untick one."
+            )
+        for need, rating in NEEDS.items():
+            for key in ticked[need]:
+                ratings[key] = max(ratings[key], rating)
+    if errors and not draft:
         raise FieldErrors(errors)
     return FocalPointsForm(ratings)
 
 
-def parse_decision_points(program: Program, state: State) -> DecisionPointsForm:
-    keys = decision_keys(program)
-    by_value = {key_value(key): key for key in keys}
+def clip(text: str, limit: int = 900) -> str:
+    """For display only: long answers are shown in part and kept whole in the database."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def parse_decision_areas(
+    program: Program, state: State, *, draft: bool = False
+) -> frozenset[ItemKey]:
+    """The first step: the areas ticked "concerned". The top four concerns are chosen from
+    them, so at least that many are ticked (a draft may hold fewer)."""
+    by_value = {key_value(key): key for key in decision_keys(program)}
     errors: dict[str, str] = {}
     concerned: set[ItemKey] = set()
     for g, group in enumerate(program.decision_points):
@@ -155,8 +189,30 @@ def parse_decision_points(program: Program, state: State) -> DecisionPointsForm:
                     errors[block] = "Tick areas from this list only."
                 else:
                     concerned.add(by_value[value])
+    if not errors and len(concerned) < top_count(program):
+        errors[concerned_block(0, 0)] = (
+            f"Tick at least {top_count(program)} areas: the top {top_count(program)} "
+            "concerns are chosen from them."
+        )
+    if errors and not draft:
+        raise FieldErrors(errors)
+    return frozenset(concerned)
+
+
+def shown_areas(program: Program, block_ids: set[str]) -> frozenset[ItemKey]:
+    """The areas the second step was opened with: those with a notes box in the view (which
+    Slack keeps and returns as the app built it)."""
+    return frozenset(key for key in decision_keys(program) if notes_block(*key) in block_ids)
+
+
+def parse_decision_points(
+    program: Program, state: State, concerned: frozenset[ItemKey], *, draft: bool = False
+) -> DecisionPointsForm:
+    """The second step: notes on the ticked areas and the top four concerns among them."""
+    by_value = {key_value(key): key for key in concerned}
+    errors: dict[str, str] = {}
     notes: dict[ItemKey, str] = {}
-    for key in keys:
+    for key in sorted(concerned):
         block = notes_block(*key)
         note = forms.text(state, block)
         if len(note) > TEXT_MAX:
@@ -171,15 +227,11 @@ def parse_decision_points(program: Program, state: State) -> DecisionPointsForm:
             errors[block] = "Choose an area from the list."
         elif picked in top:
             errors[block] = f"Already concern {top.index(picked) + 1}: choose another area."
-        elif picked not in concerned:
-            errors[block] = (
-                f"Tick “concerned” for {area_name(program, picked)} above, or choose another area."
-            )
         else:
             top.append(picked)
-    if errors:
+    if errors and not draft:
         raise FieldErrors(errors)
-    return DecisionPointsForm(frozenset(concerned), notes, tuple(top))
+    return DecisionPointsForm(concerned, notes, tuple(top))
 
 
 def parse_plan(program: Program, state: State) -> PlanForm:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
 from bot.access import Refusal
+from bot.plans import drafts
 from bot.plans.form import (
     CONCERN_RATINGS,
     DecisionPointsForm,
@@ -25,6 +26,7 @@ from bot.plans.form import (
     PlanForm,
     decision_keys,
     focal_keys,
+    top_count,
 )
 from bot.program import Program
 from bot.slack.text import TypedText, typed, typed_or_none
@@ -160,7 +162,9 @@ def file_focal_points(
     for c, i in focal_keys(program):
         category = program.focal_points[c]
         rows.append(store.RatingRow(c, i, category.name, category.items[i], form.ratings[(c, i)]))
-    return _filed(store.add_focal_points(session, team.id, team.program_id, rows, by, now))
+    filing = _filed(store.add_focal_points(session, team.id, team.program_id, rows, by, now))
+    drafts.drop(session, team, drafts.FOCAL)
+    return filing
 
 
 def current_focal_points(session: Session, team: Team) -> FocalPointsFiling | None:
@@ -193,6 +197,36 @@ def concerns_by_area(program: Program, ratings: dict[ItemKey, int]) -> dict[Item
     return found
 
 
+def by_need(
+    program: Program, areas: frozenset[ItemKey], ratings: dict[ItemKey, int]
+) -> list[ItemKey]:
+    """`areas`, the highest needs first: most items rated 3, then most rated 2 on the Focal
+    Points Checklist; areas no category matches (the additional ones) last, in list order."""
+    categories = {_normal(category.name): c for c, category in enumerate(program.focal_points)}
+
+    def need(key: ItemKey) -> tuple[int, int]:
+        c = categories.get(_normal(program.decision_points[key[0]].items[key[1]]))
+        if c is None:
+            return 0, 0
+        rated = [ratings.get((c, n), 1) for n in range(len(program.focal_points[c].items))]
+        return rated.count(3), rated.count(2)
+
+    return sorted(areas, key=lambda key: (*(-n for n in need(key)), key))
+
+
+def top_guess(
+    program: Program,
+    concerned: frozenset[ItemKey],
+    ratings: dict[ItemKey, int],
+    chosen: Sequence[ItemKey],
+) -> tuple[ItemKey, ...]:
+    """The top concerns the second step opens with: those chosen before that are still
+    ticked, then the highest needs among the rest."""
+    top = [key for key in chosen if key in concerned]
+    top += [key for key in by_need(program, concerned, ratings) if key not in top]
+    return tuple(top[: top_count(program)])
+
+
 def _normal(name: str) -> str:
     return re.sub(r"\s+", " ", name.replace("&", " and ")).strip().casefold()
 
@@ -209,21 +243,36 @@ class DecisionDraft:
     notes: dict[ItemKey, TypedText]
     top: tuple[ItemKey, ...]
     focal_filed: bool
+    ratings: dict[ItemKey, int] = field(default_factory=dict)  # the Focal Points ratings
+    draft_saved: datetime | None = None  # when it opens with a saved draft
 
 
 def decision_draft(session: Session, program: Program, team: Team) -> DecisionDraft:
-    """The last filing's answers; "concerned" comes from the newer of it and the ratings."""
+    """A saved draft, else the last filing's answers; "concerned" comes from the newer of
+    the filing and the ratings."""
     focal = current_focal_points(session, team)
-    from_focal = concerns_by_area(program, ratings_of(focal))
+    ratings = ratings_of(focal)
+    from_focal = concerns_by_area(program, ratings)
+    draft = drafts.decisions(session, program, team)
+    if draft is not None:
+        return DecisionDraft(
+            draft.concerned,
+            from_focal,
+            draft.notes,
+            draft.top,
+            focal is not None,
+            ratings,
+            draft.saved_at,
+        )
     filing = current_decision_points(session, team)
     if filing is None:
-        return DecisionDraft(frozenset(from_focal), from_focal, {}, (), focal is not None)
+        return DecisionDraft(frozenset(from_focal), from_focal, {}, (), focal is not None, ratings)
     filed = filed_decisions(program, filing)
     concerned = filed.concerned
     if focal is not None and focal.filed_at > filing.filed_at:
         # The protégé re-rated the checklist since: its concerns are the news.
         concerned = frozenset(from_focal)
-    return DecisionDraft(concerned, from_focal, filed.notes, filed.top, focal is not None)
+    return DecisionDraft(concerned, from_focal, filed.notes, filed.top, focal is not None, ratings)
 
 
 def filed_decisions(program: Program, filing: DecisionPointsFiling) -> DecisionDraft:
@@ -269,7 +318,9 @@ def file_decision_points(
                 top_rank=rank,
             )
         )
-    return _filed(store.add_decision_points(session, team.id, team.program_id, rows, by, now))
+    filing = _filed(store.add_decision_points(session, team.id, team.program_id, rows, by, now))
+    drafts.drop(session, team, drafts.DECISIONS)
+    return filing
 
 
 def current_decision_points(session: Session, team: Team) -> DecisionPointsFiling | None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.plans.checklists import OPEN_PLAN, clip
+from bot.plans.checklists import OPEN_PLAN, clip, team_form
 from bot.plans.form import (
     APPROVE_VALUE,
     OTHER,
@@ -109,13 +109,7 @@ def plan_modal(
             "revision goes back to the advisor."
         )
     )
-    return modal(
-        PLAN_CALLBACK,
-        "Mentoring Plan (IMP)",
-        blocks,
-        submit="Send for approval",
-        private_metadata=Metadata(team=people.team_id).dump(),
-    )
+    return team_form(PLAN_CALLBACK, "Mentoring Plan (IMP)", blocks, "Send for approval", people)
 
 
 def _slot_inputs(
