@@ -29,6 +29,7 @@ from bot.plans import rules as domain
 from bot.plans import views as pviews
 from bot.plans.rules import PlanRecord, TeamPeople
 from bot.platform.services import Services
+from bot.slack import fields
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
 from bot.slack.metadata import STALE_FORM
@@ -91,6 +92,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     app.action(cviews.OPEN_DECISIONS)(kit.button(forms.button_opener("decisions")))
     app.action(cviews.OPEN_PLAN)(kit.button(forms.button_opener("plan")))
     app.action(pviews.SHOW_SELECTIONS)(kit.button(forms.show_selections))
+    app.action(pviews.CHOOSE_SELECTION)(kit.button(forms.selection_chosen))
     app.view(cviews.FOCAL_CALLBACK)(kit.submission(forms.submit_focal, FIRST_BLOCK["focal"]))
     app.view(cviews.DECISIONS_CALLBACK)(
         kit.submission(forms.submit_decision_areas, FIRST_BLOCK["decisions"])
@@ -297,6 +299,23 @@ class _Forms:
 
     def show_selections(self, body: dict[str, Any], client: WebClient) -> None:
         client.views_push(trigger_id=body["trigger_id"], view=pviews.selections_modal(self.program))
+
+    def selection_chosen(self, body: dict[str, Any], client: WebClient) -> None:
+        """An experience chosen in the plan: its whole text shows under the choice (what
+        was typed stays, Slack keeps inputs whose ids are unchanged). Program text only."""
+        if not kit.in_modal(body):
+            raise Refusal(kit.STALE_BUTTON)
+        view, state = body["view"], kit.state(body)
+        chosen = {n: fields.selected(state, form.selection_block(n)) for n in form.SLOT_SEMESTERS}
+        blocks = pviews.with_chosen_texts(self.program, view.get("blocks") or [], chosen)
+        shown = {key: view[key] for key in _MODAL_KEYS if key in view}
+        try:
+            client.views_update(
+                view_id=view["id"], hash=view.get("hash"), view=shown | {"blocks": blocks}
+            )
+        except SlackApiError:
+            # A newer choice updated the modal first (hash_conflict): that one shows.
+            log.info("a plan's chosen selection was not shown: the modal had changed")
 
     # submissions
 
@@ -698,6 +717,8 @@ class _Review:
 
 
 _GONE = "That plan no longer exists."
+# What a modal is made of, besides its blocks, when the app shows it again as it is.
+_MODAL_KEYS = ("type", "callback_id", "title", "submit", "close", "private_metadata")
 _RACED = "Someone decided this plan a moment ago; it is no longer waiting."
 _STALE = "This form is out of date. Please open the plan again from its latest message."
 

@@ -164,6 +164,7 @@ ROWS: dict[str, Row] = {
     "action:plans_open_decisions": Row(MEMBERS, value="{team}"),
     "action:plans_open_plan": Row(MEMBERS, value="{team}"),
     "action:plans_show_selections": Row(ALL),
+    "action:plans_selection": Row(ALL),
     "view:plans_focal": Row(
         frozenset({"protege"}), opener=("action:plans_pick_focal", "{team}"), opener_role="protege"
     ),

@@ -755,3 +755,46 @@ def test_received_updates_the_review_dm_and_an_ended_team_is_closed(served):
     )
     assert "ended" in body["errors"][selection_block(1)]
     assert count(services, MentoringPlan) == 1
+
+
+# --- the whole choice visible ---------------------------------------------------------------
+
+
+def test_a_chosen_experience_shows_its_whole_text_on_the_form_and_in_the_summary(served):
+    base, services, fake, _ = served
+    program = services.program
+    two = " ".join(program.experience_selection(2).text.split())
+    assert len(two) > 75  # its option is cut at Slack's 75 characters
+    view = open_form(base, fake, MENTOR, "plan")
+    select = next(b for b in view["blocks"] if b.get("block_id") == selection_block(1))
+    assert select["dispatch_action"] is True
+    cut = next(o for o in select["element"]["options"] if o["value"] == "2")["text"]["text"]
+    assert cut.endswith("…") and len(cut) == 75
+    # Choosing it shows the whole text under the choice; the inputs keep their ids.
+    values = plan_values(**{selection_block(1): {"selection": select_value("2")}})
+    status, _ = press(
+        base,
+        MENTOR,
+        "plans_selection",
+        block_id=selection_block(1),
+        view={**in_modal(view, values), "hash": "1700000000.abc"},
+    )
+    assert status == 200
+    [update] = fake.calls_to("views.update")
+    assert update.params["hash"] == "1700000000.abc"
+    shown = update.params["view"]
+    chosen = next(b for b in shown["blocks"] if b.get("block_id") == "imp_chosen_1")
+    assert two in chosen["elements"][0]["text"]
+    assert [b.get("block_id") for b in shown["blocks"] if b["type"] == "input"] == [
+        b.get("block_id") for b in view["blocks"] if b["type"] == "input"
+    ]
+    assert (
+        shown["callback_id"] == "plans_plan"
+        and shown["private_metadata"] == view["private_metadata"]
+    )
+    # Filed, the summary and the form opened again show the whole text too.
+    send_plan(base, fake, values=values)
+    summary = command(base, ADVISOR, f"plan <@{PROTEGE}>")
+    assert two in json.dumps(summary["blocks"], ensure_ascii=False)
+    again = open_form(base, fake, MENTOR, "plan")
+    assert two in json.dumps(again["blocks"], ensure_ascii=False)

@@ -3,7 +3,7 @@ modals, and the notices that tell the team where their plan stands."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from bot.slack.blocks import (
     header,
     input_block,
     modal,
+    mrkdwn,
     option,
     plain,
     section,
@@ -42,6 +43,7 @@ PLAN_CALLBACK = "plans_plan"
 RETURN_CALLBACK = "plans_return"
 APPROVE_CALLBACK = "plans_approve"
 SHOW_SELECTIONS = "plans_show_selections"
+CHOOSE_SELECTION = "plans_selection"  # the select itself: a choice shows its whole text
 REVIEW_APPROVE = "plans_review_approve"
 REVIEW_RETURN = "plans_review_return"
 REVIEW_RECEIVED = "plans_review_received"
@@ -99,9 +101,13 @@ def plan_modal(
     for semester in (1, 2):
         blocks.append(header(SEMESTER_NAMES[semester]))
         for number in [n for n, s in SLOT_SEMESTERS.items() if s == semester]:
-            blocks += _slot_inputs(
-                number, by_number.get(number), default_due.get(number), choices, other
-            )
+            slot = by_number.get(number)
+            blocks += _slot_inputs(number, slot, default_due.get(number), choices, other)
+    blocks = with_chosen_texts(
+        program,
+        blocks,
+        {n: str(s.selection) for n, s in by_number.items() if s.selection is not None},
+    )
     blocks.append(
         context(
             "You must first seek approval from the content advisor before seeking a different "
@@ -121,7 +127,7 @@ def _slot_inputs(
 ) -> list[Block]:
     select: dict[str, Any] = {
         "type": "static_select",
-        "action_id": "selection",
+        "action_id": CHOOSE_SELECTION,
         "placeholder": plain("Choose an experience"),
         "options": [*choices, other],
     }
@@ -150,8 +156,12 @@ def _slot_inputs(
         due["initial_date"] = slot.due.isoformat()
     elif default_due is not None:
         due["initial_date"] = default_due.isoformat()
+    chooser = input_block(
+        selection_block(number), f"Experience {number}: experience selection", select
+    )
+    chooser["dispatch_action"] = True  # a choice shows its whole text below (with_chosen_texts)
     return [
-        input_block(selection_block(number), f"Experience {number}: experience selection", select),
+        chooser,
         input_block(
             other_block(number),
             "If “Other”: describe the experience",
@@ -167,6 +177,46 @@ def _slot_inputs(
         ),
         divider(),
     ]
+
+
+def with_chosen_texts(
+    program: Program, blocks: list[Block], chosen: dict[int, str | None]
+) -> list[Block]:
+    """`blocks` with the whole text of each slot's chosen selection under its select: an
+    option's text stops at Slack's 75 characters. `chosen` maps a slot to the value chosen
+    (a selection number, "other" or None); a slot it does not name keeps its text as is."""
+    texts = {str(s.number): s for s in program.experience_selections}
+    found: list[Block] = []
+    for block in blocks:
+        slot = _slot_of(block.get("block_id", ""), chosen_block)
+        if slot is not None and slot in chosen:
+            continue  # shown again below, for the choice now made
+        found.append(block)
+        number = _slot_of(block.get("block_id", ""), selection_block)
+        if number is None or number not in chosen:
+            continue
+        selection = texts.get(chosen[number] or "")
+        if selection is not None:
+            text = typed(" ".join(selection.text.split())).mrkdwn()
+            found.append(
+                {
+                    "type": "context",
+                    "block_id": chosen_block(number),
+                    "elements": [mrkdwn(f"*Selection {selection.number}:* {text}")],
+                }
+            )
+    return found
+
+
+def chosen_block(slot: int) -> str:
+    return f"imp_chosen_{slot}"
+
+
+def _slot_of(block_id: str, block: Callable[[int], str]) -> int | None:
+    """The slot number in a block id made by `block` (selection_block, chosen_block)."""
+    prefix = block(0)[:-1]
+    tail = block_id.removeprefix(prefix)
+    return int(tail) if block_id.startswith(prefix) and tail.isdigit() else None
 
 
 def _selection_option(selection: ExperienceSelection) -> dict[str, Any]:
@@ -481,7 +531,8 @@ def _selection_text(program: Program, number: int) -> str:
         selection = program.experience_selection(number)
     except KeyError:
         return f"(selection {number} is not in this year's list)"
-    text = clip(" ".join(selection.text.split()), 500)
+    # Whole: the plan's summary is where the team and the advisor read what was chosen.
+    text = clip(" ".join(selection.text.split()), 2000)
     return f"{typed(text).mrkdwn()} _({'; '.join(selection.focus_areas)})_"
 
 
