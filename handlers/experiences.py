@@ -21,6 +21,7 @@ from bot.access import Refusal
 from bot.experiences import form, views
 from bot.experiences import rules as domain
 from bot.experiences.rules import ExperienceState
+from bot.platform import scopes
 from bot.platform.services import Services
 from bot.slack.blocks import numbered
 from bot.slack.commands import Subcommand
@@ -79,12 +80,12 @@ class _Experiences:
             if target is None:
                 covered = self._coverage(session, team)
                 return views.overview_message(self.program, states, team.id, role, today, covered)
-            view = self._view_for(session, team, target, role)
+            view = self._view_for(session, team, target, role, _files(ctx.client, role))
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
     def _view_for(
-        self, session: Session, team: Team, state: ExperienceState, role: str
+        self, session: Session, team: Team, state: ExperienceState, role: str, files: bool
     ) -> dict[str, Any]:
         today = self.services.today()
         status = state.status
@@ -100,6 +101,7 @@ class _Experiences:
                 team.mentor.slack_id,
                 today,
                 self._coverage(session, team),
+                files=files,
             )
         if status is None:
             raise Refusal(
@@ -133,13 +135,13 @@ class _Experiences:
     def open_submission(self, body: dict[str, Any], client: WebClient) -> None:
         with self.services.sessions() as session:
             team, state = self._button_state(session, body, "protege")
-            view = self._view_for(session, team, state, "protege")
+            view = self._view_for(session, team, state, "protege", _files(client, "protege"))
         show(client, body, view)
 
     def open_comment(self, body: dict[str, Any], client: WebClient) -> None:
         with self.services.sessions() as session:
             team, state = self._button_state(session, body, "mentor")
-            view = self._view_for(session, team, state, "mentor")
+            view = self._view_for(session, team, state, "mentor", False)
         show(client, body, view)
 
     def open_review(self, body: dict[str, Any], client: WebClient) -> None:
@@ -299,3 +301,8 @@ def _status_text(state: ExperienceState, team: Team) -> str:
 
 
 # --- helpers shared by the listeners of issue 5's forms ---------------------------------------
+
+
+def _files(client: WebClient, role: str) -> bool:
+    """Whether the protégé's form may offer Slack's file input (the token reads files)."""
+    return role == "protege" and scopes.granted(client, scopes.FILES_READ)

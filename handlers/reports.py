@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot.access import Refusal
 from bot.experiences.form import parse_note
+from bot.platform import scopes
 from bot.platform.services import Services
 from bot.program import Program
 from bot.reports import form, views
@@ -363,11 +364,11 @@ class _Assessment(_Base):
                     f"<@{team.protege.slack_id}> submits the Assessment Activity; you'll "
                     "see it in `/mentor progress`."
                 )
-            view = self._view(session, team)
+            view = self._view(session, team, ctx.client)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         return None
 
-    def _view(self, session: Session, team: Team) -> dict[str, Any]:
+    def _view(self, session: Session, team: Team, client: WebClient) -> dict[str, Any]:
         if not domain.has_assessment(self.program, team.track):
             raise Refusal("The Assessment Activity is part of year two; your track has none.")
         deadline = self.program.step(team.track, domain.ASSESSMENT)
@@ -377,12 +378,13 @@ class _Assessment(_Base):
             _shown_assessment(domain.current_assessment(session, team)),
             deadline.due,
             self.services.today(),
+            files=scopes.granted(client, scopes.FILES_READ),
         )
 
     def open_form(self, body: dict[str, Any], client: WebClient) -> None:
         with self.services.sessions() as session:
             team, _ = self._team(session, body, "protege")
-            view = self._view(session, team)
+            view = self._view(session, team, client)
         show(client, body, view)
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:

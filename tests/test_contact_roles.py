@@ -131,3 +131,47 @@ def test_the_last_staff_member_cannot_remove_themselves(no_bootstrap_staff, stan
     assert "no longer program staff" in body["text"]
     _, body = command(base, USER, "staff")
     assert body["text"].startswith("Only program staff")
+
+
+def test_name_and_email_come_from_the_slack_profile_until_the_person_files_their_own(
+    app_server, standin
+) -> None:
+    base, services = app_server
+    fake, _ = standin
+    fake.add_user(USER, "Luis Ortega", email="l.ortega@district.example")
+    command(base, USER, "contact")
+    view = last_opened_view(fake)
+    by_block = {b["block_id"]: b for b in view["blocks"] if "block_id" in b}
+    assert by_block["name"]["element"]["initial_value"] == "Luis Ortega"
+    assert by_block["email"]["element"]["initial_value"] == "l.ortega@district.example"
+    assert "from your Slack profile" in str(view["blocks"])
+    assert [c.params["user"] for c in fake.calls_to("users.info")] == [USER]
+    # Editable: what the person gives is what is kept, and the form opens with it.
+    status, body = submit(
+        base, USER, view, {**contact_values(), "name": {"value": text_value("Luis O.")}}
+    )
+    assert status == 200 and not body
+    stored = person(services, USER)
+    assert (stored.name, stored.email) == ("Luis O.", "luis@school.example")
+    press(base, USER, "contact_open")
+    again = last_opened_view(fake)
+    by_block = {b["block_id"]: b for b in again["blocks"] if "block_id" in b}
+    assert by_block["email"]["element"]["initial_value"] == "luis@school.example"
+    assert by_block["name"]["element"]["initial_value"] == "Luis O."
+    assert "from your Slack profile" not in str(again["blocks"])
+    assert len(fake.calls_to("users.info")) == 1  # nothing more to ask Slack
+
+
+def test_the_contact_form_opens_when_slack_does_not_describe_the_person(
+    app_server, standin
+) -> None:
+    base, services = app_server
+    fake, _ = standin
+    fake.fail("users.info", error="ratelimited")
+    command(base, USER, "contact")
+    view = last_opened_view(fake)
+    by_block = {b["block_id"]: b for b in view["blocks"] if "block_id" in b}
+    assert "initial_value" not in by_block["email"]["element"]
+    # An emptied name keeps the one the bot knew.
+    submit(base, USER, view, {**contact_values(), "name": {"value": text_value("")}})
+    assert person(services, USER).email == "luis@school.example"

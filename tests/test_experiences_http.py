@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.experiences import views
-from storage.experiences import ExperienceStatus, experience
+from bot.platform import scopes
+from storage.experiences import ExperienceStatus, current_submission, experience
 from tests.conftest import SIGNING_SECRET
 from tests.interactions import (
     checkbox_values,
@@ -317,3 +318,66 @@ def test_help_lists_the_new_commands(served) -> None:
     _, body = command(base, PROTEGE, "help")
     for usage in ("/mentor experience", "/mentor visit", "/mentor pd", "/mentor progress"):
         assert usage in body["text"]
+
+
+# --- the work attached, not only linked -----------------------------------------------------
+
+# Slack's file input, as a view_submission carries it: each file uploaded is an object.
+ATTACHED = {
+    "type": "file_input",
+    "files": [
+        {
+            "id": "F0ATTACH1",
+            "name": "syllabus.pdf",
+            "title": "syllabus.pdf",
+            "mimetype": "application/pdf",
+            "filetype": "pdf",
+            "size": 48213,
+            "user": PROTEGE,
+            "url_private": "https://files.slack.com/files-pri/T0TEST-F0ATTACH1/syllabus.pdf",
+            "permalink": "https://acme.slack.com/files/U0PROTEGE1/F0ATTACH1/syllabus.pdf",
+        }
+    ],
+}
+
+
+def test_the_protege_attaches_the_work_and_a_link_stays_possible(served):
+    base, services, fake, ours, _ = served
+    scopes.forget()
+    press(base, PROTEGE, views.SUBMIT_OPEN, f"{ours}:1")
+    view = last_opened_view(fake)
+    by_block = {b.get("block_id"): b for b in view["blocks"]}
+    assert by_block["file"]["element"] == {
+        "type": "file_input",
+        "action_id": "file",
+        "max_files": 1,
+    }
+    assert by_block["file"]["optional"] and by_block["link"]["optional"]
+    # Neither a file nor a link: asked for on the link.
+    values = submission_values(link="", file={"file": {"type": "file_input", "files": []}})
+    _, body = submit(base, PROTEGE, view, values)
+    assert body["errors"] == {"link": "Attach your work above, or paste a link to it here."}
+    # Both: one of the two.
+    _, body = submit(base, PROTEGE, view, submission_values(file={"file": ATTACHED}))
+    assert body["errors"] == {"link": "You attached a file: clear this link, or remove the file."}
+    status, body = submit(base, PROTEGE, view, submission_values(link="", file={"file": ATTACHED}))
+    assert status == 200 and body["response_action"] == "update", body
+    with services.sessions() as session:
+        sent = current_submission(session, experience(session, ours, 1).id)
+        assert sent.link == ATTACHED["files"][0]["permalink"]
+    note = fake.messages_to(MENTOR)[-1]
+    assert "a file shared in Slack" in json.dumps(note["blocks"])
+
+
+def test_without_the_files_read_scope_the_form_asks_for_a_link_as_before(served):
+    base, services, fake, ours, _ = served
+    fake.scopes = tuple(s for s in fake.scopes if s != "files:read")
+    scopes.forget()
+    press(base, PROTEGE, views.SUBMIT_OPEN, f"{ours}:1")
+    view = last_opened_view(fake)
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert "file" not in inputs and not inputs["link"]["optional"]
+    assert "Copy link" in inputs["link"]["hint"]["text"]
+    status, body = submit(base, PROTEGE, view, submission_values())
+    assert status == 200 and body["response_action"] == "update"
+    scopes.forget()

@@ -10,12 +10,13 @@ from bot.slack.text import EMAIL, EMAIL_MAX
 
 EMAIL_CHECKED = {"school_day": "Only during the school day", "always": "24/7"}
 PREFERRED = {"email": "E-mail", "text": "Text", "phone": "Phone call"}
-TEXT_MAX = {"school_name_address": 500, "admin_name": 200}
+TEXT_MAX = {"name": 200, "school_name_address": 500, "admin_name": 200}
 PHONE_MAX = 40  # the column: a number with a long extension must still fit
 
 
 @dataclass(frozen=True)
 class Contact:
+    name: str | None  # left empty, the name Slack gave stays
     school_name_address: str | None
     email: str | None
     email_checked: str | None
@@ -33,6 +34,7 @@ class Contact:
 def parse_contact(state: State) -> Contact:
     errors: dict[str, str] = {}
     values = {
+        "name": text(state, "name") or None,
         "school_name_address": text(state, "school_name_address") or None,
         "email": text(state, "email") or None,
         "email_checked": selected(state, "email_checked"),

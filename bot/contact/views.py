@@ -11,7 +11,12 @@ from bot.slack.text import typed
 CONTACT_CALLBACK = "contact_form"
 
 
-def contact_modal(stored: dict[str, str | None]) -> dict[str, Any]:
+def contact_modal(
+    stored: dict[str, str | None], from_slack: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """`stored`: what the person filed (or, for the fields in `from_slack`, what their
+    Slack profile says, until they file their own)."""
+
     def text_input(
         block_id: str,
         label: str,
@@ -43,10 +48,21 @@ def contact_modal(stored: dict[str, str | None]) -> dict[str, Any]:
         return input_block(block_id, label, element, optional=True)
 
     blocks = [
+        text_input("name", "Name", max_length=200),
         text_input(
             "school_name_address", "School name & mailing address", multiline=True, max_length=500
         ),
         text_input("email", "E-mail", optional=False),
+        *(
+            [
+                context(
+                    "Name and e-mail come from your Slack profile: change them if the program "
+                    "should use others."
+                )
+            ]
+            if from_slack
+            else []
+        ),
         radio("email_checked", "When do you check this e-mail?", EMAIL_CHECKED),
         text_input("school_phone", "School phone", max_length=40),
         text_input("cell_phone", "Cell phone", max_length=40),

@@ -8,12 +8,36 @@ from urllib.parse import urlsplit
 
 from bot.experiences.rules import CommentEntry, ExperienceEntry
 from bot.program import Program
-from bot.slack.fields import FieldErrors, State, day, selected, selected_many, text
+from bot.slack.fields import FieldErrors, State, day, files, selected, selected_many, text
 from bot.slack.text import TypedText
 
 TEXT_MAX = 3000
 LINK_MAX = 2000
 OTHER = "other"
+
+
+FILE_BLOCK = "file"  # Slack's file input, shown when the token may read files
+LINK_BLOCK = "link"
+
+
+def link_or_file(state: State, errors: dict[str, str]) -> TypedText:
+    """The work: a file attached in the form (kept by its Slack permalink), else the link
+    pasted. Where the form offers the file input, one of the two is asked for."""
+    attached = files(state, FILE_BLOCK)
+    link = text(state, LINK_BLOCK)
+    if attached:
+        if link:
+            errors[LINK_BLOCK] = "You attached a file: clear this link, or remove the file."
+        elif check_link(attached[0]):
+            errors[FILE_BLOCK] = "Slack gave no link for this file: attach it again."
+        return TypedText(attached[0])
+    if FILE_BLOCK in state and not link:
+        errors[LINK_BLOCK] = "Attach your work above, or paste a link to it here."
+        return link
+    problem = check_link(link)
+    if problem:
+        errors[LINK_BLOCK] = problem
+    return link
 
 
 def check_link(value: str) -> str | None:
@@ -90,10 +114,7 @@ def parse_submission(
         errors["focus_areas"] = (
             "Please tick the focus areas this experience covers: this year counts them."
         )
-    link = text(state, "link")
-    problem = check_link(link)
-    if problem:
-        errors["link"] = problem
+    link = link_or_file(state, errors)
     summary = long_text(
         state, "summary", errors, required=True, ask="Please add a short summary for your mentor."
     )

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.experiences.form import FILE_BLOCK, LINK_BLOCK
 from bot.experiences.rules import Coverage, ExperienceState, ShownComment, describe
 from bot.program import Program
 from bot.slack.blocks import (
@@ -55,7 +56,10 @@ def submission_modal(
     mentor: str,
     today: date,
     coverage: Coverage | None = None,
+    *,
+    files: bool = False,
 ) -> dict[str, Any]:
+    """`files`: the token may read files, so the work can be attached (else only linked)."""
     n = state.number
     blocks: list[Block] = [section(_due_line(state, "send", f"to your mentor <@{mentor}>", today))]
     slot = state.slot
@@ -102,18 +106,12 @@ def submission_modal(
         blocks.append(
             context(f"Focus areas still missing this year: {', '.join(coverage.missing)}")
         )
-    blocks.append(
-        input_block(
-            "link",
-            "Link to your work",
-            {
-                "type": "url_text_input",
-                "action_id": "link",
-                **({"initial_value": current.link.raw()} if current else {}),
-            },
-            hint="A link to your document (Google Drive, OneDrive …), or a file you shared in "
-            "Slack: open it, choose “Copy link” and paste it here.",
-        )
+    blocks += work_inputs(
+        "your work",
+        current.link if current else None,
+        files=files,
+        hint="A link to your document (Google Drive, OneDrive …), or a file you shared in "
+        "Slack: open it, choose “Copy link” and paste it here.",
     )
     blocks.append(
         input_block(
@@ -131,6 +129,28 @@ def submission_modal(
         submit="Send to mentor",
         private_metadata=Metadata(team=team_id, n=n).dump(),
     )
+
+
+def work_inputs(what: str, current: TypedText | None, *, files: bool, hint: str) -> list[Block]:
+    """Where the manual asks for a file: Slack's file input when the app may read files,
+    with the link still possible; else the link alone (an install from before `files:read`).
+    A link kept from before shows in the link box."""
+    link: dict[str, Any] = {"type": "url_text_input", "action_id": LINK_BLOCK}
+    if current:
+        link["initial_value"] = current.raw()
+    if not files:
+        return [input_block(LINK_BLOCK, f"Link to {what}", link, hint=hint)]
+    attach = {"type": "file_input", "action_id": FILE_BLOCK, "max_files": 1}
+    return [
+        input_block(FILE_BLOCK, f"Attach {what}", attach, optional=True),
+        input_block(
+            LINK_BLOCK,
+            "Or a link to it",
+            link,
+            optional=True,
+            hint="Google Drive, OneDrive …: a file or a link, one of the two.",
+        ),
+    ]
 
 
 def _selection_select(program: Program, selected: int | None, current: Any) -> dict[str, Any]:

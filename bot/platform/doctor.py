@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from bot.platform.config import Settings
 from bot.platform.samples import HomePublisher, Sample, home_view, home_views, sample_world, samples
+from bot.platform.scopes import from_headers
 from bot.platform.services import Services
 from bot.program import Program, ProgramError, load_program
 from storage.db import (
@@ -175,8 +176,7 @@ def token(settings: Settings, client: WebClient) -> tuple[Check, frozenset[str] 
         return fail(name, f"auth.test failed ({error})"), None
     except (SlackClientError, OSError) as exc:
         return fail(name, _unreachable(settings, exc)), None
-    scopes = _header(response.headers, "x-oauth-scopes")
-    granted = None if scopes is None else frozenset(s.strip() for s in scopes.split(",") if s)
+    granted = from_headers(response.headers)
     team = response.get("team") or response.get("team_id")
     return ok(name, f"works: the bot <@{response.get('user_id')}> in {team}"), granted
 
@@ -448,13 +448,6 @@ def _own_home(
         return home_view(services, publish, user)
     finally:
         engine.dispose()
-
-
-def _header(headers: dict[str, Any], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return ",".join(value) if isinstance(value, list) else str(value)
-    return None
 
 
 def _unreachable(settings: Settings, error: BaseException) -> str:

@@ -21,6 +21,7 @@ class SlackUser:
     tz: str | None
     is_bot: bool
     deleted: bool
+    email: str | None = None  # the profile's, with users:read.email
 
     @property
     def usable(self) -> bool:
@@ -37,6 +38,7 @@ def _from_api(user: dict) -> SlackUser:
         tz=user.get("tz"),
         is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
         deleted=bool(user.get("deleted")),
+        email=profile.get("email") or None,
     )
 
 

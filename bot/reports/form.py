@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.experiences.form import check_link, long_text
+from bot.experiences.form import link_or_file, long_text
 from bot.program import Program
 from bot.reports.rules import AssessmentEntry, PdEntry, VisitEntry
 from bot.slack.fields import FieldErrors, State, day, selected, text
@@ -111,10 +111,7 @@ def parse_pd_comments(state: State) -> str:
 
 def parse_assessment(state: State) -> AssessmentEntry:
     errors: dict[str, str] = {}
-    link = text(state, "link")
-    problem = check_link(link)
-    if problem:
-        errors["link"] = problem
+    link = link_or_file(state, errors)
     summary = long_text(state, "summary", errors, required=True, ask="Please add a short summary.")
     if errors:
         raise FieldErrors(errors)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.experiences.views import labelled
+from bot.experiences.views import labelled, work_inputs
 from bot.program import Program
 from bot.reports.rules import ShownAssessment, ShownPd, ShownVisit, pd_hours
 from bot.slack.blocks import (
@@ -317,19 +317,20 @@ def pd_signed_message(
 
 
 def assessment_modal(
-    team_id: int, current: ShownAssessment | None, due: date | None, today: date
+    team_id: int,
+    current: ShownAssessment | None,
+    due: date | None,
+    today: date,
+    *,
+    files: bool = False,
 ) -> dict[str, Any]:
     due_text = f" Due {human_date(due, today)}." if due else ""
     blocks: list[Block] = [
         section(f"*Assessment Activity* (year two).{due_text}"),
-        input_block(
-            "link",
-            "Link to your Assessment Activity",
-            {
-                "type": "url_text_input",
-                "action_id": "link",
-                **({"initial_value": current.link.raw()} if current else {}),
-            },
+        *work_inputs(
+            "your Assessment Activity",
+            current.link if current else None,
+            files=files,
             hint="A document link, or a file you shared in Slack (“Copy link”).",
         ),
         input_block(

@@ -57,6 +57,17 @@ def selected_many(state: State, block_id: str) -> list[str]:
     return [option["value"] for option in options if option.get("value") is not None]
 
 
+def files(state: State, block_id: str) -> list[str]:
+    """The permalinks of the files attached through a file_input (Slack sends each file
+    as an object in `files`); an entry without a permalink is left out."""
+    found = _element(state, block_id).get("files") or []
+    return [
+        f["permalink"]
+        for f in found
+        if isinstance(f, dict) and isinstance(f.get("permalink"), str) and f["permalink"]
+    ]
+
+
 def user(state: State, block_id: str) -> str | None:
     """A users_select's selected user id."""
     return _element(state, block_id).get("selected_user")
