@@ -27,13 +27,12 @@ from bot.home.reply import TeamNext, dm_reply_message
 from bot.platform.services import Services
 from bot.program import Program
 from bot.reports.views import VISIT_OPEN
-from bot.slack.blocks import Block, context, header, section
+from bot.slack.blocks import Block, context, header
 from bot.slack.commands import Subcommand
 from bot.slack.replies import dm
 from bot.status import progress as views
 from bot.status import rules as status_domain
 from bot.status.deliverables import (
-    OVERDUE,
     DeliverableStatus,
     deliverables_for,
     upcoming_meetings,
@@ -51,8 +50,8 @@ from handlers.silence import partner_button
 from handlers.status import request_report
 from storage.experiences import experiences_of
 from storage.logs import last_contact_dates
-from storage.models import Team
-from storage.people import active_teams, teams_of_member
+from storage.models import Role, Team
+from storage.people import active_teams, granted_holders, teams_of_member
 from storage.survey import answered
 from storage.teams import active_teams_of
 
@@ -178,15 +177,24 @@ class _Progress:
         own = teams_of_member(session, user, self.program.id)
         if own:
             blocks.append(header("Where things stand"))
+        counted = status_domain.counted_statuses(session, self.program, own[:MAX_CHECKLISTS], today)
+        for team in own[:MAX_CHECKLISTS]:
+            statuses = counted[team.id]
+            shown = home_views.MemberTeam(
+                heading=_heading(self.program, team),
+                statuses=statuses,
+                meetings=upcoming_meetings(self.program, team, today),
+                next_action=_next_action(self.program, statuses, _role(team, user), team.id, today),
+                buttons=self._form_buttons(session, team, user, statuses, today),
+                coverage_text=self._coverage_text(session, team),
+            )
+            blocks += home_views.member_blocks(self.program, shown, today)
+            blocks += logs.home_blocks(session, self.program, team, user, today)
+            blocks.append(partner_button(team.id))
+        if own:
             blocks += home_views.topic_blocks(
                 self.program.topic_for(today.year, today.month), today
             )
-        for team in own[:MAX_CHECKLISTS]:
-            blocks += self.team_blocks(session, team, user, today)
-            buttons = self._form_buttons(session, team, user, today)
-            blocks += home_views.forms_block(buttons, team.id)
-            blocks += logs.home_blocks(session, self.program, team, user, today)
-            blocks.append(partner_button(team.id))
         advised = [
             t
             for t in active_teams_of(session, user, self.program.id)
@@ -198,21 +206,29 @@ class _Progress:
             budget = home_views.HOME_BLOCKS - len(blocks) - 1
             blocks += home_views.advisor_blocks(self.program, found, today, contacts, budget)
         if not blocks:
-            blocks.append(section(f"Welcome to the {self.program.name}."))
+            staff = sorted(
+                {*self.services.settings.staff_ids, *granted_holders(session, Role.STAFF)}
+            )
+            blocks += home_views.no_team_blocks(self.program, staff)
         blocks.append(context("Type `/mentor help` to see everything you can do."))
         return home_views.fit(blocks)
 
     def _form_buttons(
-        self, session: Session, team: Team, user: str, today: date
+        self,
+        session: Session,
+        team: Team,
+        user: str,
+        statuses: Sequence[DeliverableStatus],
+        today: date,
     ) -> list[home_views.FormButton]:
-        """Every form the member can file now: the steps that are theirs, then the standing
-        ones (Contact Form, Visit Report, the survey while it is open)."""
+        """The forms open now: the member's steps that are late or due within a month, then
+        the standing ones (Contact Form, Visit Report, the survey while it is open)."""
         role = _role(team, user)
         if role is None:
             return []
-        statuses = deliverables_for(session, self.program, [team], today)[team.id]
         found: dict[tuple[str, str], home_views.FormButton] = {}
-        for status in sorted(statuses, key=lambda s: s.effective_due):
+        near = [s for s in statuses if home_views.open_now(s, today)]
+        for status in sorted(near, key=lambda s: s.effective_due):
             opener = views.opener_for(status, role, team.id)
             if opener is not None:
                 key = (opener.action_id, opener.value)
@@ -251,33 +267,32 @@ class _Progress:
         return views.progress_message(self.program, parts, today, rest)
 
     def _team_list(self, session: Session, teams: Sequence[Team], today: date) -> Answer:
-        statuses = deliverables_for(session, self.program, teams, today)
+        statuses = status_domain.counted_statuses(session, self.program, teams, today)
         rows = []
         for team in teams:
-            tracked = [s for s in statuses[team.id] if s.tracked]
-            done = sum(1 for s in tracked if s.done)
-            late = sum(1 for s in tracked if s.state == OVERDUE)
-            rows.append((_heading(self.program, team), done, len(tracked), late))
+            done, total, late = views.step_count(statuses[team.id])
+            rows.append((_heading(self.program, team), done, total, late))
         rows.sort(key=lambda row: (-row[3], row[0].team_id))
         return views.team_list_message(rows, today)
 
     def team_blocks(self, session: Session, team: Team, user: str, today: date) -> list[Block]:
-        statuses = deliverables_for(session, self.program, [team], today)[team.id]
-        heading = _heading(self.program, team)
-        role = _role(team, user)
-        covered = None
-        if allows_extras(self.program, team.track):
-            found = coverage(self.program, experiences_of(session, [team.id]))
-            covered = coverage_line(found.covered, found.in_progress, found.missing)
+        """The whole year's checklist (`/mentor progress`, "See the whole year")."""
+        statuses = status_domain.counted_statuses(session, self.program, [team], today)[team.id]
         return views.checklist_blocks(
             self.program,
             statuses,
-            heading,
+            _heading(self.program, team),
             today,
-            next_action=_next_action(self.program, statuses, role, team.id, today),
-            coverage_text=covered,
+            next_action=_next_action(self.program, statuses, _role(team, user), team.id, today),
+            coverage_text=self._coverage_text(session, team),
             meetings=upcoming_meetings(self.program, team, today),
         )
+
+    def _coverage_text(self, session: Session, team: Team) -> str | None:
+        if not allows_extras(self.program, team.track):
+            return None
+        found = coverage(self.program, experiences_of(session, [team.id]))
+        return coverage_line(found.covered, found.in_progress, found.missing)
 
 
 def republish_home(services: Services, client: WebClient, user_ids: Sequence[str]) -> None:

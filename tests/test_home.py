@@ -12,9 +12,11 @@ import pytest
 from bot.home import views as home_views
 from bot.status.deliverables import member_deadlines
 from bot.teams import views as team_views
+from storage.db import transaction
+from storage.people import get_team
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import last_opened_view, press
-from tests.signing import post_event
+from tests.signing import post_event, slash_command
 from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
 from tests.test_status import add_check_in
 
@@ -168,3 +170,70 @@ def test_someone_with_no_role_gets_a_welcome(served) -> None:
     base, _, fake = served
     view = open_home(base, fake, "U0NOBODY")
     assert "Welcome to the" in text(view) and len(view["blocks"]) == 2
+
+
+# --- now, next, later, done -----------------------------------------------------------------
+
+
+def test_a_protege_sees_now_then_the_next_30_days_then_a_button_for_the_rest(
+    served, program
+) -> None:
+    base, services, fake = served
+    at(services, datetime(2024, 9, 20, 15, tzinfo=UTC))
+    team = make_team(services.sessions, program)
+    view = open_home(base, fake, PROTEGE)
+    shown = text(view)
+    order = ["*Next for you:*", "*Now*", "*Next 30 days*", "*Later this year:*"]
+    assert [shown.index(part) for part in order] == sorted(shown.index(p) for p in order)
+    assert shown.index("*Later this year:*") < shown.index("This month's topic:")
+    # Buttons only for forms open now: the Focal Points Checklist, not Experience 4.
+    values = {
+        (e["action_id"].split("#")[0], e.get("value"))
+        for b in view["blocks"]
+        for e in [*(b.get("elements") or []), b.get("accessory") or {}]
+        if e.get("type") == "button"
+    }
+    assert ("plans_pick_focal", str(team)) in values
+    assert ("exp_submit_open", f"{team}:4") not in values
+    assert not any(action == "pd_open" for action, _ in values)
+    # The rest of the year is one line and a button to the whole checklist.
+    assert ("progress_open", str(team)) in values
+    assert "Experience 4" not in shown
+    press(base, PROTEGE, "progress_open", str(team), view=view)
+    assert "Experience 4 (sent to the mentor)" in text(last_opened_view(fake))
+
+
+def test_what_is_done_is_listed_last_and_leaves_now(served, program) -> None:
+    base, services, fake = served
+    at(services, datetime(2024, 9, 20, 15, tzinfo=UTC))
+    team = make_team(services.sessions, program)
+    with transaction(services.sessions) as session:
+        filed = get_team(session, team)
+        for member in (filed.mentor, filed.protege):
+            member.contact_filed_at = datetime(2024, 9, 18, 15, tzinfo=UTC)
+    shown = text(open_home(base, fake, MENTOR))
+    assert "*Done (1):* Mentor/Protégé Contact Form" in shown
+    assert shown.index("*Done (1):*") > shown.index("*Next 30 days*")
+    now = shown[shown.index("*Now*") : shown.index("*Next 30 days*")]
+    assert "Contact Form" not in now
+
+
+def test_someone_on_no_team_is_told_who_can_add_them(served) -> None:
+    base, services, fake = served
+    shown = text(open_home(base, fake, "U0NOBODY"))
+    assert "not on a mentoring team yet" in shown
+    assert f"ask <@{STAFF}> to add you" in shown
+
+
+def test_the_advisors_progress_and_the_home_tab_count_the_same_steps(served, program) -> None:
+    base, services, fake = served
+    make_team(services.sessions, program)
+    total = len(member_deadlines(program, "year1"))  # the survey included
+    home = text(open_home(base, fake, MENTOR))
+    assert f"0 of {total} done" in home
+    status, body = slash_command(base + "/slack/events", SIGNING_SECRET, ADVISOR, "progress")
+    assert status == 200 and f"0 of {total} done" in json.dumps(body, ensure_ascii=False)
+    advisor_home = text(open_home(base, fake, ADVISOR))
+    assert f"0 of {total} done" in advisor_home
+    # People's words, never internal ids.
+    assert "bmit" not in advisor_home and "year1" not in advisor_home

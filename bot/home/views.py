@@ -1,7 +1,9 @@
 """The Home tab, per role (pure builders). Slack allows 100 blocks: each part is built to a
 budget, and what does not fit is packed into text sections or counted.
 
-- mentor and protégé: their team, this month's topic, next deadlines, a button per form;
+- mentor and protégé: what needs them now (with its button), the next 30 days, the rest of
+  the year behind a button, what is done; then this month's topic and the log buttons;
+- someone on no team: who can add them;
 - content advisor: each team's health (standing, last contact, overdue steps);
 - staff: the program summary and buttons to register teams, import and export.
 """
@@ -10,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from bot.program import Program, Topic
+from bot.program import Deadline, Program, Topic
 from bot.slack.blocks import Block, actions, button, context, divider, header, section
 from bot.slack.dates import human_date
 from bot.status import progress as progress_views
+from bot.status.deliverables import DeliverableStatus
 from bot.status.rules import (
     AT_RISK,
     BEHIND,
@@ -26,12 +29,15 @@ from bot.status.rules import (
     area_name,
     track_name,
 )
+from bot.status.step_handlers import NextAction
 from bot.status.views import ICONS, standing_counts
 
 HOME_BLOCKS = 100
 HOME_PAIR = "home_pair"
 HOME_IMPORT = "home_import"
 HOME_REPORT = "home_report"
+NOW_DAYS = 7  # "now": late, or due within a week
+NEXT_DAYS = 30  # "next": due within a month; the rest of the year is behind a button
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,102 @@ def topic_blocks(topic: Topic | None, today: date) -> list[Block]:
         return []
     bullets = "\n".join(f"• {b}" for b in topic.bullets[:6])
     return [section(f"*This month's topic: {topic.title}*\n{bullets}")]
+
+
+@dataclass(frozen=True)
+class MemberTeam:
+    """What a member's part of the Home tab shows of one team."""
+
+    heading: progress_views.TeamHeading
+    statuses: Sequence[DeliverableStatus]  # calendar order, counted as everywhere
+    meetings: Sequence[Deadline]  # the program's meetings still to come
+    next_action: NextAction | None
+    buttons: Sequence[FormButton]  # the forms open now (see `open_now`)
+    coverage_text: str | None = None
+
+
+def open_now(status: DeliverableStatus, today: date) -> bool:
+    """A step whose form is worth a button: not done, and late or due within a month."""
+    return status.done_at is None and status.effective_due <= today + timedelta(NEXT_DAYS)
+
+
+def member_blocks(program: Program, team: MemberTeam, today: date) -> list[Block]:
+    """Now, the next 30 days, the rest of the year (a button to the whole checklist), done."""
+    heading, statuses = team.heading, team.statuses
+    soon, month = today + timedelta(NOW_DAYS), today + timedelta(NEXT_DAYS)
+    open_steps = [s for s in statuses if s.done_at is None]
+    now = [s for s in open_steps if s.effective_due <= soon]
+    coming = [s for s in open_steps if soon < s.effective_due <= month]
+    later = [s for s in open_steps if s.effective_due > month]
+    blocks = progress_views.team_summary_blocks(statuses, heading)
+    action = team.next_action
+    if action is not None:
+        blocks.append(
+            section(
+                f"*Next for you:* {action.text}",
+                accessory=button(action.label, action.action_id, action.value, "primary"),
+            )
+        )
+    shown = {(action.action_id, action.value)} if action is not None else set()
+    blocks += forms_block(
+        [b for b in team.buttons if (b.action_id, b.value) not in shown], heading.team_id
+    )
+    if team.coverage_text:
+        blocks.append(section(team.coverage_text))
+    meetings_now = [m for m in team.meetings if m.due <= soon]
+    meetings_next = [m for m in team.meetings if soon < m.due <= month]
+    blocks += _part(program, "Now", now, meetings_now, heading, today, "Nothing due this week.")
+    blocks += _part(
+        program, "Next 30 days", coming, meetings_next, heading, today, "Nothing more this month."
+    )
+    if later:
+        blocks.append(
+            section(
+                f"*Later this year:* {len(later)} more step{_s(len(later))}, the first due "
+                f"{human_date(later[0].effective_due, today)}.",
+                accessory=button(
+                    "See the whole year", progress_views.PROGRESS_OPEN, str(heading.team_id)
+                ),
+            )
+        )
+    done = [s for s in statuses if s.done_at is not None]
+    if done:
+        names = [progress_views.step_name(program, s.deadline) for s in done]
+        text = f"*Done ({len(done)}):* " + "; ".join(names)
+        blocks.append(context(text if len(text) <= 2900 else text[:2899] + "…"))
+    return blocks
+
+
+def _part(
+    program: Program,
+    title: str,
+    statuses: Sequence[DeliverableStatus],
+    meetings: Sequence[Deadline],
+    heading: progress_views.TeamHeading,
+    today: date,
+    empty: str,
+) -> list[Block]:
+    lines = progress_views.checklist_lines(program, statuses, heading, today, meetings)
+    chunks = progress_views.text_chunks(lines) or [f"_{empty}_"]
+    return [section(f"*{title}*\n{chunks[0]}"), *(section(c) for c in chunks[1:])]
+
+
+def no_team_blocks(program: Program, staff: Sequence[str]) -> list[Block]:
+    """Someone on no team, no advisor, not staff: who can add them."""
+    mentions = [f"<@{user}>" for user in staff[:5]]
+    if not mentions:
+        ask = "program staff"
+    elif len(mentions) == 1:
+        ask = mentions[0]
+    else:
+        ask = ", ".join(mentions[:-1]) + " or " + mentions[-1]
+    return [
+        section(
+            f"*Welcome to the {program.name}.* You are not on a mentoring team yet. Program "
+            f"staff add people to teams: ask {ask} to add you. Meanwhile your Contact Form is "
+            "yours to fill in: `/mentor contact`."
+        )
+    ]
 
 
 def forms_block(buttons: Sequence[FormButton], team_id: int) -> list[Block]:

@@ -162,14 +162,7 @@ def checklist_blocks(
     coverage_text: str | None = None,
     meetings: Sequence[Deadline] = (),
 ) -> list[Block]:
-    done = sum(1 for s in statuses if s.done)
-    late = sum(1 for s in statuses if s.state == OVERDUE and s.tracked)
-    summary = f"{done} of {len(statuses)} done" + (f", {late} past their date" if late else "")
-    advisor = f", content advisor <@{heading.advisor}>" if heading.advisor else ""
-    blocks: list[Block] = [
-        section(f"*<@{heading.mentor}> mentoring <@{heading.protege}>*: {summary}"),
-        context(f"{heading.area_name}, {heading.track_name}{advisor}"),
-    ]
+    blocks = team_summary_blocks(statuses, heading)
     if next_action is not None:
         blocks.append(
             section(
@@ -181,9 +174,33 @@ def checklist_blocks(
         )
     if coverage_text:
         blocks.append(section(coverage_text))
-    for chunk in _chunks(checklist_lines(program, statuses, heading, today, meetings)):
+    for chunk in text_chunks(checklist_lines(program, statuses, heading, today, meetings)):
         blocks.append(section(chunk))
     return blocks
+
+
+def step_count(statuses: Sequence[DeliverableStatus]) -> tuple[int, int, int]:
+    """(done, of, late): the one count of a team's steps, wherever it is shown. A step no
+    feature reports is not counted (it could never be done); the survey is, once the
+    statuses come from `bot.status.rules.counted_statuses`."""
+    tracked = [s for s in statuses if s.tracked]
+    done = sum(1 for s in tracked if s.done)
+    late = sum(1 for s in tracked if s.state == OVERDUE)
+    return done, len(tracked), late
+
+
+def count_text(statuses: Sequence[DeliverableStatus]) -> str:
+    done, total, late = step_count(statuses)
+    return f"{done} of {total} done" + (f", {late} past their date" if late else "")
+
+
+def team_summary_blocks(statuses: Sequence[DeliverableStatus], heading: TeamHeading) -> list[Block]:
+    """Who the team is and how far along: the first lines of a checklist and of the Home tab."""
+    advisor = f", content advisor <@{heading.advisor}>" if heading.advisor else ""
+    return [
+        section(f"*<@{heading.mentor}> mentoring <@{heading.protege}>*: {count_text(statuses)}"),
+        context(f"{heading.area_name}, {heading.track_name}{advisor}"),
+    ]
 
 
 def progress_message(
@@ -337,7 +354,8 @@ def overdue_message(
     return text, blocks
 
 
-def _chunks(lines: Sequence[str]) -> list[str]:
+def text_chunks(lines: Sequence[str]) -> list[str]:
+    """Lines packed into as few section texts as fit."""
     chunks: list[str] = []
     current = ""
     for line in lines:

@@ -159,6 +159,19 @@ def standings(
     return out
 
 
+def counted_statuses(
+    session: Session, program: Program, teams: Sequence[Team], today: date
+) -> dict[int, list[DeliverableStatus]]:
+    """Every deliverable of each team, with the survey counted as the deliverable it is:
+    what a checklist shows, so that it counts as the standings do."""
+    statuses = deliverables_for(session, program, teams, today)
+    done = survey.survey_done(session, teams)
+    return {
+        team.id: [_with_survey(status, done, team.id, today) for status in statuses[team.id]]
+        for team in teams
+    }
+
+
 def program_standings(
     session: Session, program: Program, teams: Sequence[Team], today: date
 ) -> list[TeamStanding]:
