@@ -128,6 +128,35 @@ def roles_allowed(action: Action) -> frozenset[str]:
     return _PROGRAM_RULES[action]
 
 
+# What `/mentor help` lists, and under which heading. Some actions are open to "anyone"
+# because each request is then checked against a team; help lists them only to someone who
+# has a team to use them on.
+FORMS, LOOK_UPS, MANAGING = "forms", "look-ups", "managing"
+_FILING = frozenset(
+    {Action.FILE_CONTACT_FORM, Action.LOG_CONVERSATIONS, Action.INITIAL_FORMS, Action.YEAR_FORMS}
+)
+_MEMBERS_ONLY = frozenset({Action.LOG_CONVERSATIONS, Action.YEAR_FORMS})  # one's own team
+_MANAGING = frozenset({Action.REGISTER_TEAMS, Action.GRANT_ROLES, Action.EXPORT_REPORTS})
+_WITHOUT_A_ROLE = frozenset(
+    {Action.HELP, Action.SEE_TOPIC, Action.SEE_CALENDAR, Action.FILE_CONTACT_FORM}
+)
+
+
+def help_heading(who: Viewer, action: Action) -> str | None:
+    """Where `/mentor help` lists a command with this action for `who`, or None when it is
+    of no use to them (refused, or needing a team they are not on)."""
+    if not may(who, action):
+        return None
+    member = bool({"mentor", "protege"} & who.roles)
+    if not who.roles and action not in _WITHOUT_A_ROLE:
+        return None
+    if action in _MEMBERS_ONLY and not member:
+        return None
+    if action in _FILING and (member or action is Action.FILE_CONTACT_FORM):
+        return FORMS
+    return MANAGING if action in _MANAGING else LOOK_UPS
+
+
 def relation(who: Viewer, team: Team) -> frozenset[str]:
     """How `who` stands to `team`; an ended team keeps its people's read access."""
     found: set[str] = set()

@@ -26,7 +26,8 @@ from bot.home.ics import track_calendar
 from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse
 from bot.slack.text import typed
-from bot.status.deliverables import meetings_first
+from bot.status.deliverables import deliverables_for, meetings_first
+from bot.status.progress import next_action
 from handlers import after_ack, kit
 from storage.people import teams_of_member
 
@@ -72,8 +73,28 @@ class CommandRouter:
             raise ValueError(f"/mentor {sub.name} is registered twice")
         self._routes[sub.name] = (sub, function)
 
-    def allowed(self, who: access.Viewer) -> list[Subcommand]:
-        return [sub for sub, _ in self._routes.values() if access.may(who, sub.action)]
+    def help_answer(self, who: access.Viewer, unknown: str | None = None) -> Answer:
+        """`/mentor help` for this person: their next step, then what they can use (as
+        `bot.access` decides), leaving out what files a step their track does not have."""
+        program, today = self.services.program, self.services.today()
+        with self.services.sessions() as session:
+            teams = teams_of_member(session, who.user_id, program.id)
+            found = deliverables_for(session, program, teams, today) if teams else {}
+            step = None
+            for team in teams:
+                role = "mentor" if team.mentor.slack_id == who.user_id else "protege"
+                step = next_action(program, found[team.id], role, team.id, today)
+                if step is not None:
+                    break
+            kinds = {str(d.step.kind) for team in teams for d in program.deadlines(team.track)}
+        reads_all = who.is_staff or "advisor" in who.roles
+        listed: dict[str, list[Subcommand]] = {}
+        for sub, _ in self._routes.values():
+            heading = access.help_heading(who, sub.action)
+            if heading is None or (sub.steps and not reads_all and not kinds & set(sub.steps)):
+                continue
+            listed.setdefault(heading, []).append(sub)
+        return help_message(program.name, listed, step, unknown)
 
     def handle(self, body: dict[str, Any], client: WebClient) -> Answer | Later | None:
         parsed = parse(body.get("text", ""))
@@ -81,7 +102,7 @@ class CommandRouter:
             who = access.viewer(session, body["user_id"], self.services.settings.staff_ids)
         route = self._routes.get(parsed.name)
         if route is None:
-            return help_message(self.services.program.name, self.allowed(who), parsed.name)
+            return self.help_answer(who, parsed.name)
         sub, function = route
         if not access.may(who, sub.action):
             return refusal_message(
@@ -158,7 +179,7 @@ def _post(respond: Respond, answer: Answer) -> None:
 
 
 def _help(ctx: CommandContext, router: CommandRouter) -> Answer:
-    return help_message(ctx.services.program.name, router.allowed(ctx.who))
+    return router.help_answer(ctx.who)
 
 
 def _topic(ctx: CommandContext) -> Answer:

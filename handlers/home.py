@@ -144,7 +144,9 @@ class _Progress:
                     team.protege.slack_id
                     if _role(team, user) == "mentor"
                     else team.mentor.slack_id,
-                    _next_action(self.program, found[team.id], _role(team, user), team.id, today),
+                    views.next_action(
+                        self.program, found[team.id], _role(team, user), team.id, today
+                    ),
                     team.advisor.slack_id if team.advisor else None,
                 )
                 for team in teams
@@ -160,9 +162,14 @@ class _Progress:
         return TeamNext(
             team.id,
             partner.slack_id,
-            _next_action(self.program, statuses, role, team.id, today),
+            self._next(statuses, team, user, today),
             team.advisor.slack_id if team.advisor else None,
         )
+
+    def _next(
+        self, statuses: Sequence[DeliverableStatus], team: Team, user: str, today: date
+    ) -> NextAction | None:
+        return views.next_action(self.program, statuses, _role(team, user), team.id, today)
 
     # --- building --------------------------------------------------------------------------
 
@@ -184,7 +191,9 @@ class _Progress:
                 heading=_heading(self.program, team),
                 statuses=statuses,
                 meetings=upcoming_meetings(self.program, team, today),
-                next_action=_next_action(self.program, statuses, _role(team, user), team.id, today),
+                next_action=views.next_action(
+                    self.program, statuses, _role(team, user), team.id, today
+                ),
                 buttons=self._form_buttons(session, team, user, statuses, today),
                 coverage_text=self._coverage_text(session, team),
             )
@@ -283,7 +292,9 @@ class _Progress:
             statuses,
             _heading(self.program, team),
             today,
-            next_action=_next_action(self.program, statuses, _role(team, user), team.id, today),
+            next_action=views.next_action(
+                self.program, statuses, _role(team, user), team.id, today
+            ),
             coverage_text=self._coverage_text(session, team),
             meetings=upcoming_meetings(self.program, team, today),
         )
@@ -375,21 +386,4 @@ def _role(team: Team, user: str) -> str | None:
         return "protege"
     if team.mentor.slack_id == user:
         return "mentor"
-    return None
-
-
-def _next_action(
-    program: Program,
-    statuses: Sequence[DeliverableStatus],
-    role: str | None,
-    team_id: int,
-    today: date,
-) -> NextAction | None:
-    if role is None:
-        return None
-    for status in sorted(statuses, key=lambda s: s.effective_due):
-        opener = views.opener_for(status, role, team_id)
-        if opener is not None:
-            text = f"{views.step_name(program, status.deadline)}, {views.when_text(status, today)}"
-            return NextAction(text, opener.label, opener.action_id, opener.value)
     return None

@@ -42,6 +42,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor visit [@partner]",
             "the Mentor/Protégé Visit Report: the mentor files it, the protégé confirms",
             Action.YEAR_FORMS,
+            steps=(domain.VISIT_REPORT,),
         ),
         visits.command,
     )
@@ -51,6 +52,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor pd [1|2] [@partner]",
             "a Networking and Professional Development Verification Form",
             Action.YEAR_FORMS,
+            steps=(domain.PD_VERIFICATION,),
         ),
         pds.command,
     )
@@ -60,6 +62,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor assessment",
             "year two's Assessment Activity",
             Action.YEAR_FORMS,
+            steps=(domain.ASSESSMENT,),
         ),
         assessment.command,
     )

@@ -21,6 +21,9 @@ class Subcommand:
     usage: str
     summary: str
     action: Action
+    # The step kinds it files: `/mentor help` leaves it out for a member whose track has
+    # none of them (year two's Assessment Activity is not shown to year one).
+    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,24 @@ def opener_for(status: DeliverableStatus, role: str, team_id: int) -> NextAction
     return handler.opener(status.deadline.step, role, team_id)
 
 
+def next_action(
+    program: Program,
+    statuses: Sequence[DeliverableStatus],
+    role: str | None,
+    team_id: int,
+    today: date,
+) -> NextAction | None:
+    """The first step, by date, that `role` can take now, with its button."""
+    if role is None:
+        return None
+    for status in sorted(statuses, key=lambda s: s.effective_due):
+        opener = opener_for(status, role, team_id)
+        if opener is not None:
+            text = f"{step_name(program, status.deadline)}, {when_text(status, today)}"
+            return NextAction(text, opener.label, opener.action_id, opener.value)
+    return None
+
+
 # --- nudges --------------------------------------------------------------------------------
 
 
