@@ -15,6 +15,7 @@ from bot.plans.form import (
     concerned_block,
     decision_keys,
     focal_chunks,
+    focal_keys,
     need_block,
     parse_decision_areas,
     parse_decision_points,
@@ -26,6 +27,7 @@ from bot.plans.rules import DecisionDraft, PlanRecord, PlanSlot, TeamPeople
 from bot.program import ChecklistCategory
 from bot.slack.fields import FieldErrors
 from bot.slack.text import typed
+from tests.block_kit import view_problems
 
 PEOPLE = TeamPeople(7, "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1", "Business", "year1")
 # As long as a field may be, with markup that must not ping; typed, as the plan reaches views.
@@ -96,6 +98,9 @@ def test_the_review_dm_with_the_longest_answers_fits_and_pings_nobody(program):
 def test_the_modals_fit_slacks_limits(program):
     for view in (
         checklists.focal_points_modal(program, PEOPLE, {}, None),
+        checklists.focal_points_modal(
+            program, PEOPLE, dict.fromkeys(focal_keys(program), 3), "Sep 20", "today"
+        ),
         checklists.decision_points_modal(
             program, PEOPLE, DecisionDraft(frozenset(), {}, {}, (), False), "Wed, Sep 25"
         ),
@@ -114,6 +119,7 @@ def test_the_modals_fit_slacks_limits(program):
         plans.return_modal(PEOPLE, long_plan()),
     ):
         inside_limits(view["blocks"], 100)
+        assert view_problems(view) == [], view["callback_id"]  # as the Slack stand-in checks
         assert len(view["title"]["text"]) <= 24 and len(view["private_metadata"]) <= 3000
         ids = [b["block_id"] for b in view["blocks"] if "block_id" in b]
         assert len(ids) == len(set(ids))
