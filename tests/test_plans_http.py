@@ -208,7 +208,8 @@ def test_the_protege_rates_every_item_and_the_mentor_is_told(served):
     status, body = submit(base, PROTEGE, view, focal_values(program, concerns={(1, 0), (7, 2)}))
     assert status == 200 and body["response_action"] == "update"
     shown = json.dumps(body["view"])
-    assert "You rated 2 items 2 or 3" in shown and "Student Motivation" in shown
+    assert "You marked 2 items as a moderate or high need" in shown
+    assert "Student Motivation" in shown
     assert "plans_open_decisions" in shown
     [note] = fake.messages_to(MENTOR)
     assert f"<@{PROTEGE}> filed the Focal Points Checklist" in json.dumps(note["blocks"])

@@ -211,9 +211,13 @@ def _rated_sections(
 
 def _concern_line(areas: Sequence[str], items: int) -> str:
     if not items:
-        return "You rated every item 1 (low concern)."
+        return "You marked no item as a moderate or high need: every one is rated 1 (low)."
     plural = "item" if items == 1 else "items"
-    return f"You rated {items} {plural} 2 or 3, in: " + ", ".join(areas) + "."
+    return (
+        f"You marked {items} {plural} as a moderate or high need (rated 2 or 3), in: "
+        + ", ".join(areas)
+        + "."
+    )
 
 
 # --- Decision Points Checklist -------------------------------------------------------------
