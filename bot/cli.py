@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="a whole program year, offline")
     demo.add_argument("--keep", type=Path, help="keep the demo database at this path")
+    demo.add_argument(
+        "--program", type=Path, help="the program file to play (default: MENTORBOT_PROGRAM)"
+    )
     demo.set_defaults(func=_demo)
 
     imports = sub.add_parser("import-teams", help="register teams from a CSV file")
@@ -90,7 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     roll = program_sub.add_parser("roll", help="write the file moved to another school year")
     roll.add_argument("file", type=Path)
     roll.add_argument("--to", required=True, metavar="YYYY-YY", help="the new school year")
-    roll.add_argument("--out", type=Path, help="where to write (default: beside the file)")
+    roll.add_argument(
+        "--out",
+        type=Path,
+        help="where to write (default: beside the file); the report goes beside it",
+    )
     roll.set_defaults(func=_program_roll)
     return parser
 
@@ -238,7 +245,7 @@ def _tick(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo.year import run_demo
 
-    run_demo(keep=args.keep)
+    run_demo(keep=args.keep, program_path=args.program)
     return 0
 
 
@@ -316,13 +323,24 @@ def _program_check(args: argparse.Namespace) -> int:
 
 
 def _program_roll(args: argparse.Namespace) -> int:
-    text = roll_program(args.file, args.to)
+    rolled = roll_program(args.file, args.to)  # checks the file and the year: nothing written
     out = args.out or args.file.with_name(f"{_rolled_stem(args.file.stem, args.to)}.toml")
-    if out.exists():
-        raise StartupError(f"{out} exists already: choose another --out")
-    out.write_text(text, encoding="utf-8")
-    load_program(out)  # what we wrote must load; a ProgramError here is a bug worth seeing
-    print(f"wrote {out}: review every date with the new school calendar before using it")
+    report = out.with_name(f"{out.stem}.roll-report.txt")
+    for path in (out, report):
+        if path.exists():
+            raise StartupError(f"{path} exists already: choose another --out")
+    written: list[Path] = []
+    try:
+        for path, text in ((out, rolled.text), (report, rolled.report())):
+            with path.open("x", encoding="utf-8") as f:
+                written.append(path)
+                f.write(text)
+    except OSError as exc:
+        for path in written:  # half a roll is worse than none
+            path.unlink(missing_ok=True)
+        raise StartupError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
+    print(rolled.report(), end="")
+    print(f"wrote {out} and {report}: review every date listed above before using the file")
     return 0
 
 

@@ -45,8 +45,13 @@ class DemoEvent:
     run: Callable[[DemoWorld], None]
 
 
+class Absent(LookupError):
+    """What a scene builds on is not there: a bug in the demo over the shipped program, or,
+    over another program file, the sequel of an earlier event that program refused."""
+
+
 def present(found: T | None, what: str) -> T:
-    """What a scene filed a moment ago: its absence is a bug in the demo, said plainly."""
+    """What a scene filed a moment ago: its absence is said plainly."""
     if found is None:
-        raise LookupError(f"the demo expected {what} to exist")
+        raise Absent(f"the demo expected {what} to exist")
     return found

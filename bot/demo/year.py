@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import bot
-from bot.demo.world import DemoEvent, DemoWorld
+from bot.access import Refusal
+from bot.demo.world import Absent, DemoEvent, DemoWorld
 from bot.platform.config import load_settings
 from bot.platform.slack_client import RecordingClient
 from bot.platform.slack_users import SlackUser
@@ -93,13 +94,14 @@ TEAMS = (
     ),
 )
 LATE_TEAM = TEAMS[-1]
+DEMO_TRACKS = ("year1", "year2")  # the shipped program's, which the teams above name
 OUTAGE = (date(2025, 1, 6), date(2025, 1, 20))  # the bot is down: no ticks in between
 
 
-def run_demo(keep: Path | None = None) -> None:
+def run_demo(keep: Path | None = None, program_path: Path | None = None) -> None:
     # The demo prints every notice itself; log lines would only interleave with them.
     logging.getLogger().setLevel(logging.ERROR)
-    program = load_program(load_settings().program_path)
+    program = load_program(program_path or load_settings().program_path)
     with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as folder:
         path = keep or Path(folder) / "demo.db"
         if path.exists():
@@ -118,8 +120,11 @@ def run_demo(keep: Path | None = None) -> None:
         _import(world, TEAMS[:-1], (first + timedelta(hours=7)).astimezone(UTC))
         print(f"Mentor bot demo: {program.name}, {program.school_year}")
         print(f"{len(TEAMS)} demo teams, a tick every hour, notices in the recipient's time\n")
-        outcomes = _simulate(world)
+        unfit: list[str] = []
+        outcomes = _simulate(world, unfit)
         _summary(factory, outcomes, names, world.client)
+        if unfit:
+            print(f"  {len(unfit)} scripted event(s) did not fit this program (✗ above)")
         _messages(factory, program, names)
         print("\n" + status_scenes.status_text(factory, program, program.end))
         if keep:
@@ -134,8 +139,7 @@ def _import(world: DemoWorld, teams: tuple[DemoTeam, ...], now: datetime) -> Non
                 t.mentor.slack_id,
                 t.protege.slack_id,
                 t.advisor.slack_id,
-                t.area,
-                t.track,
+                *placed(world.program, t),
                 t.start.isoformat(),
             )
         )
@@ -153,6 +157,18 @@ def _import(world: DemoWorld, teams: tuple[DemoTeam, ...], now: datetime) -> Non
             raise RuntimeError("the demo's own CSV is wrong: " + "; ".join(report.problems))
         for team_id, team in zip(report.created, teams, strict=True):
             world.teams[f"{team.mentor.name}/{team.protege.name}"] = team_id
+
+
+def placed(program: Program, team: DemoTeam) -> tuple[str, str]:
+    """The team's area and track in this program: its own where the program has them, else
+    the program's by position (another program's areas in turn; year two is the second
+    track, or the only one)."""
+    areas = [area.id for area in program.areas]
+    tracks = [track.id for track in program.tracks]
+    area = team.area if team.area in areas or not areas else areas[TEAMS.index(team) % len(areas)]
+    if team.track in tracks:
+        return area, team.track
+    return area, tracks[min(DEMO_TRACKS.index(team.track), len(tracks) - 1)]
 
 
 def _own_events(world: DemoWorld) -> list[DemoEvent]:
@@ -177,7 +193,7 @@ def feature_scenes() -> list[ModuleType]:
     return found
 
 
-def _simulate(world: DemoWorld) -> list[Outcome]:
+def _simulate(world: DemoWorld, unfit: list[str]) -> list[Outcome]:
     factory, client, program, names = world.factory, world.client, world.program, world.names
     now = datetime.combine(date(2024, 8, 26), datetime.min.time(), tzinfo=program.tz)
     end = datetime.combine(program.end + timedelta(days=1), datetime.min.time(), program.tz)
@@ -188,9 +204,8 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
     while now < end:
         while events and events[0].at <= now:
             event = events.pop(0)
-            event.run(world)
             local = event.at.astimezone(program.tz)
-            print(f"{local:%a %b %d %H:%M %Z}  ✎ {event.describe}")
+            print(f"{local:%a %b %d %H:%M %Z}  {_happen(world, event, unfit)}")
         local_day = now.astimezone(program.tz).date()
         if OUTAGE[0] <= local_day < OUTAGE[1]:
             if not announced_outage:
@@ -212,6 +227,22 @@ def _simulate(world: DemoWorld) -> list[Outcome]:
             print(f"   (the same tick run again at once sends {len(again.outcomes)} more)")
         now += timedelta(hours=1)
     return outcomes
+
+
+def _happen(world: DemoWorld, event: DemoEvent, unfit: list[str]) -> str:
+    """The event done, as a line. The scenes are written for the shipped program: played over
+    another program file, one may ask for what that program has not got (an experience
+    selection, a form), and the bot refuses it as it would refuse a person; the demo says so,
+    skips what followed from it, and goes on. `unfit` collects them for the summary."""
+    try:
+        event.run(world)
+    except Refusal as refusal:
+        unfit.append(event.describe)
+        return f"✗ {event.describe}: the bot refuses ({refusal.message})"
+    except Absent as absent:
+        unfit.append(event.describe)
+        return f"✗ {event.describe}: skipped ({absent})"
+    return f"✎ {event.describe}"
 
 
 def _worth_ticking(program: Program, now: datetime) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from dateutil.rrule import rrule, rrulestr
 
+from bot.program.day_rule import DayRule
 from bot.program.kinds import StepKind, spec
 from bot.program.steps import Step
 
@@ -29,6 +30,9 @@ class Break:
     name: str
     start: dt.date
     end: dt.date
+    # The day the break is set around (Thanksgiving's 4th Thursday), when the file names one:
+    # next year's break keeps its days around that rule's next day.
+    rule: DayRule | None = None
 
     def contains(self, d: dt.date) -> bool:
         return self.start <= d <= self.end
@@ -45,6 +49,7 @@ class Deadline:
     role: str
     form: str | None
     step: Step
+    rule: DayRule | None = None  # the date is this rule's day ("4th WED of SEP")
 
     @property
     def key(self) -> str:

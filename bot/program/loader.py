@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from bot.program.calendar import WEEKDAY_NAMES, Break, Deadline, Rule
+from bot.program.day_rule import DayRule, parse_day_rule
 from bot.program.kinds import StepKind, kinds, spec
 from bot.program.model import (
     Area,
@@ -337,8 +338,10 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
     form_ids = tuple(form.id for _, form in forms)
 
     breaks = []
-    for t in root.tables("breaks", ("name", "start", "end")):
-        brk = Break(t.text("name"), in_year(t, "start", t.date("start")), t.date("end"))
+    for t in root.tables("breaks", ("name", "start", "end", "rule")):
+        brk = Break(
+            t.text("name"), in_year(t, "start", t.date("start")), t.date("end"), _break_rule(t)
+        )
         if brk.end < brk.start:
             t.fail("end", f"{brk.end} is before start {brk.start}")
         in_year(t, "end", brk.end)
@@ -363,12 +366,13 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
     fixed: list[Deadline] = []
     placed: list[tuple[_Table, Deadline]] = []  # every deadline and where the file defines it
     defined_at: dict[tuple[str, str], str] = {}
-    deadline_keys = ("id", "track", "tracks", "title", "date", "role", "form", *_STEP_KEYS)
+    deadline_keys = ("id", "track", "tracks", "title", "date", "rule", "role", "form", *_STEP_KEYS)
     for t in root.tables("deadlines", deadline_keys):
         deadline_id = t.ident("id")
         on_tracks = _tracks(t, track_ids)
         title = t.text("title")
         due = in_year(t, "date", t.date("date"))
+        day_rule = _date_rule(t, due)
         role = _choice(t, "role", t.text("role"), deadline_roles, "a role")
         form = _choice(t, "form", t.text("form"), form_ids, "a form") if t.has("form") else None
         step = _step(t, recurring=False)
@@ -380,7 +384,7 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
                     f"by {defined_at[(track, deadline_id)]}",
                 )
             defined_at[(track, deadline_id)] = t.where
-            deadline = Deadline(deadline_id, track, title, due, role, form, step)
+            deadline = Deadline(deadline_id, track, title, due, role, form, step, day_rule)
             fixed.append(deadline)
             placed.append((t, deadline))
 
@@ -546,6 +550,50 @@ def _topics(root: _Table, start: dt.date, end: dt.date) -> tuple[Topic, ...]:
                 )
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return tuple(ordered)
+
+
+def _day_rule(t: _Table) -> DayRule | None:
+    if not t.has("rule"):
+        return None
+    try:
+        return parse_day_rule(t.text("rule"))
+    except ValueError as exc:
+        t.fail("rule", str(exc))
+
+
+def _date_rule(t: _Table, due: dt.date) -> DayRule | None:
+    """A deadline's rule, which must name its date: the two may not disagree."""
+    rule = _day_rule(t)
+    if rule is None:
+        return None
+    if rule.month is not None and rule.month != due.month:
+        t.fail("rule", f"{rule} is not in the month of the date {due}")
+    try:
+        day = rule.on(due.year, due.month)
+    except ValueError as exc:
+        t.fail("rule", str(exc))
+    if day != due:
+        t.fail("rule", f"{rule} is {day:%a %Y-%m-%d}, not the date {due:%a %Y-%m-%d}")
+    return rule
+
+
+# A break set around a rule's day (Thanksgiving break, Wednesday to Friday around the 4th
+# Thursday) starts or ends at most this far from it.
+_BREAK_RULE_REACH = dt.timedelta(days=7)
+
+
+def _break_rule(t: _Table) -> DayRule | None:
+    rule = _day_rule(t)
+    if rule is None:
+        return None
+    start, end = t.date("start"), t.date("end")
+    try:
+        day = rule.near(start)
+    except ValueError as exc:
+        t.fail("rule", str(exc))
+    if not start - _BREAK_RULE_REACH <= day <= end + _BREAK_RULE_REACH:
+        t.fail("rule", f"{rule} is {day:%a %Y-%m-%d}, more than a week from the break")
+    return rule
 
 
 def _checklist(root: _Table, key: str) -> tuple[ChecklistCategory, ...]:

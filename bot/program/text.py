@@ -24,11 +24,16 @@ def program_summary(program: Program) -> str:
         lines += ["", f"{track.name} calendar:"]
         lines += [
             f"  {d.due:%a %Y-%m-%d}  {d.title}  [{ROLE_NAMES.get(d.role, d.role)}]"
+            + (f"  (the {d.rule})" if d.rule else "")
             for d in program.deadlines(track.id)
         ]
     if program.breaks:
         lines += ["", "Breaks (no notices):"]
-        lines += [f"  {b.start:%Y-%m-%d} to {b.end:%Y-%m-%d}  {b.name}" for b in program.breaks]
+        lines += [
+            f"  {b.start:%Y-%m-%d} to {b.end:%Y-%m-%d}  {b.name}"
+            + (f" (set by the {b.rule})" if b.rule else "")
+            for b in program.breaks
+        ]
     lines += [
         "",
         f"{len(program.experience_selections)} experience selections, "

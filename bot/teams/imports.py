@@ -212,7 +212,10 @@ def _track(program: Program, value: str) -> str | None:
         "yeartwo": "year2",
     }
     wanted = aliases.get(wanted, wanted)
-    return next((t.id for t in program.tracks if t.id.lower() == wanted), None)
+    # Both sides without spaces, dashes or underscores: "first-year" is written as it likes.
+    return next(
+        (t.id for t in program.tracks if re.sub(r"[\s_-]", "", t.id.lower()) == wanted), None
+    )
 
 
 def _plain(reason: str) -> str:
