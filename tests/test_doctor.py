@@ -139,7 +139,7 @@ def test_a_program_file_that_does_not_cover_today(env, capsys) -> None:
 
 def test_a_program_file_for_a_later_year(env, capsys, monkeypatch, tmp_path: Path) -> None:
     rolled = tmp_path / "bmit-2025-26.toml"
-    rolled.write_text(roll_program(default_program_path(), "2025-26"), encoding="utf-8")
+    rolled.write_text(roll_program(default_program_path(), "2025-26").text, encoding="utf-8")
     monkeypatch.setenv("MENTORBOT_PROGRAM", str(rolled))
     code, lines = _doctor(capsys)  # as of 2024-10-15: ten months early
     assert code == 1

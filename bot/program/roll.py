@@ -24,6 +24,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import tomlkit
@@ -267,7 +268,7 @@ class _Roller:
         anchor, anchor_why = self._single(first_index, first)
         gaps = [
             self.program.school_days_between(before[1]["date"], after[1]["date"])
-            for before, after in zip(members, members[1:], strict=False)
+            for before, after in pairwise(members)
         ]
         for _ in range(_MONTH_REACH):
             dates = self._follow(anchor, members, gaps)
