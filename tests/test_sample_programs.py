@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.program import StepKind, load_program
+from bot.program import StepKind, load_program, loads_program, roll_program
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "bot" / "programs"
 FCS = PROGRAMS / "sample-fcs-2024-25.toml"
@@ -51,6 +52,17 @@ def test_the_masa_sample_has_its_own_shape() -> None:
     assert [d.role for d in program.deadlines("first-year") if d.role == "advisor"] == [
         "advisor"
     ] * 3
+
+
+def test_the_masa_sample_rolls_its_first_meeting_by_its_rule() -> None:
+    rolled = roll_program(MASA, "2025-26")
+    program = loads_program(rolled.text)
+    assert program.id == "sample-masa-2025-26"
+    # The 3rd Friday of September 2025 is the 19th (not the 20th, a Saturday, by the date).
+    first = program.deadline("first-year", "first-meeting")
+    assert (first.due, str(first.rule)) == (dt.date(2025, 9, 19), "3rd FRI of SEP")
+    assert "by its rule: 3rd FRI of SEP" in rolled.report()
+    assert program.log_due_dates()[0] == dt.date(2025, 9, 26)  # the last Friday
 
 
 @pytest.fixture
