@@ -45,7 +45,7 @@ from storage.logs import CommunicationLog
 from storage.models import Role, Team, TeamStatus
 from storage.people import add_team, get_or_create_person, grant, revoke
 from storage.plans import MentoringPlan
-from storage.teams import end_team
+from storage.teams import end_team, replace_member
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
 from tests.interactions import last_opened_view, press, submit
 from tests.signing import post, slash_command
@@ -63,15 +63,30 @@ PEOPLE = {
 }
 OTHER_PROTEGE = "U0PRO0002"
 ROLES = tuple(PEOPLE)
-# People whose standing changed, checked as strangers are: refused what a stranger is (and
-# shown nothing of team 1), allowed what anyone may do.
-CHANGED = {
-    "revoked_staff": "U0REVOKED",  # was program staff, revoked
-    "revoked_advisor": "U0REVADV1",  # was a content advisor, revoked
-    "ended_mentor": "U0ENDMEN1",  # mentor of team 3, which has ended
-    "ended_protege": "U0ENDPRO1",  # protégé of team 3
+_AS_STRANGER = frozenset({"stranger"})
+_AS_MEMBER = frozenset({"other_member"})  # of another team
+# People whose standing changed, or who hold roles in more than one place, each checked as
+# the roles of PEOPLE they stand as towards team 1: refused what those roles are refused,
+# and shown nothing of team 1 unless one of them may read it.
+CHANGED: dict[str, tuple[str, frozenset[str]]] = {
+    "revoked_staff": ("U0REVOKED", _AS_STRANGER),  # was program staff, revoked
+    "revoked_advisor": ("U0REVADV1", _AS_STRANGER),  # was a content advisor, revoked
+    "ended_mentor": ("U0ENDMEN1", _AS_STRANGER),  # mentor of team 3, which has ended
+    "ended_protege": ("U0ENDPRO1", _AS_STRANGER),  # protégé of team 3
+    "replaced_mentor": ("U0REPMEN1", _AS_STRANGER),  # team 1's first mentor, replaced
+    "replaced_advisor": ("U0REPADV1", _AS_STRANGER),  # team 1's first advisor, replaced
+    "two_teams_mentor": ("U0TWOMEN1", _AS_MEMBER),  # mentor of teams 4 and 5
+    "year_two_protege": ("U0YR2PRO1", _AS_MEMBER),  # protégé of team 6, in year two
+    # program staff, and mentor of team 7
+    "staff_member": ("U0STAFMEN", frozenset({"staff", "other_member"})),
 }
-EVERYONE = {**PEOPLE, **CHANGED}
+# The other people of teams 4 to 7.
+ELSEWHERE = ("U0PRO0004", "U0PRO0005", "U0YR2MEN1", "U0PRO0007")
+EVERYONE = {**PEOPLE, **{role: slack_id for role, (slack_id, _) in CHANGED.items()}}
+STANDS_AS = {
+    **{role: frozenset({role}) for role in PEOPLE},
+    **{role: as_ for role, (_, as_) in CHANGED.items()},
+}
 
 ALL = frozenset(ROLES)
 MEMBERS = frozenset({"mentor", "protege"})
@@ -302,7 +317,7 @@ def test_every_listener_has_a_row(sqlite_url, standin, program) -> None:
 @pytest.fixture
 def world(sqlite_url, standin, program):
     fake, _ = standin
-    for user_id in [*EVERYONE.values(), OTHER_PROTEGE, "U0NEWPERS"]:
+    for user_id in [*EVERYONE.values(), OTHER_PROTEGE, *ELSEWHERE, "U0NEWPERS"]:
         fake.add_user(user_id, f"Person {user_id[-4:]}")
     receiver = ResponseUrl()  # where a command's later answer goes: read as the rest is
     with serve_app(sqlite_url, standin, program) as (base, services):
@@ -322,7 +337,7 @@ def _seed(services) -> int:
         def person(slack_id: str):
             return get_or_create_person(session, slack_id, NOW, tz="America/Chicago")
 
-        def team_of(mentor: str, protege: str, advisor: str) -> Team:
+        def team_of(mentor: str, protege: str, advisor: str, track: str = "year1") -> Team:
             return add_team(
                 session,
                 program_id=services.program.id,
@@ -330,20 +345,30 @@ def _seed(services) -> int:
                 protege=person(protege),
                 advisor=person(advisor),
                 area="bmit",
-                track="year1",
+                track=track,
                 start_date=date(2024, 8, 26),
                 created_by=STAFF,
                 now=NOW,
             )
 
-        team = team_of(PEOPLE["mentor"], PEOPLE["protege"], PEOPLE["advisor"])
+        changed = {role: slack_id for role, (slack_id, _) in CHANGED.items()}
+        # Team 1 began with other people in two of its seats: they were replaced.
+        team = team_of(changed["replaced_mentor"], PEOPLE["protege"], changed["replaced_advisor"])
+        for role in ("mentor", "advisor"):
+            replace_member(session, team, role, person(PEOPLE[role]), "Moved.", STAFF, NOW)
         team_of(PEOPLE["other_member"], OTHER_PROTEGE, PEOPLE["other_advisor"])
-        ended = team_of(CHANGED["ended_mentor"], CHANGED["ended_protege"], PEOPLE["other_advisor"])
+        ended = team_of(changed["ended_mentor"], changed["ended_protege"], PEOPLE["other_advisor"])
         end_team(session, ended, TeamStatus.WITHDRAWN, "Moved away.", STAFF, NOW)
         for role, grant_of in (("revoked_staff", Role.STAFF), ("revoked_advisor", Role.ADVISOR)):
-            someone = person(CHANGED[role])
+            someone = person(changed[role])
             grant(session, someone, grant_of, STAFF, NOW)
             revoke(session, someone, grant_of, STAFF, NOW)
+        other = PEOPLE["other_advisor"]
+        team_of(changed["two_teams_mentor"], ELSEWHERE[0], other)
+        team_of(changed["two_teams_mentor"], ELSEWHERE[1], other)
+        team_of(ELSEWHERE[2], changed["year_two_protege"], other, track="year2")
+        grant(session, person(changed["staff_member"]), Role.STAFF, STAFF, NOW)
+        team_of(changed["staff_member"], ELSEWHERE[3], other)
         return team.id
 
 
@@ -614,7 +639,7 @@ ROW_KEYS = sorted(ROWS)
 def test_access(world, key: str) -> None:
     base, services, fake, names, receiver = world
     row = ROWS[key]
-    may = row.allowed | ({*CHANGED} if "stranger" in row.allowed else set())
+    may = {role for role in EVERYONE if STANDS_AS[role] & row.allowed}
     refused = [r for r in EVERYONE if r not in may]
     allowed = [r for r in EVERYONE if r in may]
     problems: list[str] = []
@@ -659,7 +684,7 @@ def test_access(world, key: str) -> None:
         if others:
             problems.append(f"{role}: refused, but {sorted(others)} heard about it")
         shown = sorted(set(_markers(answer, later, *(c.params for c in calls))) - known)
-        if shown and role not in READERS:  # team 1's readers may see team 1's filings
+        if shown and not STANDS_AS[role] & READERS:  # team 1's readers may see its filings
             problems.append(f"{role}: refused, but shown team 1's {shown}")
     assert not problems, f"{key}: " + "; ".join(problems)
 
