@@ -29,7 +29,7 @@ def _user_changed(services: Services, event: dict[str, Any]) -> None:
     user = event.get("user")
     if not isinstance(user, dict) or not isinstance(user.get("id"), str):
         return
-    accounts.learn(services.sessions, user["id"], bool(user.get("deleted")), services.clock())
+    accounts.changed(services.sessions, user["id"], bool(user.get("deleted")), services.clock())
 
 
 def _uninstalled(services: Services, event: dict[str, Any]) -> None:

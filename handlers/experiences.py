@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts.direct import dm
 from bot.experiences import form, views
 from bot.experiences import rules as domain
 from bot.experiences.rules import ExperienceState
@@ -25,7 +26,6 @@ from bot.platform import scopes
 from bot.platform.services import Services
 from bot.slack.blocks import numbered
 from bot.slack.commands import Subcommand
-from bot.slack.replies import dm
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.kit import command_team, filing_team, ids, replace, show, thanks_view
@@ -166,7 +166,7 @@ class _Experiences:
             number, f"Signed by <@{mentor}> (mentor) and <@{protege}> (protégé), {when}."
         )
         replace(client, body, *done)
-        dm(client, mentor, *views.agreed_message(number, protege, mentor, when))
+        dm(self.services, client, mentor, *views.agreed_message(number, protege, mentor, when))
 
     def open_discuss(self, body: dict[str, Any], client: WebClient) -> None:
         team_id, number, comment_id = ids(body, 3)
@@ -212,7 +212,7 @@ class _Experiences:
                 "Mentor Comment Form. You'll get a message when it's ready.",
             ),
         )
-        dm(client, mentor, *message)
+        dm(self.services, client, mentor, *message)
 
     def comment(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
@@ -233,7 +233,7 @@ class _Experiences:
                 f"{n}, to agree to or to talk over with you.",
             ),
         )
-        dm(client, protege, *message)
+        dm(self.services, client, protege, *message)
 
     def discuss(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
@@ -252,7 +252,7 @@ class _Experiences:
                 "Form again.",
             ),
         )
-        dm(client, mentor, *views.discuss_message(team_id, n, user, note or None))
+        dm(self.services, client, mentor, *views.discuss_message(team_id, n, user, note or None))
 
 
 # --- choosing what to open ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts.direct import dm
 from bot.logs import form, views
 from bot.logs import rules as domain
 from bot.platform.services import Services
@@ -29,7 +30,6 @@ from bot.slack.commands import Subcommand
 from bot.slack.dates import zone
 from bot.slack.fields import record_id
 from bot.slack.metadata import STALE_FORM, Metadata
-from bot.slack.replies import dm
 from bot.slack.text import typed
 from handlers import kit
 from handlers.after_ack import after_ack
@@ -298,7 +298,7 @@ class _Listeners:
         )
         if fresh:
             text, blocks = views.cosign_message(domain.shown_log(entry), self._topics(), labels)
-            after_ack(dm, client, other, text, blocks)
+            after_ack(dm, self.services, client, other, text, blocks)
 
     # --- quick check-in ----------------------------------------------------------------------
 
@@ -416,7 +416,7 @@ class _Listeners:
         ack(response_action="update", view=views.refusal_view(thanks))
         if first_time:
             text, blocks = views.disputed_message(domain.shown_log(entry), self._topics())
-            after_ack(dm, client, entry.author, text, blocks)
+            after_ack(dm, self.services, client, entry.author, text, blocks)
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts.direct import dm
 from bot.experiences.rules import EXPERIENCE, SEND
 from bot.plans import checklists as cviews
 from bot.plans import drafts, form
@@ -33,10 +34,10 @@ from bot.slack import fields
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
 from bot.slack.metadata import STALE_FORM
-from bot.slack.replies import dm
 from bot.slack.text import typed
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
+from storage.accounts import held
 from storage.db import transaction
 from storage.models import Team
 from storage.people import get_team, teams_of_member
@@ -347,7 +348,7 @@ class _Forms:
         count = sum(1 for rating in parsed.ratings.values() if rating in form.CONCERN_RATINGS)
         ack(response_action="update", view=cviews.focal_points_filed_view(people, areas, count))
         text, blocks = cviews.focal_points_filed_dm(self.program, people, parsed.ratings, revised)
-        dm(client, people.mentor, text, blocks)
+        dm(self.services, client, people.mentor, text, blocks)
 
     def submit_decision_areas(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The first step: the ticked areas lead to their notes and the top four."""
@@ -385,7 +386,7 @@ class _Forms:
             view=cviews.decision_points_filed_view(people, top, partner),
         )
         text, blocks = cviews.decision_points_filed_dm(people, user_id, top, revised)
-        dm(client, partner, text, blocks)
+        dm(self.services, client, partner, text, blocks)
 
     def _shown_areas(self, body: dict[str, Any]) -> frozenset[form.ItemKey]:
         """The areas ticked in the first step: those the second step shows a notes box for.
@@ -468,7 +469,7 @@ class _Forms:
                 waiting = domain.current_plan(session, team)
                 plan = domain.submit_plan(session, self.program, team, parsed, user_id, now)
                 people = domain.team_people(self.program, team)
-                recipients, to_staff = domain.reviewers(team, staff)
+                recipients, to_staff = domain.reviewers(team, staff, held(session))
                 # The revision it replaces loses its review buttons, if it was still waiting.
                 replaced = (
                     waiting if waiting is not None and waiting.status == "submitted" else None
@@ -489,7 +490,7 @@ class _Forms:
             _update_messages(client, replaced_messages, text, blocks)
         partner = people.protege if user_id == people.mentor else people.mentor
         text, blocks = pviews.plan_submitted_notice(people, plan, recipients)
-        dm(client, partner, text, blocks)
+        dm(self.services, client, partner, text, blocks)
 
     def _send_for_review(
         self,
@@ -710,10 +711,9 @@ class _Review:
             text, blocks = pviews.plan_review_closed(self.program, people, plan, today, closed_note)
         _update_messages(client, decided.messages, text, blocks)
 
-    @staticmethod
-    def _tell_team(client: WebClient, decided: _Decided, text: str, blocks: list) -> None:
+    def _tell_team(self, client: WebClient, decided: _Decided, text: str, blocks: list) -> None:
         for member in (decided.people.protege, decided.people.mentor):
-            dm(client, member, text, blocks)
+            dm(self.services, client, member, text, blocks)
 
 
 _GONE = "That plan no longer exists."

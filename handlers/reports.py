@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts.direct import dm
 from bot.experiences.form import parse_note
 from bot.platform import scopes
 from bot.platform.services import Services
@@ -20,7 +21,6 @@ from bot.reports import form, views
 from bot.reports import rules as domain
 from bot.slack.blocks import numbered
 from bot.slack.commands import Subcommand
-from bot.slack.replies import dm
 from bot.slack.text import typed
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
@@ -178,7 +178,7 @@ class _Visits(_Base):
             when = f"{now.astimezone(self.program.tz):%a, %b %-d}"  # confirmed now
         message = views.visit_confirmed_message(mentor, protege, when)
         replace(client, body, *message)
-        dm(client, mentor, *message)
+        dm(self.services, client, mentor, *message)
 
     def open_change(self, body: dict[str, Any], client: WebClient) -> None:
         with self.services.sessions() as session:
@@ -213,7 +213,7 @@ class _Visits(_Base):
                 "signed.",
             ),
         )
-        dm(client, protege, *message)
+        dm(self.services, client, protege, *message)
 
     def submit_change(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
@@ -228,7 +228,7 @@ class _Visits(_Base):
             response_action="update",
             view=thanks_view("Visit Report", f"Thanks! <@{mentor}> will change the report."),
         )
-        dm(client, mentor, *views.visit_change_message(team_id, number, user, note))
+        dm(self.services, client, mentor, *views.visit_change_message(team_id, number, user, note))
 
 
 # --- PD Verification Forms --------------------------------------------------------------------
@@ -331,7 +331,7 @@ class _PdForms(_Base):
                 f"Thanks! Form #{n} is with your mentor <@{mentor}> for comments.",
             ),
         )
-        dm(client, mentor, *message)
+        dm(self.services, client, mentor, *message)
 
     def sign(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
@@ -352,7 +352,7 @@ class _PdForms(_Base):
                 f"PD Verification #{number}", f"Thanks! Form #{number} is signed by you both."
             ),
         )
-        dm(client, protege, *message)
+        dm(self.services, client, protege, *message)
 
 
 # --- Assessment Activity ----------------------------------------------------------------------
@@ -403,7 +403,7 @@ class _Assessment(_Base):
             response_action="update",
             view=thanks_view("Assessment Activity", "Thanks! Your Assessment Activity is in."),
         )
-        dm(client, mentor, *views.assessment_message(user, typed(entry.link)))
+        dm(self.services, client, mentor, *views.assessment_message(user, typed(entry.link)))
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts import direct
 from bot.platform.services import Services
 from bot.silence import views
 from bot.silence.rules import Health, last_contact_detail, overdue_steps, team_health
@@ -309,9 +310,10 @@ def _send_partner_report(
         details, who.user_id, state.last_activity, note or None, today
     )
     recipients = [team.advisor.slack_id] if team.advisor else staff
-    delivered = [r for r in recipients if dm(client, r, *message)]
+    # A deactivated advisor's DM is held (not sent): program staff hear instead.
+    delivered = [r for r in recipients if direct.dm(services, client, r, *message)]
     if not delivered and team.advisor:
-        delivered = [r for r in staff if dm(client, r, *message)]
+        delivered = [r for r in staff if direct.dm(services, client, r, *message)]
     to = " and ".join(f"<@{r}>" for r in delivered[:3]) or "program staff"
     dm(client, who.user_id, f"Thank you for letting us know. {to} will reach out to your team.")
 

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts.direct import dm_all
 from bot.platform.services import Services
 from bot.platform.slack_users import lookup_with, users_info
 from bot.slack.blocks import modal, section
 from bot.slack.commands import Subcommand
 from bot.slack.fields import FieldErrors, record_id
-from bot.slack.replies import dm_all
 from bot.slack.text import typed
 from bot.teams import views
 from bot.teams.changes import ending_message, replacement_messages
@@ -315,7 +315,7 @@ def _submit_replace(services: Services, ack: Ack, body: dict[str, Any], client: 
         advisor = fresh.advisor.slack_id if fresh.advisor else None
     ack()
     old_id = old.slack_id if old else None
-    dm_all(client, replacement_messages(role, user.id, old_id, mentor, protege, advisor))
+    dm_all(services, client, replacement_messages(role, user.id, old_id, mentor, protege, advisor))
 
 
 def _submit_end(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -333,4 +333,4 @@ def _submit_end(services: Services, ack: Ack, body: dict[str, Any], client: WebC
         mentor, protege = fresh.mentor.slack_id, fresh.protege.slack_id
     ack()
     text = ending_message(ending.status, ending.reason, mentor, protege)
-    dm_all(client, {person: text for person in people})
+    dm_all(services, client, {person: text for person in people})

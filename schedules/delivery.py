@@ -22,15 +22,12 @@ from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
-# Slack errors about the recipient or the message that will not change by trying again: the
-# notice is given up. Errors about the app's own token (bot.accounts.rules.TOKEN_ERRORS) are
-# not among them: they stop sending and leave every notice pending.
+# Slack errors about the message that will not change by trying again: the notice is given
+# up. Errors about the recipient (bot.accounts.rules.RECIPIENT_ERRORS) hold it, and the
+# recipient's other notices, until their account changes; errors about the app's own token
+# (TOKEN_ERRORS) stop sending and leave every notice pending.
 PERMANENT_ERRORS = frozenset(
     {
-        "user_not_found",
-        "user_disabled",
-        "channel_not_found",
-        "cannot_dm_bot",
         "is_archived",
         "not_in_channel",
         "invalid_blocks",
@@ -58,6 +55,13 @@ def deliver(
     """
     if accounts.standing_refusal(factory) is not None:
         return None
+    hold = accounts.held(factory).get(notice.recipient)
+    if hold is not None:
+        # As the tick does: a deactivated account still takes DMs, unread.
+        reason = accounts.hold_reason(hold)
+        with transaction(factory) as session:
+            held = ledger.record_held_many(session, [claim_of(notice)], {notice.recipient: reason})
+        return Outcome(notice, "held", reason) if notice.key in held else None
     with transaction(factory) as session:
         won = ledger.claim_many(session, [claim_of(notice)], now)
     if notice.key not in won:
@@ -233,6 +237,8 @@ def _record_error(
 ) -> list[Outcome]:
     # Keys name teams and Slack ids only: no personal data reaches the log.
     log.warning("delivery of %s failed: %s", _keys(notices), error)
+    if error in accounts.RECIPIENT_ERRORS:
+        return _record_held(factory, notices, now, error)
     outcomes = []
     with transaction(factory) as session:
         for notice in notices:
@@ -243,6 +249,18 @@ def _record_error(
                 status = ledger.record_transient(session, notice.key, now, error)
                 outcomes.append(Outcome(notice, status.value, error))
     return outcomes
+
+
+def _record_held(
+    factory: sessionmaker[Session], notices: Sequence[Notice], now: datetime, error: str
+) -> list[Outcome]:
+    """Slack cannot deliver a DM to the recipient: their notices are held (this one and the
+    ones to come) and staff are told (schedules.duties.accounts)."""
+    reason = accounts.unreachable(factory, notices[0].recipient, error, now)
+    with transaction(factory) as session:
+        for notice in notices:
+            ledger.record_held(session, notice.key, now, reason)
+    return [Outcome(notice, "held", reason) for notice in notices]
 
 
 def _keys(notices: Sequence[Notice]) -> str:

@@ -99,14 +99,15 @@ def _skip_all(
 
 
 def _hold_all(
-    factory: sessionmaker[Session], notices: list[Notice], now: datetime
+    factory: sessionmaker[Session], notices: list[Notice], reasons: dict[str, str]
 ) -> list[Outcome]:
-    """Notices for deactivated accounts, held in the ledger (once) until they come back."""
+    """Notices for deactivated accounts, or people no DM reaches, held in the ledger (once)
+    until they come back; `reasons` by recipient."""
     if not notices:
         return []
     with transaction(factory) as session:
-        held = ledger.record_held_many(session, [claim_of(n) for n in notices])
-    return [Outcome(n, "held", ledger.HELD_REASON) for n in notices if n.key in held]
+        held = ledger.record_held_many(session, [claim_of(n) for n in notices], reasons)
+    return [Outcome(n, "held", reasons[n.recipient]) for n in notices if n.key in held]
 
 
 @dataclass(frozen=True)
@@ -119,16 +120,17 @@ class _Sent:
 def _hold_or_send(
     factory: sessionmaker[Session], client: WebClient, ready: list[Notice], now: datetime
 ) -> _Sent:
-    """Hold the notices of deactivated accounts, once users.info has been asked about
-    recipients Slack has not described lately; send the rest. Outcomes in `ready`'s order."""
+    """Hold the notices of deactivated accounts (and of people no DM reaches), once
+    users.info has been asked about recipients Slack has not described lately; send the
+    rest. Outcomes in `ready`'s order."""
     if not ready:
         return _Sent([])
     try:
         accounts.check_accounts(factory, client, {n.recipient for n in ready}, now)
     except TokenRefused as refusal:
         return _Sent([], refusal.error, len(ready))
-    gone = accounts.deactivated(factory)
-    held = _hold_all(factory, [n for n in ready if n.recipient in gone], now)
+    gone = {who: accounts.hold_reason(why) for who, why in accounts.held(factory).items()}
+    held = _hold_all(factory, [n for n in ready if n.recipient in gone], gone)
     sent = _send_all(factory, client, [n for n in ready if n.recipient not in gone], now)
     handled = {o.notice.key: o for o in held + sent.outcomes}
     outcomes = [handled[n.key] for n in ready if n.key in handled]

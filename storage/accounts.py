@@ -34,7 +34,8 @@ class SlackAccess(Base):
 
 
 class SlackAccount(Base):
-    """A person's Slack account as Slack last described it (users.info, user_change)."""
+    """A person's Slack account as Slack last described it (users.info, user_change), and
+    the error Slack gave when a DM to them could not be delivered."""
 
     __tablename__ = "slack_accounts"
 
@@ -42,6 +43,9 @@ class SlackAccount(Base):
     slack_id: Mapped[str] = mapped_column(String(32), unique=True)
     checked_at: Mapped[datetime] = mapped_column(UtcDateTime())
     deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # None: active
+    # e.g. channel_not_found: a DM to them fails, until Slack tells us their account changed
+    unreachable: Mapped[str | None] = mapped_column(String(64))
+    unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 # -- the app's token ------------------------------------------------------------------------
@@ -141,15 +145,75 @@ def record(session: Session, slack_id: str, deleted: bool | None, now: datetime)
     return Change.NONE
 
 
-def deactivated(session: Session) -> dict[str, datetime]:
-    """Slack id -> when the bot learned the account was deactivated, for every such person
-    (a handful: read whole rather than filtered by a long list of ids)."""
-    rows = session.execute(
-        select(SlackAccount.slack_id, SlackAccount.deactivated_at).where(
-            SlackAccount.deactivated_at.is_not(None)
+def record_unreachable(session: Session, slack_id: str, error: str, now: datetime) -> bool:
+    """Store that Slack refused a DM to a person the bot knows with an error about them;
+    False when it was known already (a person is news once until their account changes)."""
+    if session.scalar(select(Person.id).where(Person.slack_id == slack_id)) is None:
+        return False
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.execute(
+        dialect.insert(SlackAccount)
+        .values(slack_id=slack_id, checked_at=now, unreachable=error[:64], unreachable_at=now)
+        .on_conflict_do_nothing(index_elements=["slack_id"])
+        .returning(SlackAccount.id)
+    ).first()
+    if inserted is not None:
+        return True
+    return bool(
+        updated(
+            session,
+            update(SlackAccount)
+            .where(SlackAccount.slack_id == slack_id, SlackAccount.unreachable.is_(None))
+            .values(unreachable=error[:64], unreachable_at=now)
+            .execution_options(synchronize_session=False),
         )
     )
-    return {slack_id: since for slack_id, since in rows if since is not None}
+
+
+def record_reachable(session: Session, slack_id: str) -> bool:
+    """Slack told us the person's account changed: try DMs to them again. False when no
+    error was recorded."""
+    return bool(
+        updated(
+            session,
+            update(SlackAccount)
+            .where(SlackAccount.slack_id == slack_id, SlackAccount.unreachable.is_not(None))
+            .values(unreachable=None, unreachable_at=None)
+            .execution_options(synchronize_session=False),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why a person's notices are held, and since when: `error` is None for a deactivated
+    account, else the Slack error a DM to them met."""
+
+    since: datetime
+    error: str | None = None
+
+
+def held(session: Session) -> dict[str, Hold]:
+    """Slack id -> why, for every person whose notices are held (deactivated, or a DM to
+    them failed with an error about them; deactivation wins): a handful, read whole rather
+    than filtered by a long list of ids."""
+    rows = session.execute(
+        select(
+            SlackAccount.slack_id,
+            SlackAccount.deactivated_at,
+            SlackAccount.unreachable,
+            SlackAccount.unreachable_at,
+        ).where(
+            (SlackAccount.deactivated_at.is_not(None)) | (SlackAccount.unreachable.is_not(None))
+        )
+    )
+    found: dict[str, Hold] = {}
+    for slack_id, deactivated_at, error, unreachable_at in rows:
+        if deactivated_at is not None:
+            found[slack_id] = Hold(deactivated_at)
+        elif unreachable_at is not None:
+            found[slack_id] = Hold(unreachable_at, error)
+    return found
 
 
 def unchecked(session: Session, slack_ids: Iterable[str], since: datetime, limit: int) -> list[str]:

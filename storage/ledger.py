@@ -373,18 +373,41 @@ def record_skipped_many(
     )
 
 
-# A notice for a deactivated account: not sent, not settled. Taken again (claim_many) once
-# the account is reactivated; settled as skipped if it expires first.
+# A notice for a deactivated account, or for someone a DM cannot reach: not sent, not
+# settled. Taken again (claim_many) once the account is back; settled as skipped if it
+# expires first.
 HELD = DeliveryStatus.HELD
 HELD_REASON = "held: the recipient's Slack account is deactivated"
-EXPIRED_HELD = "expired while held: the recipient's Slack account is deactivated"
+EXPIRED_HELD = "expired while held: the recipient's Slack account is deactivated or takes no DM"
 
 
-def record_held_many(session: Session, items: list[Claim]) -> set[str]:
+def unreachable_reason(error: str) -> str:
+    """Why a notice is held when a DM to its recipient failed with `error`."""
+    return f"held: Slack cannot deliver a DM to the recipient ({error})"
+
+
+def record_held_many(
+    session: Session, items: list[Claim], reasons: dict[str, str] | None = None
+) -> set[str]:
     """Hold notices, in one statement per chunk; the keys held by this call (a notice held
-    already, or tried before, is left as it is)."""
+    already, or tried before, is left as it is). `reasons` by recipient; HELD_REASON else."""
+    why = reasons or {}
     return _insert_many(
-        session, [dict(_row(item), status=HELD, error=HELD_REASON) for item in items]
+        session,
+        [
+            dict(_row(item), status=HELD, error=why.get(item.recipient, HELD_REASON)[:200])
+            for item in items
+        ],
+    )
+
+
+def record_held(session: Session, key: str, now: datetime, reason: str) -> None:
+    """Hold a claimed notice whose send failed because of its recipient (not settled: it
+    goes out once the recipient can be reached, or is skipped when it expires)."""
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.key == key)
+        .values(status=HELD, lease_until=None, error=reason[:200])
     )
 
 

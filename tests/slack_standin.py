@@ -5,8 +5,13 @@ and recipient: a Slack error, an HTTP status with Retry-After, a slow answer, or
 taken and the connection dropped before the answer. Optional `Limits` simulate Slack's rate
 limits and round-trip latency (off by default).
 
-Accounts behave as Slack's do: a deactivated member (`deactivate`) is `deleted: true` in
-users.info and still takes DMs; a revoked token (`revoke`) is refused on every call.
+Accounts behave as Slack documents them: a deactivated member (`deactivate`) is `deleted: true`
+in users.info and still takes DMs from chat.postMessage (slackapi/python-slack-sdk#1156), while
+conversations.open answers `user_disabled`; an id Slack does not know (`forget`) is
+`channel_not_found` to chat.postMessage ("value passed for channel was invalid") and
+`user_not_found` to conversations.open and users.info; conversations.open with a bot user is
+`cannot_dm_bot`; a revoked token (`revoke`) is refused on every call. An id never added is
+taken as an active member, so that tests need not register everyone they DM.
 
 Every message and view is checked as Slack checks it (tests/block_kit.py). A payload Slack
 would refuse is answered with Slack's error and recorded; `Server.close()` then fails the test
@@ -166,6 +171,7 @@ class SlackStandIn:
     scopes: tuple[str, ...] = MANIFEST_SCOPES  # auth.test's x-oauth-scopes header
     socket_url: str = ""  # apps.connections.open's answer: where Socket Mode connects
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    unknown: set[str] = field(default_factory=set)  # ids Slack does not know (forget)
     # token -> [the error Slack answers for it, messages it still takes before that]
     _revoked: dict[str, list[Any]] = field(default_factory=dict)
     _arrived: threading.Condition = field(init=False)
@@ -199,6 +205,13 @@ class SlackStandIn:
         """An admin deactivates the member: users.info says `deleted: true` (a DM to them
         still succeeds, as in Slack). Returns the `user_change` event Slack sends."""
         return self._set_deleted(user_id, True)
+
+    def forget(self, user_id: str) -> None:
+        """Slack no longer knows the id: the member left the workspace (or org) for good,
+        or the id was mistyped."""
+        with self._lock:
+            self.users.pop(user_id, None)
+            self.unknown.add(user_id)
 
     def reactivate(self, user_id: str) -> dict[str, Any]:
         return self._set_deleted(user_id, False)
@@ -278,6 +291,10 @@ class SlackStandIn:
             if wait:
                 self.limited += 1
             failure = None if wait else self._take_failure(method, params)
+            if failure is None and not wait:
+                error = self._recipient_error(method, params)
+                if error is not None:
+                    return 200, {"ok": False, "error": error}, {}
         if self.limits is not None:
             time.sleep(self.limits.round_trip())
         if wait:
@@ -300,6 +317,20 @@ class SlackStandIn:
             if failure.error:
                 return 200, {"ok": False, "error": failure.error}, headers
         return 200, self._ok(method, params), self._headers(method)
+
+    def _recipient_error(self, method: str, params: dict[str, Any]) -> str | None:
+        """Slack's documented answer about the person a DM is for, if it is an error."""
+        if method == "chat.postMessage" and params.get("channel") in self.unknown:
+            return "channel_not_found"
+        if method == "conversations.open":
+            user = self.users.get(params.get("users") or "")
+            if params.get("users") in self.unknown:
+                return "user_not_found"
+            if user is not None and user["is_bot"]:
+                return "cannot_dm_bot"
+            if user is not None and user["deleted"]:
+                return "user_disabled"
+        return None
 
     def _headers(self, method: str) -> dict[str, str]:
         # Slack names the token's scopes on every answer; auth.test is where apps read them.

@@ -163,7 +163,7 @@ def test_a_user_change_for_someone_the_bot_does_not_know_is_not_kept(world) -> N
         base, SIGNING_SECRET, {"type": "user_change", "user": "U0NOTADICT"}
     )  # malformed: dropped
     with services.sessions() as session:
-        assert accounts.deactivated(session) == {}
+        assert accounts.held(session) == {}
     assert health(base) == (200, "ok\n")
 
 

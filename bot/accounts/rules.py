@@ -10,6 +10,10 @@ A DM to a deactivated member succeeds, so deactivation is learned from `user_cha
 and from `users.info` (asked before the tick sends to someone Slack has not described for a
 week), never from a send. A deactivated person's notices are held until the account is
 reactivated.
+
+A DM that Slack refuses with an error about its recipient (`RECIPIENT_ERRORS`) holds that
+person's notices the same way, with the error as the reason, until a `user_change` event
+says their account changed; staff are told once, as for a deactivation.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.platform.slack_users import user_info
-from storage import accounts
+from storage import accounts, ledger
 from storage.accounts import Change
 from storage.db import transaction
 
@@ -144,7 +148,44 @@ def check_accounts(
         learn(factory, slack_id, user.deleted if user is not None else None, now)
 
 
-def deactivated(factory: sessionmaker[Session]) -> set[str]:
-    """Slack ids of people whose account is deactivated: their notices are held."""
+def held(factory: sessionmaker[Session]) -> dict[str, accounts.Hold]:
+    """Everyone whose notices are held (deactivated, or no DM reaches them), and why."""
     with factory() as session:
-        return set(accounts.deactivated(session))
+        return accounts.held(session)
+
+
+def hold_reason(hold: accounts.Hold) -> str:
+    """What the ledger says of a notice held for this reason."""
+    return ledger.HELD_REASON if hold.error is None else ledger.unreachable_reason(hold.error)
+
+
+def changed(factory: sessionmaker[Session], slack_id: str, deleted: bool, now: datetime) -> Change:
+    """Slack sent `user_change` for a person: their account is as it says, and a DM that
+    could not reach them before is tried again."""
+    with transaction(factory) as session:
+        accounts.record_reachable(session, slack_id)
+    return learn(factory, slack_id, deleted, now)
+
+
+# -- a DM that cannot reach its recipient ---------------------------------------------------
+
+# Slack's errors about the person a DM is for, as chat.postMessage (channel_not_found: "value
+# passed for channel was invalid") and conversations.open (user_not_found, user_not_visible,
+# user_disabled, and cannot_dm_bot, which Slack answers for a bot user) document them. Trying
+# again does not change them: the person's notices are held and staff told.
+RECIPIENT_ERRORS = frozenset(
+    {"channel_not_found", "user_not_found", "user_not_visible", "user_disabled", "cannot_dm_bot"}
+)
+
+
+def unreachable(factory: sessionmaker[Session], slack_id: str, error: str, now: datetime) -> str:
+    """Record that a DM to `slack_id` failed with a RECIPIENT_ERRORS `error`; the reason their
+    notices are held. `user_disabled` is a deactivated account, said another way."""
+    if error == "user_disabled":
+        learn(factory, slack_id, True, now)
+        return ledger.HELD_REASON
+    with transaction(factory) as session:
+        first = accounts.record_unreachable(session, slack_id, error, now)
+    if first:
+        log.info("a DM could not reach a team member (%s): their notices are held", error)
+    return ledger.unreachable_reason(error)

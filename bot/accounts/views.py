@@ -1,4 +1,5 @@
-"""What program staff are told when a team member's Slack account is deactivated."""
+"""What program staff are told when a team member's Slack account is deactivated, or when
+Slack cannot deliver a DM to them."""
 
 from __future__ import annotations
 
@@ -28,11 +29,17 @@ class Seat:
     protege: str
 
 
-def deactivated_message(member: str, seats: Sequence[Seat]) -> tuple[str, list[Block]]:
+def deactivated_message(
+    member: str, seats: Sequence[Seat], error: str | None = None
+) -> tuple[str, list[Block]]:
+    """`error`: Slack's error when a DM to the member failed (None: deactivated)."""
     replaceable = any(seat.role in REPLACE for seat in seats)
     teams = "the team" if len(seats) == 1 else "their teams"
     todo = f"replace or end {teams}" if replaceable else f"end {teams}"
-    text = f"<@{member}>'s Slack account is deactivated: {todo}"
+    if error is None:
+        text = f"<@{member}>'s Slack account is deactivated: {todo}"
+    else:
+        text = f"Slack cannot deliver the bot's messages to <@{member}> (`{error}`): {todo}"
     blocks: list[Block] = [section(f"*{text}*")]
     for seat in seats[:MAX_TEAMS]:
         blocks.append(
@@ -44,7 +51,8 @@ def deactivated_message(member: str, seats: Sequence[Seat]) -> tuple[str, list[B
         blocks.append(actions(*_buttons(seat)))
     if len(seats) > MAX_TEAMS:
         blocks.append(context(f"…and {len(seats) - MAX_TEAMS} more: `/mentor team <@{member}>`."))
-    held = "Their notices are held until the account is reactivated"
+    until = "the account is reactivated" if error is None else "Slack says their account changed"
+    held = f"Their notices are held until {until}"
     if any(seat.role == "advisor" for seat in seats):
         held += "; alerts about their silent teams come to program staff meanwhile"
     blocks.append(context(held + "."))

@@ -9,7 +9,7 @@ planned experiences the structured experiences build on).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol, TypeVar
@@ -142,10 +142,13 @@ def team_people(program: Program, team: Team) -> TeamPeople:
     )
 
 
-def reviewers(team: Team, staff_ids: tuple[str, ...]) -> tuple[list[str], bool]:
-    """Who gets the plan: the team's content advisor, else program staff (True) who are not
-    on the team themselves (nobody approves their own plan: bot.access)."""
-    if team.advisor is not None:
+def reviewers(
+    team: Team, staff_ids: tuple[str, ...], away: Collection[str] = ()
+) -> tuple[list[str], bool]:
+    """Who gets the plan: the team's content advisor, else (none, or `away`: their notices
+    are held) program staff (True) who are not on the team themselves (nobody approves
+    their own plan: bot.access)."""
+    if team.advisor is not None and team.advisor.slack_id not in away:
         return [team.advisor.slack_id], False
     members = {team.mentor.slack_id, team.protege.slack_id}
     return [user for user in staff_ids if user not in members], True

@@ -1,4 +1,5 @@
-"""Immediate DMs from a listener, after its ack: a failure is logged, never shown to the user."""
+"""Immediate DMs from a listener to the person acting, after its ack: a failure is logged,
+never shown to the user. DMs to anyone else go through bot.accounts.direct."""
 
 from __future__ import annotations
 
@@ -20,8 +21,3 @@ def dm(client: WebClient, user_id: str, text: str, blocks: list | None = None) -
         log.warning("a DM could not be sent: %s", type(exc).__name__)
         return False
     return True
-
-
-def dm_all(client: WebClient, messages: dict[str, str]) -> None:
-    for user_id, text in messages.items():
-        dm(client, user_id, text)

@@ -1,6 +1,7 @@
 """Program staff hear, once for each time it happens, that a team member's Slack account is
-deactivated, with the buttons that replace them or end the team. Their own notices are held
-meanwhile (the tick); an advisor's silence alerts go to staff (the silence duty)."""
+deactivated, or that no DM reaches them (Slack answered an error about them), with the
+buttons that replace them or end the team. Their own notices are held meanwhile (the tick);
+an advisor's silence alerts go to staff (the silence duty)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,17 @@ from storage.people import find_person, granted_holders
 from storage.teams import active_teams_of
 
 KIND = "deactivated"
+UNREACHABLE = "unreachable"  # no DM reaches the person: staff hear it as they do a deactivation
 USEFUL_FOR = timedelta(days=30)
 
 
 def deactivated_members(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
-    gone = accounts.deactivated(session)
+    gone = accounts.held(session)
     if not gone:
         return
     staff = sorted(granted_holders(session, Role.STAFF))
     zones = {slack_id: _zone_of(session, slack_id) for slack_id in staff}
-    for member, since in sorted(gone.items()):
+    for member, hold in sorted(gone.items()):
         seats = [
             Seat(team.id, role, team.mentor.slack_id, team.protege.slack_id)
             for team in active_teams_of(session, member, program.id)
@@ -36,14 +38,16 @@ def deactivated_members(session: Session, program: Program, now: datetime) -> It
         ]
         if not seats:
             continue
-        compose = partial(deactivated_message, member, seats)
+        since = hold.since
+        compose = partial(deactivated_message, member, seats, hold.error)
+        kind = KIND if hold.error is None else UNREACHABLE
         # Named by the instant it was learned: deactivated again after a reactivation, the
         # account is news again.
         spell = since.strftime("%Y%m%dT%H%M%S")
         for recipient in staff:
             yield Notice(
-                key=f"deactivated:{member}:{spell}:{recipient}",
-                kind=KIND,
+                key=f"{kind}:{member}:{spell}:{recipient}",
+                kind=kind,
                 recipient=recipient,
                 due_at=since,
                 expires_at=since + USEFUL_FOR,

@@ -4,7 +4,8 @@ One alert per silent spell (named by the last activity date it began after); a r
 7 days after the alert if nobody acted; an escalation to program staff 7 days after the
 reminder if still nobody acted; a "back in touch" note to whoever was alerted once the team
 shows activity again. A snooze holds the follow-ups until it ends. While the advisor's Slack
-account is deactivated, or for a team without an advisor, program staff are told instead.
+account is deactivated (or no DM reaches them), or for a team without an advisor, program
+staff are told instead.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
     actions = actions_for(session, [t.id for t in watched])
     staff = sorted(granted_holders(session, Role.STAFF))
     advisors = {t.advisor.slack_id for t in watched if t.advisor is not None}
-    gone = advisors & set(accounts.deactivated(session))
+    gone = advisors & set(accounts.held(session))
     zones = {t.advisor.slack_id: t.advisor.tz for t in watched if t.advisor is not None}
     zones.update({slack_id: _zone_of(session, slack_id) for slack_id in staff})
     for team in watched:
