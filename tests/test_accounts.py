@@ -18,9 +18,12 @@ from sqlalchemy import select
 
 from bot.platform.slack_client import scheduler_client
 from bot.teams.views import END_CALLBACK, END_TEAM, REPLACE_ADVISOR, REPLACE_CALLBACK
+from handlers import after_ack
+from schedules.delivery import deliver
 from schedules.duties.accounts import deactivated_members
 from schedules.duties.silence import silence
 from schedules.duties.topic_prompts import topic_prompts
+from schedules.notice import Notice, composed
 from schedules.tick import tick
 from storage import accounts, ledger
 from storage.models import Delivery, DeliveryStatus
@@ -32,8 +35,9 @@ from tests.conftest import (
     make_settings,
     serve_app,
 )
-from tests.interactions import last_opened_view, press
-from tests.signing import post_event
+from tests.interactions import last_opened_view, press, submit, text_value
+from tests.signing import post_event, slash_command
+from tests.test_access_matrix import fill
 from tests.test_silence import ADVISOR, MENTOR, PROTEGE, seed, talk
 
 FIRST_DAY_0800_CDT = datetime(2024, 9, 3, 13, 0, tzinfo=UTC)
@@ -79,7 +83,10 @@ def buttons(message: dict) -> list[tuple[str, str]]:
 
 
 def by_recipient(result) -> dict[str, str]:
-    return {o.notice.recipient: o.status for o in result.outcomes if o.notice.kind != "deactivated"}
+    staff_notes = ("deactivated", "unreachable")
+    return {
+        o.notice.recipient: o.status for o in result.outcomes if o.notice.kind not in staff_notes
+    }
 
 
 # -- deactivated members ---------------------------------------------------------------------
@@ -208,3 +215,111 @@ def test_tokens_revoked_stops_sending_only_when_the_bot_token_is_among_them(worl
     assert health(base) == (200, "ok\n")  # a user token: the app holds none
     post_event(base, SIGNING_SECRET, {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}})
     assert health(base) == (503, "Slack refuses the app's token: tokens_revoked\n")
+
+
+# -- a listener's DMs, and DMs Slack cannot deliver -------------------------------------------
+
+
+def held_dms(services, recipient: str) -> list[tuple[str, DeliveryStatus, str | None]]:
+    with services.sessions() as session:
+        rows = session.scalars(
+            select(Delivery).where(Delivery.recipient == recipient, Delivery.kind == "direct")
+        ).all()
+        return [(row.kind, row.status, row.error) for row in rows]
+
+
+def log_a_conversation(base: str, fake, team: int) -> None:
+    """The mentor logs September's conversation: its co-sign request goes to the protégé."""
+    press(base, MENTOR, "log_open", f"{team}:2024-09")
+    view = last_opened_view(fake)
+    values = fill(view, {"protege": PROTEGE})
+    for value in values.values():  # talked the day before the listeners' clock (LEARNED)
+        for slot in value.values():
+            if slot["type"] == "datepicker":
+                slot["selected_date"] = "2024-09-02"
+    status, answer = submit(base, MENTOR, view, values)
+    assert status == 200 and not (isinstance(answer, dict) and answer.get("errors")), answer
+    after_ack.drain()
+
+
+def test_a_co_sign_request_to_a_deactivated_protege_is_held_not_sent(world, program) -> None:
+    base, services, fake, run = world
+    team = seed(services.sessions, program)
+    assert post_event(base, SIGNING_SECRET, fake.deactivate(PROTEGE)) == 200
+    log_a_conversation(base, fake, team)
+    assert fake.messages_to(PROTEGE) == []  # Slack would take it, unread
+    assert held_dms(services, PROTEGE) == [("direct", DeliveryStatus.HELD, ledger.HELD_REASON)]
+
+
+def test_noresponse_about_a_team_whose_advisor_is_deactivated_goes_to_staff(world, program) -> None:
+    base, services, fake, run = world
+    seed(services.sessions, program)
+    assert post_event(base, SIGNING_SECRET, fake.deactivate(ADVISOR)) == 200
+    slash_command(base + "/slack/events", SIGNING_SECRET, PROTEGE, "noresponse")
+    view = last_opened_view(fake)
+    submit(base, PROTEGE, view, {"note": {"value": text_value("No answer since October")}})
+    after_ack.drain()
+    assert fake.messages_to(ADVISOR) == []
+    assert held_dms(services, ADVISOR) == [("direct", DeliveryStatus.HELD, ledger.HELD_REASON)]
+    [to_staff] = [m for m in fake.messages_to(STAFF) if "isn't responding" in m["text"]]
+    assert "No answer since October" in str(to_staff["blocks"])
+    [thanks] = fake.messages_to(PROTEGE)
+    assert f"<@{STAFF}> will reach out" in thanks["text"]
+
+
+def told_unreachable(fake) -> list[dict]:
+    return [m for m in fake.messages_to(STAFF) if "cannot deliver" in m["text"]]
+
+
+def test_a_dm_slack_cannot_deliver_holds_the_persons_notices_and_tells_staff_once(
+    world, program
+) -> None:
+    base, services, fake, run = world
+    team = seed(services.sessions, program)
+    fake.forget(PROTEGE)  # the id Slack no longer knows: channel_not_found, as documented
+    log_a_conversation(base, fake, team)
+    reason = ledger.unreachable_reason("channel_not_found")
+    assert held_dms(services, PROTEGE) == [("direct", DeliveryStatus.HELD, reason)]
+    # The tick holds the protégé's own notices without trying, and staff hear once, with
+    # the buttons of a deactivation.
+    first = run(FIRST_DAY_0800_CDT)
+    assert by_recipient(first) == {MENTOR: "sent", PROTEGE: "held"}
+    assert [o.detail for o in first.outcomes if o.notice.recipient == PROTEGE] == [reason]
+    [told] = told_unreachable(fake)
+    assert told["text"] == (
+        f"Slack cannot deliver the bot's messages to <@{PROTEGE}> (`channel_not_found`): "
+        "end the team"
+    )
+    assert buttons(told) == [(END_TEAM, str(team))]
+    assert run(FIRST_DAY_0800_CDT + timedelta(hours=1)).outcomes == []
+    log_a_conversation(base, fake, team)  # another DM that cannot be delivered: no new note
+    assert run(FIRST_DAY_0800_CDT + timedelta(hours=2)).outcomes == []
+    assert len(told_unreachable(fake)) == 1
+    tried = [c for c in fake.calls_to("chat.postMessage") if c.params["channel"] == PROTEGE]
+    assert len(tried) == 1  # only the first DM was tried
+    # Slack tells the bot the account changed (it is back in the workspace): sending resumes.
+    fake.unknown.discard(PROTEGE)
+    fake.add_user(PROTEGE)
+    assert post_event(base, SIGNING_SECRET, fake.reactivate(PROTEGE)) == 200
+    back = run(FIRST_DAY_0800_CDT + timedelta(hours=3))
+    assert by_recipient(back) == {PROTEGE: "sent"}
+    assert len(told_unreachable(fake)) == 1
+
+
+def test_a_welcome_to_someone_whose_notices_are_held_is_held(world, program) -> None:
+    base, services, fake, run = world
+    seed(services.sessions, program)
+    post_event(base, SIGNING_SECRET, fake.deactivate(MENTOR))
+    notice = Notice(
+        key="welcome:test",
+        kind="welcome",
+        recipient=MENTOR,
+        due_at=LEARNED,
+        expires_at=LEARNED + timedelta(days=7),
+        compose=composed("Welcome"),
+    )
+    client = scheduler_client(services.settings, clock=SkippingClock())
+    outcome = deliver(services.sessions, client, notice, LEARNED)
+    assert outcome is not None and (outcome.status, outcome.detail) == ("held", ledger.HELD_REASON)
+    assert fake.messages_to(MENTOR) == []
+    assert deliver(services.sessions, client, notice, LEARNED) is None  # held once
