@@ -108,16 +108,9 @@ def record(session: Session, slack_id: str, deleted: bool | None, now: datetime)
     know the id, so only the asking is kept). Others are not kept: Slack sends user_change for
     every member of the workspace. The writes are conditional, so that an event and a tick's
     users.info that cross report a change once."""
-    if session.scalar(select(Person.id).where(Person.slack_id == slack_id)) is None:
+    if not _known(session, slack_id):
         return Change.NONE
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(
-        dialect.insert(SlackAccount)
-        .values(slack_id=slack_id, checked_at=now, deactivated_at=now if deleted else None)
-        .on_conflict_do_nothing(index_elements=["slack_id"])
-        .returning(SlackAccount.id)
-    ).first()
-    if inserted is not None:
+    if _insert(session, slack_id, now, deactivated_at=now if deleted else None):
         return Change.DEACTIVATED if deleted else Change.NONE
     mine = SlackAccount.slack_id == slack_id
     if deleted is not None:
@@ -148,16 +141,9 @@ def record(session: Session, slack_id: str, deleted: bool | None, now: datetime)
 def record_unreachable(session: Session, slack_id: str, error: str, now: datetime) -> bool:
     """Store that Slack refused a DM to a person the bot knows with an error about them;
     False when it was known already (a person is news once until their account changes)."""
-    if session.scalar(select(Person.id).where(Person.slack_id == slack_id)) is None:
+    if not _known(session, slack_id):
         return False
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(
-        dialect.insert(SlackAccount)
-        .values(slack_id=slack_id, checked_at=now, unreachable=error[:64], unreachable_at=now)
-        .on_conflict_do_nothing(index_elements=["slack_id"])
-        .returning(SlackAccount.id)
-    ).first()
-    if inserted is not None:
+    if _insert(session, slack_id, now, unreachable=error[:64], unreachable_at=now):
         return True
     return bool(
         updated(
@@ -168,6 +154,23 @@ def record_unreachable(session: Session, slack_id: str, error: str, now: datetim
             .execution_options(synchronize_session=False),
         )
     )
+
+
+def _known(session: Session, slack_id: str) -> bool:
+    """Whether the bot knows the person (only they are kept)."""
+    return session.scalar(select(Person.id).where(Person.slack_id == slack_id)) is not None
+
+
+def _insert(session: Session, slack_id: str, now: datetime, **values: object) -> bool:
+    """Keep a first word from Slack about a person; False when one was kept already."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.execute(
+        dialect.insert(SlackAccount)
+        .values(slack_id=slack_id, checked_at=now, **values)
+        .on_conflict_do_nothing(index_elements=["slack_id"])
+        .returning(SlackAccount.id)
+    ).first()
+    return inserted is not None
 
 
 def record_reachable(session: Session, slack_id: str) -> bool:

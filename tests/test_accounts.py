@@ -209,6 +209,24 @@ def test_app_uninstalled_stops_sending_until_slack_takes_the_token_again(world, 
     assert health(base) == (200, "ok\n")
 
 
+def test_the_apps_messages_tab_turned_off_stops_sending_and_loses_nothing(world, program) -> None:
+    base, services, fake, run = world
+    seed(services.sessions, program)
+    fake.fail("chat.postMessage", error="messages_tab_disabled", times=1)
+    stopped = run(FIRST_DAY_0800_CDT)
+    assert stopped.refused == "messages_tab_disabled"
+    assert health(base) == (503, "Slack refuses the app's token: messages_tab_disabled\n")
+    resumed = run(FIRST_DAY_0800_CDT + timedelta(minutes=5))  # an admin turned it back on
+    # Nothing failed or was given up: the one refused is sent with the next tick (the other
+    # may have gone out beside it before the refusal stopped the fan-out).
+    outcomes = stopped.outcomes + resumed.outcomes
+    assert sorted((o.notice.recipient, o.status) for o in outcomes) == [
+        (MENTOR, "sent"),
+        (PROTEGE, "sent"),
+    ]
+    assert health(base) == (200, "ok\n")
+
+
 def test_tokens_revoked_stops_sending_only_when_the_bot_token_is_among_them(world) -> None:
     base, services, fake, run = world
     post_event(base, SIGNING_SECRET, {"type": "tokens_revoked", "tokens": {"oauth": ["U0SOMEONE"]}})

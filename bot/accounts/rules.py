@@ -36,9 +36,12 @@ log = logging.getLogger(__name__)
 
 # Slack's errors about the app's token or install, never about the recipient. account_inactive
 # is "Authentication token is for a deleted user or workspace when using a bot token": the
-# app's bot user or the workspace, not the person a message was for.
+# app's bot user or the workspace, not the person a message was for. messages_tab_disabled
+# ("Messages tab for the app is disabled") is the app's own setting: no DM goes out until an
+# admin turns it back on.
 TOKEN_ERRORS = frozenset(
     {
+        "messages_tab_disabled",
         "account_inactive",
         "invalid_auth",
         "not_authed",
