@@ -164,6 +164,8 @@ def resume_claimed(
         error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if error in CHECK_LATER:
             return _record_uncertain(factory, notices, now, f"cannot check: {error}")
+        if error in accounts.RECIPIENT_ERRORS:  # conversations.open: no DM reaches them
+            return _record_held(factory, notices, now, error)
         # Slack will not say (a missing im:history scope, a user id it does not know):
         # sending is the only way forward, and it fails the same way if the DM cannot be
         # reached.
