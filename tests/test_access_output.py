@@ -96,8 +96,21 @@ def test_the_ticks_dm_each_team_only_to_those_who_may_read_it_now(world) -> None
     assert post_event(base, SIGNING_SECRET, fake.deactivate(OTHER_PROTEGE)) == 200
     since = len(fake.calls)
     client = scheduler_client(services.settings, clock=SkippingClock())
+    kinds = set()
     for now in _school_mornings():
-        tick(services.sessions, client, services.program, now)
+        result = tick(services.sessions, client, services.program, now)
+        kinds |= {o.notice.kind for o in result.outcomes if o.status == "sent"}
+    # What was read: alerts, nudges and semester notes among the rest.
+    assert kinds >= {
+        "silence_alert",
+        "silence_escalation",
+        "deadline_nudge",
+        "deadline_overdue",
+        "log_nudge",
+        "semester_progress",
+        "topic_prompt",
+        "deactivated",
+    }, kinds
 
     sent = [c.params for c in fake.calls[since:] if c.method == "chat.postMessage"]
     problems = []
