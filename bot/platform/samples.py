@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.accounts.views import Seat, deactivated_message
 from bot.experiences import views as experience_views
 from bot.experiences.rules import ExperienceState, experience_state, step_deadlines
 from bot.home.calendar import calendar_message, topic_message
@@ -292,6 +293,16 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
         Sample(
             "back in touch",
             lambda: silence_views.back_in_touch_message(MENTOR, PROTEGE, today, today),
+        ),
+        Sample(
+            "deactivated account (staff)",
+            lambda: deactivated_message(MENTOR, [Seat(team, "mentor", MENTOR, PROTEGE)]),
+        ),
+        Sample(
+            "DM Slack cannot deliver (staff)",
+            lambda: deactivated_message(
+                ADVISOR, [Seat(team, "advisor", MENTOR, PROTEGE)], "channel_not_found"
+            ),
         ),
         Sample("semester progress", semester),
         Sample("survey", lambda: survey_message(team, MENTOR, survey_due, today, reminder=False)),
