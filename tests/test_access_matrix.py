@@ -449,21 +449,24 @@ def _dm_button(fake, user: str, action_id: str) -> str:
     raise AssertionError(f"no {action_id} button was sent to {user}")
 
 
-def _open(base: str, role: str, action_id: str, value: str) -> None:
+def _open(base: str, fake, role: str, action_id: str, value: str) -> None:
+    """`role` presses a button that opens a form: this one, not one opened before."""
+    opened = len(fake.calls_to("views.open"))
     status, answer = press(base, PEOPLE[role], action_id, value)
     assert status == 200, answer
+    assert len(fake.calls_to("views.open")) > opened, (action_id, answer)
 
 
 def _file_secrets(base: str, fake, names: dict[str, str]) -> None:
     """Team 1 files every form with free text, the way its people would."""
     team = names["team"]
     for role in ("mentor", "protege"):
-        _open(base, role, "contact_open", "")
+        _open(base, fake, role, "contact_open", "")
         _file(base, fake, role, names, f"contact_{role}")
-    _open(base, "mentor", "plans_open_decisions", team)
+    _open(base, fake, "mentor", "plans_open_decisions", team)
     areas = _file(base, fake, "mentor", names, "decision_areas")
     _file(base, fake, "mentor", names, "decisions", shown=areas["view"])
-    _open(base, "mentor", "plans_open_plan", team)
+    _open(base, fake, "mentor", "plans_open_plan", team)
     _file(
         base,
         fake,
@@ -474,37 +477,50 @@ def _file_secrets(base: str, fake, names: dict[str, str]) -> None:
         **{f"imp_selection_{n}": str(n) for n in range(1, 4)},
         imp_selection_4="other",
     )
-    _open(base, "protege", "exp_submit_open", f"{team}:1")
+    _open(base, fake, "protege", "exp_submit_open", f"{team}:1")
     _file(base, fake, "protege", names, "experience", ("other_description",), selection="1")
     _open(
-        base, "mentor", "exp_comment_open", _dm_button(fake, PEOPLE["mentor"], "exp_comment_open")
+        base,
+        fake,
+        "mentor",
+        "exp_comment_open",
+        _dm_button(fake, PEOPLE["mentor"], "exp_comment_open"),
     )
     _file(base, fake, "mentor", names, "comment")
-    _open(base, "mentor", "visit_open", team)
+    _open(base, fake, "mentor", "visit_open", team)
     _file(base, fake, "mentor", names, "visit")
-    _open(base, "protege", "pd_open", f"{team}:1")
+    _open(base, fake, "protege", "pd_open", f"{team}:1")
     _file(base, fake, "protege", names, "pd")
-    _open(base, "mentor", "pd_sign_open", _dm_button(fake, PEOPLE["mentor"], "pd_sign_open"))
+    _open(base, fake, "mentor", "pd_sign_open", _dm_button(fake, PEOPLE["mentor"], "pd_sign_open"))
     _file(base, fake, "mentor", names, "pd_sign")
-    _open(base, "mentor", "silence_partner_open", team)
+    _open(base, fake, "mentor", "silence_partner_open", team)
     _file(base, fake, "mentor", names, "partner")
     # What a protégé answers back: a dispute (of a second entry: the rows confirm the
     # first), a "let's discuss" note and a change asked of the visit report.
-    _open(base, "mentor", "log_open", f"{team}:2024-09")
+    _open(base, fake, "mentor", "log_open", f"{team}:2024-09")
     _file(base, fake, "mentor", names, "log2")
-    _open(base, "protege", "log_dispute", _dm_button(fake, PEOPLE["protege"], "log_dispute"))
+    _open(base, fake, "protege", "log_dispute", _dm_button(fake, PEOPLE["protege"], "log_dispute"))
     _file(base, fake, "protege", names, "dispute")
     _open(
-        base, "protege", "exp_discuss_open", _dm_button(fake, PEOPLE["protege"], "exp_discuss_open")
+        base,
+        fake,
+        "protege",
+        "exp_discuss_open",
+        _dm_button(fake, PEOPLE["protege"], "exp_discuss_open"),
     )
     _file(base, fake, "protege", names, "discuss")
     _open(
         base,
+        fake,
         "protege",
         "visit_change_open",
         _dm_button(fake, PEOPLE["protege"], "visit_change_open"),
     )
     _file(base, fake, "protege", names, "visit_change")
+    # What the content advisor writes: the reason a plan goes back (the rows then review
+    # plan 1 as returned). Team 1 is not silent: no reached-out note can be written.
+    _open(base, fake, "advisor", "plans_review_return", "1")
+    _file(base, fake, "advisor", names, "plan_return")
 
 
 def fill(view: dict[str, Any], names: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -719,6 +735,7 @@ FILED = {
     "dispute",
     "discuss",
     "visit_change",
+    "plan_return",
 }
 
 

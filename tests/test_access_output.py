@@ -62,9 +62,9 @@ def _team_of(marker: str) -> str:
 
 def _file_team_2(base: str, fake, names: dict[str, str]) -> None:
     """Team 2's mentor files a contact form and a Communication Log, every field marked."""
-    _open(base, "other_member", "contact_open", "")
+    _open(base, fake, "other_member", "contact_open", "")
     _file(base, fake, "other_member", names, "team2_contact")
-    _open(base, "other_member", "log_open", f"{TEAM_2}:2024-09")
+    _open(base, fake, "other_member", "log_open", f"{TEAM_2}:2024-09")
     _file(base, fake, "other_member", names, "team2_log")
 
 
