@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.accounts import rules
 from bot.platform.services import Services
@@ -40,19 +41,31 @@ def dm(
     blocks: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Send `user_id` a DM; False when it was held or could not be sent (never raised)."""
-    now = services.clock()
-    hold = rules.held(services.sessions).get(user_id)
+    return send(services.sessions, client, user_id, (text, blocks), services.clock())
+
+
+def send(
+    factory: sessionmaker[Session],
+    client: WebClient,
+    user_id: str,
+    message: tuple[str, list[dict[str, Any]] | None],
+    now: datetime,
+) -> bool:
+    """`dm`, for callers that hold the database and the time rather than Services (the
+    demo's events)."""
+    hold = rules.held(factory).get(user_id)
     if hold is not None:
-        _hold(services, user_id, rules.hold_reason(hold))
+        _hold(factory, user_id, rules.hold_reason(hold), now)
         return False
+    text, blocks = message
     try:
         client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if rules.token_error(exc) is not None:
-            rules.refused(services.sessions, error, now)
+            rules.refused(factory, error, now)
         elif error in rules.RECIPIENT_ERRORS:
-            _hold(services, user_id, rules.unreachable(services.sessions, user_id, error, now))
+            _hold(factory, user_id, rules.unreachable(factory, user_id, error, now), now)
         else:
             log.warning("a DM could not be sent: %s", error)
         return False
@@ -67,12 +80,11 @@ def dm_all(services: Services, client: WebClient, messages: dict[str, str]) -> N
         dm(services, client, user_id, text)
 
 
-def _hold(services: Services, user_id: str, reason: str) -> None:
-    now = services.clock()
+def _hold(factory: sessionmaker[Session], user_id: str, reason: str, now: datetime) -> None:
     # Each DM is its own: a key no other DM shares (a retried request is dropped before
     # its listener runs: bot.platform.inbound).
     key = f"{KIND}:{user_id}:{now:%Y%m%dT%H%M%S}:{secrets.token_hex(4)}"
     claim = ledger.Claim(key, KIND, user_id, now, now + USEFUL_FOR)
-    with transaction(services.sessions) as session:
+    with transaction(factory) as session:
         ledger.record_held_many(session, [claim], {user_id: reason})
     log.info("a DM was held: %s", reason)

@@ -2,8 +2,9 @@
 
 On Sat Feb 1 an admin deactivates Avery Cole's account and Slack sends the bot a
 `user_change` event saying so; the event's listener does what this event does. From then on
-users.info says the same, a DM to Avery still "succeeds" (lands unread, as in Slack), Avery's
-notices are held, and program staff hear once, with the button that ends the team.
+users.info says the same; a DM to Avery would still "succeed" (land unread, as in Slack), so
+Avery's notices, and the co-sign requests Dana's logs ask of Avery, are held, and program
+staff hear once, with the button that ends the team.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@
   a log (their quiet spell); in December Jen files the entry herself and Omar confirms it.
 - Dana's second team, with Avery Cole (from Nov 4), misses January while the bot is down: the
   reminders lose their moment, Grace still hears. After Avery's Slack account is deactivated,
-  Dana keeps logging; the co-sign DMs land unread (Slack takes a DM to a deactivated account)
-  and the entries are kept, unconfirmed.
+  Dana keeps logging; the co-sign DMs are held, not sent (Slack would take a DM to a
+  deactivated account, unread), and the entries are kept, unconfirmed.
 
 Events call the same domain functions as the listeners and send the same DMs through the
 demo's recording client.
@@ -18,13 +18,11 @@ demo's recording client.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from slack_sdk.errors import SlackApiError
-
+from bot.accounts import direct
 from bot.demo.world import DemoEvent, DemoWorld, present
 from bot.logs import rules as logs
 from bot.logs import views
@@ -193,10 +191,10 @@ def _topics(world: DemoWorld) -> dict[str, str]:
     return {t.month_id: views.topic_label(t) for t in world.program.topics}
 
 
-def _dm(world: DemoWorld, user_id: str, text: str, blocks: list) -> None:
-    # As in the listener: the entry is kept whatever Slack answers.
-    with contextlib.suppress(SlackApiError):
-        world.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+def _dm(world: DemoWorld, user_id: str, text: str, blocks: list, now: datetime) -> None:
+    # As in the listener: held for a deactivated account; the entry is kept whatever
+    # Slack answers.
+    direct.send(world.factory, world.client, user_id, (text, blocks), now)
 
 
 def _other(team: str, author: str) -> str:
@@ -216,7 +214,7 @@ def _file_event(world: DemoWorld, talk: _Talk, label: str, filed: dict[str, int]
         f"{other} is asked to confirm"
     )
     if talk.team == AVERY and talk.confirmed is None:
-        describe += " (Avery's account is deactivated: the DM lands unread; the entry is kept)"
+        describe += " (Avery's account is deactivated: the DM is held; the entry is kept)"
 
     def run(world: DemoWorld) -> None:
         now = talk.filed.replace(tzinfo=world.program.tz).astimezone(UTC)
@@ -229,7 +227,7 @@ def _file_event(world: DemoWorld, talk: _Talk, label: str, filed: dict[str, int]
             filed[label] = entry.id
             text, blocks = views.cosign_message(logs.shown_log(entry), _topics(world))
             recipient = logs.partner(team, author).slack_id
-        _dm(world, recipient, text, blocks)
+        _dm(world, recipient, text, blocks, now)
 
     return _event(world, talk.filed, describe, run)
 
@@ -278,7 +276,7 @@ def _dispute_event(
             logs.dispute_log(session, team, entry, world.ids[who], entry.version, comment, now)
             text, blocks = views.disputed_message(logs.shown_log(entry), _topics(world))
             author = entry.author
-        _dm(world, author, text, blocks)
+        _dm(world, author, text, blocks, now)
 
     describe = f"{who} says something's not right: “{comment}”"
     return _event(world, at, describe, run)
@@ -305,7 +303,7 @@ def _edit_event(
             names = [logs.FIELDS[name] for name in changed]
             text, blocks = views.cosign_message(logs.shown_log(entry), _topics(world), names)
             recipient = logs.partner(team, world.ids[who]).slack_id
-        _dm(world, recipient, text, blocks)
+        _dm(world, recipient, text, blocks, now)
 
     describe = f"{who} edits the entry (mode, ideas, minutes); the earlier version is kept"
     return _event(world, at, describe, run)
