@@ -201,34 +201,23 @@ def test_a_connection_lost_after_slack_posted_is_not_sent_again(world, how) -> N
     assert {status for status, _ in ledger_rows(factory).values()} == {DeliveryStatus.SENT}
 
 
-def test_a_lost_answer_for_someone_slack_no_longer_knows_is_held_not_resent(world) -> None:
-    fake, api_url, factory, program = world
-    seed(factory, program, 1)
-    fake.fail("chat.postMessage", disconnect="reset", acted=False, channel=mentor(0), times=1)
-    client = client_for(api_url)
-    tick(factory, client, program, FIRST_DAY_0800_CDT, (topic_prompts,))
-    fake.forget(mentor(0))  # meanwhile the id left the workspace: conversations.open says so
-    later = tick(factory, client, program, FIRST_DAY_0800_CDT + LATER, (topic_prompts,))
-    reason = ledger.unreachable_reason("user_not_found")
-    assert [(o.notice.recipient, o.status, o.detail) for o in later.outcomes] == [
-        (mentor(0), "held", reason)
-    ]
-    assert posted_per_channel(fake)[mentor(0)] == 0
-    assert len(fake.calls_to("chat.postMessage")) == 2  # the lost one and the protégé's
-
-
-def test_a_connection_lost_before_slack_posted_is_sent_on_the_retry(world) -> None:
+@pytest.mark.parametrize("forgotten", [False, True], ids=["sent", "id-gone-meanwhile"])
+def test_a_connection_lost_before_slack_posted_is_sent_on_the_retry(world, forgotten) -> None:
     fake, api_url, factory, program = world
     seed(factory, program, 1)
     fake.fail("chat.postMessage", disconnect="reset", acted=False, channel=mentor(0), times=1)
     client = client_for(api_url)
     tick(factory, client, program, FIRST_DAY_0800_CDT, (topic_prompts,))
     assert posted_per_channel(fake)[mentor(0)] == 0
+    if forgotten:  # meanwhile the id left the workspace: conversations.open says so
+        fake.forget(mentor(0))
     later = tick(factory, client, program, FIRST_DAY_0800_CDT + LATER, (topic_prompts,))
+    outcome = ("held", ledger.unreachable_reason("user_not_found")) if forgotten else ("sent", "")
     assert [(o.notice.recipient, o.status, o.detail) for o in later.outcomes] == [
-        (mentor(0), "sent", "")
+        (mentor(0), *outcome)
     ]
-    assert posted_per_channel(fake) == {mentor(0): 1, protege(0): 1}
+    sent = {protege(0): 1} if forgotten else {mentor(0): 1, protege(0): 1}
+    assert posted_per_channel(fake) == sent
 
 
 def test_a_read_timeout_is_checked_before_a_retry_not_given_up(world) -> None:
