@@ -4,7 +4,8 @@ Nobody on the sixty teams logs anything, so every silence alert, overdue notice 
 notice of the term is due to one content advisor (and every reminder to the teachers). The
 tick runs every hour of the term through the production path into a recording client.
 "Notices" counts ledger keys sent (before digests each was one message); "messages" counts
-what Slack received (a digest is one).
+what Slack received (a digest is one). The largest message is measured too: its blocks (Slack
+takes 50), the teams it shows in full with their buttons, and those behind its one button.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import tempfile
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from benchmarks.seeding import fresh_database, seed_teams
+from bot.advisor.views import MORE
 from bot.platform.slack_client import RecordingClient
 from bot.program import load_program
 from schedules.tick import tick
@@ -48,6 +51,9 @@ def run() -> str:
                 )
             ).all()
         engine.dispose()
+    sent = [p for method, p in client.calls if method == "chat.postMessage"]
+    largest = max((p for p in sent if p.get("channel") == ADVISOR), key=lambda p: len(p["blocks"]))
+    shown, behind = _teams_in(largest["blocks"])
     notices: Counter[date] = Counter()
     messages: dict[date, set[str | None]] = {}
     for ts, at in rows:
@@ -63,8 +69,27 @@ def run() -> str:
         f"| in all | {sum(notices.values())} | {sum(per_day.values())} |\n"
         f"| on the busiest day ({busiest:%a %b %d}) | {most} | {per_day[busiest]} |\n"
         f"| most on any one day | {max(notices.values())} | {max(per_day.values())} |\n"
-        f"| days with a message | {len(notices)} | {len(per_day)} |"
+        f"| days with a message | {len(notices)} | {len(per_day)} |\n\n"
+        f"The largest message: {len(largest['blocks'])} blocks, {shown} teams in full with their "
+        f"buttons, {behind} behind its one button."
     )
+
+
+def _teams_in(blocks: list[dict[str, Any]]) -> tuple[int, int]:
+    """Teams shown in full (a section each) and teams behind the "See more" button."""
+    shown = sum(
+        1
+        for b in blocks
+        if b.get("block_id", "").startswith("advisor-team") and b["type"] == "section"
+    )
+    more = [
+        e["value"]
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == MORE
+    ]
+    return shown, len(more[0].split(",")) if more else 0
 
 
 if __name__ == "__main__":

@@ -66,8 +66,10 @@ def deliver(
         won = ledger.claim_many(session, [claim_of(notice)], now)
     if notice.key not in won:
         return None
-    send = resume_claimed if notice.key in won.uncertain else send_claimed
     try:
+        if notice.edits:
+            return edit_claimed(factory, client, notice, now)
+        send = resume_claimed if notice.key in won.uncertain else send_claimed
         return send(factory, client, [notice], now)[0]
     except TokenRefused as refusal:
         with transaction(factory) as session:
@@ -98,10 +100,7 @@ def send_claimed(
             metadata={"event_type": METADATA_EVENT, "event_payload": {"keys": digest.keys}},
         )
     except SlackApiError as exc:
-        refused = accounts.token_error(exc)
-        if refused is not None:
-            raise TokenRefused(refused) from None
-        error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+        error = _error_of(exc)
         if error in MAYBE_POSTED:
             return _record_uncertain(factory, notices, now, error)
         return _record_error(factory, notices, now, error)
@@ -121,6 +120,61 @@ def send_claimed(
 
 
 METADATA_EVENT = "mentorbot_notice"
+
+
+def _error_of(exc: SlackApiError) -> str:
+    """Slack's error code; raises TokenRefused for an error about the app's own token."""
+    refused = accounts.token_error(exc)
+    if refused is not None:
+        raise TokenRefused(refused) from None
+    return str(exc.response.get("error") or f"http_{exc.response.status_code}")
+
+# chat.update's errors for a message that cannot take the edit (deleted, or no longer the
+# app's to change): the edit is given up; nothing else is posted in its place.
+CANNOT_EDIT = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
+
+def edit_claimed(
+    factory: sessionmaker[Session], client: WebClient, notice: Notice, now: datetime
+) -> Outcome:
+    """Edit in place the messages `notice.edits` went out in (chat.update), and record it
+    against the notice's key with the edited message's ts. An edit made twice reads the
+    same, so a lost answer is simply tried again on a later tick, never looked for first.
+    Raises TokenRefused, recording nothing, as `send_claimed` does."""
+    assert notice.edit is not None
+    with factory() as session:
+        where = sorted(set(ledger.messages_of(session, notice.edits).values()))
+    if not where:
+        return _record_error(factory, [notice], now, "nothing to edit")[0]
+    try:
+        for channel, ts in where:
+            history = client.conversations_history(
+                channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+            )
+            messages: list[dict[str, Any]] = history.get("messages", [])
+            found = [m for m in messages if m.get("ts") == ts]
+            if not found:
+                return _record_failed(factory, notice, now, "message_not_found")
+            blocks = notice.edit(found[0].get("blocks") or [])
+            # Without metadata chat.update keeps the message's own: its keys stay findable.
+            client.chat_update(channel=channel, ts=ts, text=found[0].get("text", ""), blocks=blocks)
+    except SlackApiError as exc:
+        error = _error_of(exc)
+        if error in CANNOT_EDIT:
+            return _record_failed(factory, notice, now, error)
+        return _record_error(factory, [notice], now, error)[0]
+    except (SlackClientError, OSError, HTTPException) as exc:
+        return _record_error(factory, [notice], now, _describe(exc))[0]
+    return _record_sent(factory, [notice], now, {notice.key: where[-1]})[0]
+
+
+def _record_failed(
+    factory: sessionmaker[Session], notice: Notice, now: datetime, error: str
+) -> Outcome:
+    log.warning("edit of %s given up: %s", notice.key, error)
+    with transaction(factory) as session:
+        ledger.record_failed(session, notice.key, now, error)
+    return Outcome(notice, "failed", error)
 
 
 def find_sent(

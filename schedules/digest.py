@@ -13,12 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.advisor.views import advisor_digest
 from schedules.notice import Message, Notice
 
 # The order sections appear in, most pressing first; kinds not named come after, in the
 # order the tick found them.
 URGENCY = (
     "meeting_reminder",
+    "partner_report",
     "silence_escalation",
     "silence_alert",
     "silence_reminder",
@@ -30,7 +32,6 @@ URGENCY = (
     "semester_progress",
     "survey",
     "topic_prompt",
-    "silence_back",
     "welcome",
 )
 _RANK = {kind: rank for rank, kind in enumerate(URGENCY)}
@@ -38,6 +39,11 @@ _RANK = {kind: rank for rank, kind in enumerate(URGENCY)}
 # Kinds that go out even when the person's digest of the day has gone already. A welcome is
 # the first word the bot says to someone just added to a team: waiting a day helps nobody.
 URGENT = frozenset({"welcome"})
+# Kinds that edit a message already sent (schedules.notice.Notice.edits): never a message,
+# so they neither wait for the next digest nor count as the person's message of the day.
+EDITS = frozenset({"silence_back", "step_done"})
+# Room an advisor's digest leaves for the person's other notices (a semester note...).
+OTHERS_ROOM = 20
 
 MESSAGE_BLOCKS = 50  # Slack's limit for a message
 # One message lists at most this many notices (those beyond the full sections a line each,
@@ -66,7 +72,21 @@ class Digest:
         """Composed anew on each call, like a notice's: take it once per send. A merged
         notice is left out when the notice it is merged into is here to say it."""
         keys = set(self.keys)
-        return compose([n.message for n in self.notices if n.merged_into not in keys])
+        own = [n for n in self.notices if n.merged_into not in keys]
+        items = [n.item() for n in own if n.item is not None]
+        others = [n.message for n in own if n.item is None]
+        if not items:
+            return compose(others)
+        if not others:
+            text, blocks = advisor_digest(items)
+            if len(own) == 1:
+                # One alert: its own words say more in a notification than a count.
+                text = own[0].message[0]
+            return text, blocks
+        # The advisor's teams first, in one layout; anything else after, in less room.
+        other_text, other_blocks = compose(others, OTHERS_ROOM)
+        text, blocks = advisor_digest(items, MESSAGE_BLOCKS - len(other_blocks) - 1)
+        return f"{text} · {other_text}"[:_TEXT_MAX], [*blocks, dict(_SEPARATOR), *other_blocks]
 
 
 def digests(notices: Iterable[Notice]) -> list[Digest]:
@@ -93,7 +113,7 @@ def digests(notices: Iterable[Notice]) -> list[Digest]:
     return out
 
 
-def compose(messages: Sequence[Message]) -> Message:
+def compose(messages: Sequence[Message], limit: int = MESSAGE_BLOCKS) -> Message:
     """One message of several: a heading that counts them, then each, divided.
 
     A single message goes out as it is. A block that repeats one already shown (the month's
@@ -109,7 +129,7 @@ def compose(messages: Sequence[Message]) -> Message:
     heading = f"{len(messages)} things from Mentor bot today"
     text = (heading + ": " + " · ".join(firsts))[:_TEXT_MAX]
     sections = _sections(messages)
-    shown = _how_many_fit(sections, firsts)
+    shown = _how_many_fit(sections, firsts, limit)
     blocks: list[dict[str, Any]] = [_section(f"*{heading}*")]
     for section_blocks in sections[:shown]:
         if section_blocks:
@@ -130,13 +150,13 @@ def _sections(messages: Sequence[Message]) -> list[list[dict[str, Any]]]:
     ]
 
 
-def _how_many_fit(sections: list[list[dict[str, Any]]], firsts: list[str]) -> int:
-    """How many sections go in full, the rest listed a line each, within 50 blocks."""
+def _how_many_fit(sections: list[list[dict[str, Any]]], firsts: list[str], limit: int) -> int:
+    """How many sections go in full, the rest listed a line each, within `limit` blocks."""
     used = 1  # the heading
     for count, section_blocks in enumerate(sections):
         rest = firsts[count + 1 :]
         after = used + len(section_blocks) + 1
-        if after + (1 + len(_listed(rest)) if rest else 0) > MESSAGE_BLOCKS:
+        if after + (1 + len(_listed(rest)) if rest else 0) > limit:
             return count
         used = after
     return len(sections)
@@ -179,4 +199,4 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-__all__ = ["URGENCY", "URGENT", "Digest", "compose", "digests"]
+__all__ = ["EDITS", "URGENCY", "URGENT", "Digest", "compose", "digests"]

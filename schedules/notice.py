@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.advisor.views import TeamItem
 
 # A message as Slack takes it: the notification fallback text and the Block Kit blocks.
 Message = tuple[str, list[dict[str, Any]]]
@@ -32,6 +35,16 @@ class Notice:
     # meeting, in the meeting's reminder). When both are in one digest this one adds no
     # section; it is still claimed, sent and settled with that message under its own key.
     merged_into: str | None = None
+    # An alert about a team for its content advisor (or staff): the line the advisor's
+    # digest shows under the team's name, composed when it goes out, like the message.
+    item: Callable[[], TeamItem] | None = field(default=None, compare=False, repr=False)
+    # Not a message but an edit of messages already sent (a team back in touch, a late step
+    # done): the keys whose messages it edits in place with chat.update, and how (their
+    # blocks in, new blocks out). It never becomes a message of its own.
+    edits: tuple[str, ...] = ()
+    edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def message(self) -> Message:

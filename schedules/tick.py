@@ -18,8 +18,8 @@ from bot.accounts import rules as accounts
 from bot.accounts.rules import TokenRefused
 from bot.program import Program
 from bot.slack.dates import zone
-from schedules.delivery import claim_of, give_back, resume_claimed, send_claimed
-from schedules.digest import URGENT, Digest, digests
+from schedules.delivery import claim_of, edit_claimed, give_back, resume_claimed, send_claimed
+from schedules.digest import EDITS, URGENT, Digest, digests
 from schedules.duties import DUTIES, Duty
 from schedules.notice import Notice, Outcome
 from storage import ledger
@@ -252,11 +252,16 @@ class _Lane:
                     give_back(self.factory, n, self.now, n.key in self.uncertain) for n in notices
                 ]
                 continue
+            edits = [notice for notice in notices if notice.edits]
+            posts = [notice for notice in notices if not notice.edits]
             # One claim an earlier sender may have sent: look in the DM before sending.
-            maybe_sent = any(notice.key in self.uncertain for notice in notices)
+            maybe_sent = any(notice.key in self.uncertain for notice in posts)
             send = resume_claimed if maybe_sent else send_claimed
             try:
-                outcomes += send(self.factory, self.client, notices, self.now)
+                for notice in edits:
+                    outcomes.append(edit_claimed(self.factory, self.client, notice, self.now))
+                if posts:
+                    outcomes += send(self.factory, self.client, posts, self.now)
             except TokenRefused as refused:
                 self.refusal.set(refused.error)
         return outcomes
@@ -297,11 +302,11 @@ def heard_today(
     """Keys of notices that came due after their recipient's message of the day (local) went
     out: they wait for the next school day's digest, unless their kind cannot wait. A notice
     due before it (a retry, the rest of a long digest) is still today's."""
-    waiting = [notice for notice in notices if notice.kind not in URGENT]
+    waiting = [n for n in notices if n.kind not in URGENT and not n.edits]
     if not waiting:
         return set()
     recipients = {notice.recipient for notice in waiting}
-    last = ledger.last_sent(session, recipients, since=now - timedelta(days=1))
+    last = ledger.last_sent(session, recipients, since=now - timedelta(days=1), besides=EDITS)
     return {
         notice.key
         for notice in waiting

@@ -199,19 +199,37 @@ def sent_of_kinds(session: Session, kinds: Iterable[str]) -> dict[str, SentNotic
     return {key: SentNotice(key, recipient, at) for key, recipient, at in rows if at is not None}
 
 
-def last_sent(session: Session, recipients: Iterable[str], since: datetime) -> dict[str, datetime]:
-    """When each of `recipients` was last sent a notice, if since `since`."""
+def last_sent(
+    session: Session, recipients: Iterable[str], since: datetime, besides: Iterable[str] = ()
+) -> dict[str, datetime]:
+    """When each of `recipients` was last sent a notice, if since `since`; notices of the
+    kinds `besides` (edits of a message already sent) do not count."""
     wanted = set(recipients)
     rows = session.execute(
         select(Delivery.recipient, func.max(Delivery.finished_at))
         .where(
             Delivery.status == DeliveryStatus.SENT,
             Delivery.finished_at >= since,
-            Delivery.kind != INBOUND,
+            Delivery.kind.not_in([INBOUND, *besides]),
         )
         .group_by(Delivery.recipient)
     )
     return {who: at for who, at in rows if who in wanted and at is not None}
+
+
+def messages_of(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """(channel, ts) of the message each of `keys` went out in, for those sent."""
+    found: dict[str, tuple[str, str]] = {}
+    wanted = list(keys)
+    for start in range(0, len(wanted), _KEY_CHUNK):
+        rows = session.execute(
+            select(Delivery.key, Delivery.channel, Delivery.ts).where(
+                Delivery.key.in_(wanted[start : start + _KEY_CHUNK]),
+                Delivery.status == DeliveryStatus.SENT,
+            )
+        )
+        found.update((key, (channel, ts)) for key, channel, ts in rows if channel and ts)
+    return found
 
 
 INBOUND = "inbound"  # the ledger's kind for Slack requests whose side effects run once

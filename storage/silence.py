@@ -15,6 +15,7 @@ class SilenceActionKind(enum.StrEnum):
     REACHED_OUT = "reached_out"  # the advisor (or staff) contacted the team
     SNOOZED = "snoozed"  # no reminders until `until`
     PARTNER_REPORT = "partner_report"  # a member pressed "My partner isn't responding"
+    NUDGED = "nudged"  # the advisor sent the team a note through the bot
 
 
 class SilenceAction(Base):

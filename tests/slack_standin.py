@@ -364,9 +364,20 @@ class SlackStandIn:
             metadata = params.get("metadata")
             if isinstance(metadata, str):
                 metadata = json.loads(metadata)
+            blocks = params.get("blocks")
             with self._lock:
-                self.posted.append({"channel": channel, "ts": ts, "metadata": metadata})
+                self.posted.append(
+                    {
+                        "channel": channel,
+                        "ts": ts,
+                        "metadata": metadata,
+                        "text": params.get("text", ""),
+                        "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+                    }
+                )
             return {"ok": True, "channel": channel, "ts": ts}
+        if method == "chat.update":
+            return self._update(params)
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         if method == "conversations.open":
@@ -375,6 +386,9 @@ class SlackStandIn:
         if method == "conversations.history":
             with self._lock:
                 found = [m for m in self.posted if m["channel"] == params.get("channel")]
+            if params.get("latest") and params.get("inclusive") in (True, "true", "1", 1):
+                # One message asked for by its ts (latest = oldest = ts, inclusive).
+                found = [m for m in found if m["ts"] == params["latest"]]
             return {"ok": True, "messages": found[::-1]}
         if method == "users.lookupByEmail":
             email = (params.get("email") or "").lower()
@@ -397,6 +411,26 @@ class SlackStandIn:
             files = json.loads(files) if isinstance(files, str) else files
             return {"ok": True, "files": files}
         return {"ok": True}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """chat.update: a message the app posted takes new text and blocks, keeping its
+        metadata unless new is given; one that is gone answers message_not_found (Slack's
+        cant_update_message and edit_window_closed are given with `fail`)."""
+        blocks = params.get("blocks")
+        with self._lock:
+            for message in self.posted:
+                if message["channel"] == params.get("channel") and message["ts"] == params.get(
+                    "ts"
+                ):
+                    message["text"] = params.get("text", "")
+                    message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
+                    return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
+        return {"ok": False, "error": "message_not_found"}
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """A posted message as it reads now (after any chat.update)."""
+        with self._lock:
+            return next(m for m in self.posted if m["channel"] == channel and m["ts"] == ts)
 
 
 def _refusal(method: str, params: dict[str, Any]) -> tuple[Violation, dict[str, Any]] | None:

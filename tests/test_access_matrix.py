@@ -203,6 +203,14 @@ ROWS: dict[str, Row] = {
         REVIEWERS, metadata='{"team": {team}, "spell": "2024-09-02"}'
     ),
     "view:silence_partner_report": Row(MEMBERS, opener=("action:silence_partner_open", "{team}")),
+    # the advisor digest's buttons
+    "action:advisor_nudge": Row(REVIEWERS, value="{team}"),
+    "action:advisor_reached_out": Row(REVIEWERS, value="{team}"),
+    "action:advisor_snooze": Row(REVIEWERS, value="{team}"),
+    "action:advisor_more_teams": Row(REVIEWERS, value="{team}"),
+    "view:advisor_nudge_send": Row(
+        REVIEWERS, opener=("action:advisor_nudge", "{team}"), opener_role="advisor"
+    ),
     # structured experiences
     "action:exp_submit_open": Row(frozenset({"protege"}), value="{team}:1"),
     "action:exp_comment_open": Row(frozenset({"mentor"}), value="{team}:1"),

@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Select, String, case, func, select, text
 
 import storage.schema  # noqa: F401  (every model module, for the column check)
+from bot.advisor import views as aviews
 from bot.contact.views import CONTACT_CALLBACK
 from bot.experiences import views as eviews
 from bot.experiences.rules import selection_focus
@@ -1024,6 +1025,23 @@ def check_partner(sent: Sent) -> None:
     assert sent.world.fake.messages_to(sent.people.advisor), "the advisor was not told"
 
 
+def open_nudge(world, people):
+    value = str(people.team)
+    return by_button(world, people.advisor, aviews.NUDGE, value, aviews.NUDGE_CALLBACK)
+
+
+def check_nudge(sent: Sent) -> None:
+    with sent.session() as session:
+        action = session.scalars(
+            select(SilenceAction).where(SilenceAction.team_id == sent.people.team)
+        ).one()
+        assert str(action.kind) == "nudged" and action.by == sent.people.advisor
+    sent.world.fake.wait_for("chat.postMessage", 2)  # sent after the ack
+    for member in (sent.people.mentor, sent.people.protege):
+        told = sent.world.fake.messages_to(member)
+        assert told and f"<@{sent.people.advisor}>" in told[-1]["text"], "not headed by the advisor"
+
+
 # structured experiences ---------------------------------------------------------------------------
 
 
@@ -1270,6 +1288,7 @@ ROWS: dict[str, Row] = {
         "advisor", open_reached_out, check_reached_out, shapes=free("note"), clock=SILENT_NOW
     ),
     sviews.PARTNER_CALLBACK: Row("mentor", open_partner, check_partner, shapes=free("note")),
+    aviews.NUDGE_CALLBACK: Row("advisor", open_nudge, check_nudge, shapes=free("message")),
     eviews.SUBMIT_CALLBACK: Row(
         "protege",
         open_experience,

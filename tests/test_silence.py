@@ -92,7 +92,9 @@ def test_a_team_turns_silent_after_the_threshold_in_school_days(world, program) 
     body = str(message["blocks"])
     assert "16 school days" in body and "phone call (check-in) on Mon, Oct 28" in body
     assert "Communication Log for October" in body  # an overdue step, named plainly
-    assert {"silence_reached_out", "silence_snooze", "silence_open_team"} <= set(
+    # The advisor digest's four buttons for the team (the old alert's three are still
+    # answered, for messages sent before it).
+    assert {"advisor_nudge", "progress_open", "advisor_reached_out", "advisor_snooze"} == set(
         e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
     )
     assert run(at(date(2024, 11, 19), 14)) == []  # once per spell
@@ -138,12 +140,20 @@ def test_reaching_out_stops_the_follow_ups_and_activity_closes_the_spell(world, 
         )
     assert run(at(date(2024, 11, 26))) == [] and run(at(date(2024, 12, 4))) == []
     talk(factory, team, date(2024, 12, 4), LogMode.VIDEO)
-    # The advisor had the day's message this morning: the good news joins tomorrow's.
-    assert run(at(date(2024, 12, 4), 16)) == []
-    [back] = run(at(date(2024, 12, 5)))
+    messages = len(fake.messages_to(ADVISOR))
+    # The good news is no new message: the alert that showed the team is edited in place,
+    # the same afternoon, with chat.update on the ts the ledger holds.
+    [back] = run(at(date(2024, 12, 4), 16))
     assert back.notice.kind == "silence_back" and back.notice.recipient == ADVISOR
-    assert "back in touch" in quiet_alerts(fake, ADVISOR)[-1]["text"]
-    assert run(at(date(2024, 12, 6))) == []
+    assert len(fake.messages_to(ADVISOR)) == messages
+    [alert] = [m for m in fake.posted if f"silent:team{team}:2024-10-28" in str(m["metadata"])]
+    [update] = fake.calls_to("chat.update")
+    assert update.params["ts"] == alert["ts"]
+    edited = fake.message(ADVISOR, alert["ts"])
+    assert "Back in touch: latest activity Wed, Dec 4" in str(edited["blocks"])
+    assert "advisor_nudge" not in str(edited["blocks"])  # its buttons are gone
+    assert f"silent:team{team}:2024-10-28" in edited["metadata"]["event_payload"]["keys"]
+    assert run(at(date(2024, 12, 5))) == [] and run(at(date(2024, 12, 6))) == []
 
 
 def test_a_snooze_holds_the_reminder(world, program) -> None:

@@ -324,6 +324,7 @@ class RecordingClient(WebClient):
         super().__init__(token="xoxb-recording", base_url="http://recording.invalid/")
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.deactivated: set[str] = set()  # users.info answers `deleted: true` for them
+        self.posted: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts): the message
         self._ts = itertools.count(1)
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
@@ -332,6 +333,18 @@ class RecordingClient(WebClient):
         data: dict[str, Any] = {"ok": True}
         if api_method == "chat.postMessage":
             data.update(channel=params.get("channel"), ts=f"{time.time():.0f}.{next(self._ts):06d}")
+            self.posted[(str(data["channel"]), str(data["ts"]))] = {**params, "ts": data["ts"]}
+        elif api_method == "conversations.history":
+            # One message asked for by its ts, as an edit in place reads it first.
+            found = self.posted.get((str(params.get("channel")), str(params.get("latest"))))
+            data.update(messages=[found] if found else [])
+        elif api_method == "chat.update":
+            key = (str(params.get("channel")), str(params.get("ts")))
+            if key not in self.posted:
+                data = {"ok": False, "error": "message_not_found"}
+            else:
+                self.posted[key].update(text=params.get("text"), blocks=params.get("blocks"))
+                data.update(channel=key[0], ts=key[1])
         elif api_method == "users.info":
             user = params.get("user")
             data.update(user={"id": user, "deleted": user in self.deactivated})

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.program import Program, StepKind
 from bot.status.deliverables import team_deliverables
+from bot.status.progress import step_name
 from storage.db import among, scope_of
 from storage.experiences import FormEvent
 from storage.logs import IS_CURRENT, CheckIn, CommunicationLog, contact_dates
@@ -231,7 +232,7 @@ def overdue_steps(session: Session, program: Program, team: Team, today: date) -
     return [
         f"Communication Log for {status.due:%B}"
         if status.deadline.is_(StepKind.COMMUNICATION_LOG)
-        else status.deadline.title
+        else step_name(program, status.deadline)
         for status in team_deliverables(session, program, team, today)
         if status.tracked and status.state == "overdue"
     ]

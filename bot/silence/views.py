@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.advisor.views import advisor_digest
 from bot.slack.blocks import actions, button, context, input_block, modal, section
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
@@ -80,13 +81,12 @@ def alert_message(
 def partner_report_message(
     team: SilentTeam, reporter: str, spell: date, note: TypedText | None, today: date
 ) -> tuple[str, list[dict[str, Any]]]:
-    text = f"<@{reporter}> says their partner isn't responding"
-    body = f"*{text}*"
-    if note:
-        # The member's words reach the advisor quoted and escaped: never a ping or a link.
-        body += "\n> " + note.clip(500).mrkdwn().replace("\n", "\n> ")
-    blocks = [section(body + "\n" + _facts(team, today)), _buttons(team.team_id, spell)]
-    return text, blocks
+    """At once, in the layout of the advisor's digest, whose needs-you part keeps it until
+    the advisor answers."""
+    from bot.advisor.rules import report_item, report_text  # the rules name SilentTeam
+
+    item = report_item(team.team_id, team.mentor, team.protege, reporter, today, note)
+    return report_text(reporter), advisor_digest([item])[1]
 
 
 def escalation_message(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.program import Program
 from schedules.duties.accounts import deactivated_members
+from schedules.duties.advisor import open_reports
 from schedules.duties.logs import log_nudges
 from schedules.duties.meetings import meeting_reminders
 from schedules.duties.semester_progress import semester_progress
@@ -30,6 +31,7 @@ DUTIES: tuple[Duty, ...] = (
     topic_prompts,
     log_nudges,
     silence,
+    open_reports,
     meeting_reminders,
     deadline_nudges,
     semester_progress,

@@ -14,6 +14,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from bot.advisor.rules import alert_day, late_item, quiet_teams
 from bot.logs.rules import month_of, teams_logged
 from bot.logs.views import nudge_message, overdue_message
 from bot.program import Program
@@ -33,6 +34,7 @@ def log_nudges(session: Session, program: Program, now: datetime) -> Iterator[No
     if not dues:
         return
     teams = active_teams(session, program.id)
+    quiet = quiet_teams(session, [team.id for team in teams if team.advisor is not None])
     for due in dues:
         month = month_of(due)
         expected = [team for team in teams if team.start_date <= due]
@@ -41,7 +43,7 @@ def log_nudges(session: Session, program: Program, now: datetime) -> Iterator[No
             if team.id in logged:
                 continue
             yield from _reminders(program, team, due, month, now)
-            notice = _overdue(program, team, due, month, now)
+            notice = _overdue(program, team, due, month, now, quiet.get(team.id))
             if notice is not None:
                 yield notice
 
@@ -100,12 +102,16 @@ def _reminders(
         )
 
 
-def _overdue(program: Program, team: Team, due: date, month: str, now: datetime) -> Notice | None:
+def _overdue(
+    program: Program, team: Team, due: date, month: str, now: datetime, quiet: date | None
+) -> Notice | None:
     advisor = team.advisor
     if advisor is None:
         return None  # issue 7 routes teams without an advisor to program staff
     tz = zone(advisor.tz, program.tz)
-    due_at = local_instant(overdue_day(program, due), program.settings.quiet_hours.end, tz)
+    # Held while the advisor's answer to the team (reached out, snoozed) quiets its alerts.
+    day = alert_day(program, overdue_day(program, due), quiet)
+    due_at = local_instant(day, program.settings.quiet_hours.end, tz)
     if now < due_at:
         return None
     compose = partial(
@@ -125,6 +131,14 @@ def _overdue(program: Program, team: Team, due: date, month: str, now: datetime)
         expires_at=due_at + OVERDUE_GRACE,
         compose=compose,
         tz=advisor.tz,
+        item=partial(
+            late_item,
+            team.id,
+            team.mentor.slack_id,
+            team.protege.slack_id,
+            f"Communication Log for {due:%B}",
+            due,
+        ),
     )
 
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.advisor.rules import escalated_item, quiet_item
+from bot.advisor.views import TeamItem, resolved
 from bot.program import Program
 from bot.silence.rules import (
     Health,
@@ -85,7 +88,7 @@ def silence(session: Session, program: Program, now: datetime) -> Iterator[Notic
         for spell in alerted.get(team.id, ()):
             if spell != state.spell:
                 recipients = told.get((team.id, spell), set())
-                yield from _back(program, team, spell, state, recipients, zones, now, today)
+                yield from _back(program, team, spell, state, recipients, zones, sent, now, today)
 
 
 def _alerted_spells(sent: dict[str, ledger.SentNotice]) -> dict[int, set[date]]:
@@ -150,6 +153,7 @@ def _spell_notices(
             (recipient, zones.get(recipient)),
             partial(alert_message, details(), spell, today),
             datetime.combine(start_day, program.settings.quiet_hours.end),
+            item=lambda: quiet_item(details(), today),
         )
     first_alert = firsts.get(alert_key)
     if first_alert is None or reached_out:
@@ -170,6 +174,7 @@ def _spell_notices(
             (recipient, zones.get(recipient)),
             partial(alert_message, details(), spell, today, reminder=True),
             reminder_due,
+            item=lambda: quiet_item(details(), today, reminder=True),
         )
     reminded = firsts.get(reminder_key)
     if reminded is None:
@@ -188,6 +193,7 @@ def _spell_notices(
             (recipient, zones.get(recipient)),
             partial(escalation_message, details(), advisor, spell, today),
             escalation_due,
+            item=lambda: escalated_item(details(), advisor, today),
         )
 
 
@@ -209,10 +215,12 @@ def _back(
     state: Health,
     told: set[str],
     zones: dict[str, str | None],
+    sent: dict[str, ledger.SentNotice],
     now: datetime,
     today: date,
 ) -> Iterator[Notice]:
-    """Everyone alerted or escalated to about the spell hears that it is over."""
+    """Everyone alerted or escalated to about the spell sees, in the messages that told them,
+    that it is over: the team's lines there are edited in place, not followed by a DM."""
     compose = partial(
         back_in_touch_message,
         team.mentor.slack_id,
@@ -220,9 +228,31 @@ def _back(
         state.last_activity,
         today,
     )
+    told_by = {
+        f"{family}:team{team.id}:{spell.isoformat()}"
+        for family in ("silent", "silentrem", "silentesc")
+    }
+    note = f"Back in touch: latest activity {human_date(state.last_activity)}."
+    edit = partial(resolved, team_id=team.id, closing=note)
     for recipient in sorted(told):
         key = f"silentback:team{team.id}:{spell.isoformat()}:{recipient}"
-        yield _notice(program, key, BACK, (recipient, zones.get(recipient)), compose, now)
+        edits = tuple(
+            sorted(
+                k
+                for k, notice in sent.items()
+                if notice.recipient == recipient and ":".join(k.split(":")[:3]) in told_by
+            )
+        )
+        yield _notice(
+            program,
+            key,
+            BACK,
+            (recipient, zones.get(recipient)),
+            compose,
+            now,
+            edits=edits,
+            edit=edit,
+        )
 
 
 def _details(
@@ -255,6 +285,9 @@ def _notice(
     recipient: tuple[str, str | None],
     compose: Callable[[], Message],
     due: datetime,
+    item: Callable[[], TeamItem] | None = None,
+    edits: tuple[str, ...] = (),
+    edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> Notice:
     slack_id, tz = recipient
     if due.tzinfo is None:  # a local wall-clock time in the recipient's zone
@@ -267,4 +300,7 @@ def _notice(
         expires_at=due + USEFUL_FOR,
         compose=compose,
         tz=tz,
+        item=item,
+        edits=edits,
+        edit=edit,
     )

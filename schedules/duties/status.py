@@ -17,14 +17,17 @@ For a large program only deadlines near today are computed: a few queries per tr
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.advisor.rules import alert_day, late_item, late_line, quiet_teams
+from bot.advisor.views import struck
 from bot.program import Deadline, Program, StepKind
-from bot.slack.dates import local_instant, zone
+from bot.slack.dates import human_date, local_instant, zone
 from bot.status.deliverables import (
     DeliverableStatus,
     attendees,
@@ -34,13 +37,21 @@ from bot.status.deliverables import (
     next_school_day_on_or_after,
     predecessor,
 )
-from bot.status.progress import TeamHeading, opener_for, overdue_message, reminder_message
+from bot.status.progress import (
+    TeamHeading,
+    opener_for,
+    overdue_message,
+    reminder_message,
+    step_name,
+)
 from schedules.duties.meetings import meeting_key, meeting_moment
-from schedules.notice import Notice
+from schedules.notice import Notice, composed
+from storage import ledger
 from storage.models import Person, Team, TeamStatus
 
 REMINDER_KIND = "deadline_nudge"
 OVERDUE_KIND = "deadline_overdue"
+DONE_KIND = "step_done"  # an overdue notice's line struck through in place once it is done
 # Their own features nudge them.
 NOT_NUDGED = frozenset({StepKind.COMMUNICATION_LOG, StepKind.SURVEY})
 OVERDUE_USEFUL = timedelta(days=10)  # an overdue notice the bot could not send by then is skipped
@@ -60,6 +71,10 @@ def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterat
         }
         teams = _active_teams(session, program.id, track.id)
         by_team = deliverables_for(session, program, teams, today, only=wanted)
+        # What the advisors heard already, and which teams they asked to hear less about.
+        told = ledger.sent_of_kinds(session, (OVERDUE_KIND,))
+        advised = [t.id for t in teams if t.advisor is not None]
+        advisors = _Advisors(told, quiet_teams(session, advised))
         meetings: dict[date, Deadline] = {}
         for meeting in member_meetings(program, track.id):
             meetings.setdefault(meeting.due, meeting)
@@ -68,7 +83,9 @@ def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterat
             for deadline in deadlines:
                 status = statuses[deadline.id]
                 at = meetings.get(status.due) if status.effective_due == status.due else None
-                yield from _notices(program, team, status, statuses, now, today, leads, at)
+                yield from _notices(
+                    program, team, status, statuses, now, today, leads, at, advisors
+                )
 
 
 def nudged_deadlines(program: Program, track: str) -> tuple[Deadline, ...]:
@@ -115,6 +132,12 @@ def _active_teams(session: Session, program_id: str, track: str) -> list[Team]:
     )
 
 
+@dataclass(frozen=True)
+class _Advisors:
+    told: dict[str, ledger.SentNotice]  # overdue notices sent, by key
+    quiet: dict[int, date | None]  # a team's alerts wait until then (reached out, snoozed)
+
+
 def _notices(
     program: Program,
     team: Team,
@@ -124,10 +147,14 @@ def _notices(
     today: date,
     leads: Sequence[int],
     meeting: Deadline | None,
+    advisors: _Advisors,
 ) -> Iterator[Notice]:
     """`meeting`: the meeting the step is due at (the track's meeting of its date, while the
     step has not moved from that date)."""
-    if status.done_at is not None or status.waiting_on is not None:
+    if status.done_at is not None:
+        yield from _done(program, team, status, advisors, now)
+        return
+    if status.waiting_on is not None:
         return
     if status.due < team.start_date or today > last_useful_day(program, status.effective_due):
         return
@@ -144,7 +171,7 @@ def _notices(
             program, team, status, heading, role, person, now, leads, ready_at, at
         )
     if team.advisor is not None:
-        yield from _overdue(program, team, status, heading, now)
+        yield from _overdue(program, team, status, heading, now, advisors.quiet.get(team.id))
 
 
 def _reminders(
@@ -207,23 +234,74 @@ def _reminders(
 
 
 def _overdue(
-    program: Program, team: Team, status: DeliverableStatus, heading: TeamHeading, now: datetime
+    program: Program,
+    team: Team,
+    status: DeliverableStatus,
+    heading: TeamHeading,
+    now: datetime,
+    quiet_until: date | None,
 ) -> Iterator[Notice]:
     advisor = team.advisor
     assert advisor is not None
     tz = zone(advisor.tz, program.tz)
-    day = overdue_day(program, status.effective_due)
+    # The advisor reached out or snoozed the team: the step waits with its other alerts.
+    day = alert_day(program, overdue_day(program, status.effective_due), quiet_until)
     due_at = local_instant(day, program.settings.quiet_hours.end, tz)
     if now < due_at:
         return
+    name = step_name(program, status.deadline)
     yield Notice(
-        key=f"overdue:team{team.id}:{program.step_key(status.deadline)}",
+        key=_overdue_key(program, team, status),
         kind=OVERDUE_KIND,
         recipient=advisor.slack_id,
         due_at=due_at,
         expires_at=due_at + OVERDUE_USEFUL,
         compose=partial(overdue_message, program, status, heading, now.astimezone(tz).date()),
         tz=advisor.tz,
+        item=partial(
+            late_item,
+            team.id,
+            team.mentor.slack_id,
+            team.protege.slack_id,
+            name,
+            status.effective_due,
+        ),
+    )
+
+
+def _overdue_key(program: Program, team: Team, status: DeliverableStatus) -> str:
+    return f"overdue:team{team.id}:{program.step_key(status.deadline)}"
+
+
+def _done(
+    program: Program, team: Team, status: DeliverableStatus, advisors: _Advisors, now: datetime
+) -> Iterator[Notice]:
+    """A step done after the advisor was told it was late: that line is struck through in
+    the message that said it, not followed by another message."""
+    overdue = _overdue_key(program, team, status)
+    told = advisors.told.get(overdue)
+    if told is None:
+        return
+    name = step_name(program, status.deadline)
+    line = late_line(name, status.effective_due)
+    done_at = status.done_at or now
+    yield Notice(
+        key=f"done:team{team.id}:{program.step_key(status.deadline)}",
+        kind=DONE_KIND,
+        recipient=told.recipient,
+        due_at=max(done_at, told.sent_at),
+        expires_at=max(done_at, told.sent_at) + OVERDUE_USEFUL,
+        compose=composed(
+            f"Done: {name}, for <@{team.mentor.slack_id}> and <@{team.protege.slack_id}>."
+        ),
+        tz=team.advisor.tz if team.advisor else None,
+        edits=(overdue,),
+        edit=partial(
+            struck,
+            team_id=team.id,
+            line=line,
+            closing=f"done {human_date(done_at.astimezone(program.tz).date())}",
+        ),
     )
 
 

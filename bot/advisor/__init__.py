@@ -1,0 +1,1 @@
+"""The content advisor's digest: one morning message about their teams, and its buttons."""
