@@ -56,6 +56,9 @@ class Action(enum.StrEnum):
     SEE_STATUS = "see_status"
     SEE_COMPLETERS = "see_completers"  # advisors (their teams) and staff (all)
     EXPORT_REPORTS = "export_reports"  # /mentor report: advisors (their teams) and staff (all)
+    SET_PACE = "set_pace"  # one's own delivery time and away dates (the Home tab)
+    # An advisor away names who gets their alerts: the one named must be able to answer them.
+    COVER_ALERTS = "cover_alerts"
     # Team actions, decided by the person's relation to one team.
     READ_TEAM = "read_team"  # the team card, logs and forms
     FILE_TEAM_FORM = "file_team_form"  # logs, checklists, plan, experiences, reports
@@ -84,6 +87,8 @@ _PROGRAM_RULES: dict[Action, frozenset[str]] = {
     Action.SEE_STATUS: frozenset({"anyone"}),
     Action.SEE_COMPLETERS: frozenset({"advisor", "staff"}),
     Action.EXPORT_REPORTS: frozenset({"advisor", "staff"}),
+    Action.SET_PACE: frozenset({"anyone"}),
+    Action.COVER_ALERTS: frozenset({"advisor", "staff"}),
 }
 
 # Relations to a team: "member" (its mentor or protégé), "mentor", "protege",

@@ -42,7 +42,7 @@ from bot.survey import rules as survey
 from bot.survey.views import SURVEY_OPEN
 from bot.teams import views as team_views
 from bot.teams.welcome import CONTACT_OPEN
-from handlers import kit, logs
+from handlers import kit, logs, pace
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.kit import ids, reading_team, show
@@ -219,6 +219,7 @@ class _Progress:
                 {*self.services.settings.staff_ids, *granted_holders(session, Role.STAFF)}
             )
             blocks += home_views.no_team_blocks(self.program, staff)
+        blocks += pace.home_section(session, self.services, who)
         blocks.append(context("Type `/mentor help` to see everything you can do."))
         return home_views.fit(blocks)
 

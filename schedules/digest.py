@@ -21,6 +21,7 @@ from schedules.notice import Message, Notice
 URGENCY = (
     "meeting_reminder",
     "partner_report",
+    "done_outside",
     "silence_escalation",
     "silence_alert",
     "silence_reminder",

@@ -22,8 +22,10 @@ from schedules.delivery import claim_of, edit_claimed, give_back, resume_claimed
 from schedules.digest import EDITS, URGENT, Digest, digests
 from schedules.duties import DUTIES, Duty
 from schedules.notice import Notice, Outcome
+from schedules.pace import paced
 from storage import ledger
 from storage.db import transaction
+from storage.pace import pace_of
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ def tick(
             for notice in due
             if now < notice.expires_at and may_send_now(program, notice, now)
         ]
+        # People's pace: their time of day, their days away (an away advisor's cover).
+        ready = paced(program, ready, pace_of(session, {n.recipient for n in ready}), now, URGENT)
         held = heard_today(session, program, ready, now)
         ready = [notice for notice in ready if notice.key not in held]
     with transaction(factory) as session:

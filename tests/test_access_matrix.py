@@ -211,6 +211,14 @@ ROWS: dict[str, Row] = {
     "view:advisor_nudge_send": Row(
         REVIEWERS, opener=("action:advisor_nudge", "{team}"), opener_role="advisor"
     ),
+    # people set the pace: their own Home tab choices, their team's reminders
+    "action:pace_delivery": Row(ALL),
+    "action:pace_away": Row(ALL),
+    "action:pace_back": Row(ALL),
+    "action:pace_cover": Row(REVIEWERS),
+    "action:pace_later": Row(MEMBERS, value="{team}|2024-25:contact_form"),
+    "action:pace_outside": Row(MEMBERS, value="{team}|2024-25:contact_form"),
+    "action:pace_confirm": Row(REVIEWERS, value="1"),
     # structured experiences
     "action:exp_submit_open": Row(frozenset({"protege"}), value="{team}:1"),
     "action:exp_comment_open": Row(frozenset({"mentor"}), value="{team}:1"),

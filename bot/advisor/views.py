@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.pace.views import CONFIRM
 from bot.slack.blocks import actions, button, context, input_block, modal, section
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
@@ -54,6 +55,7 @@ class TeamItem:
     part: Part
     line: str  # "Mentor Comment Form, due Fri, Sep 20, with <@U…>": stable, so it can be edited
     school_days_quiet: int = 0
+    confirm: int | None = None  # a step said done outside Slack: the advisor's confirm button
 
 
 def block_id(team_id: int) -> str:
@@ -98,9 +100,15 @@ def team_blocks(team: _Team) -> list[Block]:
     lines = [f"*<@{team.mentor}> mentoring <@{team.protege}>*"]
     lines += [f"• {PART_TITLES[item.part]}: {item.line}" for item in team.items]
     value = str(team.team_id)
+    confirms = [
+        button("Confirm: done outside Slack", CONFIRM, str(item.confirm))
+        for item in team.items
+        if item.confirm is not None
+    ]
     return [
         section("\n".join(lines), block_id=block_id(team.team_id)),
         actions(
+            *confirms[:3],
             button("Nudge the team", NUDGE, value, style="primary"),
             button("Open the checklist", PROGRESS_OPEN, value),
             button("I've reached out", REACHED_OUT, value),

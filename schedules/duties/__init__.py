@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.program import Program
 from schedules.duties.accounts import deactivated_members
-from schedules.duties.advisor import open_reports
+from schedules.duties.advisor import done_outside, open_reports
 from schedules.duties.logs import log_nudges
 from schedules.duties.meetings import meeting_reminders
 from schedules.duties.semester_progress import semester_progress
@@ -32,6 +32,7 @@ DUTIES: tuple[Duty, ...] = (
     log_nudges,
     silence,
     open_reports,
+    done_outside,
     meeting_reminders,
     deadline_nudges,
     semester_progress,

@@ -16,7 +16,7 @@ For a large program only deadlines near today are computed: a few queries per tr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.advisor.rules import alert_day, late_item, late_line, quiet_teams
 from bot.advisor.views import struck
+from bot.pace.views import reminder_buttons
 from bot.program import Deadline, Program, StepKind
 from bot.slack.dates import human_date, local_instant, zone
 from bot.status.deliverables import (
@@ -45,9 +46,10 @@ from bot.status.progress import (
     step_name,
 )
 from schedules.duties.meetings import meeting_key, meeting_moment
-from schedules.notice import Notice, composed
+from schedules.notice import Message, Notice, composed
 from storage import ledger
 from storage.models import Person, Team, TeamStatus
+from storage.pace import StepPace, StepPaceKind, step_paces
 
 REMINDER_KIND = "deadline_nudge"
 OVERDUE_KIND = "deadline_overdue"
@@ -74,7 +76,7 @@ def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterat
         # What the advisors heard already, and which teams they asked to hear less about.
         told = ledger.sent_of_kinds(session, (OVERDUE_KIND,))
         advised = [t.id for t in teams if t.advisor is not None]
-        advisors = _Advisors(told, quiet_teams(session, advised))
+        advisors = _Advisors(told, quiet_teams(session, advised), _paces(session, teams))
         meetings: dict[date, Deadline] = {}
         for meeting in member_meetings(program, track.id):
             meetings.setdefault(meeting.due, meeting)
@@ -136,6 +138,15 @@ def _active_teams(session: Session, program_id: str, track: str) -> list[Team]:
 class _Advisors:
     told: dict[str, ledger.SentNotice]  # overdue notices sent, by key
     quiet: dict[int, date | None]  # a team's alerts wait until then (reached out, snoozed)
+    # What members said of a step (team, step key): put off a day, or done outside Slack.
+    paces: dict[tuple[int, str], list[StepPace]]
+
+
+def _paces(session: Session, teams: Sequence[Team]) -> dict[tuple[int, str], list[StepPace]]:
+    found: dict[tuple[int, str], list[StepPace]] = {}
+    for row in step_paces(session, [team.id for team in teams]):
+        found.setdefault((row.team_id, row.step), []).append(row)
+    return found
 
 
 def _notices(
@@ -156,6 +167,9 @@ def _notices(
         return
     if status.waiting_on is not None:
         return
+    said = advisors.paces.get((team.id, program.step_key(status.deadline)), [])
+    if any(row.kind == StepPaceKind.OUTSIDE for row in said):
+        return  # done outside Slack: no more reminders; the advisor is asked to confirm
     if status.due < team.start_date or today > last_useful_day(program, status.effective_due):
         return
     heading = _heading(team)
@@ -167,8 +181,13 @@ def _notices(
     for role in status.holders:
         person = team.mentor if role == "mentor" else team.protege
         at = meeting if meeting is not None and role in attendees(meeting) else None
+        later = max(
+            (r for r in said if r.kind == StepPaceKind.LATER and r.slack_id == person.slack_id),
+            key=lambda r: r.id,
+            default=None,
+        )
         yield from _reminders(
-            program, team, status, heading, role, person, now, leads, ready_at, at
+            program, team, status, heading, role, person, now, leads, ready_at, at, later
         )
     if team.advisor is not None:
         yield from _overdue(program, team, status, heading, now, advisors.quiet.get(team.id))
@@ -185,8 +204,37 @@ def _reminders(
     leads: Sequence[int],
     ready_at: datetime | None,
     meeting: Deadline | None,
+    asked: StepPace | None,
 ) -> Iterator[Notice]:
     tz = zone(person.tz, program.tz)
+    step = program.step_key(status.deadline)
+
+    def compose(today: date) -> Callable[[], Message]:
+        message = partial(
+            reminder_message,
+            program,
+            status,
+            role,
+            heading,
+            today,
+            opener_for(status, role, team.id),
+        )
+        return partial(_with_pace, message, team.id, step)
+
+    put_off = None
+    if asked is not None and asked.until is not None:
+        # "Remind me next school day": the reminders due meanwhile give way to one then.
+        put_off = local_instant(asked.until, program.settings.quiet_hours.end, tz)
+        if now >= put_off and asked.until <= status.effective_due + timedelta(days=1):
+            yield Notice(
+                key=f"nudge:team{team.id}:{step}:{person.slack_id}:later{asked.id}",
+                kind=REMINDER_KIND,
+                recipient=person.slack_id,
+                due_at=put_off,
+                expires_at=local_instant(asked.until + timedelta(days=1), time(0), tz),
+                compose=compose(min(now.astimezone(tz).date(), status.effective_due)),
+                tz=person.tz,
+            )
     start = program.settings.quiet_hours.end
     # A day that is no school day moves to the school day before it: moved, not lost.
     days = [program.reminder_day(status.effective_due - timedelta(days=n)) for n in leads]
@@ -210,6 +258,8 @@ def _reminders(
             merged_into = meeting_key(program, team.id, meeting, person.slack_id)
         if now < due_at or (ready_at is not None and due_at < ready_at):
             continue
+        if put_off is not None and asked is not None and asked.at <= due_at <= put_off:
+            continue
         # Worded for its own day: a reminder held over a weekend, or recorded as skipped, still
         # names the right date.
         today = min(now.astimezone(tz).date(), status.effective_due - timedelta(days=lead))
@@ -219,18 +269,16 @@ def _reminders(
             recipient=person.slack_id,
             due_at=due_at,
             expires_at=expires_at,
-            compose=partial(
-                reminder_message,
-                program,
-                status,
-                role,
-                heading,
-                today,
-                opener_for(status, role, team.id),
-            ),
+            compose=compose(today),
             tz=person.tz,
             merged_into=merged_into,
         )
+
+
+def _with_pace(compose: Callable[[], Message], team_id: int, step: str) -> Message:
+    """A reminder with its two pace buttons: later, or done outside Slack."""
+    text, blocks = compose()
+    return text, [*blocks, reminder_buttons(team_id, step)]
 
 
 def _overdue(

@@ -1,0 +1,198 @@
+"""People set the pace: a delivery time and "away until" on the Home tab (an away advisor's
+alerts go to the person they named), and on each reminder "Remind me next school day" and
+"Done outside Slack", which the advisor confirms from their morning message."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.advisor import views as advisor_views
+from bot.pace import views
+from bot.platform.slack_client import scheduler_client
+from schedules.tick import tick
+from storage.db import transaction
+from storage.models import Delivery, DeliveryStatus, Role
+from storage.pace import DeliveryTime, StepPace, StepPaceKind, pace_of, save_pace
+from storage.people import get_or_create_person, grant
+from tests.conftest import make_settings
+from tests.interactions import _post_payload, press
+from tests.test_advisor_digest import ADVISOR, OTHER_ADVISOR, SETUP, mentor, protege, seed
+
+EXPERIENCE = "2024-25:experience-1-send"  # the protégé sends Experience 1 by Mon, Oct 21
+
+
+def cdt(month: int, day: int, hour: int = 8, minute: int = 5) -> datetime:
+    return datetime(2024, month, day, hour + 5, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def served(app_server, standin, program):
+    base, services = app_server
+    fake, api_url = standin
+    object.__setattr__(services, "clock", lambda: cdt(9, 16, 10))
+    [team] = seed(services.sessions, program, 1)
+    with transaction(services.sessions) as session:
+        person = get_or_create_person(session, OTHER_ADVISOR, SETUP)
+        grant(session, person, Role.ADVISOR, "test", SETUP)
+    client = scheduler_client(make_settings("sqlite://", api_url))
+
+    def run(now: datetime):
+        return tick(services.sessions, client, services.program, now).outcomes
+
+    return base, services, fake, team, run
+
+
+def choose(base: str, user: str, action_id: str, key: str, value: object) -> None:
+    """A Home tab element changed: a select, a date picker or a user picker."""
+    action = {"type": "x", "action_id": action_id, "block_id": "pace", key: value}
+    _post_payload(
+        base,
+        {
+            "type": "block_actions",
+            "user": {"id": user, "team_id": "T0TEST"},
+            "api_app_id": "A0TEST",
+            "team": {"id": "T0TEST"},
+            "trigger_id": "1337.42.77",
+            "actions": [action],
+            "view": {"id": "V0HOME", "type": "home"},
+            "container": {"type": "view", "view_id": "V0HOME"},
+        },
+    )
+
+
+def keys_sent(services, recipient: str) -> list[str]:
+    with services.sessions() as session:
+        return list(
+            session.scalars(
+                select(Delivery.key).where(
+                    Delivery.recipient == recipient, Delivery.status == DeliveryStatus.SENT
+                )
+            )
+        )
+
+
+def test_the_home_tab_offers_the_pace_and_saves_each_choice(served) -> None:
+    base, services, fake, team, _ = served
+    choose(base, mentor(0), views.DELIVERY, "selected_option", {"value": "after_school"})
+    choose(base, mentor(0), views.AWAY, "selected_date", "2024-09-20")
+    with services.sessions() as session:
+        mine = pace_of(session, [mentor(0)])[mentor(0)]
+    assert (mine.delivery, mine.away_until) == (DeliveryTime.AFTER_SCHOOL, date(2024, 9, 20))
+    home = fake.calls_to("views.publish")[-1].params["view"]
+    shown = json.dumps(home)
+    assert '"initial_date": "2024-09-20"' in shown and "After school" in shown
+    assert "I'm back" in shown and "users_select" not in shown  # a mentor names no cover
+    choose(base, mentor(0), views.AWAY, "selected_date", "2024-09-01")  # in the past
+    choose(base, mentor(0), views.DELIVERY, "selected_option", {"value": "midnight"})
+    with services.sessions() as session:
+        again = pace_of(session, [mentor(0)])[mentor(0)]
+    assert (again.delivery, again.away_until) == (DeliveryTime.AFTER_SCHOOL, date(2024, 9, 20))
+    press(base, mentor(0), views.BACK, "", view={"id": "V0HOME", "type": "home"})
+    with services.sessions() as session:
+        assert pace_of(session, [mentor(0)])[mentor(0)].away_until is None
+
+
+def test_only_an_advisor_or_staff_may_cover_and_be_named(served) -> None:
+    base, services, fake, _, _ = served
+    choose(base, mentor(0), views.COVER, "selected_user", OTHER_ADVISOR)  # not an advisor
+    choose(base, ADVISOR, views.COVER, "selected_user", protege(0))  # not one who may cover
+    with services.sessions() as session:
+        assert all(p.cover is None for p in pace_of(session, [mentor(0), ADVISOR]).values())
+    choose(base, ADVISOR, views.COVER, "selected_user", OTHER_ADVISOR)
+    with services.sessions() as session:
+        assert pace_of(session, [ADVISOR])[ADVISOR].cover == OTHER_ADVISOR
+
+
+def test_a_person_hears_at_the_time_they_chose(served) -> None:
+    _, services, fake, team, run = served
+    with transaction(services.sessions) as session:
+        save_pace(session, protege(0), SETUP, delivery=DeliveryTime.AFTER_SCHOOL)
+    run(cdt(10, 18))  # Experience 1's reminder, three days ahead, at 08:05
+    assert fake.messages_to(protege(0)) == [] and fake.messages_to(mentor(0))
+    run(cdt(10, 18, 15, 35))
+    [message] = fake.messages_to(protege(0))
+    assert "Experience 1" in json.dumps(message["blocks"], ensure_ascii=False)
+
+
+def test_away_holds_all_but_an_away_advisors_alerts_go_to_their_cover(served) -> None:
+    _, services, fake, team, run = served
+    with transaction(services.sessions) as session:
+        save_pace(session, mentor(0), SETUP, away_until=date(2024, 9, 27))
+        save_pace(session, ADVISOR, SETUP, away_until=date(2024, 9, 30), cover=OTHER_ADVISOR)
+    for day in (18, 19, 20, 23, 24, 25, 26):
+        run(cdt(9, day))
+    assert fake.messages_to(mentor(0)) == []  # away: nothing, not even reminders
+    assert fake.messages_to(protege(0))  # their partner is not away
+    assert fake.messages_to(ADVISOR) == []
+    covered = fake.messages_to(OTHER_ADVISOR)  # the team's late steps
+    assert f"<@{mentor(0)}> mentoring <@{protege(0)}>" in json.dumps(covered[-1]["blocks"])
+    overdue = [k for k in keys_sent(services, OTHER_ADVISOR) if k.startswith("overdue:")]
+    assert overdue and not keys_sent(services, ADVISOR)
+    run(cdt(10, 1))  # the advisor is back: nothing they were covered for comes twice
+    assert not [k for k in keys_sent(services, ADVISOR) if k in overdue]
+
+
+def reminder_buttons(message: dict) -> list[tuple[str, str]]:
+    return [
+        (e["action_id"], e["value"])
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("pace_")
+    ]
+
+
+def test_remind_me_next_school_day_puts_the_reminders_off_a_day(served) -> None:
+    base, services, fake, team, run = served
+    run(cdt(10, 18))  # Fri: three days ahead
+    [message] = fake.messages_to(protege(0))
+    value = f"{team}|{EXPERIENCE}"
+    assert (views.LATER, value) in reminder_buttons(message)
+    object.__setattr__(services, "clock", lambda: cdt(10, 18, 10))
+    press(base, protege(0), views.LATER, "999|" + EXPERIENCE)  # forged team: refused
+    press(base, protege(0), views.LATER, f"{team}|2024-25:no_such_step")
+    press(base, "U0STRANGER", views.LATER, value)  # not on the team
+    with services.sessions() as session:
+        assert session.scalars(select(StepPace)).all() == []
+    press(base, protege(0), views.LATER, value)
+    assert "Mon, Oct 21" in fake.calls_to("chat.postEphemeral")[-1].params["text"]
+    run(cdt(10, 21))
+    sent = [k for k in keys_sent(services, protege(0)) if k.startswith(f"nudge:team{team}:")]
+    assert [k for k in sent if ":later" in k]  # one reminder on the next school day
+    assert not [k for k in sent if k.endswith(":d0")]  # instead of the day's own
+
+
+def test_done_outside_slack_stops_the_reminders_until_the_advisor_confirms(served) -> None:
+    base, services, fake, team, run = served
+    run(cdt(10, 18))
+    object.__setattr__(services, "clock", lambda: cdt(10, 18, 10))
+    press(base, protege(0), views.OUTSIDE, f"{team}|{EXPERIENCE}")
+    run(cdt(10, 21))
+    run(cdt(10, 22))
+    sent = keys_sent(services, protege(0)) + keys_sent(services, ADVISOR)
+    assert not [k for k in sent if EXPERIENCE in k and not k.endswith(":d3")]
+    digests = [m for m in fake.messages_to(ADVISOR) if "done outside Slack" in json.dumps(m)]
+    assert digests and "*Needs you*" in json.dumps(digests[0]["blocks"])
+    [row] = [
+        e
+        for b in digests[-1]["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == advisor_views.CONFIRM
+    ]
+    press(base, protege(0), advisor_views.CONFIRM, row["value"])  # not the member's to
+    press(base, OTHER_ADVISOR, advisor_views.CONFIRM, row["value"])  # another team's advisor
+    press(base, ADVISOR, advisor_views.CONFIRM, "999")
+    with services.sessions() as session:
+        assert session.scalars(select(StepPace)).one().confirmed_at is None
+    press(base, ADVISOR, advisor_views.CONFIRM, row["value"])
+    with services.sessions() as session:
+        confirmed = session.scalars(select(StepPace)).one()
+    assert (confirmed.kind, confirmed.confirmed_by) == (StepPaceKind.OUTSIDE, ADVISOR)
+    before = len(fake.messages_to(ADVISOR))
+    run(cdt(10, 23))
+    assert "done outside Slack" not in json.dumps(fake.messages_to(ADVISOR)[before:])
