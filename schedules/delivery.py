@@ -129,6 +129,7 @@ def _error_of(exc: SlackApiError) -> str:
         raise TokenRefused(refused) from None
     return str(exc.response.get("error") or f"http_{exc.response.status_code}")
 
+
 # chat.update's errors for a message that cannot take the edit (deleted, or no longer the
 # app's to change): the edit is given up; nothing else is posted in its place.
 CANNOT_EDIT = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
