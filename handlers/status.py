@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from slack_bolt import App
@@ -29,12 +29,14 @@ from bot.slack.replies import dm
 from bot.slack.text import typed
 from bot.status import export, views
 from bot.status import rules as domain
+from bot.status import standing as kept
 from handlers import kit
-from handlers.after_ack import after_ack
+from handlers.after_ack import after_ack, heavy
 from handlers.commands import Answer, CommandContext, CommandRouter, Later
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Team
 from storage.people import active_teams, count_active_teams
+from storage.standing import Scope, active_team_ids, teams_by_id
 from storage.survey import finish_report, start_report
 from storage.teams import active_teams_of
 
@@ -107,8 +109,11 @@ def advised_or_all(session: Session, services: Services, who: access.Viewer) -> 
 
 
 class _Scope:
-    def __init__(self, teams: list[Team], title: str, list_teams: bool) -> None:
-        self.teams, self.title, self.list_teams = teams, title, list_teams
+    """The teams asked about: listed one by one (few, their standing counted now), or
+    counted from their kept standings (`kept`)."""
+
+    def __init__(self, title: str, kept: Scope, listed: list[Team] | None = None) -> None:
+        self.title, self.kept, self.listed = title, kept, listed
 
 
 class Asked(NamedTuple):
@@ -132,23 +137,34 @@ def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
                 "Only the team, its content advisor and program staff can see how a team "
                 "stands. Type `/mentor status` for your own."
             )
-        return _Scope(readable, "Status of teams with someone you named", True)
-    teams = visible_teams(session, services, who)
+        return _Scope("Status of teams with someone you named", _kept(services, readable), readable)
     words = [w for w in ctx.parsed.args if not w.startswith("<")]
     title = "Program status" if who.is_staff else "Your teams"
+    area = None
     if words:
         word = typed(" ".join(words))
         area = domain.area_matching(program, word)
         if area is None:
             return views.unknown_scope_message(program, word)
-        teams = [t for t in teams if t.area == area]
         title = f"{title}: {domain.area_name(program, area)}"
-    elif not teams:
+    # Staff's scope is the whole program: counted in SQL, never loaded team by team.
+    teams = None if who.is_staff else active_teams_of(session, who.user_id, program.id)
+    kept = _kept(services, teams, area)
+    ids = active_team_ids(session, kept)
+    if not ids and area is None:
         return kit.say(
             "You are not on a mentoring team and advise none this year, so there is no "
             "status to show. Type `/mentor help` to see what you can do."
         )
-    return _Scope(teams, title, len(teams) <= LIST_TEAMS_UP_TO)
+    if len(ids) <= LIST_TEAMS_UP_TO:
+        listed = teams_by_id(session, ids)
+        return _Scope(title, _kept(services, listed), listed)
+    return _Scope(title, kept)
+
+
+def _kept(services: Services, teams: Sequence[Team] | None, area: str | None = None) -> Scope:
+    ids = None if teams is None else tuple(team.id for team in teams)
+    return Scope(services.program.id, ids, area)
 
 
 # --- the commands -------------------------------------------------------------------------------
@@ -216,33 +232,45 @@ def _at(now: datetime) -> datetime:
 
 
 def _status(ctx: Asked) -> Answer:
-    today = ctx.services.today()
-    with ctx.services.sessions() as session:
+    services, today = ctx.services, ctx.services.today()
+    with services.sessions() as session:
         scope = _scope(ctx, session)
         if not isinstance(scope, _Scope):
             return scope
-        summary = _summary(session, ctx.services, scope.teams, today)
+        if scope.listed is not None:
+            found = domain.program_standings(session, services.program, scope.listed, today)
+            summary = domain.summarize(services.program, found, today)
+    if scope.listed is None:
+        kept.refresh(services.sessions, services.program, today, scope.kept.team_ids)
+        with services.sessions() as session:
+            summary = kept.program_status(session, services.program, scope.kept, today)
     return views.status_message(
-        ctx.services.program, summary, scope.title, list_teams=scope.list_teams
+        services.program, summary, scope.title, list_teams=scope.listed is not None
     )
 
 
 def _overdue(ctx: Asked) -> Answer:
-    today, program = ctx.services.today(), ctx.services.program
-    with ctx.services.sessions() as session:
-        teams = visible_teams(session, ctx.services, ctx.who)
-        if not teams:
-            return kit.say("You have no teams to follow, so nothing of yours is overdue.")
-        found = domain.program_standings(session, program, teams, today)
-    return views.overdue_message(program, domain.overdue_items(program, found, today), today)
+    services, today = ctx.services, ctx.services.today()
+    with services.sessions() as session:
+        teams = None if ctx.who.is_staff else visible_teams(session, services, ctx.who)
+    if teams == []:
+        return kit.say("You have no teams to follow, so nothing of yours is overdue.")
+    scope = _kept(services, teams)
+    kept.refresh(services.sessions, services.program, today, scope.team_ids)
+    with services.sessions() as session:
+        found = kept.overdue(session, services.program, scope, today)
+    return views.overdue_message(services.program, found, today)
 
 
 def _completers(ctx: Asked) -> Answer:
-    today, program = ctx.services.today(), ctx.services.program
-    with ctx.services.sessions() as session:
-        teams = advised_or_all(session, ctx.services, ctx.who)
-        found = domain.program_standings(session, program, teams, today)
-    return views.completers_message(program, domain.completers(found), len(found))
+    services, today = ctx.services, ctx.services.today()
+    with services.sessions() as session:
+        teams = None if ctx.who.is_staff else advised_or_all(session, services, ctx.who)
+    scope = _kept(services, teams)
+    kept.refresh(services.sessions, services.program, today, scope.team_ids)
+    with services.sessions() as session:
+        found, eligible = kept.completers(session, scope)
+    return views.completers_message(services.program, found, eligible)
 
 
 _ANSWERS: dict[str, Callable[[Asked], Answer]] = {
@@ -262,29 +290,76 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
         return "Only content advisors and program staff can export reports."
     scope = "program" if who.is_staff else "advisor"
     with transaction(services.sessions) as session:
-        if not advised_or_all(session, services, who):
+        if who.is_staff:
+            teams = count_active_teams(session, services.program.id)
+        else:
+            teams = len(advised_or_all(session, services, who))
+        if not teams:
             return "You advise no active teams, so there is no report to make yet."
         run_id = start_report(session, who.user_id, scope, services.clock())
     if run_id is None:
         return "Your report is already being prepared; it will arrive in your DM shortly."
-    after_ack(_send_report, services, client, who, run_id)
+    send = functools.partial(_send_report, services, client, who, run_id)
+    failed = functools.partial(_report_failed, services, client, who, run_id)
+    if teams <= ANSWER_LATER_OVER:
+        after_ack(_report_here, services, who, send, failed)
+    else:  # thousands of rows would hold this worker's interpreter: made in another process
+        now = services.clock()
+        heavy(
+            report_answer, services.settings, services.program, now, who, then=send, failed=failed
+        )
     return "Preparing your report: the CSV, the spreadsheet and a chart will be in your DM."
 
 
-def _send_report(services: Services, client: WebClient, who: access.Viewer, run_id: int) -> None:
+class Report(NamedTuple):
+    comment: str
+    files: dict[str, bytes]
+
+
+def report_answer(
+    settings: Settings, program: Program, now: datetime, who: access.Viewer
+) -> Report:
+    """The report's files, made in a process of its own: plain data in and out."""
+    sessions = make_session_factory(_engine(settings.database_url))
+    return _report(Services(settings, program, sessions, clock=functools.partial(_at, now)), who)
+
+
+def _report(services: Services, who: access.Viewer) -> Report:
+    with services.sessions() as session:
+        teams = advised_or_all(session, services, who)
+        data = export.gather(session, services.program, teams, services.today())
+    return Report(
+        export.report_comment(services.program, data), export.report_files(services.program, data)
+    )
+
+
+def _report_here(
+    services: Services,
+    who: access.Viewer,
+    send: Callable[[Report], None],
+    failed: Callable[[], None],
+) -> None:
+    try:
+        report = _report(services, who)
+    except Exception:
+        log.exception("the report failed")
+        failed()
+        return
+    send(report)
+
+
+def _send_report(
+    services: Services, client: WebClient, who: access.Viewer, run_id: int, report: Report
+) -> None:
     outcome = "sent"
     try:
-        with services.sessions() as session:
-            teams = advised_or_all(session, services, who)
-            data = export.gather(session, services.program, teams, services.today())
-        files = export.report_files(services.program, data)
         channel = client.conversations_open(users=who.user_id)["channel"]["id"]
         client.files_upload_v2(
             channel=channel,
-            initial_comment=export.report_comment(services.program, data),
+            initial_comment=report.comment,
             file_uploads=[
                 {"filename": name, "content": content, "title": name}
-                for name, content in files.items()
+                for name, content in report.files.items()
             ],
         )
     except (SlackApiError, SlackClientError, OSError) as exc:
@@ -300,8 +375,9 @@ def _send_report(services: Services, client: WebClient, who: access.Viewer, run_
             finish_report(session, run_id, services.clock(), outcome)
 
 
-def _summary(
-    session: Session, services: Services, teams: Sequence[Team], today: date
-) -> domain.ProgramStatus:
-    found = domain.program_standings(session, services.program, teams, today)
-    return domain.summarize(services.program, found, today)
+def _report_failed(services: Services, client: WebClient, who: access.Viewer, run_id: int) -> None:
+    try:
+        dm(client, who.user_id, "Sorry, your report failed on our side. Please try again.")
+    finally:
+        with transaction(services.sessions) as session:
+            finish_report(session, run_id, services.clock(), "failed")

@@ -12,6 +12,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
 from bot.platform.services import Services
+from bot.status import standing
 from schedules.tick import tick
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,15 @@ def run_tick_safely(services: Services, client: WebClient) -> None:
         log.error("tick failed, the next one will catch up: %s", type(exc).__name__)
 
 
+def refresh_standings_safely(services: Services) -> None:
+    """Each team's kept standing brought up to date (a new day moves every one of them), so
+    the day's first program-wide status counts nothing itself."""
+    try:
+        standing.refresh_all(services.sessions, services.program, services.today())
+    except Exception as exc:
+        log.error("keeping standings failed, the next run will catch up: %s", type(exc).__name__)
+
+
 def start(services: Services, client: WebClient) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
@@ -36,6 +46,16 @@ def start(services: Services, client: WebClient) -> BackgroundScheduler:
         id="tick",
         coalesce=True,  # after a pause, run once, not once per missed interval
         max_instances=1,  # a slow fan-out never overlaps the next tick
+        misfire_grace_time=INTERVAL_MINUTES * 60,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        refresh_standings_safely,
+        IntervalTrigger(minutes=INTERVAL_MINUTES),
+        args=(services,),
+        id="standings",
+        coalesce=True,
+        max_instances=1,
         misfire_grace_time=INTERVAL_MINUTES * 60,
         next_run_time=datetime.now(UTC),
     )

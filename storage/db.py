@@ -52,7 +52,12 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    from storage.standing import watch  # the models import this module
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    # A change to a team's filings makes its kept standing stale in the same transaction.
+    watch(factory)
+    return factory
 
 
 @contextmanager

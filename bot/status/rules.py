@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -95,14 +96,20 @@ class Completion:
 @dataclass(frozen=True)
 class ProgramStatus:
     today: date
-    teams: tuple[TeamStanding, ...]
-    groups: tuple[GroupCount, ...]
+    teams: tuple[TeamStanding, ...]  # each team's, or () when counted from kept standings
+    groups: tuple[GroupCount, ...]  # every team is in one group
     completion: tuple[Completion, ...]
 
     @property
     def totals(self) -> dict[str, int]:
-        counts = Counter(team.standing for team in self.teams)
+        counts: Counter[str] = Counter()
+        for group in self.groups:
+            counts.update(group.counts)
         return {standing: counts.get(standing, 0) for standing in STANDINGS}
+
+    @property
+    def count(self) -> int:
+        return sum(group.total for group in self.groups)
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,37 @@ class OverdueItem:
     due: date
     days_late: int
     step: str = ""  # Deadline.key: orders a team's steps late by as much, whatever their ids
+
+
+@dataclass(frozen=True)
+class OverdueList:
+    """Overdue steps in `overdue_items`' order: the first ones (all of them, or more than a
+    message shows), how many there are, and how many each advisor's teams have."""
+
+    items: tuple[OverdueItem, ...]
+    total: int
+    per_advisor: dict[str | None, int]
+
+    @classmethod
+    def of(cls, items: Sequence[OverdueItem]) -> OverdueList:
+        return cls(tuple(items), len(items), dict(Counter(item.advisor for item in items)))
+
+
+class TeamPeople(Protocol):
+    """Who a listed team is: its members, advisor (Slack ids), area and track."""
+
+    @property
+    def team_id(self) -> int: ...
+    @property
+    def mentor(self) -> str: ...
+    @property
+    def protege(self) -> str: ...
+    @property
+    def advisor(self) -> str | None: ...
+    @property
+    def area(self) -> str: ...
+    @property
+    def track(self) -> str: ...
 
 
 # --- per team --------------------------------------------------------------------------------
@@ -212,12 +250,21 @@ def _standing(statuses: Iterable[DeliverableStatus], health: Health) -> str:
 
 def summarize(program: Program, teams: Sequence[TeamStanding], today: date) -> ProgramStatus:
     """Teams by area and track with their standings, and each due deliverable's completion."""
-    groups: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for team in teams:
         groups[(team.area, team.track)][team.standing] += 1
+    return ProgramStatus(
+        today, tuple(teams), group_rows(program, groups), completion_so_far(program, teams, today)
+    )
+
+
+def group_rows(
+    program: Program, groups: dict[tuple[str, str], Counter[str]]
+) -> tuple[GroupCount, ...]:
+    """Standings counted by (area, track), in the program's order of areas and tracks."""
     order = {area.id: i for i, area in enumerate(program.areas)}
     track_order = {track.id: i for i, track in enumerate(program.tracks)}
-    group_rows = tuple(
+    return tuple(
         GroupCount(area, track, {s: counts.get(s, 0) for s in STANDINGS})
         for (area, track), counts in sorted(
             groups.items(),
@@ -228,7 +275,6 @@ def summarize(program: Program, teams: Sequence[TeamStanding], today: date) -> P
             ),
         )
     )
-    return ProgramStatus(today, tuple(teams), group_rows, completion_so_far(program, teams, today))
 
 
 def completion_so_far(
@@ -338,7 +384,7 @@ def status_table(program: Program, status: ProgramStatus) -> str:
     """The staff summary as a plain-text table."""
     totals = status.totals
     lines = [
-        f"Program status on {status.today:%a %b %d, %Y}: {len(status.teams)} team(s), "
+        f"Program status on {status.today:%a %b %d, %Y}: {status.count} team(s), "
         + ", ".join(f"{totals[s]} {s}" for s in STANDINGS),
         "",
         f"  {'area':44} {'track':6} " + " ".join(f"{s:>9}" for s in STANDINGS),

@@ -20,7 +20,9 @@ from bot.status.rules import (
     SILENT,
     STANDINGS,
     OverdueItem,
+    OverdueList,
     ProgramStatus,
+    TeamPeople,
     TeamStanding,
     area_name,
     track_name,
@@ -44,7 +46,7 @@ def status_message(
     list_teams: bool = False,
 ) -> Message:
     """The summary: standings by area and track, then each deliverable due so far."""
-    teams = len(status.teams)
+    teams = status.count
     if not teams:
         text = f"{title}: no active teams to show."
         return text, [section(text)]
@@ -91,19 +93,23 @@ def team_line(program: Program, team: TeamStanding, today: date) -> str:
     return line + f" · last activity {human_date(team.last_activity, today)}"
 
 
-def overdue_message(program: Program, items: Sequence[OverdueItem], today: date) -> Message:
-    """Every overdue step, by advisor, most late first."""
-    if not items:
+def overdue_message(
+    program: Program, overdue: Sequence[OverdueItem] | OverdueList, today: date
+) -> Message:
+    """Every overdue step, by advisor, most late first (as many as a message holds)."""
+    found = overdue if isinstance(overdue, OverdueList) else OverdueList.of(overdue)
+    if not found.total:
         text = "Nothing is overdue. Every team is up to date with its calendar."
         return text, [section(f"✅ {text}")]
-    title = f"Overdue steps: {len(items)}"
+    title = f"Overdue steps: {found.total}"
     blocks: list[Block] = [header(title)]
     by_advisor: dict[str | None, list[OverdueItem]] = {}
-    for item in items:
+    for item in found.items:
         by_advisor.setdefault(item.advisor, []).append(item)
     for advisor, group in by_advisor.items():
         who = f"<@{advisor}>" if advisor else "no content advisor"
-        blocks.append(section(f"*Teams of {who}* ({len(group)} step{_s(len(group))})"))
+        steps = found.per_advisor.get(advisor, len(group))
+        blocks.append(section(f"*Teams of {who}* ({steps} step{_s(steps)})"))
         blocks += _sections([overdue_line(item) for item in group])
     blocks.append(context("Each step is listed with whose move it is. `/mentor report` has all."))
     return title, _fit(blocks)
@@ -122,14 +128,14 @@ def overdue_line(item: OverdueItem) -> str:
     )
 
 
-def completers_message(program: Program, teams: Sequence[TeamStanding], eligible: int) -> Message:
+def completers_message(program: Program, teams: Sequence[TeamPeople], eligible: int) -> Message:
     """Teams that completed every required deliverable, by advisor (April's list)."""
     if not teams:
         text = f"No team has completed every required deliverable yet (of {eligible})."
         return text, [section(text)]
     title = f"Program completers: {len(teams)} of {eligible}"
     blocks: list[Block] = [header(title)]
-    by_advisor: dict[str | None, list[TeamStanding]] = {}
+    by_advisor: dict[str | None, list[TeamPeople]] = {}
     for team in teams:
         by_advisor.setdefault(team.advisor, []).append(team)
     for advisor, group in sorted(by_advisor.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):

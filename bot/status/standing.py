@@ -1,0 +1,194 @@
+"""Kept standings: each team's standing stored per program year (`storage.standing`), so a
+program-wide answer is a few aggregating queries instead of a recount of every team.
+
+Nothing here decides a standing. A team's row is what the status rules say of it
+(`rules.program_standings`, and `completion_so_far`, `overdue_items` and `completers` on that
+one team): the rules stay in one place, and the rows are their consequence. A row is
+recomputed before it is read whenever it is not fresh: when its team's inputs changed since
+(every filing marks it, in the filing's own transaction), on a new day (deadlines and silence
+move with the calendar), or under another program file or another release of the rules. The
+scheduler keeps every row fresh ahead of the first question of the day (`refresh_all`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.program import Program
+from bot.status import rules
+from bot.status.progress import step_name
+from storage import standing as stored
+from storage.db import transaction
+from storage.standing import Scope
+
+# Teams computed per transaction when many are stale: bounded memory, short write locks.
+BATCH = 500
+# More overdue steps than one message can show (50 blocks of 3,000 characters) are counted,
+# not read.
+OVERDUE_READ = 2500
+
+
+def basis(program: Program) -> str:
+    """What the rows were computed with: the program file and the code of the rules."""
+    return _basis(program)
+
+
+@functools.cache
+def _basis(program: Program) -> str:
+    digest = hashlib.sha256(repr(program).encode())
+    digest.update(_rules_code())
+    return digest.hexdigest()[:64]
+
+
+@functools.cache
+def _rules_code() -> bytes:
+    """The bot's source: a release that changes a rule recounts every standing once."""
+    root = Path(rules.__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def refresh(
+    sessions: sessionmaker[Session],
+    program: Program,
+    today: date,
+    team_ids: Sequence[int] | None = None,
+) -> int:
+    """Bring the standing of these teams (None: every active team) up to date; how many
+    were recomputed."""
+    with transaction(sessions) as session:
+        stored.add_missing(session, program.id, team_ids)
+    with sessions() as session:
+        # Read before any input: a filing committed from now on leaves its row stale.
+        todo = stored.stale(session, program.id, team_ids, today, basis(program))
+    ids = list(todo)
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        with sessions() as session:
+            computed = _compute(session, program, today, batch, todo)
+        with transaction(sessions) as session:
+            stored.store(session, program.id, today, basis(program), computed)
+    return len(ids)
+
+
+def refresh_all(sessions: sessionmaker[Session], program: Program, today: date) -> int:
+    return refresh(sessions, program, today)
+
+
+def _compute(
+    session: Session, program: Program, today: date, ids: list[int], counted: dict[int, int]
+) -> list[stored.Computed]:
+    teams = stored.teams_by_id(session, ids)
+    return [
+        _row(program, team, counted[team.team_id], today)
+        for team in rules.program_standings(session, program, teams, today)
+    ]
+
+
+def _row(program: Program, team: rules.TeamStanding, counted: int, today: date) -> stored.Computed:
+    """One team's row: the rules' own answers about this team alone."""
+    late = {item.step: item for item in rules.overdue_items(program, [team], today)}
+    steps = []
+    for row in rules.completion_so_far(program, [team], today):
+        item = late.get(row.step)
+        steps.append(
+            {
+                "step": row.step,
+                "deadline_id": row.deadline_id,
+                "due": row.due,
+                "done": row.done == row.total,
+                "days_late": item.days_late if item else None,
+                "effective_due": item.due if item else None,
+                "responsible": " ".join(item.responsible) if item and item.responsible else None,
+                "waiting_on": item.waiting_on if item else None,
+            }
+        )
+    return stored.Computed(
+        team_id=team.team_id,
+        counted=counted,
+        standing=team.standing,
+        done=team.done,
+        required=team.required,
+        complete=bool(rules.completers([team])),
+        late=len(team.overdue),
+        last_activity=team.last_activity,
+        steps=tuple(steps),
+    )
+
+
+# --- the answers --------------------------------------------------------------------------------
+
+
+def program_status(
+    session: Session, program: Program, scope: Scope, today: date
+) -> rules.ProgramStatus:
+    """`rules.summarize` of the teams in scope, from their kept standings."""
+    groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for area, track, standing, n in stored.standing_counts(session, scope):
+        groups[(area, track)][standing] += n
+    return rules.ProgramStatus(
+        today,
+        (),
+        rules.group_rows(program, groups),
+        _completion(program, stored.step_counts(session, scope)),
+    )
+
+
+def _completion(program: Program, counts: list[stored.StepCount]) -> tuple[rules.Completion, ...]:
+    """`rules.completion_so_far`, summed: each step named as the first team's track names it."""
+    by_step: dict[str, list[stored.StepCount]] = defaultdict(list)
+    for count in counts:
+        by_step[count.step].append(count)
+    out = []
+    for step, parts in by_step.items():
+        first = min(parts, key=lambda p: p.first_team)
+        deadline = program.deadline(first.track, first.deadline_id)
+        out.append(
+            rules.Completion(
+                first.deadline_id,
+                step_name(program, deadline),
+                first.due,
+                sum(p.done for p in parts),
+                sum(p.teams for p in parts),
+                step,
+            )
+        )
+    out.sort(key=lambda row: (row.due, row.step))
+    return tuple(out)
+
+
+def overdue(session: Session, program: Program, scope: Scope, today: date) -> rules.OverdueList:
+    """`rules.overdue_items` of the teams in scope, from their kept standings: the first
+    `OVERDUE_READ` (more than a message shows), and how many there are."""
+    found = stored.late_steps(session, scope, OVERDUE_READ)
+    items = tuple(
+        rules.OverdueItem(
+            team_id=late.team.team_id,
+            advisor=late.team.advisor,
+            mentor=late.team.mentor,
+            protege=late.team.protege,
+            deadline_id=late.deadline_id,
+            title=step_name(program, program.deadline(late.team.track, late.deadline_id)),
+            responsible=late.responsible,
+            waiting_on=late.waiting_on,
+            due=late.effective_due,
+            days_late=late.days_late,
+            step=late.step,
+        )
+        for late in found.first
+    )
+    return rules.OverdueList(items, found.total, found.per_advisor)
+
+
+def completers(session: Session, scope: Scope) -> tuple[list[stored.People], int]:
+    """`rules.completers` of the teams in scope, and how many teams were eligible."""
+    return stored.complete_teams(session, scope)
