@@ -48,19 +48,8 @@ def run(requests: int, concurrencies: tuple[int, ...], teams: int, database_url:
         fresh_database(url)
         program_file = current_program_file(folder)
         seed_teams(url, teams, program_file)
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": standin.url,
-            "DATABASE_URL": url,
-            "MENTORBOT_STAFF": STAFF,
-            "MENTORBOT_PROGRAM": program_file,
-        }
-        env.pop("SLACK_APP_TOKEN", None)
-        bare = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-w", "1"]
-        bare += ["--log-level", "warning", "benchmarks.bare_app:application"]
-        with _served(bare, env) as base:
+        env = server_env(url, program_file, standin.url)
+        with _served(BARE, env) as base:
             for concurrency in concurrencies:
                 rows.append(
                     _measure("bare bolt (floor)", backend, base, _help, requests, concurrency)
@@ -87,6 +76,26 @@ def run(requests: int, concurrencies: tuple[int, ...], teams: int, database_url:
     )
     note = f"\n\nPeak memory of `mentorbot run` serving {teams:,} teams: {memory[0]}"
     return title + "\n\n" + "\n".join(rows) + note
+
+
+# The floor: a bolt app that only acks, served as `mentorbot run` serves the bot.
+BARE = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-w", "1"]
+BARE += ["--log-level", "warning", "benchmarks.bare_app:application"]
+
+
+def server_env(url: str, program_file: str, slack_url: str) -> dict[str, str]:
+    """The environment both servers run in: HTTP, the Slack stand-in, the seeded database."""
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_url,
+        "DATABASE_URL": url,
+        "MENTORBOT_STAFF": STAFF,
+        "MENTORBOT_PROGRAM": program_file,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    return env
 
 
 def _help(base: str) -> int:
@@ -197,7 +206,11 @@ class _served:
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
-        self.process.wait(timeout=15)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a loaded machine: stop it rather than wait on
+            self.process.kill()
+            self.process.wait()
 
 
 def _peak_rss(pid: int) -> str:
