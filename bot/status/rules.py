@@ -15,7 +15,7 @@ A team's standing is one of four, the worst that applies:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -285,9 +285,7 @@ def completion_so_far(
     total: Counter = Counter()
     first: dict[str, DeliverableStatus] = {}
     for team in teams:
-        for status in team.statuses:
-            if status.due > today:
-                continue
+        for status in counted_so_far(team, today):
             step = status.deadline.key  # one row per step, whichever track it is in
             total[step] += 1
             first.setdefault(step, status)
@@ -303,6 +301,11 @@ def completion_so_far(
     return tuple(rows)
 
 
+def counted_so_far(team: TeamStanding, today: date) -> Iterator[DeliverableStatus]:
+    """The team's deliverables whose calendar date has come: what completion counts."""
+    return (status for status in team.statuses if status.due <= today)
+
+
 def _short_title(program: Program, status: DeliverableStatus) -> str:
     return step_name(program, status.deadline)
 
@@ -311,25 +314,7 @@ def overdue_items(
     program: Program, teams: Sequence[TeamStanding], today: date
 ) -> list[OverdueItem]:
     """Every overdue step, grouped by advisor (no advisor last), most late first."""
-    items = []
-    for team in teams:
-        people = {"mentor": team.mentor, "protege": team.protege}
-        for status in team.overdue:
-            items.append(
-                OverdueItem(
-                    team_id=team.team_id,
-                    advisor=team.advisor,
-                    mentor=team.mentor,
-                    protege=team.protege,
-                    deadline_id=status.id,
-                    title=_short_title(program, status),
-                    responsible=tuple(people[r] for r in status.holders if r in people),
-                    waiting_on=status.waiting_on,
-                    due=status.effective_due,
-                    days_late=(today - status.effective_due).days,
-                    step=status.deadline.key,
-                )
-            )
+    items = [item for team in teams for item in team_overdue(program, team, today)]
     worst: dict[str | None, int] = defaultdict(int)
     for item in items:
         worst[item.advisor] = max(worst[item.advisor], item.days_late)
@@ -344,6 +329,27 @@ def overdue_items(
         )
     )
     return items
+
+
+def team_overdue(program: Program, team: TeamStanding, today: date) -> list[OverdueItem]:
+    """One team's overdue steps, in calendar order."""
+    people = {"mentor": team.mentor, "protege": team.protege}
+    return [
+        OverdueItem(
+            team_id=team.team_id,
+            advisor=team.advisor,
+            mentor=team.mentor,
+            protege=team.protege,
+            deadline_id=status.id,
+            title=_short_title(program, status),
+            responsible=tuple(people[r] for r in status.holders if r in people),
+            waiting_on=status.waiting_on,
+            due=status.effective_due,
+            days_late=(today - status.effective_due).days,
+            step=status.deadline.key,
+        )
+        for status in team.overdue
+    ]
 
 
 def completers(teams: Sequence[TeamStanding]) -> list[TeamStanding]:

@@ -2,8 +2,9 @@
 program-wide answer is a few aggregating queries instead of a recount of every team.
 
 Nothing here decides a standing. A team's row is what the status rules say of it
-(`rules.program_standings`, and `completion_so_far`, `overdue_items` and `completers` on that
-one team): the rules stay in one place, and the rows are their consequence. A row is
+(`rules.program_standings`, and what `completion_so_far`, `overdue_items` and `completers`
+count of one team: `counted_so_far`, `team_overdue`, `completers`): the rules stay in one
+place, and the rows are their consequence. A row is
 recomputed before it is read whenever it is not fresh: when its team's inputs changed since
 (every filing marks it, in the filing's own transaction), on a new day (deadlines and silence
 move with the calendar), or under another program file or another release of the rules. The
@@ -96,16 +97,16 @@ def _compute(
 
 def _row(program: Program, team: rules.TeamStanding, counted: int, today: date) -> stored.Computed:
     """One team's row: the rules' own answers about this team alone."""
-    late = {item.step: item for item in rules.overdue_items(program, [team], today)}
+    late = {item.step: item for item in rules.team_overdue(program, team, today)}
     steps = []
-    for row in rules.completion_so_far(program, [team], today):
-        item = late.get(row.step)
+    for status in rules.counted_so_far(team, today):
+        item = late.get(status.deadline.key)
         steps.append(
             {
-                "step": row.step,
-                "deadline_id": row.deadline_id,
-                "due": row.due,
-                "done": row.done == row.total,
+                "step": status.deadline.key,
+                "deadline_id": status.id,
+                "due": status.due,
+                "done": status.done,
                 "days_late": item.days_late if item else None,
                 "effective_due": item.due if item else None,
                 "responsible": " ".join(item.responsible) if item and item.responsible else None,
