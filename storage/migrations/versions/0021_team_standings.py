@@ -5,16 +5,16 @@ count of changes to its inputs it was computed from; `team_standing_steps` each 
 whose date has come (done or not, and how late). Program-wide status, the overdue list and
 the completers read them in aggregate.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
