@@ -5,16 +5,16 @@ count of changes to its inputs it was computed from; `team_standing_steps` each 
 whose date has come (done or not, and how late). Program-wide status, the overdue list and
 the completers read them in aggregate.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
