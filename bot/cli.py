@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.platform import log_format
-from bot.platform.config import ConfigError, Settings, load_settings
+from bot.platform.config import ConfigError, Settings, load_settings, log_format_from
 from bot.platform.services import Services
 from bot.program import ProgramError, load_program, roll_program
 from storage.db import DatabaseUnavailable
@@ -30,8 +30,8 @@ class StartupError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    log_format.configure()
     try:
+        log_format.configure(style=log_format_from())
         return args.func(args)
     except (ConfigError, ProgramError, DatabaseUnavailable, StartupError) as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="the file to write")
     export.add_argument("--as-of", type=date.fromisoformat, help="the day to judge (YYYY-MM-DD)")
     export.set_defaults(func=_export)
+
+    ledger = sub.add_parser("ledger", help="notices that failed, were skipped or are held")
+    ledger.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="from this day on")
+    ledger.set_defaults(func=_ledger)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -302,6 +306,24 @@ def _export(args: argparse.Namespace) -> int:
         raise StartupError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"wrote {len(data.rows)} team(s) to {args.out}")
     return 0
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    from bot.operations.ledger import unsent_lines
+
+    since = _day("--since", args.since)
+    services, _ = services_from(load_settings())
+    with services.sessions() as session:
+        print("\n".join(unsent_lines(session, since, services.program.tz)))
+    return 0
+
+
+def _day(option: str, value: str) -> date:
+    """A date argument; a bad one is one line and exit code 2 (argparse would print usage)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise StartupError(f"{option} must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -11,13 +11,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
+from bot.operations.heartbeat import TICK_INTERVAL
 from bot.platform.services import Services
 from bot.status import standing
 from schedules.tick import tick
 
 log = logging.getLogger(__name__)
 
-INTERVAL_MINUTES = 5
+INTERVAL = TICK_INTERVAL  # /healthz judges the heartbeat by the same interval
 
 
 def run_tick_safely(services: Services, client: WebClient) -> None:
@@ -41,12 +42,12 @@ def start(services: Services, client: WebClient) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         run_tick_safely,
-        IntervalTrigger(minutes=INTERVAL_MINUTES),
+        IntervalTrigger(seconds=INTERVAL.total_seconds()),
         args=(services, client),
         id="tick",
         coalesce=True,  # after a pause, run once, not once per missed interval
         max_instances=1,  # a slow fan-out never overlaps the next tick
-        misfire_grace_time=INTERVAL_MINUTES * 60,
+        misfire_grace_time=int(INTERVAL.total_seconds()),
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.accounts import rules as accounts
 from bot.accounts.rules import TokenRefused
+from bot.operations import heartbeat
 from bot.program import Program
 from bot.slack.dates import zone
 from schedules.delivery import claim_of, edit_claimed, give_back, resume_claimed, send_claimed
@@ -48,6 +49,23 @@ def tick(
 ) -> TickResult:
     if now.tzinfo is None:
         raise ValueError("tick needs an aware datetime")
+    # Every tick, however it ends, leaves the heartbeat /healthz of every process reads.
+    try:
+        result = _tick(factory, client, program, now, duties)
+    except Exception as exc:
+        heartbeat.record_error(factory, now, exc)
+        raise
+    heartbeat.record(factory, now, result.outcomes, result.waiting, result.refused)
+    return result
+
+
+def _tick(
+    factory: sessionmaker[Session],
+    client: WebClient,
+    program: Program,
+    now: datetime,
+    duties: Iterable[Duty],
+) -> TickResult:
     # While Slack refuses the app's token nothing is sent: auth.test says when it takes it.
     standing = accounts.standing_refusal(factory)
     if standing is not None and not accounts.takes_token(client):

@@ -62,11 +62,13 @@ def world(database_url, standin, program):
 
 
 def health(base: str) -> tuple[int, str]:
+    """The status and the first line: the token's standing (the tick's line follows, see
+    tests/test_operations.py)."""
     try:
         with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
-            return response.status, response.read().decode()
+            return response.status, response.read().decode().splitlines(keepends=True)[0]
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        return error.code, error.read().decode().splitlines(keepends=True)[0]
 
 
 def told_staff(fake) -> list[dict]:

@@ -38,6 +38,7 @@ class Settings:
     program_path: Path | None
     staff_ids: tuple[str, ...]
     port: int
+    log_format: str = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -69,7 +70,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         program_path=_program_path(env.get("MENTORBOT_PROGRAM")),
         staff_ids=parse_staff_ids(env.get("MENTORBOT_STAFF", "")),
         port=_port(env.get("PORT")),
+        log_format=log_format_from(env),
     )
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format_from(environ: Mapping[str, str] | None = None) -> str:
+    """MENTORBOT_LOG_FORMAT: "text" (the default) or "json" (a JSON object a line)."""
+    env = os.environ if environ is None else environ
+    value = env.get("MENTORBOT_LOG_FORMAT", "").strip().lower() or "text"
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"MENTORBOT_LOG_FORMAT must be text or json, got {value!r}")
+    return value
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:

@@ -7,7 +7,9 @@ operator needs to find the fault.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import traceback
 from types import TracebackType
 
@@ -45,8 +47,42 @@ def _chain(error: BaseException) -> list[str]:
     return lines
 
 
-def configure(level: int = logging.INFO) -> None:
+# What a log line may carry beside its message: a notice named by its ledger row, never by
+# its key (keys name Slack ids) or its words.
+FIELDS = ("delivery", "outcome", "kind", "reason")
+# A Slack id of a member, channel, DM or workspace (U0123ABCD, D0456…): letters and at least
+# one digit. A message that quotes one (a ledger key) keeps its shape without the id.
+SLACK_ID = re.compile(r"(?<![A-Za-z0-9])[UWDCGTB](?=[A-Z]*[0-9])[A-Z0-9]{6,}(?![A-Za-z0-9])")
+
+
+def without_slack_ids(text: str) -> str:
+    return SLACK_ID.sub("<id>", text)
+
+
+class JsonLines(PrivateTracebacks):
+    """One JSON object a line, for a log platform to index: time, level, logger, message,
+    the notice's fields when the line is about one, and the traceback's frames."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": without_slack_ids(record.getMessage()),
+        }
+        entry.update(
+            (name, getattr(record, name))
+            for name in FIELDS
+            if getattr(record, name, None) is not None
+        )
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure(level: int = logging.INFO, style: str = "text") -> None:
+    """`style`: "text" (a line per record, for people) or "json" (JSON lines)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(PrivateTracebacks(FORMAT))
+    handler.setFormatter(JsonLines() if style == "json" else PrivateTracebacks(FORMAT))
     logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
@@ -11,9 +12,11 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bot.operations.heartbeat import tick_health
 from bot.platform.request_shape import MAX_BODY, is_slack_shaped
 from storage.accounts import token_refusal
 from storage.db import DatabaseUnavailable, check_connection
+from storage.operations import last_heartbeat
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -60,11 +63,14 @@ def _healthz(engine: Engine, start_response: Callable[..., Any]) -> Iterable[byt
         start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
         return [b"database unavailable\n"]
     # Read from the database, where whichever process met the refusal (the tick, a
-    # listener, an app_uninstalled event) recorded it: every process reports the same.
+    # listener, an app_uninstalled event) or ran the last tick recorded it: every process
+    # reports the same.
     with Session(engine) as session:
         refused = token_refusal(session)
-    if refused is not None:
-        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-        return [f"Slack refuses the app's token: {refused.error}\n".encode()]
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [b"ok\n"]
+        ticked = tick_health(last_heartbeat(session), datetime.now(UTC))
+    lines = [] if refused is None else [f"Slack refuses the app's token: {refused.error}"]
+    healthy = refused is None and ticked.healthy
+    lines = (["ok"] if healthy else lines) + [ticked.line]
+    status = "200 OK" if healthy else "503 Service Unavailable"
+    start_response(status, [("Content-Type", "text/plain")])
+    return ["".join(f"{line}\n" for line in lines).encode()]

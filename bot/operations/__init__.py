@@ -1,0 +1,1 @@
+"""What operators see: the tick's heartbeat and health, the ledger's unsent notices."""
