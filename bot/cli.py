@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.platform import log_format
 from bot.platform.config import ConfigError, Settings, load_settings, log_format_from
 from bot.platform.services import Services
+from bot.privacy import PrivacyError
 from bot.program import ProgramError, load_program, roll_program
 from storage.db import DatabaseUnavailable
 
@@ -33,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         log_format.configure(style=log_format_from())
         return args.func(args)
-    except (ConfigError, ProgramError, DatabaseUnavailable, StartupError) as exc:
+    except (ConfigError, ProgramError, DatabaseUnavailable, StartupError, PrivacyError) as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -75,11 +76,20 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--check", action="store_true", help="check every row, store nothing")
     imports.set_defaults(func=_import_teams)
 
-    export = sub.add_parser("export", help="the program report: one row per team")
-    export.add_argument("--format", choices=("csv", "xlsx"), required=True)
-    export.add_argument("--out", type=Path, required=True, help="the file to write")
+    export = sub.add_parser(
+        "export", help="the program report: one row per team; or what is stored about a person"
+    )
+    export.add_argument("--format", choices=("csv", "xlsx"))
+    export.add_argument("--out", type=Path, help="the file to write")
+    export.add_argument("--person", metavar="SLACK_ID", help="everything stored about them (JSON)")
     export.add_argument("--as-of", type=date.fromisoformat, help="the day to judge (YYYY-MM-DD)")
     export.set_defaults(func=_export)
+
+    forget = sub.add_parser("forget", help="a privacy request: pseudonymise a person")
+    forget.add_argument("slack_id", metavar="SLACK_ID")
+    forget.add_argument("--requested-by", metavar="SLACK_ID", help="who asked (for the audit)")
+    forget.add_argument("--yes", action="store_true", help="do it (default: a dry run)")
+    forget.set_defaults(func=_forget)
 
     ledger = sub.add_parser("ledger", help="notices that failed, were skipped or are held")
     ledger.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="from this day on")
@@ -291,6 +301,10 @@ def _export(args: argparse.Namespace) -> int:
     from bot.status import export as report_export
     from storage.people import active_teams
 
+    if args.person is not None:
+        return _export_person(args)
+    if args.format is None or args.out is None:
+        raise StartupError("export needs --format and --out (or --person SLACK_ID)")
     services, _ = services_from(load_settings())
     today = args.as_of or services.today()
     with services.sessions() as session:
@@ -300,11 +314,45 @@ def _export(args: argparse.Namespace) -> int:
         content = report_export.report_csv(data)
     else:
         content = report_export.report_xlsx(services.program, data)
-    try:
-        args.out.write_bytes(content)
-    except OSError as exc:
-        raise StartupError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    _write(args.out, content)
     print(f"wrote {len(data.rows)} team(s) to {args.out}")
+    return 0
+
+
+def _write(out: Path, content: bytes) -> None:
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise StartupError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from bot.privacy.rules import forget, forgetting_lines
+
+    settings = load_settings()
+    services, _ = services_from(settings)
+    done = forget(
+        services.sessions,
+        args.slack_id,
+        args.requested_by,
+        settings.staff_ids,
+        services.clock(),
+        apply=args.yes,
+    )
+    print("\n".join(forgetting_lines(done)))
+    return 0
+
+
+def _export_person(args: argparse.Namespace) -> int:
+    from bot.privacy.rules import export_person
+
+    services, _ = services_from(load_settings())
+    document = export_person(services.sessions, args.person, services.clock())
+    if args.out is None:
+        sys.stdout.write(document)
+        return 0
+    _write(args.out, document.encode())
+    print(f"wrote what is stored about {args.person} to {args.out}")
     return 0
 
 
