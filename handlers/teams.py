@@ -21,9 +21,10 @@ from bot.slack.commands import Subcommand
 from bot.slack.fields import FieldErrors, record_id
 from bot.slack.text import typed
 from bot.teams import views
-from bot.teams.changes import ending_message, replacement_messages
+from bot.teams.changes import ending_message, pause_message, replacement_messages
 from bot.teams.form import parse_ending, parse_pair, parse_replacement
 from bot.teams.imports import import_teams
+from bot.teams.pauses import current_pause, pauses_of
 from bot.teams.rules import create_team, problems
 from handlers import kit
 from handlers.after_ack import after_ack
@@ -33,7 +34,7 @@ from schedules.duties.teams import welcome_notices
 from storage.db import transaction
 from storage.models import Team, TeamChange, TeamStatus
 from storage.people import get_or_create_person, get_team
-from storage.teams import active_teams_of, end_team, history, replace_member
+from storage.teams import PAUSE, active_teams_of, end_team, history, replace_member, set_paused
 
 log = logging.getLogger(__name__)
 NOT_YOURS = "This team can no longer be changed by you."
@@ -63,6 +64,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     for action_id, role in ((views.REPLACE_MENTOR, "mentor"), (views.REPLACE_ADVISOR, "advisor")):
         app.action(action_id)(kit.button(functools.partial(_open_replace, services, role)))
     app.action(views.END_TEAM)(kit.button(functools.partial(_open_end, services)))
+    for action_id, paused in ((views.PAUSE_TEAM, True), (views.RESUME_TEAM, False)):
+        app.action(action_id)(kit.button(functools.partial(_pause, services, paused)))
     for callback_id, submit, field in (
         (views.PAIR_CALLBACK, _submit_pair, "mentor"),
         (views.IMPORT_CALLBACK, _submit_import, "csv"),
@@ -218,6 +221,7 @@ def card_for(session: Session, services: Services, team: Team) -> views.TeamCard
     members = [("Mentor", team.mentor), ("Protégé", team.protege)]
     if team.advisor is not None:
         members.append(("Content advisor", team.advisor))
+    pause = current_pause(pauses_of(session, program, [team.id]).get(team.id, []))
     return views.TeamCard(
         team_id=team.id,
         area_name=program.area(team.area).name,
@@ -242,12 +246,13 @@ def card_for(session: Session, services: Services, team: Team) -> views.TeamCard
             for change in history(session, team.id)
             if change.role != "status" or change.old_value
         ],
+        paused_since=pause.start if pause is not None else None,
     )
 
 
 def _phrase(change: TeamChange) -> str:
     when = f"{change.changed_at:%b %-d, %Y}"
-    if change.role == "status":
+    if change.role in ("status", PAUSE):
         return f"{change.new_value} {when}"
     role = "mentor" if change.role == "mentor" else "advisor"
     old = f"<@{change.old_value}>" if change.old_value else "nobody"
@@ -285,6 +290,28 @@ def _open_end(services: Services, body: dict[str, Any], client: WebClient) -> No
     if team is None:
         raise Refusal("Only program staff can end an active team.")
     client.views_open(trigger_id=body["trigger_id"], view=views.end_modal(team.id))
+
+
+def _pause(services: Services, paused: bool, body: dict[str, Any], client: WebClient) -> None:
+    """Pause a team (leave of absence) or resume it; its members are told."""
+    team = _managed_team(services, body, record_id(kit.value(body)))
+    if team is None:
+        raise Refusal("Only program staff can pause or resume an active team.")
+    with transaction(services.sessions) as session:
+        changed = set_paused(session, team, paused, None, body["user"]["id"], services.clock())
+    word = "paused" if paused else "resumed"
+    if not changed:
+        kit.tell(client, body, f"Team {team.id} was {word} already.")
+        return
+    mentor, protege = team.mentor.slack_id, team.protege.slack_id
+    text = pause_message(paused, mentor, protege)
+    people = [p.slack_id for p in (team.mentor, team.protege, team.advisor) if p is not None]
+    dm_all(services, client, {person: text for person in people})
+    kit.tell(
+        client,
+        body,
+        f"Team {team.id} is {'paused' if paused else 'resumed'}; its members were told.",
+    )
 
 
 def _submit_replace(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -117,3 +117,43 @@ def _record(
         )
     )
     session.flush()
+
+
+# A pause (leave of absence) is a TeamChange of role PAUSE: new_value PAUSED when it
+# begins, RESUMED when it ends. The team stays active: its members keep their access, and
+# everything it filed stays where it was.
+PAUSE, PAUSED, RESUMED = "pause", "paused", "resumed"
+
+
+def is_paused(session: Session, team_id: int) -> bool:
+    last = session.scalars(
+        select(TeamChange.new_value)
+        .where(TeamChange.team_id == team_id, TeamChange.role == PAUSE)
+        .order_by(TeamChange.id.desc())
+    ).first()
+    return last == PAUSED
+
+
+def set_paused(
+    session: Session, team: Team, paused: bool, reason: str | None, by: str, now: datetime
+) -> bool:
+    """Begin or end the team's pause; False when it already was (or was not) paused."""
+    if is_paused(session, team.id) == paused:
+        return False
+    new, old = (PAUSED, RESUMED) if paused else (RESUMED, PAUSED)
+    _record(session, team, PAUSE, old, new, reason, by, now)
+    return True
+
+
+def pause_changes(session: Session, team_ids: list[int]) -> dict[int, list[TeamChange]]:
+    """Every team's pauses and resumptions, oldest first (most teams have none)."""
+    found: dict[int, list[TeamChange]] = {}
+    for start in range(0, len(team_ids), 500):
+        rows = session.scalars(
+            select(TeamChange)
+            .where(TeamChange.role == PAUSE, TeamChange.team_id.in_(team_ids[start : start + 500]))
+            .order_by(TeamChange.id)
+        )
+        for row in rows:
+            found.setdefault(row.team_id, []).append(row)
+    return found

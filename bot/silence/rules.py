@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.program import Program, StepKind
 from bot.status.deliverables import team_deliverables
 from bot.status.progress import step_name
+from bot.teams.pauses import paused_school_days, pauses_of
 from storage.db import among, scope_of
 from storage.experiences import FormEvent
 from storage.logs import IS_CURRENT, CheckIn, CommunicationLog, contact_dates
@@ -119,6 +120,7 @@ def team_health(
     ids = [team.id for team in teams]
     judged = min(today, season_end(program))
     latest = last_activity_dates(session, program, ids)
+    paused = pauses_of(session, program, ids)
     due = month_log_due(program, today)
     counts = contact_days_in_month(session, ids, today) if due and today >= due else None
     threshold = program.settings.silence_threshold_school_days
@@ -131,6 +133,8 @@ def team_health(
         clock_start = clock(team.track, team.start_date)
         last = max(latest.get(team.id, clock_start), clock_start)
         quiet = quiet_days(last) if last < judged else 0
+        if team.id in paused:  # paused school days are not quiet ones
+            quiet -= paused_school_days(program, paused[team.id], last, judged, today)
         days = None if counts is None else counts.get(team.id, 0)
         result[team.id] = Health(
             team_id=team.id,

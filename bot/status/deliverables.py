@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.program import Deadline, Program, StepKind
 from bot.program.kinds import spec
 from bot.status.step_handlers import Facts, FactsOf, handler_for
+from bot.teams.pauses import Pause, pauses_of, shifted
 from storage.models import Team
 
 MEMBER_ROLES = ("mentor", "protege", "team")
@@ -124,6 +125,7 @@ def deliverables_for(
             d for d in member_deadlines(program, track) if wanted is None or d.id in wanted
         ]
         facts = _gather(session, program, members, deadlines)
+        paused = pauses_of(session, program, [team.id for team in members])
         tracked = {d.id for d in deadlines if _tracked(d.step.kind)}
         # Asked once per track, not per team and step.
         before_of = {
@@ -133,6 +135,8 @@ def deliverables_for(
             result[team.id] = _statuses(
                 program, team, deadlines, tracked, before_of, facts[team.id], today
             )
+            if team.id in paused:  # a pause moves what was still to come
+                result[team.id] = _after_pauses(result[team.id], paused[team.id], program, today)
     return result
 
 
@@ -252,6 +256,19 @@ def _effective_due(
         )
     shifted = anchor + (deadline.due - before.due)
     return max(due, next_school_day_on_or_after(program, shifted))
+
+
+def _after_pauses(
+    statuses: list[DeliverableStatus], pauses: list[Pause], program: Program, today: date
+) -> list[DeliverableStatus]:
+    lead = max(program.settings.reminder_lead_days, default=0)
+    moved = []
+    for status in statuses:
+        due = shifted(status.effective_due, pauses, today)
+        moved.append(
+            replace(status, effective_due=due, state=state_on(due, status.done_at, today, lead))
+        )
+    return moved
 
 
 def _role_holders(role: str) -> tuple[str, ...]:

@@ -43,3 +43,16 @@ def ending_message(status: str, reason: TypedText, mentor: str, protege: str) ->
         f"The team of <@{mentor}> mentoring <@{protege}> {word}. "
         f"Note from program staff: {reason.mrkdwn()}\nEverything the team filed is kept."
     )
+
+
+def pause_message(paused: bool, mentor: str, protege: str) -> str:
+    if paused:
+        return (
+            f"The team of <@{mentor}> mentoring <@{protege}> is paused (a leave of absence). "
+            "Its deadlines wait until program staff resume it, and everything the team "
+            "filed is kept."
+        )
+    return (
+        f"The team of <@{mentor}> mentoring <@{protege}> is back from its pause. Its deadlines "
+        "have moved by the time it was paused: `/mentor progress` shows the new dates."
+    )

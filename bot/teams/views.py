@@ -9,7 +9,17 @@ from typing import Any
 
 from bot.contact.form import EMAIL_CHECKED, PREFERRED
 from bot.program import Program
-from bot.slack.blocks import actions, button, context, divider, input_block, modal, option, section
+from bot.slack.blocks import (
+    actions,
+    button,
+    context,
+    divider,
+    input_block,
+    modal,
+    option,
+    plain,
+    section,
+)
 from bot.slack.dates import human_date
 from bot.slack.metadata import Metadata
 from bot.slack.text import TypedText
@@ -21,6 +31,8 @@ IMPORT_CALLBACK = "team_import"
 REPLACE_MENTOR = "team_replace_mentor"
 REPLACE_ADVISOR = "team_replace_advisor"
 END_TEAM = "team_end_open"
+PAUSE_TEAM = "team_pause"
+RESUME_TEAM = "team_resume"
 IMPORT_MAX = 3000  # Slack's limit for one plain_text_input
 
 IMPORT_HEADER = "mentor,protege,advisor,area,track,start_date"
@@ -99,11 +111,14 @@ class TeamCard:
     end_reason: TypedText  # as staff typed it; '' for an active team
     members: Sequence[MemberCard]
     history: Sequence[str]  # already phrased, oldest first
+    paused_since: date | None = None  # on leave of absence since that day
 
 
 def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]:
     """The blocks of one team card; `manage` adds the staff buttons."""
     status = "" if card.status == "active" else f" · *{card.status}*"
+    if card.paused_since is not None:
+        status += f" · *paused since {human_date(card.paused_since, today)}*"
     blocks: list[dict[str, Any]] = [
         section(
             f"*Team {card.team_id}* · {card.area_name} · {card.track_name} · "
@@ -122,10 +137,29 @@ def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]
             actions(
                 button("Replace mentor", REPLACE_MENTOR, value),
                 button("Replace advisor", REPLACE_ADVISOR, value),
+                _pause_button(card),
                 button("End team", END_TEAM, value, style="danger"),
             )
         )
     return blocks
+
+
+def _pause_button(card: TeamCard) -> dict[str, Any]:
+    value = str(card.team_id)
+    if card.paused_since is not None:
+        return button("Resume team", RESUME_TEAM, value)
+    return {
+        **button("Pause team", PAUSE_TEAM, value),
+        "confirm": {
+            "title": plain("Pause this team?"),
+            "text": plain(
+                "For a leave of absence: its deadlines wait and its silence count stops "
+                "until you resume it. Nothing it filed is lost; its members are told."
+            ),
+            "confirm": plain("Pause"),
+            "deny": plain("Cancel"),
+        },
+    }
 
 
 def team_cards_message(

@@ -19,6 +19,7 @@ from bot.logs.rules import month_of, teams_logged
 from bot.logs.views import nudge_message, overdue_message
 from bot.program import Program
 from bot.slack.dates import local_instant, zone
+from bot.teams.pauses import paused_on, pauses_of
 from schedules.notice import Notice
 from storage.models import Team
 from storage.people import active_teams
@@ -35,9 +36,16 @@ def log_nudges(session: Session, program: Program, now: datetime) -> Iterator[No
         return
     teams = active_teams(session, program.id)
     quiet = quiet_teams(session, [team.id for team in teams if team.advisor is not None])
+    paused = pauses_of(session, program, [team.id for team in teams])
+    today = now.astimezone(program.tz).date()
     for due in dues:
         month = month_of(due)
-        expected = [team for team in teams if team.start_date <= due]
+        # A team paused on the due date owes no log then: its deadline moved with the pause.
+        expected = [
+            team
+            for team in teams
+            if team.start_date <= due and not paused_on(paused.get(team.id, ()), due, today)
+        ]
         logged = teams_logged(session, [team.id for team in expected], month)
         for team in expected:
             if team.id in logged:

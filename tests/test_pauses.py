@@ -1,0 +1,141 @@
+"""Pausing a team (leave of absence): staff pause and resume it from the team card; its
+deadlines move by the pause, its silence count stops, and nothing it filed is lost."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from bot.silence.rules import team_health
+from bot.status.deliverables import OVERDUE, team_deliverables
+from schedules.duties.logs import log_nudges
+from storage.db import transaction
+from storage.models import TeamStatus
+from storage.people import get_team
+from storage.teams import set_paused
+from tests import test_teams
+from tests.conftest import STAFF
+from tests.interactions import press
+from tests.test_silence import seed, talk
+from tests.test_teams import ADVISOR, MENTOR, PROTEGE, command, register
+
+world = test_teams.world  # the served app with a registered team's people (a fixture)
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 15, tzinfo=UTC)
+
+
+def _pause(factory, team_id: int, paused: bool, day: date) -> None:
+    with transaction(factory) as session:
+        team = get_team(session, team_id)
+        assert set_paused(session, team, paused, None, STAFF, _at(day))
+
+
+def test_staff_pause_and_resume_a_team_from_its_card(world) -> None:
+    base, services, fake = world
+    register(base, fake)
+    _, card = command(base, STAFF, f"team <@{MENTOR}>")
+    [pause] = [
+        e
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "team_pause"
+    ]
+    assert pause["confirm"]["title"]["text"] == "Pause this team?"
+    assert press(base, MENTOR, "team_pause", "1")[0] == 200  # not staff: refused
+    assert fake.messages_to(PROTEGE)[-1]["text"].startswith("Welcome")
+
+    press(base, STAFF, "team_pause", "1")
+    for person in (MENTOR, PROTEGE, ADVISOR):
+        assert "is paused (a leave of absence)" in fake.messages_to(person)[-1]["text"]
+    _, card = command(base, STAFF, f"team <@{MENTOR}>")
+    shown = json.dumps(card["blocks"])
+    assert "paused since today" in shown and "History: paused Sep 10, 2024" in shown
+    assert "team_resume" in shown and "team_pause" not in shown
+    told = len(fake.messages_to(PROTEGE))
+    press(base, STAFF, "team_pause", "1")  # twice: nothing more
+    assert len(fake.messages_to(PROTEGE)) == told
+
+    press(base, STAFF, "team_resume", "1")
+    assert "back from its pause" in fake.messages_to(PROTEGE)[-1]["text"]
+    _, card = command(base, STAFF, f"team <@{MENTOR}>")
+    shown = json.dumps(card["blocks"])
+    assert "paused since" not in shown and "team_pause" in shown
+    assert "paused Sep 10, 2024 · resumed Sep 10, 2024" in json.dumps(card, ensure_ascii=False)
+    with services.sessions() as session:
+        assert get_team(session, 1).status == TeamStatus.ACTIVE  # the members keep their team
+
+
+def test_a_pause_moves_what_was_still_to_come_and_nothing_falls_overdue_during_it(
+    app_server, program
+) -> None:
+    _, services = app_server
+    team_id = seed(services.sessions, program)
+    start, today = date(2024, 10, 1), date(2024, 11, 20)
+
+    def statuses(day: date):
+        with services.sessions() as session:
+            return team_deliverables(session, program, get_team(session, team_id), day)
+
+    before = statuses(today)
+    assert any(s.state == OVERDUE and s.effective_due >= start for s in before)
+    _pause(services.sessions, team_id, True, start)
+    during = statuses(today)
+    waited = timedelta(days=(today - start).days + 1)  # today is paused too
+    for old, new in zip(before, during, strict=True):
+        moved = old.effective_due + waited if old.effective_due >= start else old.effective_due
+        assert (new.id, new.due, new.effective_due) == (old.id, old.due, moved)
+        assert new.state != OVERDUE or old.effective_due < start
+    # Resumed after a month: the team has the time it had before.
+    _pause(services.sessions, team_id, False, date(2024, 12, 1))
+    later = date(2024, 12, 10)
+    paused = timedelta(days=61)
+    assert [
+        s.effective_due - (paused if old.effective_due >= start else timedelta())
+        for s, old in zip(statuses(later), before, strict=True)
+    ] == [s.effective_due for s in before]
+
+
+def test_a_paused_teams_silence_count_stops_and_goes_on_after(app_server, program) -> None:
+    _, services = app_server
+    team_id = seed(services.sessions, program)
+    talk(services.sessions, team_id, date(2024, 9, 10))
+    today = date(2024, 10, 15)
+
+    def health():
+        with services.sessions() as session:
+            return team_health(session, program, [get_team(session, team_id)], today)[team_id]
+
+    quiet = health()
+    assert quiet.silent
+    start, end = date(2024, 9, 25), date(2024, 10, 1)  # paused Sep 25 to Sep 30
+    assert quiet.last_activity < start
+    _pause(services.sessions, team_id, True, start)
+    paused = health()
+    before_pause = program.school_days_between(quiet.last_activity, start - timedelta(days=1))
+    assert (paused.school_days_quiet, paused.silent) == (before_pause, False)
+    _pause(services.sessions, team_id, False, end)
+    back = health()
+    gap = program.school_days_between(start - timedelta(days=1), end - timedelta(days=1))
+    assert gap > 0 and back.school_days_quiet == quiet.school_days_quiet - gap
+
+
+def test_no_communication_log_reminder_reaches_a_team_paused_on_its_due_date(
+    app_server, program
+) -> None:
+    _, services = app_server
+    team_id = seed(services.sessions, program)
+    due = program.log_due_dates()[1]
+    on_the_day = _at(due) + timedelta(hours=3)
+
+    def reminded() -> list[str]:
+        with services.sessions() as session:
+            return [n.kind for n in log_nudges(session, program, on_the_day)]
+
+    assert "log_nudge" in reminded()
+    _pause(services.sessions, team_id, True, due - timedelta(days=7))
+    assert reminded() == []
+    _pause(services.sessions, team_id, False, due - timedelta(days=1))
+    assert "log_nudge" in reminded()
