@@ -151,6 +151,7 @@ ROWS: dict[str, Row] = {
     "action:team_end_open": Row(STAFF_ONLY, value="{team}"),
     "action:team_pause": Row(STAFF_ONLY, value="{team}"),
     "action:team_resume": Row(STAFF_ONLY, value="{team}"),
+    "action:completion_file": Row(READERS, value="{team}"),
     "view:team_pair": Row(STAFF_ONLY, opener=("command:pair", ""), opener_role="staff"),
     "view:team_import": Row(STAFF_ONLY, opener=("command:import", ""), opener_role="staff"),
     "view:team_replace": Row(

@@ -19,6 +19,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.accounts.views import Seat, deactivated_message
+from bot.completion.rules import CompletionSummary, Step
+from bot.completion.views import summary_message
 from bot.experiences import views as experience_views
 from bot.experiences.rules import ExperienceState, experience_state, step_deadlines
 from bot.home.calendar import calendar_message, topic_message
@@ -224,6 +226,20 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
         )
         return messages[0]
 
+    def completion() -> Message:
+        summary = CompletionSummary(
+            team_id=team,
+            program_name=program.name,
+            school_year=program.school_year,
+            area_name=program.areas[0].name,
+            track_name=track.name,
+            mentor=MENTOR,
+            protege=PROTEGE,
+            started=today - timedelta(days=200),
+            steps=tuple(Step(s.title, s.due, s.due) for s in world.statuses),
+        )
+        return summary_message(summary)
+
     scheduled = [
         Sample("welcome (mentor)", lambda: welcome("mentor")),
         Sample("welcome (protégé)", lambda: welcome("protege")),
@@ -305,6 +321,7 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
             ),
         ),
         Sample("semester progress", semester),
+        Sample("completion summary", completion),
         Sample("survey", lambda: survey_message(team, MENTOR, survey_due, today, reminder=False)),
         Sample(
             "survey reminder",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.program import Program
 from schedules.duties.accounts import deactivated_members
 from schedules.duties.advisor import done_outside, open_reports
+from schedules.duties.completion import completion_summaries
 from schedules.duties.logs import log_nudges
 from schedules.duties.meetings import meeting_reminders
 from schedules.duties.semester_progress import semester_progress
@@ -38,4 +39,5 @@ DUTIES: tuple[Duty, ...] = (
     semester_progress,
     survey,
     deactivated_members,
+    completion_summaries,
 )

@@ -1,0 +1,1 @@
+"""Completion summaries: each completer's own record of the steps they did, and when."""
