@@ -52,12 +52,12 @@ def start(services: Services, client: WebClient) -> BackgroundScheduler:
     )
     scheduler.add_job(
         refresh_standings_safely,
-        IntervalTrigger(minutes=INTERVAL_MINUTES),
+        IntervalTrigger(seconds=INTERVAL.total_seconds()),
         args=(services,),
         id="standings",
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=INTERVAL_MINUTES * 60,
+        misfire_grace_time=int(INTERVAL.total_seconds()),
         next_run_time=datetime.now(UTC),
     )
     scheduler.start()

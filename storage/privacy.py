@@ -83,6 +83,8 @@ SLACK_IDS: dict[str, tuple[str, ...]] = {
     "form_events": ("by",),
     "silence_actions": ("by",),
     "survey_responses": ("slack_id",),
+    "pace_preferences": ("slack_id", "cover"),
+    "pace_steps": ("slack_id", "confirmed_by"),
 }
 
 CONTACT = (
@@ -131,6 +133,10 @@ STRUCTURAL: dict[str, tuple[str, ...]] = {
     "pd_verifications": ("status", "area"),
     "form_events": ("form", "event"),
     "silence_actions": ("kind",),
+    "pace_preferences": ("delivery",),
+    "pace_steps": ("step", "kind"),
+    "team_standings": ("program_id", "basis", "standing"),
+    "team_standing_steps": ("program_id", "step", "deadline_id", "responsible", "waiting_on"),
     "survey_responses": ("program_id", "role"),
 }
 
@@ -262,11 +268,13 @@ def replace_slack_id(session: Session, slack_id: str, pseudonym: str) -> Changes
     changes: Changes = {}
     for table, name in string_columns():
         column = table.c[name]
-        rows = session.execute(select(table.c.id, column).where(column.contains(slack_id))).all()
-        for row_id, value in rows:
+        keys = list(table.primary_key.columns)  # some tables are keyed by team and program
+        rows = session.execute(select(*keys, column).where(column.contains(slack_id))).all()
+        for *key, value in rows:
             replaced = word.sub(pseudonym, value)
             if replaced != value:
-                session.execute(update(table).where(table.c.id == row_id).values({name: replaced}))
+                this_row = [part == part_value for part, part_value in zip(keys, key, strict=True)]
+                session.execute(update(table).where(*this_row).values({name: replaced}))
                 _count(changes, f"{table.name}.{name}", 1)
     return changes
 

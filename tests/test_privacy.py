@@ -49,7 +49,9 @@ MARKS = {FORGOTTEN: "ZQXP", OTHER: "ZQXQ"}
 NOW = datetime(2024, 10, 1, 15, tzinfo=UTC)
 EMBEDDED = {("deliveries", "key"), ("report_runs", "lock")}  # ids inside a longer value
 # Rows the bot writes itself, once, at migration: nothing of anyone's.
-UNPLANTED = {"slack_access", "tick_heartbeat"}
+# Tables with no person in them: the app's own state, and standings derived from the rest
+# (keyed by team, recounted from the records after a forget like after any change).
+UNPLANTED = {"slack_access", "tick_heartbeat", "team_standings", "team_standing_steps"}
 
 
 def written(table: str) -> set[str]:
@@ -138,7 +140,8 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     with engine.connect() as connection:
         return {
             table.name: [
-                tuple(row) for row in connection.execute(select(table).order_by(table.c.id))
+                tuple(row)
+                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
             ]
             for table in metadata.sorted_tables
         }

@@ -5,16 +5,16 @@ instant it judged, its outcome and its counts, so that /healthz of every process
 `privacy_requests` records each person forgotten: by pseudonym only, who asked, when, and
 how many values changed.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
