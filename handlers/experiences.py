@@ -30,8 +30,9 @@ from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.kit import command_team, filing_team, ids, replace, show, thanks_view
 from storage.db import transaction
-from storage.experiences import ExperienceStatus, experiences_of
+from storage.experiences import ExperienceStatus
 from storage.models import Team
+from storage.people import get_team
 
 log = logging.getLogger(__name__)
 Action = access.Action
@@ -54,6 +55,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     app.action(numbered(views.REVIEW_OPEN))(kit.button(flows.open_review))
     app.action(views.AGREE)(kit.button(flows.agree))
     app.action(views.DISCUSS_OPEN)(kit.button(flows.open_discuss))
+    app.action(views.OTHER_APPROVE)(kit.button(flows.approve_other))
     app.view(views.SUBMIT_CALLBACK)(kit.submission(flows.submit))
     app.view(views.COMMENT_CALLBACK)(kit.submission(flows.comment))
     app.view(views.DISCUSS_CALLBACK)(kit.submission(flows.discuss))
@@ -115,7 +117,7 @@ class _Experiences:
     def _coverage(self, session: Session, team: Team) -> domain.Coverage | None:
         if not domain.allows_extras(self.program, team.track):
             return None
-        return domain.coverage(self.program, experiences_of(session, [team.id]))
+        return domain.team_coverage(session, self.program, team)
 
     # --- buttons ---------------------------------------------------------------------------
 
@@ -204,6 +206,10 @@ class _Experiences:
                 self.program, state, team.id, team.protege.slack_id, today, revised
             )
             mentor = team.mentor.slack_id
+            to_approve = None
+            if team.advisor is not None and domain.awaiting_approval(session, team, n):
+                to_approve = views.approval_message(self.program, state, team.id, user, mentor)
+                advisor = team.advisor.slack_id
         ack(
             response_action="update",
             view=thanks_view(
@@ -213,6 +219,27 @@ class _Experiences:
             ),
         )
         dm(self.services, client, mentor, *message)
+        if to_approve is not None:
+            dm(self.services, client, advisor, *to_approve)
+
+    def approve_other(self, body: dict[str, Any], client: WebClient) -> None:
+        """The content advisor (or staff) approves an experience of the team's own design."""
+        team_id, number = ids(body, 2)
+        user = body["user"]["id"]
+        with transaction(self.services.sessions) as session:
+            team = get_team(session, team_id)
+            who = access.viewer(session, user, self.services.settings.staff_ids)
+            if team is None or not access.may_on_team(who, Action.APPROVE_PLAN, team):
+                refusal = team and access.own_team_refusal(who, Action.APPROVE_PLAN, team)
+                raise Refusal(
+                    refusal
+                    or "Only the team's content advisor or program staff approve its experiences."
+                )
+            domain.approve_other(session, team, number, user, self.services.clock())
+            protege = team.protege.slack_id
+        done = views.approved_message(number, user)
+        replace(client, body, *done)
+        dm(self.services, client, protege, *done)
 
     def comment(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]

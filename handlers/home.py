@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
-from bot.experiences.rules import allows_extras, coverage
+from bot.experiences.rules import allows_extras, team_coverage
 from bot.experiences.views import coverage_line
 from bot.home import views as home_views
 from bot.home.reply import TeamNext, dm_reply_message
@@ -48,7 +48,6 @@ from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.kit import ids, reading_team, show
 from handlers.silence import partner_button
 from handlers.status import request_report
-from storage.experiences import experiences_of
 from storage.logs import last_contact_dates
 from storage.models import Role, Team
 from storage.people import active_teams, granted_holders, teams_of_member
@@ -303,7 +302,7 @@ class _Progress:
     def _coverage_text(self, session: Session, team: Team) -> str | None:
         if not allows_extras(self.program, team.track):
             return None
-        found = coverage(self.program, experiences_of(session, [team.id]))
+        found = team_coverage(session, self.program, team)
         return coverage_line(found.covered, found.in_progress, found.missing)
 
 

@@ -194,6 +194,7 @@ class _Listeners:
             teams=self._choices(teams, user_id),
             partner_id=domain.partner(single, user_id).slack_id if single else None,
             viewer_role=domain.member_role(single, user_id) if single else None,
+            mentor_closes=self.program.settings.log_completed_by != "either",
         )
 
     def log_command(self, ctx: CommandContext) -> Answer | None:
@@ -248,6 +249,7 @@ class _Listeners:
                 metadata=Metadata(team=team.id, entry=entry.id, version=entry.version).dump(),
                 partner_id=domain.partner(team, user_id).slack_id,
                 viewer_role=domain.member_role(team, user_id),
+                mentor_closes=self.program.settings.log_completed_by != "either",
                 entry=domain.shown_log(entry),
             )
         kit.show(client, body, view)
@@ -558,7 +560,7 @@ def home_blocks(
         team_id=team.id,
         partner_id=domain.partner(team, user_id).slack_id,
         month=topic.month_id,
-        logged=domain.log_exists_for_month(session, team.id, topic.month_id),
+        logged=domain.log_exists_for_month(session, program, team.id, topic.month_id),
         contacts=contacts,
         minimum=program.settings.min_contacts_per_month,
     )

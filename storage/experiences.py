@@ -23,11 +23,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.models import Base, UtcDateTime, string_enum
+from storage.models import Base, Team, UtcDateTime, string_enum
 from storage.revisions import Revised, current
 
 FOCUS_SEPARATOR = "\n"  # focus area names contain spaces, commas and "&", never a newline
@@ -206,6 +207,39 @@ def experience(session: Session, team_id: int, number: int) -> Experience | None
     return session.scalars(
         select(Experience).where(Experience.team_id == team_id, Experience.number == number)
     ).one_or_none()
+
+
+# The content advisor approved an experience of the team's own design ("Other"): in the plan
+# (recorded when it is submitted) or on its own, for one beyond the plan.
+OTHER_APPROVED = "other_approved"
+
+
+def other_approvals(session: Session, team_ids: Sequence[int]) -> dict[int, datetime]:
+    """Experience id -> when its "Other" experience was first approved."""
+    if not team_ids:
+        return {}
+    rows = session.execute(
+        select(FormEvent.form_id, func.min(FormEvent.at))
+        .where(
+            FormEvent.team_id.in_(team_ids),
+            FormEvent.form == "experience",
+            FormEvent.event == OTHER_APPROVED,
+        )
+        .group_by(FormEvent.form_id)
+    ).all()
+    return {experience_id: at for experience_id, at in rows}
+
+
+def teams_of_proteges(session: Session, teams: Sequence[Team]) -> dict[int, list[int]]:
+    """Team id -> the ids of every team (any year, ended ones too) with the same protégé."""
+    protege_of = {team.id: team.protege_id for team in teams}
+    rows = session.execute(
+        select(Team.id, Team.protege_id).where(Team.protege_id.in_(set(protege_of.values())))
+    ).all()
+    by_protege: dict[int, list[int]] = {}
+    for team_id, protege_id in rows:
+        by_protege.setdefault(protege_id, []).append(team_id)
+    return {team_id: sorted(by_protege.get(p, [])) for team_id, p in protege_of.items()}
 
 
 def experiences_of(session: Session, team_ids: Sequence[int]) -> list[Experience]:

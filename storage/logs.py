@@ -11,8 +11,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Enum,
     ForeignKey,
@@ -22,8 +24,10 @@ from sqlalchemy import (
     Subquery,
     Text,
     UniqueConstraint,
+    case,
     func,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -156,20 +160,55 @@ def count_team_logs(session: Session, team_id: int, *, month: str | None = None)
     return session.scalar(query) or 0
 
 
-def teams_with_log(session: Session, team_ids: Iterable[int], month: str) -> set[int]:
-    """Which of `team_ids` have at least one entry for topic month `month` ("YYYY-MM")."""
+def closing(completed_by: str) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
+    """Which entries close their month's Communication Log, and from when, by the program's
+    `log_completed_by`: "mentor" (the mentor filed it, or co-signed the protégé's: the
+    co-signer is always the other member), "both" (co-signed) or "either" (any entry)."""
+    confirmed = CommunicationLog.confirmed_at.is_not(None)
+    if completed_by == "both":
+        return confirmed, CommunicationLog.confirmed_at.expression
+    if completed_by == "mentor":
+        by_mentor = CommunicationLog.author_role == "mentor"
+        return (
+            by_mentor | confirmed,
+            case((by_mentor, CommunicationLog.filed_at), else_=CommunicationLog.confirmed_at),
+        )
+    return true().self_group(), CommunicationLog.filed_at.expression
+
+
+def teams_with_log(
+    session: Session, team_ids: Iterable[int], month: str, completed_by: str
+) -> set[int]:
+    """Which of `team_ids` have an entry closing topic month `month` ("YYYY-MM")."""
     ids = list(team_ids)
     if not ids:
         return set()
+    closes, _ = closing(completed_by)
     return set(
         session.scalars(
             select(CommunicationLog.team_id)
             .where(
-                CommunicationLog.team_id.in_(ids), CommunicationLog.topic_month == month, IS_CURRENT
+                CommunicationLog.team_id.in_(ids),
+                CommunicationLog.topic_month == month,
+                IS_CURRENT,
+                closes,
             )
             .distinct()
         )
     )
+
+
+def months_closed(
+    session: Session, team_ids: Iterable[int], completed_by: str
+) -> dict[tuple[int, str], datetime]:
+    """(team id, topic month) -> when the month's Communication Log was first closed."""
+    closes, closed_at = closing(completed_by)
+    rows = session.execute(
+        select(CommunicationLog.team_id, CommunicationLog.topic_month, func.min(closed_at))
+        .where(CommunicationLog.team_id.in_(list(team_ids)), IS_CURRENT, closes)
+        .group_by(CommunicationLog.team_id, CommunicationLog.topic_month)
+    ).all()
+    return {(team_id, month): at for team_id, month, at in rows}
 
 
 def contact_dates(

@@ -228,6 +228,7 @@ ROWS: dict[str, Row] = {
     "action:exp_review_open": Row(READERS, value="{team}:1"),
     "action:exp_agree": Row(frozenset({"protege"}), value="{team}:1:1"),
     "action:exp_discuss_open": Row(frozenset({"protege"}), value="{team}:1:1"),
+    "action:exp_other_approve": Row(REVIEWERS, value="{team}:1"),
     "view:exp_submit": Row(
         frozenset({"protege"}), opener=("action:exp_submit_open", "{team}:2"), opener_role="protege"
     ),

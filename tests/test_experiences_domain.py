@@ -321,7 +321,7 @@ def test_year_two_coverage_names_the_missing_focus_areas(db, program) -> None:
 
     done(1, 3, NOW)  # Professional, Classroom Manager, Community Builder, Reflective Learner
     with db() as s:
-        covered = domain.coverage(program, domain.experiences_of(s, [team_id]))
+        covered = domain.team_coverage(s, program, _team(s, team_id))
     assert covered.missing == (
         "Instructional Designer",
         "Facilitator of Student Thinking & Learning",
@@ -330,7 +330,7 @@ def test_year_two_coverage_names_the_missing_focus_areas(db, program) -> None:
     with transaction(db) as s:  # under way, not yet counted
         domain.submit(s, program, _team(s, team_id), 2, entry(9), PROTEGE, NOW)
     with db() as s:
-        covered = domain.coverage(program, domain.experiences_of(s, [team_id]))
+        covered = domain.team_coverage(s, program, _team(s, team_id))
     assert covered.in_progress == covered.missing
     with transaction(db) as s:
         team = _team(s, team_id)
@@ -338,7 +338,7 @@ def test_year_two_coverage_names_the_missing_focus_areas(db, program) -> None:
         c = domain.file_comment(s, team, 2, sub, comment_entry(), MENTOR, NOW + timedelta(days=3))
         domain.agree(s, team, 2, c.id, PROTEGE, NOW + timedelta(days=3))
     with db() as s:
-        covered = domain.coverage(program, domain.experiences_of(s, [team_id]))
+        covered = domain.team_coverage(s, program, _team(s, team_id))
     assert covered.complete and covered.complete_at == NOW + timedelta(days=3)
 
 

@@ -171,10 +171,10 @@ def test_contacts_a_month_and_the_last_contact(world, program) -> None:
         assert logs.contacts_by_month(session, team_id) == {"2024-09": 2, "2024-10": 2}
         assert logs.last_contact(session, team_id) == date(2024, 10, 5)
         assert last_contact_dates(session, [team_id, other_id]) == {team_id: date(2024, 10, 5)}
-        assert logs.log_exists_for_month(session, team_id, "2024-09")
-        assert not logs.log_exists_for_month(session, team_id, "2024-11")
-        assert not logs.log_exists_for_month(session, other_id, "2024-09")
-        assert logs.teams_logged(session, [team_id, other_id], "2024-10") == {team_id}
+        assert logs.log_exists_for_month(session, program, team_id, "2024-09")
+        assert not logs.log_exists_for_month(session, program, team_id, "2024-11")
+        assert not logs.log_exists_for_month(session, program, other_id, "2024-09")
+        assert logs.teams_logged(session, program, [team_id, other_id], "2024-10") == {team_id}
 
 
 def test_the_list_is_newest_conversation_first(world, program) -> None:

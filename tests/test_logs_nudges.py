@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.logs.form import LogInput
-from bot.logs.rules import file_log, record_check_in
+from bot.logs.rules import confirm_log, file_log, record_check_in
 from bot.platform.slack_client import scheduler_client
 from bot.program import Break
 from schedules.duties.logs import log_nudges
@@ -58,11 +58,14 @@ def world(database_url, standin, program):
             )
             return team.id
 
-    def log(team_id: int, month: str, day: date, author=PROTEGE) -> None:
+    def log(team_id: int, month: str, day: date, author=PROTEGE, cosigned=False) -> None:
         data = LogInput(day, LogMode.PHONE, month, "", "We talked it over.", 20)
         with transaction(factory) as session:
             team = get_team(session, team_id)
-            file_log(session, program, team, author, data, at(day, 20), day)
+            entry, _ = file_log(session, program, team, author, data, at(day, 20), day)
+            if cosigned:
+                other = MENTOR if author == PROTEGE else PROTEGE
+                confirm_log(session, team, entry, other, entry.version, at(day, 21))
 
     def run(now: datetime, the_program=program):
         return tick(factory, client, the_program, now, (log_nudges,))
@@ -116,7 +119,8 @@ def test_the_advisor_hears_once_the_school_day_after(world) -> None:
 def test_no_reminder_once_the_months_log_exists(world) -> None:
     fake, add, log, run, _ = world
     team = add()
-    log(team, "2024-09", date(2024, 9, 10))  # by the protégé: it counts too
+    # By the protégé and co-signed by the mentor: the log is "Completed by Mentor" (issue 14).
+    log(team, "2024-09", date(2024, 9, 10), cosigned=True)
     log(team, "2024-10", date(2024, 9, 12), author=MENTOR)  # October's topic, early
     for day in (date(2024, 9, 17), date(2024, 9, 20), date(2024, 9, 23)):
         assert run(morning(day)).outcomes == []
@@ -237,7 +241,7 @@ def test_the_whole_year_on_the_2024_25_calendar(world) -> None:
     """A team that never logs, ticked every school-day morning: three notices a month."""
     fake, add, log, run, _ = world
     team = add()
-    log(team, "2025-02", date(2025, 2, 10))  # the one month they did log
+    log(team, "2025-02", date(2025, 2, 10), author=MENTOR)  # the one month they did log
     keys: dict[str, date] = {}
     day = date(2024, 9, 1)
     while day <= date(2025, 5, 31):

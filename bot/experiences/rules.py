@@ -4,12 +4,18 @@ that order only, by the person whose step it is; the first time each is met is k
 calendar, and every step is recorded with who took it and when (the signatures).
 
 Experience N belongs to plan slot N of the Individual Mentoring Plan. Year two adds extra
-experiences until the year's experiences cover all the program's focus areas.
+experiences until the protégé's experiences cover all the program's focus areas.
+
+An experience of the team's own design ("Other") counts only once the content advisor approved
+it: the manual's "You MUST first seek approval from the content advisor before seeking a
+different experience" and "a written description of the experience must be submitted to and
+approved by the appropriate content advisor". In a plan slot the plan's approval is that
+approval; beyond the plan the advisor approves the experience on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,6 +29,7 @@ from bot.program import Deadline, Program, StepKind
 from bot.slack.text import TypedText, typed, typed_or_none
 from storage.db import update_if
 from storage.experiences import (
+    OTHER_APPROVED,
     Experience,
     ExperienceStatus,
     ExperienceSubmission,
@@ -34,10 +41,13 @@ from storage.experiences import (
     experience,
     experiences_of,
     join_focus,
+    other_approvals,
     record_event,
     split_focus,
+    teams_of_proteges,
 )
 from storage.models import Team
+from storage.plans import latest_approved_plan
 from storage.revisions import R, try_revise
 
 FORM = "experience"
@@ -269,9 +279,12 @@ def submit(
     numbers = experience_numbers(program, team.track, slots, existing)
     if number not in numbers:
         raise Refusal(f"There is no Experience {number} for this team.")
-    entry = _resolved(program, entry, slot_for(slots, number), number)
+    slot = slot_for(slots, number)
+    entry = _resolved(program, entry, slot, number)
     if record is None:
-        return _first_submission(session, team, number, entry, by, now)
+        record = _first_submission(session, team, number, entry, by, now)
+        _approved_in_plan(session, team, record, slot, now)
+        return record
     if record.status is ExperienceStatus.AGREED:
         raise Refusal(f"Experience {number} is done: you both signed it.")
     if record.status is ExperienceStatus.COMMENTED:
@@ -291,6 +304,40 @@ def submit(
     )
     _add_submission(session, record, entry, by, now, earlier)
     _event(session, team, record, "resubmitted", by, now)
+    _approved_in_plan(session, team, record, slot, now)
+    return record
+
+
+def _approved_in_plan(
+    session: Session, team: Team, record: Experience, slot: PlanSlot | None, now: datetime
+) -> None:
+    """An "Other" experience of an approved plan slot: the plan's approval is its approval."""
+    if record.selection is not None or slot is None or not slot.approved:
+        return
+    if record.id in other_approvals(session, [team.id]):
+        return
+    plan = latest_approved_plan(session, team.id, team.program_id)
+    by = plan.approved_by if plan is not None and plan.approved_by else "plan"
+    _event(session, team, record, OTHER_APPROVED, by, now, "approved in the plan")
+
+
+def awaiting_approval(session: Session, team: Team, number: int) -> bool:
+    """An "Other" experience the content advisor has not approved yet (it does not count)."""
+    record = experience(session, team.id, number)
+    if record is None or record.selection is not None:
+        return False
+    return record.id not in other_approvals(session, [team.id])
+
+
+def approve_other(session: Session, team: Team, number: int, by: str, now: datetime) -> Experience:
+    """The content advisor approves an experience of the team's own design (access is the
+    caller's: `Action.APPROVE_PLAN`)."""
+    record = experience(session, team.id, number)
+    if record is None or record.selection is not None:
+        raise Refusal(f"Experience {number} is not an experience of the team's own design.")
+    if record.id in other_approvals(session, [team.id]):
+        raise Refusal(f"Experience {number} is already approved. Thank you!")
+    _event(session, team, record, OTHER_APPROVED, by, now)
     return record
 
 
@@ -404,22 +451,47 @@ class Coverage:
         return not self.missing
 
 
-def coverage(program: Program, records: Iterable[Experience]) -> Coverage:
-    """Which of the program's focus areas the team's experiences cover."""
-    agreed = [
-        (r.agreed_at, r)
-        for r in records
-        if r.status is ExperienceStatus.AGREED and r.agreed_at is not None
-    ]
-    agreed.sort(key=lambda pair: pair[0])
+def counted_at(record: Experience, approvals: Mapping[int, datetime]) -> datetime | None:
+    """When an experience counts: both signed it, and for one of the team's own design the
+    content advisor approved it (whichever came last); None while it does not."""
+    if record.status is not ExperienceStatus.AGREED or record.agreed_at is None:
+        return None
+    if record.selection is not None:
+        return record.agreed_at
+    approved = approvals.get(record.id)
+    return None if approved is None else max(record.agreed_at, approved)
+
+
+def focus_of(
+    program: Program, record: Experience, approvals: Mapping[int, datetime]
+) -> tuple[str, ...]:
+    """The focus areas an experience covers: a selection's own tags in the program file
+    (never tags a person picked), an approved "Other" experience's as the advisor approved
+    them, an unapproved one's none."""
+    if record.selection is not None:
+        return selection_focus(program, record.selection)
+    return record.focus_area_list if record.id in approvals else ()
+
+
+def coverage(
+    program: Program, records: Iterable[Experience], approvals: Mapping[int, datetime]
+) -> Coverage:
+    """Which of the program's focus areas the protégé's experiences cover (`records`: those of
+    every team the protégé has been in: year one's count toward year two)."""
+    records = list(records)
+    counted = [(at, r) for r in records if (at := counted_at(r, approvals)) is not None]
+    counted.sort(key=lambda pair: pair[0])
     covered: set[str] = set()
     complete_at = None
-    for agreed_at, record in agreed:
-        covered |= set(record.focus_area_list)
+    for at, record in counted:
+        covered |= set(focus_of(program, record, approvals))
         if complete_at is None and covered >= set(program.focus_areas):
-            complete_at = agreed_at
+            complete_at = at
     under_way = {
-        a for r in records if r.status is not ExperienceStatus.AGREED for a in r.focus_area_list
+        a
+        for r in records
+        if counted_at(r, approvals) is None
+        for a in (selection_focus(program, r.selection) if r.selection else r.focus_area_list)
     }
     order = program.focus_areas
     return Coverage(
@@ -428,6 +500,28 @@ def coverage(program: Program, records: Iterable[Experience]) -> Coverage:
         missing=tuple(a for a in order if a not in covered),
         complete_at=complete_at,
     )
+
+
+def protege_records(
+    session: Session, teams: Sequence[Team]
+) -> tuple[dict[int, list[Experience]], dict[int, datetime]]:
+    """For each team, the experiences of every team its protégé has been in (records follow
+    the person), and the approvals of those of their own design: a few queries a batch."""
+    related = teams_of_proteges(session, teams)
+    every = sorted({team_id for ids in related.values() for team_id in ids})
+    by_team: dict[int, list[Experience]] = {}
+    for record in experiences_of(session, every):
+        by_team.setdefault(record.team_id, []).append(record)
+    records = {
+        team.id: [r for other in related[team.id] for r in by_team.get(other, [])] for team in teams
+    }
+    return records, other_approvals(session, every)
+
+
+def team_coverage(session: Session, program: Program, team: Team) -> Coverage:
+    """The focus areas the team's protégé has covered, in this team and earlier ones."""
+    records, approvals = protege_records(session, [team])
+    return coverage(program, records[team.id], approvals)
 
 
 def selection_focus(program: Program, selection: int | None) -> tuple[str, ...]:

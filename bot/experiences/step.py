@@ -4,7 +4,8 @@ taken in order, and year two's extra experiences until every focus area is cover
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -16,12 +17,14 @@ from bot.experiences.rules import (
     FILE,
     SEND,
     STEPS,
+    counted_at,
     coverage,
+    protege_records,
 )
 from bot.program import Deadline, Program, Step
 from bot.program.kinds import Spec
 from bot.status.step_handlers import Facts, NextAction, StepHandler
-from storage.experiences import Experience, ExperienceStatus, experiences_of
+from storage.experiences import Experience, ExperienceStatus
 from storage.models import Team
 
 
@@ -30,9 +33,14 @@ def _facts(
 ) -> dict[int, Facts]:
     team_ids = [team.id for team in teams]
     out = {team.id: Facts() for team in teams}
+    # The protégé's experiences in every team they have been in: year one's count toward year
+    # two's focus areas; the numbered steps are this team's own.
+    every, approvals = protege_records(session, teams)
     records: defaultdict[int, dict[int, Experience]] = defaultdict(dict)
-    for record in experiences_of(session, team_ids):
-        records[record.team_id][record.number] = record
+    for team_id in team_ids:
+        for record in every[team_id]:
+            if record.team_id == team_id:
+                records[team_id][record.number] = record
     # Every part of each experience asked about, the ones before it included: a step waits on
     # the one before it by that one's id.
     chains: dict[int, dict[str, str]] = {}
@@ -46,9 +54,9 @@ def _facts(
     for team_id in team_ids:
         facts = out[team_id]
         for number, parts in chains.items():
-            _one_experience(facts, parts, records[team_id].get(number))
+            _one_experience(facts, parts, records[team_id].get(number), approvals)
         for deadline in extras:
-            covered = coverage(program, records[team_id].values())
+            covered = coverage(program, every[team_id], approvals)
             if covered.complete_at is not None:
                 facts.done[deadline.id] = covered.complete_at
             elif covered.missing:
@@ -56,7 +64,12 @@ def _facts(
     return out
 
 
-def _one_experience(facts: Facts, parts: dict[str, str], record: Experience | None) -> None:
+def _one_experience(
+    facts: Facts,
+    parts: dict[str, str],
+    record: Experience | None,
+    approvals: Mapping[int, datetime],
+) -> None:
     """`parts`: the deadline id of each part of this experience in the track."""
     send, comment, file = (parts.get(part, "") for part in (SEND, COMMENT, FILE))
     if record is None:
@@ -68,8 +81,14 @@ def _one_experience(facts: Facts, parts: dict[str, str], record: Experience | No
         facts.done[comment] = record.commented_at
     else:
         facts.waiting[file] = comment
-    if record.status is ExperienceStatus.AGREED and record.agreed_at is not None:
-        facts.done[file] = record.agreed_at
+    counts_from = counted_at(record, approvals)
+    if counts_from is not None:
+        facts.done[file] = counts_from
+    elif record.status is ExperienceStatus.AGREED:
+        facts.notes[file] = (
+            "signed by both; waiting for the content advisor to approve this experience of "
+            "the team's own design"
+        )
     elif record.status is ExperienceStatus.DISCUSS:
         facts.holders[file] = ("mentor",)
         facts.notes[file] = "back with the mentor to talk over the comments"

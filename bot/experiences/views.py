@@ -36,6 +36,7 @@ COMMENT_OPEN = "exp_comment_open"  # value "team:number"
 REVIEW_OPEN = "exp_review_open"  # value "team:number"
 AGREE = "exp_agree"  # value "team:number:comment"
 DISCUSS_OPEN = "exp_discuss_open"  # value "team:number:comment"
+OTHER_APPROVE = "exp_other_approve"  # value "team:number": the advisor approves an "Other"
 SUBMIT_CALLBACK = "exp_submit"
 COMMENT_CALLBACK = "exp_comment"
 DISCUSS_CALLBACK = "exp_discuss"
@@ -376,6 +377,35 @@ def submitted_message(
         actions(button("Write the Mentor Comment Form", COMMENT_OPEN, f"{team_id}:{n}", "primary")),
     ]
     return text, blocks
+
+
+def approval_message(
+    program: Program, state: ExperienceState, team_id: int, protege: str, mentor: str
+) -> Message:
+    """To the content advisor: an experience of the team's own design, beyond the plan, counts
+    once they approve it (the manual: "You MUST first seek approval from the content
+    advisor")."""
+    n = state.number
+    submission = state.submission
+    assert submission is not None
+    text = f"<@{protege}> (mentor <@{mentor}>) sent Experience {n}, of the team's own design"
+    what = describe(program, submission.selection, submission.other_description).mrkdwn()
+    areas = ", ".join(submission.focus_areas) or "none named"
+    blocks: list[Block] = [
+        section(f"*{text}*\n{what}"),
+        context(f"Focus areas they name: {areas}"),
+        section(
+            "It is not on the experience selection list, so it counts toward the program once "
+            "you approve it."
+        ),
+        actions(button("Approve this experience", OTHER_APPROVE, f"{team_id}:{n}", "primary")),
+    ]
+    return text, blocks
+
+
+def approved_message(number: int, advisor: str) -> Message:
+    text = f"Experience {number} is approved by your content advisor <@{advisor}>"
+    return text, [section(f"✅ *{text}*: it counts toward the program. Thank you!")]
 
 
 def discuss_message(team_id: int, number: int, protege: str, note: TypedText | None) -> Message:

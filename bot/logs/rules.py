@@ -1,9 +1,10 @@
 """Communication Logs: filing, editing, co-signing, quick check-ins, and what counts as contact.
 
 The manual asks the mentor to complete a Communication Log each month and to talk with the
-protégé at least twice a month, and the Missouri standard asks for a log "signed by both the
-mentor and mentee". Here the author files an entry, the other member confirms it (or says
-something is not right), and the author may edit it during the program year, each edit kept.
+protégé at least twice a month, and the Missouri standard (5 CSR 20-400.380 (13)) asks for a
+log "signed by both the mentor and mentee". Here the author files an entry, the other member
+confirms it (or says something is not right), and the author may edit it during the program
+year, each edit kept.
 
 Callers check access with bot.access first; these functions enforce the rules that need the
 entry itself (only the author edits, nobody confirms their own entry, versions must match) and
@@ -438,14 +439,15 @@ def _insert_once(session: Session, row: CommunicationLog | CheckIn) -> bool:
 # --- what the schedule and reports ask -------------------------------------------------------
 
 
-def log_exists_for_month(session: Session, team_id: int, month: str) -> bool:
-    """True once either member filed an entry on `month`'s topic, whatever its co-signing."""
-    return team_id in teams_with_log(session, [team_id], month)
+def log_exists_for_month(session: Session, program: Program, team_id: int, month: str) -> bool:
+    """True once the team has an entry on `month`'s topic that closes the month for the
+    program (`settings.log_completed_by`: BMIT's log is "Completed by Mentor")."""
+    return team_id in teams_logged(session, program, [team_id], month)
 
 
-def teams_logged(session: Session, team_ids: list[int], month: str) -> set[int]:
-    """The teams among `team_ids` with an entry for `month` (one query for the whole tick)."""
-    return teams_with_log(session, team_ids, month)
+def teams_logged(session: Session, program: Program, team_ids: list[int], month: str) -> set[int]:
+    """The teams among `team_ids` whose `month` is logged (one query for the whole tick)."""
+    return teams_with_log(session, team_ids, month, program.settings.log_completed_by)
 
 
 def contacts_by_month(session: Session, team_id: int) -> dict[str, int]:

@@ -1,33 +1,26 @@
 """The monthly Communication Log as a step of the program (a kind the core declares, since the
-calendar expands its rule): a month's step is done when the team has a log for that month."""
+calendar expands its rule): a month's step is done when the team has a log for that month that
+the program counts (`settings.log_completed_by`: for BMIT, one the mentor filed or co-signed,
+the manual's "Communication Log Completed by Mentor")."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.program import Deadline, Program, StepKind
 from bot.status.step_handlers import Facts, StepHandler
-from storage.logs import IS_CURRENT, CommunicationLog
+from storage.logs import months_closed
 from storage.models import Team
 
 
 def _facts(
     session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
-    """A month's Communication Log step is done when the team has a log for that topic month."""
-    rows = session.execute(
-        select(
-            CommunicationLog.team_id,
-            CommunicationLog.topic_month,
-            func.min(CommunicationLog.filed_at),
-        )
-        .where(CommunicationLog.team_id.in_([t.id for t in teams]), IS_CURRENT)
-        .group_by(CommunicationLog.team_id, CommunicationLog.topic_month)
-    ).all()
-    filed = {(team_id, month): at for team_id, month, at in rows}
+    """A month's Communication Log step is done when the team has a log for that topic month
+    that closes it, from when it did."""
+    filed = months_closed(session, [t.id for t in teams], program.settings.log_completed_by)
     out: dict[int, Facts] = {}
     for team in teams:
         facts = Facts()

@@ -44,6 +44,11 @@ VIEW = "log_view"  # value "entry_id"
 PAGE = "logs_page"  # value "team_id:page" or "team_id:page:YYYY-MM"
 LOG_CALLBACK = "log_submit"
 CHECK_IN_CALLBACK = "checkin_submit"
+
+# The log's two signatures come from the Missouri regulation, not the BMIT manual (whose log
+# is "Completed by Mentor"): 5 CSR 20-400.380 (13), a log "signed by both the mentor and mentee".
+STANDARD = "5 CSR 20-400.380 (13)"
+TWO_SIGNATURES = f"two signatures, as {STANDARD} asks"
 DISPUTE_CALLBACK = "log_dispute_submit"
 
 PAGE_SIZE = 10
@@ -102,10 +107,13 @@ def log_modal(
     partner_id: str | None = None,
     viewer_role: str | None = None,
     entry: ShownLog | None = None,
+    mentor_closes: bool = False,
 ) -> dict[str, Any]:
     """New entry (or, with `entry`, an edit). `teams` with more than one team adds a select;
-    otherwise `partner_id` names the one person who will be asked to confirm."""
-    blocks: list[Block] = [context(_cosign_hint(teams, partner_id, viewer_role, entry))]
+    otherwise `partner_id` names the one person who will be asked to confirm. `mentor_closes`:
+    a protégé's entry closes the month only once the mentor confirms it."""
+    hint = _cosign_hint(teams, partner_id, viewer_role, entry, mentor_closes)
+    blocks: list[Block] = [context(hint)]
     if len(teams) > 1:
         blocks.append(
             input_block(
@@ -182,6 +190,7 @@ def _cosign_hint(
     partner_id: str | None,
     viewer_role: str | None,
     entry: ShownLog | None,
+    mentor_closes: bool = False,
 ) -> str:
     if entry is not None:
         return (
@@ -189,15 +198,14 @@ def _cosign_hint(
             "is kept, and the other member is asked to confirm the new one."
         )
     if len(teams) > 1 or partner_id is None:
-        return "The protégé you pick is asked to confirm the entry (the manual's two signatures)."
+        return f"The protégé you pick is asked to confirm the entry ({TWO_SIGNATURES})."
     if viewer_role == "protege":
         return (
             f"Your mentor <@{partner_id}> usually files the log; an entry you file is marked as "
             "yours, and they are asked to confirm it."
+            + (" The month's log is done once they do." if mentor_closes else "")
         )
-    return (
-        f"Your protégé <@{partner_id}> is asked to confirm the entry (the manual's two signatures)."
-    )
+    return f"Your protégé <@{partner_id}> is asked to confirm the entry ({TWO_SIGNATURES})."
 
 
 def _mode_element(initial: LogMode | None) -> dict[str, Any]:
@@ -293,7 +301,10 @@ def cosign_message(
             button("Something's not right", DISPUTE, value),
             block_id=f"cosign_{entry.id}",
         ),
-        context("Confirming is your signature on the log, as the manual asks of both of you."),
+        context(
+            "Confirming is your signature on the log: Missouri's mentoring standard "
+            f"({STANDARD}) asks for a log signed by both the mentor and the protégé."
+        ),
     ]
     return text, blocks
 

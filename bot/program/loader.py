@@ -48,6 +48,9 @@ _TOML_POSITION = re.compile(
     r"^(?P<msg>.*) \((?:at line (?P<line>\d+), column (?P<col>\d+)|at end of document)\)$"
 )
 
+# Who closes a month's Communication Log (see Settings.log_completed_by).
+LOG_COMPLETED_BY = ("mentor", "either", "both")
+
 # What a deadline or rule says about its step (see bot.program.steps).
 _STEP_KEYS = ("step", "number", "part", "holder", "place", "in_person", "upload")
 
@@ -326,7 +329,8 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
     _unique(areas, "id", lambda a: a.id)
 
     tracks = [
-        (t, Track(t.ident("id"), t.text("name"))) for t in root.tables("tracks", ("id", "name"))
+        (t, _track(t))
+        for t in root.tables("tracks", ("id", "name", "plan_slots", "plan_slots_optional"))
     ]
     if not tracks:
         root.fail("tracks", "at least one [[tracks]] entry is required")
@@ -464,6 +468,22 @@ def school_year_start(school_year: str) -> int | None:
     return first if (first + 1) % 100 == second else None
 
 
+def _track(t: _Table) -> Track:
+    plan_slots = (2, 2)
+    if t.has("plan_slots"):
+        values = t._typed("plan_slots", lambda v: isinstance(v, list), "an array of integers")
+        if not values:
+            t.fail("plan_slots", "must not be empty (slots per semester, e.g. [2, 2])")
+        for i, value in enumerate(values):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                t.fail(f"plan_slots[{i}]", f"expected a count of slots, got {_describe(value)}")
+        plan_slots = tuple(values)
+        if not sum(plan_slots):
+            t.fail("plan_slots", "plans no experience at all")
+    optional = t.boolean("plan_slots_optional") if t.has("plan_slots_optional") else False
+    return Track(t.ident("id"), t.text("name"), plan_slots, optional)
+
+
 def _timezone(prog: _Table) -> zoneinfo.ZoneInfo:
     name = prog.text("timezone")
     try:
@@ -487,6 +507,8 @@ def _settings(root: _Table) -> Settings:
         "min_contacts_per_month",
         "quiet_hours",
         "school_weekdays",
+        "log_completed_by",
+        "completers_wait_for_deliverables",
     )
     if root.has("settings"):
         s = root.table("settings", known)
@@ -518,6 +540,16 @@ def _settings(root: _Table) -> Settings:
         min_contacts_per_month=s.integer("min_contacts_per_month", 0, default=2),
         quiet_hours=quiet,
         school_weekdays=weekdays,
+        log_completed_by=(
+            _choice(s, "log_completed_by", s.text("log_completed_by"), LOG_COMPLETED_BY, "who")
+            if s.has("log_completed_by")
+            else "mentor"
+        ),
+        completers_wait_for_deliverables=(
+            s.boolean("completers_wait_for_deliverables")
+            if s.has("completers_wait_for_deliverables")
+            else True
+        ),
     )
 
 

@@ -55,6 +55,18 @@ class Area:
 class Track:
     id: str
     name: str
+    # The Individual Mentoring Plan's shape: how many experiences each semester plans, in
+    # order (year one's "two experiences … each semester"), and whether a slot may stay empty.
+    plan_slots: tuple[int, ...] = (2, 2)
+    plan_slots_optional: bool = False
+
+    def slot_semesters(self) -> dict[int, int]:
+        """Plan slot number -> its semester (1, 2, …), numbered across the year."""
+        out: dict[int, int] = {}
+        for semester, count in enumerate(self.plan_slots, start=1):
+            for _ in range(count):
+                out[len(out) + 1] = semester
+        return out
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,12 @@ class Settings:
     min_contacts_per_month: int
     quiet_hours: QuietHours
     school_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    # Whose entry closes a month's Communication Log: "mentor" (the mentor filed it or
+    # co-signed the protégé's), "either" (any entry) or "both" (an entry co-signed).
+    log_completed_by: str = "mentor"
+    # The completers list waits for every deliverable of the year (the April log is due after
+    # the list's date in the BMIT calendar): no team is declared complete before then.
+    completers_wait_for_deliverables: bool = True
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 content advisor once, the school day after, while the team has no log for that month.
 
 The manual: "Communication Log Completed Monthly by the 3rd Friday of the Month". Reminders
-go out `program.settings.reminder_lead_days` before the due date (3 and 0 for BMIT). A log by
-either member for the month's topic ends them; so does the team starting after the due date.
+go out `program.settings.reminder_lead_days` before the due date (3 and 0 for BMIT). A log that
+closes the month (`settings.log_completed_by`: for BMIT, one the mentor filed or co-signed)
+ends them; so does the team starting after the due date.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def log_nudges(session: Session, program: Program, now: datetime) -> Iterator[No
             for team in teams
             if team.start_date <= due and not paused_on(paused.get(team.id, ()), due, today)
         ]
-        logged = teams_logged(session, [team.id for team in expected], month)
+        logged = teams_logged(session, program, [team.id for team in expected], month)
         for team in expected:
             if team.id in logged:
                 continue

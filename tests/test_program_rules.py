@@ -1,0 +1,198 @@
+"""Issue 14: the program's rules as the BMIT manual means them, on the shipped program file.
+
+Each test names the finding it pins; the rules run over signed HTTP with the Slack stand-in
+where a person's action is the rule's input, and on the real database otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.experiences import rules as experiences
+from bot.experiences import views as experience_views
+from bot.logs import views as log_views
+from bot.program import load_program, loads_program
+from bot.program.loader import default_program_path
+from bot.status.deliverables import team_deliverables
+from storage.db import transaction
+from storage.models import TeamStatus
+from storage.people import get_team
+from storage.plans import SlotRow
+from storage.teams import end_team
+from tests.interactions import last_opened_view, press, submit
+from tests.test_experiences_domain import (
+    ADVISOR,
+    MENTOR,
+    PROTEGE,
+    add_plan,
+    comment_entry,
+    db,  # noqa: F401  (the fixture)
+    entry,
+    make_team,
+)
+from tests.test_experiences_http import buttons, served, submission_values  # noqa: F401  (the fixture)
+from tests.test_logs_http import MENTOR as LOG_MENTOR
+from tests.test_logs_http import PROTEGE as LOG_PROTEGE
+from tests.test_logs_http import buttons as log_buttons
+from tests.test_logs_http import command, file_entry, world  # noqa: F401  (the fixture)
+
+NOW = datetime(2024, 10, 15, 15, tzinfo=UTC)
+
+
+def _status(session, program, team_id: int, step: str, today: date, due: date | None = None):
+    """The team's status of one step (a monthly one by its due date)."""
+    team = get_team(session, team_id)
+    return next(
+        s
+        for s in team_deliverables(session, program, team, today)
+        if s.deadline.key.startswith(step) and (due is None or s.due == due)
+    )
+
+
+def _sign(session, program, team_id: int, number: int, selection, at, other=None, focus=()):
+    """The protégé sends, the mentor comments, the protégé agrees."""
+    team = get_team(session, team_id)
+    experiences.submit(session, program, team, number, entry(selection, other, focus), PROTEGE, at)
+    sub = experiences.state_of(session, program, team, number).submission.id
+    c = experiences.file_comment(session, team, number, sub, comment_entry(), MENTOR, at)
+    experiences.agree(session, team, number, c.id, PROTEGE, at)
+
+
+# --- 1. an "Other" experience counts once the content advisor approved it -------------------
+
+
+def test_an_other_experience_beyond_the_plan_counts_only_once_approved(db, program) -> None:  # noqa: F811
+    team_id = make_team(db, program)  # year one, no plan: experience 1 has no slot
+    with transaction(db) as s:
+        _sign(s, program, team_id, 1, None, NOW, other="A CTSO fundraiser of our own")
+    today = date(2024, 10, 28)
+    with db() as s:
+        status = _status(s, program, team_id, "experience-1-file", today)
+        assert status.done_at is None and status.state == "overdue"
+        assert "content advisor to approve" in status.note
+        assert experiences.awaiting_approval(s, get_team(s, team_id), 1)
+    approved_at = NOW + timedelta(days=2)
+    with transaction(db) as s:
+        experiences.approve_other(s, get_team(s, team_id), 1, ADVISOR, approved_at)
+    with db() as s:
+        status = _status(s, program, team_id, "experience-1-file", today)
+        assert status.done_at == approved_at  # counted from the approval, after both signed
+        assert not experiences.awaiting_approval(s, get_team(s, team_id), 1)
+
+
+def test_the_advisor_approves_an_other_experience_from_the_message(served, program) -> None:  # noqa: F811
+    base, services, fake, team, _ = served
+    # Year one without a plan: Experience 1 is the team's own design.
+    press(base, PROTEGE, experience_views.SUBMIT_OPEN, f"{team}:1")
+    view = last_opened_view(fake)
+    values = submission_values(
+        selection="other",
+        other_description={"other_description": {"type": "plain_text_input", "value": "Own"}},
+    )
+    status, body = submit(base, PROTEGE, view, values)
+    assert status == 200 and body["response_action"] == "update", body
+    [to_advisor] = fake.messages_to(ADVISOR)
+    assert "own design" in to_advisor["text"]
+    value = buttons(to_advisor)[experience_views.OTHER_APPROVE]
+    assert value == f"{team}:1"
+    # The mentor cannot approve their own team's experience; nothing is recorded.
+    press(base, MENTOR, experience_views.OTHER_APPROVE, value)
+    with services.sessions() as s:
+        assert experiences.awaiting_approval(s, get_team(s, team), 1)
+    press(base, ADVISOR, experience_views.OTHER_APPROVE, value)
+    with services.sessions() as s:
+        assert not experiences.awaiting_approval(s, get_team(s, team), 1)
+    assert "approved by your content advisor" in fake.messages_to(PROTEGE)[-1]["text"]
+
+
+def test_an_other_in_an_approved_plan_slot_needs_no_second_approval(db, program) -> None:  # noqa: F811
+    team_id = make_team(db, program)
+    slots = [
+        SlotRow(1, 1, None, "A CTSO fundraiser", "Plan it", date(2024, 10, 21)),
+        SlotRow(2, 1, 7, None, "A problem-solving lesson", date(2024, 12, 2)),
+        SlotRow(3, 2, 14, None, "A program flyer", date(2025, 2, 3)),
+        SlotRow(4, 2, 11, None, "Recruiting plan", date(2025, 3, 3)),
+    ]
+    add_plan(db, program, team_id, slots)
+    with transaction(db) as s:
+        _sign(s, program, team_id, 1, None, NOW)
+    with db() as s:
+        assert not experiences.awaiting_approval(s, get_team(s, team_id), 1)
+        assert _status(s, program, team_id, "experience-1-file", date(2024, 10, 28)).done_at == NOW
+
+
+# --- 2. year two's six focus areas: the selections' own tags, and year one counts ------------
+
+
+def test_year_two_focus_areas_count_year_one_and_only_the_manuals_tags(db, program) -> None:  # noqa: F811
+    first = make_team(db, program, start=date(2023, 8, 28))
+    with transaction(db) as s:
+        # Selection 3 and 7 between them carry all six focus areas in the manual.
+        _sign(s, program, first, 1, 3, NOW - timedelta(days=300))
+        _sign(s, program, first, 2, 7, NOW - timedelta(days=200))
+        end_team(s, get_team(s, first), TeamStatus.COMPLETED, "year one done", "U0STAFF", NOW)
+    second = make_team(db, program, track="year2", start=date(2024, 10, 1))
+    with db() as s:
+        covered = experiences.team_coverage(s, program, get_team(s, second))
+        assert covered.complete and covered.complete_at == NOW - timedelta(days=200)
+        status = _status(s, program, second, "extra_experiences", date(2024, 12, 3))
+        assert status.done_at == NOW - timedelta(days=200)
+
+
+def test_focus_areas_a_protege_picks_do_not_cover_anything_unapproved(db, program) -> None:  # noqa: F811
+    team_id = make_team(db, program, track="year2", start=date(2024, 10, 1))
+    every = tuple(program.focus_areas)
+    with transaction(db) as s:
+        _sign(s, program, team_id, 1, None, NOW, other="Everything at once", focus=every)
+    with db() as s:
+        covered = experiences.team_coverage(s, program, get_team(s, team_id))
+        assert covered.missing == every and covered.complete_at is None
+        assert _status(s, program, team_id, "extra_experiences", date(2024, 12, 3)).done_at is None
+
+
+# --- 3. the Communication Log is "Completed by Mentor" ----------------------------------------
+
+
+def test_a_month_counts_when_the_mentor_filed_or_cosigned_its_log(world, program) -> None:  # noqa: F811
+    base, services, fake, ids = world
+    file_entry(base, fake, user=LOG_PROTEGE)  # the protégé's entry on October's topic
+    today = date(2024, 10, 21)
+    with services.sessions() as s:
+        status = _status(s, program, ids["a"], "communication_log", today, date(2024, 10, 18))
+    assert status.done_at is None
+    [message] = [m for m in fake.messages_to(LOG_MENTOR) if log_views.CONFIRM in str(m)]
+    value = log_buttons(message["blocks"])[log_views.CONFIRM]
+    confirmed = datetime(2024, 10, 8, 14, tzinfo=UTC)
+    object.__setattr__(services, "clock", lambda: confirmed)
+    assert press(base, LOG_MENTOR, log_views.CONFIRM, value)[0] == 200
+    with services.sessions() as s:
+        october = _status(s, program, ids["a"], "communication_log", today, date(2024, 10, 18))
+    assert october.done_at == confirmed
+
+
+def test_the_shipped_file_reads_the_log_as_the_manuals_and_a_program_may_say_either() -> None:
+    text = default_program_path().read_text(encoding="utf-8")
+    assert load_program().settings.log_completed_by == "mentor"
+    assert 'log_completed_by = "mentor"' in text
+    other = text.replace('log_completed_by = "mentor"', 'log_completed_by = "either"')
+    assert loads_program(other).settings.log_completed_by == "either"
+    with pytest.raises(Exception, match="log_completed_by"):
+        loads_program(text.replace('log_completed_by = "mentor"', 'log_completed_by = "nobody"'))
+
+
+# --- 4. the log's two signatures come from 5 CSR 20-400.380 (13) ------------------------------
+
+
+def test_the_two_signatures_are_credited_to_the_regulation(world) -> None:  # noqa: F811
+    base, services, fake, ids = world
+    file_entry(base, fake)
+    [message] = fake.messages_to(LOG_PROTEGE)
+    words = str(message["blocks"])
+    assert "5 CSR 20-400.380 (13)" in words and "manual" not in words
+    command(base, LOG_MENTOR, "log")
+    hint = str(last_opened_view(fake)["blocks"][0])
+    assert "5 CSR 20-400.380 (13)" in hint and "manual" not in hint
+    command(base, LOG_PROTEGE, "log")  # the protégé is told the month waits on the mentor
+    assert "done once they do" in str(last_opened_view(fake)["blocks"][0])
