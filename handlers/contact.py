@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
 from bot.contact.form import Contact, parse_contact
+from bot.contact.rules import filing_time
 from bot.contact.views import CONTACT_CALLBACK, contact_modal
 from bot.platform.services import Services
 from bot.platform.slack_users import SlackUser, user_info
@@ -79,6 +80,6 @@ def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClien
             if name == "name" and value is None:
                 continue  # an emptied name keeps the one Slack gave
             setattr(person, name, value)
-        person.contact_filed_at = person.contact_filed_at or now
+        person.contact_filed_at = filing_time(services.program, person.contact_filed_at, now)
         person.updated_at = now
     ack()

@@ -270,7 +270,8 @@ def _completers(ctx: Asked) -> Answer:
     kept.refresh(services.sessions, services.program, today, scope.team_ids)
     with services.sessions() as session:
         found, eligible = kept.completers(session, scope)
-    return views.completers_message(services.program, found, eligible)
+    final_on = domain.completers_date(services.program)
+    return views.completers_message(services.program, found, eligible, today, final_on)
 
 
 _ANSWERS: dict[str, Callable[[Asked], Answer]] = {

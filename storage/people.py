@@ -190,12 +190,6 @@ def get_team(session: Session, team_id: int) -> Team | None:
     ).one_or_none()
 
 
-def contact_form_completed(team: Team) -> datetime | None:
-    """When the team's Contact Form step was done: both members have filed theirs."""
-    mentor, protege = team.mentor.contact_filed_at, team.protege.contact_filed_at
-    return None if mentor is None or protege is None else max(mentor, protege)
-
-
 def find_person(session: Session, slack_id: str) -> Person | None:
     return session.scalars(select(Person).where(Person.slack_id == slack_id)).one_or_none()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -85,6 +86,22 @@ def end_team(
     team.ended_at = now
     team.end_reason = reason
     _record(session, team, "status", str(old), status.value, reason, by, now)
+
+
+def former_mentors(session: Session, team_ids: Sequence[int]) -> dict[int, list[Person]]:
+    """Team id -> the people who mentored it before a change, in order."""
+    if not team_ids:
+        return {}
+    rows = session.execute(
+        select(TeamChange.team_id, Person)
+        .join(Person, Person.slack_id == TeamChange.old_value)
+        .where(TeamChange.team_id.in_(team_ids), TeamChange.role == "mentor")
+        .order_by(TeamChange.id)
+    ).all()
+    out: dict[int, list[Person]] = {}
+    for team_id, person in rows:
+        out.setdefault(team_id, []).append(person)
+    return out
 
 
 def history(session: Session, team_id: int) -> list[TeamChange]:

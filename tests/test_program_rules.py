@@ -16,12 +16,15 @@ from bot.logs import views as log_views
 from bot.program import load_program, loads_program
 from bot.program.loader import default_program_path
 from bot.status.deliverables import team_deliverables
+from bot.status.rules import completers_date
+from bot.teams.welcome import CONTACT_OPEN
 from storage.db import transaction
 from storage.models import TeamStatus
-from storage.people import get_team
+from storage.people import get_or_create_person, get_team
 from storage.plans import SlotRow
-from storage.teams import end_team
+from storage.teams import end_team, replace_member
 from tests.interactions import last_opened_view, press, submit
+from tests.test_contact_roles import contact_values
 from tests.test_experiences_domain import (
     ADVISOR,
     MENTOR,
@@ -32,7 +35,8 @@ from tests.test_experiences_domain import (
     entry,
     make_team,
 )
-from tests.test_experiences_http import buttons, served, submission_values  # noqa: F401  (the fixture)
+from tests.test_experiences_http import buttons, served, submission_values  # noqa: F401
+from tests.test_experiences_http import command as status_command
 from tests.test_logs_http import MENTOR as LOG_MENTOR
 from tests.test_logs_http import PROTEGE as LOG_PROTEGE
 from tests.test_logs_http import buttons as log_buttons
@@ -196,3 +200,58 @@ def test_the_two_signatures_are_credited_to_the_regulation(world) -> None:  # no
     assert "5 CSR 20-400.380 (13)" in hint and "manual" not in hint
     command(base, LOG_PROTEGE, "log")  # the protégé is told the month waits on the mentor
     assert "done once they do" in str(last_opened_view(fake)["blocks"][0])
+
+
+# --- 5. completers wait for the April log ------------------------------------------------------
+
+
+def test_the_completers_list_is_final_only_after_the_april_log(served, program) -> None:  # noqa: F811
+    base, services, fake, team, _ = served
+    assert completers_date(program) == date(2025, 4, 21)  # the school day after Fri, Apr 18
+    text = default_program_path().read_text(encoding="utf-8")
+    literal = loads_program(
+        text.replace(
+            "completers_wait_for_deliverables = true", "completers_wait_for_deliverables = false"
+        )
+    )
+    assert completers_date(literal) == date(2025, 4, 14)  # the calendar's own date
+    object.__setattr__(services, "clock", lambda: datetime(2025, 4, 14, 15, tzinfo=UTC))
+    _, answer = status_command(base, ADVISOR, "completers")
+    assert "final on Mon, Apr 21" in str(answer)
+    object.__setattr__(services, "clock", lambda: datetime(2025, 4, 22, 15, tzinfo=UTC))
+    _, answer = status_command(base, ADVISOR, "completers")
+    assert "final on" not in str(answer) and "(of 1)" in answer["text"]
+
+
+# --- 6. the Contact Form is the team's step of one program year --------------------------------
+
+
+def _file_contact(base, fake, user: str) -> None:
+    press(base, user, CONTACT_OPEN, "")
+    status, body = submit(base, user, last_opened_view(fake), contact_values())
+    assert status == 200 and not (body or {}).get("errors"), body
+
+
+def test_contact_form_is_per_year_and_outlives_a_mentor_change(served, program) -> None:  # noqa: F811
+    base, services, fake, team, _ = served
+    last_year = datetime(2024, 5, 2, 15, tzinfo=UTC)  # filed for 2023-24
+    with transaction(services.sessions) as s:
+        t = get_team(s, team)
+        t.mentor.contact_filed_at = t.protege.contact_filed_at = last_year
+    today = date(2024, 10, 18)
+    with services.sessions() as s:
+        status = _status(s, program, team, "contact_form", today)
+    assert status.done_at is None and status.holders == ("mentor", "protege")
+    _file_contact(base, fake, PROTEGE)
+    _file_contact(base, fake, MENTOR)
+    with services.sessions() as s:
+        status = _status(s, program, team, "contact_form", today)
+        assert status.done_at == datetime(2024, 10, 18, 15, tzinfo=UTC)  # this year's filing
+    # Staff replace the mentor: the new one has filed nothing, the team stays done.
+    with transaction(services.sessions) as s:
+        t = get_team(s, team)
+        new = get_or_create_person(s, "U0NEWMENTOR", datetime(2024, 11, 1, tzinfo=UTC))
+        replace_member(s, t, "mentor", new, "moved away", "U0STAFF", datetime.now(UTC))
+    with services.sessions() as s:
+        status = _status(s, program, team, "contact_form", date(2024, 11, 4))
+        assert status.state == "done"

@@ -1,5 +1,6 @@
-"""The Contact Form as a step of the program: a team's is done once both members have filed
-theirs, and each member's button opens their own."""
+"""The Contact Form as a step of the program: a team's is done once its protégé and its
+mentor have filed theirs this program year (`bot.contact.rules`), and each member's button
+opens their own."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from bot.contact.rules import team_contact_done
 from bot.program import Deadline, Program, Step
 from bot.program.kinds import Spec, StepKind
 from bot.status.step_handlers import Facts, NextAction, StepHandler
 from bot.teams.welcome import CONTACT_OPEN
 from storage.models import Team
-from storage.people import contact_form_completed
+from storage.teams import former_mentors
 
 CONTACT_FORM = StepKind("contact_form")
 
@@ -21,19 +23,17 @@ def _facts(
     session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
     out: dict[int, Facts] = {}
+    former = former_mentors(session, [team.id for team in teams])
     for team in teams:
         facts = Facts()
-        done = contact_form_completed(team)
+        mentors = (team.mentor, *former.get(team.id, ()))
+        done, holders = team_contact_done(program, team.protege, mentors)
         for deadline in deadlines:
             if done is not None:
                 facts.done[deadline.id] = done
             else:
                 # Each member files their own: only those who have not are holding it up.
-                facts.holders[deadline.id] = tuple(
-                    role
-                    for role, person in (("mentor", team.mentor), ("protege", team.protege))
-                    if person.contact_filed_at is None
-                )
+                facts.holders[deadline.id] = holders
         out[team.id] = facts
     return out
 

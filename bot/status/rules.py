@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Protocol
 
@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 from bot.program import Program, StepKind
 from bot.program.kinds import ANSWER
 from bot.silence.rules import Health, team_health
-from bot.status.deliverables import DONE, OVERDUE, DeliverableStatus, deliverables_for
+from bot.status.deliverables import (
+    DONE,
+    OVERDUE,
+    DeliverableStatus,
+    deliverables_for,
+    member_deadlines,
+    next_school_day_on_or_after,
+)
 from bot.status.progress import step_name
 from bot.survey import rules as survey
 from storage.models import Team
@@ -355,6 +362,23 @@ def team_overdue(program: Program, team: TeamStanding, today: date) -> list[Over
 def completers(teams: Sequence[TeamStanding]) -> list[TeamStanding]:
     """Teams that completed every required deliverable of their track."""
     return [team for team in teams if team.complete]
+
+
+def completers_date(program: Program) -> date | None:
+    """When the completers list is final: the calendar's completers date or, where the program
+    waits for every deliverable (`settings.completers_wait_for_deliverables`: BMIT's April log
+    is due after its list), the school day after the last one is due, whichever is later."""
+    found = []
+    for track in program.tracks:
+        step = program.step(track.id, StepKind.COMPLETERS)
+        if step is None:
+            continue
+        final = step.due
+        last = max((d.due for d in member_deadlines(program, track.id)), default=final)
+        if program.settings.completers_wait_for_deliverables and last >= final:
+            final = next_school_day_on_or_after(program, last + timedelta(days=1))
+        found.append(final)
+    return max(found, default=None)
 
 
 # --- scope -------------------------------------------------------------------------------------

@@ -128,14 +128,34 @@ def overdue_line(item: OverdueItem) -> str:
     )
 
 
-def completers_message(program: Program, teams: Sequence[TeamPeople], eligible: int) -> Message:
-    """Teams that completed every required deliverable, by advisor (April's list)."""
+def completers_message(
+    program: Program,
+    teams: Sequence[TeamPeople],
+    eligible: int,
+    today: date | None = None,
+    final_on: date | None = None,
+) -> Message:
+    """Teams that completed every required deliverable, by advisor (April's list). Before
+    `final_on` the list is "so far": deliverables are still due, so it declares no one."""
+    early = final_on is not None and today is not None and today < final_on
+    wait = (
+        f"The list is final on {human_date(final_on, today)}, once every deliverable's date "
+        "has passed (the April Communication Log included)."
+        if early and final_on is not None
+        else ""
+    )
     if not teams:
         text = f"No team has completed every required deliverable yet (of {eligible})."
-        return text, [section(text)]
-    title = f"Program completers: {len(teams)} of {eligible}"
+        return text, [section(text), *([context(wait)] if wait else [])]
+    title = f"Program completers{' so far' if early else ''}: {len(teams)} of {eligible}"
     blocks: list[Block] = [header(title)]
+<<<<<<< HEAD
     by_advisor: dict[str | None, list[TeamPeople]] = {}
+=======
+    if wait:
+        blocks.append(context(wait))
+    by_advisor: dict[str | None, list[TeamStanding]] = {}
+>>>>>>> c9cfb3f (Completers (issue 14, 5): the list is final only after every deliverable's date (the April log is due after the calendar's Apr 14), a program-file setting; before then /mentor completers says so far and when it is final)
     for team in teams:
         by_advisor.setdefault(team.advisor, []).append(team)
     for advisor, group in sorted(by_advisor.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):

@@ -17,7 +17,10 @@ def replacement_messages(
     was = f", taking over from <@{old}>" if old else ""
     if role == "mentor":
         messages = {
-            new: f"You are now the mentor of <@{protege}>. Thank you!",
+            new: (
+                f"You are now the mentor of <@{protege}>. Thank you! Please fill in your "
+                "Contact Form (`/mentor contact`) so your protégé and advisor can reach you."
+            ),
             protege: f"Your mentor is now <@{new}>. Everything your team filed stays with it.",
             advisor: f"<@{new}> now mentors <@{protege}>{was}.",
             old: f"Thank you for mentoring <@{protege}>. <@{new}> takes over from today.",
