@@ -250,7 +250,7 @@ class _Forms:
     def _default_due(self, team: Team) -> dict[int, date]:
         """The calendar's date for sending each experience to the mentor, where it has one."""
         found = {}
-        for number in form.SLOT_SEMESTERS:
+        for number in self.program.track(team.track).slot_semesters():
             send = self.program.step(team.track, EXPERIENCE, number, SEND)
             if send is not None:
                 found[number] = send.due
@@ -307,7 +307,9 @@ class _Forms:
         if not kit.in_modal(body):
             raise Refusal(kit.STALE_BUTTON)
         view, state = body["view"], kit.state(body)
-        chosen = {n: fields.selected(state, form.selection_block(n)) for n in form.SLOT_SEMESTERS}
+        # The slots of any track's plan: the modal's own are among them.
+        slots = {n for track in self.program.tracks for n in track.slot_semesters()}
+        chosen = {n: fields.selected(state, form.selection_block(n)) for n in sorted(slots)}
         blocks = pviews.with_chosen_texts(self.program, view.get("blocks") or [], chosen)
         shown = {key: view[key] for key in _MODAL_KEYS if key in view}
         try:
@@ -461,11 +463,11 @@ class _Forms:
         now = self.services.clock()
         staff = self.services.settings.staff_ids
         try:
-            parsed = form.parse_plan(self.program, kit.state(body))
             with transaction(self.services.sessions) as session:
                 team, problem = self._team_for_submission(session, body, "plan")
                 if team is None or problem:
                     raise Refusal(problem or "")
+                parsed = form.parse_plan(self.program, team.track, kit.state(body))
                 waiting = domain.current_plan(session, team)
                 plan = domain.submit_plan(session, self.program, team, parsed, user_id, now)
                 people = domain.team_people(self.program, team)

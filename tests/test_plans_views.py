@@ -159,7 +159,9 @@ def test_forged_values_are_errors_not_data(program):
     assert caught.value.errors[concerned_block(0, 0)] == "Tick areas from this list only."
     with pytest.raises(FieldErrors) as caught:
         parse_plan(
-            program, {"imp_selection_1": {"selection": {"selected_option": {"value": "20"}}}}
+            program,
+            "year1",
+            {"imp_selection_1": {"selection": {"selected_option": {"value": "20"}}}},
         )
     assert caught.value.errors["imp_selection_1"] == "Choose an experience selection, or “Other”."
     assert caught.value.errors["imp_due_1"] == "Choose a due date."

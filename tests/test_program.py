@@ -59,7 +59,11 @@ def test_areas_are_the_four_program_areas(program: Program) -> None:
 
 
 def test_tracks(program: Program) -> None:
-    assert program.tracks == (Track("year1", "Year One"), Track("year2", "Year Two"))
+    # Year two plans its own shape (issue 14): up to three optional first-semester slots.
+    assert program.tracks == (
+        Track("year1", "Year One", (2, 2)),
+        Track("year2", "Year Two", (3,), plan_slots_optional=True),
+    )
     assert program.track("year2").name == "Year Two"
     with pytest.raises(KeyError):
         program.track("year3")

@@ -21,7 +21,7 @@ from bot.teams.welcome import CONTACT_OPEN
 from storage.db import transaction
 from storage.models import TeamStatus
 from storage.people import get_or_create_person, get_team
-from storage.plans import SlotRow
+from storage.plans import SlotRow, current_plan
 from storage.teams import end_team, replace_member
 from tests.interactions import last_opened_view, press, submit
 from tests.test_contact_roles import contact_values
@@ -41,6 +41,8 @@ from tests.test_logs_http import MENTOR as LOG_MENTOR
 from tests.test_logs_http import PROTEGE as LOG_PROTEGE
 from tests.test_logs_http import buttons as log_buttons
 from tests.test_logs_http import command, file_entry, world  # noqa: F401  (the fixture)
+from tests.test_plans_http import command as plan_command
+from tests.test_plans_http import plan_values
 
 NOW = datetime(2024, 10, 15, 15, tzinfo=UTC)
 
@@ -255,3 +257,32 @@ def test_contact_form_is_per_year_and_outlives_a_mentor_change(served, program) 
     with services.sessions() as s:
         status = _status(s, program, team, "contact_form", date(2024, 11, 4))
         assert status.state == "done"
+
+
+# --- 7. a track has its own plan shape ---------------------------------------------------------
+
+
+def test_year_two_plans_in_its_own_shape(app_server, standin, program) -> None:
+    base, services = app_server
+    fake, _ = standin
+    object.__setattr__(services, "clock", lambda: datetime(2024, 10, 1, 15, tzinfo=UTC))
+    team = make_team(services.sessions, program, track="year2", start=date(2024, 10, 1))
+    plan_command(base, PROTEGE, "plan")
+    view = last_opened_view(fake)
+    shown = str(view["blocks"])
+    assert "imp_selection_3" in shown and "imp_selection_4" not in shown
+    assert "Second semester" not in shown and "up to three" in shown
+    # One experience planned, two slots left empty: a year-two plan.
+    values = {
+        k: v for k, v in plan_values().items() if k.endswith("_1") and not k.startswith("imp_other")
+    }
+    status, body = submit(base, PROTEGE, view, values)
+    assert status == 200 and body.get("response_action") == "update", body
+    with services.sessions() as s:
+        [slot] = current_plan(s, team, program.id).slots
+        assert slot.number == 1 and slot.semester == 1
+    # A slot begun and left half-filled is still an error on its field.
+    plan_command(base, PROTEGE, "plan")
+    half = {**values, "imp_planned_2": {"planned": {"type": "plain_text_input", "value": "x"}}}
+    status, body = submit(base, PROTEGE, last_opened_view(fake), half)
+    assert body["response_action"] == "errors" and "imp_selection_2" in body["errors"]

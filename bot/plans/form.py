@@ -17,7 +17,6 @@ from bot.slack.fields import FieldErrors, State
 
 TEXT_MAX = 3000
 CONCERN_RATINGS = frozenset({2, 3})  # the manual: tick "concerned" if an item was a 2 or 3
-SLOT_SEMESTERS = {1: 1, 2: 1, 3: 2, 4: 2}  # "Two experiences … each semester"
 TOP_CONCERNS = 4
 OTHER = "other"
 CHECKBOX_MAX = 10  # Slack's limit of options in one checkboxes element
@@ -234,11 +233,16 @@ def parse_decision_points(
     return DecisionPointsForm(concerned, notes, tuple(top))
 
 
-def parse_plan(program: Program, state: State) -> PlanForm:
+def parse_plan(program: Program, track: str, state: State) -> PlanForm:
+    """The plan in the track's shape (`[[tracks]] plan_slots`): where its slots are optional,
+    a slot left wholly empty is no experience planned."""
     numbers = {str(s.number): s.number for s in program.experience_selections}
     errors: dict[str, str] = {}
     slots: list[SlotForm] = []
-    for number, semester in SLOT_SEMESTERS.items():
+    shape = program.track(track)
+    for number, semester in shape.slot_semesters().items():
+        if shape.plan_slots_optional and _empty_slot(state, number):
+            continue
         slot, slot_errors = _parse_slot(program, state, numbers, number, semester)
         errors.update(slot_errors)
         if slot is not None:
@@ -246,6 +250,15 @@ def parse_plan(program: Program, state: State) -> PlanForm:
     if errors:
         raise FieldErrors(errors)
     return PlanForm(tuple(slots))
+
+
+def _empty_slot(state: State, number: int) -> bool:
+    return not (
+        forms.selected(state, selection_block(number))
+        or forms.text(state, other_block(number))
+        or forms.text(state, planned_block(number))
+        or forms.day(state, due_block(number))
+    )
 
 
 def _parse_slot(

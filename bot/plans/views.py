@@ -12,7 +12,6 @@ from bot.plans.form import (
     APPROVE_VALUE,
     OTHER,
     RETURN_COMMENT_BLOCK,
-    SLOT_SEMESTERS,
     due_block,
     other_approval_block,
     other_block,
@@ -20,7 +19,7 @@ from bot.plans.form import (
     selection_block,
 )
 from bot.plans.rules import PlanRecord, PlanSlot, TeamPeople
-from bot.program import ExperienceSelection, Program
+from bot.program import ExperienceSelection, Program, Track
 from bot.slack.blocks import (
     Block,
     actions,
@@ -88,9 +87,10 @@ def plan_modal(
             )
     if top_concerns:
         blocks.append(context("*Your top four concerns:* " + "; ".join(top_concerns)))
+    track = program.track(people.track)
     blocks.append(
         section(
-            "Plan two experiences each semester, from the selection list or your own "
+            f"{_shape_words(track)}, from the selection list or your own "
             "(“Other”, which your content advisor approves on its own).",
             accessory=button("See the selections", SHOW_SELECTIONS),
         )
@@ -98,11 +98,18 @@ def plan_modal(
     choices = [_selection_option(s) for s in program.experience_selections]
     other = option("Other: not on the list (describe it below)", OTHER)
     by_number = {slot.number: slot for slot in slots}
-    for semester in (1, 2):
-        blocks.append(header(SEMESTER_NAMES[semester]))
-        for number in [n for n, s in SLOT_SEMESTERS.items() if s == semester]:
-            slot = by_number.get(number)
-            blocks += _slot_inputs(number, slot, default_due.get(number), choices, other)
+    semesters = track.slot_semesters()
+    for semester in sorted(set(semesters.values())):
+        blocks.append(header(SEMESTER_NAMES.get(semester, f"Semester {semester}")))
+        for number in [n for n, s in semesters.items() if s == semester]:
+            blocks += _slot_inputs(
+                number,
+                by_number.get(number),
+                default_due.get(number),
+                choices,
+                other,
+                track.plan_slots_optional,
+            )
     blocks = with_chosen_texts(
         program,
         blocks,
@@ -118,12 +125,29 @@ def plan_modal(
     return team_form(PLAN_CALLBACK, "Mentoring Plan (IMP)", blocks, "Send for approval", people)
 
 
+_COUNTS = {1: "one", 2: "two", 3: "three", 4: "four"}
+
+
+def _shape_words(track: Track) -> str:
+    """How the track's plan is shaped, as the plan's instruction ("Plan two experiences each
+    semester", year one's)."""
+    counts = [n for n in track.plan_slots if n]
+    total = sum(counts)
+    if track.plan_slots_optional:
+        return f"Plan the experiences you still need (up to {_COUNTS.get(total, total)})"
+    if len(set(track.plan_slots)) == 1 and len(track.plan_slots) > 1:
+        n = track.plan_slots[0]
+        return f"Plan {_COUNTS.get(n, n)} experience{'s' if n != 1 else ''} each semester"
+    return f"Plan {_COUNTS.get(total, total)} experience{'s' if total != 1 else ''}"
+
+
 def _slot_inputs(
     number: int,
     slot: PlanSlot | None,
     default_due: date | None,
     choices: list[dict[str, Any]],
     other: dict[str, Any],
+    optional: bool = False,
 ) -> list[Block]:
     select: dict[str, Any] = {
         "type": "static_select",
@@ -157,7 +181,10 @@ def _slot_inputs(
     elif default_due is not None:
         due["initial_date"] = default_due.isoformat()
     chooser = input_block(
-        selection_block(number), f"Experience {number}: experience selection", select
+        selection_block(number),
+        f"Experience {number}: experience selection",
+        select,
+        optional=optional,
     )
     chooser["dispatch_action"] = True  # a choice shows its whole text below (with_chosen_texts)
     return [
@@ -168,12 +195,13 @@ def _slot_inputs(
             description,
             optional=True,
         ),
-        input_block(planned_block(number), "Experience planned", planned),
+        input_block(planned_block(number), "Experience planned", planned, optional=optional),
         input_block(
             due_block(number),
             "Due date",
             due,
             hint="When the completed experience goes to the mentor.",
+            optional=optional,
         ),
         divider(),
     ]
