@@ -299,7 +299,7 @@ def _import_teams(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from bot.status import export as report_export
-    from storage.people import active_teams
+    from storage.people import served_teams
 
     if args.person is not None:
         return _export_person(args)
@@ -308,7 +308,7 @@ def _export(args: argparse.Namespace) -> int:
     services, _ = services_from(load_settings())
     today = args.as_of or services.today()
     with services.sessions() as session:
-        teams = active_teams(session, services.program.id)
+        teams = served_teams(session, services.program.id)
         data = report_export.gather(session, services.program, teams, today)
     if args.format == "csv":
         content = report_export.report_csv(data)

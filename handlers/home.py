@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
@@ -78,6 +78,21 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     app.action(home_views.HOME_PAIR)(_staff_button(services, _open_pair))
     app.action(home_views.HOME_IMPORT)(_staff_button(services, _open_import))
     app.action(home_views.HOME_REPORT)(_staff_button(services, _export))
+    app.use(_after_filing(services))
+
+
+def _after_filing(services: Services) -> Callable[..., None]:
+    """A bolt middleware: every form filed republishes the filer's Home tab after the ack
+    (`kit.submission` calls it), so what they just did shows at once."""
+
+    def republish(client: WebClient, user: str) -> None:
+        after_ack(republish_home, services, client, [user])
+
+    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
+        context[kit.AFTER_FILING] = republish
+        next()
+
+    return middleware
 
 
 class _Progress:

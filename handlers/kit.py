@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ STALE_BUTTON = "That button is out of date. Please use the latest message."
 Body = dict[str, Any]
 ButtonFunction = Callable[[Body, WebClient], None]
 SubmitFunction = Callable[[Ack, Body, WebClient], None]
-Listener = Callable[[Ack, Body, WebClient], None]
+Listener = Callable[..., None]  # bolt passes the arguments a listener names
 EventFunction = Callable[[Body], None]
 
 
@@ -63,22 +63,34 @@ def button(function: ButtonFunction) -> Listener:
     return listener
 
 
+# The context key of what to do once a form is filed (handlers.home: republish the person's
+# Home tab, so the step they just took shows as done without waiting for the next open).
+AFTER_FILING = "after_filing"
+AfterFiling = Callable[[WebClient, str], None]
+
+
 def submission(function: SubmitFunction, field: str | None = None) -> Listener:
     """Field errors and refusals go back into the modal, which keeps what was typed; a
     failure is apologised for there too. A refusal that names no field is shown at
-    `field`, else at the form's first input."""
+    `field`, else at the form's first input. A form filed runs the app's AFTER_FILING."""
 
-    def listener(ack: Ack, body: Body, client: WebClient) -> None:
+    def listener(ack: Ack, body: Body, client: WebClient, context: BoltContext) -> None:
         try:
             function(ack, body, client)
         except FieldErrors as errors:
             ack(response_action="errors", errors=errors.errors)
+            return
         except Refusal as refusal:
             where = refusal.field or field or first_input(body["view"])
             ack(response_action="errors", errors={where: refusal.message})
+            return
         except Exception as exc:
             _log_failure(function, exc)
             ack(response_action="errors", errors={field or first_input(body["view"]): SORRY})
+            return
+        after: AfterFiling | None = context.get(AFTER_FILING)
+        if after is not None:
+            after(client, body["user"]["id"])
 
     return listener
 

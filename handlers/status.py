@@ -35,10 +35,10 @@ from handlers.after_ack import after_ack, heavy
 from handlers.commands import Answer, CommandContext, CommandRouter, Later
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Team
-from storage.people import active_teams, count_active_teams
+from storage.people import active_teams, count_active_teams, served_teams
 from storage.standing import Scope, active_team_ids, teams_by_id
 from storage.survey import finish_report, start_report
-from storage.teams import active_teams_of
+from storage.teams import active_teams_of, advised_teams
 
 log = logging.getLogger(__name__)
 Action = access.Action
@@ -106,6 +106,14 @@ def advised_or_all(session: Session, services: Services, who: access.Viewer) -> 
         for t in active_teams_of(session, who.user_id, services.program.id)
         if t.advisor is not None and t.advisor.slack_id == who.user_id
     ]
+
+
+def reported_teams(session: Session, services: Services, who: access.Viewer) -> list[Team]:
+    """The teams of a report: staff all the year's, an advisor theirs, ended ones included
+    (a team that ended mid-year was still served)."""
+    if who.is_staff:
+        return served_teams(session, services.program.id)
+    return advised_teams(session, who.user_id, services.program.id)
 
 
 class _Scope:
@@ -291,12 +299,8 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
         return "Only content advisors and program staff can export reports."
     scope = "program" if who.is_staff else "advisor"
     with transaction(services.sessions) as session:
-        if who.is_staff:
-            teams = count_active_teams(session, services.program.id)
-        else:
-            teams = len(advised_or_all(session, services, who))
-        if not teams:
-            return "You advise no active teams, so there is no report to make yet."
+        if not reported_teams(session, services, who):
+            return "You advise no teams, so there is no report to make yet."
         run_id = start_report(session, who.user_id, scope, services.clock())
     if run_id is None:
         return "Your report is already being prepared; it will arrive in your DM shortly."
@@ -327,7 +331,7 @@ def report_answer(
 
 def _report(services: Services, who: access.Viewer) -> Report:
     with services.sessions() as session:
-        teams = advised_or_all(session, services, who)
+        teams = reported_teams(session, services, who)
         data = export.gather(session, services.program, teams, services.today())
     return Report(
         export.report_comment(services.program, data), export.report_files(services.program, data)

@@ -23,7 +23,6 @@ from bot.survey import rules as domain
 from bot.survey import views
 from handlers import kit
 from handlers.commands import Answer, CommandContext, CommandRouter
-from handlers.home import republish_home
 from storage.db import transaction
 from storage.models import Team
 from storage.people import get_team, teams_of_member
@@ -94,8 +93,8 @@ def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClien
         )
     if not fresh:
         raise Refusal(views.already_answered_text())
+    # Its survey button goes once answered: kit.submission republishes the Home tab.
     ack(response_action="update", view=views.thanks_view())
-    _republish(services, client, user)
 
 
 def _read(state: dict[str, Any]) -> tuple[dict[str, int], str]:
@@ -133,7 +132,3 @@ def _refusal(session: Session, services: Services, team: Team, user: str) -> str
 
 def _partner(team: Team, user: str) -> str:
     return team.protege.slack_id if team.mentor.slack_id == user else team.mentor.slack_id
-
-
-def _republish(services: Services, client: WebClient, user: str) -> None:
-    republish_home(services, client, [user])  # its survey button goes once answered

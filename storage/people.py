@@ -96,6 +96,19 @@ def active_teams(session: Session, program_id: str) -> list[Team]:
     )
 
 
+def served_teams(session: Session, program_id: str) -> list[Team]:
+    """Every team of the program year, those that ended during it too (a year's report counts
+    every mentee served), with their members loaded."""
+    return list(
+        session.scalars(
+            select(Team)
+            .where(Team.program_id == program_id)
+            .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+            .order_by(Team.id)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Member:
     slack_id: str

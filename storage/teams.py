@@ -37,6 +37,19 @@ def active_teams_of(session: Session, slack_id: str, program_id: str) -> list[Te
     )
 
 
+def advised_teams(session: Session, slack_id: str, program_id: str) -> list[Team]:
+    """Every team of the program year the person advises, ended ones too (their report)."""
+    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
+    return list(
+        session.scalars(
+            select(Team)
+            .where(Team.program_id == program_id, Team.advisor_id == person_id)
+            .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+            .order_by(Team.id)
+        )
+    )
+
+
 def register(
     session: Session,
     *,

@@ -23,6 +23,7 @@ from storage.models import TeamStatus
 from storage.people import get_or_create_person, get_team
 from storage.plans import SlotRow, current_plan
 from storage.teams import end_team, replace_member
+from tests.conftest import STAFF
 from tests.interactions import last_opened_view, press, submit
 from tests.test_contact_roles import contact_values
 from tests.test_experiences_domain import (
@@ -43,6 +44,7 @@ from tests.test_logs_http import buttons as log_buttons
 from tests.test_logs_http import command, file_entry, world  # noqa: F401  (the fixture)
 from tests.test_plans_http import command as plan_command
 from tests.test_plans_http import plan_values
+from tests.test_report_secrets import read_csv
 
 NOW = datetime(2024, 10, 15, 15, tzinfo=UTC)
 
@@ -286,3 +288,31 @@ def test_year_two_plans_in_its_own_shape(app_server, standin, program) -> None:
     half = {**values, "imp_planned_2": {"planned": {"type": "plain_text_input", "value": "x"}}}
     status, body = submit(base, PROTEGE, last_opened_view(fake), half)
     assert body["response_action"] == "errors" and "imp_selection_2" in body["errors"]
+
+
+# --- 13. reports count every mentee served; the survey is a step; the Home tab follows ---------
+
+
+def test_a_team_that_ended_mid_year_counts_among_mentees_served(served, program) -> None:  # noqa: F811
+    base, services, fake, team, other = served
+    with transaction(services.sessions) as s:
+        end_team(s, get_team(s, other), TeamStatus.WITHDRAWN, "moved away", "U0STAFF", NOW)
+    _, answer = status_command(base, STAFF, "report")
+    assert "Preparing your report" in answer["text"]
+    fake.wait_for("files.completeUploadExternal", 1, timeout=20)
+    tables = [read_csv(d) for d in fake.uploads.values() if d.startswith(b"\xef\xbb\xbf")]
+    summary = {row[0]: row[1] for table in tables for row in table if len(row) == 2}
+    assert summary["Mentees served (protégés)"] == "2"
+
+
+def test_survey_is_a_step_and_the_home_tab_follows_a_filing(served, program) -> None:  # noqa: F811
+    base, services, fake, team, _ = served
+    with services.sessions() as s:
+        survey = _status(s, program, team, "survey-answer", date(2025, 4, 10))
+    assert survey.tracked and survey.holders == ("mentor", "protege")
+    before = len(fake.calls_to("views.publish"))
+    press(base, PROTEGE, experience_views.SUBMIT_OPEN, f"{team}:1")
+    status, body = submit(base, PROTEGE, last_opened_view(fake), submission_values())
+    assert body["response_action"] == "update"
+    [*_, published] = fake.wait_for("views.publish", before + 1, timeout=10)
+    assert published.params["user_id"] == PROTEGE

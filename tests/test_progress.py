@@ -77,7 +77,8 @@ def test_states_on_the_calendar(db, program) -> None:
     assert {"contact-form", "focal-points", "visit-report", "pd-verification-2", "survey"} <= ids
     assert "communication-log-2024-10" in ids
     assert not ids & {"initial-meeting", "semester-1-progress", "survey-link", "completers"}
-    assert not on["survey"].tracked and on["experience-1-send"].tracked
+    # The survey's answers are a tracked step (issue 14, finding 13).
+    assert on["survey"].tracked and on["experience-1-send"].tracked
 
 
 def test_done_steps_and_effective_dates(db, program) -> None:

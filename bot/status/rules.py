@@ -16,15 +16,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from bot.program import Program, StepKind
-from bot.program.kinds import ANSWER
 from bot.silence.rules import Health, team_health
 from bot.status.deliverables import (
     DONE,
@@ -35,7 +34,6 @@ from bot.status.deliverables import (
     next_school_day_on_or_after,
 )
 from bot.status.progress import step_name
-from bot.survey import rules as survey
 from storage.models import Team
 
 ON_TRACK, BEHIND, AT_RISK, SILENT = "on track", "behind", "at risk", "silent"
@@ -169,25 +167,17 @@ class TeamPeople(Protocol):
 
 
 def standings(
-    session: Session,
-    program: Program,
-    teams: Sequence[Team],
-    today: date,
-    survey_done: dict[int, datetime | None] | None = None,
+    session: Session, program: Program, teams: Sequence[Team], today: date
 ) -> list[TeamStanding]:
-    """Each team's standing, in the order given. `survey_done` (team id -> when both members
-    had answered) makes the survey step a tracked deliverable; without it, it is not counted."""
+    """Each team's standing, in the order given (every step a feature tracks, the survey's
+    answers included: `bot.survey.step`)."""
     if not teams:
         return []
     statuses = deliverables_for(session, program, teams, today)
     health = team_health(session, program, teams, today)
     out = []
     for team in teams:
-        tracked = tuple(
-            _with_survey(status, survey_done, team.id, today)
-            for status in statuses[team.id]
-            if status.tracked or (_is_survey(status) and survey_done is not None)
-        )
+        tracked = tuple(status for status in statuses[team.id] if status.tracked)
         out.append(
             TeamStanding(
                 team_id=team.id,
@@ -207,39 +197,13 @@ def standings(
 def counted_statuses(
     session: Session, program: Program, teams: Sequence[Team], today: date
 ) -> dict[int, list[DeliverableStatus]]:
-    """Every deliverable of each team, with the survey counted as the deliverable it is:
-    what a checklist shows, so that it counts as the standings do."""
-    statuses = deliverables_for(session, program, teams, today)
-    done = survey.survey_done(session, teams)
-    return {
-        team.id: [_with_survey(status, done, team.id, today) for status in statuses[team.id]]
-        for team in teams
-    }
+    """Every deliverable of each team, counted as the standings count them (the survey's
+    answers are a step of their own, `bot.survey.step`): what a checklist shows."""
+    return deliverables_for(session, program, teams, today)
 
 
-def program_standings(
-    session: Session, program: Program, teams: Sequence[Team], today: date
-) -> list[TeamStanding]:
-    """`standings` with the survey counted as the deliverable it is."""
-    return standings(session, program, teams, today, survey.survey_done(session, teams))
-
-
-def _is_survey(status: DeliverableStatus) -> bool:
-    return status.deadline.is_(StepKind.SURVEY, part=ANSWER)
-
-
-def _with_survey(
-    status: DeliverableStatus,
-    survey_done: dict[int, datetime | None] | None,
-    team_id: int,
-    today: date,
-) -> DeliverableStatus:
-    if not _is_survey(status) or survey_done is None:
-        return status
-    done_at = survey_done.get(team_id)
-    if done_at is not None:
-        return replace(status, state=DONE, tracked=True, holders=(), done_at=done_at)
-    return replace(status, tracked=True)
+# The name the status, reports, completers and the demo know it by.
+program_standings = standings
 
 
 def _standing(statuses: Iterable[DeliverableStatus], health: Health) -> str:

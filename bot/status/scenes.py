@@ -15,7 +15,7 @@ from bot.status import export as report_export
 from bot.status import rules as status_domain
 from bot.survey import rules as survey
 from storage.db import transaction
-from storage.people import active_teams, find_person
+from storage.people import active_teams, find_person, served_teams
 
 ADMINISTRATORS = (
     ("Luis Ortega", "Dr. Helen Ruiz", "hruiz@district.example"),
@@ -86,7 +86,7 @@ def _answer(
 def _export(world: DemoWorld) -> None:
     """What `/mentor report` uploads; the closing summary prints its annual sheet."""
     with world.factory() as session:
-        teams = active_teams(session, world.program.id)
+        teams = served_teams(session, world.program.id)
         data = report_export.gather(session, world.program, teams, EXPORT_DAY)
     report_export.report_files(world.program, data)
 
@@ -97,7 +97,7 @@ def status_text(factory: sessionmaker[Session], program: Program, today: date) -
     with factory() as session:
         teams = active_teams(session, program.id)
         found = status_domain.program_standings(session, program, teams, today)
-        data = report_export.gather(session, program, teams, today)
+        data = report_export.gather(session, program, served_teams(session, program.id), today)
     table = status_domain.status_table(program, status_domain.summarize(program, found, today))
     summary = [
         f"  {label}: {value}" for label, value in report_export.annual_summary(program, data)

@@ -149,13 +149,9 @@ def completers_message(
         return text, [section(text), *([context(wait)] if wait else [])]
     title = f"Program completers{' so far' if early else ''}: {len(teams)} of {eligible}"
     blocks: list[Block] = [header(title)]
-<<<<<<< HEAD
-    by_advisor: dict[str | None, list[TeamPeople]] = {}
-=======
     if wait:
         blocks.append(context(wait))
-    by_advisor: dict[str | None, list[TeamStanding]] = {}
->>>>>>> c9cfb3f (Completers (issue 14, 5): the list is final only after every deliverable's date (the April log is due after the calendar's Apr 14), a program-file setting; before then /mentor completers says so far and when it is final)
+    by_advisor: dict[str | None, list[TeamPeople]] = {}
     for team in teams:
         by_advisor.setdefault(team.advisor, []).append(team)
     for advisor, group in sorted(by_advisor.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
