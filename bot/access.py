@@ -66,6 +66,7 @@ class Action(enum.StrEnum):
     MANAGE_TEAM = "manage_team"  # reassign, end
     EXPORT_TEAM = "export_team"
     RESPOND_TO_SILENCE = "respond_to_silence"  # the buttons of a silent-team alert
+    RECORD_ATTENDANCE = "record_attendance"  # the program's meetings, from the team card
 
 
 # Who may do what; "anyone" covers people the bot does not know yet.
@@ -100,6 +101,7 @@ _TEAM_RULES: dict[Action, frozenset[str]] = {
     Action.MANAGE_TEAM: frozenset({"staff"}),
     Action.EXPORT_TEAM: frozenset({"team_advisor", "staff"}),
     Action.RESPOND_TO_SILENCE: frozenset({"team_advisor", "staff"}),
+    Action.RECORD_ATTENDANCE: frozenset({"team_advisor", "staff"}),
 }
 
 
@@ -179,7 +181,9 @@ def relation(who: Viewer, team: Team) -> frozenset[str]:
 # Separation of duties: what a team's content advisor signs or answers for (the plan's
 # receipt and approval, a silent-team alert) is never done by one of the team's own members,
 # even one who is program staff: nobody approves their own plan.
-_NOT_BY_MEMBERS = frozenset({Action.APPROVE_PLAN, Action.RESPOND_TO_SILENCE})
+_NOT_BY_MEMBERS = frozenset(
+    {Action.APPROVE_PLAN, Action.RESPOND_TO_SILENCE, Action.RECORD_ATTENDANCE}
+)
 
 OWN_TEAM = (
     "You are on this team yourself, so its content advisor or another member of program "

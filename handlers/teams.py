@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -206,7 +207,15 @@ def _team_cards(ctx: CommandContext) -> Answer:
     with services.sessions() as session:
         teams = active_teams_of(session, target, services.program.id)
         visible = [t for t in teams if access.may_on_team(ctx.who, access.Action.READ_TEAM, t)]
-        cards = [card_for(session, services, team) for team in visible]
+        cards = [
+            replace(
+                card_for(session, services, team),
+                records_attendance=access.may_on_team(
+                    ctx.who, access.Action.RECORD_ATTENDANCE, team
+                ),
+            )
+            for team in visible
+        ]
     if not cards:
         if target == ctx.who.user_id:
             hint = " Name someone: `/mentor team @someone`." if ctx.who.is_staff else ""

@@ -197,6 +197,9 @@ ROWS: dict[str, Row] = {
     "action:plans_review_return": Row(REVIEWERS, value="1"),
     "view:plans_approve": Row(REVIEWERS, metadata='{"plan": 1}'),
     "view:plans_return": Row(REVIEWERS, metadata='{"plan": 1}'),
+    # meeting attendance, from the team card
+    "action:meeting_attendance_open": Row(REVIEWERS, value="{team}"),
+    "view:meeting_attendance": Row(REVIEWERS, metadata='{"team": {team}}'),
     # silent teams
     "action:silence_reached_out": Row(REVIEWERS, value="{team}:2024-09-02"),
     "action:silence_snooze": Row(REVIEWERS, value="{team}:2024-09-02"),

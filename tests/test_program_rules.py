@@ -13,6 +13,7 @@ import pytest
 from bot.experiences import rules as experiences
 from bot.experiences import views as experience_views
 from bot.logs import views as log_views
+from bot.meetings import views as meeting_views
 from bot.program import load_program, loads_program
 from bot.program.loader import default_program_path
 from bot.status.deliverables import team_deliverables
@@ -316,3 +317,34 @@ def test_survey_is_a_step_and_the_home_tab_follows_a_filing(served, program) -> 
     assert body["response_action"] == "update"
     [*_, published] = fake.wait_for("views.publish", before + 1, timeout=10)
     assert published.params["user_id"] == PROTEGE
+
+
+# --- 8. meeting attendance: recorded by the advisor, counted in the status ---------------------
+
+
+def test_the_advisor_records_attendance_from_the_team_card(served, program) -> None:  # noqa: F811
+    base, services, fake, team, _ = served
+    with services.sessions() as s:
+        meeting = _status(s, program, team, "meeting", date(2024, 10, 18))
+    assert meeting.tracked and meeting.state == "due" and meeting.done_at is None
+    _, card = status_command(base, ADVISOR, f"team <@{PROTEGE}>")
+    assert buttons(card)[meeting_views.OPEN] == str(team)
+    _, card = status_command(base, MENTOR, "team")
+    assert meeting_views.OPEN not in buttons(card)
+    press(base, MENTOR, meeting_views.OPEN, str(team))  # refused: the mentor cannot record
+    press(base, ADVISOR, meeting_views.OPEN, str(team))
+    view = last_opened_view(fake)
+    assert view["callback_id"] == meeting_views.CALLBACK
+    block = meeting_views.block_id("meeting")
+    values = {block: {"state": {"type": "radio_buttons", "selected_option": {"value": "absent"}}}}
+    status, body = submit(base, ADVISOR, view, values)
+    assert body["response_action"] == "update", body
+    with services.sessions() as s:
+        absent = _status(s, program, team, "meeting", date(2024, 10, 18))
+    assert absent.state == "overdue" and "absent" in absent.note
+    # Made up later: excused counts as attended.
+    press(base, ADVISOR, meeting_views.OPEN, str(team))
+    values[block]["state"]["selected_option"]["value"] = "excused"
+    submit(base, ADVISOR, last_opened_view(fake), values)
+    with services.sessions() as s:
+        assert _status(s, program, team, "meeting", date(2024, 10, 18)).state == "done"

@@ -76,7 +76,10 @@ def test_states_on_the_calendar(db, program) -> None:
     ids = set(on)
     assert {"contact-form", "focal-points", "visit-report", "pd-verification-2", "survey"} <= ids
     assert "communication-log-2024-10" in ids
-    assert not ids & {"initial-meeting", "semester-1-progress", "survey-link", "completers"}
+    assert not ids & {"semester-1-progress", "survey-link", "completers"}
+    # The meeting's attendance is a step (issue 14, finding 8): due, never late, until recorded.
+    assert "initial-meeting" in ids
+    assert late["initial-meeting"].state == "due" and late["initial-meeting"].tracked
     # The survey's answers are a tracked step (issue 14, finding 13).
     assert on["survey"].tracked and on["experience-1-send"].tracked
 

@@ -42,6 +42,7 @@ from bot.experiences import views as eviews
 from bot.experiences.rules import selection_focus
 from bot.logs import views as lviews
 from bot.logs.form import TEAM as LOG_TEAM
+from bot.meetings import views as mviews
 from bot.plans import checklists as cviews
 from bot.plans import views as pviews
 from bot.platform.app import create_app
@@ -67,6 +68,7 @@ from storage.experiences import (
     VisitReport,
 )
 from storage.logs import CheckIn, CommunicationLog
+from storage.meetings import MeetingAttendance
 from storage.models import Base, Person, Team, TeamChange
 from storage.people import add_team, get_or_create_person
 from storage.plans import (
@@ -1010,6 +1012,24 @@ def check_reached_out(sent: Sent) -> None:
         assert Metadata(team=action.team_id, spell=action.spell).dump() == sent.metadata
 
 
+def open_attendance(world, people):
+    value = str(people.team)
+    return by_button(world, people.advisor, mviews.OPEN, value, mviews.CALLBACK)
+
+
+def check_attendance(sent: Sent) -> None:
+    with sent.session() as session:
+        rows = session.scalars(
+            select(MeetingAttendance).where(
+                MeetingAttendance.team_id == sent.people.team,
+                MeetingAttendance.superseded_at.is_(None),
+            )
+        ).all()
+    picked = sent.option(mviews.block_id("meeting"))
+    assert [str(row.state) for row in rows] == ([picked] if picked else [])
+    assert all(row.recorded_by == sent.people.advisor for row in rows)
+
+
 def open_partner(world, people):
     value = str(people.team)
     return by_button(world, people.mentor, sviews.PARTNER_OPEN, value, sviews.PARTNER_CALLBACK)
@@ -1281,6 +1301,7 @@ ROWS: dict[str, Row] = {
         "mentor", open_plan, check_plan, valid_plan, shapes=free("imp_planned_1", "imp_planned_4")
     ),
     pviews.APPROVE_CALLBACK: Row("advisor", open_approve, check_approve, valid_approve),
+    mviews.CALLBACK: Row("advisor", open_attendance, check_attendance),
     pviews.RETURN_CALLBACK: Row(
         "advisor", open_return, check_return, shapes=free("return_comment")
     ),

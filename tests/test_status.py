@@ -132,7 +132,10 @@ def test_the_summary_counts_by_area_and_track_and_completion_so_far(db, program)
     assert groups[("afnr", "year1")] == {"on track": 0, "behind": 0, "at risk": 0, "silent": 1}
     assert groups[("bmit", "year1")]["on track"] == 1
     assert [g.area for g in summary.groups] == ["afnr", "bmit"]  # the program's order
-    [log] = summary.completion  # only September's log is due by Sep 23
+    # Only the orientation meeting (attendance counts since issue 14; nobody recorded it) and
+    # September's log are due by Sep 23.
+    meeting, log = summary.completion
+    assert (meeting.step, meeting.done, meeting.total) == ("meeting", 0, 4)
     assert (log.deadline_id, log.done, log.total, log.percent) == (
         program_id(program, "year1", "communication-log-2024-09"),
         2,

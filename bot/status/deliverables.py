@@ -68,14 +68,25 @@ def member_deadlines(program: Program, track: str) -> tuple[Deadline, ...]:
     )
 
 
+def tracked_deadlines(program: Program, track: str) -> tuple[Deadline, ...]:
+    """What a team's status is made of, in calendar order: its deliverables, and its meetings
+    where attendance is recorded (`bot.meetings`)."""
+    return tuple(
+        d
+        for d in program.deadlines(track)
+        if (d.role in MEMBER_ROLES and d.form is not None)
+        or (is_meeting(d) and _tracked(d.step.kind))
+    )
+
+
 def is_meeting(deadline: Deadline) -> bool:
     """A step the team takes part in with no form to deliver: the program's meetings."""
     return deadline.role in MEMBER_ROLES and deadline.form is None
 
 
 def member_meetings(program: Program, track: str) -> tuple[Deadline, ...]:
-    """The track's meetings. Dated, shown and reminded, never a deliverable: nothing records
-    attendance, so a meeting is never done, due or late."""
+    """The track's meetings: dated, shown and reminded; their attendance, where recorded, is
+    a step of the team's status (`tracked_deadlines`)."""
     return tuple(d for d in program.deadlines(track) if is_meeting(d))
 
 
@@ -122,7 +133,7 @@ def deliverables_for(
     result: dict[int, list[DeliverableStatus]] = {}
     for track, members in by_track.items():
         deadlines = [
-            d for d in member_deadlines(program, track) if wanted is None or d.id in wanted
+            d for d in tracked_deadlines(program, track) if wanted is None or d.id in wanted
         ]
         facts = _gather(session, program, members, deadlines)
         paused = pauses_of(session, program, [team.id for team in members])
@@ -190,6 +201,7 @@ def _gather(
             target.holders.update(facts.holders)
             target.waiting.update(facts.waiting)
             target.notes.update(facts.notes)
+            target.pending.update(facts.pending)
     return merged
 
 
@@ -211,9 +223,11 @@ def _statuses(
         done_at = facts.done.get(deadline.id)
         waiting = None if done_at else facts.waiting.get(deadline.id)
         effective = _effective_due(program, team, deadline, before_of, facts, dues)
+        if done_at is None and deadline.id in facts.pending:
+            effective = max(effective, today)
         dues[deadline.id] = effective
-        if done_at is not None or waiting is not None:
-            holders: tuple[str, ...] = ()
+        if done_at is not None or waiting is not None or deadline.id in facts.pending:
+            holders: tuple[str, ...] = ()  # done, waiting, or someone else's to record
         else:
             holders = facts.holders.get(deadline.id) or _role_holders(deadline.role)
         out.append(

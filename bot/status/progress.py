@@ -130,6 +130,9 @@ def checklist_lines(
             detail = f"done {human_date(done_day, today)}"
             if done_day > status.effective_due:
                 detail += f" (due {human_date(status.effective_due, today)})"
+        elif not status.holders and not status.waiting_on:
+            # Nobody on the team holds it: someone else records it (a meeting's attendance).
+            detail = human_date(status.due, today)
         elif not status.tracked:
             # Another feature will report this step; until then it is a date, not a verdict.
             icon = "◻️"

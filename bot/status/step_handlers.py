@@ -28,6 +28,9 @@ class Facts:
     holders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     waiting: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    # Steps someone other than the team records (a meeting's attendance): due, never late,
+    # until recorded.
+    pending: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.contact.form import EMAIL_CHECKED, PREFERRED
+from bot.meetings.views import OPEN as ATTENDANCE_OPEN
 from bot.program import Program
 from bot.slack.blocks import (
     actions,
@@ -112,6 +113,7 @@ class TeamCard:
     members: Sequence[MemberCard]
     history: Sequence[str]  # already phrased, oldest first
     paused_since: date | None = None  # on leave of absence since that day
+    records_attendance: bool = False  # the viewer may record the team's meeting attendance
 
 
 def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]:
@@ -131,6 +133,10 @@ def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]
         blocks.append(context(f"Ended: {card.end_reason.clip(300).mrkdwn()}"))
     if card.history:
         blocks.append(context("History: " + " · ".join(card.history[-5:])))
+    if card.records_attendance and card.status == "active":
+        blocks.append(
+            actions(button("Record meeting attendance", ATTENDANCE_OPEN, str(card.team_id)))
+        )
     if manage and card.status == "active":
         value = str(card.team_id)
         blocks.append(
