@@ -5,8 +5,9 @@
   same day, so the on-the-day reminder never goes out. In October Sam says something isn't
   right (it was a video call), Ruth edits the entry, and Sam confirms the new version.
 - Omar Haddad and Jen Brooks (year two, from Oct 1) talk but file no October log: Omar gets
-  both reminders, Grace Kim the overdue notice, then Omar logs late. November passes without
-  a log (their quiet spell); in December Jen files the entry herself and Omar confirms it.
+  both reminders, Grace Kim the overdue notice, then Omar logs late. November's log is late
+  too (Grace hears on Nov 18; Omar files it on Nov 26); in December Jen files the entry
+  herself and Omar confirms it.
 - Dana's second team, with Avery Cole (from Nov 4), misses January while the bot is down: the
   reminders lose their moment, Grace still hears. After Avery's Slack account is deactivated,
   Dana keeps logging; the co-sign DMs are held, not sent (Slack would take a DM to a
@@ -142,12 +143,14 @@ def _stories(world: DemoWorld, filed: dict[str, int]) -> list[DemoEvent]:
                     _at(date(2024, 10, 8), 16), _at(date(2024, 10, 11), 8))  # fmt: skip
     jen_oct = _Talk(JEN, "Omar Haddad", date(2024, 10, 15), LogMode.TEXT, 15,
                     _at(date(2024, 10, 22), 16), _at(date(2024, 10, 23), 8))  # fmt: skip
+    jen_nov = _Talk(JEN, "Omar Haddad", date(2024, 11, 26), LogMode.PHONE, 20,
+                    _at(date(2024, 11, 26), 16), _at(date(2024, 11, 27), 8))  # fmt: skip
     jen_dec = _Talk(JEN, "Jen Brooks", date(2024, 12, 10), LogMode.PHONE, 35,
                     _at(date(2024, 12, 12), 16), _at(date(2024, 12, 13), 8))  # fmt: skip
     avery_jan = _Talk(AVERY, "Dana Whitfield", date(2025, 1, 21), LogMode.PHONE, 30,
                       _at(date(2025, 1, 22), 16), _at(date(2025, 1, 23), 8))  # fmt: skip
     stories = []
-    for talk in (sam_sep, jen_oct, jen_dec, avery_jan):
+    for talk in (sam_sep, jen_oct, jen_nov, jen_dec, avery_jan):
         label = f"{talk.team}:{talk.day}"
         stories += [
             _file_event(world, talk, label, filed),

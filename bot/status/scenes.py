@@ -28,6 +28,7 @@ ANSWERS = (  # who, team, relationship, benefits, materials, comment
     (date(2025, 4, 9), "Ruth Adler", "Ruth Adler/Sam Patel", 4, 4, 3, None),
     (date(2025, 4, 10), "Sam Patel", "Ruth Adler/Sam Patel", 4, 5, 4, "More visits, please."),
     (date(2025, 4, 11), "Omar Haddad", "Omar Haddad/Jen Brooks", 5, 4, 5, None),
+    (date(2025, 4, 11), "Jen Brooks", "Omar Haddad/Jen Brooks", 5, 5, 4, "A second year helps."),
 )
 EXPORT_DAY = date(2025, 5, 30)
 
