@@ -231,7 +231,7 @@ def test_someone_on_no_team_is_told_who_can_add_them(served) -> None:
 def test_the_advisors_progress_and_the_home_tab_count_the_same_steps(served, program) -> None:
     base, services, fake = served
     make_team(services.sessions, program)
-    total = len(member_deadlines(program, "year1"))  # the survey included
+    total = len(tracked_deadlines(program, "year1"))  # the survey and the meeting included
     home = text(open_home(base, fake, MENTOR))
     assert f"0 of {total} done" in home
     status, body = slash_command(base + "/slack/events", SIGNING_SECRET, ADVISOR, "progress")
