@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot.program import Program, StepKind
 from bot.slack.text import TypedText, formula_safe, typed
 from bot.status import rules as status_domain
-from bot.status.deliverables import DONE, member_deadlines
+from bot.status.deliverables import DONE, tracked_deadlines
 from bot.status.progress import step_name
 from bot.survey import rules as survey_rules
 from storage.experiences import current_pd_forms, current_visit_reports
@@ -143,7 +143,7 @@ def _columns(program: Program, tracks: set[str], with_survey: bool) -> tuple[tup
     for track in program.tracks:
         if track.id not in tracks:
             continue
-        for deadline in member_deadlines(program, track.id):
+        for deadline in tracked_deadlines(program, track.id):
             if not with_survey and deadline.is_(StepKind.SURVEY):
                 continue
             # One column per step, whichever track it is in.

@@ -44,8 +44,5 @@ def _opener(step: Step, role: str, team_id: int) -> NextAction | None:
     return NextAction("", "Take the survey", SURVEY_OPEN, str(team_id))
 
 
-def _name(deadline: Deadline) -> str:
-    return "Program evaluation survey"
-
-
-HANDLERS = (StepHandler(StepKind.SURVEY, facts=_facts, opener=_opener, name=_name),)
+# No name: the program file's form name is the survey's ("Online program evaluation survey").
+HANDLERS = (StepHandler(StepKind.SURVEY, facts=_facts, opener=_opener),)
