@@ -299,7 +299,8 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
         return "Only content advisors and program staff can export reports."
     scope = "program" if who.is_staff else "advisor"
     with transaction(services.sessions) as session:
-        if not reported_teams(session, services, who):
+        teams = len(reported_teams(session, services, who))
+        if not teams:
             return "You advise no teams, so there is no report to make yet."
         run_id = start_report(session, who.user_id, scope, services.clock())
     if run_id is None:

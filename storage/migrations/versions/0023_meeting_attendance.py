@@ -4,16 +4,16 @@
 its own row (storage.revisions): attended, excused (paired after it, absent for cause, made
 up) or absent.
 
-Revision ID: 0017
-Revises: 0015
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0015"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
