@@ -85,6 +85,7 @@ SLACK_IDS: dict[str, tuple[str, ...]] = {
     "survey_responses": ("slack_id",),
     "pace_preferences": ("slack_id", "cover"),
     "pace_steps": ("slack_id", "confirmed_by"),
+    "meeting_attendance": ("recorded_by", *_REVISED),
 }
 
 CONTACT = (
@@ -135,6 +136,7 @@ STRUCTURAL: dict[str, tuple[str, ...]] = {
     "silence_actions": ("kind",),
     "pace_preferences": ("delivery",),
     "pace_steps": ("step", "kind"),
+    "meeting_attendance": ("program_id", "step", "state"),
     "team_standings": ("program_id", "basis", "standing"),
     "team_standing_steps": ("program_id", "step", "deadline_id", "responsible", "waiting_on"),
     "survey_responses": ("program_id", "role"),
@@ -170,6 +172,7 @@ WRITTEN: dict[str, list[tuple[tuple[str, ...], Whose]]] = {
         (("dispute_comment",), Whose(by=("disputed_by",))),
     ],
     "mentoring_plans": [(("return_comment",), Whose(by=("returned_by",)))],
+    "meeting_attendance": [(("note",), Whose(by=("recorded_by",)))],
     # a checklist half filled in (JSON): a draft emptied reads as none (bot.plans.drafts)
     "checklist_drafts": [(("answers",), Whose(by=("saved_by",)))],
     "mentoring_plan_slots": [

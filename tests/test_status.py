@@ -38,7 +38,9 @@ def program(program):
         date(2024, 8, 26),
         "team",
         None,
-        Step(StepKind.MEETING),
+        # Numbered: a track holds each step once (the loader refuses a second "meeting"),
+        # and kept standings are keyed by step.
+        Step(StepKind.MEETING, number=0),
     )
     return replace(program, fixed_deadlines=(orientation, *program.fixed_deadlines))
 
@@ -135,7 +137,7 @@ def test_the_summary_counts_by_area_and_track_and_completion_so_far(db, program)
     # Only the orientation meeting (attendance counts since issue 14; nobody recorded it) and
     # September's log are due by Sep 23.
     meeting, log = summary.completion
-    assert (meeting.step, meeting.done, meeting.total) == ("meeting", 0, 4)
+    assert (meeting.step, meeting.done, meeting.total) == ("meeting-0", 0, 4)
     assert (log.deadline_id, log.done, log.total, log.percent) == (
         program_id(program, "year1", "communication-log-2024-09"),
         2,
