@@ -14,12 +14,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.completion.views import DOWNLOAD
+from bot.meetings.rules import record_attendance
 from bot.platform.slack_client import scheduler_client
 from bot.program import load_program
 from bot.program.loader import default_program_path
+from bot.status.deliverables import member_meetings
 from schedules.duties.completion import completion_summaries
 from schedules.tick import tick
 from storage.db import transaction
+from storage.meetings import Attendance
 from storage.people import get_team
 from storage.survey import record_response
 from tests.conftest import STAFF, SkippingClock, make_settings, serve_app
@@ -29,6 +32,7 @@ from tests.test_silence import ADVISOR, MENTOR, PROTEGE, seed
 
 KEPT = {"contact_form", "survey", "completers", "meeting", "semester_progress", "payment"}
 COMPLETERS_DAY = datetime(2025, 4, 14, 14, tzinfo=UTC)  # 9:00 in Missouri
+MEETING_DAY = datetime(2024, 9, 25, 20, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +70,11 @@ def world(database_url, standin, small):
 def finish(factory, program, team_id: int, survey: bool = True) -> None:
     with transaction(factory) as session:
         team = get_team(session, team_id)
+        # The initial meeting counts toward completion since issue 14: the advisor recorded it.
+        for meeting in member_meetings(program, team.track):
+            record_attendance(
+                session, program, team, meeting.key, Attendance.ATTENDED, STAFF, MEETING_DAY
+            )
         for person, role in ((team.mentor, "mentor"), (team.protege, "protege")):
             person.contact_filed_at = datetime(2024, 9, 5, 15, tzinfo=UTC)
             if survey:
