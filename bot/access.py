@@ -178,6 +178,12 @@ def relation(who: Viewer, team: Team) -> frozenset[str]:
     return frozenset(found)
 
 
+def answers_for(who: Viewer, team: Team) -> bool:
+    """Completers and reports cover the teams someone answers for: staff every team, a
+    content advisor the teams they advise now (not the teams they are a member of)."""
+    return bool(relation(who, team) & {"staff", "team_advisor"})
+
+
 # Separation of duties: what a team's content advisor signs or answers for (the plan's
 # receipt and approval, a silent-team alert) is never done by one of the team's own members,
 # even one who is program staff: nobody approves their own plan.

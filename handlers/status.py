@@ -100,20 +100,20 @@ def visible_teams(session: Session, services: Services, who: access.Viewer) -> l
 def advised_or_all(session: Session, services: Services, who: access.Viewer) -> list[Team]:
     """Staff: all teams; an advisor: the teams they advise (for completers and reports)."""
     if who.is_staff:
-        return active_teams(session, services.program.id)
-    return [
-        t
-        for t in active_teams_of(session, who.user_id, services.program.id)
-        if t.advisor is not None and t.advisor.slack_id == who.user_id
-    ]
+        teams = active_teams(session, services.program.id)
+    else:
+        teams = active_teams_of(session, who.user_id, services.program.id)
+    return [team for team in teams if access.answers_for(who, team)]
 
 
 def reported_teams(session: Session, services: Services, who: access.Viewer) -> list[Team]:
     """The teams of a report: staff all the year's, an advisor theirs, ended ones included
     (a team that ended mid-year was still served)."""
     if who.is_staff:
-        return served_teams(session, services.program.id)
-    return advised_teams(session, who.user_id, services.program.id)
+        teams = served_teams(session, services.program.id)
+    else:
+        teams = advised_teams(session, who.user_id, services.program.id)
+    return [team for team in teams if access.answers_for(who, team)]
 
 
 class _Scope:

@@ -193,11 +193,15 @@ def test_mentorbot_export_names_each_teams_people_of_now(world, tmp_path, monkey
     assert main(["export", "--format", "csv", "--out", str(out), "--as-of", "2024-10-01"]) == 0
     rows = {line.split(",")[0]: line for line in out.read_text(encoding="utf-8-sig").splitlines()}
     assert NEW_ADVISOR in rows[names["team"]]
-    # The replaced advisor, team 1's first mentor and advisor and the ended team's people are
-    # nowhere in the program's export.
+    # The replaced advisor and team 1's first mentor and advisor are nowhere in the program's
+    # export.
     gone = {PEOPLE["advisor"]} | {
-        CHANGED[role][0]
-        for role in ("replaced_mentor", "replaced_advisor", "ended_mentor", "ended_protege")
+        CHANGED[role][0] for role in ("replaced_mentor", "replaced_advisor")
     }
     text = out.read_text(encoding="utf-8-sig")
     assert not [slack_id for slack_id in gone if slack_id in text]
+    # The ended team was served this year, so the year's report counts it (issue 14): its
+    # people appear in its own row only, together, never beside another team's.
+    ended = CHANGED["ended_mentor"][0], CHANGED["ended_protege"][0]
+    naming = [line for line in rows.values() if any(slack_id in line for slack_id in ended)]
+    assert len(naming) == 1 and all(slack_id in naming[0] for slack_id in ended)
