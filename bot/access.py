@@ -197,14 +197,29 @@ OWN_TEAM = (
 )
 
 
+CLOSED_YEAR = (
+    "This team's program year is closed, so nothing more can be filed in it; its records "
+    "stay readable (`/mentor logs --year`, `/mentor team --year`). Type `/mentor progress` "
+    "for this year's steps."
+)
+
+
 def may_on_team(who: Viewer, action: Action, team: Team) -> bool:
-    """A team action. Filing needs an active team: records of an ended team are closed."""
-    if action is Action.FILE_TEAM_FORM and team.status != "active":
+    """A team action. Filing needs an active team of an open year: the records of an ended
+    team, or of any team of a closed program year, are read-only."""
+    if action is Action.FILE_TEAM_FORM and (team.status != "active" or team.closed_at):
         return False
     found = relation(who, team)
     if action in _NOT_BY_MEMBERS and "member" in found:
         return False
     return bool(_TEAM_RULES[action] & found)
+
+
+def closed_refusal(who: Viewer, team: Team) -> str | None:
+    """The polite no for a member filing into a team of a closed year; None otherwise."""
+    if team.closed_at is not None and "member" in relation(who, team):
+        return CLOSED_YEAR
+    return None
 
 
 def own_team_refusal(who: Viewer, action: Action, team: Team) -> str | None:

@@ -113,6 +113,10 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write (default: beside the file); the report goes beside it",
     )
     roll.set_defaults(func=_program_roll)
+
+    from bot.years.cli import add_parser as add_year_parser
+
+    add_year_parser(sub, _instant)
     return parser
 
 

@@ -266,6 +266,8 @@ def filing_team(
     team = get_team(session, team_id)
     who = access.viewer(session, user_id, services.settings.staff_ids)
     if team is None or not access.may_on_team(who, Action.FILE_TEAM_FORM, team):
+        if team is not None and (closed := access.closed_refusal(who, team)):
+            raise Refusal(closed)
         if team is not None and "member" in access.relation(who, team):
             raise Refusal("This team has ended, so its forms are closed.")
         raise Refusal(

@@ -124,6 +124,8 @@ class _Listeners:
 
     def _team(self, session: Session, team_id: int | None) -> Team:
         team = get_team(session, team_id) if team_id is not None else None
+        if team is not None and team.closed_at is not None:
+            return team  # a closed year's team: readable, and refused for filing as such
         if team is None or team.program_id != self.program.id:
             raise Refusal("I can't find that team. It may have been changed; try `/mentor help`.")
         return team
@@ -132,8 +134,10 @@ class _Listeners:
         self, session: Session, user_id: str, team_id: int | None, *, doing: str = "log"
     ) -> Team:
         team = self._team(session, team_id)
-        if not access.may_on_team(self._who(session, user_id), Action.FILE_TEAM_FORM, team):
-            raise Refusal(self._not_member(team, user_id, doing))
+        who = self._who(session, user_id)
+        if not access.may_on_team(who, Action.FILE_TEAM_FORM, team):
+            closed = access.closed_refusal(who, team)
+            raise Refusal(closed or self._not_member(team, user_id, doing))
         return team
 
     def _not_member(self, team: Team, user_id: str, doing: str) -> str:

@@ -207,6 +207,8 @@ class _Forms:
     @staticmethod
     def _filing_problem(who: access.Viewer, team: Team, which: str) -> str | None:
         relation = access.relation(who, team)
+        if closed := access.closed_refusal(who, team):
+            return closed
         if "member" in relation and not access.may_on_team(who, Action.FILE_TEAM_FORM, team):
             return "This team's mentoring year has ended, so its forms are closed."
         if not access.may_on_team(who, Action.FILE_TEAM_FORM, team):

@@ -121,7 +121,8 @@ def _member(session: Session, services: Services, team: Team, user: str) -> bool
 def _refusal(session: Session, services: Services, team: Team, user: str) -> str | None:
     """Why this person cannot take the survey for this team now, or None."""
     if not _member(session, services, team, user):
-        return NOT_YOURS
+        who = access.viewer(session, user, services.settings.staff_ids)
+        return access.closed_refusal(who, team) or NOT_YOURS
     closed = domain.closed_because(services.program, team.track, services.today())
     if closed is not None:
         return closed

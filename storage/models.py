@@ -125,7 +125,7 @@ class RoleGrant(Base):
 
 class Team(Base):
     __tablename__ = "teams"
-    __table_args__ = (Index("ix_teams_status", "status"),)
+    __table_args__ = (Index("ix_teams_status", "status"), UniqueConstraint("carried_from_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[str] = mapped_column(String(64))
@@ -141,10 +141,30 @@ class Team(Base):
     ended_by: Mapped[str | None] = mapped_column(String(32))
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # Year two's team points at the year-one team it continues (the same people).
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    # Set when its program year is closed: its records stay readable, nothing more is filed.
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
     protege: Mapped[Person] = relationship(foreign_keys=[protege_id])
     advisor: Mapped[Person | None] = relationship(foreign_keys=[advisor_id])
+
+
+class ProgramYear(Base):
+    """A program file the deployment has run: opened for its year, closed after it. Its text
+    is kept so a closed year's records stay readable once the deployment runs the next file."""
+
+    __tablename__ = "program_years"
+
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_year: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text)
+    follows: Mapped[str | None] = mapped_column(String(64))  # the program it was opened from
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    opened_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Delivery(Base):

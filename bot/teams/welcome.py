@@ -44,9 +44,7 @@ def welcome_message(
         section(f"*{text}*\n{area_name}, {track_name}. {detail}"),
     ]
     if first_deadlines:
-        forms = forms_at_meetings or {}
-        lines = "\n".join(_first_line(d, forms.get(d.id, ()), today) for d in first_deadlines)
-        blocks.append(section(f"*First deadlines*\n{lines}"))
+        blocks.append(first_deadlines_block(first_deadlines, forms_at_meetings or {}, today))
     if role in ("mentor", "protege"):
         blocks.append(
             section(
@@ -57,6 +55,13 @@ def welcome_message(
         blocks.append(actions(button("Fill in the Contact Form", CONTACT_OPEN, style="primary")))
     blocks.append(context("Type `/mentor help` to see everything you can do."))
     return text, blocks
+
+
+def first_deadlines_block(
+    first_deadlines: Sequence[Deadline], forms: Mapping[str, Sequence[str]], today: date
+) -> dict[str, Any]:
+    lines = "\n".join(_first_line(d, forms.get(d.id, ()), today) for d in first_deadlines)
+    return section(f"*First deadlines*\n{lines}")
 
 
 def _first_line(deadline: Deadline, forms: Sequence[str], today: date) -> str:

@@ -23,12 +23,14 @@ from schedules.duties.status import deadline_nudges
 from schedules.duties.survey import survey
 from schedules.duties.teams import welcomes
 from schedules.duties.topic_prompts import topic_prompts
+from schedules.duties.years import year_two_welcomes
 from schedules.notice import Notice
 
 Duty = Callable[[Session, Program, datetime], Iterable[Notice]]
 
 DUTIES: tuple[Duty, ...] = (
     welcomes,
+    year_two_welcomes,
     topic_prompts,
     log_nudges,
     silence,

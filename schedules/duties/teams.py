@@ -29,6 +29,7 @@ def welcomes(session: Session, program: Program, now: datetime) -> Iterator[Noti
             Team.status == TeamStatus.ACTIVE,
             Team.program_id == program.id,
             Team.created_at > now - USEFUL_FOR,
+            Team.carried_from_id.is_(None),  # a carried team hears the year-two welcome
         )
         .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
     )

@@ -1,0 +1,57 @@
+"""`mentorbot year open FILE`: the command line's part (bot/cli.py adds the parser)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from bot.program import load_program
+
+
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], instant: Callable[[str], datetime]
+) -> None:
+    """`instant` reads --now as `mentorbot tick` does."""
+    year = sub.add_parser("year", help="program years: open the next school year")
+    year_sub = year.add_subparsers(dest="year_command", required=True)
+    opening = year_sub.add_parser(
+        "open", help="carry year one into the next file's year two and close this year"
+    )
+    opening.add_argument("file", type=Path, help="the next school year's program file")
+    opening.add_argument("--yes", action="store_true", help="do it (default: a preview)")
+    opening.add_argument("--by", default="cli", help="who opens it, for the record")
+    opening.add_argument(
+        "--now", type=instant, help="the instant to record it at (ISO 8601; default: now)"
+    )
+    opening.set_defaults(func=open_command)
+
+
+def open_command(args: argparse.Namespace) -> int:
+    from bot.cli import services_from
+    from bot.platform.config import load_settings
+    from bot.years.rules import YearError, open_year, plan_year
+    from bot.years.text import plan_text
+    from storage.db import transaction
+
+    new = load_program(args.file)  # a bad file stops here, naming the key, before any change
+    services, _ = services_from(load_settings())
+    if args.now is not None:
+        services = replace(services, clock=lambda: args.now)
+    now = services.clock()
+    # A preview's session is never committed, as `import-teams --check`'s.
+    unit = transaction(services.sessions) if args.yes else services.sessions()
+    try:
+        with unit as session:
+            plan = plan_year(session, services.program, new, services.today())
+            if args.yes and not plan.changes_nothing:
+                open_year(session, plan, args.by, now)
+            text = plan_text(plan, done=args.yes, file=str(args.file))
+        print(text)
+    except YearError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 2
+    return 0
