@@ -28,6 +28,7 @@ from bot.slack.commands import Parsed, Subcommand, parse
 from bot.slack.text import typed
 from bot.status.deliverables import deliverables_for, meetings_first
 from bot.status.progress import next_action
+from bot.years.lookup import only_look_ups, services_for_year, split_year
 from handlers import after_ack, kit
 from storage.people import teams_of_member
 
@@ -97,7 +98,7 @@ class CommandRouter:
         return help_message(program.name, listed, step, unknown)
 
     def handle(self, body: dict[str, Any], client: WebClient) -> Answer | Later | None:
-        parsed = parse(body.get("text", ""))
+        parsed, year = split_year(parse(body.get("text", "")))
         with self.services.sessions() as session:
             who = access.viewer(session, body["user_id"], self.services.settings.staff_ids)
         route = self._routes.get(parsed.name)
@@ -108,7 +109,13 @@ class CommandRouter:
             return refusal_message(
                 sub, access.roles_allowed(sub.action), self.services.settings.staff_ids
             )
-        return function(CommandContext(self.services, who, parsed, body, client))
+        services = self.services
+        if year is not None:
+            if not sub.earlier_years:
+                names = [s.name for s, _ in self._routes.values() if s.earlier_years]
+                raise Refusal(only_look_ups(names))
+            services = services_for_year(services, year)
+        return function(CommandContext(services, who, parsed, body, client))
 
 
 def register(app: App, services: Services, router: CommandRouter) -> None:

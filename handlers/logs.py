@@ -72,6 +72,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor logs [@person]",
             "a team's Communication Log entries",
             Action.LOOK_UP_LOGS,
+            earlier_years=True,
         ),
         listeners.logs_command,
     )
@@ -513,6 +514,8 @@ class _Listeners:
         kit.show(client, body, view)
 
     def logs_command(self, ctx: CommandContext) -> Answer | None:
+        if ctx.services is not self.services:  # an earlier year's, asked with `--year`
+            return _Listeners(ctx.services).logs_command(ctx)
         user_id = ctx.who.user_id
         with self.services.sessions() as session:
             who = self._who(session, user_id)

@@ -55,6 +55,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor status [@someone|area]",
             "how the teams stand: on track, behind, at risk or silent",
             Action.SEE_STATUS,
+            earlier_years=True,
         ),
         status,
     )
@@ -64,6 +65,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor overdue",
             "every overdue step, by content advisor, most late first",
             Action.SEE_STATUS,
+            earlier_years=True,
         ),
         overdue,
     )
@@ -73,6 +75,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor completers",
             "teams that completed every required deliverable",
             Action.SEE_COMPLETERS,
+            earlier_years=True,
         ),
         completers,
     )
@@ -82,6 +85,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor report",
             "the program report (CSV, spreadsheet, chart) in your DM",
             Action.EXPORT_REPORTS,
+            earlier_years=True,
         ),
         report,
     )

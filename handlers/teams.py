@@ -51,7 +51,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     )
     router.add(
         Subcommand(
-            "team", "/mentor team [@person]", "a team's members and contacts", Action.LOOK_UP_TEAMS
+            "team",
+            "/mentor team [@person]",
+            "a team's members and contacts",
+            Action.LOOK_UP_TEAMS,
+            earlier_years=True,
         ),
         lambda ctx: _team_cards(ctx),
     )

@@ -24,6 +24,8 @@ class Subcommand:
     # The step kinds it files: `/mentor help` leaves it out for a member whose track has
     # none of them (year two's Assessment Activity is not shown to year one).
     steps: tuple[str, ...] = ()
+    # A look-up that also reads an earlier program year with `--year` (bot.years.lookup).
+    earlier_years: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ next year's file; a team of the last track has finished the program.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.program import Program, ProgramError
+from bot.program import Program, ProgramError, loads_program
 from bot.program.loader import read_text
 from bot.status.rules import TeamStanding, completers, program_standings
 from storage import accounts
@@ -137,7 +138,7 @@ def _year_before(session: Session, current: Program, new: Program) -> Program:
     if new.id != current.id or row is None or row.follows is None:
         return current
     before = program_year(session, row.follows)
-    return current if before is None else stored_program(before)
+    return current if before is None else stored_program(before.program_id, before.source)
 
 
 def _keep(session: Session, program: Program) -> ProgramYear:
@@ -185,11 +186,10 @@ def _why_not(new: Program, team: Team, onward: str, gone: dict[str, datetime]) -
     return None
 
 
-def stored_program(row: ProgramYear) -> Program:
+@functools.lru_cache(maxsize=8)
+def stored_program(program_id: str, source: str) -> Program:
     """A recorded year's program, from the text kept when it was opened or closed."""
-    from bot.program import loads_program
-
     try:
-        return loads_program(row.source, f"{row.program_id} (kept in the database)")
+        return loads_program(source, f"{program_id} (kept in the database)")
     except ProgramError as exc:  # a file the loader of today refuses: say which
         raise YearError(str(exc)) from None
