@@ -42,6 +42,8 @@ from bot.survey import rules as survey
 from bot.survey.views import SURVEY_OPEN
 from bot.teams import views as team_views
 from bot.teams.welcome import CONTACT_OPEN
+from bot.years.lookup import services_for_year
+from bot.years.views import EarlierTeam, earlier_years_blocks
 from handlers import kit, logs, pace
 from handlers.after_ack import after_ack
 from handlers.commands import Answer, CommandContext, CommandRouter
@@ -53,10 +55,12 @@ from storage.models import Role, Team
 from storage.people import active_teams, granted_holders, teams_of_member
 from storage.survey import answered
 from storage.teams import active_teams_of
+from storage.years import closed_teams_of
 
 log = logging.getLogger(__name__)
 Action = access.Action
 MAX_CHECKLISTS = 3  # one message holds at most 50 blocks
+EARLIER_TEAMS = 3  # the Home tab's links to closed years' teams
 # a staff button of the Home tab, called once the access rule is re-checked
 StaffAction = Callable[[Services, dict[str, Any], WebClient, access.Viewer], None]
 
@@ -69,6 +73,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "/mentor progress [@someone]",
             "where a team stands: each deliverable with its status and due date",
             Action.SEE_PROGRESS,
+            earlier_years=True,
         ),
         progress.command,
     )
@@ -101,6 +106,8 @@ class _Progress:
         self.program: Program = services.program
 
     def command(self, ctx: CommandContext) -> Answer | None:
+        if ctx.services is not self.services:  # an earlier year's, asked with `--year`
+            return _Progress(ctx.services).command(ctx)
         user, today = ctx.who.user_id, self.services.today()
         with self.services.sessions() as session:
             if ctx.parsed.mentions:
@@ -123,7 +130,11 @@ class _Progress:
         user, today = body["user"]["id"], self.services.today()
         with self.services.sessions() as session:
             team = reading_team(session, self.services, user, team_id)
-            blocks = self.team_blocks(session, team, user, today)
+            builder = self
+            if team.program_id != self.program.id:  # a closed year's team, from the Home tab
+                builder = _Progress(services_for_year(self.services, team.program_id))
+                today = builder.services.today()
+            blocks = builder.team_blocks(session, team, user, today)
         show(client, body, views.progress_modal(blocks))
 
     def home(self, event: dict[str, Any], client: WebClient) -> None:
@@ -233,6 +244,12 @@ class _Progress:
                 {*self.services.settings.staff_ids, *granted_holders(session, Role.STAFF)}
             )
             blocks += home_views.no_team_blocks(self.program, staff)
+        blocks += earlier_years_blocks(
+            [
+                EarlierTeam(year, t.id, t.mentor.slack_id, t.protege.slack_id)
+                for year, t in closed_teams_of(session, user, EARLIER_TEAMS)
+            ]
+        )
         blocks += pace.home_section(session, self.services, who)
         blocks.append(context("Type `/mentor help` to see everything you can do."))
         return home_views.fit(blocks)

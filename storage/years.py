@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from storage.models import ProgramYear, Team
+from storage.models import Person, ProgramYear, Team
 
 
 def program_year(session: Session, program_id: str) -> ProgramYear | None:
@@ -50,6 +50,24 @@ def program_teams(session: Session, program_id: str) -> list[Team]:
             .order_by(Team.id)
         )
     )
+
+
+def closed_teams_of(session: Session, slack_id: str, limit: int) -> list[tuple[str, Team]]:
+    """The latest teams of closed years in which the person was mentor, protégé or content
+    advisor, each with its school year, the latest year first."""
+    person = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
+    rows = session.execute(
+        select(ProgramYear.school_year, Team)
+        .join(ProgramYear, ProgramYear.program_id == Team.program_id)
+        .where(
+            Team.closed_at.is_not(None),
+            (Team.mentor_id == person) | (Team.protege_id == person) | (Team.advisor_id == person),
+        )
+        .options(joinedload(Team.mentor), joinedload(Team.protege))
+        .order_by(ProgramYear.school_year.desc(), Team.id)
+        .limit(limit)
+    )
+    return [(year, team) for year, team in rows.tuples()]
 
 
 def carried_ids(session: Session, team_ids: Sequence[int]) -> dict[int, int]:

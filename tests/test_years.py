@@ -17,27 +17,17 @@ from storage.db import make_engine, make_session_factory, transaction
 from storage.models import ProgramYear, Team, TeamStatus
 from storage.people import add_team, get_or_create_person
 from storage.teams import end_team
+from tests.test_cli import env  # noqa: F401 (the fixture)
 
 SEEDED = datetime(2024, 8, 1, tzinfo=UTC)
 OPENED = "2025-06-15T12:00:00+00:00"
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    for name in (
-        "SLACK_BOT_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "SLACK_APP_TOKEN",
-        "MENTORBOT_PROGRAM",
-        "MENTORBOT_STAFF",
-        "PORT",
-        "SLACK_API_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    url = f"sqlite:///{tmp_path / 'years.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
+def migrated(env: str) -> str:  # noqa: F811
+    """A real SQLite file, migrated (`env` clears the Slack settings and points at it)."""
     assert main(["db", "upgrade"]) == 0
-    return url
+    return env
 
 
 @pytest.fixture
@@ -84,6 +74,14 @@ def seed(url: str) -> dict[str, int]:
     return ids
 
 
+def switched(url: str, next_file: Path, monkeypatch, capsys) -> None:
+    """The year opened from the seeded one, and the deployment moved to the new file."""
+    seed(url)
+    assert main(["year", "open", str(next_file), "--yes", "--now", OPENED]) == 0
+    monkeypatch.setenv("MENTORBOT_PROGRAM", str(next_file))
+    capsys.readouterr()
+
+
 def snapshot(url: str) -> list[tuple]:
     """Every team and program year, as rows: what "changes nothing" compares."""
     engine = make_engine(url)
@@ -100,12 +98,12 @@ def snapshot(url: str) -> list[tuple]:
     return teams + years
 
 
-def test_the_preview_lists_everything_and_changes_nothing(env, next_file, capsys) -> None:
-    ids = seed(env)
-    before = snapshot(env)
+def test_the_preview_lists_everything_and_changes_nothing(migrated, next_file, capsys) -> None:
+    ids = seed(migrated)
+    before = snapshot(migrated)
     assert main(["year", "open", str(next_file)]) == 0
     out = capsys.readouterr().out
-    assert snapshot(env) == before
+    assert snapshot(migrated) == before
     assert "a preview, nothing is changed" in out
     assert f"team {ids['carry']} (bmit, year1): mentor U0MENTORA, protégé U0PROTEGEA" in out
     assert "Carry into 2025-26 (1 team(s)):" in out
@@ -117,11 +115,13 @@ def test_the_preview_lists_everything_and_changes_nothing(env, next_file, capsys
     assert f"MENTORBOT_PROGRAM={next_file}" in out
 
 
-def test_opening_carries_year_one_closes_the_year_and_twice_is_once(env, next_file, capsys) -> None:
-    ids = seed(env)
+def test_opening_carries_year_one_closes_the_year_and_twice_is_once(
+    migrated, next_file, capsys
+) -> None:
+    ids = seed(migrated)
     assert main(["year", "open", str(next_file), "--yes", "--now", OPENED]) == 0
     assert "done." in capsys.readouterr().out
-    engine = make_engine(env)
+    engine = make_engine(migrated)
     with make_session_factory(engine)() as session:
         teams = {t.id: t for t in session.scalars(select(Team))}
         (carried,) = [t for t in teams.values() if t.program_id == "bmit-2025-26"]
@@ -147,31 +147,28 @@ def test_opening_carries_year_one_closes_the_year_and_twice_is_once(env, next_fi
         assert opened is not None and opened.follows == "bmit-2024-25"
     engine.dispose()
 
-    after = snapshot(env)
+    after = snapshot(migrated)
     assert main(["year", "open", str(next_file), "--yes"]) == 0
     assert "2025-26 was opened on 2025-06-15: nothing to change." in capsys.readouterr().out
-    assert snapshot(env) == after
+    assert snapshot(migrated) == after
 
 
 def test_after_the_switch_the_same_command_still_changes_nothing(
-    env, next_file, capsys, monkeypatch
+    migrated, next_file, capsys, monkeypatch
 ) -> None:
-    seed(env)
-    assert main(["year", "open", str(next_file), "--yes", "--now", OPENED]) == 0
-    after = snapshot(env)
-    monkeypatch.setenv("MENTORBOT_PROGRAM", str(next_file))
-    capsys.readouterr()
+    switched(migrated, next_file, monkeypatch, capsys)
+    after = snapshot(migrated)
     assert main(["year", "open", str(next_file), "--yes"]) == 0
     out = capsys.readouterr().out
     assert "nothing to change" in out and "Carried earlier: 1 team(s)." in out
-    assert snapshot(env) == after
+    assert snapshot(migrated) == after
 
 
 def test_a_bad_file_changes_nothing_and_says_why_in_one_line(
-    env, next_file, tmp_path, capsys
+    migrated, next_file, tmp_path, capsys
 ) -> None:
-    seed(env)
-    before = snapshot(env)
+    seed(migrated)
+    before = snapshot(migrated)
     broken = tmp_path / "broken.toml"
     broken.write_text(next_file.read_text().replace('school_year = "2025-26"', "school_year = 7"))
     assert main(["year", "open", str(broken), "--yes"]) == 2
@@ -184,16 +181,13 @@ def test_a_bad_file_changes_nothing_and_says_why_in_one_line(
     assert "is the program this deployment runs" in err and len(err.splitlines()) == 1
     assert main(["year", "open", str(tmp_path / "missing.toml"), "--yes"]) == 2
     assert "no such file" in capsys.readouterr().err
-    assert snapshot(env) == before
+    assert snapshot(migrated) == before
 
 
 def test_the_carried_team_hears_the_year_two_welcome_once(
-    env, next_file, capsys, monkeypatch
+    migrated, next_file, capsys, monkeypatch
 ) -> None:
-    seed(env)
-    assert main(["year", "open", str(next_file), "--yes", "--now", OPENED]) == 0
-    monkeypatch.setenv("MENTORBOT_PROGRAM", str(next_file))
-    capsys.readouterr()
+    switched(migrated, next_file, monkeypatch, capsys)
     # The first school day of the new program year, mid-morning in Missouri.
     first_day = "2025-08-04T15:00:00+00:00"
     assert main(["tick", "--dry-run", "--now", first_day]) == 0

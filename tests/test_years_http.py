@@ -12,13 +12,15 @@ from sqlalchemy import select
 
 from bot.access import CLOSED_YEAR
 from bot.program import default_program_path, load_program, roll_program
+from bot.status.progress import PROGRESS_OPEN
 from bot.years.rules import open_year, plan_year
 from storage.db import transaction
 from storage.logs import CommunicationLog
 from storage.models import Team
 from tests.conftest import STAFF, serve_app
-from tests.interactions import submit
+from tests.interactions import last_opened_view, press, submit
 from tests.test_experiences_domain import ADVISOR, MENTOR, make_team
+from tests.test_home import HOME, open_home, text
 from tests.test_logs_http import command, log_values, opened
 from tests.test_status import add_log
 from tests.test_status_http import text_of
@@ -102,3 +104,20 @@ def test_the_closed_years_log_opens_with_year(next_year) -> None:
     assert "Weekly planning." not in str(opened(fake))  # this year's log: nothing yet
     command(base, ADVISOR, "logs --year 2024-25")
     assert "Weekly planning." in str(opened(fake))
+
+
+def test_the_home_tab_shows_this_year_and_the_closed_one_a_click_away(next_year) -> None:
+    base, _, fake, old_team = next_year
+    home = open_home(base, fake, MENTOR)
+    assert "Year Two" in text(home)
+    earlier = [
+        block["accessory"]
+        for block in home["blocks"]
+        if (block.get("accessory") or {}).get("text", {}).get("text") == "See 2024-25"
+    ]
+    assert [(b["action_id"], b["value"]) for b in earlier] == [(PROGRESS_OPEN, str(old_team))]
+    press(base, MENTOR, PROGRESS_OPEN, str(old_team), view=HOME)
+    checklist = str(last_opened_view(fake))
+    assert "Year One" in checklist and "Year Two" not in checklist
+    _, progress = command(base, MENTOR, "progress --year 2024-25")
+    assert "Year One" in text_of(progress)

@@ -50,6 +50,8 @@ from bot.survey.views import survey_message
 from bot.teams.changes import ending_message
 from bot.teams.views import MemberCard, TeamCard, team_cards_message
 from bot.teams.welcome import welcome_message
+from bot.years.rules import new_steps
+from bot.years.views import year_two_welcome
 from schedules.digest import compose as compose_digest
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.experiences import (
@@ -244,6 +246,7 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
         Sample("welcome (mentor)", lambda: welcome("mentor")),
         Sample("welcome (protégé)", lambda: welcome("protege")),
         Sample("welcome (content advisor)", lambda: welcome("advisor")),
+        Sample("year-two welcome (mentor)", lambda: year_two(program, today, "mentor")),
         Sample(
             "monthly topic",
             lambda: topic_prompt(topic, "mentor", PROTEGE, log_due, today, team),
@@ -541,6 +544,22 @@ def _answers(world: SampleWorld) -> list[Sample]:
 
 
 # --- sample data ----------------------------------------------------------------------------
+
+
+def year_two(program: Program, today: date, role: str) -> Message:
+    track = program.tracks[-1]
+    return year_two_welcome(
+        role,
+        mentor=MENTOR,
+        protege=PROTEGE,
+        program_name=program.name,
+        school_year=program.school_year,
+        track_name=track.name,
+        new_steps=new_steps(program, track.id),
+        first_deadlines=[d for d in program.deadlines(track.id) if d.due >= today][:3],
+        forms_at_meetings={},
+        today=today,
+    )
 
 
 def _status(world: SampleWorld) -> DeliverableStatus:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.program import Program, ProgramError, loads_program
 from bot.program.loader import read_text
+from bot.status.progress import step_name
 from bot.status.rules import TeamStanding, completers, program_standings
 from storage import accounts
 from storage.models import ProgramYear, Team, TeamStatus
@@ -65,6 +66,17 @@ def next_track(program: Program, track_id: str) -> str | None:
     ids = [track.id for track in program.tracks]
     at = ids.index(track_id)
     return ids[at + 1] if at + 1 < len(ids) else None
+
+
+def new_steps(program: Program, track: str) -> list[str]:
+    """The names of the track's steps whose kind the track before it does not have."""
+    ids = [t.id for t in program.tracks]
+    at = ids.index(track)
+    if at == 0:
+        return []
+    before = {d.step.kind for d in program.deadlines(ids[at - 1])}
+    names = [step_name(program, d) for d in program.deadlines(track) if d.step.kind not in before]
+    return list(dict.fromkeys(names))
 
 
 def plan_year(session: Session, current: Program, new: Program, today: date) -> YearPlan:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.program import Deadline
-from bot.slack.blocks import context, section
+from bot.slack.blocks import Block, button, context, section
+from bot.status.progress import PROGRESS_OPEN
 from bot.teams.welcome import first_deadlines_block
 
 
@@ -46,3 +48,26 @@ def year_two_welcome(
         context("Type `/mentor progress` for this year's steps, `/mentor help` for the rest.")
     )
     return text, blocks
+
+
+@dataclass(frozen=True)
+class EarlierTeam:
+    school_year: str
+    team_id: int
+    mentor: str  # Slack ids
+    protege: str
+
+
+def earlier_years_blocks(teams: Sequence[EarlierTeam]) -> list[Block]:
+    """The Home tab's way back to closed years: each earlier team's checklist, one click."""
+    if not teams:
+        return []
+    blocks: list[Block] = [context("*Earlier years*: records stay, read-only.")]
+    for team in teams:
+        blocks.append(
+            section(
+                f"{team.school_year}: <@{team.mentor}> mentoring <@{team.protege}>",
+                accessory=button(f"See {team.school_year}", PROGRESS_OPEN, str(team.team_id)),
+            )
+        )
+    return blocks

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.program import Program
-from bot.status.progress import step_name
+from bot.years.rules import new_steps
 from bot.years.views import year_two_welcome
 from schedules.duties.teams import first_deadlines
 from schedules.notice import Notice
@@ -62,14 +62,3 @@ def year_two_welcomes(session: Session, program: Program, now: datetime) -> Iter
                 compose=partial(compose, role),
                 tz=person.tz,
             )
-
-
-def new_steps(program: Program, track: str) -> list[str]:
-    """The names of the track's steps whose kind the track before it does not have."""
-    ids = [t.id for t in program.tracks]
-    at = ids.index(track)
-    if at == 0:
-        return []
-    before = {d.step.kind for d in program.deadlines(ids[at - 1])}
-    names = [step_name(program, d) for d in program.deadlines(track) if d.step.kind not in before]
-    return list(dict.fromkeys(names))
