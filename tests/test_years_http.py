@@ -33,7 +33,7 @@ NEXT_OCTOBER = datetime(2025, 10, 6, 15, tzinfo=UTC)
 @pytest.fixture
 def next_program(tmp_path: Path):
     path = tmp_path / "bmit-2025-26.toml"
-    path.write_text(roll_program(default_program_path(), "2025-26"), encoding="utf-8")
+    path.write_text(roll_program(default_program_path(), "2025-26").text, encoding="utf-8")
     return load_program(path)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -87,7 +88,7 @@ def plan_year(session: Session, current: Program, new: Program, today: date) -> 
     plan = YearPlan(old, new, opened=program_year(session, new.id))
     teams = program_teams(session, old.id)
     plan.carried = carried_ids(session, [team.id for team in teams])
-    gone = accounts.deactivated(session)
+    gone = accounts.held(session)
     for team in teams:
         if team.status is not TeamStatus.ACTIVE:
             if team.track == old.tracks[0].id:
@@ -187,10 +188,15 @@ def _check(session: Session, old: Program, new: Program) -> None:
             )
 
 
-def _why_not(new: Program, team: Team, onward: str, gone: dict[str, datetime]) -> str | None:
+def _why_not(
+    new: Program, team: Team, onward: str, gone: Mapping[str, accounts.Hold]
+) -> str | None:
     for role, person in (("mentor", team.mentor), ("protégé", team.protege)):
-        if person.slack_id in gone:
+        hold = gone.get(person.slack_id)
+        if hold is not None and hold.error is None:
             return f"the {role}'s Slack account is deactivated"
+        if hold is not None:
+            return f"Slack cannot reach the {role} ({hold.error})"
     if team.area not in {area.id for area in new.areas}:
         return f"the next year's program has no area {team.area!r}"
     if onward not in {track.id for track in new.tracks}:

@@ -7,7 +7,7 @@ the next year's year-two track points at its year-one team (`carried_from_id`, o
 a closed year's teams carry `closed_at`: read-only from then on.
 
 Revision ID: 0021
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0015"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
