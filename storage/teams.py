@@ -13,8 +13,14 @@ from storage.people import add_team
 
 
 def active_team_of_protege(session: Session, person_id: int) -> Team | None:
+    """The protégé's active team of an open year (a closed year's team does not stop staff
+    pairing them again, say after their mentor left)."""
     return session.scalars(
-        select(Team).where(Team.protege_id == person_id, Team.status == TeamStatus.ACTIVE)
+        select(Team).where(
+            Team.protege_id == person_id,
+            Team.status == TeamStatus.ACTIVE,
+            Team.closed_at.is_(None),
+        )
     ).first()
 
 

@@ -16,7 +16,7 @@ from storage import accounts
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import ProgramYear, Team, TeamStatus
 from storage.people import add_team, get_or_create_person
-from storage.teams import end_team
+from storage.teams import active_team_of_protege, end_team
 from tests.test_cli import env  # noqa: F401 (the fixture)
 
 SEEDED = datetime(2024, 8, 1, tzinfo=UTC)
@@ -200,3 +200,19 @@ def test_the_carried_team_hears_the_year_two_welcome_once(
     assert all(words[0] == "sent" for words in welcomed)
     assert main(["tick", "--dry-run", "--now", first_day]) == 0
     assert "welcome_year2" not in capsys.readouterr().out
+
+
+def test_a_protege_not_carried_can_be_paired_again_in_the_new_year(migrated, next_file) -> None:
+    ids = seed(migrated)
+    engine = make_engine(migrated)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        left = session.get(Team, ids["gone"])
+        assert active_team_of_protege(session, left.protege_id) is not None
+    assert main(["year", "open", str(next_file), "--yes", "--now", OPENED]) == 0
+    with sessions() as session:
+        left = session.get(Team, ids["gone"])
+        carried = session.get(Team, ids["carry"])
+        assert active_team_of_protege(session, left.protege_id) is None
+        assert active_team_of_protege(session, carried.protege_id).program_id == "bmit-2025-26"
+    engine.dispose()
