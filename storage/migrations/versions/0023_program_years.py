@@ -6,16 +6,16 @@ year's records stay readable after the deployment moves to the next file. A team
 the next year's year-two track points at its year-one team (`carried_from_id`, once only), and
 a closed year's teams carry `closed_at`: read-only from then on.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
