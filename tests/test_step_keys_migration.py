@@ -13,14 +13,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.platform.slack_client import scheduler_client
 from schedules.tick import tick
 from storage.db import alembic_config, make_engine, make_session_factory, transaction, upgrade
-from storage.models import Delivery, DeliveryStatus
+from storage.models import Delivery, DeliveryStatus, Team
+from storage.people import get_or_create_person
 from tests.conftest import make_settings
-from tests.test_experiences_domain import ADVISOR, PROTEGE, make_team
+from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
 
 migration = importlib.import_module("storage.migrations.versions.0009_step_keys")
 
@@ -83,7 +84,7 @@ def test_rows_keyed_as_0008_wrote_them_are_not_sent_again(
     command.downgrade(alembic_config(database_url), "0008")
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
-    assert make_team(factory, program) == team
+    assert team_at_0008(factory, program) == team
     with transaction(factory) as session:
         for row in sent:
             values = {column: getattr(row, column) for column in COPIED}
@@ -116,3 +117,34 @@ def test_the_rewrite_is_undone_by_the_downgrade() -> None:
     # Keys other duties write, and ids the shipped file never had, stay as they were.
     assert migration.new_key("prompt:team4:U1:2024-10", at) is None
     assert migration.new_key("overdue:team4:something-else", at) is None
+
+
+def team_at_0008(factory, program) -> int:
+    """`make_team`'s team in a database at 0008, written with 0008's columns only (the ORM's
+    Team has columns added since)."""
+    now = datetime(2024, 8, 1, tzinfo=UTC)
+    with transaction(factory) as session:
+        people = [
+            get_or_create_person(session, slack_id, now, name, "America/Chicago").id
+            for slack_id, name in (
+                (MENTOR, "Mentor " + MENTOR[-1]),
+                (PROTEGE, "Protégé " + PROTEGE[-1]),
+                (ADVISOR, "Advisor"),
+            )
+        ]
+        return session.execute(
+            insert(Team.__table__)
+            .values(
+                program_id=program.id,
+                mentor_id=people[0],
+                protege_id=people[1],
+                advisor_id=people[2],
+                area="bmit",
+                track="year1",
+                start_date=datetime(2024, 8, 26).date(),
+                status="active",
+                created_by=None,
+                created_at=now,
+            )
+            .returning(Team.__table__.c.id)
+        ).scalar_one()
