@@ -156,8 +156,10 @@ class ProgramYear(Base):
     is kept so a closed year's records stay readable once the deployment runs the next file."""
 
     __tablename__ = "program_years"
+    __table_args__ = (UniqueConstraint("program_id"),)
 
-    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(64))
     school_year: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(Text)
     follows: Mapped[str | None] = mapped_column(String(64))  # the program it was opened from

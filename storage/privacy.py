@@ -61,6 +61,7 @@ SLACK_IDS: dict[str, tuple[str, ...]] = {
     "people": ("slack_id",),
     "role_grants": ("granted_by", "revoked_by"),
     "teams": ("created_by", "ended_by"),
+    "program_years": ("opened_by", "closed_by"),
     "team_changes": ("old_value", "new_value", "changed_by"),
     "deliveries": ("recipient", "key"),
     "report_runs": ("requester", "lock"),
@@ -140,6 +141,7 @@ STRUCTURAL: dict[str, tuple[str, ...]] = {
     "team_standings": ("program_id", "basis", "standing"),
     "team_standing_steps": ("program_id", "step", "deadline_id", "responsible", "waiting_on"),
     "survey_responses": ("program_id", "role"),
+    "program_years": ("program_id", "school_year", "source", "follows"),  # the program file
 }
 
 

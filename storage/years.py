@@ -13,7 +13,9 @@ from storage.models import Person, ProgramYear, Team
 
 
 def program_year(session: Session, program_id: str) -> ProgramYear | None:
-    return session.get(ProgramYear, program_id)
+    return session.scalars(
+        select(ProgramYear).where(ProgramYear.program_id == program_id)
+    ).one_or_none()
 
 
 def find_year(session: Session, name: str) -> ProgramYear | None:

@@ -127,7 +127,9 @@ def plant(engine: Engine) -> None:
                         continue
                     if column.foreign_keys:
                         [fk] = column.foreign_keys
-                        values[column.name] = rows[fk.column.table.name]
+                        # A row pointing at its own table (a carried team) points at none.
+                        own = fk.column.table is table
+                        values[column.name] = None if own else rows[fk.column.table.name]
                     elif (table.name, column.name) in OVERRIDES:
                         values[column.name] = OVERRIDES[table.name, column.name]
                     else:

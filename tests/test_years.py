@@ -17,6 +17,7 @@ from storage.db import make_engine, make_session_factory, transaction
 from storage.models import ProgramYear, Team, TeamStatus
 from storage.people import add_team, get_or_create_person
 from storage.teams import active_team_of_protege, end_team
+from storage.years import program_year
 from tests.test_cli import env  # noqa: F401 (the fixture)
 
 SEEDED = datetime(2024, 8, 1, tzinfo=UTC)
@@ -141,9 +142,9 @@ def test_opening_carries_year_one_closes_the_year_and_twice_is_once(
         closed = [t for t in teams.values() if t.program_id == "bmit-2024-25"]
         assert len(closed) == 4
         assert all(t.closed_at == datetime.fromisoformat(OPENED) for t in closed)
-        kept = session.get(ProgramYear, "bmit-2024-25")
+        kept = program_year(session, "bmit-2024-25")
         assert kept is not None and kept.closed_at is not None and "bmit-2024-25" in kept.source
-        opened = session.get(ProgramYear, "bmit-2025-26")
+        opened = program_year(session, "bmit-2025-26")
         assert opened is not None and opened.follows == "bmit-2024-25"
     engine.dispose()
 

@@ -6,16 +6,16 @@ year's records stay readable after the deployment moves to the next file. A team
 the next year's year-two track points at its year-one team (`carried_from_id`, once only), and
 a closed year's teams carry `closed_at`: read-only from then on.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
@@ -23,6 +23,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "program_years",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("program_id", sa.String(length=64), nullable=False),
         sa.Column("school_year", sa.String(length=16), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
@@ -31,7 +32,8 @@ def upgrade() -> None:
         sa.Column("opened_by", sa.String(length=64), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_by", sa.String(length=64), nullable=True),
-        sa.PrimaryKeyConstraint("program_id", name=op.f("pk_program_years")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_program_years")),
+        sa.UniqueConstraint("program_id", name=op.f("uq_program_years_program_id")),
     )
     with op.batch_alter_table("teams") as batch:
         batch.add_column(sa.Column("carried_from_id", sa.Integer(), nullable=True))
