@@ -6,16 +6,16 @@ year's records stay readable after the deployment moves to the next file. A team
 the next year's year-two track points at its year-one team (`carried_from_id`, once only), and
 a closed year's teams carry `closed_at`: read-only from then on.
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
