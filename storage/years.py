@@ -69,7 +69,7 @@ def closed_teams_of(session: Session, slack_id: str, limit: int) -> list[tuple[s
         .order_by(ProgramYear.school_year.desc(), Team.id)
         .limit(limit)
     )
-    return [(year, team) for year, team in rows.tuples()]
+    return [(year, team) for year, team in rows]
 
 
 def carried_ids(session: Session, team_ids: Sequence[int]) -> dict[int, int]:
