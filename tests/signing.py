@@ -41,7 +41,9 @@ def post(
     all_headers.update(headers or {})
     request = urllib.request.Request(url, data=body.encode(), headers=all_headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # Generous: a loaded machine (parallel workers on two cores) can take seconds to
+        # answer; this guards against a hang, it does not measure speed.
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
