@@ -8,23 +8,29 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 from socketserver import TCPServer, ThreadingMixIn
+from typing import NamedTuple
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.platform.app import create_app
 from bot.platform.config import Settings
 from bot.platform.services import Services
-from bot.platform.slack_client import Clock, listener_client
+from bot.platform.slack_client import Clock, listener_client, scheduler_client
 from bot.platform.web import wsgi_app
-from bot.program import load_program
+from bot.program import Program, load_program
 from handlers import after_ack
+from schedules.duties import DUTIES, Duty
+from schedules.tick import TickResult, tick
 from storage.db import make_engine, make_session_factory, upgrade
 from tests.renamed_program import RENAMED_ENV, write_renamed
 from tests.slack_standin import Server, SlackStandIn
@@ -194,6 +200,27 @@ def make_settings(database_url: str, api_url: str, **overrides) -> Settings:
     )
     values.update(overrides)
     return Settings(**values)
+
+
+class Ticking(NamedTuple):
+    """The tick against the Slack stand-in on the test's database, as the scheduler runs it."""
+
+    fake: SlackStandIn
+    factory: sessionmaker[Session]
+    client: WebClient
+
+    def run(self, program: Program, now: datetime, duties: Iterable[Duty] = DUTIES) -> TickResult:
+        return tick(self.factory, self.client, program, now, duties)
+
+
+@pytest.fixture
+def ticking(database_url, standin) -> Iterator[Ticking]:
+    fake, api_url = standin
+    engine = make_engine(database_url)
+    yield Ticking(
+        fake, make_session_factory(engine), scheduler_client(make_settings(database_url, api_url))
+    )
+    engine.dispose()
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

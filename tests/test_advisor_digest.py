@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from bot.advisor import views
 from bot.platform.slack_client import scheduler_client
 from schedules.tick import tick
-from storage.db import make_engine, make_session_factory, transaction
+from storage.db import transaction
 from storage.logs import CheckIn, LogMode
 from storage.models import Delivery, DeliveryStatus, Role
 from storage.people import add_team, get_or_create_person, grant
@@ -86,17 +87,8 @@ def ledger_rows(factory, recipient: str) -> dict[str, tuple[DeliveryStatus, str 
 
 
 @pytest.fixture
-def world(database_url, standin, program):
-    fake, api_url = standin
-    engine = make_engine(database_url)
-    factory = make_session_factory(engine)
-    client = scheduler_client(make_settings(database_url, api_url))
-
-    def run(now: datetime):
-        return tick(factory, client, program, now)
-
-    yield fake, factory, run, program
-    engine.dispose()
+def world(ticking, program):
+    return ticking.fake, ticking.factory, partial(ticking.run, program), program
 
 
 # -- the morning message --------------------------------------------------------------------

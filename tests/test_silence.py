@@ -8,14 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.platform.slack_client import scheduler_client
-from schedules.tick import tick
-from storage.db import make_engine, make_session_factory, transaction
+from storage.db import transaction
 from storage.logs import CheckIn, LogMode
 from storage.models import Role
 from storage.people import add_team, get_or_create_person, grant
 from storage.silence import SilenceAction, SilenceActionKind
-from tests.conftest import SIGNING_SECRET, STAFF, make_settings
+from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import last_opened_view, press, submit, text_value
 from tests.signing import slash_command
 
@@ -67,18 +65,12 @@ def quiet_alerts(fake, channel: str) -> list[dict]:
 
 
 @pytest.fixture
-def world(database_url, standin, program):
-    fake, api_url = standin
-    engine = make_engine(database_url)
-    factory = make_session_factory(engine)
-    client = scheduler_client(make_settings(database_url, api_url))
-
+def world(ticking, program):
     def run(now: datetime):
-        outcomes = tick(factory, client, program, now).outcomes
+        outcomes = ticking.run(program, now).outcomes
         return [o for o in outcomes if o.notice.kind.startswith("silence")]
 
-    yield fake, factory, run
-    engine.dispose()
+    return ticking.fake, ticking.factory, run
 
 
 def test_a_team_turns_silent_after_the_threshold_in_school_days(world, program) -> None:

@@ -9,13 +9,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.platform.slack_client import scheduler_client
 from bot.status.semester import progress_dates
 from schedules.duties.semester_progress import semester_progress
-from schedules.tick import tick
-from storage.db import make_engine, make_session_factory, transaction
+from storage.db import transaction
 from storage.people import get_team
-from tests.conftest import make_settings
 from tests.renamed_program import program_id
 from tests.test_experiences_domain import ADVISOR, make_team
 from tests.test_status import add_log
@@ -28,13 +25,12 @@ def at(day: date, hour_utc: int = 15) -> datetime:
 
 
 @pytest.fixture
-def world(database_url, standin, program):
-    fake, api_url = standin
-    engine = make_engine(database_url)
-    factory = make_session_factory(engine)
-    client = scheduler_client(make_settings(database_url, api_url))
-    yield fake, factory, lambda now: tick(factory, client, program, now, (semester_progress,))
-    engine.dispose()
+def world(ticking, program):
+    return (
+        ticking.fake,
+        ticking.factory,
+        lambda now: ticking.run(program, now, (semester_progress,)),
+    )
 
 
 def test_the_calendar_has_two_progress_dates(program) -> None:

@@ -9,13 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.platform.slack_client import scheduler_client
 from bot.survey import views
 from schedules.duties.survey import survey
-from schedules.tick import tick
-from storage.db import make_engine, make_session_factory, transaction
+from storage.db import transaction
 from storage.survey import MIN_RESPONSES, SurveyResponse, record_response, survey_summary
-from tests.conftest import STAFF, make_settings
+from tests.conftest import STAFF
 from tests.interactions import last_opened_view, press, radio_value, submit, text_value
 from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
 from tests.test_experiences_http import command
@@ -29,13 +27,8 @@ def at(day: date, hour_utc: int = 15) -> datetime:
 
 
 @pytest.fixture
-def world(database_url, standin, program):
-    fake, api_url = standin
-    engine = make_engine(database_url)
-    factory = make_session_factory(engine)
-    client = scheduler_client(make_settings(database_url, api_url))
-    yield fake, factory, lambda now: tick(factory, client, program, now, (survey,))
-    engine.dispose()
+def world(ticking, program):
+    return ticking.fake, ticking.factory, lambda now: ticking.run(program, now, (survey,))
 
 
 def answer(factory, program, team: int, who: str, rating: int = 4, comments=None) -> bool:
