@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
-from bot.contact.form import Contact, parse_contact
-from bot.contact.rules import filing_time
+from bot.contact.form import parse_contact
+from bot.contact.rules import advisor_contacts, asked_of, filing_time
 from bot.contact.views import CONTACT_CALLBACK, contact_modal
 from bot.platform.services import Services
 from bot.platform.slack_users import SlackUser, user_info
@@ -22,7 +22,6 @@ from handlers.commands import Answer, CommandContext, CommandRouter
 from storage.db import transaction
 from storage.people import find_person, get_or_create_person
 
-FIELDS = tuple(Contact.__dataclass_fields__)
 FROM_SLACK = ("name", "email")  # filled in from the Slack profile until the person files
 
 
@@ -46,13 +45,21 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
 def _modal(services: Services, client: WebClient, user_id: str) -> dict[str, Any]:
     with services.sessions() as session:
+        asked = asked_of(session, user_id)
         person = find_person(session, user_id)
-        stored = {f: getattr(person, f) for f in FIELDS} if person else {}
+        stored = {f: getattr(person, f) for f in asked} if person else {}
+        advisors = advisor_contacts(session, services.program, user_id)
     missing = [f for f in FROM_SLACK if not stored.get(f)]
     profile = _profile(client, user_id) if missing else None
     found = {"name": profile.name, "email": profile.email} if profile else {}
     filled = frozenset(f for f in missing if found.get(f))
-    return contact_modal({**stored, **{f: found[f] for f in filled}}, filled)
+    return contact_modal(
+        {**stored, **{f: found[f] for f in filled}},
+        filled,
+        asked=asked,
+        advisors=advisors,
+        contacts=services.program.contacts,
+    )
 
 
 def _profile(client: WebClient, user_id: str) -> SlackUser | None:
@@ -71,10 +78,10 @@ def _open_from_command(ctx: CommandContext) -> Answer | None:
 
 
 def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    contact = parse_contact(kit.state(body))
     now = services.clock()
     # Each person edits only their own details: the submitter is the record's owner.
     with transaction(services.sessions) as session:
+        contact = parse_contact(kit.state(body), asked_of(session, body["user"]["id"]))
         person = get_or_create_person(session, body["user"]["id"], now)
         for name, value in contact.as_dict().items():
             if name == "name" and value is None:

@@ -382,6 +382,7 @@ class _Assessment(_Base):
             deadline.due,
             self.services.today(),
             files=scopes.granted(client, scopes.FILES_READ),
+            links=self.program.form_links(deadline.form),
         )
 
     def open_form(self, body: dict[str, Any], client: WebClient) -> None:

@@ -251,9 +251,12 @@ def card_for(session: Session, services: Services, team: Team) -> views.TeamCard
                 typed(p.cell_phone),
                 typed(p.school_phone),
                 p.preferred_contact,
+                typed(p.mailing_address),
+                typed(p.city_state_zip),
             )
             for role, p in members
         ],
+        contacts=program.contacts,
         history=[
             _phrase(change)
             for change in history(session, team.id)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import (
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -131,6 +132,9 @@ class VisitReport(Revised, Base):
     location: Mapped[str] = mapped_column(Text)
     topics: Mapped[str] = mapped_column(Text)
     strategies: Mapped[str] = mapped_column(Text)
+    # The mentor's word that the visit was in person ("One in-person visit is required");
+    # None on reports filed before the form asked.
+    in_person: Mapped[bool | None] = mapped_column(Boolean)
     filed_by: Mapped[str] = mapped_column(String(32))
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     confirmed_by: Mapped[str | None] = mapped_column(String(32))
@@ -152,6 +156,9 @@ class PdVerification(Revised, Base):
     location: Mapped[str] = mapped_column(Text)
     minutes: Mapped[int] = mapped_column(Integer)  # the form's "Hours", kept exact
     description: Mapped[str] = mapped_column(Text)
+    # The protégé's word that it was "outside of the mentorship program"; None on forms filed
+    # before the form asked.
+    outside_program: Mapped[bool | None] = mapped_column(Boolean)
     filed_by: Mapped[str] = mapped_column(String(32))  # the protégé's signature
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     mentor_comments: Mapped[str | None] = mapped_column(Text)

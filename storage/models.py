@@ -103,6 +103,9 @@ class Person(Base):
     admin_name: Mapped[str | None] = mapped_column(String(200))
     admin_email: Mapped[str | None] = mapped_column(String(320))
     admin_phone: Mapped[str | None] = mapped_column(String(40))
+    # The form's content advisor block adds these to name, cell phone and e-mail.
+    mailing_address: Mapped[str | None] = mapped_column(String(300))
+    city_state_zip: Mapped[str | None] = mapped_column(String(120))
     contact_filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

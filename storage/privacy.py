@@ -10,8 +10,8 @@ column named nowhere):
   forgetting replaces their text with REMOVED and keeps the row, so counts, dates and hours
   stay. A reason staff gave about the person's own membership (a team ended, a member
   replaced) goes too: it is about them.
-- CONTACT: the Mentor/Protégé Contact Form and Slack's name and timezone, on `people`;
-  forgetting clears them.
+- CONTACT: the Mentor/Protégé Contact Form (a content advisor's block too) and Slack's name
+  and timezone, on `people`; forgetting clears them.
 - ADDRESSES: a DM channel of the person's, keyed by the recipient column.
 - STRUCTURAL: what the bot writes itself (statuses, kinds, program ids, item texts).
 """
@@ -101,6 +101,8 @@ CONTACT = (
     "admin_name",
     "admin_email",
     "admin_phone",
+    "mailing_address",
+    "city_state_zip",
 )
 
 # table -> (DM channel column, the recipient column that says whose)

@@ -214,7 +214,7 @@ def test_every_comment_and_line_is_kept_but_the_dates(rolled: Rolled) -> None:
     new_lines = new_lines[1:]  # the "#" closing the notice
     assert len(new_lines) == len(old_lines)
     changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
-    dated = re.compile(r"^(date|start|end|from|until|month|id|school_year) = ")
+    dated = re.compile(r"^(date|start|end|first_semester_end|from|until|month|id|school_year) = ")
     for old, new in changed:
         if old.startswith("#"):  # the header, naming the new year
             assert new == old.replace("2024-25", rolled.to_year)

@@ -1157,6 +1157,7 @@ def check_visit(sent: Sent) -> None:
         ).one()
         assert report.filed_by == sent.people.mentor and report.area == sent.option("area")
         assert report.visit_date == sent.date("visit_date")
+        assert report.in_person is True and sent.option("in_person") == "yes"
         for name in ("location", "topics", "strategies"):
             assert getattr(report, name) == sent.text(name), name
 
@@ -1190,6 +1191,7 @@ def open_pd(world, people):
 
 def valid_pd(view, world, people, values) -> None:
     _set(values, "hours", value="1.5")
+    _set(values, "outside_program", selected_options=[{"value": "outside"}])
 
 
 def check_pd(sent: Sent) -> None:
@@ -1201,6 +1203,7 @@ def check_pd(sent: Sent) -> None:
         assert form.area == sent.option("area") and form.pd_date == sent.date("pd_date")
         assert form.location == sent.text("location")
         assert form.description == sent.text("description")
+        assert form.outside_program is True
         hours = float(re.sub(r"[^\d.,]", "", sent.text("hours")).replace(",", "."))
         assert form.minutes == round(hours * 60)
 

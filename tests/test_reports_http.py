@@ -17,7 +17,16 @@ from storage.experiences import (
     VisitReport,
     VisitStatus,
 )
-from tests.interactions import date_value, last_opened_view, press, select_value, submit, text_value
+from tests.interactions import (
+    checkbox_values,
+    date_value,
+    last_opened_view,
+    press,
+    radio_value,
+    select_value,
+    submit,
+    text_value,
+)
 from tests.test_experiences_domain import (
     MENTOR,
     OTHER_MENTOR,
@@ -42,23 +51,29 @@ def served(app_server, standin, program):
     return base, services, fake, ours, theirs
 
 
-def visit_values(day: str = "2024-11-19", topics: str = "Lab set-up; CTSO calendar") -> dict:
+def visit_values(
+    day: str = "2024-11-19", topics: str = "Lab set-up; CTSO calendar", in_person: str = "yes"
+) -> dict:
     return {
         "area": {"area": select_value("bmit")},
         "visit_date": {"visit_date": date_value(day)},
         "location": {"location": text_value("Jefferson City High School, room 114")},
+        "in_person": {"in_person": radio_value(in_person)},
         "topics": {"topics": text_value(topics)},
         "strategies": {"strategies": text_value("Bell-ringer routine; station rotation")},
     }
 
 
-def pd_values(hours: str = "3.5", day: str = "2024-11-15") -> dict:
+def pd_values(hours: str = "3.5", day: str = "2024-11-15", outside: bool = True) -> dict:
     return {
         "area": {"area": select_value("bmit")},
         "pd_date": {"pd_date": date_value(day)},
         "location": {"location": text_value("MBEA fall conference, Columbia")},
         "hours": {"hours": text_value(hours)},
         "description": {"description": text_value("Sessions on FBLA event prep.")},
+        "outside_program": {
+            "outside_program": checkbox_values("outside") if outside else checkbox_values()
+        },
     }
 
 

@@ -1,50 +1,75 @@
-"""Parsing the Mentor/Protégé Contact Form."""
+"""Parsing the Mentor/Protégé Contact Form: a member's blocks, or a content advisor's."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from bot.slack.fields import FieldErrors, State, selected, text
 from bot.slack.text import EMAIL, EMAIL_MAX
 
 EMAIL_CHECKED = {"school_day": "Only during the school day", "always": "24/7"}
 PREFERRED = {"email": "E-mail", "text": "Text", "phone": "Phone call"}
-TEXT_MAX = {"name": 200, "school_name_address": 500, "admin_name": 200}
+TEXT_MAX = {
+    "name": 200,
+    "school_name_address": 500,
+    "admin_name": 200,
+    "mailing_address": 300,
+    "city_state_zip": 120,
+}
 PHONE_MAX = 40  # the column: a number with a long extension must still fit
+
+# The manual's form has a block per person: the protégé's and the mentor's ask the same, the
+# content advisor's asks less (no school, no administrator) and adds a mailing address.
+MEMBER_FIELDS = (
+    "name",
+    "school_name_address",
+    "email",
+    "email_checked",
+    "school_phone",
+    "cell_phone",
+    "preferred_contact",
+    "admin_name",
+    "admin_email",
+    "admin_phone",
+)
+ADVISOR_FIELDS = ("name", "cell_phone", "email", "mailing_address", "city_state_zip")
+
+
+def fields_for(*, member: bool, advisor: bool) -> tuple[str, ...]:
+    """The fields a person's Contact Form asks: their member block, their advisor block, or
+    both for someone who is both (someone on no team yet gets the member's)."""
+    if not advisor:
+        return MEMBER_FIELDS
+    if not member:
+        return ADVISOR_FIELDS
+    return MEMBER_FIELDS + ("mailing_address", "city_state_zip")
 
 
 @dataclass(frozen=True)
 class Contact:
-    name: str | None  # left empty, the name Slack gave stays
-    school_name_address: str | None
-    email: str | None
-    email_checked: str | None
-    school_phone: str | None
-    cell_phone: str | None
-    preferred_contact: str | None
-    admin_name: str | None
-    admin_email: str | None
-    admin_phone: str | None
+    """What the person typed in the fields their form asked (an emptied field is None; a
+    field the form did not ask is absent, and stays as stored)."""
+
+    values: dict[str, str | None]
 
     def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        return dict(self.values)
 
 
-def parse_contact(state: State) -> Contact:
+_CHOICES = ("email_checked", "preferred_contact")
+
+
+def parse_contact(state: State, asked: tuple[str, ...] = MEMBER_FIELDS) -> Contact:
+    """`asked`: the fields of the form the person was shown; the others stay as stored."""
     errors: dict[str, str] = {}
-    values = {
-        "name": text(state, "name") or None,
-        "school_name_address": text(state, "school_name_address") or None,
-        "email": text(state, "email") or None,
-        "email_checked": selected(state, "email_checked"),
-        "school_phone": text(state, "school_phone") or None,
-        "cell_phone": text(state, "cell_phone") or None,
-        "preferred_contact": selected(state, "preferred_contact"),
-        "admin_name": text(state, "admin_name") or None,
-        "admin_email": text(state, "admin_email") or None,
-        "admin_phone": text(state, "admin_phone") or None,
+    values: dict[str, str | None] = {
+        name: (selected(state, name) if name in _CHOICES else text(state, name) or None)
+        for name in (*MEMBER_FIELDS, "mailing_address", "city_state_zip")
     }
+    for name in values:
+        if name not in asked:
+            values[name] = None  # checks below skip it; it is not saved
     if not values["email"]:
         errors["email"] = "Please give the e-mail address you use for the program."
     for field in ("email", "admin_email"):
@@ -73,7 +98,7 @@ def parse_contact(state: State) -> Contact:
         errors["email_checked"] = "Please choose one of the options."
     if errors:
         raise FieldErrors(errors)
-    return Contact(**values)
+    return Contact({name: values[name] for name in asked})
 
 
 def normalise_phone(raw: str) -> str | None:

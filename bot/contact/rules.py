@@ -14,8 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from bot.contact.form import fields_for
+from bot.contact.views import AdvisorContact
 from bot.program import Program
+from bot.slack.text import typed
 from storage.models import Person
+from storage.people import roles_of
+from storage.teams import active_teams_of
 
 
 def filed_this_year(program: Program, filed_at: datetime | None) -> datetime | None:
@@ -48,3 +55,30 @@ def team_contact_done(
         ("protege",) if protege_at is None else ()
     )
     return None, holders
+
+
+def asked_of(session: Session, slack_id: str) -> tuple[str, ...]:
+    """The fields of the person's Contact Form, by the roles they hold now."""
+    roles = roles_of(session, slack_id)
+    return fields_for(member=bool({"mentor", "protege"} & roles), advisor="advisor" in roles)
+
+
+def advisor_contacts(session: Session, program: Program, slack_id: str) -> list[AdvisorContact]:
+    """The content advisors' blocks of the person's active teams (not their own), each once."""
+    advisors: dict[str, Person] = {}
+    for team in active_teams_of(session, slack_id, program.id):
+        if team.advisor is not None and team.advisor.slack_id != slack_id:
+            advisors.setdefault(team.advisor.slack_id, team.advisor)
+    return [advisor_contact(person) for person in advisors.values()]
+
+
+def advisor_contact(person: Person) -> AdvisorContact:
+    return AdvisorContact(
+        person.slack_id,
+        typed(person.name),
+        typed(person.cell_phone),
+        typed(person.email),
+        typed(person.mailing_address),
+        typed(person.city_state_zip),
+        person.contact_filed_at is not None,  # once, for every team and year
+    )

@@ -24,8 +24,10 @@ from bot.program.kinds import StepKind, kinds, spec
 from bot.program.model import (
     Area,
     ChecklistCategory,
+    Contact,
     ExperienceSelection,
     Form,
+    Link,
     Program,
     ProgramError,
     QuietHours,
@@ -61,6 +63,7 @@ _TOP_LEVEL_KEYS = (
     "areas",
     "tracks",
     "forms",
+    "contacts",
     "breaks",
     "topics",
     "deadlines",
@@ -293,7 +296,17 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
 
     prog = root.table(
         "program",
-        ("id", "name", "organization", "school_year", "timezone", "start", "end", "roles"),
+        (
+            "id",
+            "name",
+            "organization",
+            "school_year",
+            "timezone",
+            "start",
+            "end",
+            "first_semester_end",
+            "roles",
+        ),
     )
     program_id = prog.ident("id")
     name = prog.text("name")
@@ -323,6 +336,11 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
             table.fail(key, f"{d} is outside the program year {start} to {end}")
         return d
 
+    first_semester_end = (
+        in_year(prog, "first_semester_end", prog.date("first_semester_end"))
+        if prog.has("first_semester_end")
+        else None
+    )
     settings = _settings(root)
 
     areas = [(t, Area(t.ident("id"), t.text("name"))) for t in root.tables("areas", ("id", "name"))]
@@ -337,7 +355,7 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
     _unique(tracks, "id", lambda a: a.id)
     track_ids = tuple(track.id for _, track in tracks)
 
-    forms = [(t, Form(t.ident("id"), t.text("name"))) for t in root.tables("forms", ("id", "name"))]
+    forms = [(t, _form(t)) for t in root.tables("forms", ("id", "name", "links"))]
     _unique(forms, "id", lambda f: f.id)
     form_ids = tuple(form.id for _, form in forms)
 
@@ -454,6 +472,8 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         source_path=source,
         organization=organization,
         form_defs=tuple(form for _, form in forms),
+        contacts=tuple(_contact(t) for t in root.tables("contacts", _CONTACT_KEYS)),
+        first_semester_end=first_semester_end,
         fixed_deadlines=tuple(fixed),
         rules=tuple(rules),
     )
@@ -500,6 +520,35 @@ def _hhmm(table: _Table, key: str) -> dt.time:
     return dt.time(int(match[1]), int(match[2]))
 
 
+def _form(t: _Table) -> Form:
+    links = tuple(
+        Link(link.text("title"), _url(link, "url")) for link in t.tables("links", ("title", "url"))
+    )
+    return Form(t.ident("id"), t.text("name"), links)
+
+
+_CONTACT_KEYS = ("title", "name", "email", "phone")
+
+
+def _contact(t: _Table) -> Contact:
+    email = t.text("email") if t.has("email") else None
+    if email is not None and not re.fullmatch(r"[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+", email):
+        t.fail("email", f"{email!r} is not an e-mail address")
+    phone = t.text("phone") if t.has("phone") else None
+    return Contact(t.text("title"), t.text("name"), email, phone)
+
+
+def _url(t: _Table, key: str) -> str:
+    url = t.text(key)
+    if not re.fullmatch(r"https?://[^\s<>|]+", url):
+        t.fail(key, f"{url!r} is not a web address (http:// or https://)")
+    return url
+
+
+# A Visit Report dated after the first semester (see Settings.visit_outside_first_semester).
+VISIT_OUTSIDE_FIRST_SEMESTER = ("error", "flag")
+
+
 def _settings(root: _Table) -> Settings:
     known = (
         "reminder_lead_days",
@@ -509,6 +558,7 @@ def _settings(root: _Table) -> Settings:
         "school_weekdays",
         "log_completed_by",
         "completers_wait_for_deliverables",
+        "visit_outside_first_semester",
     )
     if root.has("settings"):
         s = root.table("settings", known)
@@ -549,6 +599,17 @@ def _settings(root: _Table) -> Settings:
             s.boolean("completers_wait_for_deliverables")
             if s.has("completers_wait_for_deliverables")
             else True
+        ),
+        visit_outside_first_semester=(
+            _choice(
+                s,
+                "visit_outside_first_semester",
+                s.text("visit_outside_first_semester"),
+                VISIT_OUTSIDE_FIRST_SEMESTER,
+                "what to do",
+            )
+            if s.has("visit_outside_first_semester")
+            else "error"
         ),
     )
 

@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.program import calendar
 from bot.program.calendar import Break, Deadline, Rule
@@ -18,9 +19,11 @@ __all__ = [
     "Area",
     "Break",
     "ChecklistCategory",
+    "Contact",
     "Deadline",
     "ExperienceSelection",
     "Form",
+    "Link",
     "Program",
     "ProgramError",
     "QuietHours",
@@ -69,10 +72,29 @@ class Track:
         return out
 
 
+class Link(NamedTuple):
+    """A document a form points people to (a template, an example, a video)."""
+
+    title: str
+    url: str
+
+
 @dataclass(frozen=True)
 class Form:
     id: str
     name: str
+    # Shown in the form's modal and in reminders of its steps.
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone of the program's staff every team may reach (the Contact Form's last block)."""
+
+    title: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +152,10 @@ class Settings:
     # The completers list waits for every deliverable of the year (the April log is due after
     # the list's date in the BMIT calendar): no team is declared complete before then.
     completers_wait_for_deliverables: bool = True
+    # A Visit Report dated after the first semester: "error" refuses it on the date field
+    # (the form's "A first semester visit is required"), "flag" files it and marks it for the
+    # content advisor.
+    visit_outside_first_semester: str = "error"
 
 
 @dataclass(frozen=True)
@@ -154,6 +180,10 @@ class Program:
     source_path: str
     organization: str = ""
     form_defs: tuple[Form, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    # The last day of the first semester (the Visit Report's "first semester visit");
+    # None: the program year has no semesters, and visits may fall any day of it.
+    first_semester_end: dt.date | None = None
     fixed_deadlines: tuple[Deadline, ...] = ()
     rules: tuple[Rule, ...] = ()
     # Derived once here so every query is a lookup; kept out of eq/hash/repr so the
@@ -287,6 +317,15 @@ class Program:
             if form.id == form_id:
                 return form.name
         raise KeyError(f"unknown form {form_id!r}")
+
+    def form_links(self, form_id: str | None) -> tuple[Link, ...]:
+        """The documents a form points to; none for a step with no form."""
+        return next((form.links for form in self.form_defs if form.id == form_id), ())
+
+    def in_first_semester(self, d: dt.date) -> bool:
+        """Whether `d` is in the program year's first semester (any day, without semesters)."""
+        last = self.first_semester_end or self.end
+        return self.start <= d <= last
 
     def experience_selection(self, number: int) -> ExperienceSelection:
         for selection in self.experience_selections:

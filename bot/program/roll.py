@@ -134,6 +134,7 @@ class _Roller:
     def roll(self) -> None:
         self._program()
         self.breaks = tuple(self._breaks())
+        self._first_semester_end()
         self._deadlines()
         self._rules()
         self._topics()
@@ -169,6 +170,17 @@ class _Roller:
                 bound,
                 "the program year: same day",
             )
+
+    def _first_semester_end(self) -> None:
+        table = self.doc["program"]
+        if "first_semester_end" not in table:
+            return
+        old: dt.date = table["first_semester_end"]
+        moved = shift_years(old, self.years)
+        new = moved if self._is_school_day(moved) else self._nearest_school_day(moved) or moved
+        table["first_semester_end"] = new
+        why = "a fixed date: same month and day, on a school day"
+        self._note("first semester ends", "program.first_semester_end", old, new, why)
 
     # --- [[breaks]] --------------------------------------------------------------------------
 

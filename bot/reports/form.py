@@ -8,11 +8,15 @@ from datetime import date
 from bot.experiences.form import link_or_file, long_text
 from bot.program import Program
 from bot.reports.rules import AssessmentEntry, PdEntry, VisitEntry
-from bot.slack.fields import FieldErrors, State, day, selected, text
+from bot.slack.fields import FieldErrors, State, day, selected, selected_many, text
 
 LOCATION_MAX = 300
 HOURS_MAX = 200  # one opportunity; a bigger number is a typing slip
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
+
+# The Visit Report's question and the PD form's attestation (block id: the one value).
+IN_PERSON = {"yes": "In person", "no": "Online or by phone"}
+OUTSIDE_PROGRAM = "outside"
 
 
 def _date_in_year(
@@ -51,6 +55,27 @@ def parse_visit(state: State, program: Program, today: date) -> VisitEntry:
     errors: dict[str, str] = {}
     area = _area(state, program, errors)
     when = _date_in_year(state, "visit_date", program, today, errors, "visit")
+    # "A first semester visit is required": refused here, or filed and flagged for the
+    # content advisor, as the program file says (settings.visit_outside_first_semester).
+    if (
+        when is not None
+        and "visit_date" not in errors
+        and program.settings.visit_outside_first_semester == "error"
+        and not program.in_first_semester(when)
+    ):
+        errors["visit_date"] = (
+            "The manual asks for a first semester visit: the date must be by "
+            f"{program.first_semester_end:%b %-d, %Y}. If it really was later, please ask "
+            "your content advisor."
+        )
+    in_person = selected(state, "in_person")
+    if in_person == "no":
+        errors["in_person"] = (
+            "The manual requires one in-person visit: file this report after you meet in "
+            "person. Online meetings go in the Communication Log."
+        )
+    elif in_person != "yes":
+        errors["in_person"] = "Please say whether the visit was in person."
     location = _location(state, errors)
     topics = long_text(
         state, "topics", errors, required=True, ask="Please list the topics you discussed."
@@ -65,7 +90,7 @@ def parse_visit(state: State, program: Program, today: date) -> VisitEntry:
     if errors:
         raise FieldErrors(errors)
     assert when is not None
-    return VisitEntry(area, when, location, topics, strategies)
+    return VisitEntry(area, when, location, topics, strategies, in_person=True)
 
 
 def parse_hours(raw: str) -> int | None:
@@ -93,10 +118,15 @@ def parse_pd(state: State, program: Program, today: date) -> PdEntry:
         required=True,
         ask="Please describe the networking or professional development opportunity.",
     )
+    if selected_many(state, "outside_program") != [OUTSIDE_PROGRAM]:
+        errors["outside_program"] = (
+            "The manual counts only opportunities outside of the mentorship program: please "
+            "confirm this one was."
+        )
     if errors:
         raise FieldErrors(errors)
     assert when is not None and minutes is not None
-    return PdEntry(area, when, location, minutes, description)
+    return PdEntry(area, when, location, minutes, description, outside_program=True)
 
 
 def parse_pd_comments(state: State) -> str:

@@ -54,6 +54,7 @@ class VisitEntry:
     location: str
     topics: str
     strategies: str
+    in_person: bool = True  # the form asks; the manual requires an in-person visit
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class PdEntry:
     location: str
     minutes: int
     description: str
+    outside_program: bool = True  # the protégé's attestation, required by the form
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class ShownVisit:
     topics: TypedText
     strategies: TypedText
     confirmed_at: datetime | None
+    in_person: bool | None = None  # None: filed before the form asked
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class ShownPd:
     description: TypedText
     mentor_comments: TypedText | None
     signed_at: datetime | None
+    outside_program: bool | None = None  # None: filed before the form asked
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ def shown_visit(report: VisitReport) -> ShownVisit:
         typed(report.topics),
         typed(report.strategies),
         report.confirmed_at,
+        report.in_person,
     )
 
 
@@ -129,6 +134,7 @@ def shown_pd(form: PdVerification) -> ShownPd:
         typed(form.description),
         typed_or_none(form.mentor_comments),
         form.signed_at,
+        form.outside_program,
     )
 
 
@@ -189,6 +195,7 @@ def file_visit_report(
         location=entry.location,
         topics=entry.topics,
         strategies=entry.strategies,
+        in_person=entry.in_person,
         filed_by=by,
         filed_at=now,
     )
@@ -288,6 +295,7 @@ def file_pd_form(
         location=entry.location,
         minutes=entry.minutes,
         description=entry.description,
+        outside_program=entry.outside_program,
         filed_by=by,
         filed_at=now,
     )

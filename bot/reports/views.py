@@ -8,6 +8,8 @@ from typing import Any
 
 from bot.experiences.views import labelled, work_inputs
 from bot.program import Program
+from bot.program.model import Link
+from bot.reports.form import IN_PERSON, OUTSIDE_PROGRAM
 from bot.reports.rules import ShownAssessment, ShownPd, ShownVisit, pd_hours
 from bot.slack.blocks import (
     Block,
@@ -16,6 +18,7 @@ from bot.slack.blocks import (
     context,
     divider,
     input_block,
+    links_blocks,
     modal,
     option,
     section,
@@ -58,8 +61,8 @@ def visit_modal(
     blocks: list[Block] = [
         section(
             f"*Mentor/Protégé Visit Report* with <@{protege}>. After you send it, "
-            f"<@{protege}> confirms it; that is their signature. One visit is required in the "
-            "first semester."
+            f"<@{protege}> confirms it; that is their signature. One in-person visit is "
+            f"required in the first semester{_semester_end(program, today)}."
         )
     ]
     if change_note:
@@ -85,6 +88,11 @@ def visit_modal(
             "Location of visit",
             _text("location", current.location if current else None),
             hint="The protégé's school is the place the manual suggests.",
+        ),
+        input_block(
+            "in_person",
+            "Was the visit in person?",
+            _radio("in_person", IN_PERSON, "yes" if current and current.in_person else None),
         ),
         input_block(
             "topics",
@@ -114,12 +122,18 @@ def visit_blocks(
     signed = f"Mentor signature: <@{mentor}>"
     if report.confirmed_at is not None:
         signed += f" · Protégé signature: <@{protege}>"
+    how = {True: "   *In person:* yes", False: "   *In person:* no", None: ""}[report.in_person]
+    late = (
+        ""
+        if program.in_first_semester(report.visit_date)
+        else "\n:warning: _After the first semester: the manual asks for a first semester visit._"
+    )
     return [
         section(
             f"*Program area:* {_area_name(program, report.area)}   "
             f"*Date of visit:* {human_date(report.visit_date, today)}\n"
             f"*Mentor:* <@{mentor}>   *Protégé:* <@{protege}>\n"
-            f"*Location of visit:* {report.location.mrkdwn()}"
+            f"*Location of visit:* {report.location.mrkdwn()}{how}{late}"
         ),
         *labelled("Topics discussed during visit", report.topics),
         *labelled("Suggested strategies discussed", report.strategies),
@@ -236,6 +250,12 @@ def pd_modal(
             _text("description", current.description if current else None, multiline=True),
             hint="Attach the agenda in Slack and paste its link here if you can.",
         ),
+        input_block(
+            "outside_program",
+            "Outside of the mentorship program",
+            _attestation(current is not None and bool(current.outside_program)),
+            hint=OUTSIDE_QUOTE,
+        ),
         context("Sending this form is your signature as the protégé."),
     ]
     return modal(
@@ -255,6 +275,8 @@ def pd_blocks(
     if form.signed_at is not None:
         signatures += f" · Mentor signature: <@{mentor}>"
     comments = labelled("Mentor Comments", form.mentor_comments) if form.mentor_comments else []
+    if form.outside_program:
+        signatures = f"{OUTSIDE_TEXT} · {signatures}"
     return [
         section(
             f"*Program area:* {_area_name(program, form.area)}   "
@@ -323,10 +345,12 @@ def assessment_modal(
     today: date,
     *,
     files: bool = False,
+    links: tuple[Link, ...] = (),
 ) -> dict[str, Any]:
     due_text = f" Due {human_date(due, today)}." if due else ""
     blocks: list[Block] = [
         section(f"*Assessment Activity* (year two).{due_text}"),
+        *links_blocks(links),
         *work_inputs(
             "your Assessment Activity",
             current.link if current else None,
@@ -354,6 +378,43 @@ def assessment_message(protege: str, link: TypedText) -> Message:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+# The manual: protégés "must participate in two additional networking and professional
+# development opportunities throughout the year, outside of the mentorship program."
+OUTSIDE_QUOTE = (
+    "The manual: protégés “must participate in two additional networking and professional "
+    "development opportunities throughout the year, outside of the mentorship program.”"
+)
+OUTSIDE_TEXT = "Outside of the mentorship program: yes"
+
+
+def _attestation(checked: bool) -> dict[str, Any]:
+    choice = option("It was outside of the mentorship program", OUTSIDE_PROGRAM)
+    element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": "outside_program",
+        "options": [choice],
+    }
+    if checked:
+        element["initial_options"] = [choice]
+    return element
+
+
+def _radio(action_id: str, choices: dict[str, str], initial: str | None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": action_id,
+        "options": [option(name, value) for value, name in choices.items()],
+    }
+    if initial in choices:
+        element["initial_option"] = option(choices[initial], initial)
+    return element
+
+
+def _semester_end(program: Program, today: date) -> str:
+    end = program.first_semester_end
+    return f" (it ends {human_date(end, today)})" if end is not None else ""
 
 
 def _area_select(program: Program, selected: str) -> dict[str, Any]:

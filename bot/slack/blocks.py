@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot.slack.text import TypedText
@@ -110,6 +111,13 @@ def static_select(
     if initial is not None:
         element["initial_option"] = initial
     return element
+
+
+def links_blocks(links: Sequence[tuple[str, str]]) -> list[Block]:
+    """A form's documents, (title, url) from the program file: a template, an example."""
+    if not links:
+        return []
+    return [section("*For this form:* " + " · ".join(f"<{url}|{title}>" for title, url in links))]
 
 
 def input_block(

@@ -17,6 +17,7 @@ from bot.slack.blocks import (
     context,
     divider,
     header,
+    links_blocks,
     modal,
     section,
 )
@@ -318,6 +319,7 @@ def reminder_message(
     blocks: list[Block] = [section(f"*{text}*\n{ask}")]
     if status.note and handler is not None and handler.note_in_reminder:
         blocks.append(section(status.note[0].upper() + status.note[1:] + "."))
+    blocks += links_blocks(program.form_links(status.deadline.form))
     if opener is not None:
         blocks.append(actions(button(opener.label, opener.action_id, opener.value, "primary")))
     blocks.append(context("Thank you! Already done? Then this reminder crossed your work."))

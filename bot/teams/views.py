@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from bot.contact.form import EMAIL_CHECKED, PREFERRED
+from bot.contact.views import program_contact_line
 from bot.meetings.views import OPEN as ATTENDANCE_OPEN
 from bot.program import Program
+from bot.program.model import Contact as ProgramContact
 from bot.slack.blocks import (
     actions,
     button,
@@ -100,6 +102,9 @@ class MemberCard:
     cell_phone: TypedText
     school_phone: TypedText
     preferred_contact: str | None
+    # The content advisor's block of the Contact Form adds a mailing address.
+    mailing_address: TypedText = TypedText("")
+    city_state_zip: TypedText = TypedText("")
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ class TeamCard:
     history: Sequence[str]  # already phrased, oldest first
     paused_since: date | None = None  # on leave of absence since that day
     records_attendance: bool = False  # the viewer may record the team's meeting attendance
+    contacts: Sequence[ProgramContact] = ()  # the program's staff contacts (the program file)
 
 
 def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]:
@@ -129,6 +135,8 @@ def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]
     ]
     for member in card.members:
         blocks.append(section(f"*{member.role}:* <@{member.slack_id}>\n{_contact_line(member)}"))
+    if card.contacts:
+        blocks.append(context(" · ".join(program_contact_line(c) for c in card.contacts)))
     if card.end_reason:
         blocks.append(context(f"Ended: {card.end_reason.clip(300).mrkdwn()}"))
     if card.history:
@@ -196,6 +204,9 @@ def _contact_line(member: MemberCard) -> str:
         parts.append(f"cell {member.cell_phone.mrkdwn()}")
     if member.school_phone:
         parts.append(f"school {member.school_phone.mrkdwn()}")
+    if member.mailing_address or member.city_state_zip:
+        where = (member.mailing_address, member.city_state_zip)
+        parts.append("mail " + ", ".join(part.mrkdwn() for part in where if part))
     return " · ".join(parts)
 
 

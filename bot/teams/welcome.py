@@ -53,6 +53,15 @@ def welcome_message(
             )
         )
         blocks.append(actions(button("Fill in the Contact Form", CONTACT_OPEN, style="primary")))
+    else:
+        # The advisor's block of each team's Contact Form: filled in once, for all their teams.
+        blocks.append(
+            section(
+                "*Your contact details:* the Contact Form's content advisor block (cell phone, "
+                "e-mail, mailing address) is yours, filled in once for all your teams."
+            )
+        )
+        blocks.append(actions(button("Fill in your contact details", CONTACT_OPEN)))
     blocks.append(context("Type `/mentor help` to see everything you can do."))
     return text, blocks
 
