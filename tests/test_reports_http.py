@@ -17,16 +17,8 @@ from storage.experiences import (
     VisitReport,
     VisitStatus,
 )
-from tests.interactions import (
-    checkbox_values,
-    date_value,
-    last_opened_view,
-    press,
-    radio_value,
-    select_value,
-    submit,
-    text_value,
-)
+from tests import interactions
+from tests.interactions import date_value, last_opened_view, press, select_value, submit, text_value
 from tests.test_experiences_domain import (
     MENTOR,
     OTHER_MENTOR,
@@ -58,7 +50,7 @@ def visit_values(
         "area": {"area": select_value("bmit")},
         "visit_date": {"visit_date": date_value(day)},
         "location": {"location": text_value("Jefferson City High School, room 114")},
-        "in_person": {"in_person": radio_value(in_person)},
+        "in_person": {"in_person": interactions.radio_value(in_person)},
         "topics": {"topics": text_value(topics)},
         "strategies": {"strategies": text_value("Bell-ringer routine; station rotation")},
     }
@@ -72,7 +64,7 @@ def pd_values(hours: str = "3.5", day: str = "2024-11-15", outside: bool = True)
         "hours": {"hours": text_value(hours)},
         "description": {"description": text_value("Sessions on FBLA event prep.")},
         "outside_program": {
-            "outside_program": checkbox_values("outside") if outside else checkbox_values()
+            "outside_program": interactions.checkbox_values(*(["outside"] if outside else []))
         },
     }
 

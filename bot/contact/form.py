@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.slack.fields import FieldErrors, State, selected, text
 from bot.slack.text import EMAIL, EMAIL_MAX
+from storage.privacy import CONTACT  # the Contact Form's columns on `people`, in form order
 
 EMAIL_CHECKED = {"school_day": "Only during the school day", "always": "24/7"}
 PREFERRED = {"email": "E-mail", "text": "Text", "phone": "Phone call"}
@@ -21,18 +22,8 @@ PHONE_MAX = 40  # the column: a number with a long extension must still fit
 
 # The manual's form has a block per person: the protégé's and the mentor's ask the same, the
 # content advisor's asks less (no school, no administrator) and adds a mailing address.
-MEMBER_FIELDS = (
-    "name",
-    "school_name_address",
-    "email",
-    "email_checked",
-    "school_phone",
-    "cell_phone",
-    "preferred_contact",
-    "admin_name",
-    "admin_email",
-    "admin_phone",
-)
+ADVISOR_ONLY = ("mailing_address", "city_state_zip")
+MEMBER_FIELDS = tuple(c for c in CONTACT if c not in ("tz", *ADVISOR_ONLY))  # the form's order
 ADVISOR_FIELDS = ("name", "cell_phone", "email", "mailing_address", "city_state_zip")
 
 
@@ -43,7 +34,7 @@ def fields_for(*, member: bool, advisor: bool) -> tuple[str, ...]:
         return MEMBER_FIELDS
     if not member:
         return ADVISOR_FIELDS
-    return MEMBER_FIELDS + ("mailing_address", "city_state_zip")
+    return MEMBER_FIELDS + ADVISOR_ONLY
 
 
 @dataclass(frozen=True)
@@ -65,7 +56,7 @@ def parse_contact(state: State, asked: tuple[str, ...] = MEMBER_FIELDS) -> Conta
     errors: dict[str, str] = {}
     values: dict[str, str | None] = {
         name: (selected(state, name) if name in _CHOICES else text(state, name) or None)
-        for name in (*MEMBER_FIELDS, "mailing_address", "city_state_zip")
+        for name in (*MEMBER_FIELDS, *ADVISOR_ONLY)
     }
     for name in values:
         if name not in asked:

@@ -500,10 +500,19 @@ def _answers(world: SampleWorld) -> list[Sample]:
                 "Phone",
             ),
             MemberCard(
-                ADVISOR, "Content advisor", typed(None), None, typed(None), typed(None), None
+                ADVISOR,
+                "Content advisor",
+                typed("advisor@example.org"),
+                None,
+                typed("573-555-0142"),
+                typed(None),
+                None,
+                typed("200 Example Hall"),
+                typed("Jefferson City, MO 65101"),
             ),
         ],
         ["registered by staff"],
+        contacts=program.contacts,
     )
     upcoming = [d for d in program.deadlines(track.id) if d.due >= today][
         :10

@@ -35,9 +35,12 @@ def _visit_facts(
     for deadline in deadlines:
         step_id = deadline.id
         for team_id, facts in out.items():
-            confirmed = [r.confirmed_at for r in reports[team_id] if r.confirmed_at is not None]
+            confirmed = [r for r in reports[team_id] if r.confirmed_at is not None]
             if confirmed:
-                facts.done[step_id] = min(confirmed)
+                facts.done[step_id] = min(r.confirmed_at for r in confirmed if r.confirmed_at)
+                if not any(program.in_first_semester(r.visit_date) for r in confirmed):
+                    # Filed under the program's "flag" reading: the advisor sees it here.
+                    facts.notes[step_id] = "visited after the first semester"
                 continue
             pending = next(iter(reports[team_id]), None)
             if pending is None:

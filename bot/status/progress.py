@@ -145,7 +145,7 @@ def checklist_lines(
                 detail += f", after “{names.get(status.waiting_on, 'the step before it')}”"
             elif whom:
                 detail += f", {whom}"
-        if status.note and status.done_at is None:
+        if status.note:  # on a done step, what the advisor should know (a late visit)
             detail += f" ({status.note})"
         lines.append(f"{icon} *{names[status.id]}*: {detail}")
     return lines + [_meeting_line(meeting, today) for meeting in later]
