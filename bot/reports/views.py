@@ -62,7 +62,7 @@ def visit_modal(
         section(
             f"*Mentor/Protégé Visit Report* with <@{protege}>. After you send it, "
             f"<@{protege}> confirms it; that is their signature. One in-person visit is "
-            f"required in the first semester{_semester_end(program, today)}."
+            f"required in the first semester{_semester_end(program)}."
         )
     ]
     if change_note:
@@ -380,8 +380,6 @@ def assessment_message(protege: str, link: TypedText) -> Message:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-# The manual: protégés "must participate in two additional networking and professional
-# development opportunities throughout the year, outside of the mentorship program."
 OUTSIDE_QUOTE = (
     "The manual: protégés “must participate in two additional networking and professional "
     "development opportunities throughout the year, outside of the mentorship program.”"
@@ -412,9 +410,9 @@ def _radio(action_id: str, choices: dict[str, str], initial: str | None) -> dict
     return element
 
 
-def _semester_end(program: Program, today: date) -> str:
+def _semester_end(program: Program) -> str:
     end = program.first_semester_end
-    return f" (it ends {human_date(end, today)})" if end is not None else ""
+    return f" (through {end:%a, %b %-d})" if end is not None else ""
 
 
 def _area_select(program: Program, selected: str) -> dict[str, Any]:
