@@ -18,8 +18,7 @@ from sqlalchemy import insert, select
 from bot.platform.slack_client import scheduler_client
 from schedules.tick import tick
 from storage.db import alembic_config, make_engine, make_session_factory, transaction, upgrade
-from storage.models import Delivery, DeliveryStatus, Team
-from storage.people import get_or_create_person
+from storage.models import Delivery, DeliveryStatus, Person, Team
 from tests.conftest import make_settings
 from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
 
@@ -121,11 +120,21 @@ def test_the_rewrite_is_undone_by_the_downgrade() -> None:
 
 def team_at_0008(factory, program) -> int:
     """`make_team`'s team in a database at 0008, written with 0008's columns only (the ORM's
-    Team has columns added since)."""
+    Team and Person have columns added since)."""
     now = datetime(2024, 8, 1, tzinfo=UTC)
     with transaction(factory) as session:
         people = [
-            get_or_create_person(session, slack_id, now, name, "America/Chicago").id
+            session.execute(
+                insert(Person.__table__)
+                .values(
+                    slack_id=slack_id,
+                    name=name,
+                    tz="America/Chicago",
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(Person.__table__.c.id)
+            ).scalar_one()
             for slack_id, name in (
                 (MENTOR, "Mentor " + MENTOR[-1]),
                 (PROTEGE, "Protégé " + PROTEGE[-1]),
