@@ -13,7 +13,7 @@ from bot.platform import log_format
 from bot.platform.config import ConfigError, Settings, load_settings, log_format_from
 from bot.platform.services import Services
 from bot.privacy import PrivacyError
-from bot.program import ProgramError, load_program, roll_program
+from bot.program import ProgramError, load_program, load_programs, roll_program
 from storage.db import DatabaseUnavailable
 
 if TYPE_CHECKING:  # imported where used, for a fast start of the light commands
@@ -133,11 +133,12 @@ def services_from(settings: Settings) -> tuple[Services, Engine]:
     from storage.db import check_connection, make_engine, make_session_factory, transaction
     from storage.people import sync_bootstrap_staff
 
-    program = load_program(settings.program_path)
+    programs = load_programs(settings.program_path, settings.more_programs)
     engine = make_engine(settings.database_url)
     check_connection(engine)
     _ensure_schema(settings.database_url, engine)
-    services = Services(settings, program, make_session_factory(engine))
+    every = programs if len(programs) > 1 else ()
+    services = Services(settings, programs[0], make_session_factory(engine), every=every)
     with transaction(services.sessions) as session:
         sync_bootstrap_staff(session, settings.staff_ids, services.clock())
     return services, engine
@@ -242,7 +243,7 @@ def _tick(args: argparse.Namespace) -> int:
     services, _ = services_from(settings)
     client = RecordingClient() if args.dry_run else scheduler_client(settings)
     now = args.now or datetime.now(UTC)
-    result = tick(services.sessions, client, services.program, now)
+    result = tick(services.sessions, client, services.programs, now)
     for outcome in result.outcomes:
         notice = outcome.notice
         detail = f" ({outcome.detail})" if outcome.detail else ""

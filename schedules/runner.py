@@ -24,7 +24,7 @@ INTERVAL = TICK_INTERVAL  # /healthz judges the heartbeat by the same interval
 def run_tick_safely(services: Services, client: WebClient) -> None:
     """One scheduled tick; a failure is logged and the next tick catches up."""
     try:
-        tick(services.sessions, client, services.program, services.clock())
+        tick(services.sessions, client, services.programs, services.clock())
     except Exception as exc:
         log.error("tick failed, the next one will catch up: %s", type(exc).__name__)
 
@@ -33,7 +33,9 @@ def refresh_standings_safely(services: Services) -> None:
     """Each team's kept standing brought up to date (a new day moves every one of them), so
     the day's first program-wide status counts nothing itself."""
     try:
-        standing.refresh_all(services.sessions, services.program, services.today())
+        for program in services.programs:
+            today = services.for_program(program.id).today()
+            standing.refresh_all(services.sessions, program, today)
     except Exception as exc:
         log.error("keeping standings failed, the next run will catch up: %s", type(exc).__name__)
 

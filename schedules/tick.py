@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,15 +43,19 @@ class TickResult:
 def tick(
     factory: sessionmaker[Session],
     client: WebClient,
-    program: Program,
+    program: Program | Sequence[Program],
     now: datetime,
     duties: Iterable[Duty] = DUTIES,
 ) -> TickResult:
+    """One tick over the program, or over every program the deployment runs side by side:
+    each team's notices come from its own program, and a person's notices of all of them go
+    out as one digest."""
     if now.tzinfo is None:
         raise ValueError("tick needs an aware datetime")
+    programs = (program,) if isinstance(program, Program) else tuple(program)
     # Every tick, however it ends, leaves the heartbeat /healthz of every process reads.
     try:
-        result = _tick(factory, client, program, now, duties)
+        result = _tick(factory, client, programs, now, tuple(duties))
     except Exception as exc:
         heartbeat.record_error(factory, now, exc)
         raise
@@ -62,31 +66,41 @@ def tick(
 def _tick(
     factory: sessionmaker[Session],
     client: WebClient,
-    program: Program,
+    programs: Sequence[Program],
     now: datetime,
-    duties: Iterable[Duty],
+    duties: Sequence[Duty],
 ) -> TickResult:
     # While Slack refuses the app's token nothing is sent: auth.test says when it takes it.
     standing = accounts.standing_refusal(factory)
     if standing is not None and not accounts.takes_token(client):
         return TickResult([], 0, standing.error)
     with factory() as session:
-        notices = [notice for duty in duties for notice in duty(session, program, now)]
+        notices, program_of = _found(session, programs, now, duties)
         settled = ledger.final_keys(session, (notice.key for notice in notices))
         due = [
             notice
-            for notice in sorted(notices, key=lambda n: (n.due_at, n.key))
+            for notice in sorted(notices, key=_order)
             if notice.key not in settled and now >= notice.due_at
         ]
         late = [notice for notice in due if now >= notice.expires_at]
         ready = [
             notice
             for notice in due
-            if now < notice.expires_at and may_send_now(program, notice, now)
+            if now < notice.expires_at and may_send_now(program_of[notice.key], notice, now)
         ]
         # People's pace: their time of day, their days away (an away advisor's cover).
-        ready = paced(program, ready, pace_of(session, {n.recipient for n in ready}), now, URGENT)
-        held = heard_today(session, program, ready, now)
+        paces = pace_of(session, {n.recipient for n in ready})
+        ready = sorted(
+            (
+                notice
+                for program in programs
+                for notice in paced(
+                    program, [n for n in ready if program_of[n.key] is program], paces, now, URGENT
+                )
+            ),
+            key=_order,
+        )
+        held = heard_today(session, lambda n: program_of[n.key], ready, now)
         ready = [notice for notice in ready if notice.key not in held]
     with transaction(factory) as session:
         ledger.expire_stale(session, now)
@@ -102,6 +116,25 @@ def _tick(
     if outcomes:
         log.info("tick %s: %s", now.isoformat(), _summary(outcomes))
     return TickResult(outcomes, waiting + sent.given_back, sent.refused)
+
+
+def _found(
+    session: Session, programs: Sequence[Program], now: datetime, duties: Sequence[Duty]
+) -> tuple[list[Notice], dict[str, Program]]:
+    """Every program's notices by its duties, and the program each key came from. A key two
+    programs both yield (a notice about a person, not a team) is the first program's."""
+    notices: list[Notice] = []
+    program_of: dict[str, Program] = {}
+    for program in programs:
+        for duty in duties:
+            for notice in duty(session, program, now):
+                if program_of.setdefault(notice.key, program) is program:
+                    notices.append(notice)
+    return notices, program_of
+
+
+def _order(notice: Notice) -> tuple[datetime, str]:
+    return (notice.due_at, notice.key)
 
 
 SKIP_REASON = "its moment passed before it could be sent"
@@ -319,7 +352,10 @@ class ChannelPace:
 
 
 def heard_today(
-    session: Session, program: Program, notices: list[Notice], now: datetime
+    session: Session,
+    program_of: Callable[[Notice], Program],
+    notices: list[Notice],
+    now: datetime,
 ) -> set[str]:
     """Keys of notices that came due after their recipient's message of the day (local) went
     out: they wait for the next school day's digest, unless their kind cannot wait. A notice
@@ -334,7 +370,7 @@ def heard_today(
         for notice in waiting
         if notice.recipient in last
         and notice.due_at > last[notice.recipient]
-        and _same_day(last[notice.recipient], now, notice, program)
+        and _same_day(last[notice.recipient], now, notice, program_of(notice))
     }
 
 

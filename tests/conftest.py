@@ -8,7 +8,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -209,7 +209,9 @@ class Ticking(NamedTuple):
     factory: sessionmaker[Session]
     client: WebClient
 
-    def run(self, program: Program, now: datetime, duties: Iterable[Duty] = DUTIES) -> TickResult:
+    def run(
+        self, program: Program | Sequence[Program], now: datetime, duties: Iterable[Duty] = DUTIES
+    ) -> TickResult:
         return tick(self.factory, self.client, program, now, duties)
 
 

@@ -35,10 +35,12 @@ class Settings:
     app_token: str | None
     slack_api_url: str
     database_url: str
-    program_path: Path | None
+    program_path: Path | None  # the first program file (None: the shipped BMIT one)
     staff_ids: tuple[str, ...]
     port: int
     log_format: str = "text"
+    # The program files run beside the first (MENTORBOT_PROGRAMS), each for its own teams.
+    more_programs: tuple[Path, ...] = ()
 
     @property
     def socket_mode(self) -> bool:
@@ -61,16 +63,18 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
+    paths = program_paths(env)
     return Settings(
         bot_token=_optional(env, "SLACK_BOT_TOKEN"),
         signing_secret=_optional(env, "SLACK_SIGNING_SECRET"),
         app_token=_optional(env, "SLACK_APP_TOKEN"),
         slack_api_url=_api_url(env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
         database_url=normalise_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
-        program_path=_program_path(env.get("MENTORBOT_PROGRAM")),
+        program_path=paths[0] if paths else None,
         staff_ids=parse_staff_ids(env.get("MENTORBOT_STAFF", "")),
         port=_port(env.get("PORT")),
         log_format=log_format_from(env),
+        more_programs=paths[1:],
     )
 
 
@@ -126,13 +130,38 @@ def parse_staff_ids(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def _program_path(value: str | None) -> Path | None:
-    if not value:
-        return None
-    path = Path(value)
-    if not path.is_file():
-        raise ConfigError(f"MENTORBOT_PROGRAM names {value!r}, which is not a file")
-    return path
+def program_paths(env: Mapping[str, str]) -> tuple[Path, ...]:
+    """The program files the deployment runs, the first first: MENTORBOT_PROGRAMS (files or
+    folders of `*.toml` files, comma-separated) or MENTORBOT_PROGRAM (one file); none means
+    the shipped BMIT program."""
+    many = env.get("MENTORBOT_PROGRAMS", "").strip()
+    one = env.get("MENTORBOT_PROGRAM", "").strip()
+    if many and one:
+        raise ConfigError(
+            "MENTORBOT_PROGRAM and MENTORBOT_PROGRAMS are both set: list every file in "
+            "MENTORBOT_PROGRAMS"
+        )
+    if one:
+        path = Path(one)
+        if not path.is_file():
+            raise ConfigError(f"MENTORBOT_PROGRAM names {one!r}, which is not a file")
+        return (path,)
+    paths: list[Path] = []
+    for part in (p.strip() for p in many.split(",") if p.strip()):
+        path = Path(part)
+        if path.is_dir():
+            found = sorted(path.glob("*.toml"))
+            if not found:
+                raise ConfigError(f"MENTORBOT_PROGRAMS names {part!r}, a folder with no .toml file")
+            paths += found
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise ConfigError(f"MENTORBOT_PROGRAMS names {part!r}, which is not a file or folder")
+    unique = tuple(dict.fromkeys(p.resolve() for p in paths))
+    if len(unique) < len(paths):
+        raise ConfigError("MENTORBOT_PROGRAMS names one program file twice")
+    return tuple(paths)
 
 
 def _port(value: str | None) -> int:

@@ -6,7 +6,7 @@ Everything program-specific (topics, deadlines, checklists, settings) comes from
 
 from bot.program.calendar import Break, Deadline, Rule
 from bot.program.kinds import StepKind
-from bot.program.loader import default_program_path, load_program, loads_program
+from bot.program.loader import default_program_path, load_program, load_programs, loads_program
 from bot.program.model import (
     Area,
     ChecklistCategory,
@@ -41,6 +41,7 @@ __all__ = [
     "Upload",
     "default_program_path",
     "load_program",
+    "load_programs",
     "loads_program",
     "roll_program",
 ]

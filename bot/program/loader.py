@@ -14,7 +14,7 @@ import re
 import tomllib
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -85,6 +85,25 @@ def load_program(path: str | os.PathLike[str] | None = None) -> Program:
     """Read and check a program file (None: the shipped default)."""
     source = os.fspath(path) if path is not None else str(default_program_path())
     return loads_program(read_text(source), source)
+
+
+def load_programs(
+    first: str | os.PathLike[str] | None, more: Sequence[str | os.PathLike[str]] = ()
+) -> tuple[Program, ...]:
+    """Every program a deployment runs side by side (`first` None: the shipped default),
+    each checked; two files with one program id are refused, naming the second."""
+    programs = [load_program(first)]
+    for path in more:
+        program = load_program(path)
+        twin = next((p for p in programs if p.id == program.id), None)
+        if twin is not None:
+            raise ProgramError(
+                path,
+                "program.id",
+                f"{program.id!r} is also the id of {twin.source_path}: each program needs its own",
+            )
+        programs.append(program)
+    return tuple(programs)
 
 
 def loads_program(text: str, source: str = "<string>") -> Program:
@@ -790,6 +809,7 @@ __all__ = [
     "TEAM_ROLE",
     "default_program_path",
     "load_program",
+    "load_programs",
     "loads_program",
     "parse_program",
     "parse_toml",
