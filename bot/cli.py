@@ -286,10 +286,10 @@ def _import_teams(args: argparse.Namespace) -> int:
     lookup = lookup_with(scheduler_client(settings)) if settings.bot_token else offline_lookup
     if args.check:
         with services.sessions() as session:  # never committed
-            report = import_teams(session, services.program, text, lookup, None, services.clock())
+            report = import_teams(session, services.programs, text, lookup, None, services.clock())
     else:
         with transaction(services.sessions) as session:
-            report = import_teams(session, services.program, text, lookup, None, services.clock())
+            report = import_teams(session, services.programs, text, lookup, None, services.clock())
     for problem in report.problems:
         print(f"{args.file}: {problem}")
     if not report.ok:

@@ -20,11 +20,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
 from bot.access import Refusal
+from bot.across import lookup as across
 from bot.home.calendar import calendar_message, topic_message
 from bot.home.help import help_message, refusal_message
 from bot.home.ics import track_calendar
 from bot.platform.services import Services
-from bot.slack.commands import Parsed, Subcommand, parse
+from bot.slack.commands import Parsed, Subcommand, parse, split_flag
 from bot.slack.text import typed
 from bot.status.deliverables import deliverables_for, meetings_first
 from bot.status.progress import next_action
@@ -74,11 +75,15 @@ class CommandRouter:
             raise ValueError(f"/mentor {sub.name} is registered twice")
         self._routes[sub.name] = (sub, function)
 
-    def help_answer(self, who: access.Viewer, unknown: str | None = None) -> Answer:
+    def help_answer(
+        self, who: access.Viewer, unknown: str | None = None, services: Services | None = None
+    ) -> Answer:
         """`/mentor help` for this person: their next step, then what they can use (as
-        `bot.access` decides), leaving out what files a step their track does not have."""
-        program, today = self.services.program, self.services.today()
-        with self.services.sessions() as session:
+        `bot.access` decides), leaving out what files a step their track does not have;
+        `services` are the person's program's (by default the first program's)."""
+        services = services or self.services
+        program, today = services.program, services.today()
+        with services.sessions() as session:
             teams = teams_of_member(session, who.user_id, program.id)
             found = deliverables_for(session, program, teams, today) if teams else {}
             step = None
@@ -99,6 +104,7 @@ class CommandRouter:
 
     def handle(self, body: dict[str, Any], client: WebClient) -> Answer | Later | None:
         parsed, year = split_year(parse(body.get("text", "")))
+        parsed, program = split_flag(parsed, across.FLAG)
         with self.services.sessions() as session:
             who = access.viewer(session, body["user_id"], self.services.settings.staff_ids)
         route = self._routes.get(parsed.name)
@@ -110,10 +116,16 @@ class CommandRouter:
                 sub, access.roles_allowed(sub.action), self.services.settings.staff_ids
             )
         services = self.services
+        names = [s.name for s, _ in self._routes.values() if s.earlier_years]
+        if year is not None and not sub.earlier_years:
+            raise Refusal(only_look_ups(names))
+        if program is not None and not sub.earlier_years:
+            raise Refusal(across.look_ups_only(names))
+        if program is not None:
+            services = across.services_for_program(services, program)
+        else:  # a member's own program, when the deployment runs several
+            services = across.asker_services(services, who)
         if year is not None:
-            if not sub.earlier_years:
-                names = [s.name for s, _ in self._routes.values() if s.earlier_years]
-                raise Refusal(only_look_ups(names))
             services = services_for_year(services, year)
         return function(CommandContext(services, who, parsed, body, client))
 
@@ -186,7 +198,7 @@ def _post(respond: Respond, answer: Answer) -> None:
 
 
 def _help(ctx: CommandContext, router: CommandRouter) -> Answer:
-    return router.help_answer(ctx.who)
+    return router.help_answer(ctx.who, services=ctx.services)
 
 
 def _topic(ctx: CommandContext) -> Answer:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.across.lookup import asker_services
 from bot.experiences.rules import allows_extras, team_coverage
 from bot.experiences.views import coverage_line
 from bot.home import views as home_views
@@ -131,8 +132,9 @@ class _Progress:
         with self.services.sessions() as session:
             team = reading_team(session, self.services, user, team_id)
             builder = self
-            if team.program_id != self.program.id:  # a closed year's team, from the Home tab
-                builder = _Progress(services_for_year(self.services, team.program_id))
+            if team.program_id != self.program.id:  # another program's, or a closed year's
+                running = self.services.only(team.program_id)
+                builder = _Progress(running or services_for_year(self.services, team.program_id))
                 today = builder.services.today()
             blocks = builder.team_blocks(session, team, user, today)
         show(client, body, views.progress_modal(blocks))
@@ -158,6 +160,12 @@ class _Progress:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         if not user:
+            return
+        with self.services.sessions() as session:
+            who = access.viewer(session, user, self.services.settings.staff_ids)
+        services = asker_services(self.services, who)
+        if services is not self.services:  # a member of another program than the first
+            _Progress(services).direct_message(event, client)
             return
         today = self.services.today()
         with self.services.sessions() as session:
@@ -201,11 +209,12 @@ class _Progress:
     def home_blocks(self, session: Session, user: str, today: date) -> list[Block]:
         who = access.viewer(session, user, self.services.settings.staff_ids)
         blocks: list[Block] = []
-        if who.is_staff:
-            teams = active_teams(session, self.program.id)
-            found = status_domain.program_standings(session, self.program, teams, today)
-            summary = status_domain.summarize(self.program, found, today)
-            blocks += home_views.staff_blocks(self.program, summary, budget=20)
+        if who.is_staff:  # every program's summary, the staff buttons once
+            for n, program in enumerate(self.services.programs):
+                teams = active_teams(session, program.id)
+                found = status_domain.program_standings(session, program, teams, today)
+                summary = status_domain.summarize(program, found, today)
+                blocks += home_views.staff_blocks(program, summary, budget=20, buttons=n == 0)
         own = teams_of_member(session, user, self.program.id)
         if own:
             blocks.append(header("Where things stand"))
@@ -341,12 +350,13 @@ class _Progress:
 def republish_home(services: Services, client: WebClient, user_ids: Sequence[str]) -> None:
     """Build and publish the Home tab of each person (after something it shows changed).
     A Slack failure is logged and never breaks the caller."""
-    builder = _Progress(services)
-    today = services.today()
     for user in dict.fromkeys(user_ids):
         try:
             with services.sessions() as session:
-                blocks = builder.home_blocks(session, user, today)
+                who = access.viewer(session, user, services.settings.staff_ids)
+                # their program's, when the deployment runs several
+                builder = _Progress(asker_services(services, who))
+                blocks = builder.home_blocks(session, user, builder.services.today())
             client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})
         except (SlackApiError, SlackClientError, OSError):
             log.warning("could not publish the Home tab")
@@ -371,7 +381,7 @@ def _open_pair(
     if not access.may(who, Action.REGISTER_TEAMS):
         _dm(client, who.user_id, "Only program staff can register teams.")
         return
-    view = team_views.pair_modal(services.program, services.today(), None, None, None)
+    view = team_views.pair_modal(services.programs, services.today(), None, None, None)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

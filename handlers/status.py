@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.across.views import across_message
 from bot.platform.config import Settings
 from bot.platform.services import Services
 from bot.program import Program
@@ -38,7 +39,7 @@ from storage.models import Team
 from storage.people import active_teams, count_active_teams, served_teams
 from storage.standing import Scope, active_team_ids, teams_by_id
 from storage.survey import finish_report, start_report
-from storage.teams import active_teams_of, advised_teams
+from storage.teams import active_teams_of, advised_teams, programs_of
 
 log = logging.getLogger(__name__)
 Action = access.Action
@@ -199,18 +200,18 @@ def _later_if_many(ctx: CommandContext, what: str, kind: str) -> Answer | Later:
     another process (thousands of teams would hold this worker's interpreter meanwhile)."""
     asked = Asked(ctx.services, ctx.who, ctx.parsed)
     if not ctx.who.is_staff or ctx.parsed.mentions:
-        return _ANSWERS[kind](asked)
-    with ctx.services.sessions() as session:
-        many = count_active_teams(session, ctx.services.program.id)
-    if many <= ANSWER_LATER_OVER:
-        return _ANSWERS[kind](asked)
-    placeholder = kit.say(f"Counting {what} over {many:,} teams… the answer appears here shortly.")
+        return _answer(kind, asked)
     services = ctx.services
+    with services.sessions() as session:
+        many = sum(count_active_teams(session, p.id) for p in services.programs)
+    if many <= ANSWER_LATER_OVER:
+        return _answer(kind, asked)
+    placeholder = kit.say(f"Counting {what} over {many:,} teams… the answer appears here shortly.")
     work = functools.partial(
         program_answer,
         kind,
         services.settings,
-        services.program,
+        services.programs,
         services.clock(),
         asked.who,
         asked.parsed,
@@ -221,15 +222,51 @@ def _later_if_many(ctx: CommandContext, what: str, kind: str) -> Answer | Later:
 def program_answer(
     kind: str,
     settings: Settings,
-    program: Program,
+    programs: tuple[Program, ...],
     now: datetime,
     who: access.Viewer,
     parsed: Parsed,
 ) -> Answer:
     """A status answer in a process of its own: plain data in, the answer out."""
     sessions = make_session_factory(_engine(settings.database_url))
-    services = Services(settings, program, sessions, clock=functools.partial(_at, now))
-    return _ANSWERS[kind](Asked(services, who, parsed))
+    clock = functools.partial(_at, now)
+    every = programs if len(programs) > 1 else ()
+    services = Services(settings, programs[0], sessions, clock=clock, every=every)
+    return _answer(kind, Asked(services, who, parsed))
+
+
+def _answer(kind: str, asked: Asked) -> Answer:
+    """The answer in one program; with several, one across those asked about, a part each
+    (staff: every program, with each one's team count)."""
+    each = _programs_asked(asked)
+    if len(each) == 1:
+        return _ANSWERS[kind](asked._replace(services=each[0]))
+    parts = [(one.program, _ANSWERS[kind](asked._replace(services=one))) for one in each]
+    teams = None
+    if asked.who.is_staff and not asked.parsed.mentions:
+        with asked.services.sessions() as session:
+            teams = {one.program.id: count_active_teams(session, one.program.id) for one in each}
+    title = _TITLES[kind] if asked.who.is_staff else "Your teams"
+    return across_message(title, kind, parts, teams)
+
+
+def _programs_asked(asked: Asked) -> list[Services]:
+    """The services of each program an answer is about: one when the deployment runs one
+    (or `--program`, `--year` chose one); staff all (those with the area named, if one is);
+    anyone else, or a person named, the programs of their teams."""
+    services = asked.services
+    if len(services.programs) == 1:
+        return [services]
+    if asked.who.is_staff and not asked.parsed.mentions:
+        words = [w for w in asked.parsed.args if not w.startswith("<")]
+        word = typed(" ".join(words))
+        ids = [p.id for p in services.programs if not words or domain.area_matching(p, word)]
+    else:
+        person = (asked.parsed.mentions or (asked.who.user_id,))[0]
+        with services.sessions() as session:
+            ids = programs_of(session, person)
+    ones = [one for one in map(services.only, ids) if one is not None]
+    return ones or [services.only(services.program.id) or services]
 
 
 @functools.cache
@@ -286,6 +323,8 @@ def _completers(ctx: Asked) -> Answer:
     return views.completers_message(services.program, found, eligible, today, final_on)
 
 
+_TITLES = {"status": "Program status", "overdue": "Overdue steps", "completers": "Completers"}
+
 _ANSWERS: dict[str, Callable[[Asked], Answer]] = {
     "status": _status,
     "overdue": _overdue,
@@ -303,7 +342,7 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
         return "Only content advisors and program staff can export reports."
     scope = "program" if who.is_staff else "advisor"
     with transaction(services.sessions) as session:
-        teams = len(reported_teams(session, services, who))
+        teams = sum(len(reported_teams(session, one, who)) for one in _each(services))
         if not teams:
             return "You advise no teams, so there is no report to make yet."
         run_id = start_report(session, who.user_id, scope, services.clock())
@@ -316,7 +355,7 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
     else:  # thousands of rows would hold this worker's interpreter: made in another process
         now = services.clock()
         heavy(
-            report_answer, services.settings, services.program, now, who, then=send, failed=failed
+            report_answer, services.settings, services.programs, now, who, then=send, failed=failed
         )
     return "Preparing your report: the CSV, the spreadsheet and a chart will be in your DM."
 
@@ -327,20 +366,37 @@ class Report(NamedTuple):
 
 
 def report_answer(
-    settings: Settings, program: Program, now: datetime, who: access.Viewer
+    settings: Settings, programs: tuple[Program, ...], now: datetime, who: access.Viewer
 ) -> Report:
     """The report's files, made in a process of its own: plain data in and out."""
     sessions = make_session_factory(_engine(settings.database_url))
-    return _report(Services(settings, program, sessions, clock=functools.partial(_at, now)), who)
+    every = programs if len(programs) > 1 else ()
+    clock = functools.partial(_at, now)
+    return _report(Services(settings, programs[0], sessions, clock=clock, every=every), who)
+
+
+def _each(services: Services) -> list[Services]:
+    """The services of each program the deployment runs, alone."""
+    if len(services.programs) == 1:
+        return [services]
+    return [one for one in map(services.only, (p.id for p in services.programs)) if one]
 
 
 def _report(services: Services, who: access.Viewer) -> Report:
-    with services.sessions() as session:
-        teams = reported_teams(session, services, who)
-        data = export.gather(session, services.program, teams, services.today())
-    return Report(
-        export.report_comment(services.program, data), export.report_files(services.program, data)
-    )
+    """The report's files: with several programs, each program's own (their deliverables
+    differ), for the programs with teams to report."""
+    comments: list[str] = []
+    files: dict[str, bytes] = {}
+    for one in _each(services):
+        with one.sessions() as session:
+            teams = reported_teams(session, one, who)
+            if not teams and len(services.programs) > 1:
+                continue
+            data = export.gather(session, one.program, teams, one.today())
+        comments.append(export.report_comment(one.program, data))
+        prefix = f"{one.program.id}-" if len(services.programs) > 1 else ""  # names differ
+        files.update((prefix + n, f) for n, f in export.report_files(one.program, data).items())
+    return Report("\n".join(comments), files)
 
 
 def _report_here(

@@ -88,7 +88,7 @@ def _open_pair(ctx: CommandContext) -> Answer | None:
     mentor = mentions[0] if mentions else None
     protege = mentions[1] if len(mentions) > 1 else None
     advisor = mentions[2] if len(mentions) > 2 else None
-    view = views.pair_modal(ctx.services.program, ctx.services.today(), mentor, protege, advisor)
+    view = views.pair_modal(ctx.services.programs, ctx.services.today(), mentor, protege, advisor)
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
     understood = len(mentions)
     stray = [w for w in ctx.parsed.args if not w.startswith("<@")]
@@ -110,11 +110,14 @@ def _submit_pair(services: Services, ack: Ack, body: dict[str, Any], client: Web
     people = {request.mentor, request.protege} | ({request.advisor} if request.advisor else set())
     users = users_info(client, people)
     now = services.clock()
+    program = services.running(request.program) if request.program else services.program
+    if program is None:  # a modal opened before the program it names was taken out
+        raise FieldErrors({"area": "Choose one of the program areas."})
     with transaction(services.sessions) as session:
-        found = problems(session, services.program, request, users)
+        found = problems(session, program, request, users)
         if found:
             raise FieldErrors(found)
-        team = create_team(session, services.program, request, users, user_id, now)
+        team = create_team(session, program, request, users, user_id, now)
         team_id = team.id
     ack()
     after_ack(_welcome, services, client, [team_id], now)
@@ -127,7 +130,10 @@ def _welcome(services: Services, client: WebClient, team_ids: list[int], now: da
         teams = [get_team(session, team_id) for team_id in team_ids]
         # a team ended or removed before its welcome has no one left to welcome
         notices = [
-            n for t in teams if t is not None for n in welcome_notices(services.program, t, now)
+            n
+            for t in teams
+            if t is not None
+            for n in welcome_notices(services.for_program(t.program_id).program, t, now)
         ]
     for notice in notices:
         deliver(services.sessions, client, notice, now)
@@ -173,7 +179,7 @@ def _run_import(
         with transaction(services.sessions) as session:
             # import_teams writes nothing unless every row is good.
             report = import_teams(
-                session, services.program, csv_text, lookup_with(client), user_id, now
+                session, services.programs, csv_text, lookup_with(client), user_id, now
             )
     except Exception:
         log.exception("import from Slack failed")

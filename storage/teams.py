@@ -43,6 +43,26 @@ def active_teams_of(session: Session, slack_id: str, program_id: str) -> list[Te
     )
 
 
+def programs_of(session: Session, slack_id: str) -> list[str]:
+    """The program ids of the person's active teams of open years (as mentor, protégé or
+    content advisor), in id order."""
+    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
+    return list(
+        session.scalars(
+            select(Team.program_id)
+            .where(
+                Team.status == TeamStatus.ACTIVE,
+                Team.closed_at.is_(None),
+                (Team.mentor_id == person_id)
+                | (Team.protege_id == person_id)
+                | (Team.advisor_id == person_id),
+            )
+            .distinct()
+            .order_by(Team.program_id)
+        )
+    )
+
+
 def advised_teams(session: Session, slack_id: str, program_id: str) -> list[Team]:
     """Every team of the program year the person advises, ended ones too (their report)."""
     person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()

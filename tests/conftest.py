@@ -255,14 +255,16 @@ def serve_app(
     program,
     *,
     settle: bool = True,
+    every: Sequence[Program] = (),
     **overrides,
 ):
     """The Bolt app behind its WSGI wrapper, on loopback. Yields (base URL, services).
-    `settle=False` serves it as production does, answering before the after-ack work."""
+    `settle=False` serves it as production does, answering before the after-ack work;
+    `every` lists the programs it runs side by side (`program` among them)."""
     fake, api_url = standin
     settings = make_settings(database_url, api_url, **overrides)
     engine = make_engine(database_url)
-    services = Services(settings, program, make_session_factory(engine))
+    services = Services(settings, program, make_session_factory(engine), every=tuple(every))
     app = create_app(services, listener_client(settings))
     application = wsgi_app(app, engine)
     if settle:

@@ -44,7 +44,7 @@ def factory(database_url):
 
 def run(factory, program, text):
     with transaction(factory) as session:
-        return import_teams(session, program, text, PEOPLE.get, "U0STAFF01", NOW)
+        return import_teams(session, (program,), text, PEOPLE.get, "U0STAFF01", NOW)
 
 
 def count(factory) -> int:

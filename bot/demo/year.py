@@ -152,7 +152,7 @@ def _import(world: DemoWorld, teams: tuple[DemoTeam, ...], now: datetime) -> Non
     }
     text = "\n".join([",".join(COLUMNS), *rows])
     with transaction(world.factory) as session:
-        report = import_teams(session, world.program, text, directory.get, "demo", now)
+        report = import_teams(session, (world.program,), text, directory.get, "demo", now)
         if not report.ok:
             raise RuntimeError("the demo's own CSV is wrong: " + "; ".join(report.problems))
         for team_id, team in zip(report.created, teams, strict=True):

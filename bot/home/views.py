@@ -233,20 +233,27 @@ def advisor_team_line(
     return line
 
 
-def staff_blocks(program: Program, status: ProgramStatus, budget: int) -> list[Block]:
+def staff_blocks(
+    program: Program, status: ProgramStatus, budget: int, buttons: bool = True
+) -> list[Block]:
+    """A program's summary for staff; `buttons`: with the staff buttons (once a Home tab,
+    which may show several programs)."""
     totals = status.totals
     blocks: list[Block] = [
         header(f"{program.name} {program.school_year}"[:150]),
         section(
             f"*{len(status.teams)} active team{_s(len(status.teams))}*  {standing_counts(totals)}"
         ),
-        actions(
-            button("Register a team", HOME_PAIR, style="primary"),
-            button("Import teams", HOME_IMPORT),
-            button("Export the report", HOME_REPORT),
-            block_id="staff_actions",
-        ),
     ]
+    if buttons:
+        blocks.append(
+            actions(
+                button("Register a team", HOME_PAIR, style="primary"),
+                button("Import teams", HOME_IMPORT),
+                button("Export the report", HOME_REPORT),
+                block_id="staff_actions",
+            )
+        )
     lines = [
         f"*{area_name(program, g.area)}* · {track_name(program, g.track)}: {g.total} · "
         f"{standing_counts(g.counts)}"

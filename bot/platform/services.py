@@ -47,3 +47,9 @@ class Services:
         if program is None or program is self.program:
             return self
         return replace(self, program=program, every=self.programs)
+
+    def only(self, program_id: str) -> Services | None:
+        """These services about one running program alone (`--program KEY`: staff views of
+        one program); None when no running program has that id."""
+        program = self.running(program_id)
+        return None if program is None else replace(self, program=program, every=())

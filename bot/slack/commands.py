@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.access import Action
 from bot.slack.text import TypedText
@@ -42,6 +42,19 @@ class Parsed:
             for word in self.args
             if word.isascii() and word.isdigit() and len(word) <= NUMBER_DIGITS
         )
+
+
+def split_flag(parsed: Parsed, flag: str) -> tuple[Parsed, str | None]:
+    """The command without `flag X` (`--year 2024-25`, `--program bmit-2024-25`), and X: None
+    when the flag is not there, "" when X is missing."""
+    words = [word.lower() for word in parsed.args]
+    if flag not in words:
+        return parsed, None
+    at = words.index(flag)
+    args = list(parsed.args)
+    value = str(args[at + 1]) if at + 1 < len(args) else ""
+    del args[at : at + 2]
+    return replace(parsed, args=tuple(args)), value
 
 
 def parse(text: str | None) -> Parsed:

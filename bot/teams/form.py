@@ -8,6 +8,7 @@ from datetime import date
 from bot.slack.fields import FieldErrors, State, day, filled, selected, text, user
 from bot.slack.text import TypedText
 from bot.teams.rules import TeamRequest
+from bot.teams.views import PROGRAM_AREA
 
 # Block ids of the pair modal, named for TeamRequest's fields so rule errors land on them.
 REASON_MAX = 1000
@@ -31,7 +32,10 @@ def parse_pair(state: State, today: date) -> TeamRequest:
     # each missing value has its error already; the checks tell the type checker so
     if errors or not (mentor and protege and area and track):
         raise FieldErrors(errors)
-    return TeamRequest(mentor, protege, user(state, "advisor"), area, track, start or today)
+    program, _, area = area.rpartition(PROGRAM_AREA)  # several programs: "program:area"
+    return TeamRequest(
+        mentor, protege, user(state, "advisor"), area, track, start or today, program
+    )
 
 
 @dataclass(frozen=True)

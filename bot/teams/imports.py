@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -61,9 +61,15 @@ def decode(raw: bytes) -> str:
 
 
 def import_teams(
-    session: Session, program: Program, text: str, lookup: Lookup, by: str | None, now: datetime
+    session: Session,
+    programs: Sequence[Program],
+    text: str,
+    lookup: Lookup,
+    by: str | None,
+    now: datetime,
 ) -> ImportReport:
-    """Check every row, then store all new teams in the caller's transaction, or none."""
+    """Check every row, then store all new teams in the caller's transaction, or none. With
+    several programs, a row's area says which program its team is in."""
     report = ImportReport()
     rows = _read(text, report)
     if report.problems:
@@ -72,10 +78,11 @@ def import_teams(
         r.values[c] for r in rows for c in ("mentor", "protege", "advisor") if r.values[c]
     }
     users = {identifier: lookup(identifier) for identifier in sorted(identifiers)}
-    requests: list[tuple[int, TeamRequest, dict[str, SlackUser | None]]] = []
+    requests: list[tuple[Program, TeamRequest, dict[str, SlackUser | None]]] = []
     protege_lines: dict[str, int] = {}
     for row in rows:
-        request, row_users = _request(program, row, users, report)
+        program = _program_of(programs, row.values["area"])
+        request, row_users = _request(programs, program, row, users, report)
         if request is None:
             continue
         earlier = protege_lines.setdefault(request.protege, row.line)
@@ -87,10 +94,10 @@ def import_teams(
             continue
         for name, reason in problems(session, program, request, row_users).items():
             report.problems.append(f"line {row.line}: {FIELD_NAMES[name]}: {_plain(reason)}")
-        requests.append((row.line, request, row_users))
+        requests.append((program, request, row_users))
     if report.problems:
         return report
-    for _line, request, row_users in requests:
+    for program, request, row_users in requests:
         report.created.append(create_team(session, program, request, row_users, by, now).id)
     return report
 
@@ -146,8 +153,17 @@ def _read(text: str, report: ImportReport) -> list[_Row]:
     return rows
 
 
+def _program_of(programs: Sequence[Program], area: str) -> Program:
+    """The program that has the area (the first when none has: the row's error says so)."""
+    return next((p for p in programs if _area(p, area) is not None), programs[0])
+
+
 def _request(
-    program: Program, row: _Row, users: dict[str, SlackUser | None], report: ImportReport
+    programs: Sequence[Program],
+    program: Program,
+    row: _Row,
+    users: dict[str, SlackUser | None],
+    report: ImportReport,
 ) -> tuple[TeamRequest | None, dict[str, SlackUser | None]]:
     values, bad = row.values, []
     for column in REQUIRED:
@@ -170,7 +186,8 @@ def _request(
     area = _area(program, values["area"])
     if values["area"] and area is None:
         bad.append(
-            f"area {values['area']!r} is not one of {', '.join(a.id for a in program.areas)}"
+            f"area {values['area']!r} is not one of "
+            + ", ".join(a.id for p in programs for a in p.areas)
         )
     track = _track(program, values["track"])
     if values["track"] and track is None:

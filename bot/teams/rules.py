@@ -22,6 +22,7 @@ class TeamRequest:
     area: str
     track: str
     start: date
+    program: str = ""  # the program chosen among several ("": the deployment's only one)
 
 
 def problems(

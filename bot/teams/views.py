@@ -10,9 +10,10 @@ from typing import Any
 from bot.contact.form import EMAIL_CHECKED, PREFERRED
 from bot.contact.views import program_contact_line
 from bot.meetings.views import OPEN as ATTENDANCE_OPEN
-from bot.program import Program
+from bot.program import Program, Track
 from bot.program.model import Contact as ProgramContact
 from bot.slack.blocks import (
+    OPTION_TEXT_MAX,
     actions,
     button,
     context,
@@ -42,19 +43,29 @@ IMPORT_HEADER = "mentor,protege,advisor,area,track,start_date"
 
 
 def pair_modal(
-    program: Program,
+    programs: Sequence[Program],
     today: date,
     mentor: str | None = None,
     protege: str | None = None,
     advisor: str | None = None,
 ) -> dict[str, Any]:
+    """The register modal. With several programs its area list names each program's areas
+    under the program's name: choosing the area chooses the program."""
+
     def picker(initial: str | None) -> dict[str, Any]:
         element: dict[str, Any] = {"type": "users_select", "action_id": "value"}
         if initial:
             element["initial_user"] = initial
         return element
 
+    program = programs[0]
     start = min(max(today, program.start), program.end)
+    # Every program's tracks, each id once (year one and two are alike across programs).
+    by_id: dict[str, Track] = {}
+    for each in programs:
+        for track in each.tracks:
+            by_id.setdefault(track.id, track)
+    tracks = list(by_id.values())
     blocks = [
         input_block("mentor", "Mentor", picker(mentor)),
         input_block("protege", "Protégé", picker(protege)),
@@ -68,11 +79,7 @@ def pair_modal(
         input_block(
             "area",
             "Program area",
-            {
-                "type": "static_select",
-                "action_id": "value",
-                "options": [option(area.name, area.id) for area in program.areas],
-            },
+            {"type": "static_select", "action_id": "value", **_areas(programs)},
         ),
         input_block(
             "track",
@@ -80,8 +87,8 @@ def pair_modal(
             {
                 "type": "radio_buttons",
                 "action_id": "value",
-                "options": [option(track.name, track.id) for track in program.tracks],
-                "initial_option": option(program.tracks[0].name, program.tracks[0].id),
+                "options": [option(track.name, track.id) for track in tracks],
+                "initial_option": option(tracks[0].name, tracks[0].id),
             },
         ),
         input_block(
@@ -91,6 +98,23 @@ def pair_modal(
         ),
     ]
     return modal(PAIR_CALLBACK, "Register a team", blocks, submit="Register")
+
+
+# A chosen area's value names its program too when there are several: "fcs-2024-25:fcs".
+PROGRAM_AREA = ":"
+
+
+def _areas(programs: Sequence[Program]) -> dict[str, Any]:
+    if len(programs) == 1:
+        return {"options": [option(area.name, area.id) for area in programs[0].areas]}
+    groups = [
+        {
+            "label": plain(p.name, OPTION_TEXT_MAX),
+            "options": [option(a.name, f"{p.id}{PROGRAM_AREA}{a.id}") for a in p.areas],
+        }
+        for p in programs
+    ]
+    return {"option_groups": groups}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from bot.access import Refusal
 from bot.platform.services import Services
-from bot.slack.commands import Parsed
+from bot.slack.commands import Parsed, split_flag
 from bot.years.rules import YearError, stored_program
 from storage.years import find_year, years
 
@@ -30,13 +30,7 @@ def only_look_ups(names: list[str]) -> str:
 
 def split_year(parsed: Parsed) -> tuple[Parsed, str | None]:
     """The command without `--year X`, and X (None when not asked; "" when X is missing)."""
-    args = list(parsed.args)
-    if FLAG not in [word.lower() for word in args]:
-        return parsed, None
-    at = [word.lower() for word in args].index(FLAG)
-    name = str(args[at + 1]) if at + 1 < len(args) else ""
-    del args[at : at + 2]
-    return replace(parsed, args=tuple(args)), name
+    return split_flag(parsed, FLAG)
 
 
 def services_for_year(services: Services, name: str) -> Services:
@@ -59,4 +53,4 @@ def services_for_year(services: Services, name: str) -> Services:
         raise Refusal(f"The {name} program file kept in the database no longer loads.") from None
     last = datetime.combine(earlier.end + timedelta(days=1), time(), earlier.tz)
     clock = services.clock
-    return replace(services, program=earlier, clock=lambda: min(clock(), last))
+    return replace(services, program=earlier, every=(), clock=lambda: min(clock(), last))

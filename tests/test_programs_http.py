@@ -1,0 +1,126 @@
+"""Several programs at once, over signed HTTP: BMIT and the FCS sample served by one app."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.home import views as home_views
+from storage.models import Team
+from tests.conftest import SIGNING_SECRET, STAFF, serve_app
+from tests.interactions import last_opened_view, submit
+from tests.signing import slash_command
+from tests.test_home import open_home
+from tests.test_programs import FCS_FILE, add
+from tests.test_teams import pair_values
+
+BMIT_MENTOR, BMIT_PROTEGE = "U0MENTOR1", "U0PROTEGE1"
+FCS_MENTOR, FCS_PROTEGE, FCS_ADVISOR = "U0MENTOR2", "U0PROTEGE2", "U0ADVISOR2"
+FCS_ID = "sample-fcs-2024-25"
+# Tue Sep 10 2024, 10:00 CDT.
+NOW = datetime(2024, 9, 10, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def both(sqlite_url, standin, program):
+    from bot.program import load_program
+
+    fcs = load_program(FCS_FILE)
+    with serve_app(sqlite_url, standin, program, every=(program, fcs)) as (base, services):
+        object.__setattr__(services, "clock", lambda: NOW)
+        fake, _ = standin
+        for user in (BMIT_MENTOR, BMIT_PROTEGE, FCS_MENTOR, FCS_PROTEGE, FCS_ADVISOR, STAFF):
+            fake.add_user(user, f"Person {user[-2:]}")
+        yield base, services, fake, fcs
+
+
+def command(base: str, user: str, text: str) -> dict:
+    status, body = slash_command(base + "/slack/events", SIGNING_SECRET, user, text)
+    assert status == 200
+    return body
+
+
+def shown(body: dict) -> str:
+    return json.dumps(body.get("blocks") or [], ensure_ascii=False) + body.get("text", "")
+
+
+def test_registering_asks_which_program_and_stores_it(both) -> None:
+    base, services, fake, fcs = both
+    command(base, STAFF, "pair")
+    view = last_opened_view(fake)
+    area = next(b for b in view["blocks"] if b.get("block_id") == "area")["element"]
+    assert "options" not in area
+    labels = [g["label"]["text"] for g in area["option_groups"]]
+    assert [label.split()[0] for label in labels] == ["BMIT", "FCS"]
+    assert all(len(label) <= 75 for label in labels)
+    assert [o["value"] for o in area["option_groups"][1]["options"]] == [f"{FCS_ID}:fcs"]
+    values = pair_values(FCS_MENTOR, FCS_PROTEGE, FCS_ADVISOR, area=f"{FCS_ID}:fcs")
+    status, body = submit(base, STAFF, view, values)
+    assert status == 200 and not body
+    with services.sessions() as session:
+        [team] = session.scalars(select(Team))
+        assert (team.program_id, team.area) == (FCS_ID, "fcs")
+    # The welcome speaks of the team's own program.
+    [welcome] = [c.params for c in fake.wait_for("chat.postMessage", 3)][:1]
+    assert "Family Consumer Sciences" in json.dumps(welcome["blocks"], ensure_ascii=False)
+    # A program the app does not run is refused on the field, keeping what was typed.
+    command(base, STAFF, "pair")
+    values = pair_values(BMIT_MENTOR, BMIT_PROTEGE, None, area="nope-2024-25:fcs")
+    status, body = submit(base, STAFF, last_opened_view(fake), values)
+    assert body["response_action"] == "errors" and "area" in body["errors"]
+
+
+def test_staff_status_is_across_programs_or_one(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, FCS_MENTOR, FCS_PROTEGE)
+    add(services.sessions, fcs, BMIT_MENTOR, "U0PROTEGE3")
+    across = shown(command(base, STAFF, "status"))
+    assert "*3 teams in 2 programs*" in across
+    assert f"{program.name}: 1" in across and f"{fcs.name}: 2" in across
+    assert "Family Consumer Sciences and Human Services" in across  # FCS's area, by name
+    assert f"--program KEY` (`{program.id}`, `{FCS_ID}`)" in across
+    one = shown(command(base, STAFF, f"status --program {FCS_ID}"))
+    assert "Family Consumer Sciences and Human Services" in one
+    assert "2 programs" not in one and program.area("bmit").name not in one
+    for kind in ("overdue", "completers"):
+        assert "2 programs" in shown(command(base, STAFF, kind))
+        assert "2 programs" not in shown(command(base, STAFF, f"{kind} --program {FCS_ID}"))
+    refused = command(base, STAFF, "status --program nope")["text"]
+    assert (
+        refused == f"There is no program 'nope' running. The programs: `{program.id}`, `{FCS_ID}`."
+    )
+    assert (
+        "Only look-ups take `--program KEY`"
+        in command(base, FCS_MENTOR, f"log --program {FCS_ID}")["text"]
+    )
+
+
+def test_a_member_is_answered_in_their_own_program(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, FCS_MENTOR, FCS_PROTEGE)
+    assert "Classroom and Lab Management" in shown(command(base, FCS_PROTEGE, "topic"))
+    assert "Classroom Management" in shown(command(base, BMIT_PROTEGE, "topic"))
+    assert "Classroom and Lab" not in shown(command(base, BMIT_PROTEGE, "topic"))
+    mine = shown(command(base, FCS_MENTOR, "status"))
+    assert "Family Consumer Sciences" in mine and "2 programs" not in mine
+    assert "Family Consumer Sciences" in json.dumps(
+        open_home(base, fake, FCS_PROTEGE)["blocks"], ensure_ascii=False
+    )
+
+
+def test_staff_home_shows_every_program_with_the_buttons_once(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, FCS_MENTOR, FCS_PROTEGE)
+    view = open_home(base, fake, STAFF)
+    blocks = view["blocks"]
+    headers = [b["text"]["text"] for b in blocks if b["type"] == "header"]
+    assert f"{program.name} 2024-25" in headers and f"{fcs.name} 2024-25" in headers
+    assert [b.get("block_id") for b in blocks].count("staff_actions") == 1
+    assert json.dumps(blocks).count("*1 active team*") == 2
+    assert home_views.HOME_PAIR in json.dumps(blocks)
