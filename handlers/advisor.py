@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
 from bot.access import Refusal
+from bot.across import scope
 from bot.advisor import views
 from bot.advisor.rules import REACHED_OUT_QUIET
 from bot.advisor.views import Part
@@ -70,7 +71,7 @@ def _pressed(services: Services, body: dict[str, Any]) -> tuple[Team, str]:
 def _spell(services: Services, team: Team) -> Any:
     """The team's current spell (its last activity): what the silence duty's answers name."""
     with services.sessions() as session:
-        return team_health(session, services.program, [team], services.today())[
+        return team_health(session, scope.program(services), [team], services.today())[
             team.id
         ].last_activity
 
@@ -83,7 +84,7 @@ def _open_nudge(services: Services, body: dict[str, Any], client: WebClient) -> 
     with services.sessions() as session:
         fresh = get_team(session, team.id)
         assert fresh is not None
-        steps = overdue_steps(session, services.program, fresh, services.today())
+        steps = overdue_steps(session, scope.program(services), fresh, services.today())
     prepared = views.prepared_nudge(team.mentor.slack_id, team.protege.slack_id, steps)
     kit.show(client, body, views.nudge_modal(team.id, prepared))
 
@@ -179,11 +180,12 @@ def _more_teams(services: Services, body: dict[str, Any], client: WebClient) -> 
             and t.status == "active"
             and access.may_on_team(who, access.Action.RESPOND_TO_SILENCE, t)
         ]
-        health = team_health(session, services.program, mine, today)
+        health = team_health(session, scope.program(services), mine, today)
         for team in mine[: views.MODAL_TEAMS]:
             state = health[team.id]
             lines = [
-                (Part.LATE, step) for step in overdue_steps(session, services.program, team, today)
+                (Part.LATE, step)
+                for step in overdue_steps(session, scope.program(services), team, today)
             ]
             if state.silent:
                 lines.insert(0, (Part.QUIET, f"{state.school_days_quiet} school days"))

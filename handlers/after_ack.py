@@ -19,6 +19,7 @@ here after it:
 from __future__ import annotations
 
 import atexit
+import contextvars
 import logging
 import multiprocessing
 import threading
@@ -51,7 +52,8 @@ def after_ack(function: Callable[..., Any], *args: Any) -> None:
                 exc_info=True,
             )
 
-    _track(_POOL.submit(guarded))
+    # in the request's context: its program (bot.across.scope) is the work's
+    _track(_POOL.submit(contextvars.copy_context().run, guarded))
 
 
 def heavy(

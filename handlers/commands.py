@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot import access
 from bot.access import Refusal
 from bot.across import lookup as across
+from bot.across import scope
 from bot.home.calendar import calendar_message, topic_message
 from bot.home.help import help_message, refusal_message
 from bot.home.ics import track_calendar
@@ -127,6 +128,7 @@ class CommandRouter:
             services = across.asker_services(services, who)
         if year is not None:
             services = services_for_year(services, year)
+        scope.about(services.program.id)
         return function(CommandContext(services, who, parsed, body, client))
 
 
@@ -153,7 +155,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
     def mentor_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
-            answer = router.handle(body, client)
+            with scope.answering(body.get("user_id")):
+                answer = router.handle(body, client)
         except Refusal as refusal:
             answer = kit.say(refusal.message)
         except Exception:

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
 from bot.access import Refusal
+from bot.across import scope
 from bot.completion.rules import summary_of
 from bot.completion.views import DOWNLOAD, summary_file
 from bot.platform.services import Services
@@ -36,10 +37,10 @@ def _send_file(services: Services, body: dict[str, Any], client: WebClient) -> N
         team = get_team(session, team_id) if team_id is not None else None
         if team is None or not access.may_on_team(who, access.Action.READ_TEAM, team):
             raise Refusal(NOT_YOURS)
-        [standing] = program_standings(session, services.program, [team], services.today())
+        [standing] = program_standings(session, scope.program(services), [team], services.today())
         if not standing.complete:
             raise Refusal("This team has not completed every step of its track yet.")
-        summary = summary_of(services.program, team, standing.statuses)
+        summary = summary_of(scope.program(services), team, standing.statuses)
         names = {p.slack_id: p.name for p in (team.mentor, team.protege) if p.name}
     try:
         channel = client.conversations_open(users=who.user_id)["channel"]["id"]

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access
+from bot.across import scope
 from bot.contact.form import parse_contact
 from bot.contact.rules import advisor_contacts, asked_of, filing_time
 from bot.contact.views import CONTACT_CALLBACK, contact_modal
@@ -48,7 +49,7 @@ def _modal(services: Services, client: WebClient, user_id: str) -> dict[str, Any
         asked = asked_of(session, user_id)
         person = find_person(session, user_id)
         stored = {f: getattr(person, f) for f in asked} if person else {}
-        advisors = advisor_contacts(session, services.program, user_id)
+        advisors = advisor_contacts(session, scope.program(services), user_id)
     missing = [f for f in FROM_SLACK if not stored.get(f)]
     profile = _profile(client, user_id) if missing else None
     found = {"name": profile.name, "email": profile.email} if profile else {}
@@ -58,7 +59,7 @@ def _modal(services: Services, client: WebClient, user_id: str) -> dict[str, Any
         filled,
         asked=asked,
         advisors=advisors,
-        contacts=services.program.contacts,
+        contacts=scope.program(services).contacts,
     )
 
 
@@ -87,6 +88,6 @@ def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClien
             if name == "name" and value is None:
                 continue  # an emptied name keeps the one Slack gave
             setattr(person, name, value)
-        person.contact_filed_at = filing_time(services.program, person.contact_filed_at, now)
+        person.contact_filed_at = filing_time(scope.program(services), person.contact_filed_at, now)
         person.updated_at = now
     ack()

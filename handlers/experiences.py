@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot.access import Refusal
 from bot.accounts.direct import dm
+from bot.across import scope
 from bot.experiences import form, views
 from bot.experiences import rules as domain
 from bot.experiences.rules import ExperienceState
@@ -61,13 +62,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     app.view(views.DISCUSS_CALLBACK)(kit.submission(flows.discuss))
 
 
-class _Experiences:
+class _Experiences(scope.Scoped):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.program = services.program
 
     # --- /mentor experience ----------------------------------------------------------------
-
     def command(self, ctx: CommandContext) -> Answer | None:
         numbers = ctx.parsed.numbers
         user = ctx.who.user_id

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Action, Refusal
+from bot.across import scope
 from bot.platform.services import Services
 from bot.slack.blocks import modal, section
 from bot.slack.fields import FieldErrors, record_id
@@ -53,7 +54,8 @@ def button(function: ButtonFunction) -> Listener:
     def listener(ack: Ack, body: Body, client: WebClient) -> None:
         ack()
         try:
-            function(body, client)
+            with scope.answering(_asker(body)):
+                function(body, client)
         except Refusal as refusal:
             tell(client, body, refusal.message)
         except Exception as exc:
@@ -76,7 +78,8 @@ def submission(function: SubmitFunction, field: str | None = None) -> Listener:
 
     def listener(ack: Ack, body: Body, client: WebClient, context: BoltContext) -> None:
         try:
-            function(ack, body, client)
+            with scope.answering(_asker(body)):
+                function(ack, body, client)
         except FieldErrors as errors:
             ack(response_action="errors", errors=errors.errors)
             return
@@ -102,7 +105,8 @@ def event(function: EventFunction) -> EventFunction:
 
     def listener(event: Body) -> None:
         try:
-            function(event)
+            with scope.answering(event.get("user") if isinstance(event.get("user"), str) else None):
+                function(event)
         except Exception as exc:
             log.error("listener %s failed: %s", name_of(function), type(exc).__name__)
             raise
@@ -111,6 +115,11 @@ def event(function: EventFunction) -> EventFunction:
 
 
 # --- reading a request ---------------------------------------------------------------------
+
+
+def _asker(body: Body) -> str | None:
+    """Who pressed or submitted (whose program the request is about until a team is found)."""
+    return (body.get("user") or {}).get("id")
 
 
 def value(body: Body) -> str:
@@ -248,7 +257,7 @@ def command_team(session: Session, services: Services, ctx: CommandContext) -> T
     if mentions:
         for team in teams:
             if mentions[0] in (team.mentor.slack_id, team.protege.slack_id) and mentions[0] != user:
-                return team
+                return _about(team)
         raise Refusal(f"You don't have a mentoring team with <@{mentions[0]}>.")
     if len(teams) > 1:
         partners = ", ".join(f"<@{t.protege.slack_id}>" for t in teams)
@@ -256,7 +265,7 @@ def command_team(session: Session, services: Services, ctx: CommandContext) -> T
             f"You mentor {len(teams)} protégés ({partners}). Mention the one you mean, like "
             f"`/mentor {ctx.parsed.name} @name`."
         )
-    return teams[0]
+    return _about(teams[0])
 
 
 def filing_team(
@@ -275,7 +284,7 @@ def filing_team(
         )
     if role is not None and role not in access.relation(who, team):
         raise Refusal(ROLE_ONLY[role])
-    return team
+    return _about(team)
 
 
 def reading_team(session: Session, services: Services, user_id: str, team_id: int) -> Team:
@@ -285,4 +294,10 @@ def reading_team(session: Session, services: Services, user_id: str, team_id: in
         raise Refusal(
             "Only the team, its content advisor and program staff can see this team's forms."
         )
+    return _about(team)
+
+
+def _about(team: Team) -> Team:
+    """The team a request is about: the rest of the request is answered in its program."""
+    scope.about(team.program_id)
     return team

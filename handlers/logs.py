@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot.access import Refusal
 from bot.accounts.direct import dm
+from bot.across import scope
 from bot.logs import form, views
 from bot.logs import rules as domain
 from bot.platform.services import Services
@@ -104,13 +105,11 @@ def _team_month(value: str) -> tuple[int | None, str | None]:
     return team_id, month or None
 
 
-class _Listeners:
+class _Listeners(scope.Scoped):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.program = services.program
 
     # --- shared ------------------------------------------------------------------------------
-
     def _who(self, session: Session, user_id: str) -> access.Viewer:
         return access.viewer(session, user_id, self.services.settings.staff_ids)
 

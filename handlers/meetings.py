@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.across import scope
 from bot.meetings import rules as domain
 from bot.meetings import views
 from bot.platform.services import Services
@@ -47,7 +48,7 @@ def _open(services: Services, body: dict[str, Any], client: WebClient) -> None:
     (team_id,) = ids(body, 1)
     with services.sessions() as session:
         team = _team(session, services, body["user"]["id"], team_id)
-        meetings = domain.meetings_of(session, services.program, team)
+        meetings = domain.meetings_of(session, scope.program(services), team)
     if not meetings:
         raise Refusal("This team's calendar has no meetings to record.")
     show(client, body, views.attendance_modal(team.id, meetings, services.today()))
@@ -58,13 +59,19 @@ def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClien
     now = services.clock()
     with transaction(services.sessions) as session:
         team = _team(session, services, user, kit.metadata(body).team)
-        for record in domain.meetings_of(session, services.program, team):
+        for record in domain.meetings_of(session, scope.program(services), team):
             picked = selected(values, views.block_id(record.meeting.key))
             if picked is None:
                 continue
             if picked not in {state.value for state in Attendance}:
                 raise Refusal("Choose one of the answers.", views.block_id(record.meeting.key))
             domain.record_attendance(
-                session, services.program, team, record.meeting.key, Attendance(picked), user, now
+                session,
+                scope.program(services),
+                team,
+                record.meeting.key,
+                Attendance(picked),
+                user,
+                now,
             )
     ack(response_action="update", view=thanks_view("Meeting attendance", "Thanks! Recorded."))

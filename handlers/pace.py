@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.across import scope
 from bot.pace import views
 from bot.pace.rules import step_named
 from bot.platform.services import Services
@@ -134,7 +135,7 @@ def _member_step(services: Services, body: dict[str, Any]) -> tuple[Team, str, s
         team = get_team(session, found) if found is not None else None
     if team is None or not access.may_on_team(who, access.Action.FILE_TEAM_FORM, team):
         raise Refusal(NOT_YOUR_STEP)
-    name = step_named(services.program, team.track, step)
+    name = step_named(scope.program(services), team.track, step)
     if name is None:
         raise Refusal(kit.STALE_BUTTON)
     return team, step, name
@@ -143,7 +144,7 @@ def _member_step(services: Services, body: dict[str, Any]) -> tuple[Team, str, s
 def _later(services: Services, body: dict[str, Any], client: WebClient) -> None:
     team, step, name = _member_step(services, body)
     today = services.today()
-    until = next_school_day_on_or_after(services.program, today + timedelta(days=1))
+    until = next_school_day_on_or_after(scope.program(services), today + timedelta(days=1))
     with transaction(services.sessions) as session:
         record_step(
             session, team.id, step, body["user"]["id"], StepPaceKind.LATER, services.clock(), until
@@ -177,5 +178,5 @@ def _confirm(services: Services, body: dict[str, Any], client: WebClient) -> Non
         ):
             raise Refusal(ADVISOR_ONLY)
         confirm(session, row.id, who.user_id, services.clock())
-        name = step_named(services.program, team.track, row.step) or "the step"
+        name = step_named(scope.program(services), team.track, row.step) or "the step"
     kit.tell(client, body, f"Confirmed: {name} was done outside Slack. Thank you!")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot.access import Refusal
 from bot.accounts.direct import dm
+from bot.across import scope
 from bot.experiences.rules import EXPERIENCE, SEND
 from bot.plans import checklists as cviews
 from bot.plans import drafts, form
@@ -117,13 +118,11 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 # --- the team's forms ----------------------------------------------------------------------
 
 
-class _Forms:
+class _Forms(scope.Scoped):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.program = services.program
 
     # /mentor focal | decisions | plan [@member]
-
     def command(self, ctx: CommandContext, which: str) -> Answer | None:
         who = ctx.who
         mentions = ctx.parsed.mentions
@@ -535,16 +534,14 @@ class _Decided:
     messages: list[tuple[str, str]]  # (channel, ts) of its review DMs
 
 
-class _Review:
+class _Review(scope.Scoped):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.program = services.program
 
     def _load(
         self, session: Session, user_id: str, plan_id: int | None
     ) -> tuple[PlanRecord | None, Team | None, str | None]:
         """The revision and its team, or why this person cannot decide it now.
-
         Access is asked before the revision is read: an id from a button or a modal may be
         forged, and a plan the person may not review is never loaded for them."""
         team = domain.plan_team(session, plan_id) if plan_id is not None else None

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot.access import Refusal
 from bot.accounts.direct import dm
+from bot.across import scope
 from bot.experiences.form import parse_note
 from bot.platform import scopes
 from bot.platform.services import Services
-from bot.program import Program
 from bot.reports import form, views
 from bot.reports import rules as domain
 from bot.slack.blocks import numbered
@@ -81,10 +81,9 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     app.view(views.ASSESSMENT_CALLBACK)(kit.submission(assessment.submit))
 
 
-class _Base:
+class _Base(scope.Scoped):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.program: Program = services.program
 
     def _team(
         self, session: Session, body: dict[str, Any], role: str | None, count: int = 1

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot.access import Refusal
 from bot.accounts import direct
+from bot.across import scope
 from bot.platform.services import Services
 from bot.silence import views
 from bot.silence.rules import Health, last_contact_detail, overdue_steps, team_health
@@ -112,7 +113,7 @@ def _spell_is_open(services: Services, team: Team, spell: date) -> bool:
     if team.status != TeamStatus.ACTIVE:
         return False
     with services.sessions() as session:
-        state = team_health(session, services.program, [team], services.today())[team.id]
+        state = team_health(session, scope.program(services), [team], services.today())[team.id]
     return state.spell == spell
 
 
@@ -210,7 +211,7 @@ def _open_team(services: Services, body: dict[str, Any], client: WebClient) -> N
 
 def _member_team(services: Services, user_id: str, partner: str | None) -> Team | list[Team] | None:
     with services.sessions() as session:
-        teams = teams_of_member(session, user_id, services.program.id)
+        teams = teams_of_member(session, user_id, scope.program(services).id)
     if partner:
         teams = [t for t in teams if partner in (t.mentor.slack_id, t.protege.slack_id)]
     if len(teams) == 1:
@@ -274,7 +275,7 @@ def _save_partner_report(
     note = _note(body)
     team, who = _report_team(services, body)
     with transaction(services.sessions) as session:
-        state = team_health(session, services.program, [team], services.today())[team.id]
+        state = team_health(session, scope.program(services), [team], services.today())[team.id]
         record(
             session,
             team.id,
@@ -294,7 +295,7 @@ def _send_partner_report(
 ) -> None:
     today = services.today()
     with services.sessions() as session:
-        state = team_health(session, services.program, [team], today)[team.id]
+        state = team_health(session, scope.program(services), [team], today)[team.id]
         last = last_contact_detail(session, team.id)
         details = views.SilentTeam(
             team.id,
@@ -303,7 +304,7 @@ def _send_partner_report(
             state.school_days_quiet,
             state.last_activity,
             f"{last.mode} ({last.kind}) on {human_date(last.day, today)}" if last else None,
-            overdue_steps(session, services.program, team, today),
+            overdue_steps(session, scope.program(services), team, today),
         )
         staff = _staff(session, services)
     message = views.partner_report_message(

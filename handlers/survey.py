@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.across import scope
 from bot.platform.services import Services
 from bot.slack.commands import Subcommand
 from bot.slack.fields import FieldErrors, record_id, selected, text
@@ -54,7 +55,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
 def _command(services: Services, ctx: CommandContext) -> Answer | None:
     with services.sessions() as session:
-        teams = teams_of_member(session, ctx.who.user_id, services.program.id)
+        teams = teams_of_member(session, ctx.who.user_id, scope.program(services).id)
         if not teams:
             return kit.say("The survey is for mentors and protégés on a team this year.")
         team = teams[0]
@@ -89,7 +90,7 @@ def _submit(services: Services, ack: Ack, body: dict[str, Any], client: WebClien
         if team is None or not _member(session, services, team, user):
             raise Refusal(NOT_YOURS)
         fresh = domain.take_answers(
-            session, services.program, team, user, ratings, comments, services.clock()
+            session, scope.program(services), team, user, ratings, comments, services.clock()
         )
     if not fresh:
         raise Refusal(views.already_answered_text())
@@ -123,7 +124,7 @@ def _refusal(session: Session, services: Services, team: Team, user: str) -> str
     if not _member(session, services, team, user):
         who = access.viewer(session, user, services.settings.staff_ids)
         return access.closed_refusal(who, team) or NOT_YOURS
-    closed = domain.closed_because(services.program, team.track, services.today())
+    closed = domain.closed_because(scope.program(services), team.track, services.today())
     if closed is not None:
         return closed
     if (team.id, user) in answered(session, [team.id]):

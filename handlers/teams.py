@@ -215,7 +215,7 @@ def _team_cards(ctx: CommandContext) -> Answer:
         return kit.say("That is a channel. Name a person: `/mentor team @someone`.")
     target = ctx.parsed.mentions[0] if ctx.parsed.mentions else ctx.who.user_id
     with services.sessions() as session:
-        teams = active_teams_of(session, target, services.program.id)
+        teams = [t for p in services.programs for t in active_teams_of(session, target, p.id)]
         visible = [t for t in teams if access.may_on_team(ctx.who, access.Action.READ_TEAM, t)]
         cards = [
             replace(
@@ -236,7 +236,7 @@ def _team_cards(ctx: CommandContext) -> Answer:
 
 
 def card_for(session: Session, services: Services, team: Team) -> views.TeamCard:
-    program = services.program
+    program = services.for_program(team.program_id).program
     members = [("Mentor", team.mentor), ("Protégé", team.protege)]
     if team.advisor is not None:
         members.append(("Content advisor", team.advisor))

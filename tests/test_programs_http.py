@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from bot.home import views as home_views
 from storage.models import Team
+from storage.plans import FocalPointsFiling
 from tests.conftest import SIGNING_SECRET, STAFF, serve_app
 from tests.interactions import last_opened_view, submit
 from tests.signing import slash_command
 from tests.test_home import open_home
+from tests.test_plans_http import focal_values, open_form
 from tests.test_programs import FCS_FILE, add
 from tests.test_teams import pair_values
 
@@ -89,6 +91,8 @@ def test_staff_status_is_across_programs_or_one(both, program) -> None:
     for kind in ("overdue", "completers"):
         assert "2 programs" in shown(command(base, STAFF, kind))
         assert "2 programs" not in shown(command(base, STAFF, f"{kind} --program {FCS_ID}"))
+    card = shown(command(base, STAFF, f"team <@{FCS_MENTOR}>"))
+    assert "Family Consumer Sciences and Human Services" in card
     refused = command(base, STAFF, "status --program nope")["text"]
     assert (
         refused == f"There is no program 'nope' running. The programs: `{program.id}`, `{FCS_ID}`."
@@ -124,3 +128,22 @@ def test_staff_home_shows_every_program_with_the_buttons_once(both, program) -> 
     assert [b.get("block_id") for b in blocks].count("staff_actions") == 1
     assert json.dumps(blocks).count("*1 active team*") == 2
     assert home_views.HOME_PAIR in json.dumps(blocks)
+
+
+def test_a_teams_forms_are_its_own_programs(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, FCS_MENTOR, FCS_PROTEGE)
+    fcs_form = open_form(base, fake, FCS_PROTEGE, "focal")
+    assert "FCCLA: starting a chapter and advising students" in json.dumps(fcs_form)
+    bmit_form = open_form(base, fake, BMIT_PROTEGE, "focal")
+    assert "FCCLA" not in json.dumps(bmit_form)
+    # Filed with the FCS checklist: its items are the ones the submission is checked against.
+    status, body = submit(base, FCS_PROTEGE, fcs_form, focal_values(fcs, highs={(1, 0)}))
+    assert status == 200 and body["response_action"] == "update"
+    with services.sessions() as session:
+        [filing] = session.scalars(select(FocalPointsFiling))
+        assert filing.program_id == FCS_ID
+    # The co-sign DM to the mentor, sent after the ack, names the FCS item.
+    [note] = fake.messages_to(FCS_MENTOR)
+    assert "FCCLA: starting a chapter" in json.dumps(note["blocks"], ensure_ascii=False)
