@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="the file to write")
     export.add_argument("--person", metavar="SLACK_ID", help="everything stored about them (JSON)")
     export.add_argument("--as-of", type=date.fromisoformat, help="the day to judge (YYYY-MM-DD)")
+    export.add_argument("--program", metavar="KEY", help="which program (default: the first)")
     export.set_defaults(func=_export)
 
     forget = sub.add_parser("forget", help="a privacy request: pseudonymise a person")
@@ -311,6 +312,12 @@ def _export(args: argparse.Namespace) -> int:
     if args.format is None or args.out is None:
         raise StartupError("export needs --format and --out (or --person SLACK_ID)")
     services, _ = services_from(load_settings())
+    if args.program is not None:
+        one = services.only(args.program)
+        if one is None:
+            keys = ", ".join(p.id for p in services.programs)
+            raise StartupError(f"--program names {args.program!r}; the programs run: {keys}")
+        services = one
     today = args.as_of or services.today()
     with services.sessions() as session:
         teams = served_teams(session, services.program.id)

@@ -24,7 +24,7 @@ AS_OF = "2024-10-15"
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, standin, sqlite_url: str):
     fake, api_url = standin
-    for name in ("SLACK_APP_TOKEN", "MENTORBOT_PROGRAM", "PORT"):
+    for name in ("SLACK_APP_TOKEN", "MENTORBOT_PROGRAM", "MENTORBOT_PROGRAMS", "PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
@@ -147,6 +147,23 @@ def test_a_program_file_for_a_later_year(env, capsys, monkeypatch, tmp_path: Pat
     # Set up in the summer: a file that starts within 60 days is the one to have.
     assert main(["doctor", "--as-of", "2025-06-15"]) == 0
     assert "ok    program file: " in capsys.readouterr().out
+
+
+def test_every_listed_program_file_is_judged(env, capsys, monkeypatch, tmp_path: Path) -> None:
+    fcs = default_program_path().parent / "sample-fcs-2024-25.toml"
+    monkeypatch.setenv("MENTORBOT_PROGRAMS", f"{default_program_path()},{fcs}")
+    code, lines = _doctor(capsys)
+    assert code == 0
+    assert "BMIT (Business" in lines["program file"] and "FCS (Family" in lines["program file"]
+    # The second file for next year, ten months early: it fails, named.
+    rolled = tmp_path / "fcs-2025-26.toml"
+    rolled.write_text(roll_program(fcs, "2025-26").text, encoding="utf-8")
+    monkeypatch.setenv("MENTORBOT_PROGRAMS", f"{default_program_path()},{rolled}")
+    code, lines = _doctor(capsys)
+    assert code == 1
+    assert (
+        "FCS (Family" in lines["program file"] and "starts on 2025-08-01" in lines["program file"]
+    )
 
 
 def test_an_invalid_token_skips_what_needs_it(env, capsys) -> None:

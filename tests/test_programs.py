@@ -160,3 +160,21 @@ def test_the_tick_command_runs_every_listed_program(
     out = capsys.readouterr().out
     for person in (MENTOR, BMIT_PROTEGE, FCS_MENTOR, FCS_PROTEGE):
         assert person in out
+
+
+def test_the_export_command_reports_one_program(env, monkeypatch, fcs, tmp_path, capsys) -> None:
+    monkeypatch.setenv("MENTORBOT_PROGRAMS", f"{default_program_path()},{FCS_FILE}")
+    assert main(["db", "upgrade"]) == 0
+    engine = make_engine(env)
+    factory = make_session_factory(engine)
+    add(factory, load_program(), MENTOR, BMIT_PROTEGE)
+    add(factory, fcs, FCS_MENTOR, FCS_PROTEGE)
+    engine.dispose()
+    out = tmp_path / "fcs.csv"
+    args = ["export", "--format", "csv", "--out", str(out), "--as-of", "2024-10-15"]
+    assert main([*args, "--program", "sample-fcs-2024-25"]) == 0
+    assert "wrote 1 team(s)" in capsys.readouterr().out
+    [row] = out.read_text(encoding="utf-8").splitlines()[1:]
+    assert row.startswith(f"2,{FCS_MENTOR},M,{FCS_PROTEGE},P,,,fcs,year1,")
+    assert main([*args, "--program", "nope"]) == 2
+    assert "the programs run: bmit-2024-25, sample-fcs-2024-25" in capsys.readouterr().err

@@ -25,7 +25,7 @@ from bot.platform.config import Settings
 from bot.platform.samples import HomePublisher, Sample, home_view, home_views, sample_world, samples
 from bot.platform.scopes import from_headers
 from bot.platform.services import Services
-from bot.program import Program, ProgramError, load_program
+from bot.program import Program, ProgramError, load_programs
 from storage.db import (
     DatabaseUnavailable,
     check_connection,
@@ -280,15 +280,21 @@ def database(settings: Settings) -> Check:
 
 
 def program(settings: Settings, today: date | None) -> tuple[Check, Program | None]:
-    """The program file loads and covers `today` (default: today in its timezone); a file
-    that starts within EARLY_START counts as covering it."""
+    """Every program file loads and covers `today` (default: today in its timezone); a file
+    that starts within EARLY_START counts as covering it. The first program is returned."""
     name = "program file"
     try:
-        loaded = load_program(settings.program_path)
+        programs = load_programs(settings.program_path, settings.more_programs)
     except ProgramError as exc:
         return fail(
             name, f"{exc}: fix it (`mentorbot program check FILE` shows the calendar)"
         ), None
+    checks = [_covers(name, loaded, today) for loaded in programs]
+    failed = next((check for check in checks if not check.passed), None)
+    return failed or ok(name, "; ".join(check.detail for check in checks)), programs[0]
+
+
+def _covers(name: str, loaded: Program, today: date | None) -> Check:
     day = today or datetime.now(loaded.tz).date()
     title = f"{loaded.name} {loaded.school_year}"
     if day > loaded.end:
@@ -297,17 +303,17 @@ def program(settings: Settings, today: date | None) -> tuple[Check, Program | No
             f"{title} ended on {loaded.end}: write this year's file with "
             "`mentorbot program roll FILE --to YYYY-YY`, review it, and set "
             "MENTORBOT_PROGRAM to it",
-        ), loaded
+        )
     if day < loaded.start - EARLY_START:
         return fail(
             name,
             f"{title} starts on {loaded.start}, more than "
             f"{EARLY_START.days} days away: set MENTORBOT_PROGRAM to the file of the "
             "current school year",
-        ), loaded
+        )
     if day < loaded.start:
-        return ok(name, f"{title} starts on {loaded.start}"), loaded
-    return ok(name, f"{title} runs {loaded.start} to {loaded.end}"), loaded
+        return ok(name, f"{title} starts on {loaded.start}")
+    return ok(name, f"{title} runs {loaded.start} to {loaded.end}")
 
 
 # --- people ---------------------------------------------------------------------------------
