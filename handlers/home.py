@@ -114,7 +114,7 @@ class _Progress:
             if ctx.parsed.mentions:
                 teams = self._named_teams(session, user, ctx.parsed.mentions[0])
                 return self._checklists(session, teams, user, today)
-            own = teams_of_member(session, user, self.program.id)
+            own = self._own(session, user)
             if own:
                 return self._checklists(session, own, user, today)
             advised = [
@@ -215,29 +215,14 @@ class _Progress:
                 found = status_domain.program_standings(session, program, teams, today)
                 summary = status_domain.summarize(program, found, today)
                 blocks += home_views.staff_blocks(program, summary, budget=20, buttons=n == 0)
-        own = teams_of_member(session, user, self.program.id)
+        own = self._own(session, user)[:MAX_CHECKLISTS]
         if own:
             blocks.append(header("Where things stand"))
-        counted = status_domain.counted_statuses(session, self.program, own[:MAX_CHECKLISTS], today)
-        for team in own[:MAX_CHECKLISTS]:
-            statuses = counted[team.id]
-            shown = home_views.MemberTeam(
-                heading=_heading(self.program, team),
-                statuses=statuses,
-                meetings=upcoming_meetings(self.program, team, today),
-                next_action=views.next_action(
-                    self.program, statuses, _role(team, user), team.id, today
-                ),
-                buttons=self._form_buttons(session, team, user, statuses, today),
-                coverage_text=self._coverage_text(session, team),
-            )
-            blocks += home_views.member_blocks(self.program, shown, today)
-            blocks += logs.home_blocks(session, self.program, team, user, today)
-            blocks.append(partner_button(team.id))
-        if own:
-            blocks += home_views.topic_blocks(
-                self.program.topic_for(today.year, today.month), today
-            )
+        # each program's teams with its builder, in the programs' order
+        for program in self.services.programs:
+            mine = [team for team in own if team.program_id == program.id]
+            if mine:
+                blocks += self._of(mine[0]).member_blocks(session, mine, user, today)
         advised = [
             t
             for t in active_teams_of(session, user, self.program.id)
@@ -262,6 +247,30 @@ class _Progress:
         blocks += pace.home_section(session, self.services, who)
         blocks.append(context("Type `/mentor help` to see everything you can do."))
         return home_views.fit(blocks)
+
+    def member_blocks(
+        self, session: Session, teams: Sequence[Team], user: str, today: date
+    ) -> list[Block]:
+        """A member's teams of this program on the Home tab, then its topic of the month."""
+        blocks: list[Block] = []
+        counted = status_domain.counted_statuses(session, self.program, teams, today)
+        for team in teams:
+            statuses = counted[team.id]
+            shown = home_views.MemberTeam(
+                heading=_heading(self.program, team),
+                statuses=statuses,
+                meetings=upcoming_meetings(self.program, team, today),
+                next_action=views.next_action(
+                    self.program, statuses, _role(team, user), team.id, today
+                ),
+                buttons=self._form_buttons(session, team, user, statuses, today),
+                coverage_text=self._coverage_text(session, team),
+            )
+            blocks += home_views.member_blocks(self.program, shown, today)
+            blocks += logs.home_blocks(session, self.program, team, user, today)
+            blocks.append(partner_button(team.id))
+        blocks += home_views.topic_blocks(self.program.topic_for(today.year, today.month), today)
+        return blocks
 
     def _form_buttons(
         self,
@@ -310,11 +319,26 @@ class _Progress:
         self, session: Session, teams: Sequence[Team], user: str, today: date
     ) -> Answer:
         parts = [
-            (self.team_blocks(session, team, user, today), _heading(self.program, team))
+            (self._of(team).team_blocks(session, team, user, today), self._of(team).heading(team))
             for team in teams[:MAX_CHECKLISTS]
         ]
-        rest = [_heading(self.program, team) for team in teams[MAX_CHECKLISTS:]]
+        rest = [self._of(team).heading(team) for team in teams[MAX_CHECKLISTS:]]
         return views.progress_message(self.program, parts, today, rest)
+
+    def _own(self, session: Session, user: str) -> list[Team]:
+        """The person's teams as mentor or protégé, in every program these services run."""
+        return [t for p in self.services.programs for t in teams_of_member(session, user, p.id)]
+
+    def _of(self, team: Team) -> _Progress:
+        """The builder of the team's program (this one, unless the team is another running
+        program's)."""
+        if team.program_id == self.program.id:
+            return self
+        other = self.services.only(team.program_id)
+        return self if other is None else _Progress(other)
+
+    def heading(self, team: Team) -> views.TeamHeading:
+        return _heading(self.program, team)
 
     def _team_list(self, session: Session, teams: Sequence[Team], today: date) -> Answer:
         statuses = status_domain.counted_statuses(session, self.program, teams, today)

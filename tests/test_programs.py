@@ -145,9 +145,9 @@ def test_a_bad_second_file_stops_the_start_with_one_line(
     assert err.startswith(f"mentorbot: {bad}: program.timezone: ")
 
 
-def test_the_tick_command_runs_every_listed_program(
-    env, monkeypatch: pytest.MonkeyPatch, fcs, capsys
-) -> None:
+@pytest.fixture
+def both_listed(env, monkeypatch: pytest.MonkeyPatch, fcs, capsys) -> None:
+    """BMIT and the FCS sample in MENTORBOT_PROGRAMS, with a team in each."""
     monkeypatch.setenv("MENTORBOT_PROGRAMS", f"{default_program_path()},{FCS_FILE}")
     assert main(["db", "upgrade"]) == 0
     engine = make_engine(env)
@@ -156,20 +156,16 @@ def test_the_tick_command_runs_every_listed_program(
     add(factory, fcs, FCS_MENTOR, FCS_PROTEGE)
     engine.dispose()
     capsys.readouterr()
+
+
+def test_the_tick_command_runs_every_listed_program(both_listed, capsys) -> None:
     assert main(["tick", "--dry-run", "--now", "2024-09-03T08:00:00-05:00"]) == 0
     out = capsys.readouterr().out
     for person in (MENTOR, BMIT_PROTEGE, FCS_MENTOR, FCS_PROTEGE):
         assert person in out
 
 
-def test_the_export_command_reports_one_program(env, monkeypatch, fcs, tmp_path, capsys) -> None:
-    monkeypatch.setenv("MENTORBOT_PROGRAMS", f"{default_program_path()},{FCS_FILE}")
-    assert main(["db", "upgrade"]) == 0
-    engine = make_engine(env)
-    factory = make_session_factory(engine)
-    add(factory, load_program(), MENTOR, BMIT_PROTEGE)
-    add(factory, fcs, FCS_MENTOR, FCS_PROTEGE)
-    engine.dispose()
+def test_the_export_command_reports_one_program(both_listed, tmp_path, capsys) -> None:
     out = tmp_path / "fcs.csv"
     args = ["export", "--format", "csv", "--out", str(out), "--as-of", "2024-10-15"]
     assert main([*args, "--program", "sample-fcs-2024-25"]) == 0

@@ -87,7 +87,7 @@ def test_staff_status_is_across_programs_or_one(both, program) -> None:
     assert f"--program KEY` (`{program.id}`, `{FCS_ID}`)" in across
     one = shown(command(base, STAFF, f"status --program {FCS_ID}"))
     assert "Family Consumer Sciences and Human Services" in one
-    assert "2 programs" not in one and program.area("bmit").name not in one
+    assert "2 programs" not in one and program.areas[0].name not in one
     for kind in ("overdue", "completers"):
         assert "2 programs" in shown(command(base, STAFF, kind))
         assert "2 programs" not in shown(command(base, STAFF, f"{kind} --program {FCS_ID}"))
@@ -147,3 +147,14 @@ def test_a_teams_forms_are_its_own_programs(both, program) -> None:
     # The co-sign DM to the mentor, sent after the ack, names the FCS item.
     [note] = fake.messages_to(FCS_MENTOR)
     assert "FCCLA: starting a chapter" in json.dumps(note["blocks"], ensure_ascii=False)
+
+
+def test_a_mentor_in_both_programs_sees_each_team_in_its_own(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, BMIT_MENTOR, FCS_PROTEGE)
+    home = json.dumps(open_home(base, fake, BMIT_MENTOR)["blocks"], ensure_ascii=False)
+    assert program.areas[0].name in home and fcs.area("fcs").name in home
+    assert "Classroom Management" in home and "Classroom and Lab Management" in home
+    progress = shown(command(base, BMIT_MENTOR, "progress"))
+    assert program.areas[0].name in progress and fcs.area("fcs").name in progress
