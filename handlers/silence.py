@@ -333,11 +333,14 @@ def _silent_list(ctx: CommandContext) -> Answer:
     services = ctx.services
     today = services.today()
     with services.sessions() as session:
-        teams = active_teams(session, services.program.id)
-        if not ctx.who.is_staff:
-            teams = [t for t in teams if t.advisor and t.advisor.slack_id == ctx.who.user_id]
-        health = team_health(session, services.program, teams, today)
-        by_id = {t.id: t for t in teams}
+        health: dict[int, Health] = {}
+        by_id: dict[int, Team] = {}
+        for program in services.programs:  # every program's teams, each judged by its own
+            teams = active_teams(session, program.id)
+            if not ctx.who.is_staff:
+                teams = [t for t in teams if t.advisor and t.advisor.slack_id == ctx.who.user_id]
+            health |= team_health(session, program, teams, today)
+            by_id |= {t.id: t for t in teams}
         silent = sorted(
             (h for h in health.values() if h.silent),
             key=lambda h: (-h.school_days_quiet, h.team_id),

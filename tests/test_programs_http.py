@@ -158,3 +158,12 @@ def test_a_mentor_in_both_programs_sees_each_team_in_its_own(both, program) -> N
     assert "Classroom Management" in home and "Classroom and Lab Management" in home
     progress = shown(command(base, BMIT_MENTOR, "progress"))
     assert program.areas[0].name in progress and fcs.area("fcs").name in progress
+
+
+def test_staff_silent_list_holds_every_programs_teams(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, FCS_MENTOR, FCS_PROTEGE)
+    object.__setattr__(services, "clock", lambda: datetime(2024, 10, 15, 15, tzinfo=UTC))
+    silent = shown(command(base, STAFF, "silent"))
+    assert f"<@{BMIT_PROTEGE}>" in silent and f"<@{FCS_PROTEGE}>" in silent
