@@ -247,7 +247,8 @@ def thanks_view(title: str, text: str) -> dict[str, Any]:
 def command_team(session: Session, services: Services, ctx: CommandContext) -> Team:
     """The team a member means: their own, or the one with the partner they mentioned."""
     user = ctx.who.user_id
-    teams = teams_of_member(session, user, services.program.id)
+    # in every program it runs: a mentor may have protégés in two
+    teams = [t for p in services.programs for t in teams_of_member(session, user, p.id)]
     if not teams:
         raise Refusal(
             "You are not on a mentoring team this year, so there is nothing to file. Type "

@@ -140,6 +140,7 @@ class _Forms(scope.Scoped):
                     f"`/mentor {which} @protégé`."
                 )
             team = teams[0]
+            scope.about(team.program_id)
             if not mine or (which == "focal" and "protege" not in access.relation(who, team)):
                 return self._summary(session, who, team, which)
             problem = self._filing_problem(who, team, which)
@@ -150,11 +151,12 @@ class _Forms(scope.Scoped):
         return None
 
     def _teams(self, session: Session, who: access.Viewer, mentions: tuple[str, ...]) -> list[Team]:
+        programs = [p.id for p in self.services.programs]  # a mentor's teams in any of them
         if not mentions:
-            return teams_of_member(session, who.user_id, self.program.id)
+            return [t for p in programs for t in teams_of_member(session, who.user_id, p)]
         found: dict[int, Team] = {}
         for user in mentions:
-            for team in teams_of_member(session, user, self.program.id):
+            for team in (t for p in programs for t in teams_of_member(session, user, p)):
                 if access.may_on_team(who, Action.READ_TEAM, team):
                     found[team.id] = team
         return list(found.values())

@@ -167,3 +167,12 @@ def test_staff_silent_list_holds_every_programs_teams(both, program) -> None:
     object.__setattr__(services, "clock", lambda: datetime(2024, 10, 15, 15, tzinfo=UTC))
     silent = shown(command(base, STAFF, "silent"))
     assert f"<@{BMIT_PROTEGE}>" in silent and f"<@{FCS_PROTEGE}>" in silent
+
+
+def test_a_mentor_in_both_programs_opens_either_teams_form(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, BMIT_MENTOR, FCS_PROTEGE)
+    view = open_form(base, fake, BMIT_MENTOR, f"decisions <@{FCS_PROTEGE}>")
+    assert json.loads(view["private_metadata"]) == {"team": 2}  # the FCS team
+    assert f"<@{FCS_PROTEGE}>" in json.dumps(view["blocks"])
