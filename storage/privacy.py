@@ -140,8 +140,11 @@ STRUCTURAL: dict[str, tuple[str, ...]] = {
     "pace_preferences": ("delivery",),
     "pace_steps": ("step", "kind"),
     "meeting_attendance": ("program_id", "step", "state"),
-    "team_standings": ("program_id", "basis", "standing"),
+    "team_standings": ("program_id", "basis", "standing", "area", "track"),
     "team_standing_steps": ("program_id", "step", "deadline_id", "responsible", "waiting_on"),
+    "team_standing_groups": ("program_id", "area", "track", "standing"),
+    "team_standing_totals": ("program_id", "area", "track", "step", "deadline_id"),
+    "team_standing_late": ("program_id",),
     "survey_responses": ("program_id", "role"),
     "program_years": ("program_id", "school_year", "source", "follows"),  # the program file
 }

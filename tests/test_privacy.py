@@ -51,7 +51,15 @@ EMBEDDED = {("deliveries", "key"), ("report_runs", "lock")}  # ids inside a long
 # Rows the bot writes itself, once, at migration: nothing of anyone's.
 # Tables with no person in them: the app's own state, and standings derived from the rest
 # (keyed by team, recounted from the records after a forget like after any change).
-UNPLANTED = {"slack_access", "tick_heartbeat", "team_standings", "team_standing_steps"}
+UNPLANTED = {
+    "slack_access",
+    "tick_heartbeat",
+    "team_standings",
+    "team_standing_steps",
+    "team_standing_groups",
+    "team_standing_totals",
+    "team_standing_late",
+}
 
 
 def written(table: str) -> set[str]:

@@ -1,5 +1,6 @@
-"""Kept standings: each team's standing stored per program year (`storage.standing`), so a
-program-wide answer is a few aggregating queries instead of a recount of every team.
+"""Kept standings: each team's standing stored per program year (`storage.standing`), and
+summed as it is stored, so a program-wide answer reads a few dozen rows of totals (and the
+overdue list the first steps of an index), instead of a recount of every team.
 
 Nothing here decides a standing. A team's row is what the status rules say of it
 (`rules.program_standings`, and what `completion_so_far`, `overdue_items` and `completers`
@@ -32,8 +33,10 @@ from storage.standing import Scope
 # Teams computed per transaction when many are stale: bounded memory, short write locks.
 BATCH = 500
 # More overdue steps than one message can show (50 blocks of 3,000 characters) are counted,
-# not read.
+# not read; and so are the steps of more advisors than it shows (each advisor's group takes
+# a heading section and at least one of lines).
 OVERDUE_READ = 2500
+OVERDUE_ADVISORS_READ = 25
 
 
 def basis(program: Program) -> str:
@@ -68,6 +71,7 @@ def refresh(
     were recomputed."""
     with transaction(sessions) as session:
         stored.add_missing(session, program.id, team_ids)
+        stored.forget(session, program.id, stored.gone(session, program.id))
     with sessions() as session:
         # Read before any input: a filing committed from now on leaves its row stale.
         todo = stored.stale(session, program.id, team_ids, today, basis(program))
@@ -107,7 +111,6 @@ def _row(program: Program, team: rules.TeamStanding, counted: int, today: date) 
                 "deadline_id": status.id,
                 "due": status.due,
                 "done": status.done,
-                "days_late": item.days_late if item else None,
                 "effective_due": item.due if item else None,
                 "responsible": " ".join(item.responsible) if item and item.responsible else None,
                 "waiting_on": item.waiting_on if item else None,
@@ -170,7 +173,7 @@ def _completion(program: Program, counts: list[stored.StepCount]) -> tuple[rules
 def overdue(session: Session, program: Program, scope: Scope, today: date) -> rules.OverdueList:
     """`rules.overdue_items` of the teams in scope, from their kept standings: the first
     `OVERDUE_READ` (more than a message shows), and how many there are."""
-    found = stored.late_steps(session, scope, OVERDUE_READ)
+    found = stored.late_steps(session, scope, OVERDUE_READ, OVERDUE_ADVISORS_READ)
     items = tuple(
         rules.OverdueItem(
             team_id=late.team.team_id,
@@ -182,7 +185,7 @@ def overdue(session: Session, program: Program, scope: Scope, today: date) -> ru
             responsible=late.responsible,
             waiting_on=late.waiting_on,
             due=late.effective_due,
-            days_late=late.days_late,
+            days_late=(today - late.effective_due).days,
             step=late.step,
         )
         for late in found.first
