@@ -204,9 +204,15 @@ def _later_if_many(ctx: CommandContext, what: str, kind: str) -> Answer | Later:
     services = ctx.services
     with services.sessions() as session:
         many = sum(count_active_teams(session, p.id) for p in services.programs)
+        # After a new day or a new release, every standing is counted before the answer.
+        counted = (
+            many
+            if many <= ANSWER_LATER_OVER
+            else sum(kept.fresh_count(session, p, services.today()) for p in services.programs)
+        )
     if many <= ANSWER_LATER_OVER:
         return _answer(kind, asked)
-    placeholder = kit.say(f"Counting {what} over {many:,} teams… the answer appears here shortly.")
+    placeholder = views.counting_message(what, many, max(0, many - counted))
     work = functools.partial(
         program_answer,
         kind,

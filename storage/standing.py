@@ -289,11 +289,11 @@ def stale(
     return {team_id: changes for team_id, changes in rows}
 
 
-def count_stale(session: Session, program_id: str, today: date, basis: str) -> int:
-    """How many of the program year's rows are not fresh (a new day, a new release): what
-    answering now would first have to count."""
+def count_fresh(session: Session, program_id: str, today: date, basis: str) -> int:
+    """How many of the program year's rows are fresh (after a new day or a new release,
+    none: every standing is counted before an answer)."""
     query = select(func.count()).where(
-        TeamStandingRow.program_id == program_id, _stale_row(today, basis)
+        TeamStandingRow.program_id == program_id, ~_stale_row(today, basis)
     )
     return session.scalar(query) or 0
 

@@ -110,6 +110,18 @@ def test_staff_get_an_ack_at_once_and_the_answer_at_the_response_url(
     assert counted in json.dumps(posted), posted["text"][:300]
 
 
+def test_the_first_answer_of_a_day_says_every_standing_is_counted_first(
+    many_teams, response_url
+) -> None:
+    ack = command(many_teams, "status", STAFF, response_url)
+    assert f"{TEAMS:,} of their standings are brought up to date first" in ack["text"]
+    response_url.wait(1)
+    # Counted: the next answer takes no while, and its placeholder says so.
+    ack = command(many_teams, "overdue", STAFF, response_url)
+    assert "brought up to date" not in ack["text"] and "shortly" in ack["text"]
+    assert len(response_url.wait(2)) == 2
+
+
 def test_a_member_asking_about_their_own_team_is_answered_inline(many_teams, response_url) -> None:
     ack = command(many_teams, "status", "U0M0000007", response_url)
     assert "Counting" not in json.dumps(ack) and "team" in ack["text"].lower()

@@ -85,6 +85,11 @@ def refresh(
     return len(ids)
 
 
+def fresh_count(session: Session, program: Program, today: date) -> int:
+    """How many kept standings are up to date: the rest are counted before an answer."""
+    return stored.count_fresh(session, program.id, today, basis(program))
+
+
 def refresh_all(sessions: sessionmaker[Session], program: Program, today: date) -> int:
     return refresh(sessions, program, today)
 

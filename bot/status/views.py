@@ -31,6 +31,7 @@ from bot.status.semester import TeamProgress
 
 Message = tuple[str, list[Block]]
 MESSAGE_BLOCKS = 50
+COUNTED_AT_ONCE = 300  # standings still to count before an answer that takes no while
 ICONS = {ON_TRACK: "✅", BEHIND: "⚠️", AT_RISK: "🟠", SILENT: "🔇"}
 
 
@@ -79,6 +80,20 @@ def status_message(
         )
     )
     return title, _fit(blocks)
+
+
+def counting_message(what: str, teams: int, to_count: int) -> Message:
+    """The placeholder of a program-wide answer posted once counted; it says when every
+    standing is to be counted first (a new day or a new release), which takes longer."""
+    text = f"Counting {what} over {teams:,} teams…"
+    if to_count > COUNTED_AT_ONCE:
+        text += (
+            f" {to_count:,} of their standings are brought up to date first (once a day, and "
+            "after an update), which can take a minute: the answer appears here when it is done."
+        )
+    else:
+        text += " the answer appears here shortly."
+    return text, [section(text)]
 
 
 def team_line(program: Program, team: TeamStanding, today: date) -> str:
