@@ -313,7 +313,7 @@ def _overdue(ctx: Asked) -> Answer:
     scope = _kept(services, teams)
     kept.refresh(services.sessions, services.program, today, scope.team_ids)
     with services.sessions() as session:
-        found = kept.overdue(session, services.program, scope, today)
+        found = kept.overdue(session, services.program, scope, today, views.OverdueRoom())
     return views.overdue_message(services.program, found, today)
 
 

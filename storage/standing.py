@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -827,8 +827,7 @@ _STEPS_OF_ROW = and_(
 )
 
 
-@dataclass(frozen=True)
-class People:
+class People(NamedTuple):  # a tuple: thousands are read at once
     team_id: int
     mentor: str  # Slack ids
     protege: str
@@ -849,8 +848,7 @@ def _with_people(query: Select[Any]) -> Select[Any]:
     )
 
 
-@dataclass(frozen=True)
-class LateStep:
+class LateStep(NamedTuple):
     team: People
     step: str
     deadline_id: str
@@ -860,17 +858,18 @@ class LateStep:
 
 
 @dataclass(frozen=True)
-class LateSteps:
-    first: tuple[LateStep, ...]  # most pressing first, as many as asked for
+class LateTotals:
+    advisors: tuple[int | None, ...]  # people.id, most pressing first: whose steps to list
     total: int
     per_advisor: dict[str | None, int]  # advisor's Slack id -> late steps of their teams
 
 
-def late_steps(session: Session, scope: Scope, limit: int, advisors: int) -> LateSteps:
-    """The overdue steps of the teams in scope: by advisor (the advisor with the latest step
-    first, no advisor last), most late first; those of the first `advisors` advisors, at most
-    `limit` of them, and how many there are."""
-    late = _STEPS.c.effective_due.is_not(None)
+_LATE_STEP = _STEPS.c.effective_due.is_not(None)
+
+
+def late_totals(session: Session, scope: Scope) -> LateTotals:
+    """How many steps of the teams in scope are overdue, per advisor; the advisors in the
+    overdue list's order (the one whose teams have the latest step first, no advisor last)."""
     per_advisor: dict[int | None, tuple[int, date]]
     if scope.team_ids is None and scope.area is None:  # the program year: its totals
         per_advisor = {
@@ -892,66 +891,64 @@ def late_steps(session: Session, scope: Scope, limit: int, advisors: int) -> Lat
                     func.min(TeamStandingStep.effective_due),
                 )
                 .join(TeamStandingStep, _STEPS_OF_ROW)
-                .where(late)
+                .where(_LATE_STEP)
                 .group_by(TeamStandingStep.advisor_id)
             )
         }
-    if not per_advisor:
-        return LateSteps((), 0, {})
     slack_of: dict[int | None, str | None] = {None: None}
-    slack_of.update(
-        session.execute(
-            select(Person.id, Person.slack_id).where(
-                Person.id.in_([a for a in per_advisor if a is not None])
-            )
-        ).all()
-    )
-    # The advisor whose teams have the latest step first (the earliest due), no advisor last.
+    if per_advisor:
+        slack_of.update(
+            session.execute(
+                select(Person.id, Person.slack_id).where(
+                    Person.id.in_([a for a in per_advisor if a is not None])
+                )
+            ).all()
+        )
+    # The earliest due is the most days late.
     order = sorted(per_advisor, key=lambda a: (a is None, per_advisor[a][1], slack_of.get(a) or ""))
-    first: list[LateStep] = []
-    for advisor in order[:advisors]:
-        if len(first) >= limit:
-            break
-        whose = (
-            TeamStandingStep.advisor_id.is_(None)
-            if advisor is None
-            else TeamStandingStep.advisor_id == advisor
-        )
-        query = (
-            _with_people(
-                _scoped(
-                    scope,
-                    *_PEOPLE,
-                    TeamStandingStep.step,
-                    TeamStandingStep.deadline_id,
-                    TeamStandingStep.effective_due,
-                    TeamStandingStep.responsible,
-                    TeamStandingStep.waiting_on,
-                ).join(TeamStandingStep, _STEPS_OF_ROW)
-            )
-            .where(TeamStandingStep.program_id == scope.program_id, whose, late)
-            .order_by(
-                TeamStandingStep.effective_due, TeamStandingStep.team_id, TeamStandingStep.step
-            )
-            .limit(limit - len(first))
-        )
-        first += [
-            LateStep(
-                People(*row[:6]),
-                step,
-                deadline_id,
-                due,
-                tuple(responsible.split()) if responsible else (),
-                waiting_on,
-            )
-            for row in session.execute(query)
-            for step, deadline_id, due, responsible, waiting_on in [row[6:]]
-        ]
-    return LateSteps(
-        tuple(first),
+    return LateTotals(
+        tuple(order),
         sum(n for n, _first in per_advisor.values()),
         {slack_of.get(a): n for a, (n, _first) in per_advisor.items()},
     )
+
+
+def late_of(session: Session, scope: Scope, advisor: int | None, limit: int) -> list[LateStep]:
+    """The overdue steps of one advisor's teams in scope, most late first (read in the
+    order of an index: the first few of thousands cost what a few do)."""
+    whose = (
+        TeamStandingStep.advisor_id.is_(None)
+        if advisor is None
+        else TeamStandingStep.advisor_id == advisor
+    )
+    query = (
+        _with_people(
+            _scoped(
+                scope,
+                *_PEOPLE,
+                TeamStandingStep.step,
+                TeamStandingStep.deadline_id,
+                TeamStandingStep.effective_due,
+                TeamStandingStep.responsible,
+                TeamStandingStep.waiting_on,
+            ).join(TeamStandingStep, _STEPS_OF_ROW)
+        )
+        .where(TeamStandingStep.program_id == scope.program_id, whose, _LATE_STEP)
+        .order_by(TeamStandingStep.effective_due, TeamStandingStep.team_id, TeamStandingStep.step)
+        .limit(limit)
+    )
+    return [
+        LateStep(
+            People(*row[:6]),
+            step,
+            deadline_id,
+            due,
+            tuple(responsible.split()) if responsible else (),
+            waiting_on,
+        )
+        for row in session.execute(query)
+        for step, deadline_id, due, responsible, waiting_on in [row[6:]]
+    ]
 
 
 def complete_teams(session: Session, scope: Scope) -> tuple[list[People], int]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -33,10 +33,8 @@ from storage.standing import Scope
 # Teams computed per transaction when many are stale: bounded memory, short write locks.
 BATCH = 500
 # More overdue steps than one message can show (50 blocks of 3,000 characters) are counted,
-# not read; and so are the steps of more advisors than it shows (each advisor's group takes
-# a heading section and at least one of lines).
+# not read.
 OVERDUE_READ = 2500
-OVERDUE_ADVISORS_READ = 25
 
 
 def basis(program: Program) -> str:
@@ -175,27 +173,47 @@ def _completion(program: Program, counts: list[stored.StepCount]) -> tuple[rules
     return tuple(out)
 
 
-def overdue(session: Session, program: Program, scope: Scope, today: date) -> rules.OverdueList:
-    """`rules.overdue_items` of the teams in scope, from their kept standings: the first
-    `OVERDUE_READ` (more than a message shows), and how many there are."""
-    found = stored.late_steps(session, scope, OVERDUE_READ, OVERDUE_ADVISORS_READ)
-    items = tuple(
-        rules.OverdueItem(
-            team_id=late.team.team_id,
-            advisor=late.team.advisor,
-            mentor=late.team.mentor,
-            protege=late.team.protege,
-            deadline_id=late.deadline_id,
-            title=step_name(program, program.deadline(late.team.track, late.deadline_id)),
-            responsible=late.responsible,
-            waiting_on=late.waiting_on,
-            due=late.effective_due,
-            days_late=(today - late.effective_due).days,
-            step=late.step,
-        )
-        for late in found.first
-    )
-    return rules.OverdueList(items, found.total, found.per_advisor)
+def overdue(
+    session: Session,
+    program: Program,
+    scope: Scope,
+    today: date,
+    full: Callable[[rules.OverdueList], bool] = lambda _found: False,
+) -> rules.OverdueList:
+    """`rules.overdue_items` of the teams in scope, from their kept standings: how many there
+    are, and the first ones, advisor by advisor, until `full` says a message of them could
+    show no more (or `OVERDUE_READ`)."""
+    totals = stored.late_totals(session, scope)
+    titles: dict[tuple[str, str], str] = {}  # thousands of steps, a few dozen names
+
+    def title(track: str, deadline_id: str) -> str:
+        if (track, deadline_id) not in titles:
+            titles[track, deadline_id] = step_name(program, program.deadline(track, deadline_id))
+        return titles[track, deadline_id]
+
+    items: list[rules.OverdueItem] = []
+    found = rules.OverdueList((), totals.total, totals.per_advisor)
+    for advisor in totals.advisors:
+        if len(items) >= OVERDUE_READ or full(found):
+            break
+        items += [
+            rules.OverdueItem(
+                team_id=late.team.team_id,
+                advisor=late.team.advisor,
+                mentor=late.team.mentor,
+                protege=late.team.protege,
+                deadline_id=late.deadline_id,
+                title=title(late.team.track, late.deadline_id),
+                responsible=late.responsible,
+                waiting_on=late.waiting_on,
+                due=late.effective_due,
+                days_late=(today - late.effective_due).days,
+                step=late.step,
+            )
+            for late in stored.late_of(session, scope, advisor, OVERDUE_READ - len(items))
+        ]
+        found = rules.OverdueList(tuple(items), totals.total, totals.per_advisor)
+    return found
 
 
 def completers(session: Session, scope: Scope) -> tuple[list[stored.People], int]:

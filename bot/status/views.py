@@ -117,17 +117,34 @@ def overdue_message(
         text = "Nothing is overdue. Every team is up to date with its calendar."
         return text, [section(f"✅ {text}")]
     title = f"Overdue steps: {found.total}"
+    lines = [overdue_line(item) for item in found.items]
+    return title, _fit(_overdue_blocks(found, title, lines))
+
+
+class OverdueRoom:
+    """Asked as steps are read, advisor by advisor: whether a message of them is full (more
+    steps, of the next advisors, would come after the cut). Each step's line is made once."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, found: OverdueList) -> bool:
+        self.lines += [overdue_line(item) for item in found.items[len(self.lines) :]]
+        return len(_overdue_blocks(found, "", self.lines)) >= MESSAGE_BLOCKS
+
+
+def _overdue_blocks(found: OverdueList, title: str, lines: Sequence[str]) -> list[Block]:
     blocks: list[Block] = [header(title)]
-    by_advisor: dict[str | None, list[OverdueItem]] = {}
-    for item in found.items:
-        by_advisor.setdefault(item.advisor, []).append(item)
+    by_advisor: dict[str | None, list[str]] = {}
+    for item, line in zip(found.items, lines, strict=True):
+        by_advisor.setdefault(item.advisor, []).append(line)
     for advisor, group in by_advisor.items():
         who = f"<@{advisor}>" if advisor else "no content advisor"
         steps = found.per_advisor.get(advisor, len(group))
         blocks.append(section(f"*Teams of {who}* ({steps} step{_s(steps)})"))
-        blocks += _sections([overdue_line(item) for item in group])
+        blocks += _sections(group)
     blocks.append(context("Each step is listed with whose move it is. `/mentor report` has all."))
-    return title, _fit(blocks)
+    return blocks
 
 
 def overdue_line(item: OverdueItem) -> str:
