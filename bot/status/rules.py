@@ -304,7 +304,6 @@ def overdue_items(
 
 def team_overdue(program: Program, team: TeamStanding, today: date) -> list[OverdueItem]:
     """One team's overdue steps, in calendar order."""
-    people = {"mentor": team.mentor, "protege": team.protege}
     return [
         OverdueItem(
             team_id=team.team_id,
@@ -313,7 +312,7 @@ def team_overdue(program: Program, team: TeamStanding, today: date) -> list[Over
             protege=team.protege,
             deadline_id=status.id,
             title=_short_title(program, status),
-            responsible=tuple(people[r] for r in status.holders if r in people),
+            responsible=responsible(team, status),
             waiting_on=status.waiting_on,
             due=status.effective_due,
             days_late=(today - status.effective_due).days,
@@ -321,6 +320,12 @@ def team_overdue(program: Program, team: TeamStanding, today: date) -> list[Over
         )
         for status in team.overdue
     ]
+
+
+def responsible(team: TeamStanding, status: DeliverableStatus) -> tuple[str, ...]:
+    """The Slack ids of whoever holds one of the team's steps."""
+    people = {"mentor": team.mentor, "protege": team.protege}
+    return tuple(people[r] for r in status.holders if r in people)
 
 
 def completers(teams: Sequence[TeamStanding]) -> list[TeamStanding]:

@@ -103,20 +103,23 @@ def _compute(
 
 
 def _row(program: Program, team: rules.TeamStanding, counted: int, today: date) -> stored.Computed:
-    """One team's row: the rules' own answers about this team alone."""
-    late = {item.step: item for item in rules.team_overdue(program, team, today)}
+    """One team's row: the rules' own answers about this team alone (its overdue steps are
+    `rules.team_overdue`'s, read from the statuses without naming each)."""
+    late = {status.deadline.key for status in team.overdue}
     steps = []
     for status in rules.counted_so_far(team, today):
-        item = late.get(status.deadline.key)
+        key = status.deadline.key
+        overdue = key in late
+        holders = rules.responsible(team, status) if overdue else ()
         steps.append(
             {
-                "step": status.deadline.key,
+                "step": key,
                 "deadline_id": status.id,
                 "due": status.due,
                 "done": status.done,
-                "effective_due": item.due if item else None,
-                "responsible": " ".join(item.responsible) if item and item.responsible else None,
-                "waiting_on": item.waiting_on if item else None,
+                "effective_due": status.effective_due if overdue else None,
+                "responsible": " ".join(holders) or None,
+                "waiting_on": status.waiting_on if overdue else None,
             }
         )
     return stored.Computed(
@@ -125,7 +128,7 @@ def _row(program: Program, team: rules.TeamStanding, counted: int, today: date) 
         standing=team.standing,
         done=team.done,
         required=team.required,
-        complete=bool(rules.completers([team])),
+        complete=team.complete,
         late=len(team.overdue),
         last_activity=team.last_activity,
         steps=tuple(steps),
