@@ -256,8 +256,11 @@ def add_missing(session: Session, program_id: str, team_ids: Sequence[int] | Non
         .exists()
     )
     ids = list(session.scalars(missing))
-    if ids:
-        session.execute(insert(_ROWS), [{"team_id": i, "program_id": program_id} for i in ids])
+    if ids:  # another process counting at the same time (the scheduler) may add them too
+        session.execute(
+            _insert(session, _ROWS).on_conflict_do_nothing(),
+            [{"team_id": i, "program_id": program_id} for i in ids],
+        )
 
 
 def _stale_row(today: date, basis: str) -> Any:
@@ -632,14 +635,19 @@ def _upsert(
     `lowest`, which a row leaves None when it brings no new value)."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    statement = _insert(session, table)
     keys = [c.name for c in table.primary_key.columns]
     values = {name: column + statement.excluded[name] for name, column in added.items()}
     if lowest is not None:
         new = statement.excluded[lowest.name]
         values[lowest.name] = case((new < lowest, new), else_=func.coalesce(lowest, new))
     session.execute(statement.on_conflict_do_update(index_elements=keys, set_=values), rows)
+
+
+def _insert(session: Session, table: Table) -> Any:
+    """An INSERT that can say what to do on a conflict (both backends' own)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    return (postgresql_insert if postgres else sqlite_insert)(table)
 
 
 def _first_team_again(session: Session, program_id: str, key: tuple[Any, ...]) -> None:
