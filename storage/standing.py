@@ -301,17 +301,17 @@ def count_fresh(session: Session, program_id: str, today: date, basis: str) -> i
     return session.scalar(query) or 0
 
 
-def gone(session: Session, program_id: str) -> list[int]:
+def gone(session: Session, program_id: str, today: date, basis: str) -> list[int]:
     """Teams with a row in this program year that are no longer active in it (ended, or moved
     to another year): their share of the totals is taken out by `forget`. Such a team's last
-    change made its row stale, so only stale rows are looked at."""
+    change made its row stale (or the day did), so only stale rows are looked at."""
     return list(
         session.scalars(
             select(TeamStandingRow.team_id)
             .join(Team, Team.id == TeamStandingRow.team_id)
             .where(
                 TeamStandingRow.program_id == program_id,
-                TeamStandingRow.counted != TeamStandingRow.changes,
+                _stale_row(today, basis),
                 or_(Team.status != TeamStatus.ACTIVE, Team.program_id != program_id),
             )
             .order_by(TeamStandingRow.team_id)

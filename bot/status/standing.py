@@ -69,7 +69,8 @@ def refresh(
     were recomputed."""
     with transaction(sessions) as session:
         stored.add_missing(session, program.id, team_ids)
-        stored.forget(session, program.id, stored.gone(session, program.id))
+        gone = stored.gone(session, program.id, today, basis(program))
+        stored.forget(session, program.id, gone)
     with sessions() as session:
         # Read before any input: a filing committed from now on leaves its row stale.
         todo = stored.stale(session, program.id, team_ids, today, basis(program))
