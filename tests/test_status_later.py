@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from bot.status import rules, views
 from handlers.status import ANSWER_LATER_OVER
 from storage.db import transaction
-from storage.people import add_team, get_or_create_person
+from storage.people import active_teams, add_team, get_or_create_person
 from tests.conftest import SIGNING_SECRET, STAFF, stop_promptly
 from tests.signing import slash_command
 
@@ -108,6 +109,22 @@ def test_staff_get_an_ack_at_once_and_the_answer_at_the_response_url(
     [posted] = response_url.wait(1)
     assert posted["replace_original"] is True and posted["response_type"] == "ephemeral"
     assert counted in json.dumps(posted), posted["text"][:300]
+
+
+def test_the_overdue_answer_shows_what_the_whole_list_would(
+    many_teams, response_url, app_server, program
+) -> None:
+    # Read advisor by advisor until the message is full: the same message as every step.
+    command(many_teams, "overdue", STAFF, response_url)
+    [posted] = response_url.wait(1)
+    services = app_server[1]
+    today = services.today()
+    with services.sessions() as session:
+        live = rules.program_standings(session, program, active_teams(session, program.id), today)
+    every = rules.overdue_items(program, live, today)
+    text, blocks = views.overdue_message(program, every, today)
+    assert len(blocks) == views.MESSAGE_BLOCKS and "more than one message" in json.dumps(blocks)
+    assert (posted["text"], posted["blocks"]) == (text, blocks)
 
 
 def test_the_first_answer_of_a_day_says_every_standing_is_counted_first(
