@@ -702,19 +702,35 @@ def _first_due_again(session: Session, program_id: str, advisor: int) -> None:
 
 
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows: PostgreSQL's COPY where it is there (several times faster than
-    batched INSERTs for tens of thousands of rows), else one executemany."""
+    """Insert many rows as the driver takes them fastest: PostgreSQL's COPY, SQLite's own
+    executemany of plain tuples (tens of thousands of rows: SQLAlchemy's per-row parameter
+    processing would cost more than the inserts)."""
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
-        session.execute(insert(table), rows)
-        return
     names = [column.name for column in table.columns]
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row.get(name) for name in names])
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row.get(name) for name in names])
+    elif dialect.name == "sqlite":
+        marks = ", ".join("?" * len(names))
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
+            [tuple(_as_sqlite(row.get(name)) for name in names) for row in rows],
+        )
+    else:
+        session.execute(insert(table), rows)
+
+
+def _as_sqlite(value: Any) -> Any:
+    """A value as SQLAlchemy stores it in SQLite: a date as ISO text, a flag as 0 or 1 (the
+    kept tables hold no instants)."""
+    if type(value) is date:
+        return value.isoformat()
+    return int(value) if isinstance(value, bool) else value
 
 
 # --- reading in aggregate -------------------------------------------------------------------------
