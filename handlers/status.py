@@ -163,7 +163,7 @@ def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
     # Staff's scope is the whole program: counted in SQL, never loaded team by team.
     teams = None if who.is_staff else active_teams_of(session, who.user_id, program.id)
     kept = _kept(services, teams, area)
-    ids = active_team_ids(session, kept)
+    ids = active_team_ids(session, kept, LIST_TEAMS_UP_TO + 1)  # enough to tell which way
     if not ids and area is None:
         return kit.say(
             "You are not on a mentoring team and advise none this year, so there is no "

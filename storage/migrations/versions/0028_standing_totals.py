@@ -12,7 +12,7 @@ The kept rows are a cache: they are emptied here and counted again (by the sched
 start, or the first answer), so the totals start equal to the rows.
 
 Revision ID: 0028
-Revises: 0025
+Revises: 0027
 Create Date: 2026-12-05
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028"
-down_revision = "0025"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
