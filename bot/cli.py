@@ -398,9 +398,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _program_check(args: argparse.Namespace) -> int:
     from bot.program.text import program_summary
+    from bot.status.progress import step_name
 
     program = load_program(args.file)
-    print(program_summary(program))
+    print(program_summary(program, lambda deadline: step_name(program, deadline)))
     return 0
 
 

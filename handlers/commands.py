@@ -29,7 +29,7 @@ from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse, split_flag
 from bot.slack.text import typed
 from bot.status.deliverables import deliverables_for, meetings_first
-from bot.status.progress import next_action
+from bot.status.progress import next_action, step_names
 from bot.years.lookup import only_look_ups, services_for_year, split_year
 from handlers import after_ack, kit
 from storage.people import teams_of_member
@@ -228,7 +228,9 @@ def _calendar(ctx: CommandContext) -> Answer:
     track_id = program.track(track_id).id  # the program's own id from here, not the typed word
     today = ctx.services.today()
     upcoming = meetings_first(d for d in program.deadlines(track_id) if d.due >= today)[:10]
-    text, blocks = calendar_message(program.track(track_id).name, upcoming, today, program.end)
+    text, blocks = calendar_message(
+        program.track(track_id).name, upcoming, step_names(program, upcoming), today, program.end
+    )
     if own:
         after_ack.after_ack(_send_ics, ctx.services, ctx.client, ctx.who.user_id, track_id)
         note = "I'm sending you these dates as a calendar file (.ics) in your DM."

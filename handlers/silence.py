@@ -187,9 +187,8 @@ def _snooze(services: Services, body: dict[str, Any], client: WebClient) -> None
                 until=until,
             )
     verb = "Already snoozed" if current else "Snoozed"
-    kit.tell(
-        client, body, f"{verb}: no reminders about team {team.id} until {human_date(until, today)}."
-    )
+    pair = f"<@{team.mentor.slack_id}> and <@{team.protege.slack_id}>"
+    kit.tell(client, body, f"{verb}: no reminders about {pair} until {human_date(until, today)}.")
 
 
 def _open_team(services: Services, body: dict[str, Any], client: WebClient) -> None:

@@ -323,7 +323,7 @@ def _pause(services: Services, paused: bool, body: dict[str, Any], client: WebCl
         changed = set_paused(session, team, paused, None, body["user"]["id"], services.clock())
     word = "paused" if paused else "resumed"
     if not changed:
-        kit.tell(client, body, f"Team {team.id} was {word} already.")
+        kit.tell(client, body, f"{_pair(team)} was {word} already.")
         return
     mentor, protege = team.mentor.slack_id, team.protege.slack_id
     text = pause_message(paused, mentor, protege)
@@ -332,8 +332,12 @@ def _pause(services: Services, paused: bool, body: dict[str, Any], client: WebCl
     kit.tell(
         client,
         body,
-        f"Team {team.id} is {'paused' if paused else 'resumed'}; its members were told.",
+        f"{_pair(team)} is {'paused' if paused else 'resumed'}; its members were told.",
     )
+
+
+def _pair(team: Team) -> str:
+    return f"The team of <@{team.mentor.slack_id}> and <@{team.protege.slack_id}>"
 
 
 def _submit_replace(services: Services, ack: Ack, body: dict[str, Any], client: WebClient) -> None:

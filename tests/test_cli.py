@@ -77,6 +77,16 @@ def test_program_check_prints_the_calendar(capsys) -> None:
     out = capsys.readouterr().out
     assert "Fri 2024-10-18" in out and "Mon 2024-10-21" in out
     assert "19 experience selections" in out
+    # The manual's title, and beneath it what people read in Slack and the upload setting:
+    # the map staff check against the manual (issue 14 §10).
+    lines = out.splitlines()
+    title = lines.index(
+        "  Fri 2024-10-25  Protégé uploads Experience 1 & Comment Form to Google  [protégé]"
+    )
+    assert lines[title + 1].strip() == (
+        "the bot says “Sign-off on Experience 1 and its Mentor Comment Form”; filed in Slack "
+        "instead of the manual's upload (https://forms.gle/Wf5R8thSCd2Ejz9p8)"
+    )
 
 
 def test_program_roll_writes_a_file_that_loads(tmp_path, capsys) -> None:

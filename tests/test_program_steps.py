@@ -71,8 +71,8 @@ def test_a_renamed_deadline_is_the_same_step(tmp_path: Path) -> None:
 def test_holder_and_upload_are_read(tmp_path: Path) -> None:
     path = variant(
         tmp_path,
-        'step = "visit_report"\n',
-        'step = "visit_report"\nholder = "mentor"\n'
+        'form = "visit_report"\nupload = { required = false }\n',
+        'form = "visit_report"\nholder = "mentor"\n'
         'upload = { required = true, link = "https://drive.example/visit" }\n',
     )
     visit = load_program(path).step("year1", VISIT_REPORT)
@@ -82,7 +82,51 @@ def test_holder_and_upload_are_read(tmp_path: Path) -> None:
     assert visit.key == "visit_report"
 
 
+def test_the_shipped_file_files_in_slack_what_the_manual_uploads_to_google() -> None:
+    """Issue 14 §10: every step the manual files in Google says so in the shipped file, and
+    the shipped reading is that the bot's filing replaces the upload."""
+    program = load_program()
+    google = {
+        "year1": {"contact_form", "focal_points", "decision_points", "mentoring_plan",
+                  "experience-1-file", "experience-2-file", "experience-3-file",
+                  "experience-4-file", "visit_report", "pd_verification-1",
+                  "pd_verification-2", "communication_log"},
+        "year2": {"contact_form", "focal_points", "decision_points", "mentoring_plan",
+                  "assessment", "extra_experiences", "visit_report", "communication_log"},
+    }  # fmt: skip
+    for track, keys in google.items():
+        uploads = {d.step.key: d.step.upload for d in program.deadlines(track) if d.step.upload}
+        assert set(uploads) == keys
+        assert all(u.required is False for u in uploads.values())
+        assert all(d.step.upload_link is None for d in program.deadlines(track))
+    experience = program.step("year1", EXPERIENCE, 1, "file")
+    assert experience is not None and experience.step.upload == Upload(
+        False, "https://forms.gle/Wf5R8thSCd2Ejz9p8"
+    )
+
+
+def test_a_required_upload_names_where(tmp_path: Path) -> None:
+    path = variant(
+        tmp_path,
+        'upload = { required = false, link = "https://forms.gle/Wf5R8thSCd2Ejz9p8" }',
+        'upload = { required = true, link = "https://forms.gle/Wf5R8thSCd2Ejz9p8" }',
+    )
+    program = load_program(path)
+    experience = program.step("year1", EXPERIENCE, 1, "file")
+    assert experience is not None
+    assert experience.step.upload_link == "https://forms.gle/Wf5R8thSCd2Ejz9p8"
+    assert program.step("year1", EXPERIENCE, 2, "file").step.upload_link is None  # type: ignore[union-attr]
+
+
 # --- refusals --------------------------------------------------------------------------------
+
+
+def test_a_required_upload_without_its_link_is_refused(tmp_path: Path) -> None:
+    error = refusal(
+        variant(tmp_path, "upload = { required = false }", "upload = { required = true }")
+    )
+    assert error.key.endswith(".upload.link")
+    assert "a required upload needs its link" in error.reason
 
 
 def test_a_deadline_without_a_step_is_refused(tmp_path: Path) -> None:

@@ -231,7 +231,7 @@ def test_the_alert_buttons_check_access_and_record(served) -> None:
     submit(base, ADVISOR, view, {"note": {"value": text_value("Called Dana, back next week")}})
     assert actions_of(services)[-1].note == "Called Dana, back next week"
     press(base, ADVISOR, "silence_open_team", value)
-    assert "Team" in fake.messages_to(ADVISOR)[-1]["text"]
+    assert fake.messages_to(ADVISOR)[-1]["text"] == f"<@{MENTOR}> mentoring <@{PROTEGE}>"
     press(base, ADVISOR, "silence_open_team", "garbage")
     assert "can't see" in fake.calls_to("chat.postEphemeral")[-1].params["text"]
 

@@ -56,8 +56,11 @@ def test_advisors_get_a_completion_only_note_per_team(world, program) -> None:
     body = json.dumps(message["blocks"], ensure_ascii=False)
     assert "Semester progress for building administrators: semester one" in message["text"]
     assert "Dr. Rosa Parks" in body and "rparks@school.example" in body
-    assert "including 1 of 3 monthly Communication Logs" in body
-    assert "Still to come:" in body and "Individual Mentoring Plan" in body
+    # A short summary, one part per kind of step (issue 13 §7): what an administrator counts.
+    summary = next(b["text"]["text"] for b in message["blocks"][1:])
+    assert summary.endswith("Mentor/Protégé Visit Report not yet · Communication Logs 1 of 3")
+    assert "Individual Mentoring Plan not yet" in summary
+    assert "Structured Experiences 0 of 2" in summary
     # Completion only: nothing the team wrote.
     assert "Pacing the first unit" not in body and "Weekly planning" not in body
     assert "U0PROTEGEZ" not in body  # a team with no advisor has no one to send it

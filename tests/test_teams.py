@@ -186,7 +186,7 @@ def test_team_card_shows_to_members_advisor_and_staff_only(world) -> None:
     _, own = command(base, PROTEGE, "team")
     assert f"<@{MENTOR}>" in json.dumps(own["blocks"]) and "team_end_open" not in json.dumps(own)
     _, advisor = command(base, ADVISOR, f"team <@{PROTEGE}>")
-    assert "Team 1" in json.dumps(advisor["blocks"])
+    assert f"<@{MENTOR}> mentoring <@{PROTEGE}>" in json.dumps(advisor["blocks"])
     _, staff = command(base, STAFF, f"team <@{MENTOR}>")
     assert "team_replace_mentor" in json.dumps(staff["blocks"])
     _, stranger = command(base, OTHER, f"team <@{MENTOR}>")

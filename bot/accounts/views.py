@@ -43,10 +43,7 @@ def deactivated_message(
     blocks: list[Block] = [section(f"*{text}*")]
     for seat in seats[:MAX_TEAMS]:
         blocks.append(
-            section(
-                f"*Team {seat.team_id}* · <@{seat.mentor}> mentoring <@{seat.protege}> · "
-                f"{ROLE_NAMES[seat.role]}"
-            )
+            section(f"*<@{seat.mentor}> mentoring <@{seat.protege}>* · {ROLE_NAMES[seat.role]}")
         )
         blocks.append(actions(*_buttons(seat)))
     if len(seats) > MAX_TEAMS:

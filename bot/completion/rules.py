@@ -16,6 +16,7 @@ from datetime import date
 
 from bot.program import Program, StepKind
 from bot.status.deliverables import DeliverableStatus, member_deadlines
+from bot.status.progress import step_name
 from storage.models import Team
 
 KIND = "completion"
@@ -50,7 +51,7 @@ def summary_of(
 ) -> CompletionSummary:
     """`statuses`: the team's standing's (every deliverable it had to do)."""
     steps = tuple(
-        Step(s.title, s.due, s.done_at.astimezone(program.tz).date())
+        Step(step_name(program, s.deadline), s.due, s.done_at.astimezone(program.tz).date())
         for s in statuses
         if s.tracked and s.done_at is not None
     )

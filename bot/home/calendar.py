@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from bot.program import Deadline, Topic
+from bot.program.text import ROLE_NAMES
 from bot.slack.dates import human_date
 from bot.status.deliverables import is_meeting
 from bot.status.progress import MEETING_ICON, meeting_text
-
-ROLE_NAMES = {
-    "mentor": "mentor",
-    "protege": "protégé",
-    "advisor": "content advisor",
-    "staff": "program staff",
-    "team": "mentor and protégé",
-}
 
 
 def topic_message(
@@ -34,8 +27,13 @@ def topic_message(
 
 
 def calendar_message(
-    track_name: str, deadlines: Sequence[Deadline], today: date, program_end: date
+    track_name: str,
+    deadlines: Sequence[Deadline],
+    names: Mapping[str, str],
+    today: date,
+    program_end: date,
 ) -> tuple[str, list[dict[str, Any]]]:
+    """`names`: the bot's name of each deadline, by id (`step_names`)."""
     if not deadlines:
         text = (
             f"No more deadlines for {track_name}: the program year ended "
@@ -46,16 +44,16 @@ def calendar_message(
         return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     title = f"Next deadlines, {track_name}"
     lines = "\n".join(
-        f"*{human_date(d.due, today)}*: {_what(d)} ({ROLE_NAMES.get(d.role, d.role)})"
+        f"*{human_date(d.due, today)}*: {_what(d, names[d.id])} ({ROLE_NAMES.get(d.role, d.role)})"
         for d in deadlines
     )
     return title, [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{lines}"}}]
 
 
-def _what(deadline: Deadline) -> str:
+def _what(deadline: Deadline, name: str) -> str:
     if is_meeting(deadline):
         return f"{MEETING_ICON} {meeting_text(deadline)}"
-    return deadline.title
+    return name
 
 
 def _month(topic: Topic) -> str:

@@ -49,7 +49,7 @@ def _event(program: Program, track_id: str, deadline: Deadline, stamp: datetime)
     name = step_name(program, deadline)
     event = _day(program, track_id, deadline, stamp, f"Tomorrow: {name}")
     event.add("summary", f"Due: {name}")
-    event.add("description", f"{deadline.title}\n\n{SEE_YOURS}")
+    event.add("description", f"{name}\n\n{SEE_YOURS}")
     event.add("transp", "TRANSPARENT")  # a due date, not a meeting: the day stays free
     return event
 

@@ -218,6 +218,7 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
             area_name=program.areas[0].name,
             track_name=track.name,
             first_deadlines=first,
+            names=progress_views.step_names(program, first),
             today=today,
         )
 
@@ -546,7 +547,13 @@ def _answers(world: SampleWorld) -> list[Sample]:
         Sample("/mentor team", lambda: team_cards_message([card], today, manage=True)),
         Sample(
             "/mentor calendar",
-            lambda: calendar_message(track.name, upcoming, today, program.end),
+            lambda: calendar_message(
+                track.name,
+                upcoming,
+                progress_views.step_names(program, upcoming),
+                today,
+                program.end,
+            ),
         ),
         Sample("/mentor topic", lambda: topic_message(this_topic, None)),
     ]
@@ -557,6 +564,7 @@ def _answers(world: SampleWorld) -> list[Sample]:
 
 def year_two(program: Program, today: date, role: str) -> Message:
     track = program.tracks[-1]
+    first = [d for d in program.deadlines(track.id) if d.due >= today][:3]
     return year_two_welcome(
         role,
         mentor=MENTOR,
@@ -565,7 +573,8 @@ def year_two(program: Program, today: date, role: str) -> Message:
         school_year=program.school_year,
         track_name=track.name,
         new_steps=new_steps(program, track.id),
-        first_deadlines=[d for d in program.deadlines(track.id) if d.due >= today][:3],
+        first_deadlines=first,
+        names=progress_views.step_names(program, first),
         forms_at_meetings={},
         today=today,
     )

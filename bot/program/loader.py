@@ -745,6 +745,8 @@ def _step(t: _Table, *, recurring: bool) -> Step:
     if t.has("upload"):
         u = t.table("upload", ("required", "link"))
         upload = Upload(u.boolean("required"), u.text("link") if u.has("link") else None)
+        if upload.required and not (upload.link or "").startswith(("https://", "http://")):
+            u.fail("link", "a required upload needs its link (https://…): the bot says where")
     return Step(
         kind=kind,
         number=number,

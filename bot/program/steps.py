@@ -16,7 +16,9 @@ HOLDERS = ("mentor", "protege", "team", "advisor")
 
 @dataclass(frozen=True)
 class Upload:
-    """Whether the step still asks for an upload outside Slack, and where."""
+    """Whether the step still asks for an upload outside Slack, and where. Not required: the
+    bot's filing is the step (the link, if given, is kept for staff); required: the filing
+    and the upload at `link` (the loader refuses a required upload without its link)."""
 
     required: bool
     link: str | None = None
@@ -31,6 +33,14 @@ class Step:
     place: str | None = None  # meetings only
     in_person: bool | None = None  # meetings only
     upload: Upload | None = None
+
+    @property
+    def upload_link(self) -> str | None:
+        """Where the step must still be uploaded outside Slack; None when the bot's filing
+        replaces the upload (or the step asks for none)."""
+        if self.upload is None or not self.upload.required:
+            return None
+        return self.upload.link
 
     @property
     def key(self) -> str:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.program import Deadline, Program
+from bot.program.text import with_upload
 from bot.slack.blocks import (
     SECTION_TEXT_MAX,
     Block,
@@ -49,7 +50,20 @@ class TeamHeading:
 
 
 def step_name(program: Program, deadline: Deadline) -> str:
-    """The manual's name for what is due at this step."""
+    """The bot's name for what is due at this step, in every message, view and file people
+    read: the manual's form names ("Mentor/Protégé Visit Report"), never the calendar line
+    that says how the manual files it ("Protégé uploads … to Google"); and where the program
+    file says the upload is still required, where (`with_upload`). The calendar's own line
+    stays `deadline.title`, for `mentorbot program check`."""
+    return with_upload(_own_name(program, deadline), deadline.step)
+
+
+def step_names(program: Program, deadlines: Iterable[Deadline]) -> dict[str, str]:
+    """Deadline id -> `step_name`: what a pure view that lists deadlines calls them."""
+    return {d.id: step_name(program, d) for d in deadlines}
+
+
+def _own_name(program: Program, deadline: Deadline) -> str:
     handler = handler_for(deadline.step.kind)
     if handler is not None and handler.name is not None:
         return handler.name(deadline)

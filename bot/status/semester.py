@@ -15,10 +15,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.program import Program, StepKind
+from bot.program import Deadline, Program, StepKind
+from bot.program.kinds import spec
 from bot.slack.text import TypedText, typed
 from bot.status import rules as status_domain
-from bot.status.deliverables import DONE
+from bot.status.deliverables import DONE, DeliverableStatus
 from bot.status.progress import step_name
 from storage.models import Team
 
@@ -41,10 +42,11 @@ class TeamProgress:
     track: str
     admin_name: TypedText
     admin_email: TypedText
-    done: tuple[str, ...]  # the manual's names of the steps due so far that are complete
-    open: tuple[str, ...]  # … and of those not complete yet
-    logs_done: int
-    logs_due: int
+    # "Structured Experiences 2 of 2", "Mentor/Protégé Visit Report done": one part per kind
+    # of step due so far, in calendar order; completion only.
+    summary: tuple[str, ...]
+    done: int  # steps due so far that are complete (an experience's parts count once)
+    due: int
 
 
 def progress_dates(program: Program) -> list[ProgressDate]:
@@ -79,8 +81,7 @@ def _progress(
     program: Program, team: Team, standing: status_domain.TeamStanding, today: date
 ) -> TeamProgress:
     due = [s for s in standing.statuses if s.effective_due <= today or s.state == DONE]
-    logs = [s for s in due if s.deadline.is_(StepKind.COMMUNICATION_LOG)]
-    others = [s for s in due if not s.deadline.is_(StepKind.COMMUNICATION_LOG)]
+    parts = _summary(program, due)
     return TeamProgress(
         team_id=team.id,
         protege=team.protege.slack_id,
@@ -90,8 +91,48 @@ def _progress(
         track=status_domain.track_name(program, team.track),
         admin_name=typed(team.protege.admin_name),
         admin_email=typed(team.protege.admin_email),
-        done=tuple(step_name(program, s.deadline) for s in others if s.state == DONE),
-        open=tuple(step_name(program, s.deadline) for s in others if s.state != DONE),
-        logs_done=sum(1 for s in logs if s.state == DONE),
-        logs_due=len(logs),
+        summary=tuple(part for part, _, _ in parts),
+        done=sum(done for _, done, _ in parts),
+        due=sum(of for _, _, of in parts),
     )
+
+
+def _summary(program: Program, statuses: Sequence[DeliverableStatus]) -> list[tuple[str, int, int]]:
+    """(words, done, of) per kind of step, in the order the kinds first come. A step is one
+    occurrence of its kind (an experience with its three parts is one, each month's log is
+    one), done when all its parts are: what an administrator counts, not the bot's steps.
+    Monthly steps (the Communication Log) come last."""
+    steps: dict[StepKind, dict[object, list[DeliverableStatus]]] = {}
+    for status in sorted(statuses, key=lambda s: s.due):
+        step = status.deadline.step
+        occurrence = status.deadline.key if step.number is None else step.number
+        if step.part is not None and step.number is None:
+            occurrence = step.kind  # an unnumbered step in parts is one step
+        steps.setdefault(step.kind, {}).setdefault(occurrence, []).append(status)
+    out = []
+    # The monthly steps last, after the ones the calendar dates once.
+    for occurrences in sorted(steps.values(), key=lambda o: len(o) > 1 and _monthly(o)):
+        first = next(iter(occurrences.values()))[0].deadline
+        name = _kind_name(program, first)
+        done = sum(all(s.state == DONE for s in parts) for parts in occurrences.values())
+        of = len(occurrences)
+        if of == 1:
+            out.append((f"{name} {'done' if done else 'not yet'}", done, of))
+        else:
+            out.append((f"{name}s {done} of {of}", done, of))
+    return out
+
+
+def _monthly(occurrences: dict[object, list[DeliverableStatus]]) -> bool:
+    return spec(next(iter(occurrences.values()))[0].deadline.step.kind).recurring
+
+
+def _kind_name(program: Program, deadline: Deadline) -> str:
+    """The step kind's name: its form's ("Structured Experience", "Communication Log"), else
+    the bot's name of its first step."""
+    if deadline.form is not None:
+        try:
+            return program.form_name(deadline.form)
+        except KeyError:
+            pass
+    return step_name(program, deadline)

@@ -281,16 +281,11 @@ def semester_note(program_name: str, label: str, item: TeamProgress) -> str:
     else:
         to = "_not on the Contact Form yet: ask the protégé for their administrator_"
     name = item.protege_name.mrkdwn() or "The protégé"
-    steps = len(item.done) + len(item.open) + item.logs_due
-    done = len(item.done) + item.logs_done
     lines = [
         f"*<@{item.protege}>* ({item.area}, {item.track}) · to: {to}",
-        f"> In the {program_name}, {name} has completed {done} of the {steps} steps due "
-        f"by the {label} progress date, including {item.logs_done} of {item.logs_due} "
-        "monthly Communication Logs with their mentor.",
+        f"> {name}, {program_name}: {item.done} of {item.due} steps done by the {label} "
+        "progress date.",
     ]
-    if item.done:
-        lines.append("> Complete: " + ", ".join(item.done) + ".")
-    if item.open:
-        lines.append("> Still to come: " + ", ".join(item.open) + ".")
+    if item.summary:
+        lines.append("> " + " · ".join(item.summary))
     return "\n".join(lines)

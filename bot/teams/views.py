@@ -153,7 +153,7 @@ def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]
         status += f" · *paused since {human_date(card.paused_since, today)}*"
     blocks: list[dict[str, Any]] = [
         section(
-            f"*Team {card.team_id}* · {card.area_name} · {card.track_name} · "
+            f"*{team_pair(card)}* · {card.area_name} · {card.track_name} · "
             f"started {human_date(card.start, today)}{status}"
         )
     ]
@@ -210,8 +210,17 @@ def team_cards_message(
         blocks.extend(team_card(card, today, manage))
     if len(cards) > 6:
         blocks.append(context(f"…and {len(cards) - 6} more teams. Name a person to narrow it."))
-    text = f"Team {cards[0].team_id}" if len(cards) == 1 else f"{len(cards)} teams"
+    text = team_pair(cards[0]) if len(cards) == 1 else f"{len(cards)} teams"
     return text, blocks
+
+
+def team_pair(card: TeamCard) -> str:
+    """A team as people know it, "<@mentor> mentoring <@protégé>": never its internal number."""
+    seat = {member.role: member.slack_id for member in card.members}
+    mentor, protege = seat.get("Mentor"), seat.get("Protégé")
+    if mentor and protege:
+        return f"<@{mentor}> mentoring <@{protege}>"
+    return " and ".join(f"<@{m.slack_id}>" for m in card.members) or "A team"
 
 
 def _contact_line(member: MemberCard) -> str:

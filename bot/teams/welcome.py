@@ -25,11 +25,13 @@ def welcome_message(
     area_name: str,
     track_name: str,
     first_deadlines: Sequence[Deadline],
+    names: Mapping[str, str],
     today: date,
     forms_at_meetings: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """`forms_at_meetings`: for a meeting among the first deadlines (by deadline id), the
-    names of the forms completed there, which then need no line of their own."""
+    """`names`: the bot's name of each first deadline, by id (`step_names`);
+    `forms_at_meetings`: for a meeting among them, the names of the forms completed there,
+    which then need no line of their own."""
     advisor_text = f"<@{advisor}>" if advisor else "program staff (no content advisor yet)"
     if role == "mentor":
         text = f"Welcome to the {program_name}! You are mentoring <@{protege}>."
@@ -44,7 +46,7 @@ def welcome_message(
         section(f"*{text}*\n{area_name}, {track_name}. {detail}"),
     ]
     if first_deadlines:
-        blocks.append(first_deadlines_block(first_deadlines, forms_at_meetings or {}, today))
+        blocks.append(first_deadlines_block(first_deadlines, names, forms_at_meetings or {}, today))
     if role in ("mentor", "protege"):
         blocks.append(
             section(
@@ -67,16 +69,21 @@ def welcome_message(
 
 
 def first_deadlines_block(
-    first_deadlines: Sequence[Deadline], forms: Mapping[str, Sequence[str]], today: date
+    first_deadlines: Sequence[Deadline],
+    names: Mapping[str, str],
+    forms: Mapping[str, Sequence[str]],
+    today: date,
 ) -> dict[str, Any]:
-    lines = "\n".join(_first_line(d, forms.get(d.id, ()), today) for d in first_deadlines)
+    lines = "\n".join(
+        _first_line(d, names[d.id], forms.get(d.id, ()), today) for d in first_deadlines
+    )
     return section(f"*First deadlines*\n{lines}")
 
 
-def _first_line(deadline: Deadline, forms: Sequence[str], today: date) -> str:
+def _first_line(deadline: Deadline, name: str, forms: Sequence[str], today: date) -> str:
     when = human_date(deadline.due, today)
     if not is_meeting(deadline):
-        return f"• {when}: {deadline.title}"
+        return f"• {when}: {name}"
     line = f"• {when}: {MEETING_ICON} *{meeting_text(deadline)}*"
     if forms:
         line += f" — {forms_count(len(forms))} completed there together: {', '.join(forms)}"

@@ -23,10 +23,12 @@ def year_two_welcome(
     track_name: str,
     new_steps: Sequence[str],
     first_deadlines: Sequence[Deadline],
+    names: Mapping[str, str],
     forms_at_meetings: Mapping[str, Sequence[str]],
     today: date,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """`new_steps`: the names of the steps the track asks for that the year before did not."""
+    """`new_steps`: the names of the steps the track asks for that the year before did not;
+    `names`: the bot's name of each first deadline, by id."""
     if role == "mentor":
         text = f"Welcome back to the {program_name}! You continue mentoring <@{protege}>."
     elif role == "protege":
@@ -43,7 +45,7 @@ def year_two_welcome(
         lines = "\n".join(f"• {name}" for name in new_steps)
         blocks.append(section(f"*New in {track_name}*\n{lines}"))
     if first_deadlines:
-        blocks.append(first_deadlines_block(first_deadlines, forms_at_meetings, today))
+        blocks.append(first_deadlines_block(first_deadlines, names, forms_at_meetings, today))
     blocks.append(
         context("Type `/mentor progress` for this year's steps, `/mentor help` for the rest.")
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.program import Deadline, Program, StepKind
 from bot.status.deliverables import MEMBER_ROLES, forms_at, is_meeting, meetings_first
-from bot.status.progress import step_name
+from bot.status.progress import step_name, step_names
 from bot.teams.welcome import welcome_message
 from schedules.notice import Notice
 from storage.models import Team, TeamStatus
@@ -56,6 +56,7 @@ def welcome_notices(program: Program, team: Team, now: datetime) -> list[Notice]
             area_name=program.area(team.area).name,
             track_name=program.track(team.track).name,
             first_deadlines=first,
+            names=step_names(program, first),
             today=today,
             forms_at_meetings=forms,
         )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.program import Program
+from bot.status.progress import step_names
 from bot.years.rules import new_steps
 from bot.years.views import year_two_welcome
 from schedules.duties.teams import first_deadlines
@@ -46,6 +47,7 @@ def year_two_welcomes(session: Session, program: Program, now: datetime) -> Iter
             track_name=program.track(team.track).name,
             new_steps=new_steps(program, team.track),
             first_deadlines=first,
+            names=step_names(program, first),
             forms_at_meetings=forms,
             today=today,
         )
