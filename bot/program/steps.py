@@ -17,8 +17,10 @@ HOLDERS = ("mentor", "protege", "team", "advisor")
 @dataclass(frozen=True)
 class Upload:
     """Whether the step still asks for an upload outside Slack, and where. Not required: the
-    bot's filing is the step (the link, if given, is kept for staff); required: the filing
-    and the upload at `link` (the loader refuses a required upload without its link)."""
+    bot's filing replaces the upload, and nothing people read mentions it (the link, if
+    given, is kept for staff). Required: every name of the step says where to upload
+    (`bot.program.text.with_upload`; the loader refuses it without its link); the step still
+    counts when filed in Slack, as the bot cannot see the upload to check it."""
 
     required: bool
     link: str | None = None

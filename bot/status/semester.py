@@ -44,7 +44,7 @@ class TeamProgress:
     admin_email: TypedText
     # "Structured Experiences 2 of 2", "Mentor/Protégé Visit Report done": one part per kind
     # of step due so far, in calendar order; completion only.
-    summary: tuple[str, ...]
+    completion: tuple[str, ...]
     done: int  # steps due so far that are complete (an experience's parts count once)
     due: int
 
@@ -91,7 +91,7 @@ def _progress(
         track=status_domain.track_name(program, team.track),
         admin_name=typed(team.protege.admin_name),
         admin_email=typed(team.protege.admin_email),
-        summary=tuple(part for part, _, _ in parts),
+        completion=tuple(part for part, _, _ in parts),
         done=sum(done for _, done, _ in parts),
         due=sum(of for _, _, of in parts),
     )

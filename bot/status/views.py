@@ -286,6 +286,6 @@ def semester_note(program_name: str, label: str, item: TeamProgress) -> str:
         f"> {name}, {program_name}: {item.done} of {item.due} steps done by the {label} "
         "progress date.",
     ]
-    if item.summary:
-        lines.append("> " + " · ".join(item.summary))
+    if item.completion:
+        lines.append("> " + " · ".join(item.completion))
     return "\n".join(lines)
