@@ -32,7 +32,9 @@ from tests.signing import post_event, slash_command
 from tests.slack_standin import Server, SlackStandIn
 
 REQUIRED = "https://forms.gle/Wf5R8thSCd2Ejz9p8"  # the manual's link for Experience 1
-GOOGLE = re.compile(r"google", re.IGNORECASE)
+# A step said to go to Google ("uploads … to Google", "Assessment Activity in Google."); a
+# hint naming Google Drive as a place for one's own document is not one.
+GOOGLE = re.compile(r"\b(to|in|into) google\b", re.IGNORECASE)
 TEAM_NUMBER = re.compile(r"\bteam\s*#?\s*\d+", re.IGNORECASE)
 # What the people read on: the week Experience 1 is filed, the first semester's end, March.
 DAYS = (

@@ -239,7 +239,10 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
             mentor=MENTOR,
             protege=PROTEGE,
             started=today - timedelta(days=200),
-            steps=tuple(Step(s.title, s.due, s.due) for s in world.statuses),
+            steps=tuple(
+                Step(progress_views.step_name(program, s.deadline), s.due, s.due)
+                for s in world.statuses
+            ),
         )
         return summary_message(summary)
 
