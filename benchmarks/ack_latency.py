@@ -78,8 +78,11 @@ def run(requests: int, concurrencies: tuple[int, ...], teams: int, database_url:
     return title + "\n\n" + "\n".join(rows) + note
 
 
-# The floor: a bolt app that only acks, served as `mentorbot run` serves the bot.
-BARE = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-w", "1"]
+# The floor: a bolt app that only acks, served as `mentorbot run` serves the bot (the same
+# workers and threads: bot.platform.server reads the same two variables).
+BARE = [sys.executable, "-m", "gunicorn", "-k", "gthread"]
+BARE += ["--threads", os.environ.get("WEB_THREADS", "8")]
+BARE += ["-w", os.environ.get("WEB_CONCURRENCY", "1")]
 BARE += ["--log-level", "warning", "benchmarks.bare_app:application"]
 
 
@@ -187,8 +190,8 @@ def _server_pid() -> int:
 
 
 class _served:
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.argv, self.env = argv, env
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: str | None = None) -> None:
+        self.argv, self.env, self.cwd = argv, env, cwd
 
     def __enter__(self) -> str:
         port = _free_port()
@@ -196,6 +199,7 @@ class _served:
         self.process = subprocess.Popen(
             argv,
             env={**self.env, "PORT": str(port)},
+            cwd=self.cwd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -161,10 +161,13 @@ def _run(args: argparse.Namespace) -> int:
     from bot.platform.app import create_app
     from bot.platform.slack_client import scheduler_client
     from handlers import after_ack
+    from storage.db import gather_planner_statistics
 
     settings = load_settings()
     settings.require_slack()
     services, engine = services_from(settings)
+    # Once a start: a long-running server's queries are planned with what it sampled.
+    gather_planner_statistics(engine)
     scheduler = None
     if not args.no_scheduler:
         from schedules import runner

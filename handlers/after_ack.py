@@ -6,7 +6,9 @@ file upload, a summary over thousands of teams posted back through the response 
 here after it:
 
 - `after_ack(function, *args)` runs on a small pool of threads; a burst of requests queues
-  instead of starting a thread each.
+  instead of starting a thread each. `after_ack_once(key, ...)` drops a call whose key is
+  already queued and not yet started (work that reads what it shows when it starts, such as
+  republishing someone's Home tab: the queued run shows this change too).
 - `heavy(function, *args, then=...)` runs `function(*args)` in a separate process, so
   counting a whole program does not hold the web worker's interpreter (its GIL) while other
   requests wait; the function must be importable and its arguments plain data. `then(result)`
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import contextvars
+import functools
 import logging
 import multiprocessing
 import threading
@@ -33,6 +36,7 @@ T = TypeVar("T")
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
 _pending: set[Future] = set()
+_queued: set[str] = set()  # after_ack_once keys whose work has not started yet
 _lock = threading.Lock()
 _processes: ProcessPoolExecutor | None = None
 
@@ -54,6 +58,24 @@ def after_ack(function: Callable[..., Any], *args: Any) -> None:
 
     # in the request's context: its program (bot.across.scope) is the work's
     _track(_POOL.submit(contextvars.copy_context().run, guarded))
+
+
+def after_ack_once(key: str, function: Callable[..., Any], *args: Any) -> None:
+    """`after_ack(function, *args)`, unless work under `key` is queued and has not started:
+    that work reads the database when it starts, after this request's commit, so it covers
+    this call as well. Once it has started, a new call queues it again."""
+    with _lock:
+        if key in _queued:
+            return
+        _queued.add(key)
+
+    @functools.wraps(function)  # the failure log names the function, not this wrapper
+    def started(*args: Any) -> None:
+        with _lock:
+            _queued.discard(key)
+        function(*args)
+
+    after_ack(started, *args)
 
 
 def heavy(

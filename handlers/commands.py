@@ -85,7 +85,9 @@ class CommandRouter:
         services = services or self.services
         program, today = services.program, services.today()
         with services.sessions() as session:
-            teams = teams_of_member(session, who.user_id, program.id)
+            # Only a mentor or protégé (of some active team) has teams to look up.
+            member = bool(who.roles & {"mentor", "protege"})
+            teams = teams_of_member(session, who.user_id, program.id) if member else []
             found = deliverables_for(session, program, teams, today) if teams else {}
             step = None
             for team in teams:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ from bot.teams.welcome import CONTACT_OPEN
 from bot.years.lookup import services_for_year
 from bot.years.views import EarlierTeam, earlier_years_blocks
 from handlers import kit, logs, pace
-from handlers.after_ack import after_ack
+from handlers.after_ack import after_ack, after_ack_once
 from handlers.commands import Answer, CommandContext, CommandRouter
 from handlers.kit import ids, reading_team, show
 from handlers.silence import partner_button
@@ -84,21 +85,28 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     app.action(home_views.HOME_PAIR)(_staff_button(services, _open_pair))
     app.action(home_views.HOME_IMPORT)(_staff_button(services, _open_import))
     app.action(home_views.HOME_REPORT)(_staff_button(services, _export))
-    app.use(_after_filing(services))
+    app.use(_AfterFiling(services))
 
 
-def _after_filing(services: Services) -> Callable[..., None]:
-    """A bolt middleware: every form filed republishes the filer's Home tab after the ack
-    (`kit.submission` calls it), so what they just did shows at once."""
+class _AfterFiling(Middleware):
+    """Every form filed republishes the filer's Home tab after the ack (`kit.submission`
+    calls it), so what they just did shows at once. One republish waiting for a person
+    covers every filing before it starts: a burst of forms publishes their Home once or
+    twice, not once per form. (A bolt Middleware rather than a function, which bolt would
+    call with every argument it could name built anew on each request.)"""
 
-    def republish(client: WebClient, user: str) -> None:
-        after_ack(republish_home, services, client, [user])
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
-    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
-        context[kit.AFTER_FILING] = republish
+    def republish(self, client: WebClient, user: str) -> None:
+        after_ack_once(f"home:{user}", republish_home, self.services, client, [user])
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        req.context[kit.AFTER_FILING] = self.republish
         next()
-
-    return middleware
+        return resp
 
 
 class _Progress:

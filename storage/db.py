@@ -51,6 +51,19 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     cursor.close()
 
 
+def gather_planner_statistics(engine: Engine) -> None:
+    """SQLite only: sample each index for the query planner (`ANALYZE`, bounded to a few
+    hundred rows an index). Without statistics SQLite trusts any index on a compared column:
+    it finds a person's own teams through teams.status, where every team is 'active', and so
+    reads every team on each `/mentor help`. PostgreSQL's autovacuum gathers its own."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA analysis_limit=400")
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     from storage.standing import watch  # the models import this module
 

@@ -178,21 +178,22 @@ def roster(session: Session, program_id: str) -> list[RosterTeam]:
     ]
 
 
+# Built once, as _ROLES: most requests ask for the sender's own teams.
+_MEMBER_TEAMS = (
+    select(Team)
+    .where(
+        _ACTIVE,
+        Team.program_id == bindparam("program_id"),
+        (Team.mentor_id == _PERSON_ID) | (Team.protege_id == _PERSON_ID),
+    )
+    .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+    .order_by(Team.id)
+)
+
+
 def teams_of_member(session: Session, slack_id: str, program_id: str) -> list[Team]:
     """The active teams in which the person is mentor or protégé (a mentor may have several)."""
-    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
-    return list(
-        session.scalars(
-            select(Team)
-            .where(
-                Team.status == TeamStatus.ACTIVE,
-                Team.program_id == program_id,
-                (Team.mentor_id == person_id) | (Team.protege_id == person_id),
-            )
-            .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
-            .order_by(Team.id)
-        )
-    )
+    return list(session.scalars(_MEMBER_TEAMS, {"slack_id": slack_id, "program_id": program_id}))
 
 
 def get_team(session: Session, team_id: int) -> Team | None:

@@ -90,3 +90,31 @@ def test_heavy_work_starts_a_new_process_after_the_last_one_died() -> None:
     after_ack.heavy(os.getpid, then=posted.append)
     after_ack.drain(timeout=60)
     assert len(posted) == 2 and posted[1] != os.getpid()
+
+
+def test_work_queued_once_covers_the_calls_before_it_starts() -> None:
+    """A burst of filings by one person republishes their Home tab once while the first
+    republish waits: it reads the database when it starts, after every one of them. Once it
+    has started, the next call queues it again (it may have read too early)."""
+    release = threading.Event()
+    busy = [threading.Event() for _ in range(after_ack._POOL._max_workers)]
+
+    def occupy(started: threading.Event) -> None:
+        started.set()
+        release.wait(30)
+
+    for started in busy:  # every thread of the pool taken: what comes next waits in line
+        after_ack.after_ack(occupy, started)
+    assert all(started.wait(10) for started in busy)
+    runs: list[str] = []
+    try:
+        for n in range(3):
+            after_ack.after_ack_once("home:U1", runs.append, f"U1 #{n}")
+        after_ack.after_ack_once("home:U2", runs.append, "U2")
+    finally:
+        release.set()
+    after_ack.drain()
+    assert sorted(runs) == ["U1 #0", "U2"]
+    after_ack.after_ack_once("home:U1", runs.append, "U1 again")
+    after_ack.drain()
+    assert runs[-1] == "U1 again"

@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.platform.services import Services
@@ -65,21 +66,7 @@ class ReplayGuard:
 
 def install(app: App, services: Services) -> None:
     """Add the replay and retry guards to `app` (after bolt's signature check)."""
-    replays = ReplayGuard()
-
-    def guard(req: BoltRequest, resp: BoltResponse, next: Callable[[], None]) -> BoltResponse:
-        signature = _header(req, "x-slack-signature")
-        if signature and not replays.first_time(signature):
-            log.warning("refused a replayed request")
-            return BoltResponse(status=401, body={"error": "invalid request"})
-        key = inbound_key(req.body, req.raw_body)
-        if key is not None:
-            if not _claim(services.sessions, key, _user_of(req.body), services):
-                log.info("dropped a repeated request (retry %s)", _header(req, "x-slack-retry-num"))
-                return BoltResponse(status=200, body="")
-            req.context[_CONTEXT_KEY] = key
-        next()
-        return resp
+    app.use(_Guard(services))
 
     def on_error(error: Exception, request: BoltRequest) -> None:
         log.error("listener failed", exc_info=error)
@@ -91,8 +78,32 @@ def install(app: App, services: Services) -> None:
             except Exception:  # the database may be why the listener failed
                 log.exception("could not release %s", key)
 
-    app.use(guard)
     app.error(on_error)
+
+
+class _Guard(Middleware):
+    """A bolt Middleware rather than a function: bolt calls it as it is, without building
+    every argument a function middleware could name (a dozen objects, on every request)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.replays = ReplayGuard()
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        signature = _header(req, "x-slack-signature")
+        if signature and not self.replays.first_time(signature):
+            log.warning("refused a replayed request")
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        key = inbound_key(req.body, req.raw_body)
+        if key is not None:
+            if not _claim(self.services.sessions, key, _user_of(req.body), self.services):
+                log.info("dropped a repeated request (retry %s)", _header(req, "x-slack-retry-num"))
+                return BoltResponse(status=200, body="")
+            req.context[_CONTEXT_KEY] = key
+        next()
+        return resp
 
 
 def inbound_key(body: dict[str, Any], raw_body: str) -> str | None:
