@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from benchmarks import ack_latency, advisor_day, fanout_rate, standing, tick_fanout
+from benchmarks import ack_latency, advisor_day, fanout_rate, standing, tick_fanout, web_tier
 
 TEAMS = 5000
 RUNS = 3  # medians of three: these machines are noisy
@@ -27,6 +27,8 @@ def main() -> int:
         print()
     for url in urls:
         print(standing.run(TEAMS, url, RUNS), end="\n\n")
+    for url in urls:
+        print(web_tier.run(TEAMS, url, RUNS), end="\n\n")
     print(fanout_rate.run(urls), end="\n\n")
     print(advisor_day.run(), end="\n\n")
     return 0
