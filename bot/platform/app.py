@@ -44,13 +44,13 @@ class _DirectMatcher(ListenerMatcher):
     """Bolt's own test of a listener (the action_id, the callback_id, the command), called
     with the body alone. Bolt would build every argument a matcher could name first (a dozen
     objects) for each listener it tries, about forty for a modal submitted near the end of
-    the list: most of a submission's time in bolt."""
+    the list: a large share of bolt's own time for a submission."""
 
     def __init__(self, test: Callable[..., Any]) -> None:
-        self.test = test  # the synchronous matcher's function of the body (typed loosely)
+        self.func = test  # bolt's name for it (the synchronous matcher's, typed loosely)
 
     def matches(self, req: BoltRequest, resp: BoltResponse) -> bool:
-        return bool(self.test(req.body))
+        return bool(self.func(req.body))
 
 
 def _match_directly(app: App) -> None:
