@@ -166,6 +166,17 @@ def _log_submitter(base: str, fake: SlackStandIn) -> Callable[[str], int]:
 
 
 def _measure(name, backend, base, send, requests: int, concurrency: int) -> str:
+    started = time.perf_counter()
+    latencies = timed(base, send, requests, concurrency, name)
+    elapsed = time.perf_counter() - started
+    return _row(name, backend, concurrency, latencies, requests / elapsed)
+
+
+def timed(
+    base: str, send: Callable[[str], int], requests: int, concurrency: int, name: str = "app"
+) -> list[float]:
+    """Seconds each request took, sorted, `concurrency` at a time (after a warm-up)."""
+
     def one(_: int) -> float:
         started = time.perf_counter()
         status = send(base)
@@ -175,11 +186,8 @@ def _measure(name, backend, base, send, requests: int, concurrency: int) -> str:
 
     for _ in range(min(10, requests)):  # warm-up: imports, connections, caches
         one(0)
-    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        latencies = sorted(pool.map(one, range(requests)))
-    elapsed = time.perf_counter() - started
-    return _row(name, backend, concurrency, latencies, requests / elapsed)
+        return sorted(pool.map(one, range(requests)))
 
 
 _current: list[subprocess.Popen] = []

@@ -23,16 +23,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from benchmarks.ack_latency import BARE, _help, _log_submitter, _served, server_env
+from benchmarks.ack_latency import BARE, _help, _log_submitter, _served, server_env, timed
 from benchmarks.seeding import current_program_file, fresh_database, seed_teams
 from tests.slack_standin import Server, SlackStandIn
 
@@ -81,17 +79,7 @@ def _measure_app(app: str, url: str, program_file: str, old_code: str | None) ->
 
 
 def _latencies(base: str, send: Callable[[str], int]) -> tuple[float, float]:
-    def one(_: int) -> float:
-        started = time.perf_counter()
-        status = send(base)
-        if status != 200:
-            raise RuntimeError(f"answered {status}")
-        return time.perf_counter() - started
-
-    for _ in range(10):  # warm-up: imports, connections, caches
-        one(0)
-    with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
-        latencies = sorted(pool.map(one, range(REQUESTS)))
+    latencies = timed(base, send, REQUESTS, CONCURRENT)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return statistics.median(latencies) * 1000, p99 * 1000
 
