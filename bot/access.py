@@ -67,6 +67,7 @@ class Action(enum.StrEnum):
     EXPORT_TEAM = "export_team"
     RESPOND_TO_SILENCE = "respond_to_silence"  # the buttons of a silent-team alert
     RECORD_ATTENDANCE = "record_attendance"  # the program's meetings, from the team card
+    ADVISOR_STEP = "advisor_step"  # mark one of the advisor's own steps for the team done
 
 
 # Who may do what; "anyone" covers people the bot does not know yet.
@@ -102,6 +103,7 @@ _TEAM_RULES: dict[Action, frozenset[str]] = {
     Action.EXPORT_TEAM: frozenset({"team_advisor", "staff"}),
     Action.RESPOND_TO_SILENCE: frozenset({"team_advisor", "staff"}),
     Action.RECORD_ATTENDANCE: frozenset({"team_advisor", "staff"}),
+    Action.ADVISOR_STEP: frozenset({"team_advisor", "staff"}),
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot import access
 from bot.access import Refusal
 from bot.across import scope
 from bot.advisor import views
+from bot.advisor.duties import duties_for, duty_line, mark_duty
 from bot.advisor.rules import REACHED_OUT_QUIET
 from bot.advisor.views import Part
 from bot.platform.services import Services
@@ -34,6 +36,7 @@ from storage.people import get_team
 from storage.silence import SilenceActionKind, actions_for, record
 
 ADVISOR_ONLY = "Only the team's content advisor or program staff can do that."
+STEP_ONLY = "Only the team's content advisor or program staff can mark the advisor's steps."
 MESSAGE_MAX = 1500
 
 
@@ -43,6 +46,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         (views.REACHED_OUT, _reached_out),
         (views.SNOOZE, _snooze),
         (views.MORE, _more_teams),
+        (views.DUTY_DONE, _duty_done),
     ):
         app.action(action_id)(kit.button(functools.partial(function, services)))
     app.view(views.NUDGE_CALLBACK)(
@@ -147,17 +151,28 @@ def _snooze(services: Services, body: dict[str, Any], client: WebClient) -> None
 
 def _mark(client: WebClient, body: dict[str, Any], team_id: int, note: str) -> None:
     """The digest the button was pressed in says what the advisor did, in place."""
+    _edit_pressed(client, body, team_id, note, lambda blocks: views.resolved(blocks, team_id, note))
+
+
+def _edit_pressed(
+    client: WebClient,
+    body: dict[str, Any],
+    team_id: int,
+    note: str,
+    edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+) -> None:
+    """Edit the digest the button was pressed in, when it shows the team."""
     message, channel = body.get("message"), (body.get("container") or {}).get("channel_id")
     blocks = (message or {}).get("blocks") or []
     if not channel or not any(b.get("block_id") == views.block_id(team_id) for b in blocks):
-        return  # pressed in the list of more teams (a modal), or an older alert's layout
+        return  # pressed in the list of more teams (a modal), the team card, or an older layout
     # The answer is recorded either way: a failed edit only leaves the message behind.
     with contextlib.suppress(SlackApiError, SlackClientError, OSError):
         client.chat_update(
             channel=channel,
             ts=body["message"]["ts"],
             text=body["message"].get("text") or note,
-            blocks=views.resolved(blocks, team_id, note),
+            blocks=edit(blocks),
         )
 
 
@@ -195,3 +210,44 @@ def _more_teams(services: Services, body: dict[str, Any], client: WebClient) -> 
     if not mine:
         raise Refusal(ADVISOR_ONLY)
     kit.show(client, body, views.more_teams_modal(rows, len(mine)))
+
+
+# --- the advisor's own steps ----------------------------------------------------------------
+
+
+def _duty_done(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    """ "Mark done" on one of the advisor's own steps, from the digest or the team card."""
+    team_part, _, step = kit.value(body).partition(":")
+    team_id = record_id(team_part)
+    user = body["user"]["id"]
+    with services.sessions() as session:
+        who = access.viewer(session, user, services.settings.staff_ids)
+        team = get_team(session, team_id) if team_id is not None else None
+    if team is None or team.status != "active":
+        raise Refusal(STEP_ONLY)
+    if not access.may_on_team(who, access.Action.ADVISOR_STEP, team):
+        raise Refusal(access.own_team_refusal(who, access.Action.ADVISOR_STEP, team) or STEP_ONLY)
+    today = services.today()
+    with transaction(services.sessions) as session:
+        fresh = get_team(session, team.id)
+        assert fresh is not None
+        marked = mark_duty(session, services.program, fresh, step, user, services.clock())
+        status = next(
+            s
+            for s in duties_for(session, services.program, [fresh], today)[team.id]
+            if s.key == step
+        )
+    closing = f"done {human_date(today)}"
+    drop = (views.DUTY_DONE, kit.value(body))
+    _edit_pressed(
+        client,
+        body,
+        team.id,
+        closing,
+        lambda blocks: views.struck(blocks, team.id, duty_line(status), closing, drop),
+    )
+    kit.tell(
+        client,
+        body,
+        f"Thank you: {status.name} is marked done." if marked else f"{status.name}: already done.",
+    )

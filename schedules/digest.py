@@ -22,11 +22,15 @@ URGENCY = (
     "meeting_reminder",
     "partner_report",
     "done_outside",
+    "plan_review",
+    "attendance_to_record",
+    "advisor_step",
     "silence_escalation",
     "silence_alert",
     "silence_reminder",
     "deactivated",  # staff: a team member's Slack account is deactivated
     "deadline_overdue",
+    "advisor_step_late",
     "log_overdue",
     "deadline_nudge",
     "log_nudge",
@@ -42,7 +46,15 @@ _RANK = {kind: rank for rank, kind in enumerate(URGENCY)}
 URGENT = frozenset({"welcome"})
 # Kinds that edit a message already sent (schedules.notice.Notice.edits): never a message,
 # so they neither wait for the next digest nor count as the person's message of the day.
-EDITS = frozenset({"silence_back", "step_done"})
+EDITS = frozenset(
+    {
+        "silence_back",
+        "step_done",
+        "advisor_step_done",
+        "plan_reviewed",
+        "attendance_recorded",
+    }
+)
 # Room an advisor's digest leaves for the person's other notices (a semester note...).
 OTHERS_ROOM = 20
 

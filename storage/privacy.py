@@ -87,6 +87,7 @@ SLACK_IDS: dict[str, tuple[str, ...]] = {
     "pace_preferences": ("slack_id", "cover"),
     "pace_steps": ("slack_id", "confirmed_by"),
     "meeting_attendance": ("recorded_by", *_REVISED),
+    "advisor_duties": ("done_by",),
 }
 
 CONTACT = (
@@ -140,6 +141,7 @@ STRUCTURAL: dict[str, tuple[str, ...]] = {
     "pace_preferences": ("delivery",),
     "pace_steps": ("step", "kind"),
     "meeting_attendance": ("program_id", "step", "state"),
+    "advisor_duties": ("program_id", "step"),
     "team_standings": ("program_id", "basis", "standing", "area", "track"),
     "team_standing_steps": ("program_id", "step", "deadline_id", "responsible", "waiting_on"),
     "team_standing_groups": ("program_id", "area", "track", "standing"),

@@ -213,6 +213,7 @@ ROWS: dict[str, Row] = {
     "action:advisor_nudge": Row(REVIEWERS, value="{team}"),
     "action:advisor_reached_out": Row(REVIEWERS, value="{team}"),
     "action:advisor_snooze": Row(REVIEWERS, value="{team}"),
+    "action:advisor_duty_done": Row(REVIEWERS, value="{team}:advisor_introduction"),
     "action:advisor_more_teams": Row(REVIEWERS, value="{team}"),
     "view:advisor_nudge_send": Row(
         REVIEWERS, opener=("action:advisor_nudge", "{team}"), opener_role="advisor"
@@ -316,6 +317,7 @@ PATTERN_ROWS = {
             "exp_review_open",
             "pd_open",
             "logs_page",
+            "advisor_duty_done",
         )
     },
 }

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from bot.advisor.step import KINDS as ADVISOR_KINDS
 from bot.experiences.rules import EXPERIENCE
 from bot.program import Break, Deadline, Program, QuietHours, Step, StepKind, load_program
 from bot.program import calendar as cal
@@ -80,10 +81,12 @@ YEAR_TWO = [
 
 
 def fixed(program: Program, track: str) -> list[tuple[str, dt.date, str, str | None]]:
+    """The calendar's dates: the monthly log and the advisor's own steps (from the manual's
+    list of the content advisor's duties, not its calendar) are pinned on their own."""
     return [
         (d.id, d.due, d.role, d.form)
         for d in program.deadlines(track)
-        if not d.is_(StepKind.COMMUNICATION_LOG)
+        if not d.is_(StepKind.COMMUNICATION_LOG) and d.step.kind not in ADVISOR_KINDS
     ]
 
 
@@ -103,6 +106,27 @@ def test_both_tracks_have_the_monthly_log(program: Program, track: str) -> None:
     assert [d.id for d in logs][:2] == ["communication-log-2024-09", "communication-log-2024-10"]
     assert {(d.role, d.form, d.track) for d in logs} == {("mentor", "communication_log", track)}
     assert logs[0].title == "Communication Log Completed Monthly by the 3rd Friday of the Month"
+
+
+@pytest.mark.parametrize("track", ["year1", "year2"])
+def test_the_advisors_own_steps_are_the_manuals_duties(program: Program, track: str) -> None:
+    # "Keeps open lines of communication with mentor teams monthly starting in early August";
+    # "Introduce yourself in August or September"; a plan's concerns "notified within a
+    # week by your content advisor" (issue 14, finding 9).
+    steps = [d for d in program.deadlines(track) if d.step.kind in ADVISOR_KINDS]
+    assert {d.role for d in steps} == {"advisor"}
+    contact = [d.due for d in steps if d.step.kind == "advisor_contact"]
+    assert [(d.year, d.month) for d in contact] == [(2024, m) for m in range(8, 13)] + [
+        (2025, m) for m in range(1, 6)
+    ]
+    assert all(d.weekday() < 5 and (d + dt.timedelta(days=3)).month != d.month for d in contact)
+    [intro] = [d for d in steps if d.step.kind == "advisor_introduction"]
+    assert intro.due == D(2024, 9, 30)
+    [review] = [d for d in steps if d.step.kind == "plan_review"]
+    meeting = program.deadline(track, "mentoring-plan").due
+    assert program.school_days_between(meeting, review.due) == 5
+    assert program.settings.plan_review_school_days == 5
+    assert program.settings.advisor_reminder_lead_days == (7, 0)
 
 
 def test_year_one_deadlines_match_the_manual(program: Program) -> None:
@@ -139,7 +163,8 @@ def test_deadlines_are_sorted_and_cached(program: Program) -> None:
     year1 = program.deadlines("year1")
     assert list(year1) == sorted(year1, key=lambda d: (d.due, d.id))
     assert program.deadlines("year1") is year1
-    assert len(year1) == len(YEAR_ONE) + len(LOG_DATES)
+    advisor = [d for d in year1 if d.step.kind in ADVISOR_KINDS]
+    assert len(year1) == len(YEAR_ONE) + len(LOG_DATES) + len(advisor)
     every = program.all_deadlines()
     assert len(every) == len(year1) + len(program.deadlines("year2"))
     assert [d.due for d in every] == sorted(d.due for d in every)

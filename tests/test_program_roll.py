@@ -94,7 +94,8 @@ def test_fixed_dates_keep_month_and_day_or_the_nearest_school_day_of_the_month(
 ) -> None:
     program = program_of(rolled)
     years = YEARS[rolled.to_year]
-    chained = {StepKind("experience"), StepKind.COMMUNICATION_LOG}
+    # Recurring steps (the log, the advisor's monthly contact) are named by their dates.
+    chained = {StepKind("experience"), StepKind.COMMUNICATION_LOG, StepKind("advisor_contact")}
     for track in ("year1", "year2"):
         before = {d.id: d for d in original.deadlines(track) if d.step.kind not in chained}
         after = {d.id: d for d in program.deadlines(track) if d.step.kind not in chained}
@@ -243,7 +244,9 @@ def test_the_rolled_file_says_the_same_but_its_dates(rolled: Rolled, original: P
     assert program.form_defs == original.form_defs
     assert (program.start, program.end) == (D(2024 + years, 8, 1), D(2025 + years, 5, 31))
     data = tomllib.loads(rolled.text)
-    (rule,) = data["rules"]
+    rule, contact = data["rules"]
+    assert contact["rrule"] == "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"
+    assert (contact["from"], contact["until"]) == (D(2024 + years, 8, 1), D(2025 + years, 5, 31))
     assert rule["rrule"] == "FREQ=MONTHLY;BYDAY=+3FR"
     assert (rule["from"], rule["until"]) == (D(2024 + years, 9, 1), D(2025 + years, 4, 30))
 

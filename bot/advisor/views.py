@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -28,10 +28,12 @@ NUDGE = "advisor_nudge"
 REACHED_OUT = "advisor_reached_out"
 SNOOZE = "advisor_snooze"
 MORE = "advisor_more_teams"
+DUTY_DONE = "advisor_duty_done"  # value: "<team id>:<step key>"
 NUDGE_CALLBACK = "advisor_nudge_send"
 MESSAGE_BLOCKS = 50
 MODAL_TEAMS = 30  # two blocks a team, inside a modal's 100
 SNOOZE_DAYS = 7
+EXTRA_BUTTONS = 6  # a team's lines' own buttons, beside its four (Slack allows 25)
 
 
 class Part(enum.IntEnum):
@@ -56,6 +58,8 @@ class TeamItem:
     line: str  # "Mentor Comment Form, due Fri, Sep 20, with <@U…>": stable, so it can be edited
     school_days_quiet: int = 0
     confirm: int | None = None  # a step said done outside Slack: the advisor's confirm button
+    # The line's own buttons, before the team's four: Mark done, Approve, Record attendance.
+    buttons: tuple[Block, ...] = field(default=(), compare=False)
 
 
 def block_id(team_id: int) -> str:
@@ -105,10 +109,12 @@ def team_blocks(team: _Team) -> list[Block]:
         for item in team.items
         if item.confirm is not None
     ]
+    own = {(b["action_id"], b["value"]): b for item in team.items for b in item.buttons}
     return [
         section("\n".join(lines), block_id=block_id(team.team_id)),
         actions(
             *confirms[:3],
+            *list(own.values())[:EXTRA_BUTTONS],
             button("Nudge the team", NUDGE, value, style="primary"),
             button("Open the checklist", PROGRESS_OPEN, value),
             button("I've reached out", REACHED_OUT, value),
@@ -160,18 +166,35 @@ def resolved(blocks: Sequence[Block], team_id: int, closing: str) -> list[Block]
     return out
 
 
-def struck(blocks: Sequence[Block], team_id: int, line: str, closing: str) -> list[Block]:
-    """The digest's blocks with one line of a team struck through (a late step now done);
-    the team's buttons stay for its other lines."""
+def struck(
+    blocks: Sequence[Block],
+    team_id: int,
+    line: str,
+    closing: str,
+    drop: tuple[str, str] | None = None,
+) -> list[Block]:
+    """The digest's blocks with the team's lines that begin with `line` struck through (a
+    late step now done); the team's buttons stay for its other lines, but for `drop` (an
+    action id and value: the struck line's own button)."""
     out: list[Block] = []
     for block in blocks:
         if block.get("block_id") == block_id(team_id):
-            text = block["text"]["text"]
-            for title in PART_TITLES.values():
-                text = text.replace(f"• {title}: {line}", f"• ~{title}: {line}~ ✓ {closing}")
+            text = "\n".join(
+                _strike(row, line, closing) for row in block["text"]["text"].split("\n")
+            )
             block = section(text, block_id=block_id(team_id))
+        elif drop is not None and block.get("block_id") == actions_id(team_id):
+            kept = [e for e in block["elements"] if (e.get("action_id"), e.get("value")) != drop]
+            block = {**block, "elements": kept}
         out.append(block)
     return out
+
+
+def _strike(row: str, line: str, closing: str) -> str:
+    for title in PART_TITLES.values():
+        if row.startswith(f"• {title}: {line}"):
+            return f"• ~{row.removeprefix('• ')}~ ✓ {closing}"
+    return row
 
 
 # --- the team list behind "See more" ------------------------------------------------------
@@ -252,6 +275,7 @@ def told(verb: str, until: date, today: date) -> str:
 
 
 __all__ = [
+    "DUTY_DONE",
     "MORE",
     "NUDGE",
     "NUDGE_CALLBACK",

@@ -578,6 +578,8 @@ def _settings(root: _Table) -> Settings:
         "log_completed_by",
         "completers_wait_for_deliverables",
         "visit_outside_first_semester",
+        "advisor_reminder_lead_days",
+        "plan_review_school_days",
     )
     if root.has("settings"):
         s = root.table("settings", known)
@@ -630,6 +632,12 @@ def _settings(root: _Table) -> Settings:
             if s.has("visit_outside_first_semester")
             else "error"
         ),
+        advisor_reminder_lead_days=(
+            tuple(sorted(s.integers("advisor_reminder_lead_days", minimum=0), reverse=True))
+            if s.has("advisor_reminder_lead_days")
+            else (7, 0)
+        ),
+        plan_review_school_days=s.integer("plan_review_school_days", 1, default=5),
     )
 
 

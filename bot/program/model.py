@@ -156,6 +156,11 @@ class Settings:
     # (the form's "A first semester visit is required"), "flag" files it and marks it for the
     # content advisor.
     visit_outside_first_semester: str = "error"
+    # The content advisor's own steps (bot/advisor/duties.py): the days before one's date
+    # its reminders join the advisor's morning message, and the school days the advisor has
+    # to review an Individual Mentoring Plan once it is sent.
+    advisor_reminder_lead_days: tuple[int, ...] = (7, 0)
+    plan_review_school_days: int = 5
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.program import Program
 from schedules.duties.accounts import deactivated_members
 from schedules.duties.advisor import done_outside, open_reports
+from schedules.duties.advisor_steps import advisor_steps, attendance_to_record, plans_to_review
 from schedules.duties.completion import completion_summaries
 from schedules.duties.logs import log_nudges
 from schedules.duties.meetings import meeting_reminders
@@ -36,6 +37,9 @@ DUTIES: tuple[Duty, ...] = (
     silence,
     open_reports,
     done_outside,
+    plans_to_review,
+    attendance_to_record,
+    advisor_steps,
     meeting_reminders,
     deadline_nudges,
     semester_progress,
