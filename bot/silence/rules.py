@@ -22,7 +22,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.program import Program, StepKind
-from bot.status.deliverables import team_deliverables
+from bot.status.deliverables import MEMBER_ROLES, team_deliverables
 from bot.status.progress import step_name
 from bot.teams.pauses import paused_school_days, pauses_of
 from storage.db import among, scope_of
@@ -148,9 +148,12 @@ def team_health(
 
 
 def silence_clock_start(program: Program, track: str, start_date: date) -> date:
-    """The team's first deadline on or after its start: when it can first fall quiet."""
-
-    return next((d.due for d in program.deadlines(track) if d.due >= start_date), start_date)
+    """The team's first deadline on or after its start: when it can first fall quiet (the
+    team's own, not a step of its content advisor or staff)."""
+    return next(
+        (d.due for d in program.deadlines(track) if d.due >= start_date and d.role in MEMBER_ROLES),
+        start_date,
+    )
 
 
 def last_activity_dates(session: Session, program: Program, team_ids: list[int]) -> dict[int, date]:

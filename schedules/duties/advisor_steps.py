@@ -14,13 +14,14 @@ decided or the attendance recorded (`chat.update`, never a new message).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from sqlalchemy.orm import Session
 
 from bot.advisor.duties import DutyStatus, duties_for, duty_line, review_due, review_left
+from bot.advisor.rules import alert_day, quiet_teams
 from bot.advisor.views import DUTY_DONE, Part, TeamItem, advisor_digest, struck
 from bot.meetings.rules import LABELS
 from bot.meetings.views import OPEN as ATTENDANCE_OPEN
@@ -45,18 +46,30 @@ REVIEWED_KIND = "plan_reviewed"
 ATTENDANCE_KIND = "attendance_to_record"
 RECORDED_KIND = "attendance_recorded"
 USEFUL_FOR = timedelta(days=10)  # a late line the bot could not send by then is skipped
+REMINDER_USEFUL = timedelta(days=2)
 # The attendance line comes the school day after the meeting, and again a week later.
 ATTENDANCE_AGAIN = timedelta(days=7)
+# A line whose moment passed is recorded as skipped by the ticks of these days, then no
+# longer computed: the year's past months are not recomputed every few minutes.
+SETTLED_WITHIN = timedelta(days=2)
+
+
+def _recent(now: datetime, notices: Iterator[Notice]) -> Iterator[Notice]:
+    return (notice for notice in notices if now <= notice.expires_at + SETTLED_WITHIN)
 
 
 def advisor_steps(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
+    return _recent(now, _advisor_steps(session, program, now))
+
+
+def _advisor_steps(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
     teams = [team for team in roster(session, program.id) if team.advisor is not None]
     if not teams:
         return
     today = now.astimezone(program.tz).date()
     statuses = duties_for(session, program, teams, today)
     sent = ledger.sent_of_kinds(session, (DUTY_KIND, DUTY_LATE_KIND))
-    leads = program.settings.advisor_reminder_lead_days
+    quiet = quiet_teams(session, [team.id for team in teams])
     for team in teams:
         assert team.advisor is not None
         for status in statuses[team.id]:
@@ -65,7 +78,7 @@ def advisor_steps(session: Session, program: Program, now: datetime) -> Iterator
             if status.done:
                 yield from _step_done(program, team, status, sent)
             else:
-                yield from _step_notices(program, team, status, leads, now)
+                yield from _step_notices(program, team, status, quiet.get(team.id), now)
 
 
 def _step_item(team: RosterTeam, status: DutyStatus, part: Part) -> TeamItem:
@@ -84,16 +97,22 @@ def _step_notices(
     program: Program,
     team: RosterTeam,
     status: DutyStatus,
-    leads: Sequence[int],
+    quiet_until: date | None,
     now: datetime,
 ) -> Iterator[Notice]:
+    """The step's reminders, then its late line; a team the advisor snoozed or reached out
+    to holds them too, as its other alerts (two held onto one day make one line)."""
     advisor = team.advisor
     assert advisor is not None
     tz = zone(advisor.tz, program.tz)
     start = program.settings.quiet_hours.end
     step = program.step_key(status.deadline)
+    leads = program.settings.advisor_reminder_lead_days
     days = [program.reminder_day(status.due - timedelta(days=lead)) for lead in leads]
-    moments = [local_instant(max(day, team.start_date), start, tz) for day in days]
+    moments = [
+        local_instant(alert_day(program, max(day, team.start_date), quiet_until), start, tz)
+        for day in days
+    ]
     end_of_day = local_instant(status.due + timedelta(days=1), time(0), tz)
     for index, lead in enumerate(leads):
         later = [m for m in moments[index + 1 :] if m > moments[index]]
@@ -105,10 +124,16 @@ def _step_notices(
             advisor.slack_id,
             advisor.tz,
             moments[index],
-            later[0] if later else end_of_day,
+            # A reminder of the advisor's own step is of use for a couple of days: on a
+            # morning that has all the teams' late steps it would only crowd them.
+            min(later[0] if later else end_of_day, moments[index] + REMINDER_USEFUL),
             partial(_step_item, team, status, Part.NEEDS_YOU),
         )
-    late_day = next_school_day_on_or_after(program, status.due + timedelta(days=1))
+    late_day = alert_day(
+        program,
+        next_school_day_on_or_after(program, status.due + timedelta(days=1)),
+        quiet_until,
+    )
     late_at = local_instant(late_day, start, tz)
     if now >= late_at:
         yield _notice(
@@ -155,6 +180,10 @@ def _step_done(
 
 
 def plans_to_review(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
+    return _recent(now, _plans_to_review(session, program, now))
+
+
+def _plans_to_review(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
     teams = {team.id: team for team in roster(session, program.id)}
     staff: list[str] | None = None
     for plan in pending_plans(session, program.id):
@@ -271,6 +300,10 @@ def _decision(plan: MentoringPlan, program: Program) -> tuple[str | None, dateti
 
 
 def attendance_to_record(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
+    return _recent(now, _attendance_to_record(session, program, now))
+
+
+def _attendance_to_record(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
     today = now.astimezone(program.tz).date()
     past = {
         track.id: [m for m in member_meetings(program, track.id) if m.due < today]
@@ -280,6 +313,7 @@ def attendance_to_record(session: Session, program: Program, now: datetime) -> I
         return
     teams = [t for t in roster(session, program.id) if past.get(t.track)]
     records = attendance_of(session, [t.id for t in teams], program.id)
+    quiet = quiet_teams(session, [t.id for t in teams])
     staff: list[str] | None = None
     sent: dict[str, ledger.SentNotice] | None = None
     for team in teams:
@@ -290,7 +324,8 @@ def attendance_to_record(session: Session, program: Program, now: datetime) -> I
                 continue  # paired after it: nothing to record
             record = records.get((team.id, meeting.key))
             if record is None:
-                yield from _attendance_notices(program, team, meeting, staff or [], now)
+                held = quiet.get(team.id)
+                yield from _attendance_notices(program, team, meeting, staff or [], held, now)
                 continue
             if sent is None:
                 sent = ledger.sent_of_kinds(session, (ATTENDANCE_KIND,))
@@ -315,10 +350,16 @@ def _attendance_item(team: RosterTeam, meeting: Deadline) -> TeamItem:
 
 
 def _attendance_notices(
-    program: Program, team: RosterTeam, meeting: Deadline, staff: list[str], now: datetime
+    program: Program,
+    team: RosterTeam,
+    meeting: Deadline,
+    staff: list[str],
+    quiet_until: date | None,
+    now: datetime,
 ) -> Iterator[Notice]:
     first = next_school_day_on_or_after(program, meeting.due + timedelta(days=1))
     again = next_school_day_on_or_after(program, first + ATTENDANCE_AGAIN)
+    first, again = (alert_day(program, day, quiet_until) for day in (first, again))
     for slack_id, tz_name in _reviewers(team, staff):
         tz = zone(tz_name, program.tz)
         for n, day in enumerate((first, again), start=1):
