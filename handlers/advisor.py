@@ -24,6 +24,7 @@ from bot.advisor.rules import REACHED_OUT_QUIET
 from bot.advisor.views import Part
 from bot.platform.services import Services
 from bot.silence.rules import overdue_steps, team_health
+from bot.slack.blocks import numbered
 from bot.slack.dates import human_date
 from bot.slack.fields import FieldErrors, record_id, text
 from bot.slack.replies import dm
@@ -46,7 +47,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         (views.REACHED_OUT, _reached_out),
         (views.SNOOZE, _snooze),
         (views.MORE, _more_teams),
-        (views.DUTY_DONE, _duty_done),
+        (numbered(views.DUTY_DONE), _duty_done),
     ):
         app.action(action_id)(kit.button(functools.partial(function, services)))
     app.view(views.NUDGE_CALLBACK)(

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot.access import Refusal
 from bot.across.lookup import asker_services
+from bot.advisor.duties import step_rows
+from bot.advisor.views import home_steps_blocks
 from bot.experiences.rules import allows_extras, team_coverage
 from bot.experiences.views import coverage_line
 from bot.home import views as home_views
@@ -239,8 +241,11 @@ class _Progress:
         if advised:
             found = status_domain.program_standings(session, self.program, advised, today)
             contacts = last_contact_dates(session, [t.id for t in advised])
-            budget = home_views.HOME_BLOCKS - len(blocks) - 1
+            rows = step_rows(session, self.program, advised, today)
+            own_steps = home_steps_blocks([row for team in advised for row in rows[team.id]], today)
+            budget = home_views.HOME_BLOCKS - len(blocks) - len(own_steps) - 1
             blocks += home_views.advisor_blocks(self.program, found, today, contacts, budget)
+            blocks += own_steps
         if not blocks:
             staff = sorted(
                 {*self.services.settings.staff_ids, *granted_holders(session, Role.STAFF)}

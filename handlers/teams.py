@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot import access
 from bot.access import Refusal
 from bot.accounts.direct import dm_all
+from bot.advisor.duties import step_rows
 from bot.platform.services import Services
 from bot.platform.slack_users import lookup_with, users_info
 from bot.slack.blocks import modal, section
@@ -217,12 +218,15 @@ def _team_cards(ctx: CommandContext) -> Answer:
     with services.sessions() as session:
         teams = [t for p in services.programs for t in active_teams_of(session, target, p.id)]
         visible = [t for t in teams if access.may_on_team(ctx.who, access.Action.READ_TEAM, t)]
+        steps = step_rows(session, services.program, visible, services.today())
         cards = [
             replace(
                 card_for(session, services, team),
                 records_attendance=access.may_on_team(
                     ctx.who, access.Action.RECORD_ATTENDANCE, team
                 ),
+                advisor_steps=steps[team.id],
+                marks_advisor_steps=access.may_on_team(ctx.who, access.Action.ADVISOR_STEP, team),
             )
             for team in visible
         ]

@@ -11,7 +11,7 @@ returned.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -19,13 +19,17 @@ from sqlalchemy.orm import Session
 
 from bot.access import Refusal
 from bot.advisor.step import ADVISOR_CONTACT, ADVISOR_INTRODUCTION, KINDS, PLAN_REVIEW
+from bot.advisor.views import StepRow
 from bot.program import Deadline, Program
 from bot.slack.dates import human_date
 from storage.duties import current_plans, duties_done, mark_done
+from storage.models import Team
 from storage.plans import MentoringPlan, PlanStatus
 from storage.silence import SilenceActionKind, actions_for
 
 DONE, DUE, OVERDUE, UPCOMING, WAITING = "done", "due", "overdue", "upcoming", "waiting"
+# A month's contact not made by the next month's date: past, no longer asked for.
+MISSED = "missed"
 # An advisor's answer from the digest is contact with the team.
 CONTACTS = frozenset({SilenceActionKind.REACHED_OUT, SilenceActionKind.NUDGED})
 # A team that starts after the introduction's date gets this long to be introduced.
@@ -52,7 +56,7 @@ class DutyStatus:
     name: str  # the bot's words: "Introduce yourself to the building administrator"
     due: date  # for a team that started late, or a plan sent late, later than the calendar's
     done_at: datetime | None
-    state: str  # done / due / overdue / upcoming / waiting (no plan sent yet)
+    state: str  # done / due / overdue / upcoming / waiting (no plan sent yet) / missed
     how: str = ""  # "marked done by <@U…>", "approved": what made it done
 
     @property
@@ -137,8 +141,20 @@ def duties_for(
                 how = "answered from the digest" if done_at else ""
             state = _state(due, done_at, today, program)
             out.append(DutyStatus(deadline, duty_name(deadline), due, done_at, state, how))
-        found[team.id] = out
+        found[team.id] = _missed(out, today)
     return found
+
+
+def _missed(statuses: list[DutyStatus], today: date) -> list[DutyStatus]:
+    """A month's contact still open once the next month's date passed is missed: the
+    advisor is asked about this month's, not reminded of every month before it."""
+    contacts = [s for s in statuses if s.deadline.step.kind == ADVISOR_CONTACT]
+    gone = {
+        earlier.key
+        for earlier, later in zip(contacts, contacts[1:], strict=False)
+        if earlier.state == OVERDUE and later.due < today
+    }
+    return [replace(s, state=MISSED) if s.key in gone else s for s in statuses]
 
 
 def _contact_in(
@@ -195,3 +211,27 @@ def mark_duty(
 def due_now(statuses: Iterable[DutyStatus]) -> list[DutyStatus]:
     """The steps to show as waiting on the advisor: due or late, not done."""
     return [s for s in statuses if s.state in (DUE, OVERDUE)]
+
+
+def step_rows(
+    session: Session, program: Program, teams: Sequence[Team], today: date
+) -> dict[int, list[StepRow]]:
+    """Each team's advisor steps as the team card and the Home tab show them."""
+    found = duties_for(session, program, teams, today)
+    return {
+        team.id: [
+            StepRow(
+                team.id,
+                team.mentor.slack_id,
+                team.protege.slack_id,
+                status.key,
+                status.name,
+                status.due,
+                status.state,
+                status.done_at.astimezone(program.tz).date() if status.done_at else None,
+                status.markable,
+            )
+            for status in found[team.id]
+        ]
+        for team in teams
+    }

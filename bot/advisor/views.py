@@ -184,10 +184,15 @@ def struck(
             )
             block = section(text, block_id=block_id(team_id))
         elif drop is not None and block.get("block_id") == actions_id(team_id):
-            kept = [e for e in block["elements"] if (e.get("action_id"), e.get("value")) != drop]
+            kept = [e for e in block["elements"] if _pair(e) != drop]
             block = {**block, "elements": kept}
         out.append(block)
     return out
+
+
+def _pair(element: Block) -> tuple[str, str]:
+    """A button's action id (without the number `actions` gives a repeat) and value."""
+    return str(element.get("action_id", "")).split("#")[0], str(element.get("value", ""))
 
 
 def _strike(row: str, line: str, closing: str) -> str:
@@ -195,6 +200,70 @@ def _strike(row: str, line: str, closing: str) -> str:
         if row.startswith(f"• {title}: {line}"):
             return f"• ~{row.removeprefix('• ')}~ ✓ {closing}"
     return row
+
+
+# --- the advisor's own steps, on the team card and the Home tab -----------------------------
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One of the advisor's own steps for one team, as the card and the Home tab show it."""
+
+    team_id: int
+    mentor: str
+    protege: str
+    key: str  # the step's key: what "Mark done" names
+    name: str
+    due: date
+    state: str  # done / due / overdue / upcoming / waiting
+    done_on: date | None = None
+    markable: bool = True  # a plan's review is done by deciding the plan, not by a button
+
+    @property
+    def waiting(self) -> bool:
+        return self.state in ("due", "overdue")
+
+
+def mark_button(row: StepRow) -> Block:
+    return button(f"Mark done: {row.name}"[:75], DUTY_DONE, f"{row.team_id}:{row.key}")
+
+
+def _step_text(row: StepRow, today: date) -> str:
+    if row.state == "overdue":
+        return f"{row.name}: was due {human_date(row.due, today)}"
+    return f"{row.name}: due {human_date(row.due, today)}"
+
+
+def card_steps_blocks(rows: Sequence[StepRow], today: date, may_mark: bool) -> list[Block]:
+    """The team card's line of the content advisor's steps (theirs, not the team's: the
+    team's completion never waits on them), with Mark done for the advisor and staff."""
+    if not rows:
+        return []
+    done = [row for row in rows if row.state == "done"]
+    waiting = [row for row in rows if row.waiting]
+    parts = [f"{len(done)} done so far"] + [_step_text(row, today) for row in waiting[:4]]
+    blocks: list[Block] = [context("*Content advisor's steps:* " + " · ".join(parts))]
+    buttons = [mark_button(row) for row in waiting if row.markable][:EXTRA_BUTTONS]
+    if may_mark and buttons:
+        blocks.append(actions(*buttons))
+    return blocks
+
+
+HOME_STEPS = 8  # lines with a button on the Home tab; the rest counted
+
+
+def home_steps_blocks(rows: Sequence[StepRow], today: date) -> list[Block]:
+    """The advisor's Home tab: their own steps due now, across their teams, latest first."""
+    waiting = sorted((row for row in rows if row.waiting), key=lambda r: (r.due, r.team_id))
+    if not waiting:
+        return []
+    blocks: list[Block] = [section(f"*Your own steps* ({len(waiting)} waiting on you)")]
+    for row in waiting[:HOME_STEPS]:
+        text = f"<@{row.mentor}> & <@{row.protege}>: {_step_text(row, today)}"
+        blocks.append(section(text, accessory=mark_button(row) if row.markable else None))
+    if len(waiting) > HOME_STEPS:
+        blocks.append(context(f"…and {len(waiting) - HOME_STEPS} more in your morning message."))
+    return blocks
 
 
 # --- the team list behind "See more" ------------------------------------------------------
@@ -282,9 +351,12 @@ __all__ = [
     "REACHED_OUT",
     "SNOOZE",
     "Part",
+    "StepRow",
     "TeamItem",
     "TeamRow",
     "advisor_digest",
+    "card_steps_blocks",
+    "home_steps_blocks",
     "more_teams_modal",
     "nudge_message",
     "nudge_modal",

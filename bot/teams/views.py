@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.advisor.views import StepRow, card_steps_blocks
 from bot.contact.form import EMAIL_CHECKED, PREFERRED
 from bot.contact.views import program_contact_line
 from bot.meetings.views import OPEN as ATTENDANCE_OPEN
@@ -144,6 +145,8 @@ class TeamCard:
     paused_since: date | None = None  # on leave of absence since that day
     records_attendance: bool = False  # the viewer may record the team's meeting attendance
     contacts: Sequence[ProgramContact] = ()  # the program's staff contacts (the program file)
+    advisor_steps: Sequence[StepRow] = ()  # the content advisor's own steps for the team
+    marks_advisor_steps: bool = False  # the viewer may mark them done
 
 
 def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]:
@@ -169,6 +172,8 @@ def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]
         blocks.append(
             actions(button("Record meeting attendance", ATTENDANCE_OPEN, str(card.team_id)))
         )
+    if card.status == "active":
+        blocks += card_steps_blocks(card.advisor_steps, today, card.marks_advisor_steps)
     if manage and card.status == "active":
         value = str(card.team_id)
         blocks.append(

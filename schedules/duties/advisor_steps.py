@@ -20,7 +20,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from bot.advisor.duties import DutyStatus, duties_for, duty_line, review_due, review_left
+from bot.advisor.duties import MISSED, DutyStatus, duties_for, duty_line, review_due, review_left
 from bot.advisor.rules import alert_day, quiet_teams
 from bot.advisor.views import DUTY_DONE, Part, TeamItem, advisor_digest, struck
 from bot.meetings.rules import LABELS
@@ -77,7 +77,7 @@ def _advisor_steps(session: Session, program: Program, now: datetime) -> Iterato
                 continue  # a plan's review: plans_to_review says it
             if status.done:
                 yield from _step_done(program, team, status, sent)
-            else:
+            elif status.state != MISSED:
                 yield from _step_notices(program, team, status, quiet.get(team.id), now)
 
 
