@@ -19,6 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.accounts.views import Seat, deactivated_message
+from bot.advisor import views as advisor_views
 from bot.completion.rules import CompletionSummary, Step
 from bot.completion.views import summary_message
 from bot.experiences import views as experience_views
@@ -28,6 +29,7 @@ from bot.home.reply import TeamNext, dm_reply_message
 from bot.home.topics import topic_prompt
 from bot.logs import views as log_views
 from bot.logs.rules import shown_log
+from bot.meetings.views import OPEN as ATTENDANCE_OPEN
 from bot.plans import checklists
 from bot.plans import views as plan_views
 from bot.plans.rules import PlanRecord, PlanSlot, TeamPeople
@@ -40,6 +42,7 @@ from bot.reports import views as report_views
 from bot.reports.rules import shown_pd, shown_visit
 from bot.silence import views as silence_views
 from bot.silence.views import SilentTeam
+from bot.slack.blocks import button
 from bot.slack.text import typed
 from bot.status import progress as progress_views
 from bot.status import rules as status_rules
@@ -305,6 +308,7 @@ def _scheduled(world: SampleWorld) -> list[Sample]:
             lambda: progress_views.overdue_message(program, status, heading, today),
         ),
         Sample("silent team", lambda: silence_views.alert_message(silent, spell, today)),
+        Sample("advisor's morning message", lambda: _advisor_lines(team)),
         Sample(
             "silent team, reminder",
             lambda: silence_views.alert_message(silent, spell, today, reminder=True),
@@ -757,4 +761,31 @@ def _pd(world: SampleWorld) -> PdVerification:
         mentor_comments="Worth sharing with the department.",
         signed_by=MENTOR,
         signed_at=at,
+    )
+
+
+def _advisor_lines(team: int) -> tuple[str, list[dict[str, Any]]]:
+    """The advisor's morning message with what waits on them: their own step, a plan to
+    review, a meeting's attendance to record (schedules/duties/advisor_steps.py)."""
+    needs = advisor_views.Part.NEEDS_YOU
+    lines = (
+        (
+            "Your step: Introduce yourself to the building administrator, due Mon, Sep 30",
+            button("Mark done", advisor_views.DUTY_DONE, f"{team}:advisor_introduction"),
+        ),
+        (
+            "Individual Mentoring Plan to review, revision 1, sent Wed, Sep 25: "
+            "4 school days left of the review week",
+            button("Approve the plan", plan_views.REVIEW_APPROVE, "1", "primary"),
+        ),
+        (
+            "Mentor & Protégé Initial Meeting, Wed, Sep 25: attendance not recorded yet",
+            button("Record attendance", ATTENDANCE_OPEN, str(team)),
+        ),
+    )
+    return advisor_views.advisor_digest(
+        [
+            advisor_views.TeamItem(team, MENTOR, PROTEGE, needs, line, buttons=(pressed,))
+            for line, pressed in lines
+        ]
     )
