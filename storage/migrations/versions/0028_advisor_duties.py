@@ -3,16 +3,16 @@ administrators, monthly contact with the team, review a plan within a week), mar
 
 `advisor_duties` keeps one row per team, program year and step: who marked it done, and when.
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
