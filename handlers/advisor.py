@@ -55,17 +55,21 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     )
 
 
-def _answerable(services: Services, user_id: str, team_id: int | None) -> tuple[Team, str]:
+def _answerable(
+    services: Services,
+    user_id: str,
+    team_id: int | None,
+    action: access.Action = access.Action.RESPOND_TO_SILENCE,
+    refusal: str = ADVISOR_ONLY,
+) -> tuple[Team, str]:
     """The team, if `user_id` may answer for it (its advisor or staff), and who they are."""
     with services.sessions() as session:
         who = access.viewer(session, user_id, services.settings.staff_ids)
         team = get_team(session, team_id) if team_id is not None else None
     if team is None or team.status != "active":
-        raise Refusal(ADVISOR_ONLY)
-    if not access.may_on_team(who, access.Action.RESPOND_TO_SILENCE, team):
-        raise Refusal(
-            access.own_team_refusal(who, access.Action.RESPOND_TO_SILENCE, team) or ADVISOR_ONLY
-        )
+        raise Refusal(refusal)
+    if not access.may_on_team(who, action, team):
+        raise Refusal(access.own_team_refusal(who, action, team) or refusal)
     return team, who.user_id
 
 
@@ -219,15 +223,9 @@ def _more_teams(services: Services, body: dict[str, Any], client: WebClient) -> 
 def _duty_done(services: Services, body: dict[str, Any], client: WebClient) -> None:
     """ "Mark done" on one of the advisor's own steps, from the digest or the team card."""
     team_part, _, step = kit.value(body).partition(":")
-    team_id = record_id(team_part)
-    user = body["user"]["id"]
-    with services.sessions() as session:
-        who = access.viewer(session, user, services.settings.staff_ids)
-        team = get_team(session, team_id) if team_id is not None else None
-    if team is None or team.status != "active":
-        raise Refusal(STEP_ONLY)
-    if not access.may_on_team(who, access.Action.ADVISOR_STEP, team):
-        raise Refusal(access.own_team_refusal(who, access.Action.ADVISOR_STEP, team) or STEP_ONLY)
+    team, user = _answerable(
+        services, body["user"]["id"], record_id(team_part), access.Action.ADVISOR_STEP, STEP_ONLY
+    )
     today = services.today()
     with transaction(services.sessions) as session:
         fresh = get_team(session, team.id)

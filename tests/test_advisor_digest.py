@@ -352,8 +352,13 @@ def served(app_server, standin, program):
     fake, _ = standin
     object.__setattr__(services, "clock", lambda: datetime(2024, 11, 20, 16, tzinfo=UTC))
     mine = seed(services.sessions, program, 2)
-    with transaction(services.sessions) as session:
-        other = add_team(
+    return base, services, fake, mine, other_team(services.sessions, program)
+
+
+def other_team(factory, program) -> int:
+    """A team of another content advisor."""
+    with transaction(factory) as session:
+        return add_team(
             session,
             program_id=program.id,
             mentor=get_or_create_person(session, "U0M9999999", SETUP),
@@ -365,7 +370,6 @@ def served(app_server, standin, program):
             created_by=None,
             now=SETUP,
         ).id
-    return base, services, fake, mine, other
 
 
 def answers(services) -> list[SilenceAction]:

@@ -32,7 +32,15 @@ from storage.silence import SilenceAction, SilenceActionKind
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings
 from tests.interactions import _post_payload, last_opened_view, press, submit
 from tests.signing import slash_command
-from tests.test_advisor_digest import ADVISOR, OTHER_ADVISOR, SETUP, at, mentor, protege, seed
+from tests.test_advisor_digest import (
+    ADVISOR,
+    OTHER_ADVISOR,
+    at,
+    mentor,
+    other_team,
+    protege,
+    seed,
+)
 from tests.test_home import open_home
 from tests.test_plans_storage import plan_form
 
@@ -46,21 +54,7 @@ def served(app_server, standin, program):
     fake, api_url = standin
     client = scheduler_client(make_settings("sqlite://", api_url))
     [team] = seed(services.sessions, program, 1)
-    with transaction(services.sessions) as session:  # another advisor's team
-        from storage.people import add_team, get_or_create_person
-
-        other = add_team(
-            session,
-            program_id=program.id,
-            mentor=get_or_create_person(session, "U0M9999999", SETUP),
-            protege=get_or_create_person(session, "U0P9999999", SETUP),
-            advisor=get_or_create_person(session, OTHER_ADVISOR, SETUP),
-            area="bmit",
-            track="year1",
-            start_date=date(2024, 8, 26),
-            created_by=None,
-            now=SETUP,
-        ).id
+    other = other_team(services.sessions, program)
 
     def run(day: date, hour: int = 14):
         object.__setattr__(services, "clock", lambda: at(day, hour))
@@ -222,10 +216,10 @@ def test_answering_the_team_from_the_digest_is_the_months_contact(served) -> Non
 # -- issue 13, item 2: plans to review -------------------------------------------------------
 
 
-def test_a_plan_to_review_waits_in_needs_you_with_the_review_weeks_days(served, program) -> None:
-    base, services, fake, run, clock, team, _ = served
+def send_plan(services, program, team: int):
+    """The protégé sends the team's plan on the meeting's afternoon, through the app's rules."""
     with transaction(services.sessions) as session:
-        plan = submit_plan(
+        return submit_plan(
             session,
             program,
             session.get(Team, team),
@@ -233,6 +227,11 @@ def test_a_plan_to_review_waits_in_needs_you_with_the_review_weeks_days(served, 
             protege(0),
             datetime(2024, 9, 25, 16, tzinfo=UTC),
         )
+
+
+def test_a_plan_to_review_waits_in_needs_you_with_the_review_weeks_days(served, program) -> None:
+    base, services, fake, run, clock, team, _ = served
+    plan = send_plan(services, program, team)
     sent = "Individual Mentoring Plan to review, revision 1, sent Wed, Sep 25"
     assert not [o for o in run(date(2024, 9, 25), 22) if o.notice.kind == "plan_review"]
     run(date(2024, 9, 26))
@@ -257,15 +256,7 @@ def test_a_plan_to_review_waits_in_needs_you_with_the_review_weeks_days(served, 
 
 def test_a_plan_past_its_review_week_says_so(served, program) -> None:
     _, services, fake, run, _, team, _ = served
-    with transaction(services.sessions) as session:
-        submit_plan(
-            session,
-            program,
-            session.get(Team, team),
-            plan_form(),
-            protege(0),
-            datetime(2024, 9, 25, 16, tzinfo=UTC),
-        )
+    send_plan(services, program, team)
     run(date(2024, 10, 2))
     assert "last school day of the review week" in blocks_of(fake.messages_to(ADVISOR)[-1])
     run(date(2024, 10, 4))

@@ -161,11 +161,10 @@ def _step_done(
     yield _edit(
         f"{prefix}done",
         DUTY_DONE_KIND,
-        advisor.slack_id,
-        advisor.tz,
-        max(status.done_at, *(sent[key].sent_at for key in told)),
+        (advisor.slack_id, advisor.tz),
+        status.done_at,
         f"Done: {status.name}.",
-        tuple(told),
+        {key: sent[key] for key in told},
         partial(
             struck,
             team_id=team.id,
@@ -268,11 +267,10 @@ def _reviewed(session: Session, program: Program, teams: dict[int, RosterTeam]) 
         yield _edit(
             f"planreviewed:plan{plan_id}:{recipient}",
             REVIEWED_KIND,
-            recipient,
-            tz_name,
-            max(at, *(sent[key].sent_at for key in keys)),
+            (recipient, tz_name),
+            at,
             f"Individual Mentoring Plan, revision {plan.revision}: {closing}.",
-            tuple(sorted(keys)),
+            {key: sent[key] for key in keys},
             partial(
                 struck,
                 team_id=plan.team_id,
@@ -395,11 +393,10 @@ def _recorded(
         yield _edit(
             f"attendancerecorded:team{team.id}:{program.step_key(meeting)}:{recipient}",
             RECORDED_KIND,
-            recipient,
-            tz_name,
-            max(at, *(sent[key].sent_at for key in keys)),
+            (recipient, tz_name),
+            at,
             f"Recorded: {meeting_name(meeting)}, {label.lower()}.",
-            tuple(sorted(keys)),
+            {key: sent[key] for key in keys},
             partial(
                 struck,
                 team_id=team.id,
@@ -443,21 +440,23 @@ def _alone(item: Callable[[], TeamItem]) -> Message:
 def _edit(
     key: str,
     kind: str,
-    recipient: str,
-    tz: str | None,
-    due_at: datetime,
+    recipient: tuple[str, str | None],
+    at: datetime,
     text: str,
-    edits: tuple[str, ...],
+    told: dict[str, ledger.SentNotice],
     edit: Callable[[list[dict]], list[dict]],
 ) -> Notice:
+    """An edit of the morning messages that said a line (`told`, by key): from when the
+    line was done, or the last of them went out."""
+    due_at = max(at, *(notice.sent_at for notice in told.values()))
     return Notice(
         key=key,
         kind=kind,
-        recipient=recipient,
+        recipient=recipient[0],
         due_at=due_at,
         expires_at=due_at + USEFUL_FOR,
         compose=lambda: (text, []),
-        tz=tz,
-        edits=edits,
+        tz=recipient[1],
+        edits=tuple(sorted(told)),
         edit=edit,
     )
