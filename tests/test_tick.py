@@ -105,9 +105,12 @@ def test_a_recorded_send_is_never_repeated_after_a_restart(world, program, stand
     client = scheduler_client(make_settings(database_url, standin[1]))
     for hours in (0, 1, 30):
         later = FIRST_DAY_0800_CDT + timedelta(hours=hours)
-        assert tick(restarted, client, program, later).outcomes == []
+        outcomes = tick(restarted, client, program, later).outcomes
+        # Only the advisor's own step of August, late the next school day, is new by then.
+        assert [o for o in outcomes if o.notice.kind != "advisor_step_late"] == []
     engine.dispose()
-    assert len(fake.calls_to("chat.postMessage")) == 2
+    posts = [c for c in fake.calls_to("chat.postMessage") if "advisorstep:" not in str(c.params)]
+    assert len(posts) == 2
 
 
 def test_a_claim_left_by_a_crash_is_retried_once_its_lease_expires(world) -> None:
