@@ -3,16 +3,16 @@ administrators, monthly contact with the team, review a plan within a week), mar
 
 `advisor_duties` keeps one row per team, program year and step: who marked it done, and when.
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028"
-down_revision = "0027"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
