@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -168,6 +169,7 @@ def _run(args: argparse.Namespace) -> int:
     services, engine = services_from(settings)
     # Once a start: a long-running server's queries are planned with what it sampled.
     gather_planner_statistics(engine)
+    _warn_closed_year(services)
     scheduler = None
     if not args.no_scheduler:
         from schedules import runner
@@ -195,6 +197,16 @@ def _run(args: argparse.Namespace) -> int:
         # Socket Mode answers in this process: what it took on after acks finishes first.
         after_ack.shutdown()
     return 0
+
+
+def _warn_closed_year(services: Services) -> None:
+    """A warning line, not a refusal: the closed year's records stay readable meanwhile."""
+    from bot.years.startup import closed_year_warning
+
+    with services.sessions() as session:
+        line = closed_year_warning(session, services.program)
+    if line is not None:
+        logging.getLogger("bot.cli").warning(line)
 
 
 def _bolt_app(create_app: Callable[[Services], App], services: Services) -> App:
@@ -233,6 +245,7 @@ def _scheduler(args: argparse.Namespace) -> int:
     if not settings.bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set: the scheduler cannot send without it")
     services, _ = services_from(settings)
+    _warn_closed_year(services)
     runner.run_forever(services, scheduler_client(settings))
     return 0
 

@@ -91,3 +91,10 @@ def close_teams(session: Session, program_id: str, now: datetime) -> int:
         .execution_options(synchronize_session="fetch")
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def following_year(session: Session, program_id: str) -> ProgramYear | None:
+    """The year opened after the program's (the one `mentorbot year open` carried it into)."""
+    return session.scalars(
+        select(ProgramYear).where(ProgramYear.follows == program_id).order_by(ProgramYear.id.desc())
+    ).first()

@@ -225,3 +225,24 @@ def test_program_coverage_counts_an_early_start(env) -> None:
     assert found.passed and "starts on 2024-08-01" in found.detail
     found, _ = doctor.program(settings, date(2024, 6, 1))
     assert not found.passed
+
+
+def test_a_program_file_whose_year_was_closed_says_to_move_on(
+    env, capsys, monkeypatch, tmp_path: Path
+) -> None:
+    rolled = tmp_path / "bmit-2025-26.toml"
+    rolled.write_text(roll_program(default_program_path(), "2025-26").text, encoding="utf-8")
+    assert main(["doctor", "--as-of", AS_OF]) == 0
+    capsys.readouterr()
+    assert main(["year", "open", str(rolled), "--yes", "--now", "2025-06-15T12:00:00+00:00"]) == 0
+    capsys.readouterr()
+    code, lines = _doctor(capsys)
+    assert code == 1
+    assert lines["program file"] == (
+        "FAIL  program file: MENTORBOT_PROGRAM names 2024-25 (bmit-2024-25), closed on "
+        "2025-06-15 by `mentorbot year open`: nothing more can be filed in it. Set "
+        "MENTORBOT_PROGRAM to the next year's file (2025-26, bmit-2025-26) and restart the bot."
+    )
+    monkeypatch.setenv("MENTORBOT_PROGRAM", str(rolled))
+    assert main(["doctor", "--as-of", "2025-08-15"]) == 0
+    assert "ok    program file: " in capsys.readouterr().out

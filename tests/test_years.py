@@ -4,6 +4,10 @@ changes nothing, and running it twice changes nothing."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,7 +22,9 @@ from storage.models import ProgramYear, Team, TeamStatus
 from storage.people import add_team, get_or_create_person
 from storage.teams import active_team_of_protege, end_team
 from storage.years import program_year
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.test_cli import env  # noqa: F401 (the fixture)
+from tests.test_server import _free_port, _wait_for
 
 SEEDED = datetime(2024, 8, 1, tzinfo=UTC)
 OPENED = "2025-06-15T12:00:00+00:00"
@@ -217,3 +223,35 @@ def test_a_protege_not_carried_can_be_paired_again_in_the_new_year(migrated, nex
         assert active_team_of_protege(session, left.protege_id) is None
         assert active_team_of_protege(session, carried.protege_id).program_id == "bmit-2025-26"
     engine.dispose()
+
+
+def test_run_warns_at_start_when_the_program_file_names_a_closed_year(
+    migrated, next_file, standin, capsys
+) -> None:
+    fake, api_url = standin
+    seed(migrated)
+    assert main(["year", "open", str(next_file), "--yes", "--now", OPENED]) == 0
+    port = _free_port()
+    variables = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--no-scheduler"],
+        env=variables,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 30) == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=15)
+    [warning] = [line for line in output.splitlines() if "MENTORBOT_PROGRAM names" in line]
+    assert "WARNING" in warning
+    assert "2024-25 (bmit-2024-25), closed on 2025-06-15 by `mentorbot year open`" in warning
+    assert "Set MENTORBOT_PROGRAM to the next year's file (2025-26, bmit-2025-26)" in warning

@@ -121,3 +121,30 @@ def test_the_home_tab_shows_this_year_and_the_closed_one_a_click_away(next_year)
     assert "Year One" in checklist and "Year Two" not in checklist
     _, progress = command(base, MENTOR, "progress --year 2024-25")
     assert "Year One" in text_of(progress)
+
+
+def _report_rows(fake, nth: int) -> list[str]:
+    """The rows of the team table of the `nth` report the stand-in received."""
+    fake.wait_for("files.completeUploadExternal", nth, timeout=20)
+    tables = [d for d in fake.uploads.values() if d.startswith(b"\xef\xbb\xbfteam,")]
+    assert len(tables) == nth
+    return tables[-1].decode("utf-8-sig").splitlines()
+
+
+def test_the_report_is_of_this_year_and_of_the_closed_one_with_year(next_year) -> None:
+    base, services, fake, old_team = next_year
+    with services.sessions() as session:
+        carried = session.scalars(select(Team).where(Team.carried_from_id == old_team)).one()
+    _, answer = command(base, STAFF, "report --year 2024-25")
+    assert "Preparing your report" in text_of(answer)
+    _, *rows = _report_rows(fake, 1)
+    assert [row.split(",")[0] for row in rows] == [str(old_team)]
+    assert "year1" in rows[0] and "year2" not in rows[0]
+    _, answer = command(base, STAFF, "report")
+    assert "Preparing your report" in text_of(answer)
+    _, *rows = _report_rows(fake, 2)
+    assert [row.split(",")[0] for row in rows] == [str(carried.id)]
+    _, unknown = command(base, STAFF, "report --year 1999-00")
+    assert "There is no program year '1999-00'" in text_of(unknown)
+    _, refused = command(base, MENTOR, "report --year 2024-25")
+    assert "is for program staff and content advisors" in text_of(refused)

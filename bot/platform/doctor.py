@@ -26,6 +26,7 @@ from bot.platform.samples import HomePublisher, Sample, home_view, home_views, s
 from bot.platform.scopes import from_headers
 from bot.platform.services import Services
 from bot.program import Program, ProgramError, load_programs
+from bot.years.startup import closed_year_warning
 from storage.db import (
     DatabaseUnavailable,
     check_connection,
@@ -72,6 +73,8 @@ def run(
     stored = database(settings)
     checks.append(stored)
     found, loaded = program(settings, today)
+    if found.passed and stored.passed and loaded is not None:
+        found = still_open(settings, loaded, found)
     checks.append(found)
     later = ["staff", "DM to staff", "messages"] + (["Home tabs"] if publish_home else [])
     if not slack:
@@ -314,6 +317,17 @@ def _covers(name: str, loaded: Program, today: date | None) -> Check:
     if day < loaded.start:
         return ok(name, f"{title} starts on {loaded.start}")
     return ok(name, f"{title} runs {loaded.start} to {loaded.end}")
+
+
+def still_open(settings: Settings, loaded: Program, found: Check) -> Check:
+    """The program check failed when its year was closed by `mentorbot year open`."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            line = closed_year_warning(session, loaded)
+    finally:
+        engine.dispose()
+    return found if line is None else fail(found.name, line)
 
 
 # --- people ---------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.status.rules import TeamStanding
 from bot.years.rules import YearPlan, next_track
 from storage.models import Team
@@ -59,3 +61,14 @@ def _standing(standing: TeamStanding) -> str:
 
 def _pair(mentor: str, protege: str) -> str:
     return f"mentor {mentor}, protégé {protege}"
+
+
+def closed_year_line(program_id: str, school_year: str, closed: date, after: str | None) -> str:
+    """What to do when the deployment runs a year `mentorbot year open` has closed: one
+    line, for `mentorbot run`'s log and `mentorbot doctor` (`after`: the year that followed)."""
+    onward = f"the next year's file ({after})" if after else "the next year's file"
+    return (
+        f"MENTORBOT_PROGRAM names {school_year} ({program_id}), closed on {closed.isoformat()} "
+        f"by `mentorbot year open`: nothing more can be filed in it. Set MENTORBOT_PROGRAM to "
+        f"{onward} and restart the bot."
+    )
