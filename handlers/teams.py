@@ -23,7 +23,12 @@ from bot.slack.commands import Subcommand
 from bot.slack.fields import FieldErrors, record_id
 from bot.slack.text import typed
 from bot.teams import views
-from bot.teams.changes import ending_message, pause_message, replacement_messages
+from bot.teams.changes import (
+    already_message,
+    ending_message,
+    pause_message,
+    replacement_messages,
+)
 from bot.teams.form import parse_ending, parse_pair, parse_replacement
 from bot.teams.imports import import_teams
 from bot.teams.pauses import current_pause, pauses_of
@@ -36,7 +41,15 @@ from schedules.duties.teams import welcome_notices
 from storage.db import transaction
 from storage.models import Team, TeamChange, TeamStatus
 from storage.people import get_or_create_person, get_team
-from storage.teams import PAUSE, active_teams_of, end_team, history, replace_member, set_paused
+from storage.teams import (
+    PAUSE,
+    active_teams_of,
+    end_team,
+    history,
+    last_pause_change,
+    replace_member,
+    set_paused,
+)
 
 log = logging.getLogger(__name__)
 NOT_YOURS = "This team can no longer be changed by you."
@@ -325,9 +338,11 @@ def _pause(services: Services, paused: bool, body: dict[str, Any], client: WebCl
         raise Refusal("Only program staff can pause or resume an active team.")
     with transaction(services.sessions) as session:
         changed = set_paused(session, team, paused, None, body["user"]["id"], services.clock())
-    word = "paused" if paused else "resumed"
+        last = None if changed else last_pause_change(session, team.id)
     if not changed:
-        kit.tell(client, body, f"{_pair(team)} was {word} already.")
+        by = last.changed_by if last is not None else None
+        on = last.changed_at.astimezone(services.program.tz).date() if last is not None else None
+        kit.tell(client, body, already_message(_pair(team), paused, by, on))
         return
     mentor, protege = team.mentor.slack_id, team.protege.slack_id
     text = pause_message(paused, mentor, protege)

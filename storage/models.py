@@ -148,6 +148,9 @@ class Team(Base):
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     # Set when its program year is closed: its records stay readable, nothing more is filed.
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set while the team is paused (leave of absence): one conditional update begins or
+    # ends a pause (storage.teams.set_paused); team_changes keeps every pause's history.
+    paused_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
     protege: Mapped[Person] = relationship(foreign_keys=[protege_id])

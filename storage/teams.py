@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Person, Team, TeamChange, TeamStatus
@@ -181,24 +181,36 @@ def _record(
 PAUSE, PAUSED, RESUMED = "pause", "paused", "resumed"
 
 
-def is_paused(session: Session, team_id: int) -> bool:
-    last = session.scalars(
-        select(TeamChange.new_value)
-        .where(TeamChange.team_id == team_id, TeamChange.role == PAUSE)
-        .order_by(TeamChange.id.desc())
-    ).first()
-    return last == PAUSED
-
-
 def set_paused(
     session: Session, team: Team, paused: bool, reason: str | None, by: str, now: datetime
 ) -> bool:
-    """Begin or end the team's pause; False when it already was (or was not) paused."""
-    if is_paused(session, team.id) == paused:
+    """Begin or end the team's pause; False when it already was (or was not) paused.
+
+    One conditional update of the team's row decides it, so that of two staff pressing at
+    once only one pauses (the other waits for the row, then finds it paused): the pause is
+    recorded, and the deadlines moved, once. The caller's transaction should begin here,
+    with no read before it, for SQLite to let the second wait rather than fail."""
+    state = Team.paused_since.is_(None) if paused else Team.paused_since.is_not(None)
+    result = session.execute(
+        update(Team)
+        .where(Team.id == team.id, state)
+        .values(paused_since=now if paused else None)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(result, "rowcount", 0):
         return False
     new, old = (PAUSED, RESUMED) if paused else (RESUMED, PAUSED)
     _record(session, team, PAUSE, old, new, reason, by, now)
     return True
+
+
+def last_pause_change(session: Session, team_id: int) -> TeamChange | None:
+    """The team's latest pause or resumption: who, and when."""
+    return session.scalars(
+        select(TeamChange)
+        .where(TeamChange.team_id == team_id, TeamChange.role == PAUSE)
+        .order_by(TeamChange.id.desc())
+    ).first()
 
 
 def pause_changes(session: Session, team_ids: list[int]) -> dict[int, list[TeamChange]]:

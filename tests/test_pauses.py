@@ -4,15 +4,19 @@ deadlines move by the pause, its silence count stops, and nothing it filed is lo
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
+
+from alembic import command as alembic
+from sqlalchemy import event, select
 
 from bot.silence.rules import team_health
 from bot.status.deliverables import OVERDUE, is_meeting, team_deliverables
 from schedules.duties.logs import log_nudges
-from storage.db import transaction
-from storage.models import TeamStatus
-from storage.people import get_team
-from storage.teams import set_paused
+from storage.db import alembic_config, make_engine, make_session_factory, transaction, upgrade
+from storage.models import Role, TeamChange, TeamStatus
+from storage.people import get_or_create_person, get_team, grant
+from storage.teams import PAUSE, set_paused
 from tests import test_teams
 from tests.conftest import STAFF
 from tests.interactions import press
@@ -146,3 +150,113 @@ def test_no_communication_log_reminder_reaches_a_team_paused_on_its_due_date(
     assert reminded() == []
     _pause(services.sessions, team_id, False, due - timedelta(days=1))
     assert "log_nudge" in reminded()
+
+
+SECOND_STAFF = "U0STAFF02"
+
+
+def test_staff_pausing_a_team_just_paused_are_told_who_did(world) -> None:
+    base, services, fake = world
+    register(base, fake)
+    with transaction(services.sessions) as session:
+        person = get_or_create_person(session, SECOND_STAFF, _at(date(2024, 9, 1)))
+        grant(session, person, Role.STAFF, STAFF, _at(date(2024, 9, 1)))
+    press(base, STAFF, "team_pause", "1")
+    told = len(fake.messages_to(PROTEGE))
+    press(base, SECOND_STAFF, "team_pause", "1")
+    [answer] = [
+        c.params["text"]
+        for c in fake.calls_to("chat.postEphemeral")
+        if c.params["user"] == SECOND_STAFF
+    ]
+    assert answer == (
+        f"The team of <@{MENTOR}> and <@{PROTEGE}> was paused already by <@{STAFF}> on "
+        "Tue, Sep 10: nothing more changed."
+    )
+    assert len(fake.messages_to(PROTEGE)) == told
+    press(base, STAFF, "team_resume", "1")
+    press(base, SECOND_STAFF, "team_resume", "1")
+    answers = [
+        c.params["text"]
+        for c in fake.calls_to("chat.postEphemeral")
+        if c.params["user"] == SECOND_STAFF
+    ]
+    assert f"was resumed already by <@{STAFF}>" in answers[-1]
+
+
+def test_two_staff_pausing_at_once_pause_the_team_once(database_url, program) -> None:
+    """The second staff member's transaction has looked at the team's pause (or is about to
+    change it) before the first commits: the read-then-write race, made to happen."""
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    team_id = seed(factory, program)
+    with factory() as session:  # as the listener does: the team read before the change
+        team = get_team(session, team_id)
+    at = _at(date(2024, 10, 1))
+    second: dict[str, object] = {}
+    looked = threading.Event()
+
+    def mark(writing: bool):
+        def listener(conn, cursor, statement: str, *rest) -> None:
+            ours = second.get("thread") == threading.get_ident()
+            if ours and writing == statement.lstrip().upper().startswith(("UPDATE", "INSERT")):
+                looked.set()
+
+        return listener
+
+    # Before its first write, or after its first read: either way before the first commits.
+    event.listen(engine, "before_cursor_execute", mark(True))
+    event.listen(engine, "after_cursor_execute", mark(False))
+
+    def pause_too() -> None:
+        second["thread"] = threading.get_ident()
+        try:
+            with transaction(factory) as session:
+                second["changed"] = set_paused(session, team, True, None, SECOND_STAFF, at)
+        except Exception as exc:  # the test's answer, not a crash of the thread
+            second["changed"] = exc
+
+    thread = threading.Thread(target=pause_too)
+    with transaction(factory) as session:
+        assert set_paused(session, team, True, None, STAFF, at)
+        thread.start()
+        assert looked.wait(30)
+    thread.join()
+    assert second["changed"] is False
+    with factory() as session:
+        changes = session.scalars(
+            select(TeamChange.changed_by).where(TeamChange.role == PAUSE)
+        ).all()
+        statuses = team_deliverables(session, program, get_team(session, team_id), at.date())
+    assert changes == [STAFF]  # one pause: the deadlines move by it once
+    assert all(s.effective_due >= at.date() or s.due < at.date() for s in statuses)
+    engine.dispose()
+
+
+def test_the_migration_marks_the_teams_paused_now_from_their_history(database_url, program) -> None:
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    paused, resumed, never = (seed(factory, program) for _ in range(3))
+    alembic.downgrade(alembic_config(database_url), "0025")
+    rows = [
+        (paused, "resumed", "paused", date(2024, 10, 1)),
+        (resumed, "resumed", "paused", date(2024, 10, 1)),
+        (resumed, "paused", "resumed", date(2024, 10, 8)),
+    ]
+    with transaction(factory) as session:  # team_changes is as it was before 0030
+        for team_id, old, new, day in rows:
+            session.add(
+                TeamChange(
+                    team_id=team_id,
+                    role=PAUSE,
+                    old_value=old,
+                    new_value=new,
+                    changed_by=STAFF,
+                    changed_at=_at(day),
+                )
+            )
+    upgrade(database_url)
+    with factory() as session:
+        since = {t: get_team(session, t).paused_since for t in (paused, resumed, never)}
+    assert since == {paused: _at(date(2024, 10, 1)), resumed: None, never: None}
+    engine.dispose()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from bot.slack.dates import human_date
 from bot.slack.text import TypedText
 
 
@@ -59,3 +62,11 @@ def pause_message(paused: bool, mentor: str, protege: str) -> str:
         f"The team of <@{mentor}> mentoring <@{protege}> is back from its pause. Its deadlines "
         "have moved by the time it was paused: `/mentor progress` shows the new dates."
     )
+
+
+def already_message(team: str, paused: bool, by: str | None, on: date | None) -> str:
+    """For staff who paused (or resumed) a team someone had just paused (or resumed)."""
+    word = "paused" if paused else "resumed"
+    who = f" by <@{by}>" if by else ""
+    when = f" on {human_date(on)}" if on is not None else ""
+    return f"{team} was {word} already{who}{when}: nothing more changed."
