@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "xlsx"))
     export.add_argument("--out", type=Path, help="the file to write")
     export.add_argument("--person", metavar="SLACK_ID", help="everything stored about them (JSON)")
+    export.add_argument(
+        "--requested-by",
+        metavar="SLACK_ID",
+        help="who asked, for the audit (required with --person; else recorded as `cli`)",
+    )
     export.add_argument("--as-of", type=date.fromisoformat, help="the day to judge (YYYY-MM-DD)")
     export.add_argument("--program", metavar="KEY", help="which program (default: the first)")
     export.set_defaults(func=_export)
@@ -320,13 +325,19 @@ def _import_teams(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from bot.privacy.rules import checked_slack_id
     from bot.status import export as report_export
+    from storage.db import transaction
     from storage.people import served_teams
+    from storage.survey import record_export
 
     if args.person is not None:
         return _export_person(args)
     if args.format is None or args.out is None:
         raise StartupError("export needs --format and --out (or --person SLACK_ID)")
+    requester = args.requested_by or "cli"
+    if args.requested_by is not None:
+        checked_slack_id("--requested-by", args.requested_by)
     services, _ = services_from(load_settings())
     if args.program is not None:
         one = services.only(args.program)
@@ -343,7 +354,11 @@ def _export(args: argparse.Namespace) -> int:
     else:
         content = report_export.report_xlsx(services.program, data)
     _write(args.out, content)
-    print(f"wrote {len(data.rows)} team(s) to {args.out}")
+    with transaction(services.sessions) as session:  # the audit: who, when, which program
+        run = record_export(
+            session, requester, "program", services.clock(), f"written: {len(data.rows)} team(s)"
+        )
+    print(f"wrote {len(data.rows)} team(s) to {args.out} (report run #{run})")
     return 0
 
 
@@ -375,12 +390,15 @@ def _export_person(args: argparse.Namespace) -> int:
     from bot.privacy.rules import export_person
 
     services, _ = services_from(load_settings())
-    document = export_person(services.sessions, args.person, services.clock())
+    document, audit = export_person(
+        services.sessions, args.person, args.requested_by, services.clock()
+    )
     if args.out is None:
         sys.stdout.write(document)
+        print(f"mentorbot: exported, audit record #{audit}", file=sys.stderr)
         return 0
     _write(args.out, document.encode())
-    print(f"wrote what is stored about {args.person} to {args.out}")
+    print(f"wrote what is stored about {args.person} to {args.out} (audit record #{audit})")
     return 0
 
 

@@ -44,16 +44,18 @@ PSEUDONYM_PREFIX = "forgotten-"  # lower case: never a Slack id
 
 
 class PrivacyRequest(Base):
-    """The audit of one forgetting: whom (by pseudonym only), who asked, when, what changed."""
+    """The audit of one privacy request: a forgetting (whom by pseudonym only, what changed)
+    or an export of what is stored about someone (whom, how many rows); who asked, when."""
 
     __tablename__ = "privacy_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "forget"
+    kind: Mapped[str] = mapped_column(String(16))  # "forget" or "export"
     pseudonym: Mapped[str | None] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(32))  # an export's person (Slack id)
     requested_by: Mapped[str] = mapped_column(String(32))  # a Slack id, or "self"
     done_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    changes: Mapped[int] = mapped_column(Integer)  # how many values changed
+    changes: Mapped[int] = mapped_column(Integer)  # values changed; an export's rows
 
 
 _REVISED = ("superseded_by",)
@@ -66,7 +68,7 @@ SLACK_IDS: dict[str, tuple[str, ...]] = {
     "deliveries": ("recipient", "key"),
     "report_runs": ("requester", "lock"),
     "slack_accounts": ("slack_id",),
-    "privacy_requests": ("requested_by",),
+    "privacy_requests": ("requested_by", "subject"),
     "communication_logs": ("author", "edited_by", "confirmed_by", "disputed_by", *_REVISED),
     "check_ins": ("person",),
     "focal_points_filings": ("filed_by", *_REVISED),

@@ -206,6 +206,17 @@ def start_report(session: Session, requester: str, scope: str, now: datetime) ->
     return run.id
 
 
+def record_export(session: Session, requester: str, scope: str, now: datetime, outcome: str) -> int:
+    """A report made at once, outside Slack (`mentorbot export`): recorded as a finished run,
+    so that `report_runs` lists every program report, who asked and when."""
+    run = ReportRun(
+        requester=requester, scope=scope, started_at=now, finished_at=now, outcome=outcome[:64]
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
 def finish_report(session: Session, run_id: int, now: datetime, outcome: str) -> None:
     session.execute(
         update(ReportRun)

@@ -40,6 +40,7 @@ from storage.privacy import (
     string_columns,
 )
 from storage.schema import metadata
+from storage.survey import ReportRun
 from tests import test_cli
 
 env = test_cli.env  # the command line's environment (a fixture)
@@ -238,7 +239,10 @@ def test_forget_refuses_bad_input_in_one_line_and_changes_nothing(
         ("forget", FORGOTTEN, "--requested-by", STAFF, "--yes"): (
             f"{FORGOTTEN} is in active team(s) 1: end the team or replace them first"
         ),
-        ("export", "--person", "U0NOBODY1"): "no one with Slack id U0NOBODY1 is stored",
+        ("export", "--person", "U0NOBODY1", "--requested-by", STAFF): (
+            "no one with Slack id U0NOBODY1 is stored"
+        ),
+        ("export", "--person", OTHER): "--requested-by is required: the Slack id of whoever asked",
         ("export", "--format", "csv"): "export needs --format and --out (or --person SLACK_ID)",
     }
     for argv, line in refusals.items():
@@ -269,7 +273,7 @@ def test_a_person_who_asks_themselves_is_recorded_as_self(planted, capsys) -> No
 
 def test_export_gives_a_person_everything_stored_about_them(planted, capsys, tmp_path) -> None:
     capsys.readouterr()
-    assert main(["export", "--person", FORGOTTEN]) == 0
+    assert main(["export", "--person", FORGOTTEN, "--requested-by", STAFF]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["slack_id"] == FORGOTTEN
     tables = document["tables"]
@@ -287,10 +291,78 @@ def test_export_gives_a_person_everything_stored_about_them(planted, capsys, tmp
     others = [row for rows in tables.values() for row in rows if MARKS[OTHER] in json.dumps(row)]
     assert others and all(f"<@{FORGOTTEN}>" in json.dumps(row) for row in others)
     out = tmp_path / "theirs.json"
-    assert main(["export", "--person", FORGOTTEN, "--out", str(out)]) == 0
-    assert json.loads(out.read_text())["tables"] == tables
+    assert main(["export", "--person", FORGOTTEN, "--requested-by", STAFF, "--out", str(out)]) == 0
+    again = json.loads(out.read_text())["tables"]
+    # The first export's audit record is about them too: the second shows it.
+    [audit] = [row for row in again["privacy_requests"] if row["kind"] == "export"]
+    assert (audit["subject"], audit["requested_by"]) == (FORGOTTEN, STAFF)
+    again["privacy_requests"].remove(audit)
+    assert again == tables
+
+
+def test_every_export_is_audited_who_asked_when_and_whose(planted, capsys, tmp_path) -> None:
+    before = snapshot(planted)
+    capsys.readouterr()
+    assert main(["export", "--person", FORGOTTEN, "--requested-by", STAFF]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    out = tmp_path / "theirs.json"
+    assert main(["export", "--person", OTHER, "--requested-by", OTHER, "--out", str(out)]) == 0
+    with planted.connect() as connection:
+        audits = connection.execute(
+            select(PrivacyRequest.__table__)
+            .where(PrivacyRequest.kind == "export")
+            .order_by(PrivacyRequest.id)
+        ).all()
+    rows = sum(len(found) for found in exported["tables"].values())
+    assert [(a.subject, a.requested_by, a.changes > 0) for a in audits] == [
+        (FORGOTTEN, STAFF, True),
+        (OTHER, "self", True),
+    ]
+    assert audits[0].changes == rows
+    assert all(a.done_at is not None and a.pseudonym is None for a in audits)
+    assert capsys.readouterr().out == (
+        f"wrote what is stored about {OTHER} to {out} (audit record #{audits[1].id})\n"
+    )
+    # A refused export leaves no record; nothing but the audit changed.
+    assert main(["export", "--person", "U0NOBODY1", "--requested-by", STAFF]) == 2
+    after = snapshot(planted)
+    assert len(after["privacy_requests"]) == len(before["privacy_requests"]) + 2
+    after["privacy_requests"] = before["privacy_requests"]
+    assert after == before
+    # Forgetting the person later replaces their Slack id in the export's record too.
+    assert main(["forget", FORGOTTEN, "--requested-by", STAFF, "--yes"]) == 0
+    with planted.connect() as connection:
+        subjects = connection.execute(
+            select(PrivacyRequest.subject).where(PrivacyRequest.kind == "export")
+        ).scalars()
+        assert [s.startswith("forgotten-") for s in subjects] == [True, False]
 
 
 def test_rows_about_reads_the_id_as_a_word(planted) -> None:
     with make_session_factory(planted)() as session:
         assert privacy.rows_about(session, "U0FORGET", 999) == {}
+
+
+def test_a_program_export_from_the_command_line_is_recorded_with_who_asked(
+    planted, capsys, tmp_path
+) -> None:
+    out = tmp_path / "report.csv"
+    argv = ["export", "--format", "csv", "--out", str(out), "--as-of", "2024-10-01"]
+    capsys.readouterr()
+    assert main([*argv, "--requested-by", STAFF]) == 0
+    assert main(argv) == 0
+    assert main([*argv, "--requested-by", "boss"]) == 2
+    with planted.connect() as connection:
+        runs = connection.execute(
+            select(ReportRun.requester, ReportRun.scope, ReportRun.finished_at, ReportRun.outcome)
+            .where(ReportRun.scope == "program")
+            .order_by(ReportRun.id)
+        ).all()
+    assert [(r.requester, r.scope, r.outcome.startswith("written: ")) for r in runs] == [
+        (STAFF, "program", True),
+        ("cli", "program", True),
+    ]
+    assert all(r.finished_at is not None for r in runs)
+    lines = capsys.readouterr()
+    assert "(report run #" in lines.out
+    assert "--requested-by must be a Slack user id" in lines.err

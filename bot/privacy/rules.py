@@ -1,5 +1,9 @@
 """`mentorbot forget` and `mentorbot export --person`: what they may do and what they change.
 
+Both are audited in `privacy_requests`: who asked (a Slack id, or "self"), when, and whom
+(a forgetting by the pseudonym only; an export by the person's Slack id, which a later
+forgetting replaces like every other).
+
 Forgetting keeps every row (the program's counts, dates and hours), puts a pseudonym where
 the person's Slack id was, replaces the free text they wrote and clears their contact
 details. It runs in one transaction: a dry run (the default) rolls it back and reports what
@@ -54,9 +58,7 @@ def forget(
     apply: bool,
 ) -> Forgetting:
     checked_slack_id("SLACK_ID", slack_id)
-    if requested_by is None:
-        raise PrivacyError("--requested-by is required: the Slack id of whoever asked")
-    checked_slack_id("--requested-by", requested_by)
+    asker = checked_asker(requested_by, slack_id)
     if slack_id in configured_staff:
         raise PrivacyError(f"{slack_id} is in MENTORBOT_STAFF: take them out of it first")
     with factory() as session:
@@ -69,12 +71,7 @@ def forget(
             raise PrivacyError(
                 f"{slack_id} is in active team(s) {listed}: end the team or replace them first"
             )
-        request = PrivacyRequest(
-            kind="forget",
-            requested_by=SELF if requested_by == slack_id else requested_by,
-            done_at=now,
-            changes=0,
-        )
+        request = PrivacyRequest(kind="forget", requested_by=asker, done_at=now, changes=0)
         session.add(request)
         session.flush()
         pseudonym = f"{privacy.PSEUDONYM_PREFIX}{request.id}"
@@ -90,6 +87,14 @@ def forget(
         else:
             session.rollback()
         return Forgetting(slack_id, pseudonym, changes, apply, request.id if apply else None)
+
+
+def checked_asker(requested_by: str | None, slack_id: str) -> str:
+    """Who asked, as the audit records it: a Slack id, or SELF."""
+    if requested_by is None:
+        raise PrivacyError("--requested-by is required: the Slack id of whoever asked")
+    checked_slack_id("--requested-by", requested_by)
+    return SELF if requested_by == slack_id else requested_by
 
 
 def _active_teams(session: Session, person_id: int) -> list[int]:
@@ -123,13 +128,28 @@ def forgetting_lines(forgetting: Forgetting) -> list[str]:
     return [head] + [f"  {where}: {rows}" for where, rows in sorted(forgetting.changes.items())]
 
 
-def export_person(factory: sessionmaker[Session], slack_id: str, now: datetime) -> str:
-    """Everything stored about the person, as JSON."""
+def export_person(
+    factory: sessionmaker[Session], slack_id: str, requested_by: str | None, now: datetime
+) -> tuple[str, int]:
+    """Everything stored about the person, as JSON, and the id of the audit record that
+    says who asked for it, when (the record is written with the export, in one transaction)."""
     checked_slack_id("--person", slack_id)
-    with factory() as session:
+    asker = checked_asker(requested_by, slack_id)
+    with factory() as session, session.begin():
         person = find_person(session, slack_id)
         if person is None:
             raise PrivacyError(f"no one with Slack id {slack_id} is stored")
         tables = privacy.rows_about(session, slack_id, person.id)
+        request = PrivacyRequest(
+            kind="export",
+            subject=slack_id,
+            requested_by=asker,
+            done_at=now,
+            changes=sum(len(rows) for rows in tables.values()),
+        )
+        session.add(request)
+        session.flush()
+        request_id = request.id
     document = {"slack_id": slack_id, "exported_at": now.isoformat(), "tables": tables}
-    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return text, request_id
