@@ -213,6 +213,24 @@ def last_pause_change(session: Session, team_id: int) -> TeamChange | None:
     ).first()
 
 
+def program_pause_changes(session: Session, program_id: str) -> dict[int, list[TeamChange]]:
+    """The pauses and resumptions of every active team of the program, oldest first."""
+    found: dict[int, list[TeamChange]] = {}
+    rows = session.scalars(
+        select(TeamChange)
+        .join(Team, Team.id == TeamChange.team_id)
+        .where(
+            TeamChange.role == PAUSE,
+            Team.program_id == program_id,
+            Team.status == TeamStatus.ACTIVE,
+        )
+        .order_by(TeamChange.id)
+    )
+    for row in rows:
+        found.setdefault(row.team_id, []).append(row)
+    return found
+
+
 def pause_changes(session: Session, team_ids: list[int]) -> dict[int, list[TeamChange]]:
     """Every team's pauses and resumptions, oldest first (most teams have none)."""
     found: dict[int, list[TeamChange]] = {}

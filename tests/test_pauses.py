@@ -260,3 +260,31 @@ def test_the_migration_marks_the_teams_paused_now_from_their_history(database_ur
         since = {t: get_team(session, t).paused_since for t in (paused, resumed, never)}
     assert since == {paused: _at(date(2024, 10, 1)), resumed: None, never: None}
     engine.dispose()
+
+
+def test_a_step_a_pause_moved_far_is_reminded_at_its_moved_date(ticking, program) -> None:
+    """Experience 1 is due Mon Oct 21; its protégé heard 3 days before, then the team was
+    paused on Sun Oct 20 and resumed on Mon Nov 25: 36 days. The step is due Tue Nov 26,
+    five weeks past its calendar date, and reminded then, not dropped as long past."""
+    team_id = seed(ticking.factory, program)
+    [send] = [d for d in program.deadlines("year1") if d.id.endswith("experience-1-send")]
+    assert send.due == date(2024, 10, 21)
+    step = program.step_key(send)
+
+    def nudges(day: date, hour: int = 14) -> list[tuple[str, str]]:
+        at = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)  # 8 or 9 in Chicago
+        result = ticking.run(program, at)
+        return [(o.notice.key, o.status) for o in result.outcomes if f":{step}:" in o.notice.key]
+
+    before = f"nudge:team{team_id}:{step}:{PROTEGE}"
+    assert nudges(date(2024, 10, 18)) == [(f"{before}:d3", "sent")]
+    _pause(ticking.factory, team_id, True, date(2024, 10, 20))
+    assert nudges(date(2024, 10, 21)) == []  # on leave: nothing, not even the day's own
+    assert nudges(date(2024, 11, 4)) == []
+    _pause(ticking.factory, team_id, False, date(2024, 11, 25))
+    # Its moved 3-day reminder (Fri Nov 22) fell in the pause: not sent, nor recorded.
+    assert nudges(date(2024, 11, 25), hour=16) == []
+    assert nudges(date(2024, 11, 26)) == [(f"{before}:d0:moved36", "sent")]
+    reminder = ticking.fake.messages_to(PROTEGE)[-1]
+    assert reminder["text"] == "Reminder: Experience 1 (sent to the mentor), due today."
+    assert nudges(date(2024, 11, 26), hour=20) == []  # once

@@ -43,6 +43,7 @@ class DeliverableStatus:
     state: str  # done / due / overdue / upcoming
     tracked: bool  # False while no feature reports this step (it is then never "done")
     note: str = ""
+    paused_days: int = 0  # how far the team's pauses moved effective_due
 
     @property
     def id(self) -> str:
@@ -280,7 +281,12 @@ def _after_pauses(
     for status in statuses:
         due = shifted(status.effective_due, pauses, today)
         moved.append(
-            replace(status, effective_due=due, state=state_on(due, status.done_at, today, lead))
+            replace(
+                status,
+                effective_due=due,
+                state=state_on(due, status.done_at, today, lead),
+                paused_days=(due - status.effective_due).days,
+            )
         )
     return moved
 

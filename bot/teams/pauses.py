@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.program import Program
 from storage.models import TeamChange
-from storage.teams import PAUSED, pause_changes
+from storage.teams import PAUSED, pause_changes, program_pause_changes
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,26 @@ def pauses_of(session: Session, program: Program, team_ids: list[int]) -> dict[i
         team_id: pauses_from(changes, program.tz)
         for team_id, changes in pause_changes(session, team_ids).items()
     }
+
+
+def program_pauses(session: Session, program: Program) -> dict[int, list[Pause]]:
+    """The pauses of every active team of the program (teams never paused are not in it)."""
+    return {
+        team_id: pauses_from(changes, program.tz)
+        for team_id, changes in program_pause_changes(session, program.id).items()
+    }
+
+
+def longest_shift(pauses_by_team: dict[int, list[Pause]], today: date) -> timedelta:
+    """The most any team's pauses moved its dates: how far past its calendar date a step
+    may still be to come."""
+    return max(
+        (
+            sum(((p.until(today) - p.start) for p in pauses), timedelta())
+            for pauses in pauses_by_team.values()
+        ),
+        default=timedelta(),
+    )
 
 
 def shifted(day: date, pauses: Sequence[Pause], today: date) -> date:

@@ -11,6 +11,11 @@ the earlier step came in late, the later one's date moves with it (its effective
 Communication Logs (issue 4) and the survey (issue 6) have their own nudges; deadlines that
 fell before a team started are not nudged.
 
+A paused team hears nothing about its steps (its dates wait). Once it resumes, a step the
+pause moved is reminded before its moved date as before its calendar one, even far past the
+calendar date; the keys of those reminders name the move, so one sent before the pause does
+not stand in for them. Reminders whose moment fell before the team resumed are not sent.
+
 For a large program only deadlines near today are computed: a few queries per track a tick.
 """
 
@@ -45,6 +50,7 @@ from bot.status.progress import (
     reminder_message,
     step_name,
 )
+from bot.teams.pauses import Pause, current_pause, longest_shift, program_pauses
 from schedules.duties.meetings import meeting_key, meeting_moment
 from schedules.notice import Message, Notice, composed
 from storage import ledger
@@ -62,9 +68,13 @@ OVERDUE_USEFUL = timedelta(days=10)  # an overdue notice the bot could not send 
 def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterator[Notice]:
     today = now.astimezone(program.tz).date()
     leads = lead_days(program)
+    paused = program_pauses(session, program)
+    reach = longest_shift(paused, today)  # a step moved by a pause is still to come
     for track in program.tracks:
         deadlines = [
-            d for d in nudged_deadlines(program, track.id) if _near(program, d, today, leads[0])
+            d
+            for d in nudged_deadlines(program, track.id)
+            if _near(program, d, today, leads[0], reach)
         ]
         if not deadlines:
             continue
@@ -82,11 +92,12 @@ def deadline_nudges(session: Session, program: Program, now: datetime) -> Iterat
             meetings.setdefault(meeting.due, meeting)
         for team in teams:
             statuses = {s.id: s for s in by_team[team.id]}
+            pauses = paused.get(team.id, [])
             for deadline in deadlines:
                 status = statuses[deadline.id]
                 at = meetings.get(status.due) if status.effective_due == status.due else None
                 yield from _notices(
-                    program, team, status, statuses, now, today, leads, at, advisors
+                    program, team, status, statuses, now, today, leads, at, advisors, pauses
                 )
 
 
@@ -99,14 +110,17 @@ def lead_days(program: Program) -> tuple[int, ...]:
     return tuple(sorted(set(program.settings.reminder_lead_days) | {0}, reverse=True))
 
 
-def _near(program: Program, deadline: Deadline, today: date, longest_lead: int) -> bool:
+def _near(
+    program: Program, deadline: Deadline, today: date, longest_lead: int, reach: timedelta
+) -> bool:
     """Worth computing today. A later step of a chain stays in view after its date: the step
-    before it may come in late and move it."""
+    before it may come in late and move it; so does any step within `reach` of it (the
+    longest a pause has moved a team's dates)."""
     first = program.reminder_day(deadline.due - timedelta(days=longest_lead))
     if today < first - timedelta(days=1):
         return False
     return predecessor(program, deadline) is not None or today <= last_useful_day(
-        program, deadline.due
+        program, deadline.due + reach
     )
 
 
@@ -159,14 +173,16 @@ def _notices(
     leads: Sequence[int],
     meeting: Deadline | None,
     advisors: _Advisors,
+    pauses: Sequence[Pause],
 ) -> Iterator[Notice]:
     """`meeting`: the meeting the step is due at (the track's meeting of its date, while the
-    step has not moved from that date)."""
+    step has not moved from that date); `pauses`: the team's."""
     if status.done_at is not None:
         yield from _done(program, team, status, advisors, now)
         return
-    if status.waiting_on is not None:
+    if status.waiting_on is not None or current_pause(pauses) is not None:
         return
+    resumed = pauses[-1].end if pauses else None
     said = advisors.paces.get((team.id, program.step_key(status.deadline)), [])
     if any(row.kind == StepPaceKind.OUTSIDE for row in said):
         return  # done outside Slack: no more reminders; the advisor is asked to confirm
@@ -187,7 +203,7 @@ def _notices(
             default=None,
         )
         yield from _reminders(
-            program, team, status, heading, role, person, now, leads, ready_at, at, later
+            program, team, status, heading, role, person, now, leads, ready_at, at, later, resumed
         )
     if team.advisor is not None:
         yield from _overdue(program, team, status, heading, now, advisors.quiet.get(team.id))
@@ -205,9 +221,13 @@ def _reminders(
     ready_at: datetime | None,
     meeting: Deadline | None,
     asked: StepPace | None,
+    resumed: date | None,
 ) -> Iterator[Notice]:
     tz = zone(person.tz, program.tz)
     step = program.step_key(status.deadline)
+    # Reminders meant for the time the team was paused are not sent once it is back.
+    back = local_instant(resumed, time(0), tz) if resumed is not None else None
+    moved = f":moved{status.paused_days}" if status.paused_days else ""
 
     def compose(today: date) -> Callable[[], Message]:
         message = partial(
@@ -258,13 +278,15 @@ def _reminders(
             merged_into = meeting_key(program, team.id, meeting, person.slack_id)
         if now < due_at or (ready_at is not None and due_at < ready_at):
             continue
+        if back is not None and due_at < back:
+            continue
         if put_off is not None and asked is not None and asked.at <= due_at <= put_off:
             continue
         # Worded for its own day: a reminder held over a weekend, or recorded as skipped, still
         # names the right date.
         today = min(now.astimezone(tz).date(), status.effective_due - timedelta(days=lead))
         yield Notice(
-            key=f"nudge:team{team.id}:{program.step_key(status.deadline)}:{person.slack_id}:d{lead}",
+            key=f"nudge:team{team.id}:{step}:{person.slack_id}:d{lead}{moved}",
             kind=REMINDER_KIND,
             recipient=person.slack_id,
             due_at=due_at,
