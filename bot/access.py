@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     SEE_TOPIC = "see_topic"
     SEE_CALENDAR = "see_calendar"
     REGISTER_TEAMS = "register_teams"  # pair, import
+    OPEN_YEAR = "open_year"  # /mentor year: preview, then open the next school year
     GRANT_ROLES = "grant_roles"  # staff add/remove, advisor add/remove
     FILE_CONTACT_FORM = "file_contact_form"  # one's own contact details
     SEE_ALL_TEAMS = "see_all_teams"
@@ -76,6 +77,7 @@ _PROGRAM_RULES: dict[Action, frozenset[str]] = {
     Action.SEE_TOPIC: frozenset({"anyone"}),
     Action.SEE_CALENDAR: frozenset({"anyone"}),
     Action.REGISTER_TEAMS: frozenset({"staff"}),
+    Action.OPEN_YEAR: frozenset({"staff"}),
     Action.GRANT_ROLES: frozenset({"staff"}),
     Action.FILE_CONTACT_FORM: frozenset({"anyone"}),
     Action.SEE_ALL_TEAMS: frozenset({"staff"}),

@@ -126,6 +126,7 @@ ROWS: dict[str, Row] = {
     "command:team": Row(READERS, args="<@{protege}>"),
     "command:pair": Row(STAFF_ONLY),
     "command:import": Row(STAFF_ONLY),
+    "command:year": Row(STAFF_ONLY),
     "command:staff": Row(STAFF_ONLY, args="add <@U0NEWPERS>"),
     "command:advisor": Row(STAFF_ONLY, args="add <@U0NEWPERS>"),
     "command:log": Row(ANY_MEMBER),
@@ -150,6 +151,9 @@ ROWS: dict[str, Row] = {
     "action:team_replace_advisor": Row(STAFF_ONLY, value="{team}"),
     "action:team_end_open": Row(STAFF_ONLY, value="{team}"),
     "action:team_pause": Row(STAFF_ONLY, value="{team}"),
+    # opening the next school year (no next year's file is offered here: staff are told so)
+    "action:year_preview": Row(STAFF_ONLY, value="bmit-2025-26"),
+    "view:year_open": Row(STAFF_ONLY, metadata='{"program": "bmit-2025-26"}'),
     "action:team_resume": Row(STAFF_ONLY, value="{team}"),
     "action:completion_file": Row(READERS, value="{team}"),
     "view:team_pair": Row(STAFF_ONLY, opener=("command:pair", ""), opener_role="staff"),

@@ -25,9 +25,12 @@ import itertools
 import json
 import logging
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,7 +50,7 @@ from bot.plans import checklists as cviews
 from bot.plans import views as pviews
 from bot.platform.app import create_app
 from bot.platform.services import Services
-from bot.program import Program
+from bot.program import Program, default_program_path, roll_program
 from bot.reports import views as rviews
 from bot.silence import views as sviews
 from bot.silence.rules import team_health
@@ -56,6 +59,7 @@ from bot.slack.fields import text as typed
 from bot.slack.metadata import Metadata
 from bot.survey import views as survey_views
 from bot.teams import views as tviews
+from bot.years import views as yviews
 from storage.db import make_engine, make_session_factory, transaction
 from storage.drafts import ChecklistDraft
 from storage.experiences import (
@@ -78,6 +82,7 @@ from storage.plans import (
 )
 from storage.silence import SilenceAction
 from storage.survey import SurveyResponse
+from storage.years import program_year
 from tests.conftest import SIGNING_SECRET, STAFF, make_settings, serve_app
 from tests.interactions import press, submit
 from tests.signing import slash_command
@@ -388,7 +393,7 @@ def fuzzed(data, view, values, row: Row, world: World) -> tuple[dict, str]:
     inputs = [b for b in view["blocks"] if b.get("type") == "input" and b["block_id"] in values]
     modes = ["valid", "valid", "valid", "one", "one", "many", "metadata"]
     mode = data.draw(st.sampled_from(modes), label="mode")
-    if mode == "one":
+    if mode == "one" and inputs:  # a confirmation (the next year's) has no input
         targets = {data.draw(st.sampled_from([b["block_id"] for b in inputs]), label="field")}
     elif mode == "many":
         targets = {b["block_id"] for b in inputs if data.draw(st.booleans(), b["block_id"])}
@@ -1260,7 +1265,42 @@ def check_survey(sent: Sent) -> None:
         assert found.comments == (sent.text("comments") or None)
 
 
+# opening the next school year ------------------------------------------------------------------
+
+
+@functools.cache
+def _next_year_folder() -> Path:
+    """A copy of the shipped file with next year's beside it, as an operator leaves them."""
+    folder = Path(tempfile.mkdtemp(prefix="next-year-"))
+    shutil.copy(default_program_path(), folder / default_program_path().name)
+    rolled = roll_program(default_program_path(), "2025-26").text
+    (folder / "bmit-2025-26.toml").write_text(rolled, encoding="utf-8")
+    return folder
+
+
+def open_year(world, people):
+    settings = world.services.settings
+    current = _next_year_folder() / default_program_path().name
+    object.__setattr__(settings, "program_path", current)  # MENTORBOT_PROGRAM names the copy
+    return by_button(world, STAFF, yviews.YEAR_PREVIEW, "bmit-2025-26", yviews.YEAR_OPEN_CALLBACK)
+
+
+def check_year(sent: Sent) -> None:
+    """The preview's submit has no input: every answer replaces the modal. The year opened
+    when the submit carried the preview's own metadata; a refusal says why and opens none."""
+    view = sent.answer["view"]
+    if sent.metadata != sent.view["private_metadata"]:
+        assert view["callback_id"] == "notice"
+        return
+    assert view["callback_id"] == "year_opened"
+    with sent.session() as session:
+        opened = program_year(session, "bmit-2025-26")
+        assert opened is not None and opened.opened_by == STAFF
+        assert program_year(session, sent.world.program.id).closed_at is not None
+
+
 ROWS: dict[str, Row] = {
+    yviews.YEAR_OPEN_CALLBACK: Row("staff", open_year, check_year),
     tviews.PAIR_CALLBACK: Row("staff", open_pair, check_pair, valid_pair),
     tviews.IMPORT_CALLBACK: Row(
         "staff", open_import, check_import, valid_import, shapes={"csv": csv_files}

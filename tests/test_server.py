@@ -32,6 +32,17 @@ def _wait_for(url: str, deadline: float) -> int:
     raise AssertionError(f"{url} did not answer in time")
 
 
+def run_bot(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`mentorbot run --no-scheduler` in a process of its own, its output in one pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--no-scheduler"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def test_run_serves_slack_requests_and_healthz_under_gunicorn(tmp_path, standin) -> None:
     fake, api_url = standin
     port = _free_port()
@@ -45,13 +56,7 @@ def test_run_serves_slack_requests_and_healthz_under_gunicorn(tmp_path, standin)
         "PORT": str(port),
     }
     env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--no-scheduler"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = run_bot(env)
     try:
         base = f"http://127.0.0.1:{port}"
         assert _wait_for(base + "/healthz", time.monotonic() + 30) == 200

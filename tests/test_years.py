@@ -5,8 +5,6 @@ changes nothing, and running it twice changes nothing."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +22,7 @@ from storage.teams import active_team_of_protege, end_team
 from storage.years import program_year
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.test_cli import env  # noqa: F401 (the fixture)
-from tests.test_server import _free_port, _wait_for
+from tests.test_server import _free_port, _wait_for, run_bot
 
 SEEDED = datetime(2024, 8, 1, tzinfo=UTC)
 OPENED = "2025-06-15T12:00:00+00:00"
@@ -239,13 +237,7 @@ def test_run_warns_at_start_when_the_program_file_names_a_closed_year(
         "SLACK_API_URL": api_url,
         "PORT": str(port),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--no-scheduler"],
-        env=variables,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = run_bot(variables)
     try:
         assert _wait_for(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 30) == 200
     finally:

@@ -4,6 +4,7 @@ after the deployment runs the next year's file."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bot.access import CLOSED_YEAR
 from bot.program import default_program_path, load_program, roll_program
 from bot.status.progress import PROGRESS_OPEN
 from bot.years.rules import open_year, plan_year
+from bot.years.views import YEAR_OPEN_CALLBACK, YEAR_PREVIEW
 from storage.db import transaction
 from storage.logs import CommunicationLog
 from storage.models import Team
@@ -24,6 +26,7 @@ from tests.test_home import HOME, open_home, text
 from tests.test_logs_http import command, log_values, opened
 from tests.test_status import add_log
 from tests.test_status_http import text_of
+from tests.test_years import seed, snapshot
 
 OCTOBER = datetime(2024, 10, 7, 15, tzinfo=UTC)  # Mon Oct 7 2024, 10:00 in Chicago
 CLOSED = datetime(2025, 6, 15, 12, tzinfo=UTC)
@@ -148,3 +151,96 @@ def test_the_report_is_of_this_year_and_of_the_closed_one_with_year(next_year) -
     assert "There is no program year '1999-00'" in text_of(unknown)
     _, refused = command(base, MENTOR, "report --year 2024-25")
     assert "is for program staff and content advisors" in text_of(refused)
+
+
+# --- opening the next year from Slack ----------------------------------------------------------
+
+
+@pytest.fixture
+def offering(sqlite_url, standin, program, tmp_path: Path):
+    """The deployment runs a copy of the 2024-25 file; beside it, next year's and a broken
+    one. 2024-25 holds test_years' four teams (one carries, one's protégé left Slack, one
+    withdrew, one finishes year two)."""
+    fake, _ = standin
+    current = tmp_path / "bmit-2024-25.toml"
+    current.write_text(default_program_path().read_text(encoding="utf-8"), encoding="utf-8")
+    rolled = roll_program(default_program_path(), "2025-26").text
+    (tmp_path / "bmit-2025-26.toml").write_text(rolled, encoding="utf-8")
+    (tmp_path / "broken.toml").write_text("[program]\nid = 'x'\n", encoding="utf-8")
+    ids = seed(sqlite_url)
+    with serve_app(sqlite_url, standin, program, program_path=current) as (base, services):
+        object.__setattr__(services, "clock", lambda: CLOSED)
+        yield base, services, fake, ids
+
+
+def _preview_button(answer: dict) -> dict:
+    [found] = [
+        b["accessory"]
+        for b in answer["blocks"]
+        if (b.get("accessory") or {}).get("action_id") == YEAR_PREVIEW
+    ]
+    return found
+
+
+def test_staff_preview_the_next_year_in_slack_then_open_it_once(offering) -> None:
+    base, services, fake, ids = offering
+    before = snapshot(services.settings.database_url)
+    _, offered = command(base, STAFF, "year")
+    shown = text_of(offered)
+    assert "`bmit-2025-26.toml`: 2025-26 (`bmit-2025-26`), starts Aug 1, 2025" in shown
+    assert "`broken.toml` cannot be opened: broken.toml: " in shown
+    assert str(services.settings.program_path.parent) not in shown  # names, never paths
+    assert _preview_button(offered)["value"] == "bmit-2025-26"
+    assert "sample-fcs" not in shown  # another program of the same year: not a next year
+
+    press(base, STAFF, YEAR_PREVIEW, "bmit-2025-26")
+    preview = last_opened_view(fake)
+    assert preview["callback_id"] == YEAR_OPEN_CALLBACK
+    assert preview["submit"]["text"] == "Open 2025-26"
+    blocks = json.dumps(preview["blocks"], ensure_ascii=False)
+    carry = f"team {ids['carry']} (bmit, year2): <@U0MENTORA> mentoring <@U0PROTEGEA>"
+    assert "*Carry into 2025-26* (1)" in blocks and carry in blocks
+    assert "*Not carried, for staff to look at* (2)" in blocks
+    assert f"team {ids['gone']} (bmit, year1): <@U0MENTORB> mentoring <@U0PROTEGEB>: the " in (
+        blocks
+    )
+    assert "Slack account is deactivated" in blocks and "ended (withdrawn)" in blocks
+    assert "*Completers of Year One in 2024-25* (0)" in blocks
+    assert "*Completers of Year Two in 2024-25* (0)" in blocks
+    assert snapshot(services.settings.database_url) == before  # a preview changes nothing
+
+    status, answer = submit(base, STAFF, preview, {})
+    assert status == 200 and answer["response_action"] == "update"
+    assert "*2025-26 is open.* 1 team(s) carried into it" in text_of(answer["view"])
+    with services.sessions() as session:
+        carried = session.scalars(select(Team).where(Team.carried_from_id == ids["carry"])).one()
+        assert (carried.program_id, carried.track) == ("bmit-2025-26", "year2")
+    opened = snapshot(services.settings.database_url)
+    # The same submit again (a retry, a second staff member): nothing more changes.
+    _, again = submit(base, STAFF, preview, {})
+    assert "2025-26 was opened on Jun 15, 2025*: nothing more changed" in text_of(again["view"])
+    assert snapshot(services.settings.database_url) == opened
+
+
+def test_only_staff_and_only_an_offered_file(offering) -> None:
+    base, services, fake, _ = offering
+    before = snapshot(services.settings.database_url)
+    _, refused = command(base, MENTOR, "year")
+    assert "Only program staff can use `/mentor year`" in text_of(refused)
+    opened = len(fake.calls_to("views.open"))
+    press(base, MENTOR, YEAR_PREVIEW, "bmit-2025-26")
+    [told] = fake.calls_to("chat.postEphemeral")[-1:]
+    assert told.params["text"] == "Only program staff can open the next school year."
+    press(base, STAFF, YEAR_PREVIEW, "../../etc/passwd")
+    assert "no longer offered" in fake.calls_to("chat.postEphemeral")[-1].params["text"]
+    assert len(fake.calls_to("views.open")) == opened
+    # A preview opened by staff, submitted by someone else or with another program named.
+    press(base, STAFF, YEAR_PREVIEW, "bmit-2025-26")
+    preview = last_opened_view(fake)
+    _, answer = submit(base, MENTOR, preview, {})
+    assert "Only program staff" in text_of(answer["view"])
+    _, answer = submit(base, STAFF, preview, {}, private_metadata='{"program": "bmit-1999"}')
+    assert "no longer offered" in text_of(answer["view"])
+    _, answer = submit(base, STAFF, preview, {}, private_metadata='{"program": "../x"}')
+    assert "out of date" in text_of(answer["view"])
+    assert snapshot(services.settings.database_url) == before

@@ -9,6 +9,7 @@ re-checks them against the database and `bot.access`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -21,6 +22,7 @@ METADATA_MAX = 3000  # Slack's limit on private_metadata
 
 ROLES = ("mentor", "advisor")  # the members a replacement modal may change
 NUMBER_MAX = 99  # a numbered form (experience 1..8, visit report, PD form)
+PROGRAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # as the program loader takes them
 
 # key -> (smallest, largest) for the integer fields
 _BOUNDS: dict[str, tuple[int, int]] = {
@@ -54,6 +56,7 @@ class Metadata:
     number: int | None = None  # the number of a Visit Report
     spell: date | None = None  # the start of a silent spell
     role: str | None = None  # the member being replaced: "mentor" or "advisor"
+    program: str | None = None  # a program id (the next year a preview showed)
 
     def dump(self) -> str:
         data: dict[str, Any] = {}
@@ -106,6 +109,10 @@ def _value(key: str, value: Any) -> int | date | str:
     """One field's value, or ValueError."""
     if key == "role":
         if value not in ROLES:
+            raise ValueError(key)
+        return value
+    if key == "program":
+        if not isinstance(value, str) or not PROGRAM_ID.match(value):
             raise ValueError(key)
         return value
     if key == "spell":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -33,25 +32,19 @@ def add_parser(
 def open_command(args: argparse.Namespace) -> int:
     from bot.cli import services_from
     from bot.platform.config import load_settings
-    from bot.years.rules import YearError, open_year, plan_year
+    from bot.years.rules import YearError, preview_or_open
     from bot.years.text import plan_text
-    from storage.db import transaction
 
     new = load_program(args.file)  # a bad file stops here, naming the key, before any change
     services, _ = services_from(load_settings())
-    if args.now is not None:
-        services = replace(services, clock=lambda: args.now)
-    now = services.clock()
-    # A preview's session is never committed, as `import-teams --check`'s.
-    unit = transaction(services.sessions) if args.yes else services.sessions()
+    now = args.now or services.clock()
+    today = now.astimezone(services.program.tz).date()
     try:
-        with unit as session:
-            plan = plan_year(session, services.program, new, services.today())
-            if args.yes and not plan.changes_nothing:
-                open_year(session, plan, args.by, now)
-            text = plan_text(plan, done=args.yes, file=str(args.file))
-        print(text)
+        plan = preview_or_open(
+            services.sessions, services.program, new, today, args.by, now, apply=args.yes
+        )
     except YearError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
+    print(plan_text(plan, done=args.yes, file=str(args.file)))
     return 0

@@ -19,13 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.program import Program, ProgramError, loads_program
 from bot.program.loader import read_text
 from bot.status.progress import step_name
 from bot.status.rules import TeamStanding, completers, program_standings
+from bot.years.views import PlannedTeam, YearPreview
 from storage import accounts
+from storage.db import transaction
 from storage.models import ProgramYear, Team, TeamStatus
 from storage.teams import register
 from storage.years import carried_ids, close_teams, keep_year, program_teams, program_year
@@ -60,6 +62,35 @@ class YearPlan:
     @property
     def changes_nothing(self) -> bool:
         return self.opened is not None and not self.carry
+
+
+def preview_of(plan: YearPlan, file: str) -> YearPreview:
+    """The plan as the Slack preview shows it (`file`: the program file's name)."""
+    old, new = plan.old, plan.new
+
+    def planned(team: Team, track: str, why: str = "") -> PlannedTeam:
+        mentor, protege = team.mentor.slack_id, team.protege.slack_id
+        return PlannedTeam(team.id, mentor, protege, team.area, track, why)
+
+    def completer(s: TeamStanding) -> PlannedTeam:
+        return PlannedTeam(s.team_id, s.mentor, s.protege, s.area, s.track)
+
+    opened = plan.opened.opened_at if plan.opened is not None else None
+    return YearPreview(
+        file=file,
+        program_id=new.id,
+        school_year=new.school_year,
+        old_year=old.school_year,
+        carry=[planned(t, next_track(old, t.track) or t.track) for t in plan.carry],
+        carried_earlier=len(plan.carried),
+        left=[planned(left.team, left.team.track, left.reason) for left in plan.left],
+        finished=len(plan.finished),
+        completers=[
+            (track.name, [completer(s) for s in plan.completers.get(track.id, [])])
+            for track in old.tracks
+        ],
+        opened_on=opened.astimezone(new.tz).date() if opened is not None else None,
+    )
 
 
 def next_track(program: Program, track_id: str) -> str | None:
@@ -109,6 +140,26 @@ def plan_year(session: Session, current: Program, new: Program, today: date) -> 
     for standing in completers(program_standings(session, old, active, judged)):
         by_track[standing.track].append(standing)
     plan.completers = {track.id: by_track.get(track.id, []) for track in old.tracks}
+    return plan
+
+
+def preview_or_open(
+    factory: sessionmaker[Session],
+    current: Program,
+    new: Program,
+    today: date,
+    by: str,
+    now: datetime,
+    *,
+    apply: bool,
+) -> YearPlan:
+    """What opening `new` does; with `apply`, done and committed (twice is once). A
+    preview's session is never committed. The command line and Slack both come here."""
+    unit = transaction(factory) if apply else factory()
+    with unit as session:
+        plan = plan_year(session, current, new, today)
+        if apply and not plan.changes_nothing:
+            open_year(session, plan, by, now)
     return plan
 
 
