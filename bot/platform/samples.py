@@ -54,7 +54,7 @@ from bot.teams.changes import ending_message
 from bot.teams.views import MemberCard, TeamCard, team_cards_message
 from bot.teams.welcome import welcome_message
 from bot.years.rules import new_steps
-from bot.years.views import year_two_welcome
+from bot.years.views import OfferedFile, offered_message, year_two_welcome
 from schedules.digest import compose as compose_digest
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.experiences import (
@@ -563,6 +563,16 @@ def _answers(world: SampleWorld) -> list[Sample]:
             ),
         ),
         Sample("/mentor topic", lambda: topic_message(this_topic, None)),
+        Sample(
+            "/mentor year",
+            lambda: offered_message(
+                [
+                    OfferedFile("next.toml", "next-year", "next year", program.end),
+                    OfferedFile("broken.toml", None, problem="broken.toml: program: missing"),
+                ],
+                program.school_year,
+            ),
+        ),
     ]
 
 
