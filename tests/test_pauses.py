@@ -237,7 +237,7 @@ def test_the_migration_marks_the_teams_paused_now_from_their_history(database_ur
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
     paused, resumed, never = (seed(factory, program) for _ in range(3))
-    alembic.downgrade(alembic_config(database_url), "0027")
+    alembic.downgrade(alembic_config(database_url), "0028")
     rows = [
         (paused, "resumed", "paused", date(2024, 10, 1)),
         (resumed, "resumed", "paused", date(2024, 10, 1)),
