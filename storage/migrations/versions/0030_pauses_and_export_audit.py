@@ -10,7 +10,7 @@ once pause it once: the second is told who did. The pauses' history stays in
 of the person it was about (a Slack-id column: forgetting them later replaces it too).
 
 Revision ID: 0030
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-05
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0028"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
