@@ -20,7 +20,7 @@ from bot.slack.fields import record_id
 from bot.status.rules import program_standings
 from handlers import kit
 from handlers.commands import CommandRouter
-from storage.people import get_team
+from storage.people import find_person, get_team
 
 log = logging.getLogger(__name__)
 NOT_YOURS = "This summary is for the team's members, its content advisor and program staff."
@@ -41,7 +41,12 @@ def _send_file(services: Services, body: dict[str, Any], client: WebClient) -> N
         if not standing.complete:
             raise Refusal("This team has not completed every step of its track yet.")
         summary = summary_of(scope.program(services), team, standing.statuses)
-        names = {p.slack_id: p.name for p in (team.mentor, team.protege) if p.name}
+        # Who confirmed a step done outside Slack is named too (the advisor, or staff).
+        confirmers = [
+            find_person(session, s.outside.confirmed_by) for s in summary.steps if s.outside
+        ]
+        people = (team.mentor, team.protege, team.advisor, *confirmers)
+        names = {p.slack_id: p.name for p in people if p is not None and p.name}
     try:
         channel = client.conversations_open(users=who.user_id)["channel"]["id"]
         client.files_upload_v2(

@@ -84,9 +84,13 @@ def _viewer(services: Services, user_id: str) -> access.Viewer:
 def _save(services: Services, client: WebClient, user_id: str, **changes: Any) -> None:
     with transaction(services.sessions) as session:
         save_pace(session, user_id, services.clock(), **changes)
-    from handlers.home import republish_home  # the Home tab shows the new choice
+    _republish(services, client, [user_id])  # the Home tab shows the new choice
 
-    republish_home(services, client, [user_id])
+
+def _republish(services: Services, client: WebClient, user_ids: list[str]) -> None:
+    from handlers.home import republish_home  # handlers.home imports this module's section
+
+    republish_home(services, client, user_ids)
 
 
 def _delivery(services: Services, body: dict[str, Any], client: WebClient) -> None:
@@ -179,4 +183,6 @@ def _confirm(services: Services, body: dict[str, Any], client: WebClient) -> Non
             raise Refusal(ADVISOR_ONLY)
         confirm(session, row.id, who.user_id, services.clock())
         name = step_named(scope.program(services), team.track, row.step) or "the step"
+        members = [team.mentor.slack_id, team.protege.slack_id]
     kit.tell(client, body, f"Confirmed: {name} was done outside Slack. Thank you!")
+    _republish(services, client, members)  # their checklist counts it done now

@@ -22,6 +22,8 @@ from bot.slack.blocks import modal, section
 from bot.slack.commands import Subcommand
 from bot.slack.fields import FieldErrors, record_id
 from bot.slack.text import typed
+from bot.status.deliverables import team_deliverables
+from bot.status.progress import step_name
 from bot.teams import views
 from bot.teams.changes import (
     already_message,
@@ -286,6 +288,11 @@ def card_for(session: Session, services: Services, team: Team) -> views.TeamCard
             if change.role != "status" or change.old_value
         ],
         paused_since=pause.start if pause is not None else None,
+        done_outside=[
+            f"{step_name(program, s.deadline)}: {s.outside.words()}"
+            for s in team_deliverables(session, program, team, services.today())
+            if s.outside is not None
+        ],
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -97,12 +98,17 @@ def save_pace(
 
 
 def step_paces(session: Session, team_ids: Iterable[int]) -> list[StepPace]:
+    return _of_teams(session, team_ids)
+
+
+def _of_teams(session: Session, team_ids: Iterable[int], *where: Any) -> list[StepPace]:
+    """The teams' rows (and `where`), oldest first, asked 500 teams at a time."""
     wanted = sorted(set(team_ids))
     found: list[StepPace] = []
     for start in range(0, len(wanted), 500):
         found += session.scalars(
             select(StepPace)
-            .where(StepPace.team_id.in_(wanted[start : start + 500]))
+            .where(StepPace.team_id.in_(wanted[start : start + 500]), *where)
             .order_by(StepPace.id)
         )
     return found
@@ -121,6 +127,17 @@ def record_step(
     session.add(row)
     session.flush()
     return row
+
+
+def confirmed_outside(session: Session, team_ids: Iterable[int]) -> list[StepPace]:
+    """Steps members said were done outside Slack and the advisor (or staff) confirmed: done,
+    wherever a step's state is asked (`bot.status.deliverables`)."""
+    return _of_teams(
+        session,
+        team_ids,
+        StepPace.kind == StepPaceKind.OUTSIDE,
+        StepPace.confirmed_at.is_not(None),
+    )
 
 
 def unconfirmed(session: Session) -> list[StepPace]:

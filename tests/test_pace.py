@@ -4,6 +4,8 @@ alerts go to the person they named), and on each reminder "Remind me next school
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, date, datetime
 
@@ -13,14 +15,18 @@ from sqlalchemy import select
 from bot.advisor import views as advisor_views
 from bot.pace import views
 from bot.platform.slack_client import scheduler_client
+from bot.status import export, rules
+from bot.status import standing as kept
 from schedules.tick import tick
 from storage.db import transaction
 from storage.models import Delivery, DeliveryStatus, Role
 from storage.pace import DeliveryTime, StepPace, StepPaceKind, pace_of, save_pace
-from storage.people import get_or_create_person, grant
-from tests.conftest import make_settings
+from storage.people import active_teams, find_person, get_or_create_person, get_team, grant
+from storage.standing import Scope
+from tests.conftest import STAFF, make_settings
 from tests.interactions import _post_payload, press
 from tests.test_advisor_digest import ADVISOR, OTHER_ADVISOR, SETUP, mentor, protege, seed
+from tests.test_experiences_http import command
 
 EXPERIENCE = "2024-25:experience-1-send"  # the protégé sends Experience 1 by Mon, Oct 21
 
@@ -196,3 +202,90 @@ def test_done_outside_slack_stops_the_reminders_until_the_advisor_confirms(serve
     before = len(fake.messages_to(ADVISOR))
     run(cdt(10, 23))
     assert "done outside Slack" not in json.dumps(fake.messages_to(ADVISOR)[before:])
+
+
+def said_outside_and_confirmed(base, services, run, team: int) -> None:
+    """The protégé says Experience 1 went by e-mail on Fri Oct 18; the advisor confirms it on
+    Tue Oct 22 from their morning message."""
+    run(cdt(10, 18))
+    object.__setattr__(services, "clock", lambda: cdt(10, 18, 10))
+    press(base, protege(0), views.OUTSIDE, f"{team}|{EXPERIENCE}")
+    run(cdt(10, 22))
+
+
+def experience_status(services, program, team: int):
+    with services.sessions() as session:
+        [standing] = rules.program_standings(
+            session, program, [get_team(session, team)], date(2024, 10, 22)
+        )
+    [status] = [s for s in standing.statuses if program.step_key(s.deadline) == EXPERIENCE]
+    return standing, status
+
+
+def kept_completion(services, program, step: str) -> int:
+    """How many teams the kept standings (what `/mentor status` reads) count done."""
+    today = date(2024, 10, 22)
+    kept.refresh(services.sessions, program, today)
+    with services.sessions() as session:
+        summary = kept.program_status(session, program, Scope(program.id), today)
+    return next(row.done for row in summary.completion if row.step == step)
+
+
+def test_done_outside_slack_counts_everywhere_once_the_advisor_confirms(served, program) -> None:
+    base, services, fake, team, run = served
+    with transaction(services.sessions) as session:
+        find_person(session, ADVISOR).name = "Ann Lee"
+    said_outside_and_confirmed(base, services, run, team)
+    object.__setattr__(services, "clock", lambda: cdt(10, 22, 10))
+    step = EXPERIENCE.partition(":")[2]
+    # The member's word alone stops the reminders, and counts nowhere.
+    standing, status = experience_status(services, program, team)
+    assert status.state == "overdue" and status.outside is None
+    assert kept_completion(services, program, step) == 0
+    _, body = command(base, protege(0), "progress")
+    assert "done outside Slack" not in json.dumps(body, ensure_ascii=False)
+    _, late = command(base, STAFF, "overdue")
+    assert "Experience 1" in json.dumps(late, ensure_ascii=False)
+
+    [confirm] = [
+        e["value"]
+        for m in fake.messages_to(ADVISOR)
+        for b in m["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == advisor_views.CONFIRM
+    ][-1:]
+    published = len(fake.calls_to("views.publish"))
+    press(base, ADVISOR, advisor_views.CONFIRM, confirm)
+
+    words = f"done outside Slack, confirmed by <@{ADVISOR}> on Tue, Oct 22"
+    after, status = experience_status(services, program, team)
+    assert status.state == "done" and status.outside is not None
+    assert status.outside.words() == words
+    assert after.done == standing.done + 1  # the standing's count, from the same rule
+    assert kept_completion(services, program, step) == 1  # and the kept one agrees
+    _, late = command(base, STAFF, "overdue")
+    assert "Experience 1 (sent" not in json.dumps(late, ensure_ascii=False)
+    # The checklist, the Home tab (republished at once), the team card.
+    _, body = command(base, protege(0), "progress")
+    assert f"✅ *Experience 1 (sent to the mentor)*: {words}" in json.dumps(
+        body, ensure_ascii=False
+    )
+    homes = fake.calls_to("views.publish")[published:]
+    assert {c.params["user_id"] for c in homes} == {mentor(0), protege(0)}
+    assert words in json.dumps(homes[-1].params["view"], ensure_ascii=False)
+    _, card = command(base, ADVISOR, f"team <@{protege(0)}>")
+    assert words in json.dumps(card, ensure_ascii=False)
+    # The mentor's comment form, waiting on it, is theirs now.
+    comment = experience_status(services, program, team)[0].statuses
+    [next_step] = [s for s in comment if s.deadline.key == "experience-1-comment"]
+    assert next_step.waiting_on is None and next_step.holders == ("mentor",)
+    # The report names who confirmed it, by name, with the date.
+    with services.sessions() as session:
+        data = export.gather(
+            session, program, active_teams(session, program.id), date(2024, 10, 22)
+        )
+    rows = list(csv.reader(io.StringIO(export.report_csv(data).decode("utf-8-sig"))))
+    column = rows[0].index("Experience 1 (sent to the mentor): status")
+    assert rows[1][column] == "done outside Slack, confirmed by Ann Lee on Tue, Oct 22, 2024"
+    assert rows[1][column + 1] == "2024-10-18"  # the day the member said it was done

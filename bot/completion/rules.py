@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.program import Program, StepKind
-from bot.status.deliverables import DeliverableStatus, member_deadlines
+from bot.status.deliverables import DeliverableStatus, OutsideSlack, member_deadlines
 from bot.status.progress import step_name
 from storage.models import Team
 
@@ -27,6 +27,7 @@ class Step:
     title: str
     due: date  # the calendar's date
     done: date  # local date it was done
+    outside: OutsideSlack | None = None  # done outside Slack, as the advisor confirmed
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,12 @@ def summary_of(
 ) -> CompletionSummary:
     """`statuses`: the team's standing's (every deliverable it had to do)."""
     steps = tuple(
-        Step(step_name(program, s.deadline), s.due, s.done_at.astimezone(program.tz).date())
+        Step(
+            step_name(program, s.deadline),
+            s.due,
+            s.done_at.astimezone(program.tz).date(),
+            s.outside,
+        )
         for s in statuses
         if s.tracked and s.done_at is not None
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.completion.rules import CompletionSummary
+from bot.completion.rules import CompletionSummary, Step
 from bot.slack.blocks import actions, button, context, section
 from bot.slack.dates import human_date
 
@@ -17,8 +17,7 @@ def summary_message(completion: CompletionSummary) -> tuple[str, list[dict[str, 
         f"({completion.track_name}, {completion.school_year})"
     )
     steps = "\n".join(
-        f"• {step.title}: done {human_date(step.done)} (due {human_date(step.due)})"
-        for step in completion.steps
+        f"• {step.title}: {_done(step)} (due {human_date(step.due)})" for step in completion.steps
     )
     blocks = [
         section(
@@ -48,11 +47,23 @@ def summary_file(completion: CompletionSummary, names: dict[str, str]) -> str:
         f"Completed: {completion.completed.isoformat()}",
         "",
         "Steps (done, due):",
-        *(f"- {s.title}: {s.done.isoformat()} (due {s.due.isoformat()})" for s in completion.steps),
+        *(_file_line(step, names) for step in completion.steps),
         "",
         "From the program's own records, kept by the Mentor bot.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _file_line(step: Step, names: dict[str, str]) -> str:
+    line = f"- {step.title}: {step.done.isoformat()} (due {step.due.isoformat()})"
+    if step.outside is None:
+        return line
+    by = step.outside.confirmed_by
+    return f"{line}, {step.outside.words(names.get(by, by), year=True)}"
+
+
+def _done(step: Step) -> str:
+    return step.outside.words() if step.outside else f"done {human_date(step.done)}"
 
 
 def _clip(text: str) -> str:

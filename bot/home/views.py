@@ -112,7 +112,11 @@ def member_blocks(program: Program, team: MemberTeam, today: date) -> list[Block
         )
     done = [s for s in statuses if s.done_at is not None]
     if done:
-        names = [progress_views.step_name(program, s.deadline) for s in done]
+        names = [
+            progress_views.step_name(program, s.deadline)
+            + (f" ({s.outside.words()})" if s.outside else "")
+            for s in done
+        ]
         text = f"*Done ({len(done)}):* " + "; ".join(names)
         blocks.append(context(text if len(text) <= 2900 else text[:2899] + "…"))
     return blocks

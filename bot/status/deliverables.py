@@ -23,12 +23,30 @@ from sqlalchemy.orm import Session
 
 from bot.program import Deadline, Program, StepKind
 from bot.program.kinds import spec
+from bot.slack.dates import human_date
 from bot.status.step_handlers import Facts, FactsOf, handler_for
 from bot.teams.pauses import Pause, pauses_of, shifted
 from storage.models import Team
+from storage.pace import confirmed_outside
 
 MEMBER_ROLES = ("mentor", "protege", "team")
 DONE, DUE, OVERDUE, UPCOMING = "done", "due", "overdue", "upcoming"
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideSlack:
+    """A step a member said was done outside Slack ("Done outside Slack" on a reminder), once
+    the team's content advisor (or staff) confirmed it: done, like a step filed in Slack."""
+
+    said_by: str  # Slack ids
+    confirmed_by: str
+    confirmed_on: date  # the program's local day
+
+    def words(self, confirmer: str | None = None, year: bool = False) -> str:
+        """ "done outside Slack, confirmed by <@U…> on Tue, Oct 22" (`confirmer`: a name
+        instead of the mention, for a file; `year`: the date with its year)."""
+        on = human_date(self.confirmed_on) + (f", {self.confirmed_on.year}" if year else "")
+        return f"done outside Slack, confirmed by {confirmer or f'<@{self.confirmed_by}>'} on {on}"
 
 
 @dataclass(frozen=True, slots=True)  # slots: a program-wide status holds 100,000 of them
@@ -44,6 +62,7 @@ class DeliverableStatus:
     tracked: bool  # False while no feature reports this step (it is then never "done")
     note: str = ""
     paused_days: int = 0  # how far the team's pauses moved effective_due
+    outside: OutsideSlack | None = None  # done outside Slack, as confirmed
 
     @property
     def id(self) -> str:
@@ -137,6 +156,7 @@ def deliverables_for(
             d for d in tracked_deadlines(program, track) if wanted is None or d.id in wanted
         ]
         facts = _gather(session, program, members, deadlines)
+        outside = _done_outside(session, program, members, deadlines, facts)
         paused = pauses_of(session, program, [team.id for team in members])
         tracked = {d.id for d in deadlines if _tracked(d.step.kind)}
         # Asked once per track, not per team and step.
@@ -147,6 +167,10 @@ def deliverables_for(
             result[team.id] = _statuses(
                 program, team, deadlines, tracked, before_of, facts[team.id], today
             )
+            if team.id in outside:
+                result[team.id] = [
+                    replace(s, outside=outside[team.id].get(s.id)) for s in result[team.id]
+                ]
             if team.id in paused:  # a pause moves what was still to come
                 result[team.id] = _after_pauses(result[team.id], paused[team.id], program, today)
     return result
@@ -204,6 +228,38 @@ def _gather(
             target.notes.update(facts.notes)
             target.pending.update(facts.pending)
     return merged
+
+
+def _done_outside(
+    session: Session,
+    program: Program,
+    teams: Sequence[Team],
+    deadlines: Sequence[Deadline],
+    facts: dict[int, Facts],
+) -> dict[int, dict[str, OutsideSlack]]:
+    """Steps done outside Slack, as confirmed, made done in `facts` (by deadline id, per team)
+    so that every answer built on these statuses counts them: standings, progress, the Home
+    tab, completion, reports. Unconfirmed, a member's word only stops the reminders
+    (`schedules.duties.status`). A step filed in Slack as well keeps Slack's record."""
+    by_key = {program.step_key(d): d for d in deadlines}
+    found: dict[int, dict[str, OutsideSlack]] = defaultdict(dict)
+    for row in confirmed_outside(session, [team.id for team in teams]):
+        deadline = by_key.get(row.step)
+        if deadline is None or row.confirmed_at is None or row.confirmed_by is None:
+            continue  # another year's step, or one this question does not ask about
+        team_facts = facts[row.team_id]
+        if deadline.id in team_facts.done:
+            continue
+        team_facts.done[deadline.id] = row.at  # when the member said it was done
+        # A step that waited on it (a Mentor Comment Form on an experience sent by e-mail) is
+        # its holder's now, and taken the same way: nothing of it is in Slack to open.
+        for later in [d for d, on in team_facts.waiting.items() if on == deadline.id]:
+            del team_facts.waiting[later]
+            team_facts.notes.setdefault(later, "the step before it was done outside Slack")
+        found[row.team_id][deadline.id] = OutsideSlack(
+            row.slack_id, row.confirmed_by, row.confirmed_at.astimezone(program.tz).date()
+        )
+    return found
 
 
 def _statuses(

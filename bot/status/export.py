@@ -18,7 +18,7 @@ import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot.program import Program, StepKind
 from bot.slack.text import TypedText, formula_safe, typed
 from bot.status import rules as status_domain
-from bot.status.deliverables import DONE, tracked_deadlines
+from bot.status.deliverables import DONE, DeliverableStatus, tracked_deadlines
 from bot.status.progress import step_name
 from bot.survey import rules as survey_rules
 from storage.experiences import current_pd_forms, current_visit_reports
@@ -69,6 +69,8 @@ class ReportData:
     survey_closes: date | None  # the survey's deadline for these teams; None: no survey
     status: status_domain.ProgramStatus
     tz: ZoneInfo  # the program's: a step's done date is the local day it was done
+    # Who confirmed a step done outside Slack, by name where known (Slack id -> name).
+    confirmers: dict[str, TypedText] = field(default_factory=dict)
 
     @property
     def completers(self) -> int:
@@ -113,6 +115,9 @@ def gather(session: Session, program: Program, teams: Sequence[Team], today: dat
         )
         for s in standings
     )
+    confirmers = {
+        status.outside.confirmed_by for s in standings for status in s.statuses if status.outside
+    }
     tracks = {team.track for team in teams}
     survey = survey_rules.results(session, program, teams, today)
     return ReportData(
@@ -125,7 +130,15 @@ def gather(session: Session, program: Program, teams: Sequence[Team], today: dat
         survey_closes=survey_rules.closing_day(program, tracks),
         status=status_domain.summarize(program, standings, today),
         tz=program.tz,
+        confirmers=_names(session, confirmers),
     )
+
+
+def _names(session: Session, slack_ids: set[str]) -> dict[str, TypedText]:
+    found = session.execute(
+        select(Person.slack_id, Person.name).where(Person.slack_id.in_(sorted(slack_ids)))
+    )
+    return {slack_id: typed(name) for slack_id, name in found if name}
 
 
 def school_months(program: Program) -> tuple[str, ...]:
@@ -238,7 +251,7 @@ def team_rows(data: ReportData) -> list[list[object]]:
                 line += ["", ""]
             elif status.state == DONE:
                 when = status.done_at.astimezone(data.tz).date() if status.done_at else ""
-                line += ["done", when]
+                line += [_done_words(data, status), when]
             else:
                 line += [status.state, status.effective_due]
         line += [row.logs_filed, _hours(row.minutes_together)]
@@ -247,6 +260,15 @@ def team_rows(data: ReportData) -> list[list[object]]:
         line.append(row.last_contact or "")
         out.append(line)
     return out
+
+
+def _done_words(data: ReportData, status: DeliverableStatus) -> str:
+    """ "done", or "done outside Slack, confirmed by Ann Lee on Tue, Oct 22, 2024"."""
+    if status.outside is None:
+        return "done"
+    by = status.outside.confirmed_by
+    name = data.confirmers.get(by)
+    return status.outside.words(name.raw() if name else by, year=True)
 
 
 # --- the annual summary --------------------------------------------------------------------------

@@ -140,7 +140,9 @@ def checklist_lines(
         while later and later[0].due <= status.due:
             lines.append(_meeting_line(later.pop(0), today))
         icon = ICONS.get(status.state, "◻️")
-        if status.done_at is not None:
+        if status.outside is not None:
+            detail = status.outside.words()
+        elif status.done_at is not None:
             done_day = status.done_at.astimezone(program.tz).date()
             detail = f"done {human_date(done_day, today)}"
             if done_day > status.effective_due:

@@ -147,6 +147,8 @@ class TeamCard:
     contacts: Sequence[ProgramContact] = ()  # the program's staff contacts (the program file)
     advisor_steps: Sequence[StepRow] = ()  # the content advisor's own steps for the team
     marks_advisor_steps: bool = False  # the viewer may mark them done
+    # Steps done outside Slack, as confirmed: "Experience 1: done outside Slack, confirmed by…"
+    done_outside: Sequence[str] = ()
 
 
 def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]:
@@ -168,6 +170,9 @@ def team_card(card: TeamCard, today: date, manage: bool) -> list[dict[str, Any]]
         blocks.append(context(f"Ended: {card.end_reason.clip(300).mrkdwn()}"))
     if card.history:
         blocks.append(context("History: " + " · ".join(card.history[-5:])))
+    if card.done_outside:
+        text = "✅ " + " · ".join(card.done_outside)
+        blocks.append(context(text if len(text) <= 2900 else text[:2899] + "…"))
     if card.records_attendance and card.status == "active":
         blocks.append(
             actions(button("Record meeting attendance", ATTENDANCE_OPEN, str(card.team_id)))
