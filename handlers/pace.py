@@ -15,7 +15,7 @@ from bot import access
 from bot.access import Refusal
 from bot.across import scope
 from bot.pace import views
-from bot.pace.rules import step_named
+from bot.pace.rules import labels, step_named
 from bot.platform.services import Services
 from bot.slack.blocks import Block
 from bot.slack.dates import human_date
@@ -61,6 +61,7 @@ def home_section(session: Session, services: Services, who: access.Viewer) -> li
         return []
     pace = pace_of(session, [who.user_id]).get(who.user_id)
     return views.home_section(
+        labels(services.program),
         pace.delivery if pace else None,
         pace.away_until if pace else None,
         pace.cover if pace else None,

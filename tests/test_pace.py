@@ -7,14 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import select
 
 from bot.advisor import views as advisor_views
 from bot.pace import views
+from bot.pace.rules import labels, send_from
 from bot.platform.slack_client import scheduler_client
+from bot.program import load_program
+from bot.program.model import DeliveryTimes
 from bot.status import export, rules
 from bot.status import standing as kept
 from schedules.tick import tick
@@ -27,6 +30,7 @@ from tests.conftest import STAFF, make_settings
 from tests.interactions import _post_payload, press
 from tests.test_advisor_digest import ADVISOR, OTHER_ADVISOR, SETUP, mentor, protege, seed
 from tests.test_experiences_http import command
+from tests.test_program import SHIPPED, refusal, variant
 
 EXPERIENCE = "2024-25:experience-1-send"  # the protégé sends Experience 1 by Mon, Oct 21
 
@@ -289,3 +293,41 @@ def test_done_outside_slack_counts_everywhere_once_the_advisor_confirms(served, 
     column = rows[0].index("Experience 1 (sent to the mentor): status")
     assert rows[1][column] == "done outside Slack, confirmed by Ann Lee on Tue, Oct 22, 2024"
     assert rows[1][column + 1] == "2024-10-18"  # the day the member said it was done
+
+
+TIMES = 'delivery_times = { before_school = "07:30", planning = "11:30", after_school = "15:30" }'
+
+
+def test_the_delivery_times_come_from_the_program_file(program, tmp_path) -> None:
+    assert TIMES in SHIPPED  # the shipped file states today's values
+    assert [send_from(program, choice) for choice in DeliveryTime] == [
+        time(7, 30),
+        time(11, 30),
+        time(15, 30),
+    ]
+    assert send_from(program, None) == time(7, 30)
+    moved = load_program(variant(tmp_path, TIMES, TIMES.replace('"11:30"', '"12:45"')))
+    assert send_from(moved, DeliveryTime.PLANNING) == time(12, 45)
+    assert labels(moved)[DeliveryTime.PLANNING] == "Planning period (12:45 PM)"
+    shown = views.home_section(labels(moved), None, None, None, False, date(2024, 9, 16))
+    assert "Planning period (12:45 PM)" in json.dumps(shown)
+    # Left out, before school is the end of quiet hours (the default it always was).
+    unset = load_program(variant(tmp_path, TIMES, "", "unset.toml"))
+    assert unset.settings.delivery_times == DeliveryTimes(time(7, 30))
+
+
+@pytest.mark.parametrize(
+    ("new", "key", "reason"),
+    [
+        ('"3pm"', "after_school", "'3pm' is not a time like 18:00 (HH:MM, 24-hour)"),
+        (
+            '"19:00"',
+            "after_school",
+            "19:00 is in quiet hours (18:00 to 07:30): no message goes out then",
+        ),
+        ('"11:00"', "after_school", "11:00 is not after planning (11:30)"),
+    ],
+)
+def test_a_bad_delivery_time_is_refused_in_one_line(tmp_path, new, key, reason) -> None:
+    error = refusal(variant(tmp_path, TIMES, TIMES.replace('"15:30"', new)))
+    assert (error.key, error.reason) == (f"settings.delivery_times.{key}", reason)

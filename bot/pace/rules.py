@@ -1,7 +1,7 @@
 """How a person's pace changes what the tick sends them, and when (schedules/pace.py).
 
 - A personal delivery time: a person's scheduled message waits until their chosen time of
-  the school day. Before school is the program file's end of quiet hours (the default).
+  the school day, one of the program file's `delivery_times` (before school is the default).
 - Away until a date: everything but urgent kinds waits (and what expires meanwhile is
   recorded as skipped); an away advisor's team alerts go to the person they named instead,
   under the same key, so each is settled once, with whoever got it.
@@ -15,22 +15,28 @@ from bot.program import Program
 from bot.status.progress import step_name
 from storage.pace import DeliveryTime, Pace
 
-# The other two times of a school day; before school is the program's end of quiet hours.
-PLANNING = time(11, 30)
-AFTER_SCHOOL = time(15, 30)
-LABELS = {
+NAMES = {
     DeliveryTime.BEFORE_SCHOOL: "Before school",
-    DeliveryTime.PLANNING: "Planning period (11:30)",
-    DeliveryTime.AFTER_SCHOOL: "After school (15:30)",
+    DeliveryTime.PLANNING: "Planning period",
+    DeliveryTime.AFTER_SCHOOL: "After school",
 }
 
 
 def send_from(program: Program, delivery: DeliveryTime | None) -> time:
-    if delivery == DeliveryTime.PLANNING:
-        return PLANNING
-    if delivery == DeliveryTime.AFTER_SCHOOL:
-        return AFTER_SCHOOL
-    return program.settings.quiet_hours.end
+    """The local time a person's message of the day waits for: the program file's
+    `delivery_times` (before school, the default, is its end of quiet hours unless set)."""
+    return getattr(program.settings.delivery_times, (delivery or DeliveryTime.BEFORE_SCHOOL).value)
+
+
+def labels(program: Program) -> dict[DeliveryTime, str]:
+    """ "Planning period (11:30 AM)", for each time a person may choose."""
+    return {
+        choice: f"{name} ({clock(send_from(program, choice))})" for choice, name in NAMES.items()
+    }
+
+
+def clock(moment: time) -> str:
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def is_away(pace: Pace | None, today: date) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.pace.rules import LABELS
 from bot.slack.blocks import actions, button, context, option, section, static_select
 from bot.slack.dates import human_date
 from storage.pace import DeliveryTime
@@ -22,6 +21,7 @@ CONFIRM = "pace_confirm"
 
 
 def home_section(
+    labels: dict[DeliveryTime, str],
     delivery: DeliveryTime | None,
     away_until: date | None,
     cover: str | None,
@@ -30,7 +30,7 @@ def home_section(
 ) -> list[Block]:
     """When the bot writes to you, and when you are away."""
     chosen = (delivery or DeliveryTime.BEFORE_SCHOOL).value
-    options = [option(label, time.value) for time, label in LABELS.items()]
+    options = [option(label, time.value) for time, label in labels.items()]
     blocks: list[Block] = [
         section(
             "*When the bot writes to you*\nOne message a school day, at the time you choose.",

@@ -7,8 +7,10 @@ act on rather than surfacing mid-year as a missed reminder.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import itertools
 import os
 import re
 import tomllib
@@ -25,6 +27,7 @@ from bot.program.model import (
     Area,
     ChecklistCategory,
     Contact,
+    DeliveryTimes,
     ExperienceSelection,
     Form,
     Link,
@@ -568,6 +571,33 @@ def _url(t: _Table, key: str) -> str:
 VISIT_OUTSIDE_FIRST_SEMESTER = ("error", "flag")
 
 
+def _delivery_times(settings: _Table, quiet: QuietHours) -> DeliveryTimes:
+    """The times of a school day a person may choose; before school defaults to the end of
+    quiet hours. Each must be outside quiet hours, and they come in the day's order."""
+    times = DeliveryTimes(before_school=quiet.end)
+    if not settings.has("delivery_times"):
+        return times
+    names = tuple(f.name for f in dataclasses.fields(DeliveryTimes))
+    table = settings.table("delivery_times", names)
+    chosen = {name: _hhmm(table, name) for name in names if table.has(name)}
+    times = dataclasses.replace(times, **chosen)
+    for name in chosen:
+        if not quiet.allows(getattr(times, name)):
+            table.fail(
+                name,
+                f"{getattr(times, name):%H:%M} is in quiet hours "
+                f"({quiet.start:%H:%M} to {quiet.end:%H:%M}): no message goes out then",
+            )
+    for earlier, later in itertools.pairwise(names):
+        if getattr(times, earlier) >= getattr(times, later):
+            table.fail(
+                later,
+                f"{getattr(times, later):%H:%M} is not after {earlier} "
+                f"({getattr(times, earlier):%H:%M})",
+            )
+    return times
+
+
 def _settings(root: _Table) -> Settings:
     known = (
         "reminder_lead_days",
@@ -580,6 +610,7 @@ def _settings(root: _Table) -> Settings:
         "visit_outside_first_semester",
         "advisor_reminder_lead_days",
         "plan_review_school_days",
+        "delivery_times",
     )
     if root.has("settings"):
         s = root.table("settings", known)
@@ -606,6 +637,7 @@ def _settings(root: _Table) -> Settings:
         weekdays = tuple(sorted(WEEKDAY_NAMES.index(day) for day in names))
 
     return Settings(
+        delivery_times=_delivery_times(s, quiet),
         reminder_lead_days=lead_days,
         silence_threshold_school_days=s.integer("silence_threshold_school_days", 1, default=15),
         min_contacts_per_month=s.integer("min_contacts_per_month", 0, default=2),

@@ -140,6 +140,16 @@ class QuietHours:
 
 
 @dataclass(frozen=True)
+class DeliveryTimes:
+    """The local times of a school day a person may choose for their message (the Home tab's
+    "When the bot writes to you"); named as `storage.pace.DeliveryTime`'s values."""
+
+    before_school: dt.time = dt.time(7, 30)  # the default: the end of quiet hours unless set
+    planning: dt.time = dt.time(11, 30)
+    after_school: dt.time = dt.time(15, 30)
+
+
+@dataclass(frozen=True)
 class Settings:
     reminder_lead_days: tuple[int, ...]
     silence_threshold_school_days: int
@@ -161,6 +171,7 @@ class Settings:
     # to review an Individual Mentoring Plan once it is sent.
     advisor_reminder_lead_days: tuple[int, ...] = (7, 0)
     plan_review_school_days: int = 5
+    delivery_times: DeliveryTimes = DeliveryTimes()
 
 
 @dataclass(frozen=True)
