@@ -207,7 +207,10 @@ class _Experiences(scope.Scoped):
             mentor = team.mentor.slack_id
             to_approve = None
             if team.advisor is not None and domain.awaiting_approval(session, team, n):
-                to_approve = views.approval_message(self.program, state, team.id, user, mentor)
+                changed = domain.approved_before(session, team, n)
+                to_approve = views.approval_message(
+                    self.program, state, team.id, user, mentor, changed=changed
+                )
                 advisor = team.advisor.slack_id
         ack(
             response_action="update",
@@ -222,8 +225,13 @@ class _Experiences(scope.Scoped):
             dm(self.services, client, advisor, *to_approve)
 
     def approve_other(self, body: dict[str, Any], client: WebClient) -> None:
-        """The content advisor (or staff) approves an experience of the team's own design."""
-        team_id, number = ids(body, 2)
+        """The content advisor (or staff) approves an experience of the team's own design, in
+        the version their message showed."""
+        # "team:number:submission"; a message sent before approvals named the version has no
+        # submission: it is shown again as the experience stands, to approve that.
+        team_id, number, seen = ids(body, 3) if kit.value(body).count(":") == 2 else (0, 0, 0)
+        if not seen:
+            team_id, number = ids(body, 2)
         user = body["user"]["id"]
         with transaction(self.services.sessions) as session:
             team = get_team(session, team_id)
@@ -234,8 +242,19 @@ class _Experiences(scope.Scoped):
                     refusal
                     or "Only the team's content advisor or program staff approve its experiences."
                 )
-            domain.approve_other(session, team, number, user, self.services.clock())
+            counts = seen and domain.approve_other(
+                session, team, number, seen, user, self.services.clock()
+            )
             protege = team.protege.slack_id
+            again = None
+            if not counts and domain.awaiting_approval(session, team, number):
+                state = domain.state_of(session, self.program, team, number)
+                again = views.approval_message(
+                    self.program, state, team.id, protege, team.mentor.slack_id, changed=bool(seen)
+                )
+        if again is not None:  # the version they saw is not the one that stands now
+            replace(client, body, *again)
+            return
         done = views.approved_message(number, user)
         replace(client, body, *done)
         dm(self.services, client, protege, *done)

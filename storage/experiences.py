@@ -24,10 +24,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     func,
+    or_,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from storage.models import Base, Team, UtcDateTime, string_enum
 from storage.revisions import Revised, current
@@ -194,6 +196,9 @@ class FormEvent(Base):
     by: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+    # The revision the step was taken on, where it matters: an "Other" experience's approval
+    # names the submission the advisor saw (`experience_submissions.id`).
+    revision_id: Mapped[int | None] = mapped_column(Integer)
 
 
 # --- focus areas as stored ---------------------------------------------------------------
@@ -222,15 +227,28 @@ OTHER_APPROVED = "other_approved"
 
 
 def other_approvals(session: Session, team_ids: Sequence[int]) -> dict[int, datetime]:
-    """Experience id -> when its "Other" experience was first approved."""
+    """Experience id -> when its "Other" experience, as it stands, was first approved: an
+    approval counts for the description and focus areas of the submission it names, so one
+    given before the protégé changed them does not count for the new ones."""
     if not team_ids:
         return {}
+    seen = aliased(ExperienceSubmission)
     rows = session.execute(
         select(FormEvent.form_id, func.min(FormEvent.at))
+        .join(Experience, Experience.id == FormEvent.form_id)
+        .outerjoin(seen, seen.id == FormEvent.revision_id)
         .where(
             FormEvent.team_id.in_(team_ids),
             FormEvent.form == "experience",
             FormEvent.event == OTHER_APPROVED,
+            or_(
+                FormEvent.revision_id.is_(None),  # none older than the column is left unnamed
+                and_(
+                    func.coalesce(seen.other_description, "")
+                    == func.coalesce(Experience.other_description, ""),
+                    seen.focus_areas == Experience.focus_areas,
+                ),
+            ),
         )
         .group_by(FormEvent.form_id)
     ).all()
@@ -333,11 +351,19 @@ def record_event(
     by: str,
     now: datetime,
     note: str | None = None,
+    revision_id: int | None = None,
 ) -> None:
     """One step taken on a form, kept in the form's history."""
     session.add(
         FormEvent(
-            team_id=team_id, form=form, form_id=form_id, event=event, by=by, at=now, note=note
+            team_id=team_id,
+            form=form,
+            form_id=form_id,
+            event=event,
+            by=by,
+            at=now,
+            note=note,
+            revision_id=revision_id,
         )
     )
     session.flush()

@@ -84,7 +84,8 @@ def test_an_other_experience_beyond_the_plan_counts_only_once_approved(db, progr
         assert experiences.awaiting_approval(s, get_team(s, team_id), 1)
     approved_at = NOW + timedelta(days=2)
     with transaction(db) as s:
-        experiences.approve_other(s, get_team(s, team_id), 1, ADVISOR, approved_at)
+        seen = experiences.state_of(s, program, get_team(s, team_id), 1).submission.id
+        experiences.approve_other(s, get_team(s, team_id), 1, seen, ADVISOR, approved_at)
     with db() as s:
         status = _status(s, program, team_id, "experience-1-file", today)
         assert status.done_at == approved_at  # counted from the approval, after both signed
@@ -105,7 +106,9 @@ def test_the_advisor_approves_an_other_experience_from_the_message(served, progr
     [to_advisor] = fake.messages_to(ADVISOR)
     assert "own design" in to_advisor["text"]
     value = buttons(to_advisor)[experience_views.OTHER_APPROVE]
-    assert value == f"{team}:1"
+    with services.sessions() as s:
+        seen = experiences.state_of(s, program, get_team(s, team), 1).submission.id
+    assert value == f"{team}:1:{seen}"  # the version the advisor sees
     # The mentor cannot approve their own team's experience; nothing is recorded.
     press(base, MENTOR, experience_views.OTHER_APPROVE, value)
     with services.sessions() as s:

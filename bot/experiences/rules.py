@@ -318,7 +318,17 @@ def _approved_in_plan(
         return
     plan = latest_approved_plan(session, team.id, team.program_id)
     by = plan.approved_by if plan is not None and plan.approved_by else "plan"
-    _event(session, team, record, OTHER_APPROVED, by, now, "approved in the plan")
+    submission = current_submission(session, record.id)
+    _event(
+        session,
+        team,
+        record,
+        OTHER_APPROVED,
+        by,
+        now,
+        "approved in the plan",
+        submission.id if submission is not None else None,
+    )
 
 
 def awaiting_approval(session: Session, team: Team, number: int) -> bool:
@@ -329,16 +339,35 @@ def awaiting_approval(session: Session, team: Team, number: int) -> bool:
     return record.id not in other_approvals(session, [team.id])
 
 
-def approve_other(session: Session, team: Team, number: int, by: str, now: datetime) -> Experience:
-    """The content advisor approves an experience of the team's own design (access is the
-    caller's: `Action.APPROVE_PLAN`)."""
+def approved_before(session: Session, team: Team, number: int) -> bool:
+    """An "Other" experience the advisor approved in an earlier version: changed since."""
     record = experience(session, team.id, number)
-    if record is None or record.selection is not None:
+    return record is not None and any(
+        e.event == OTHER_APPROVED for e in events_of(session, team.id, FORM, record.id)
+    )
+
+
+def approve_other(
+    session: Session, team: Team, number: int, submission_id: int, by: str, now: datetime
+) -> bool:
+    """The content advisor approves an experience of the team's own design as they saw it:
+    `submission_id` names the version their button showed (access is the caller's:
+    `Action.APPROVE_PLAN`). Whether the experience as it stands now counts: False when the
+    protégé has changed its description or focus areas since that version."""
+    record = experience(session, team.id, number)
+    seen = session.get(ExperienceSubmission, submission_id)
+    if record is None or seen is None or seen.experience_id != record.id:
         raise Refusal(f"Experience {number} is not an experience of the team's own design.")
-    if record.id in other_approvals(session, [team.id]):
+    if seen.selection is not None:
+        raise Refusal(f"Experience {number} is not an experience of the team's own design.")
+    now_current = record.selection is None and (
+        seen.other_description == record.other_description
+        and seen.focus_areas == record.focus_areas
+    )
+    if now_current and record.id in other_approvals(session, [team.id]):
         raise Refusal(f"Experience {number} is already approved. Thank you!")
-    _event(session, team, record, OTHER_APPROVED, by, now)
-    return record
+    _event(session, team, record, OTHER_APPROVED, by, now, revision_id=seen.id)
+    return record.id in other_approvals(session, [team.id])
 
 
 def file_comment(
@@ -679,5 +708,6 @@ def _event(
     by: str,
     now: datetime,
     note: str | None = None,
+    revision_id: int | None = None,
 ) -> None:
-    record_event(session, team.id, FORM, record.id, event, by, now, note)
+    record_event(session, team.id, FORM, record.id, event, by, now, note, revision_id)

@@ -36,7 +36,7 @@ COMMENT_OPEN = "exp_comment_open"  # value "team:number"
 REVIEW_OPEN = "exp_review_open"  # value "team:number"
 AGREE = "exp_agree"  # value "team:number:comment"
 DISCUSS_OPEN = "exp_discuss_open"  # value "team:number:comment"
-OTHER_APPROVE = "exp_other_approve"  # value "team:number": the advisor approves an "Other"
+OTHER_APPROVE = "exp_other_approve"  # value "team:number:submission": approves that version
 SUBMIT_CALLBACK = "exp_submit"
 COMMENT_CALLBACK = "exp_comment"
 DISCUSS_CALLBACK = "exp_discuss"
@@ -380,11 +380,18 @@ def submitted_message(
 
 
 def approval_message(
-    program: Program, state: ExperienceState, team_id: int, protege: str, mentor: str
+    program: Program,
+    state: ExperienceState,
+    team_id: int,
+    protege: str,
+    mentor: str,
+    *,
+    changed: bool = False,
 ) -> Message:
     """To the content advisor: an experience of the team's own design, beyond the plan, counts
     once they approve it (the manual: "You MUST first seek approval from the content
-    advisor")."""
+    advisor"). The button approves this version (`changed`: the protégé changed what an
+    earlier approval was given to)."""
     n = state.number
     submission = state.submission
     assert submission is not None
@@ -395,10 +402,20 @@ def approval_message(
         section(f"*{text}*\n{what}"),
         context(f"Focus areas they name: {areas}"),
         section(
-            "It is not on the experience selection list, so it counts toward the program once "
-            "you approve it."
+            f"<@{protege}> changed its description or focus areas after your approval, so it "
+            "counts toward the program once you approve this version."
+            if changed
+            else "It is not on the experience selection list, so it counts toward the program "
+            "once you approve it."
         ),
-        actions(button("Approve this experience", OTHER_APPROVE, f"{team_id}:{n}", "primary")),
+        actions(
+            button(
+                "Approve this experience",
+                OTHER_APPROVE,
+                f"{team_id}:{n}:{submission.id}",
+                "primary",
+            )
+        ),
     ]
     return text, blocks
 
