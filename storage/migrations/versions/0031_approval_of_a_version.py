@@ -5,7 +5,7 @@ the description they saw: the submission (`experience_submissions.id`) their but
 The approvals already given are tied to the submission that was current when they were given.
 
 Revision ID: 0031
-Revises: 0028
+Revises: 0030
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031"
-down_revision = "0028"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
