@@ -28,7 +28,7 @@ from bot.home.ics import track_calendar
 from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse, split_flag
 from bot.slack.text import typed
-from bot.status.deliverables import deliverables_for, meetings_first
+from bot.status.deliverables import MEMBER_ROLES, deliverables_for, meetings_first
 from bot.status.progress import next_action, step_names
 from bot.years.lookup import only_look_ups, services_for_year, split_year
 from handlers import after_ack, kit
@@ -229,7 +229,10 @@ def _calendar(ctx: CommandContext) -> Answer:
         return message, [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
     track_id = program.track(track_id).id  # the program's own id from here, not the typed word
     today = ctx.services.today()
-    upcoming = meetings_first(d for d in program.deadlines(track_id) if d.due >= today)[:10]
+    # The team's dates: the advisor's own steps are theirs (Home tab, morning message).
+    upcoming = meetings_first(
+        d for d in program.deadlines(track_id) if d.due >= today and d.role in MEMBER_ROLES
+    )[:10]
     text, blocks = calendar_message(
         program.track(track_id).name, upcoming, step_names(program, upcoming), today, program.end
     )

@@ -90,6 +90,7 @@ SLACK_IDS: dict[str, tuple[str, ...]] = {
     "pace_steps": ("slack_id", "confirmed_by"),
     "meeting_attendance": ("recorded_by", *_REVISED),
     "advisor_duties": ("done_by",),
+    "team_standing_steps": ("responsible",),  # whom a late step waits on, space-separated
 }
 
 CONTACT = (
@@ -145,7 +146,7 @@ STRUCTURAL: dict[str, tuple[str, ...]] = {
     "meeting_attendance": ("program_id", "step", "state"),
     "advisor_duties": ("program_id", "step"),
     "team_standings": ("program_id", "basis", "standing", "area", "track"),
-    "team_standing_steps": ("program_id", "step", "deadline_id", "responsible", "waiting_on"),
+    "team_standing_steps": ("program_id", "step", "deadline_id", "waiting_on"),
     "team_standing_groups": ("program_id", "area", "track", "standing"),
     "team_standing_totals": ("program_id", "area", "track", "step", "deadline_id"),
     "team_standing_late": ("program_id",),
@@ -306,8 +307,8 @@ def rows_about(session: Session, slack_id: str, person_id: int) -> dict[str, lis
     under it (a checklist's ratings, a plan's slots), and every row whose text mentions
     them, by table."""
     word = _word(slack_id)
-    theirs: dict[str, dict[int, Any]] = {}
-    found: dict[str, dict[int, Any]] = {}
+    theirs: dict[str, set[Any]] = {}  # ids of their rows, by table (for the rows under them)
+    found: dict[str, dict[tuple[Any, ...], Any]] = {}
     for table in Base.metadata.sorted_tables:  # parents before their children
         own = [table.c[name] == slack_id for name in SLACK_IDS.get(table.name, ())]
         own += [table.c.id == person_id] if table.name == "people" else []
@@ -319,24 +320,29 @@ def rows_about(session: Session, slack_id: str, person_id: int) -> dict[str, lis
                 elif parent != "teams" and theirs.get(parent):
                     # a team's rows are everyone's in it: only what names them is theirs
                     own.append(column.in_(list(theirs[parent])))
+        # Keyed by primary key: a kept standing has no id of its own.
+        keys = list(table.primary_key.columns)
         mine = {
-            row.id: row._mapping for row in session.execute(select(table).where(or_(false(), *own)))
+            _key(row, keys): row._mapping
+            for row in session.execute(select(table).where(or_(false(), *own)))
         }
-        theirs[table.name] = mine
+        theirs[table.name] = {row["id"] for row in mine.values()} if "id" in table.c else set()
         named = [c.contains(slack_id) for c in table.columns if isinstance(c.type, String)]
         mentions = {
-            row.id: row._mapping
+            _key(row, keys): row._mapping
             for row in session.execute(select(table).where(or_(false(), *named)))
             if any(isinstance(value, str) and word.search(value) for value in row)
         }
         if mine or mentions:
             found[table.name] = {**mentions, **mine}
     return {
-        name: [
-            {key: _plain(value) for key, value in rows[row_id].items()} for row_id in sorted(rows)
-        ]
+        name: [{key: _plain(value) for key, value in rows[k].items()} for k in sorted(rows)]
         for name, rows in found.items()
     }
+
+
+def _key(row: Any, keys: list[Any]) -> tuple[Any, ...]:
+    return tuple(row._mapping[column] for column in keys)
 
 
 def _word(slack_id: str) -> re.Pattern[str]:

@@ -101,3 +101,15 @@ def test_someone_without_a_team_gets_the_dates_but_no_file(app_server, standin) 
     meeting = "*Wed, Sep 25*: 🤝 Mentor & Protégé Initial Meeting, Jefferson City, MO, in person"
     assert shown.index(meeting) < shown.index("*Wed, Sep 25*: Mentor/Protégé Contact Form")
     assert fake.wait_for("files.completeUploadExternal", 1, timeout=0.5) == []
+
+
+def test_the_calendar_lists_the_teams_dates_not_the_advisors_own_steps(app_server, program) -> None:
+    # Early August, when the advisor's monthly contact and introduction are the next dates.
+    base, services = app_server
+    object.__setattr__(services, "clock", lambda: datetime(2024, 8, 1, 12, tzinfo=UTC))
+    advisor_steps = [d for d in program.deadlines("year1") if d.role == "advisor"]
+    assert advisor_steps and min(d.due for d in advisor_steps) < date(2024, 9, 25)
+    _, answer = command(base, "U0SOMEONE", "calendar year1")
+    shown = json.dumps(answer["blocks"], ensure_ascii=False)
+    assert "(content advisor)" not in shown and "(advisor)" not in shown
+    assert "*Wed, Sep 25*: 🤝 Mentor & Protégé Initial Meeting" in shown

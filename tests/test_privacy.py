@@ -366,3 +366,33 @@ def test_a_program_export_from_the_command_line_is_recorded_with_who_asked(
     lines = capsys.readouterr()
     assert "(report run #" in lines.out
     assert "--requested-by must be a Slack user id" in lines.err
+
+
+def test_a_kept_standing_that_names_the_person_is_exported_and_forgotten(planted, capsys) -> None:
+    # A late step's standing names who it waits on (Slack ids): derived, keyed by team, and
+    # without an id column of its own.
+    steps = metadata.tables["team_standing_steps"]
+    with transaction(make_session_factory(planted)) as session:
+        team = session.execute(select(func.min(metadata.tables["teams"].c.id))).scalar_one()
+        session.execute(
+            insert(steps).values(
+                team_id=team,
+                program_id="bmit-2024-25",
+                step="s1",
+                deadline_id="d1",
+                due=date(2024, 9, 25),
+                done=False,
+                effective_due=date(2024, 9, 25),
+                responsible=f"{FORGOTTEN} {OTHER}",
+                waiting_on=None,
+                advisor_id=None,
+            )
+        )
+    capsys.readouterr()
+    assert main(["export", "--person", FORGOTTEN, "--requested-by", STAFF]) == 0
+    [row] = json.loads(capsys.readouterr().out)["tables"]["team_standing_steps"]
+    assert row["responsible"] == f"{FORGOTTEN} {OTHER}"
+    assert main(["forget", FORGOTTEN, "--requested-by", STAFF, "--yes"]) == 0
+    with planted.connect() as connection:
+        [kept] = connection.execute(select(steps.c.responsible)).scalars().all()
+    assert FORGOTTEN not in kept and kept.endswith(f" {OTHER}")
