@@ -250,3 +250,11 @@ def _duty_done(services: Services, body: dict[str, Any], client: WebClient) -> N
         body,
         f"Thank you: {status.name} is marked done." if marked else f"{status.name}: already done.",
     )
+    if marked:
+        _republish(services, client, [user])  # their Home tab lists their own steps
+
+
+def _republish(services: Services, client: WebClient, user_ids: list[str]) -> None:
+    from handlers.home import republish_home  # handlers.home imports this module's section
+
+    republish_home(services, client, user_ids)

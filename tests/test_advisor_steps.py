@@ -186,6 +186,11 @@ def test_the_team_card_and_home_tab_show_them_as_the_advisors_steps(served) -> N
     # Marked from the card: the card says so next time.
     press(base, ADVISOR, views.DUTY_DONE, f"{team}:advisor_introduction")
     assert "1 done so far" in json.dumps(card(ADVISOR), ensure_ascii=False)
+    # And their Home tab is published again, without the step they marked.
+    [published] = fake.wait_for("views.publish", 2, timeout=10)[1:]
+    assert published.params["user_id"] == ADVISOR
+    republished = json.dumps(published.params["view"], ensure_ascii=False)
+    assert "*Your own steps* (2 waiting on you)" in republished
 
 
 def test_the_advisors_steps_never_make_a_team_incomplete(served, program) -> None:
