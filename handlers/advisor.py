@@ -31,6 +31,7 @@ from bot.slack.replies import dm
 from handlers import kit
 from handlers.after_ack import after_ack
 from handlers.commands import CommandRouter
+from handlers.home import republish_home
 from storage.db import transaction
 from storage.models import Team
 from storage.people import get_team
@@ -251,10 +252,4 @@ def _duty_done(services: Services, body: dict[str, Any], client: WebClient) -> N
         f"Thank you: {status.name} is marked done." if marked else f"{status.name}: already done.",
     )
     if marked:
-        _republish(services, client, [user])  # their Home tab lists their own steps
-
-
-def _republish(services: Services, client: WebClient, user_ids: list[str]) -> None:
-    from handlers.home import republish_home  # handlers.home imports this module's section
-
-    republish_home(services, client, user_ids)
+        republish_home(services, client, [user])  # their Home tab lists their own steps
