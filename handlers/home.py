@@ -233,19 +233,7 @@ class _Progress:
             mine = [team for team in own if team.program_id == program.id]
             if mine:
                 blocks += self._of(mine[0]).member_blocks(session, mine, user, today)
-        advised = [
-            t
-            for t in active_teams_of(session, user, self.program.id)
-            if t.advisor is not None and t.advisor.slack_id == user
-        ]
-        if advised:
-            found = status_domain.program_standings(session, self.program, advised, today)
-            contacts = last_contact_dates(session, [t.id for t in advised])
-            rows = step_rows(session, self.program, advised, today)
-            own_steps = home_steps_blocks([row for team in advised for row in rows[team.id]], today)
-            budget = home_views.HOME_BLOCKS - len(blocks) - len(own_steps) - 1
-            blocks += home_views.advisor_blocks(self.program, found, today, contacts, budget)
-            blocks += own_steps
+        blocks += self._advised_blocks(session, user, today, len(blocks))
         if not blocks:
             staff = sorted(
                 {*self.services.settings.staff_ids, *granted_holders(session, Role.STAFF)}
@@ -260,6 +248,36 @@ class _Progress:
         blocks += pace.home_section(session, self.services, who)
         blocks.append(context("Type `/mentor help` to see everything you can do."))
         return home_views.fit(blocks)
+
+    def _advised_blocks(self, session: Session, user: str, today: date, used: int) -> list[Block]:
+        """The teams the person advises, each program's apart (named when there are several),
+        then the advisor's own steps of them all."""
+        parts = []
+        own_rows = []
+        for program in self.services.programs:
+            advised = [
+                t
+                for t in active_teams_of(session, user, program.id)
+                if t.advisor is not None and t.advisor.slack_id == user
+            ]
+            if not advised:
+                continue
+            found = status_domain.program_standings(session, program, advised, today)
+            contacts = last_contact_dates(session, [t.id for t in advised])
+            rows = step_rows(session, program, advised, today)
+            own_rows += [row for team in advised for row in rows[team.id]]
+            parts.append((program, found, contacts))
+        if not parts:
+            return []
+        own_steps = home_steps_blocks(own_rows, today)
+        named = len(parts) > 1
+        budget = (home_views.HOME_BLOCKS - used - len(own_steps) - 1) // len(parts) - named
+        blocks: list[Block] = []
+        for program, found, contacts in parts:
+            if named:
+                blocks.append(context(f"*{program.name}*"))
+            blocks += home_views.advisor_blocks(program, found, today, contacts, budget)
+        return blocks + own_steps
 
     def member_blocks(
         self, session: Session, teams: Sequence[Team], user: str, today: date

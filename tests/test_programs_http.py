@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.home import views as home_views
+from storage.db import transaction
 from storage.models import Team
+from storage.people import get_or_create_person
 from storage.plans import FocalPointsFiling
 from tests.conftest import SIGNING_SECRET, STAFF, serve_app
 from tests.interactions import last_opened_view, submit
@@ -176,3 +178,19 @@ def test_a_mentor_in_both_programs_opens_either_teams_form(both, program) -> Non
     view = open_form(base, fake, BMIT_MENTOR, f"decisions <@{FCS_PROTEGE}>")
     assert json.loads(view["private_metadata"]) == {"team": 2}  # the FCS team
     assert f"<@{FCS_PROTEGE}>" in json.dumps(view["blocks"])
+
+
+def test_an_advisor_in_both_programs_sees_every_team_on_home(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, FCS_MENTOR, FCS_PROTEGE)
+    with transaction(services.sessions) as session:
+        advisor = get_or_create_person(session, FCS_ADVISOR, NOW, "A", "America/Chicago")
+        for team in session.scalars(select(Team)):
+            team.advisor = advisor
+    home = json.dumps(open_home(base, fake, FCS_ADVISOR)["blocks"], ensure_ascii=False)
+    # Each program's teams under its name, with a checklist button each.
+    assert f"*{program.name}*" in home and f"*{fcs.name}*" in home
+    assert home.index(f"*{program.name}*") < home.index(f"*{fcs.name}*")
+    assert home.count('"See checklist"') == 2
+    assert f"<@{BMIT_PROTEGE}>" in home and f"<@{FCS_PROTEGE}>" in home
