@@ -26,6 +26,7 @@ from bot.home.calendar import calendar_message, topic_message
 from bot.home.help import help_message, refusal_message
 from bot.home.ics import track_calendar
 from bot.platform.services import Services
+from bot.slack.blocks import context
 from bot.slack.commands import Parsed, Subcommand, parse, split_flag
 from bot.slack.text import typed
 from bot.status.deliverables import MEMBER_ROLES, deliverables_for, meetings_first
@@ -207,8 +208,22 @@ def _help(ctx: CommandContext, router: CommandRouter) -> Answer:
 
 
 def _topic(ctx: CommandContext) -> Answer:
-    today = ctx.services.today()
-    program = ctx.services.program
+    """The month's topic; a person with teams in several programs gets each one's, named."""
+    answers = [
+        (s.program, _program_topic(s)) for s in across.member_programs(ctx.services, ctx.who)
+    ]
+    if len(answers) == 1:
+        return answers[0][1]
+    text = " · ".join(f"{program.name}: {text}" for program, (text, _) in answers)
+    blocks = [
+        block for program, (_, shown) in answers for block in (context(f"*{program.name}*"), *shown)
+    ]
+    return text, blocks
+
+
+def _program_topic(services: Services) -> Answer:
+    today = services.today()
+    program = services.program
     current = program.topic_for(today.year, today.month)
     upcoming = [t for t in program.topics if (t.year, t.month) > (today.year, today.month)]
     return topic_message(current, upcoming[0] if upcoming else None)

@@ -194,3 +194,17 @@ def test_an_advisor_in_both_programs_sees_every_team_on_home(both, program) -> N
     assert home.index(f"*{program.name}*") < home.index(f"*{fcs.name}*")
     assert home.count('"See checklist"') == 2
     assert f"<@{BMIT_PROTEGE}>" in home and f"<@{FCS_PROTEGE}>" in home
+
+
+def test_a_mentor_in_both_programs_gets_each_programs_topic(both, program) -> None:
+    base, services, fake, fcs = both
+    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, BMIT_MENTOR, FCS_PROTEGE)
+    answer = shown(command(base, BMIT_MENTOR, "topic"))
+    for each in (program, fcs):
+        topic = each.topic_for(NOW.year, NOW.month)
+        assert topic is not None and topic.title in answer
+        assert f"*{each.name}*" in answer
+    # A member of one program hears its topic alone, unnamed.
+    alone = shown(command(base, FCS_MENTOR, "topic"))
+    assert f"*{program.name}*" not in alone and f"*{fcs.name}*" not in alone

@@ -29,6 +29,17 @@ def services_for_program(services: Services, key: str) -> Services:
     return one
 
 
+def member_programs(services: Services, who: Viewer) -> tuple[Services, ...]:
+    """Each running program the person has active teams in, as its services, in the
+    configured order; the services as they are when that is none (staff, no team)."""
+    if len(services.programs) == 1:
+        return (services,)
+    with services.sessions() as session:
+        ids = set(programs_of(session, who.user_id))
+    mine = tuple(services.for_program(p.id) for p in services.programs if p.id in ids)
+    return mine or (services,)
+
+
 def asker_services(services: Services, who: Viewer) -> Services:
     """The services of the person's program when all their active teams are in one running
     program; else (staff, someone on no team or in teams of several programs) unchanged."""
