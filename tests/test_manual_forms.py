@@ -122,6 +122,7 @@ def test_the_advisors_welcome_asks_for_their_block(served, program) -> None:
         area_name="BMIT",
         track_name="Year One",
         first_deadlines=(),
+        names={},
         today=date(2024, 9, 3),
     )
     assert CONTACT_OPEN in json.dumps(blocks)
