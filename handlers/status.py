@@ -313,8 +313,9 @@ def _overdue(ctx: Asked) -> Answer:
     scope = _kept(services, teams)
     kept.refresh(services.sessions, services.program, today, scope.team_ids)
     with services.sessions() as session:
-        found = kept.overdue(session, services.program, scope, today, views.OverdueRoom())
-    return views.overdue_message(services.program, found, today)
+        room = views.OverdueRoom()
+        found = kept.overdue(session, services.program, scope, today, room)
+    return views.overdue_message(services.program, found, today, room)
 
 
 def _completers(ctx: Asked) -> Answer:

@@ -182,11 +182,11 @@ def overdue(
     program: Program,
     scope: Scope,
     today: date,
-    full: Callable[[rules.OverdueList], bool] = lambda _found: False,
+    room: Callable[[rules.OverdueList], int] = lambda _found: OVERDUE_READ,
 ) -> rules.OverdueList:
     """`rules.overdue_items` of the teams in scope, from their kept standings: how many there
-    are, and the first ones, advisor by advisor, until `full` says a message of them could
-    show no more (or `OVERDUE_READ`)."""
+    are, and the first ones, advisor by advisor, as many as `room` says a message of them
+    could still show (none: it is full), and at most `OVERDUE_READ`."""
     totals = stored.late_totals(session, scope)
     titles: dict[tuple[str, str], str] = {}  # thousands of steps, a few dozen names
 
@@ -198,7 +198,8 @@ def overdue(
     items: list[rules.OverdueItem] = []
     found = rules.OverdueList((), totals.total, totals.per_advisor)
     for advisor in totals.advisors:
-        if len(items) >= OVERDUE_READ or full(found):
+        limit = min(OVERDUE_READ - len(items), room(found))
+        if limit <= 0:
             break
         items += [
             rules.OverdueItem(
@@ -214,7 +215,7 @@ def overdue(
                 days_late=(today - late.effective_due).days,
                 step=late.step,
             )
-            for late in stored.late_of(session, scope, advisor, OVERDUE_READ - len(items))
+            for late in stored.late_of(session, scope, advisor, limit)
         ]
         found = rules.OverdueList(tuple(items), totals.total, totals.per_advisor)
     return found

@@ -109,28 +109,58 @@ def team_line(program: Program, team: TeamStanding, today: date) -> str:
 
 
 def overdue_message(
-    program: Program, overdue: Sequence[OverdueItem] | OverdueList, today: date
+    program: Program,
+    overdue: Sequence[OverdueItem] | OverdueList,
+    today: date,
+    room: OverdueRoom | None = None,
 ) -> Message:
-    """Every overdue step, by advisor, most late first (as many as a message holds)."""
+    """Every overdue step, by advisor, most late first (as many as a message holds); with the
+    room the steps were read through, whose lines are made already."""
     found = overdue if isinstance(overdue, OverdueList) else OverdueList.of(overdue)
     if not found.total:
         text = "Nothing is overdue. Every team is up to date with its calendar."
         return text, [section(f"✅ {text}")]
     title = f"Overdue steps: {found.total}"
-    lines = [overdue_line(item) for item in found.items]
+    lines = (room or OverdueRoom()).lines_of(found)
     return title, _fit(_overdue_blocks(found, title, lines))
 
 
+# No step's line is shorter than this (ids and title of one character): a section holds at
+# most `_LINES_PER_SECTION` of them, which bounds the steps worth reading for a message.
+_SHORTEST_LINE = len("• *1 day late* · x · <@U> and <@U> · with <@U>")
+_LINES_PER_SECTION = (SECTION_TEXT_MAX + 1) // (_SHORTEST_LINE + 1)
+
+
 class OverdueRoom:
-    """Asked as steps are read, advisor by advisor: whether a message of them is full (more
-    steps, of the next advisors, would come after the cut). Each step's line is made once."""
+    """Asked as steps are read, advisor by advisor: how many more steps a message of them
+    could show at most (0: it is full; more steps, of the next advisors, would come after the
+    cut). Each step's line is made once, and each advisor's sections packed once."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self._groups: dict[str | None, list[str]] = {}
+        self._blocks: dict[str | None, int] = {}  # an advisor's heading and sections
 
-    def __call__(self, found: OverdueList) -> bool:
-        self.lines += [overdue_line(item) for item in found.items[len(self.lines) :]]
-        return len(_overdue_blocks(found, "", self.lines)) >= MESSAGE_BLOCKS
+    def lines_of(self, found: OverdueList) -> list[str]:
+        new = found.items[len(self.lines) :]
+        for item in new:
+            line = overdue_line(item)
+            self.lines.append(line)
+            self._groups.setdefault(item.advisor, []).append(line)
+        for advisor in {item.advisor for item in new}:
+            self._blocks[advisor] = 1 + len(_sections(self._groups[advisor]))
+        return self.lines
+
+    def __call__(self, found: OverdueList) -> int:
+        self.lines_of(found)
+        # The message's blocks so far: its header, each advisor's, and the closing context.
+        used = 1 + sum(self._blocks.values()) + 1
+        if used >= MESSAGE_BLOCKS:
+            return 0
+        # The next advisor's heading is shown, and as many sections as are left before the
+        # cut; one line more than those could hold shows where the last of them ends.
+        shown = MESSAGE_BLOCKS - 1 - used
+        return max(0, shown) * _LINES_PER_SECTION + 1
 
 
 def _overdue_blocks(found: OverdueList, title: str, lines: Sequence[str]) -> list[Block]:
