@@ -273,23 +273,44 @@ def _stale_row(today: date, basis: str) -> Any:
     )
 
 
+class Stale(NamedTuple):
+    """The rows of a program year that are not fresh, in one read."""
+
+    todo: dict[int, int]  # team id -> its change count: active teams in scope
+    gone: list[int]  # teams no longer active in the year (ended, or moved to another)
+
+
+def stale_rows(
+    session: Session, program_id: str, team_ids: Sequence[int] | None, today: date, basis: str
+) -> Stale:
+    """The stale rows of active teams in scope, and of teams that left the program year
+    (whose share of the totals `forget` takes out: a team's leaving changed it, so its row
+    is stale, or the day made it so)."""
+    active = and_(Team.status == TeamStatus.ACTIVE, Team.program_id == program_id)
+    rows = session.execute(
+        select(TeamStandingRow.team_id, TeamStandingRow.changes, active.label("active"))
+        .join(Team, Team.id == TeamStandingRow.team_id)
+        .where(
+            TeamStandingRow.program_id == program_id,
+            _stale_row(today, basis),
+            *([] if team_ids is None else [or_(~active, Team.id.in_(team_ids))]),
+        )
+        .order_by(TeamStandingRow.team_id)
+    )
+    found = Stale({}, [])
+    for team_id, changes, is_active in rows:
+        if is_active:
+            found.todo[team_id] = changes
+        else:
+            found.gone.append(team_id)
+    return found
+
+
 def stale(
     session: Session, program_id: str, team_ids: Sequence[int] | None, today: date, basis: str
 ) -> dict[int, int]:
     """Team id -> its change count, for each active team in scope whose row is not fresh."""
-    rows = session.execute(
-        select(TeamStandingRow.team_id, TeamStandingRow.changes)
-        .join(Team, Team.id == TeamStandingRow.team_id)
-        .where(
-            TeamStandingRow.program_id == program_id,
-            Team.status == TeamStatus.ACTIVE,
-            Team.program_id == program_id,
-            _stale_row(today, basis),
-            *([] if team_ids is None else [Team.id.in_(team_ids)]),
-        )
-        .order_by(TeamStandingRow.team_id)
-    )
-    return {team_id: changes for team_id, changes in rows}
+    return stale_rows(session, program_id, team_ids, today, basis).todo
 
 
 def count_fresh(session: Session, program_id: str, today: date, basis: str) -> int:
@@ -299,24 +320,6 @@ def count_fresh(session: Session, program_id: str, today: date, basis: str) -> i
         TeamStandingRow.program_id == program_id, ~_stale_row(today, basis)
     )
     return session.scalar(query) or 0
-
-
-def gone(session: Session, program_id: str, today: date, basis: str) -> list[int]:
-    """Teams with a row in this program year that are no longer active in it (ended, or moved
-    to another year): their share of the totals is taken out by `forget`. Such a team's last
-    change made its row stale (or the day did), so only stale rows are looked at."""
-    return list(
-        session.scalars(
-            select(TeamStandingRow.team_id)
-            .join(Team, Team.id == TeamStandingRow.team_id)
-            .where(
-                TeamStandingRow.program_id == program_id,
-                _stale_row(today, basis),
-                or_(Team.status != TeamStatus.ACTIVE, Team.program_id != program_id),
-            )
-            .order_by(TeamStandingRow.team_id)
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -977,6 +980,6 @@ def late_of(session: Session, scope: Scope, advisor: int | None, limit: int) -> 
 
 def complete_teams(session: Session, scope: Scope) -> tuple[list[People], int]:
     """The teams in scope that completed every required deliverable, and how many teams."""
-    eligible = session.scalar(_scoped(scope, func.count())) or 0
+    eligible = sum(n for *_group, n in standing_counts(session, scope))  # the kept totals
     query = _with_people(_scoped(scope, *_PEOPLE)).where(TeamStandingRow.complete).order_by(Team.id)
     return [People(*row) for row in session.execute(query)], eligible

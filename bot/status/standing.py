@@ -69,11 +69,10 @@ def refresh(
     were recomputed."""
     with transaction(sessions) as session:
         stored.add_missing(session, program.id, team_ids)
-        gone = stored.gone(session, program.id, today, basis(program))
-        stored.forget(session, program.id, gone)
-    with sessions() as session:
         # Read before any input: a filing committed from now on leaves its row stale.
-        todo = stored.stale(session, program.id, team_ids, today, basis(program))
+        stale = stored.stale_rows(session, program.id, team_ids, today, basis(program))
+        stored.forget(session, program.id, stale.gone)
+    todo = stale.todo
     ids = list(todo)
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
