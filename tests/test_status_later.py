@@ -127,6 +127,33 @@ def test_the_overdue_answer_shows_what_the_whole_list_would(
     assert (posted["text"], posted["blocks"]) == (text, blocks)
 
 
+@pytest.mark.parametrize(("ids", "title"), [("U", "x"), ("U0123456789", "Communication Log")])
+def test_steps_read_as_the_room_allows_make_the_message_every_step_would(
+    program, ids, title
+) -> None:
+    # The room bounds each advisor's read by what the message can still show; the shortest
+    # lines (one-character ids and title) are the most a section holds.
+    def item(advisor: str, n: int) -> rules.OverdueItem:
+        due = date(2025, 9, 1)
+        return rules.OverdueItem(n, advisor, ids, ids, "log", title, (ids,), None, due, 1)
+
+    every = [item(f"A{a}", n) for a in range(4) for n in range(3000)]
+    per_advisor = {f"A{a}": 3000 for a in range(4)}
+    room, read = views.OverdueRoom(), []
+    for a in range(4):
+        found = rules.OverdueList(tuple(read), len(every), per_advisor)
+        limit = room(found)
+        if limit <= 0:
+            break
+        read += every[a * 3000 : a * 3000 + limit]
+    found = rules.OverdueList(tuple(read), len(every), per_advisor)
+    whole = rules.OverdueList(tuple(every), len(every), per_advisor)
+    today = date(2025, 10, 1)
+    assert len(read) < len(every) // 2
+    shown = views.overdue_message(program, found, today, room)
+    assert shown == views.overdue_message(program, whole, today)
+
+
 def test_the_first_answer_of_a_day_says_every_standing_is_counted_first(
     many_teams, response_url
 ) -> None:
