@@ -271,7 +271,9 @@ class _Progress:
             return []
         own_steps = home_steps_blocks(own_rows, today)
         named = len(parts) > 1
-        budget = (home_views.HOME_BLOCKS - used - len(own_steps) - 1) // len(parts) - named
+        # The room left, shared by the programs; a program's name takes one block of its share.
+        share = (home_views.HOME_BLOCKS - used - len(own_steps) - 1) // len(parts)
+        budget = share - 1 if named else share
         blocks: list[Block] = []
         for program, found, contacts in parts:
             if named:
