@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts import direct
 from bot.accounts.direct import dm
 from bot.across import scope
 from bot.experiences import form, views
@@ -118,6 +119,9 @@ class _Experiences(scope.Scoped):
             return None
         return domain.team_coverage(session, self.program, team)
 
+    def _about(self, team: Team, number: int, part: str) -> direct.About:
+        return direct.about(self.program, team.id, team.track, domain.EXPERIENCE, number, part)
+
     # --- buttons ---------------------------------------------------------------------------
 
     def _button_state(
@@ -163,11 +167,13 @@ class _Experiences(scope.Scoped):
             domain.agree(session, team, number, comment_id, body["user"]["id"], now)
             mentor, protege = team.mentor.slack_id, team.protege.slack_id
             when = f"{now.astimezone(self.program.tz):%a, %b %-d}"  # agreed now
+            step = self._about(team, number, domain.COMMENT)
         done = views.done_message(
             number, f"Signed by <@{mentor}> (mentor) and <@{protege}> (protégé), {when}."
         )
         replace(client, body, *done)
-        dm(self.services, client, mentor, *views.agreed_message(number, protege, mentor, when))
+        agreed = views.agreed_message(number, protege, mentor, when)
+        direct.news(self.services, client, mentor, *agreed, step)
 
     def open_discuss(self, body: dict[str, Any], client: WebClient) -> None:
         team_id, number, comment_id = ids(body, 3)
@@ -205,6 +211,7 @@ class _Experiences(scope.Scoped):
                 self.program, state, team.id, team.protege.slack_id, today, revised
             )
             mentor = team.mentor.slack_id
+            step = self._about(team, n, domain.COMMENT)
             to_approve = None
             if team.advisor is not None and domain.awaiting_approval(session, team, n):
                 changed = domain.approved_before(session, team, n)
@@ -220,7 +227,7 @@ class _Experiences(scope.Scoped):
                 "Mentor Comment Form. You'll get a message when it's ready.",
             ),
         )
-        dm(self.services, client, mentor, *message)
+        dm(self.services, client, mentor, *message, about=step)
         if to_approve is not None:
             dm(self.services, client, advisor, *to_approve)
 
@@ -246,6 +253,7 @@ class _Experiences(scope.Scoped):
                 session, team, number, seen, user, self.services.clock()
             )
             protege = team.protege.slack_id
+            step = self._about(team, number, domain.SEND)
             again = None
             if not counts and domain.awaiting_approval(session, team, number):
                 state = domain.state_of(session, self.program, team, number)
@@ -257,7 +265,7 @@ class _Experiences(scope.Scoped):
             return
         done = views.approved_message(number, user)
         replace(client, body, *done)
-        dm(self.services, client, protege, *done)
+        direct.news(self.services, client, protege, *done, step)
 
     def comment(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
@@ -270,6 +278,7 @@ class _Experiences(scope.Scoped):
             state = domain.state_of(session, self.program, team, n)
             message = views.review_message(self.program, state, team.id, user, today)
             protege = team.protege.slack_id
+            step = self._about(team, n, domain.FILE)
         ack(
             response_action="update",
             view=thanks_view(
@@ -278,7 +287,7 @@ class _Experiences(scope.Scoped):
                 f"{n}, to agree to or to talk over with you.",
             ),
         )
-        dm(self.services, client, protege, *message)
+        dm(self.services, client, protege, *message, about=step)
 
     def discuss(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
@@ -289,6 +298,7 @@ class _Experiences(scope.Scoped):
             note = form.parse_note(view["state"]["values"])
             domain.ask_to_discuss(session, team, n, comment_id, note or None, user, now)
             mentor = team.mentor.slack_id
+            step = self._about(team, n, domain.COMMENT)
         ack(
             response_action="update",
             view=thanks_view(
@@ -297,7 +307,8 @@ class _Experiences(scope.Scoped):
                 "Form again.",
             ),
         )
-        dm(self.services, client, mentor, *views.discuss_message(team_id, n, user, note or None))
+        asked = views.discuss_message(team_id, n, user, note or None)
+        dm(self.services, client, mentor, *asked, about=step)
 
 
 # --- choosing what to open ---------------------------------------------------------------------

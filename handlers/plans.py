@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts import direct
 from bot.accounts.direct import dm
 from bot.across import scope
 from bot.experiences.rules import EXPERIENCE, SEND
@@ -30,7 +31,9 @@ from bot.plans import drafts, form
 from bot.plans import rules as domain
 from bot.plans import views as pviews
 from bot.plans.rules import PlanRecord, TeamPeople
+from bot.plans.step import DECISION_POINTS, FOCAL_POINTS, MENTORING_PLAN
 from bot.platform.services import Services
+from bot.program import Program, StepKind
 from bot.slack import fields
 from bot.slack.commands import Subcommand
 from bot.slack.dates import human_date
@@ -353,7 +356,14 @@ class _Forms(scope.Scoped):
         count = sum(1 for rating in parsed.ratings.values() if rating in form.CONCERN_RATINGS)
         ack(response_action="update", view=cviews.focal_points_filed_view(people, areas, count))
         text, blocks = cviews.focal_points_filed_dm(self.program, people, parsed.ratings, revised)
-        dm(self.services, client, people.mentor, text, blocks)
+        direct.news(
+            self.services,
+            client,
+            people.mentor,
+            text,
+            blocks,
+            _about(self.program, people, FOCAL_POINTS),
+        )
 
     def submit_decision_areas(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The first step: the ticked areas lead to their notes and the top four."""
@@ -391,7 +401,8 @@ class _Forms(scope.Scoped):
             view=cviews.decision_points_filed_view(people, top, partner),
         )
         text, blocks = cviews.decision_points_filed_dm(people, user_id, top, revised)
-        dm(self.services, client, partner, text, blocks)
+        step = _about(self.program, people, DECISION_POINTS)
+        direct.news(self.services, client, partner, text, blocks, step)
 
     def _shown_areas(self, body: dict[str, Any]) -> frozenset[form.ItemKey]:
         """The areas ticked in the first step: those the second step shows a notes box for.
@@ -495,7 +506,8 @@ class _Forms(scope.Scoped):
             _update_messages(client, replaced_messages, text, blocks)
         partner = people.protege if user_id == people.mentor else people.mentor
         text, blocks = pviews.plan_submitted_notice(people, plan, recipients)
-        dm(self.services, client, partner, text, blocks)
+        step = _about(self.program, people, MENTORING_PLAN)
+        direct.news(self.services, client, partner, text, blocks, step)
 
     def _send_for_review(
         self,
@@ -696,7 +708,7 @@ class _Review(scope.Scoped):
         note = f"↩️ Returned to the team by <@{user_id}> {pviews.when(now, self.program, today)}."
         self._refresh_review_messages(client, decided, note)
         text, blocks = pviews.plan_returned_notice(decided.people, decided.plan)
-        self._tell_team(client, decided, text, blocks)
+        self._tell_team(client, decided, text, blocks, asks=True)
 
     # announcing
 
@@ -714,9 +726,17 @@ class _Review(scope.Scoped):
             text, blocks = pviews.plan_review_closed(self.program, people, plan, today, closed_note)
         _update_messages(client, decided.messages, text, blocks)
 
-    def _tell_team(self, client: WebClient, decided: _Decided, text: str, blocks: list) -> None:
+    def _tell_team(
+        self, client: WebClient, decided: _Decided, text: str, blocks: list, asks: bool = False
+    ) -> None:
+        """Both members: news in their latest message about the plan, a request (`asks`: a
+        plan returned to revise) as a message of its own."""
+        step = _about(self.program, decided.people, MENTORING_PLAN)
         for member in (decided.people.protege, decided.people.mentor):
-            dm(self.services, client, member, text, blocks)
+            if asks:
+                dm(self.services, client, member, text, blocks, about=step)
+            else:
+                direct.news(self.services, client, member, text, blocks, step)
 
 
 _GONE = "That plan no longer exists."
@@ -727,6 +747,10 @@ _STALE = "This form is out of date. Please open the plan again from its latest m
 
 
 # --- small helpers -------------------------------------------------------------------------
+
+
+def _about(program: Program, people: TeamPeople, kind: StepKind) -> direct.About:
+    return direct.about(program, people.team_id, people.track, kind)
 
 
 def _update_messages(

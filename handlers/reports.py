@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.access import Refusal
+from bot.accounts import direct
 from bot.accounts.direct import dm
 from bot.across import scope
 from bot.experiences.form import parse_note
@@ -175,9 +176,10 @@ class _Visits(_Base):
             domain.confirm_visit_report(session, team, report_id, body["user"]["id"], now)
             mentor, protege = team.mentor.slack_id, team.protege.slack_id
             when = f"{now.astimezone(self.program.tz):%a, %b %-d}"  # confirmed now
+            step = direct.about(self.program, team.id, team.track, domain.VISIT_REPORT)
         message = views.visit_confirmed_message(mentor, protege, when)
         replace(client, body, *message)
-        dm(self.services, client, mentor, *message)
+        direct.news(self.services, client, mentor, *message, step)
 
     def open_change(self, body: dict[str, Any], client: WebClient) -> None:
         with self.services.sessions() as session:
@@ -204,6 +206,7 @@ class _Visits(_Base):
             message = views.visit_review_message(
                 self.program, domain.shown_visit(report), team.id, user, protege, today
             )
+            step = direct.about(self.program, team.id, team.track, domain.VISIT_REPORT)
         ack(
             response_action="update",
             view=thanks_view(
@@ -212,7 +215,7 @@ class _Visits(_Base):
                 "signed.",
             ),
         )
-        dm(self.services, client, protege, *message)
+        dm(self.services, client, protege, *message, about=step)
 
     def submit_change(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
@@ -223,11 +226,13 @@ class _Visits(_Base):
             note = parse_note(view["state"]["values"], required=True)
             report = domain.request_visit_change(session, team, report_id, note, user, now)
             mentor, number = team.mentor.slack_id, report.number
+            step = direct.about(self.program, team.id, team.track, domain.VISIT_REPORT)
         ack(
             response_action="update",
             view=thanks_view("Visit Report", f"Thanks! <@{mentor}> will change the report."),
         )
-        dm(self.services, client, mentor, *views.visit_change_message(team_id, number, user, note))
+        asked = views.visit_change_message(team_id, number, user, note)
+        dm(self.services, client, mentor, *asked, about=step)
 
 
 # --- PD Verification Forms --------------------------------------------------------------------
@@ -323,6 +328,7 @@ class _PdForms(_Base):
             message = views.pd_filed_message(
                 self.program, domain.shown_pd(filed), team.id, mentor, user, today
             )
+            step = direct.about(self.program, team.id, team.track, domain.PD_VERIFICATION, n)
         ack(
             response_action="update",
             view=thanks_view(
@@ -330,7 +336,7 @@ class _PdForms(_Base):
                 f"Thanks! Form #{n} is with your mentor <@{mentor}> for comments.",
             ),
         )
-        dm(self.services, client, mentor, *message)
+        dm(self.services, client, mentor, *message, about=step)
 
     def sign(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view, user = body["view"], body["user"]["id"]
@@ -345,13 +351,14 @@ class _PdForms(_Base):
                 self.program, domain.shown_pd(signed), user, protege, today
             )
             number = signed.number
+            step = direct.about(self.program, team.id, team.track, domain.PD_VERIFICATION, number)
         ack(
             response_action="update",
             view=thanks_view(
                 f"PD Verification #{number}", f"Thanks! Form #{number} is signed by you both."
             ),
         )
-        dm(self.services, client, protege, *message)
+        direct.news(self.services, client, protege, *message, step)
 
 
 # --- Assessment Activity ----------------------------------------------------------------------
@@ -399,11 +406,13 @@ class _Assessment(_Base):
             entry = form.parse_assessment(view["state"]["values"])
             domain.submit_assessment(session, self.program, team, entry, user, now)
             mentor = team.mentor.slack_id
+            step = direct.about(self.program, team.id, team.track, domain.ASSESSMENT)
         ack(
             response_action="update",
             view=thanks_view("Assessment Activity", "Thanks! Your Assessment Activity is in."),
         )
-        dm(self.services, client, mentor, *views.assessment_message(user, typed(entry.link)))
+        filed = views.assessment_message(user, typed(entry.link))
+        direct.news(self.services, client, mentor, *filed, step)
 
 
 # --- helpers ----------------------------------------------------------------------------------

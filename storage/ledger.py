@@ -210,7 +210,7 @@ def last_sent(
         .where(
             Delivery.status == DeliveryStatus.SENT,
             Delivery.finished_at >= since,
-            Delivery.kind.not_in([INBOUND, *besides]),
+            Delivery.kind.not_in([INBOUND, THREAD, *besides]),
         )
         .group_by(Delivery.recipient)
     )
@@ -230,6 +230,61 @@ def messages_of(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, s
         )
         found.update((key, (channel, ts)) for key, channel, ts in rows if channel and ts)
     return found
+
+
+# The ledger's kind for a listener's DM about one step of a team (a co-sign request, "your
+# Mentor Comment Form is next"): kept, with where it went, so that news about the step can
+# edit it rather than arrive as another message. Not a scheduled notice: it never counts as
+# the recipient's message of the day.
+THREAD = "thread"
+
+
+def record_thread(
+    session: Session, key: str, recipient: str, now: datetime, channel: str, ts: str
+) -> None:
+    """Record a listener's DM that went out, under its own unique key."""
+    _insert_new(
+        session,
+        dict(
+            key=key,
+            kind=THREAD,
+            recipient=recipient,
+            status=DeliveryStatus.SENT,
+            attempts=1,
+            due_at=now,
+            expires_at=now,
+            finished_at=now,
+            channel=channel,
+            ts=ts,
+        ),
+    )
+
+
+def latest_message(
+    session: Session,
+    recipient: str,
+    prefixes: Iterable[str],
+    keys: Iterable[str],
+    since: datetime,
+) -> tuple[str, str] | None:
+    """(channel, ts) of the latest message sent to `recipient` since `since` under one of
+    `keys` or a key with one of `prefixes` (a merged notice counts with the message that
+    said it)."""
+    matches = [Delivery.key.startswith(prefix, autoescape=True) for prefix in prefixes]
+    row = session.execute(
+        select(Delivery.channel, Delivery.ts)
+        .where(
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.finished_at >= since,
+            Delivery.recipient == recipient,
+            or_(*matches, Delivery.key.in_(list(keys))),
+            Delivery.channel.is_not(None),
+            Delivery.ts.is_not(None),
+        )
+        .order_by(Delivery.finished_at.desc(), Delivery.id.desc())
+        .limit(1)
+    ).first()
+    return (str(row[0]), str(row[1])) if row is not None else None
 
 
 INBOUND = "inbound"  # the ledger's kind for Slack requests whose side effects run once

@@ -427,6 +427,22 @@ class SlackStandIn:
                     return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
         return {"ok": False, "error": "message_not_found"}
 
+    def latest(self, channel: str) -> str:
+        """The message last posted or edited in `channel`, text and blocks as it reads now:
+        news about a step edits the reader's message about it rather than posting (issue
+        13), so this is what the reader was last told."""
+        with self._lock:
+            touched = [c for c in self.calls if c.method in ("chat.postMessage", "chat.update")]
+            mine = [c for c in touched if c.params.get("channel") == channel]
+        if not mine:
+            return ""
+        last = mine[-1]
+        if last.method == "chat.update":
+            message = self.message(channel, str(last.params["ts"]))
+        else:
+            message = [m for m in self.posted if m["channel"] == channel][-1]
+        return json.dumps({"text": message["text"], "blocks": message["blocks"]})
+
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         """A posted message as it reads now (after any chat.update)."""
         with self._lock:

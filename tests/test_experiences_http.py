@@ -153,10 +153,17 @@ def test_the_whole_round_trip_with_a_discussion(served) -> None:
     file_comment(base, fake, team, "Revised after our talk.")
     second = buttons(fake.messages_to(PROTEGE)[-1])
     assert second[views.AGREE] != first[views.AGREE]
+    to_mentor_before = len(fake.messages_to(MENTOR))
     press(base, PROTEGE, views.AGREE, second[views.AGREE])
-    [update] = fake.calls_to("chat.update")
+    update, news = fake.calls_to("chat.update")
     assert "done" in update.params["text"]
-    assert "agreed" in fake.messages_to(MENTOR)[-1]["text"]
+    # The mentor hears it in their latest message about the form (the request to discuss),
+    # edited in place, not as another message (issue 13).
+    asked = [m for m in fake.posted if m["channel"] == MENTOR][-1]
+    assert news.params["channel"] == MENTOR and news.params["ts"] == asked["ts"]
+    now_reads = json.dumps(fake.message(MENTOR, asked["ts"])["blocks"])
+    assert "agreed" in now_reads and "Can we talk about goals?" in now_reads
+    assert len(fake.messages_to(MENTOR)) == to_mentor_before
     with services.sessions() as session:
         record = experience(session, team, 1)
         assert record.status is ExperienceStatus.AGREED
@@ -175,6 +182,23 @@ def test_no_mentor_comment_form_before_a_submission(served) -> None:
         assert experience(session, team, 1) is None
 
 
+def test_the_mentor_reads_it_is_done_in_the_message_that_asked_for_the_form(served) -> None:
+    base, _, fake, team, _ = served
+    submit_experience(base, fake, team)
+    [asked] = [m for m in fake.posted if m["channel"] == MENTOR]
+    file_comment(base, fake, team)
+    agree = buttons(fake.messages_to(PROTEGE)[-1])[views.AGREE]
+    before = len(fake.messages_to(MENTOR))
+    press(base, PROTEGE, views.AGREE, agree)
+    # No new message for the mentor (issue 13): "your Mentor Comment Form is next" now ends
+    # with the news that Experience 1 is done.
+    assert len(fake.messages_to(MENTOR)) == before
+    reads = json.dumps(fake.message(MENTOR, asked["ts"]))
+    assert "your Mentor Comment Form is next" in reads and LINK in reads
+    assert f"Experience 1 is done: <@{PROTEGE}> agreed" in reads
+    fake.assert_valid()
+
+
 def test_no_done_before_the_protege_agrees_and_no_second_agreement(served) -> None:
     base, services, fake, team, _ = served
     submit_experience(base, fake, team)
@@ -190,7 +214,9 @@ def test_no_done_before_the_protege_agrees_and_no_second_agreement(served) -> No
     press(base, PROTEGE, views.AGREE, agree)
     press(base, PROTEGE, views.AGREE, agree)
     assert any("already done" in t for t in ephemerals(fake, PROTEGE))
-    assert len(fake.calls_to("chat.update")) == 1
+    # Once: the protégé's message, and the mentor's, which tells them in place (issue 13).
+    updated = [call.params["channel"] for call in fake.calls_to("chat.update")]
+    assert len(updated) == 2 and updated.count(MENTOR) == 1
 
 
 def test_bad_input_answers_with_field_errors(served) -> None:

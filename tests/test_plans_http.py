@@ -179,6 +179,12 @@ def review_dm(fake, user=ADVISOR) -> dict:
     return [m for m in fake.messages_to(user) if "plans_review_approve" in json.dumps(m)][-1]
 
 
+def review_updates(fake, user=ADVISOR) -> list:
+    """The edits of the reviewer's DMs (the team's messages about the plan take news in
+    place too: issue 13)."""
+    return [c for c in fake.calls_to("chat.update") if c.params["channel"] == user]
+
+
 # --- help ----------------------------------------------------------------------------------
 
 
@@ -490,7 +496,7 @@ def test_the_plan_goes_to_the_advisor_who_approves_an_other_experience_explicitl
     assert f"<@{ADVISOR}>" in json.dumps(body["view"])
     review = review_dm(fake)
     assert "*Other* (not on the selection list" in json.dumps(review["blocks"])
-    assert f"<@{MENTOR}> sent revision 1" in json.dumps(fake.messages_to(PROTEGE)[-1]["blocks"])
+    assert f"<@{MENTOR}> sent revision 1" in fake.latest(PROTEGE)
     plan_id = buttons(review)["plans_review_approve"]
     with services.sessions() as session:
         assert session.scalar(select(func.count()).select_from(PlanReviewMessage)) == 1
@@ -532,14 +538,14 @@ def test_the_plan_goes_to_the_advisor_who_approves_an_other_experience_explicitl
         assert plan.approved_at == NOW and plan.received_at == NOW
         assert plan.slots[2].other_approved_by == ADVISOR
     for member in (MENTOR, PROTEGE):
-        assert "is approved" in fake.messages_to(member)[-1]["text"]
-    [update] = fake.calls_to("chat.update")
+        assert "is approved" in fake.latest(member)
+    [update] = review_updates(fake)
     assert "Approved by" in json.dumps(update.params["blocks"])
     assert "plans_review_approve" not in json.dumps(update.params["blocks"])
     # A second approval is refused politely and changes nothing.
     press(base, ADVISOR, "plans_review_approve", plan_id)
     assert "already approved" in fake.calls_to("chat.postEphemeral")[-1].params["text"]
-    assert len(fake.calls_to("chat.update")) == 1
+    assert len(review_updates(fake)) == 1
 
 
 def test_bad_plan_input_is_a_field_error_and_what_was_typed_stays(served):
@@ -575,7 +581,7 @@ def test_return_with_comment_then_a_revision_goes_back_to_the_advisor(served):
     send_plan(base, fake)
     first = buttons(review_dm(fake))
     press(base, ADVISOR, "plans_review_received", first["plans_review_received"])
-    assert "received your Individual Mentoring Plan" in fake.messages_to(PROTEGE)[-1]["text"]
+    assert "received your Individual Mentoring Plan" in fake.latest(PROTEGE)
     press(base, ADVISOR, "plans_review_received", first["plans_review_received"])
     assert "marked it received" in fake.calls_to("chat.postEphemeral")[-1].params["text"]
     press(base, ADVISOR, "plans_review_return", first["plans_review_return"])
@@ -616,7 +622,8 @@ def test_return_with_comment_then_a_revision_goes_back_to_the_advisor(served):
     view = open_form(base, fake, MENTOR, "plan")
     third = plan_values(**{planned_block(3): {"planned": text_value("Portfolio rubric")}})
     submit(base, MENTOR, view, third)
-    replaced = fake.calls_to("chat.update")[-1].params
+    # (the advisor's copy: the protégé's message about the plan tells them in place)
+    replaced = review_updates(fake)[-1].params
     assert "Replaced by revision 3, sent Wed, Sep 25" in json.dumps(replaced["blocks"])
     assert "plans_review_approve" not in json.dumps(replaced["blocks"])
     second = buttons(review_dm(fake))
@@ -734,7 +741,7 @@ def test_received_updates_the_review_dm_and_an_ended_team_is_closed(served):
     send_plan(base, fake)
     value = buttons(review_dm(fake))["plans_review_received"]
     press(base, ADVISOR, "plans_review_received", value)
-    [update] = fake.calls_to("chat.update")
+    [update] = review_updates(fake)
     shown = json.dumps(update.params["blocks"])
     assert f"received by <@{ADVISOR}> Wed, Sep 25" in shown
     assert "plans_review_received" not in shown and "plans_review_approve" in shown

@@ -106,7 +106,7 @@ def test_visit_report_filed_changed_and_confirmed(served) -> None:
     press(base, PROTEGE, views.VISIT_CONFIRM, second[views.VISIT_CONFIRM])
     press(base, PROTEGE, views.VISIT_CONFIRM, second[views.VISIT_CONFIRM])  # a second time
     assert any("already confirmed" in t for t in ephemerals(fake, PROTEGE))
-    assert "signed by you both" in fake.messages_to(MENTOR)[-1]["text"]
+    assert "signed by you both" in fake.latest(MENTOR)
 
     rows = reports(services, VisitReport)
     assert [(r.version, r.status, r.superseded_at is None) for r in rows] == [

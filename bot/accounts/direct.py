@@ -9,13 +9,22 @@ that person's notices from then on and tells staff once (schedules.duties.accoun
 refused for the app's token records the refusal, as the tick does.
 
 DMs to the person acting go through bot.slack.replies: they are using Slack right now.
+
+A DM about one step of a team (`About`) is kept with where it went. News about a step, which
+asks nothing of its reader ("Experience 1 is done", "your plan is approved"), is shown in the
+reader's latest message about that step, edited in place (no new notification): a reminder
+or the meeting's reminder that named the step, or such a DM. Only a reader with no message
+about the step from the last weeks gets the news as a DM of its own (issue 13: one message a
+day, and "the alert that showed it is updated in place").
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,6 +33,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.accounts import rules
 from bot.platform.services import Services
+from bot.program import Program, StepKind
+from bot.program.steps import Step
+from bot.status.deliverables import member_meetings
 from storage import ledger
 from storage.db import transaction
 
@@ -31,6 +43,64 @@ log = logging.getLogger(__name__)
 
 KIND = "direct"  # the ledger's kind for a listener's DM held for its recipient
 USEFUL_FOR = timedelta(days=14)
+# News edits a message about its step only as recent as this: an older one is out of sight.
+RECENT = timedelta(days=30)
+MESSAGE_BLOCKS = 50  # Slack's most for a message
+
+
+@dataclass(frozen=True)
+class About:
+    """What a DM is about: one step of one team (the program's `step_key` of its deadline)."""
+
+    team_id: int
+    step: str
+    meeting: str | None = None  # the step key of the meeting the step is filled in at
+
+    def prefixes(self, user_id: str) -> tuple[str, ...]:
+        """How the ledger keys of messages to `user_id` about the step begin: its reminders'
+        and listeners' DMs'."""
+        return (reminder_key(self.team_id, self.step, user_id, ""), self.thread_prefix(user_id))
+
+    def thread_prefix(self, user_id: str) -> str:
+        return f"{ledger.THREAD}:team{self.team_id}:{self.step}:{user_id}:"
+
+    def keys(self, user_id: str) -> tuple[str, ...]:
+        """The key of the reminder of the meeting the step is filled in at, if it is."""
+        if self.meeting is None:
+            return ()
+        return (meeting_key(self.team_id, self.meeting, user_id),)
+
+    @property
+    def block_prefix(self) -> str:
+        return f"news:team{self.team_id}:{self.step}:"
+
+
+def about(
+    program: Program,
+    team_id: int,
+    track: str,
+    kind: StepKind,
+    number: int | None = None,
+    part: str | None = None,
+) -> About:
+    """The team's step of this kind, as DMs about it name it (a step its calendar does not
+    date, such as year two's extra experiences, by its kind and parameters alone)."""
+    deadline = program.step(track, kind, number, part)
+    if deadline is None:
+        return About(team_id, f"{program.school_year}:{Step(kind, number, part).key}")
+    meeting = next((m for m in member_meetings(program, track) if m.due == deadline.due), None)
+    at = program.step_key(meeting) if meeting is not None else None
+    return About(team_id, program.step_key(deadline), at)
+
+
+def meeting_key(team_id: int, meeting_step: str, user_id: str) -> str:
+    """A meeting reminder's ledger key."""
+    return f"meeting:team{team_id}:{meeting_step}:{user_id}"
+
+
+def reminder_key(team_id: int, step: str, user_id: str, which: str) -> str:
+    """A step reminder's ledger key; `which` tells one of the step's reminders from another."""
+    return f"nudge:team{team_id}:{step}:{user_id}:{which}"
 
 
 def dm(
@@ -39,17 +109,58 @@ def dm(
     user_id: str,
     text: str,
     blocks: list[dict[str, Any]] | None = None,
+    about: About | None = None,
 ) -> bool:
-    """Send `user_id` a DM; False when it was held or could not be sent (never raised)."""
-    return send(services.sessions, client, user_id, (text, blocks), services.clock())
+    """Send `user_id` a DM; False when it was held or could not be sent (never raised).
+    With `about`, news about that step may later edit it (`news`)."""
+    return send(services.sessions, client, user_id, (text, blocks), services.clock(), about)
+
+
+def news(
+    services: Services,
+    client: WebClient,
+    user_id: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    about: About | None,
+) -> bool:
+    """Tell `user_id` news about a step that asks nothing of them: in their latest message
+    about the step, edited in place, or as a DM when they have none (module docstring)."""
+    return tell(services.sessions, client, user_id, (text, blocks), services.clock(), about)
+
+
+Message = tuple[str, list[dict[str, Any]] | None]
+
+
+def tell(
+    factory: sessionmaker[Session],
+    client: WebClient,
+    user_id: str,
+    message: Message,
+    now: datetime,
+    about: About | None,
+) -> bool:
+    """`news`, for callers that hold the database and the time rather than Services."""
+    if about is None:
+        return send(factory, client, user_id, message, now)
+    with factory() as session:
+        where = ledger.latest_message(
+            session, user_id, about.prefixes(user_id), about.keys(user_id), now - RECENT
+        )
+    if where is not None and user_id not in rules.held(factory):
+        edited = _edit(factory, client, where, message, about, now)
+        if edited is not None:
+            return edited
+    return send(factory, client, user_id, message, now, about)
 
 
 def send(
     factory: sessionmaker[Session],
     client: WebClient,
     user_id: str,
-    message: tuple[str, list[dict[str, Any]] | None],
+    message: Message,
     now: datetime,
+    about: About | None = None,
 ) -> bool:
     """`dm`, for callers that hold the database and the time rather than Services (the
     demo's events)."""
@@ -59,7 +170,7 @@ def send(
         return False
     text, blocks = message
     try:
-        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+        sent = client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if rules.token_error(exc) is not None:
@@ -72,7 +183,63 @@ def send(
     except (SlackClientError, OSError) as exc:
         log.warning("a DM could not be sent: %s", type(exc).__name__)
         return False
+    if about is not None and sent.get("ts"):
+        key = f"{about.thread_prefix(user_id)}{now:%Y%m%dT%H%M%S}:{secrets.token_hex(4)}"
+        with transaction(factory) as session:
+            ledger.record_thread(
+                session, key, user_id, now, str(sent.get("channel") or user_id), str(sent["ts"])
+            )
     return True
+
+
+def _edit(
+    factory: sessionmaker[Session],
+    client: WebClient,
+    where: tuple[str, str],
+    message: Message,
+    about: About,
+    now: datetime,
+) -> bool | None:
+    """Add the news to the message at `where`, in place of earlier news about the step;
+    None when that message cannot take it (gone, full), to send the news instead."""
+    channel, ts = where
+    try:
+        history = client.conversations_history(
+            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+        )
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        found = [m for m in messages if m.get("ts") == ts]
+        if not found:
+            return None
+        blocks = with_news(found[0].get("blocks") or [], about, message)
+        if len(blocks) > MESSAGE_BLOCKS:
+            return None
+        client.chat_update(channel=channel, ts=ts, text=found[0].get("text", ""), blocks=blocks)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+        if rules.token_error(exc) is not None:
+            rules.refused(factory, error, now)
+            return False
+        log.info("news went as a DM, its message could not be edited: %s", error)
+        return None
+    except (SlackClientError, OSError, HTTPException) as exc:
+        log.info("news went as a DM, its message could not be edited: %s", type(exc).__name__)
+        return None
+    return True
+
+
+def with_news(blocks: list[dict[str, Any]], about: About, message: Message) -> list[dict[str, Any]]:
+    """The message's blocks with the news at the end, replacing earlier news about the step:
+    the message shows where the step stands now."""
+    mark = about.block_prefix
+    kept = [b for b in blocks if not str(b.get("block_id", "")).startswith(mark)]
+    text, news_blocks = message
+    added = news_blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return [
+        *kept,
+        {"type": "divider", "block_id": f"{mark}0"},
+        *({**block, "block_id": f"{mark}{i}"} for i, block in enumerate(added, 1)),
+    ]
 
 
 def dm_all(services: Services, client: WebClient, messages: dict[str, str]) -> None:

@@ -294,7 +294,8 @@ def _messages(factory: sessionmaker[Session], program: Program, names: dict[str,
     with factory() as session:
         rows = session.execute(
             select(Delivery.recipient, Delivery.ts, Delivery.finished_at).where(
-                Delivery.status == DeliveryStatus.SENT, Delivery.kind != ledger.INBOUND
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.kind.not_in([ledger.INBOUND, ledger.THREAD]),
             )
         ).all()
     first: dict[tuple[str, str | None], datetime] = {}
@@ -346,7 +347,11 @@ def _summary(
     print("  notices: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     print(f"  Slack calls made through the recording client: {len(client.calls)}")
     with factory() as session:
-        rows = session.execute(select(Delivery.recipient, Delivery.status)).all()
+        rows = session.execute(
+            select(Delivery.recipient, Delivery.status).where(
+                Delivery.kind.not_in([ledger.INBOUND, ledger.THREAD])
+            )
+        ).all()
     table: dict[str, Counter] = {}
     for recipient, status in rows:
         table.setdefault(recipient, Counter())[str(status)] += 1

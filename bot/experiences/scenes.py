@@ -19,14 +19,17 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from functools import partial
 
+from bot.accounts import direct
 from bot.demo.world import DemoEvent, DemoWorld, present
 from bot.experiences import rules as experiences
 from bot.experiences import views as exp_views
 from bot.experiences.rules import CommentEntry, ExperienceEntry
+from bot.program import StepKind
 from bot.reports import rules as reports
 from bot.reports import views as report_views
 from bot.slack.text import typed
 from storage.db import transaction
+from storage.models import Team
 
 LUIS = "Dana Whitfield/Luis Ortega"
 SAM = "Ruth Adler/Sam Patel"
@@ -198,7 +201,8 @@ def _submit(world: DemoWorld, key: str, number: int, selection: int | None, at: 
             world.program, state, team.id, team.protege.slack_id, today, False
         )
         mentor = team.mentor.slack_id
-    world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
+        step = _about(world, team, number, experiences.COMMENT)
+    direct.send(world.factory, world.client, mentor, (text, blocks), at, step)
 
 
 def _comment(world: DemoWorld, key: str, number: int, comments: str, at: datetime) -> None:
@@ -227,7 +231,8 @@ def _comment(world: DemoWorld, key: str, number: int, comments: str, at: datetim
             world.program, state, team.id, team.mentor.slack_id, today
         )
         protege = team.protege.slack_id
-    world.client.chat_postMessage(channel=protege, text=text, blocks=blocks)
+        step = _about(world, team, number, experiences.FILE)
+    direct.send(world.factory, world.client, protege, (text, blocks), at, step)
 
 
 def _discuss(world: DemoWorld, key: str, number: int, note: str, at: datetime) -> None:
@@ -243,7 +248,8 @@ def _discuss(world: DemoWorld, key: str, number: int, note: str, at: datetime) -
             team.id, number, team.protege.slack_id, typed(note)
         )
         mentor = team.mentor.slack_id
-    world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
+        step = _about(world, team, number, experiences.COMMENT)
+    direct.send(world.factory, world.client, mentor, (text, blocks), at, step)
 
 
 def _agree(world: DemoWorld, key: str, number: int, at: datetime) -> None:
@@ -254,9 +260,10 @@ def _agree(world: DemoWorld, key: str, number: int, at: datetime) -> None:
         )
         experiences.agree(session, team, number, comment.id, team.protege.slack_id, at)
         mentor, protege = team.mentor.slack_id, team.protege.slack_id
+        step = _about(world, team, number, experiences.COMMENT)
     when = f"{at.astimezone(world.program.tz):%a, %b %-d}"
     text, blocks = exp_views.agreed_message(number, protege, mentor, when)
-    world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
+    direct.tell(world.factory, world.client, mentor, (text, blocks), at, step)
 
 
 def _visit(world: DemoWorld, key: str, visited: date, at: datetime) -> None:
@@ -280,7 +287,8 @@ def _visit(world: DemoWorld, key: str, visited: date, at: datetime) -> None:
             today,
         )
         protege = team.protege.slack_id
-    world.client.chat_postMessage(channel=protege, text=text, blocks=blocks)
+        step = _about(world, team, None, None, reports.VISIT_REPORT)
+    direct.send(world.factory, world.client, protege, (text, blocks), at, step)
 
 
 def _confirm_visit(world: DemoWorld, key: str, at: datetime) -> None:
@@ -289,9 +297,10 @@ def _confirm_visit(world: DemoWorld, key: str, at: datetime) -> None:
         report = present(reports.open_visit_report(session, team), "the Visit Report")
         reports.confirm_visit_report(session, team, report.id, team.protege.slack_id, at)
         mentor, protege = team.mentor.slack_id, team.protege.slack_id
+        step = _about(world, team, None, None, reports.VISIT_REPORT)
     when = f"{at.astimezone(world.program.tz):%a, %b %-d}"
     text, blocks = report_views.visit_confirmed_message(mentor, protege, when)
-    world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
+    direct.tell(world.factory, world.client, mentor, (text, blocks), at, step)
 
 
 def _pd(world: DemoWorld, key: str, number: int, attended: date, where: str, at: datetime) -> None:
@@ -309,7 +318,8 @@ def _pd(world: DemoWorld, key: str, number: int, attended: date, where: str, at:
             today,
         )
         mentor = team.mentor.slack_id
-    world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
+        step = _about(world, team, number, None, reports.PD_VERIFICATION)
+    direct.send(world.factory, world.client, mentor, (text, blocks), at, step)
 
 
 def _sign_pd(world: DemoWorld, key: str, number: int, at: datetime) -> None:
@@ -328,7 +338,8 @@ def _sign_pd(world: DemoWorld, key: str, number: int, at: datetime) -> None:
             today,
         )
         protege = team.protege.slack_id
-    world.client.chat_postMessage(channel=protege, text=text, blocks=blocks)
+        step = _about(world, team, number, None, reports.PD_VERIFICATION)
+    direct.tell(world.factory, world.client, protege, (text, blocks), at, step)
 
 
 def _assessment(world: DemoWorld, key: str, at: datetime) -> None:
@@ -337,11 +348,22 @@ def _assessment(world: DemoWorld, key: str, at: datetime) -> None:
         team = world.team(session, key)
         reports.submit_assessment(session, world.program, team, entry, team.protege.slack_id, at)
         mentor, protege = team.mentor.slack_id, team.protege.slack_id
+        step = _about(world, team, None, None, reports.ASSESSMENT)
     text, blocks = report_views.assessment_message(protege, typed(entry.link))
-    world.client.chat_postMessage(channel=mentor, text=text, blocks=blocks)
+    direct.tell(world.factory, world.client, mentor, (text, blocks), at, step)
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _about(
+    world: DemoWorld,
+    team: Team,
+    number: int | None,
+    part: str | None,
+    kind: StepKind = experiences.EXPERIENCE,
+) -> direct.About:
+    return direct.about(world.program, team.id, team.track, kind, number, part)
 
 
 def _at(world: DemoWorld, month: int, day: int, hour: int) -> datetime:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from bot.accounts import direct
 from bot.demo.world import DemoEvent, DemoWorld, present
 from bot.plans import checklists as cviews
 from bot.plans import rules as plans
@@ -28,6 +29,8 @@ from bot.plans.form import (
     SlotForm,
     focal_keys,
 )
+from bot.plans.step import DECISION_POINTS, FOCAL_POINTS, MENTORING_PLAN
+from bot.program import StepKind
 from storage.db import transaction
 
 LUIS_TEAM = "Dana Whitfield/Luis Ortega"
@@ -173,7 +176,8 @@ def _focal(world: DemoWorld, meeting: _Meeting, at: datetime) -> None:
         )
         people = plans.team_people(world.program, team)
     text, blocks = cviews.focal_points_filed_dm(world.program, people, ratings, False)
-    world.client.chat_postMessage(channel=people.mentor, text=text, blocks=blocks)
+    step = _about(world, people, FOCAL_POINTS)
+    direct.tell(world.factory, world.client, people.mentor, (text, blocks), at, step)
 
 
 def _decisions(world: DemoWorld, meeting: _Meeting, at: datetime) -> None:
@@ -191,7 +195,8 @@ def _decisions(world: DemoWorld, meeting: _Meeting, at: datetime) -> None:
         people = plans.team_people(world.program, team)
         top = plans.top_concerns(filing)
     text, blocks = cviews.decision_points_filed_dm(people, people.mentor, top, False)
-    world.client.chat_postMessage(channel=people.protege, text=text, blocks=blocks)
+    step = _about(world, people, DECISION_POINTS)
+    direct.tell(world.factory, world.client, people.protege, (text, blocks), at, step)
 
 
 def _plan(
@@ -231,7 +236,8 @@ def _plan(
         with transaction(world.factory) as session:
             plans.add_review_message(session, plan.id, recipient, sent["channel"], sent["ts"], at)
     text, blocks = pviews.plan_submitted_notice(people, plan, recipients)
-    world.client.chat_postMessage(channel=people.mentor, text=text, blocks=blocks)
+    step = _about(world, people, MENTORING_PLAN)
+    direct.tell(world.factory, world.client, people.mentor, (text, blocks), at, step)
 
 
 def _decide(world: DemoWorld, team_key: str, at: datetime, what: str) -> None:
@@ -254,8 +260,16 @@ def _decide(world: DemoWorld, team_key: str, at: datetime, what: str) -> None:
         text, blocks = pviews.plan_returned_notice(people, plan)
     else:
         text, blocks = pviews.plan_approved_notice(world.program, plan, today)
+    step = _about(world, people, MENTORING_PLAN)
     for member in (people.protege, people.mentor):
-        world.client.chat_postMessage(channel=member, text=text, blocks=blocks)
+        if what == "return":  # a request, in a message of its own
+            direct.send(world.factory, world.client, member, (text, blocks), at, step)
+        else:
+            direct.tell(world.factory, world.client, member, (text, blocks), at, step)
+
+
+def _about(world: DemoWorld, people: plans.TeamPeople, kind: StepKind) -> direct.About:
+    return direct.about(world.program, people.team_id, people.track, kind)
 
 
 def _event(at: datetime, describe: str, run: Callable[[DemoWorld], None]) -> DemoEvent:

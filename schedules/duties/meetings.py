@@ -15,6 +15,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from bot.accounts import direct
 from bot.program import Deadline, Program
 from bot.slack.dates import local_instant, zone
 from bot.status.deliverables import attendees, deliverables_for, forms_at, member_meetings
@@ -73,7 +74,7 @@ def meeting_reminders(session: Session, program: Program, now: datetime) -> Iter
 
 
 def meeting_key(program: Program, team_id: int, meeting: Deadline, slack_id: str) -> str:
-    return f"meeting:team{team_id}:{program.step_key(meeting)}:{slack_id}"
+    return direct.meeting_key(team_id, program.step_key(meeting), slack_id)
 
 
 def meeting_moment(

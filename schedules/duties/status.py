@@ -29,6 +29,7 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.accounts.direct import reminder_key
 from bot.advisor.rules import alert_day, late_item, late_line, quiet_teams
 from bot.advisor.views import struck
 from bot.pace.views import reminder_buttons
@@ -247,7 +248,7 @@ def _reminders(
         put_off = local_instant(asked.until, program.settings.quiet_hours.end, tz)
         if now >= put_off and asked.until <= status.effective_due + timedelta(days=1):
             yield Notice(
-                key=f"nudge:team{team.id}:{step}:{person.slack_id}:later{asked.id}",
+                key=reminder_key(team.id, step, person.slack_id, f"later{asked.id}"),
                 kind=REMINDER_KIND,
                 recipient=person.slack_id,
                 due_at=put_off,
@@ -286,7 +287,7 @@ def _reminders(
         # names the right date.
         today = min(now.astimezone(tz).date(), status.effective_due - timedelta(days=lead))
         yield Notice(
-            key=f"nudge:team{team.id}:{step}:{person.slack_id}:d{lead}{moved}",
+            key=reminder_key(team.id, step, person.slack_id, f"d{lead}{moved}"),
             kind=REMINDER_KIND,
             recipient=person.slack_id,
             due_at=due_at,
