@@ -187,6 +187,8 @@ class Delivery(Base):
         Index("ix_deliveries_status_next", "status", "next_attempt_at"),
         # "who heard from the bot today": today's sends, not the year's
         Index("ix_deliveries_status_finished", "status", "finished_at"),
+        # a person's latest message about a step (news edits it: bot.accounts.direct)
+        Index("ix_deliveries_recipient_finished", "recipient", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

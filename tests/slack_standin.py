@@ -389,7 +389,7 @@ class SlackStandIn:
             if params.get("latest") and params.get("inclusive") in (True, "true", "1", 1):
                 # One message asked for by its ts (latest = oldest = ts, inclusive).
                 found = [m for m in found if m["ts"] == params["latest"]]
-            return {"ok": True, "messages": found[::-1]}
+            return {"ok": True, "messages": found[::-1][: int(params.get("limit") or 100)]}
         if method == "users.lookupByEmail":
             email = (params.get("email") or "").lower()
             for user in self.users.values():

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.accounts import direct
+from bot.accounts import direct, rules
 from bot.platform.slack_client import scheduler_client
 from schedules.duties.meetings import meeting_reminders
 from schedules.duties.status import deadline_nudges
@@ -129,6 +129,47 @@ def test_a_reader_whose_message_cannot_take_it_or_is_weeks_old_gets_a_dm(reminde
     assert "is approved" not in reads(fake, PROTEGE, reminder[PROTEGE])
 
 
+def test_a_message_out_of_view_is_not_edited(reminded, sqlite_url, standin) -> None:
+    base, _, fake, reminder = reminded
+    # Two later messages below the mentor's reminder: news edited into it would go unseen.
+    client = scheduler_client(make_settings(sqlite_url, standin[1]), clock=SkippingClock())
+    for text in ("A later message", "And another"):
+        client.chat_postMessage(channel=MENTOR, text=text)
+    before = len(fake.calls_to("chat.postMessage"))
+    send_plan(base, fake)
+    assert sorted(posts_since(fake, before)) == sorted([ADVISOR, MENTOR])
+    assert "went for approval" in fake.messages_to(MENTOR)[-1]["text"]
+    assert "sent revision 1" not in reads(fake, MENTOR, reminder[MENTOR])
+
+
+def test_an_edit_whose_answer_was_lost_is_looked_for_not_told_twice(reminded) -> None:
+    base, services, fake, reminder = reminded
+    # Slack made the edit and the connection dropped before its answer: the news is there.
+    fake.fail("chat.update", disconnect="reset", acted=True, channel=MENTOR)
+    before = len(fake.calls_to("chat.postMessage"))
+    send_plan(base, fake)
+    assert posts_since(fake, before) == [ADVISOR]
+    assert reads(fake, MENTOR, reminder[MENTOR]).count("sent revision 1") == 1
+    # Slack answered 500 without making it: the news goes as a DM.
+    fake.fail("chat.update", status=500, channel=PROTEGE)
+    before = len(fake.calls_to("chat.postMessage"))
+    approve(base, fake)
+    assert posts_since(fake, before) == [PROTEGE]
+    assert "is approved" in fake.messages_to(PROTEGE)[-1]["text"]
+    assert "is approved" not in reads(fake, PROTEGE, reminder[PROTEGE])
+    assert "is approved" in reads(fake, MENTOR, reminder[MENTOR])
+
+
+def test_a_message_that_cannot_be_read_sends_the_news_and_blames_no_token(reminded) -> None:
+    base, services, fake, _ = reminded
+    # An install without im:history: reading fails, posting works.
+    fake.fail("conversations.history", error="missing_scope", times=None)
+    before = len(fake.calls_to("chat.postMessage"))
+    send_plan(base, fake)
+    assert sorted(posts_since(fake, before)) == sorted([ADVISOR, MENTOR])
+    assert rules.standing_refusal(services.sessions) is None
+
+
 def test_a_listeners_dm_is_not_the_readers_message_of_the_day(sqlite_url) -> None:
     engine = make_engine(sqlite_url)
     factory = make_session_factory(engine)
@@ -152,16 +193,17 @@ def test_news_replaces_earlier_news_about_its_step_and_leaves_the_rest() -> None
     about = direct.About(3, "2024-25:mentoring_plan")
     other = direct.About(3, "2024-25:focal_points")
     message = [{"type": "section", "text": {"type": "mrkdwn", "text": "Meeting Wed"}}]
-    first = direct.with_news(message, about, ("sent", [{"type": "section", "text": {}}]))
-    both = direct.with_news(first, other, ("focal filed", []))
-    again = direct.with_news(both, about, ("approved", []))
+    first = direct.with_news(message, about, ("sent", [{"type": "section", "text": {}}]), "a")
+    both = direct.with_news(first, other, ("focal filed", []), "b")
+    again = direct.with_news(both, about, ("approved", []), "c")
     ids = [block.get("block_id", "") for block in again]
     assert again[0] == message[0]
+    # Each edit's news blocks have new ids, as Slack asks of an updated message.
     assert ids[1:] == [
-        "news:team3:2024-25:focal_points:0",
-        "news:team3:2024-25:focal_points:1",
-        "news:team3:2024-25:mentoring_plan:0",
-        "news:team3:2024-25:mentoring_plan:1",
+        "news:team3:2024-25:focal_points:b:0",
+        "news:team3:2024-25:focal_points:b:1",
+        "news:team3:2024-25:mentoring_plan:c:0",
+        "news:team3:2024-25:mentoring_plan:c:1",
     ]
     assert again[-1]["text"]["text"] == "approved"
     assert "sent" not in json.dumps(again)

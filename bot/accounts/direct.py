@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.client import HTTPException
@@ -29,10 +30,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.accounts import rules
 from bot.platform.services import Services
+from bot.platform.slack_client import never_reached_slack
 from bot.program import Program, StepKind
 from bot.program.steps import Step
 from bot.status.deliverables import member_meetings
@@ -43,9 +46,13 @@ log = logging.getLogger(__name__)
 
 KIND = "direct"  # the ledger's kind for a listener's DM held for its recipient
 USEFUL_FOR = timedelta(days=14)
-# News edits a message about its step only as recent as this: an older one is out of sight.
+# News edits the reader's message about its step only as recent as this, and only while it is
+# one of the last IN_VIEW messages of the DM: the end of the DM is where the reader looks
+# when they open it, and an edit notifies nobody.
 RECENT = timedelta(days=30)
+IN_VIEW = 2
 MESSAGE_BLOCKS = 50  # Slack's most for a message
+_EDITING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -184,12 +191,21 @@ def send(
         log.warning("a DM could not be sent: %s", type(exc).__name__)
         return False
     if about is not None and sent.get("ts"):
-        key = f"{about.thread_prefix(user_id)}{now:%Y%m%dT%H%M%S}:{secrets.token_hex(4)}"
-        with transaction(factory) as session:
-            ledger.record_thread(
-                session, key, user_id, now, str(sent.get("channel") or user_id), str(sent["ts"])
-            )
+        _keep(factory, user_id, about, now, str(sent.get("channel") or user_id), str(sent["ts"]))
     return True
+
+
+def _keep(
+    factory: sessionmaker[Session], user_id: str, about: About, now: datetime, channel: str, ts: str
+) -> None:
+    """Keep where a DM about a step went, for news about the step to find. The DM is out: a
+    database that cannot take the note now only means later news comes as a DM."""
+    key = f"{about.thread_prefix(user_id)}{now:%Y%m%dT%H%M%S}:{secrets.token_hex(4)}"
+    try:
+        with transaction(factory) as session:
+            ledger.record_thread(session, key, user_id, now, channel, ts)
+    except SQLAlchemyError as exc:
+        log.warning("where a DM went could not be kept: %s", type(exc).__name__)
 
 
 def _edit(
@@ -200,45 +216,78 @@ def _edit(
     about: About,
     now: datetime,
 ) -> bool | None:
-    """Add the news to the message at `where`, in place of earlier news about the step;
-    None when that message cannot take it (gone, full), to send the news instead."""
+    """Add the news to the message at `where`, in place of earlier news about the step.
+    None when the news is to go as a DM instead: the message is gone, full, or out of view
+    (more than one later message sits below it)."""
+    channel, ts = where
+    stamp = f"{now:%H%M%S}{secrets.token_hex(2)}"
+    # One read-and-write at a time here: two news edits of one message must not drop each other.
+    with _EDITING:
+        try:
+            history = client.conversations_history(channel=channel, limit=IN_VIEW)
+        except (SlackApiError, SlackClientError, OSError, HTTPException) as exc:
+            log.info("news went as a DM, its message could not be read: %s", _error(exc))
+            return None
+        last: list[dict[str, Any]] = history.get("messages", [])
+        found = [m for m in last[:IN_VIEW] if m.get("ts") == ts]
+        if not found:
+            return None
+        blocks = with_news(found[0].get("blocks") or [], about, message, stamp)
+        if len(blocks) > MESSAGE_BLOCKS:
+            return None
+        try:
+            client.chat_update(channel=channel, ts=ts, text=found[0].get("text", ""), blocks=blocks)
+        except SlackApiError as exc:
+            if rules.token_error(exc) is not None:
+                rules.refused(factory, _error(exc), now)
+                return False
+            if exc.response.status_code < 500:
+                log.info("news went as a DM, its message could not be edited: %s", _error(exc))
+                return None
+            return _shows(client, where, stamp)  # a server error: the edit may have been made
+        except (SlackClientError, OSError, HTTPException) as exc:
+            if never_reached_slack(exc):
+                return None
+            return _shows(client, where, stamp)  # the answer was lost, not the edit perhaps
+    return True
+
+
+def _shows(client: WebClient, where: tuple[str, str], stamp: str) -> bool | None:
+    """True when the message already shows the news stamped `stamp` (an edit whose answer
+    was lost); None, to send the news as a DM, when it does not or Slack cannot say: news
+    told twice is better than news lost."""
     channel, ts = where
     try:
         history = client.conversations_history(
             channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
         )
-        messages: list[dict[str, Any]] = history.get("messages", [])
-        found = [m for m in messages if m.get("ts") == ts]
-        if not found:
-            return None
-        blocks = with_news(found[0].get("blocks") or [], about, message)
-        if len(blocks) > MESSAGE_BLOCKS:
-            return None
-        client.chat_update(channel=channel, ts=ts, text=found[0].get("text", ""), blocks=blocks)
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
-        if rules.token_error(exc) is not None:
-            rules.refused(factory, error, now)
-            return False
-        log.info("news went as a DM, its message could not be edited: %s", error)
+    except (SlackApiError, SlackClientError, OSError, HTTPException):
         return None
-    except (SlackClientError, OSError, HTTPException) as exc:
-        log.info("news went as a DM, its message could not be edited: %s", type(exc).__name__)
-        return None
-    return True
+    messages: list[dict[str, Any]] = history.get("messages", [])
+    ids = {str(b.get("block_id", "")) for m in messages for b in m.get("blocks") or []}
+    return True if any(stamp in block_id for block_id in ids) else None
 
 
-def with_news(blocks: list[dict[str, Any]], about: About, message: Message) -> list[dict[str, Any]]:
+def _error(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or f"http_{exc.response.status_code}")
+    return type(exc).__name__
+
+
+def with_news(
+    blocks: list[dict[str, Any]], about: About, message: Message, stamp: str
+) -> list[dict[str, Any]]:
     """The message's blocks with the news at the end, replacing earlier news about the step:
-    the message shows where the step stands now."""
+    the message shows where the step stands now. `stamp` makes the news blocks' ids new with
+    each edit, as Slack asks of an updated message."""
     mark = about.block_prefix
     kept = [b for b in blocks if not str(b.get("block_id", "")).startswith(mark)]
     text, news_blocks = message
     added = news_blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     return [
         *kept,
-        {"type": "divider", "block_id": f"{mark}0"},
-        *({**block, "block_id": f"{mark}{i}"} for i, block in enumerate(added, 1)),
+        {"type": "divider", "block_id": f"{mark}{stamp}:0"},
+        *({**block, "block_id": f"{mark}{stamp}:{i}"} for i, block in enumerate(added, 1)),
     ]
 
 

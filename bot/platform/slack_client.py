@@ -335,9 +335,7 @@ class RecordingClient(WebClient):
             data.update(channel=params.get("channel"), ts=f"{time.time():.0f}.{next(self._ts):06d}")
             self.posted[(str(data["channel"]), str(data["ts"]))] = {**params, "ts": data["ts"]}
         elif api_method == "conversations.history":
-            # One message asked for by its ts, as an edit in place reads it first.
-            found = self.posted.get((str(params.get("channel")), str(params.get("latest"))))
-            data.update(messages=[found] if found else [])
+            data.update(messages=self._history(params))
         elif api_method == "chat.update":
             key = (str(params.get("channel")), str(params.get("ts")))
             if key not in self.posted:
@@ -357,3 +355,19 @@ class RecordingClient(WebClient):
             headers={},
             status_code=200,
         ).validate()
+
+    def _history(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """A DM's messages, newest first, between `oldest` and `latest` as Slack reads them
+        (each bound excluded unless `inclusive`), at most `limit`."""
+        inclusive = params.get("inclusive") in (True, "true", "1", 1)
+
+        def inside(ts: str) -> bool:
+            at, low, high = float(ts), params.get("oldest"), params.get("latest")
+            above = low is None or at > float(low) or (inclusive and at == float(low))
+            below = high is None or at < float(high) or (inclusive and at == float(high))
+            return above and below
+
+        channel = str(params.get("channel"))
+        found = [m for (c, ts), m in self.posted.items() if c == channel and inside(ts)]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return found[: int(params.get("limit") or 100)]
