@@ -210,7 +210,8 @@ def _help(ctx: CommandContext, router: CommandRouter) -> Answer:
 def _topic(ctx: CommandContext) -> Answer:
     """The month's topic; a person with teams in several programs gets each one's, named."""
     answers = [
-        (s.program, _program_topic(s)) for s in across.member_programs(ctx.services, ctx.who)
+        (s.program, _program_topic(s))
+        for s in across.member_programs(ctx.services, ctx.who.user_id)
     ]
     if len(answers) == 1:
         return answers[0][1]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.access import Viewer
+from bot.across.lookup import asker_services, member_programs
 from bot.cli import main
 from bot.platform.config import ConfigError, load_settings
+from bot.platform.services import Services
 from bot.program import Program, ProgramError, default_program_path, load_program, load_programs
 from schedules.duties.topic_prompts import topic_prompts
 from storage.db import make_engine, make_session_factory, transaction
 from storage.people import add_team, get_or_create_person
+from tests.conftest import make_settings
 
 FCS_FILE = Path(__file__).resolve().parent.parent / "bot" / "programs" / "sample-fcs-2024-25.toml"
 MENTOR, BMIT_PROTEGE, FCS_PROTEGE = "U0MENTOR1", "U0PROTEGE1", "U0PROTEGE2"
@@ -174,3 +179,40 @@ def test_the_export_command_reports_one_program(both_listed, tmp_path, capsys) -
     assert row.startswith(f"2,{FCS_MENTOR},M,{FCS_PROTEGE},P,,,fcs,year1,")
     assert main([*args, "--program", "nope"]) == 2
     assert "the programs run: bmit-2024-25, sample-fcs-2024-25" in capsys.readouterr().err
+
+
+# --- whose programs a request is about ---------------------------------------------------------
+
+
+def test_a_persons_programs_are_their_running_teams_programs(database_url, program, fcs) -> None:
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    services = Services(
+        make_settings(database_url, "http://127.0.0.1:9/api/"),
+        program,
+        factory,
+        every=(program, fcs),
+    )
+    add(factory, program, MENTOR, BMIT_PROTEGE)
+    add(factory, fcs, MENTOR, FCS_PROTEGE)
+    add(factory, fcs, FCS_MENTOR, "U0PROTEGE3")
+    # A team of a program this deployment no longer lists: not one of the person's programs.
+    add(factory, replace(fcs, id="gone-2024-25"), FCS_MENTOR, "U0PROTEGE4")
+
+    def ids(person: str) -> list[str]:
+        return [one.program.id for one in member_programs(services, person)]
+
+    assert ids(MENTOR) == [program.id, fcs.id]
+    assert ids(FCS_MENTOR) == [fcs.id]
+    assert member_programs(services, "U0NOBODY") == (services,)  # no team: as they are
+    member = asker_services(services, Viewer(FCS_MENTOR, frozenset({"mentor"})))
+    assert member.program is fcs and member.programs == (fcs,)
+    assert asker_services(services, Viewer(MENTOR, frozenset({"mentor"}))) is services
+    assert asker_services(services, Viewer("U0NOBODY", frozenset())) is services
+    # Staff views go across every program, whatever teams the staff member is on.
+    staff = Viewer(FCS_MENTOR, frozenset({"staff", "mentor"}))
+    assert asker_services(services, staff) is services
+    # One program alone: always that one, without asking the database.
+    alone = Services(services.settings, fcs, factory)
+    assert member_programs(alone, MENTOR) == (alone,)
+    engine.dispose()

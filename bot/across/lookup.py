@@ -29,23 +29,25 @@ def services_for_program(services: Services, key: str) -> Services:
     return one
 
 
-def member_programs(services: Services, who: Viewer) -> tuple[Services, ...]:
-    """Each running program the person has active teams in, as its services, in the
-    configured order; the services as they are when that is none (staff, no team)."""
+def member_programs(services: Services, person: str) -> tuple[Services, ...]:
+    """The person's programs: each running program they have active teams in (of open years,
+    as mentor, protégé or content advisor; a staff member's own teams count too), as that
+    program's services alone, in the configured order. A deployment of one program is always
+    that one. Someone on no team gets the services as they are: the first program's, with
+    every program listed."""
     if len(services.programs) == 1:
         return (services,)
     with services.sessions() as session:
-        ids = set(programs_of(session, who.user_id))
-    mine = tuple(services.for_program(p.id) for p in services.programs if p.id in ids)
-    return mine or (services,)
+        ids = set(programs_of(session, person))
+    mine = (services.only(p.id) for p in services.programs if p.id in ids)
+    return tuple(one for one in mine if one is not None) or (services,)
 
 
 def asker_services(services: Services, who: Viewer) -> Services:
-    """The services of the person's program when all their active teams are in one running
-    program; else (staff, someone on no team or in teams of several programs) unchanged."""
-    if len(services.programs) == 1 or who.is_staff:
+    """The services a person's request runs in: their one program's alone when
+    `member_programs` finds one; as they are for staff (their views go across every program)
+    and for someone with teams in several programs (each answer is then per program)."""
+    if who.is_staff:
         return services
-    with services.sessions() as session:
-        ids = programs_of(session, who.user_id)
-    one = services.only(ids[0]) if len(ids) == 1 else None
-    return one or services
+    mine = member_programs(services, who.user_id)
+    return mine[0] if len(mine) == 1 else services

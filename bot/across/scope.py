@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from bot.across.lookup import member_programs
 from bot.platform.services import Services
 from bot.program import Program
-from storage.teams import programs_of
 
 
 @dataclass
@@ -55,9 +55,8 @@ def program(services: Services) -> Program:
     if request is None or len(services.programs) == 1:
         return services.program
     if not request.looked_up and request.asker is not None:
-        with services.sessions() as session:
-            ids = programs_of(session, request.asker)
-        request.program_id = ids[0] if len(ids) == 1 else None
+        mine = member_programs(services, request.asker)
+        request.program_id = mine[0].program.id if len(mine) == 1 else None
         request.looked_up = True
     named = services.running(request.program_id) if request.program_id else None
     return named or services.program
