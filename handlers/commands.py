@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -22,15 +22,16 @@ from bot import access
 from bot.access import Refusal
 from bot.across import lookup as across
 from bot.across import scope
+from bot.across.views import each_named
 from bot.home.calendar import calendar_message, topic_message
-from bot.home.help import help_message, refusal_message
+from bot.home.help import help_message, next_steps, refusal_message
 from bot.home.ics import track_calendar
 from bot.platform.services import Services
-from bot.slack.blocks import context
 from bot.slack.commands import Parsed, Subcommand, parse, split_flag
 from bot.slack.text import typed
 from bot.status.deliverables import MEMBER_ROLES, deliverables_for, meetings_first
 from bot.status.progress import next_action, step_names
+from bot.status.step_handlers import NextAction
 from bot.years.lookup import only_look_ups, services_for_year, split_year
 from handlers import after_ack, kit
 from storage.people import teams_of_member
@@ -65,6 +66,7 @@ class Later:
 
 
 SubcommandFunction = Callable[[CommandContext], Answer | Later | None]
+SubcommandAnswer = Callable[[CommandContext], Answer]
 
 
 class CommandRouter:
@@ -78,25 +80,14 @@ class CommandRouter:
         self._routes[sub.name] = (sub, function)
 
     def help_answer(
-        self, who: access.Viewer, unknown: str | None = None, services: Services | None = None
+        self, who: access.Viewer, services: Services, unknown: str | None = None
     ) -> Answer:
-        """`/mentor help` for this person: their next step, then what they can use (as
-        `bot.access` decides), leaving out what files a step their track does not have;
-        `services` are the person's program's (by default the first program's)."""
-        services = services or self.services
-        program, today = services.program, services.today()
-        with services.sessions() as session:
-            # Only a mentor or protégé (of some active team) has teams to look up.
-            member = bool(who.roles & {"mentor", "protege"})
-            teams = teams_of_member(session, who.user_id, program.id) if member else []
-            found = deliverables_for(session, program, teams, today) if teams else {}
-            step = None
-            for team in teams:
-                role = "mentor" if team.mentor.slack_id == who.user_id else "protege"
-                step = next_action(program, found[team.id], role, team.id, today)
-                if step is not None:
-                    break
-            kinds = {str(d.step.kind) for team in teams for d in program.deadlines(team.track)}
+        """`/mentor help` for this person: their next step in each of their programs
+        (`across.member_programs`), then what they can use (as `bot.access` decides), leaving
+        out what files a step none of their tracks has."""
+        ones = across.member_programs(services, who.user_id)
+        own = [_own_steps(one, who) for one in ones]
+        kinds = {kind for _, each in own for kind in each}
         reads_all = who.is_staff or "advisor" in who.roles
         listed: dict[str, list[Subcommand]] = {}
         for sub, _ in self._routes.values():
@@ -104,7 +95,9 @@ class CommandRouter:
             if heading is None or (sub.steps and not reads_all and not kinds & set(sub.steps)):
                 continue
             listed.setdefault(heading, []).append(sub)
-        return help_message(program.name, listed, step, unknown)
+        steps = next_steps([(one.program, step) for one, (step, _) in zip(ones, own, strict=True)])
+        name = " and the ".join(one.program.name for one in ones)
+        return help_message(name, listed, steps, unknown)
 
     def handle(self, body: dict[str, Any], client: WebClient) -> Answer | Later | None:
         parsed, year = split_year(parse(body.get("text", "")))
@@ -113,7 +106,7 @@ class CommandRouter:
             who = access.viewer(session, body["user_id"], self.services.settings.staff_ids)
         route = self._routes.get(parsed.name)
         if route is None:
-            return self.help_answer(who, parsed.name)
+            return self.help_answer(who, self.services, parsed.name)
         sub, function = route
         if not access.may(who, sub.action):
             return refusal_message(
@@ -144,7 +137,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         Subcommand(
             "topic", "/mentor topic", "this month's communication topic", access.Action.SEE_TOPIC
         ),
-        _topic,
+        _each_program(_topic),
     )
     router.add(
         Subcommand(
@@ -153,7 +146,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             "the next deadlines of a track",
             access.Action.SEE_CALENDAR,
         ),
-        _calendar,
+        _each_program(_calendar),
     )
 
     def mentor_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -203,28 +196,43 @@ def _post(respond: Respond, answer: Answer) -> None:
         log.warning("could not post an answer to its response URL: %s", type(exc).__name__)
 
 
+def _own_steps(services: Services, who: access.Viewer) -> tuple[NextAction | None, set[str]]:
+    """The person's next step in this program and the step kinds of their tracks in it (only
+    a mentor or protégé of some active team has teams to look up)."""
+    program, today = services.program, services.today()
+    if not who.roles & {"mentor", "protege"}:
+        return None, set()
+    with services.sessions() as session:
+        teams = teams_of_member(session, who.user_id, program.id)
+        found = deliverables_for(session, program, teams, today) if teams else {}
+        step = None
+        for team in teams:
+            role = "mentor" if team.mentor.slack_id == who.user_id else "protege"
+            step = next_action(program, found[team.id], role, team.id, today)
+            if step is not None:
+                break
+        kinds = {str(d.step.kind) for team in teams for d in program.deadlines(team.track)}
+    return step, kinds
+
+
 def _help(ctx: CommandContext, router: CommandRouter) -> Answer:
-    return router.help_answer(ctx.who, services=ctx.services)
+    return router.help_answer(ctx.who, ctx.services)
+
+
+def _each_program(answer: SubcommandAnswer) -> SubcommandAnswer:
+    """A person's own look-up answered in each of their programs (`across.member_programs`):
+    in their one program as it is; with teams in several, each program's part, named."""
+
+    def each(ctx: CommandContext) -> Answer:
+        ones = across.member_programs(ctx.services, ctx.who.user_id)
+        return each_named([(one.program, answer(replace(ctx, services=one))) for one in ones])
+
+    return each
 
 
 def _topic(ctx: CommandContext) -> Answer:
-    """The month's topic; a person with teams in several programs gets each one's, named."""
-    answers = [
-        (s.program, _program_topic(s))
-        for s in across.member_programs(ctx.services, ctx.who.user_id)
-    ]
-    if len(answers) == 1:
-        return answers[0][1]
-    text = " · ".join(f"{program.name}: {text}" for program, (text, _) in answers)
-    blocks = [
-        block for program, (_, shown) in answers for block in (context(f"*{program.name}*"), *shown)
-    ]
-    return text, blocks
-
-
-def _program_topic(services: Services) -> Answer:
-    today = services.today()
-    program = services.program
+    today = ctx.services.today()
+    program = ctx.services.program
     current = program.topic_for(today.year, today.month)
     upcoming = [t for t in program.topics if (t.year, t.month) > (today.year, today.month)]
     return topic_message(current, upcoming[0] if upcoming else None)
@@ -269,8 +277,9 @@ def _send_ics(services: Services, client: WebClient, user_id: str, track_id: str
             content=content,
             filename=f"{program.id}-{track_id}.ics",
             title=f"{program.track(track_id).name} deadlines",
-            initial_comment="Your deadlines for the year: open the file to add them to your "
-            "calendar.",
+            # Named: a person in teams of two programs gets a file of each.
+            initial_comment=f"Your {program.name} deadlines for the year: open the file to add "
+            "them to your calendar.",
         )
     except (SlackApiError, SlackClientError, OSError):
         log.warning("could not send the calendar file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -45,6 +46,12 @@ def command(base: str, user: str, text: str) -> dict:
     status, body = slash_command(base + "/slack/events", SIGNING_SECRET, user, text)
     assert status == 200
     return body
+
+
+def mentor_in_both(services, bmit, fcs) -> None:
+    """BMIT_MENTOR mentors a BMIT protégé and an FCS one."""
+    add(services.sessions, bmit, BMIT_MENTOR, BMIT_PROTEGE)
+    add(services.sessions, fcs, BMIT_MENTOR, FCS_PROTEGE)
 
 
 def shown(body: dict) -> str:
@@ -153,8 +160,7 @@ def test_a_teams_forms_are_its_own_programs(both, program) -> None:
 
 def test_a_mentor_in_both_programs_sees_each_team_in_its_own(both, program) -> None:
     base, services, fake, fcs = both
-    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
-    add(services.sessions, fcs, BMIT_MENTOR, FCS_PROTEGE)
+    mentor_in_both(services, program, fcs)
     home = json.dumps(open_home(base, fake, BMIT_MENTOR)["blocks"], ensure_ascii=False)
     assert program.areas[0].name in home and fcs.area("fcs").name in home
     assert "Classroom Management" in home and "Classroom and Lab Management" in home
@@ -173,8 +179,7 @@ def test_staff_silent_list_holds_every_programs_teams(both, program) -> None:
 
 def test_a_mentor_in_both_programs_opens_either_teams_form(both, program) -> None:
     base, services, fake, fcs = both
-    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
-    add(services.sessions, fcs, BMIT_MENTOR, FCS_PROTEGE)
+    mentor_in_both(services, program, fcs)
     view = open_form(base, fake, BMIT_MENTOR, f"decisions <@{FCS_PROTEGE}>")
     assert json.loads(view["private_metadata"]) == {"team": 2}  # the FCS team
     assert f"<@{FCS_PROTEGE}>" in json.dumps(view["blocks"])
@@ -198,8 +203,7 @@ def test_an_advisor_in_both_programs_sees_every_team_on_home(both, program) -> N
 
 def test_a_mentor_in_both_programs_gets_each_programs_topic(both, program) -> None:
     base, services, fake, fcs = both
-    add(services.sessions, program, BMIT_MENTOR, BMIT_PROTEGE)
-    add(services.sessions, fcs, BMIT_MENTOR, FCS_PROTEGE)
+    mentor_in_both(services, program, fcs)
     answer = shown(command(base, BMIT_MENTOR, "topic"))
     for each in (program, fcs):
         topic = each.topic_for(NOW.year, NOW.month)
@@ -208,3 +212,48 @@ def test_a_mentor_in_both_programs_gets_each_programs_topic(both, program) -> No
     # A member of one program hears its topic alone, unnamed.
     alone = shown(command(base, FCS_MENTOR, "topic"))
     assert f"*{program.name}*" not in alone and f"*{fcs.name}*" not in alone
+
+
+def test_a_mentor_in_both_programs_gets_each_programs_calendar(both, program) -> None:
+    base, services, fake, fcs = both
+    mentor_in_both(services, program, fcs)
+    body = command(base, BMIT_MENTOR, "calendar")
+    blocks = body["blocks"]
+    names = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert names[0] == f"*{program.name}*" and f"*{fcs.name}*" in names
+    for each in (program, fcs):
+        assert f"{each.name}: Next deadlines, Year One" in body["text"]
+    assert [b.get("type") for b in blocks].count("section") == 2
+    # One calendar file of each program in the DM (the two files hold the same dates today).
+    fake.wait_for("files.completeUploadExternal", 2, timeout=10)
+    files = sorted(c.params["filename"] for c in fake.calls_to("files.getUploadURLExternal"))
+    assert files == sorted([f"{program.id}-year1.ics", f"{FCS_ID}-year1.ics"])
+    # A member of one program gets its calendar alone, unnamed, and one file.
+    alone = command(base, FCS_PROTEGE, "calendar")
+    assert alone["text"] == "Next deadlines, Year One" and fcs.name not in shown(alone)
+
+
+def test_a_mentor_in_both_programs_gets_each_programs_next_step_in_help(both, program) -> None:
+    base, services, fake, fcs = both
+    mentor_in_both(services, program, fcs)
+    body = command(base, BMIT_MENTOR, "help")
+    blocks = body["blocks"]
+    assert program.name in blocks[0]["text"]["text"] and fcs.name in blocks[0]["text"]["text"]
+    kinds = [b["type"] for b in blocks]
+    assert kinds[1:5] == ["context", "section", "context", "section"]
+    assert [blocks[1]["elements"][0]["text"], blocks[3]["elements"][0]["text"]] == [
+        f"*{program.name}*",
+        f"*{fcs.name}*",
+    ]
+    for step in (blocks[2], blocks[4]):
+        assert step["text"]["text"].startswith("*Your next step:*")
+        assert step["accessory"]["style"] == "primary"
+    # The commands are listed once, not once a program.
+    commands = re.findall(r"`/mentor (\w+)", body["text"])
+    assert "log" in commands and len(commands) == len(set(commands))
+    # Someone in FCS alone (not the first listed program) is told their own next step, also
+    # when the command is unknown.
+    for text in ("help", "fly"):
+        own = command(base, FCS_PROTEGE, text)
+        assert "Your next step" in own["text"] and fcs.name not in json.dumps(own["blocks"][1:])
+    assert fcs.name in command(base, FCS_PROTEGE, "help")["blocks"][0]["text"]["text"]

@@ -1,4 +1,5 @@
-"""One answer across several programs: a part for each, under the program's name."""
+"""One answer across several programs: a part for each, under the program's name (staff's
+answers across every program; a person's own answer from each of theirs)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,13 @@ def across_message(
         blocks += [divider(), section(f"*{program.name}*"), *body]
         texts.append(f"{program.name}: {text}")
     return "\n".join(texts)[:TEXT_MAX], blocks
+
+
+def each_named(parts: Sequence[tuple[Program, Message]]) -> Message:
+    """A person's own answer from each of their programs (`lookup.member_programs`): the one
+    as it is; several each under its program's name."""
+    if len(parts) == 1:
+        return parts[0][1]
+    text = " · ".join(f"{program.name}: {text}" for program, (text, _) in parts)
+    blocks = [b for program, (_, own) in parts for b in (context(f"*{program.name}*"), *own)]
+    return text, blocks

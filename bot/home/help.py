@@ -6,21 +6,40 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from bot.access import FORMS, LOOK_UPS, MANAGING
-from bot.slack.blocks import button, section
+from bot.across.views import Message, each_named
+from bot.program import Program
+from bot.slack.blocks import button, context, section
 from bot.slack.commands import Subcommand
 from bot.slack.text import typed
 from bot.status.step_handlers import NextAction
 
 HEADINGS = {FORMS: "Forms you can file", LOOK_UPS: "Look-ups", MANAGING: "Running the program"}
+NOTHING_DUE = "Nothing of yours is due now in this program."
+
+
+def next_steps(steps: Sequence[tuple[Program, NextAction | None]]) -> Message:
+    """The person's next step and its button (the Home tab's) in each of their programs,
+    each under its program's name when they have several; nothing when none is due."""
+    if not any(step for _, step in steps):
+        return "", []
+    return each_named([(program, _next_step(step)) for program, step in steps])
+
+
+def _next_step(step: NextAction | None) -> Message:
+    if step is None:
+        return NOTHING_DUE, [context(NOTHING_DUE)]
+    text = f"*Your next step:* {step.text}"
+    button_ = button(step.label, step.action_id, step.value, "primary")
+    return text.replace("*", ""), [section(text, accessory=button_)]
 
 
 def help_message(
     program_name: str,
     subcommands: Mapping[str, Sequence[Subcommand]],
-    next_step: NextAction | None = None,
+    steps: Message = ("", []),
     unknown: str | None = None,
-) -> tuple[str, list[dict[str, Any]]]:
-    """What this person can do: their next step and its button first, then the forms they
+) -> Message:
+    """What this person can do: their next steps (`next_steps`) first, then the forms they
     can file, then look-ups (and, for staff, running the program). `subcommands` maps a
     heading of `bot.access.help_heading` to the commands under it."""
     if unknown is not None:
@@ -28,17 +47,9 @@ def help_message(
         intro = f"I don't know the command `{_in_code(shown)}`. Here is what you can use:"
     else:
         intro = f"*Mentor bot* runs the {program_name}. Here is what you can use:"
-    blocks: list[dict[str, Any]] = [section(intro)]
-    lines = [intro.replace("*", "")]
-    if next_step is not None:
-        step = f"*Your next step:* {next_step.text}"
-        blocks.append(
-            section(
-                step,
-                accessory=button(next_step.label, next_step.action_id, next_step.value, "primary"),
-            )
-        )
-        lines.append(step.replace("*", ""))
+    steps_text, step_blocks = steps
+    blocks: list[dict[str, Any]] = [section(intro), *step_blocks]
+    lines = [intro.replace("*", ""), *([steps_text] if steps_text else [])]
     for heading, title in HEADINGS.items():
         found = subcommands.get(heading) or ()
         if not found:
