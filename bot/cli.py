@@ -206,11 +206,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _warn_closed_year(services: Services) -> None:
     """A warning line, not a refusal: the closed year's records stay readable meanwhile."""
-    from bot.years.startup import closed_year_warning
+    from bot.years.startup import closed_year_warnings
 
     with services.sessions() as session:
-        line = closed_year_warning(session, services.program)
-    if line is not None:
+        lines = closed_year_warnings(session, services.programs)
+    for line in lines:
         logging.getLogger("bot.cli").warning(line)
 
 

@@ -43,6 +43,18 @@ def run_bot(env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+def start_output(env: dict[str, str]) -> str:
+    """What `mentorbot run --no-scheduler` says until its /healthz answers (then stopped)."""
+    port = _free_port()
+    process = run_bot({**env, "PORT": str(port)})
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 30) == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=15)
+    return output
+
+
 def test_run_serves_slack_requests_and_healthz_under_gunicorn(tmp_path, standin) -> None:
     fake, api_url = standin
     port = _free_port()

@@ -26,7 +26,7 @@ from bot.platform.samples import HomePublisher, Sample, home_view, home_views, s
 from bot.platform.scopes import from_headers
 from bot.platform.services import Services
 from bot.program import Program, ProgramError, load_programs
-from bot.years.startup import closed_year_warning
+from bot.years.startup import closed_year_warnings
 from storage.db import (
     DatabaseUnavailable,
     check_connection,
@@ -72,9 +72,10 @@ def run(
     checks.append(transport(settings, client))
     stored = database(settings)
     checks.append(stored)
-    found, loaded = program(settings, today)
-    if found.passed and stored.passed and loaded is not None:
-        found = still_open(settings, loaded, found)
+    found, programs = program(settings, today)
+    if found.passed and stored.passed:
+        found = still_open(settings, programs, found)
+    loaded = programs[0] if programs else None  # the first program's samples
     checks.append(found)
     later = ["staff", "DM to staff", "messages"] + (["Home tabs"] if publish_home else [])
     if not slack:
@@ -282,19 +283,18 @@ def database(settings: Settings) -> Check:
     return ok(name, f"{shown} is reachable and migrated")
 
 
-def program(settings: Settings, today: date | None) -> tuple[Check, Program | None]:
+def program(settings: Settings, today: date | None) -> tuple[Check, tuple[Program, ...]]:
     """Every program file loads and covers `today` (default: today in its timezone); a file
-    that starts within EARLY_START counts as covering it. The first program is returned."""
+    that starts within EARLY_START counts as covering it. The programs are returned (none
+    when a file does not load)."""
     name = "program file"
     try:
         programs = load_programs(settings.program_path, settings.more_programs)
     except ProgramError as exc:
-        return fail(
-            name, f"{exc}: fix it (`mentorbot program check FILE` shows the calendar)"
-        ), None
+        return fail(name, f"{exc}: fix it (`mentorbot program check FILE` shows the calendar)"), ()
     checks = [_covers(name, loaded, today) for loaded in programs]
     failed = next((check for check in checks if not check.passed), None)
-    return failed or ok(name, "; ".join(check.detail for check in checks)), programs[0]
+    return failed or ok(name, "; ".join(check.detail for check in checks)), programs
 
 
 def _covers(name: str, loaded: Program, today: date | None) -> Check:
@@ -319,15 +319,15 @@ def _covers(name: str, loaded: Program, today: date | None) -> Check:
     return ok(name, f"{title} runs {loaded.start} to {loaded.end}")
 
 
-def still_open(settings: Settings, loaded: Program, found: Check) -> Check:
-    """The program check failed when its year was closed by `mentorbot year open`."""
+def still_open(settings: Settings, programs: Sequence[Program], found: Check) -> Check:
+    """The program check failed when a program's year was closed by `mentorbot year open`."""
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:
-            line = closed_year_warning(session, loaded)
+            lines = closed_year_warnings(session, programs)
     finally:
         engine.dispose()
-    return found if line is None else fail(found.name, line)
+    return fail(found.name, " ".join(lines)) if lines else found
 
 
 # --- people ---------------------------------------------------------------------------------

@@ -63,12 +63,20 @@ def _pair(mentor: str, protege: str) -> str:
     return f"mentor {mentor}, protégé {protege}"
 
 
-def closed_year_line(program_id: str, school_year: str, closed: date, after: str | None) -> str:
+def closed_year_line(
+    program_id: str, school_year: str, closed: date, after: str | None, listed: bool = False
+) -> str:
     """What to do when the deployment runs a year `mentorbot year open` has closed: one
-    line, for `mentorbot run`'s log and `mentorbot doctor` (`after`: the year that followed)."""
+    line, for `mentorbot run`'s log and `mentorbot doctor` (`after`: the year that followed;
+    `listed`: the year is one of several in MENTORBOT_PROGRAMS)."""
     onward = f"the next year's file ({after})" if after else "the next year's file"
+    said = "MENTORBOT_PROGRAMS lists" if listed else "MENTORBOT_PROGRAM names"
+    fix = (
+        f"Put {onward} in its place in MENTORBOT_PROGRAMS"
+        if listed
+        else f"Set MENTORBOT_PROGRAM to {onward}"
+    )
     return (
-        f"MENTORBOT_PROGRAM names {school_year} ({program_id}), closed on {closed.isoformat()} "
-        f"by `mentorbot year open`: nothing more can be filed in it. Set MENTORBOT_PROGRAM to "
-        f"{onward} and restart the bot."
+        f"{said} {school_year} ({program_id}), closed on {closed.isoformat()} by "
+        f"`mentorbot year open`: nothing more can be filed in it. {fix} and restart the bot."
     )
