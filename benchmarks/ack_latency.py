@@ -8,6 +8,7 @@ is the local stand-in. After the runs, the bot's peak resident memory is read fr
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -139,8 +140,13 @@ def _row(name: str, backend: str, concurrency: int, latencies: list[float], rate
     return f"| {name} | {backend} | {concurrency} | {p50:.1f} ms | {p99:.1f} ms | {rate:.0f} |"
 
 
-def _log_submitter(base: str, fake: SlackStandIn) -> Callable[[str], int]:
-    """A mentor's Communication Log submission, the view as the app opened it."""
+def _log_submitter(
+    base: str, fake: SlackStandIn, *, fresh_views: bool = False
+) -> Callable[[str], int]:
+    """A mentor's Communication Log submission, the view as the app opened it. Each submits
+    that one modal again (after the first, the app finds its entry: nothing more is filed)
+    unless `fresh_views`: then each comes from a modal of its own, as Slack gives every modal
+    its own view id, and files a new entry."""
     from tests.test_access_matrix import fill
 
     status, _ = press(base, MENTOR, "log_open", "2")
@@ -153,8 +159,11 @@ def _log_submitter(base: str, fake: SlackStandIn) -> Callable[[str], int]:
             if value.get("type") == "datepicker":
                 value["selected_date"] = date.today().isoformat()
 
+    views = itertools.count(1)
+
     def send(_base: str) -> int:
-        status, body = submit(base, MENTOR, view, values)
+        shown = {**view, "id": f"VBENCH{next(views):06d}"} if fresh_views else view
+        status, body = submit(base, MENTOR, shown, values)
         # A refused submission (a field error) is cheaper than filing one: measure filings.
         if status == 200 and (
             not isinstance(body, dict) or body.get("response_action") != "update"

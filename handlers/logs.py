@@ -24,6 +24,7 @@ from bot.accounts.direct import dm
 from bot.across import scope
 from bot.logs import form, views
 from bot.logs import rules as domain
+from bot.platform import inbound
 from bot.platform.services import Services
 from bot.program import Program
 from bot.slack.blocks import Block, button, numbered, section
@@ -90,6 +91,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
     # numbered(): a middle page's "Newer" and "Older" share one row.
     app.action(numbered(views.PAGE))(kit.button(listeners.page))
     app.view(views.LOG_CALLBACK)(kit.submission(listeners.submit_log))
+    inbound.keyed_by_view(views.LOG_CALLBACK)
     app.view(views.CHECK_IN_CALLBACK)(kit.submission(listeners.submit_check_in))
     app.view(views.DISPUTE_CALLBACK)(kit.submission(listeners.submit_dispute, field=form.COMMENT))
 

@@ -29,12 +29,16 @@ from sqlalchemy import (
     select,
     true,
     union_all,
+    update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.db import among, scope_of
 from storage.models import Base, Person, Team, TeamStatus, UtcDateTime, string_enum
 from storage.revisions import Revised, current, history
+from storage.standing import mark_changed
 
 
 class LogMode(enum.StrEnum):
@@ -132,6 +136,34 @@ def log_by_view(session: Session, view_id: str) -> CommunicationLog | None:
         select(CommunicationLog).where(CommunicationLog.view_id == view_id)
     ).one_or_none()
     return None if first is None else get_log(session, first.id)
+
+
+def insert_entry(session: Session, **values: Any) -> CommunicationLog | None:
+    """File a new entry's first revision, known by its own id (`entry_id`); None, with
+    nothing written, when its `view_id` filed an entry already (a concurrent repeat).
+
+    Three statements from the first write to the commit, which is as long as SQLite's one
+    writer is held: the insert (an upsert that returns the row), the entry's id, and its
+    team's standing marked stale. The ORM's flush would take six (a savepoint for the
+    duplicate, the insert, the standing, the savepoint's release, the entry's id, the
+    standing again), and under load each statement waits its turn for the interpreter.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    entry = session.scalars(
+        dialect.insert(CommunicationLog)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["view_id"])
+        .returning(CommunicationLog)
+    ).one_or_none()
+    if entry is None:
+        return None
+    # A Core statement on the table, which the standing's watch does not see: the standing
+    # is marked once, below, for the insert and this together.
+    table = Base.metadata.tables[CommunicationLog.__tablename__]
+    session.execute(update(table).where(table.c.id == entry.id).values(entry_id=entry.id))
+    set_committed_value(entry, "entry_id", entry.id)
+    mark_changed(session, [entry.team_id])
+    return entry
 
 
 def check_in_by_view(session: Session, view_id: str) -> CheckIn | None:

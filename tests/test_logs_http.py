@@ -4,7 +4,9 @@ check-ins and every refusal, against the served app and the Slack stand-in."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +15,9 @@ from bot.logs import form, views
 from bot.logs.rules import changed_fields
 from storage import logs as store
 from storage.db import transaction
+from storage.ledger import INBOUND
 from storage.logs import CheckIn, CommunicationLog
+from storage.models import Delivery
 from storage.people import add_team, get_or_create_person
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import (
@@ -25,7 +29,7 @@ from tests.interactions import (
     submit,
     text_value,
 )
-from tests.signing import slash_command
+from tests.signing import post, slash_command
 
 MENTOR, PROTEGE, ADVISOR = "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1"
 MENTOR_B, PROTEGE_B, ADVISOR_B = "U0MENTOR2", "U0PROTEGE2", "U0ADVISOR2"
@@ -204,6 +208,44 @@ def test_a_retried_submission_files_one_entry(world) -> None:
         status, body = submit(base, MENTOR, view, log_values())
         assert body["response_action"] == "update"
     assert len(entries(services)) == 1 and len(fake.messages_to(PROTEGE)) == 1
+
+
+def test_a_submission_sent_again_by_slack_files_once_in_one_write(world) -> None:
+    """Slack sends a submission again when our answer was late (signed anew, with
+    X-Slack-Retry-Num). The modal's view id, stored with the entry under a unique constraint,
+    makes every copy answer with the one entry, and the partner is asked once; the request
+    claims no ledger key, so the filing is the only write before the ack."""
+    base, services, fake, _ = world
+    command(base, MENTOR, "log")
+    view = {**opened(fake), "state": {"values": log_values()}}
+    payload = {
+        "type": "view_submission",
+        "user": {"id": MENTOR, "team_id": "T0TEST"},
+        "team": {"id": "T0TEST"},
+        "api_app_id": "A0TEST",
+        "trigger_id": "555.1.log",
+        "view": view,
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    answers = []
+    for retry in (0, 1, 2):
+        stamp = int(time.time()) - 60 * retry  # each copy is signed anew
+        retried = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        status, raw = post(
+            base + "/slack/events",
+            body,
+            SIGNING_SECRET,
+            timestamp=stamp,
+            headers=retried if retry else None,
+        )
+        assert status == 200
+        answers.append(json.loads(raw))
+    assert [a["response_action"] for a in answers] == ["update"] * 3
+    assert answers[1]["view"] == answers[0]["view"] == answers[2]["view"]
+    assert len(entries(services)) == 1 and len(fake.messages_to(PROTEGE)) == 1
+    with services.sessions() as session:
+        claims = select(func.count()).select_from(Delivery).where(Delivery.kind == INBOUND)
+        assert session.scalar(claims) == 0
 
 
 def test_slack_failing_to_deliver_the_co_sign_dm_keeps_the_entry(world) -> None:

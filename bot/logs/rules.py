@@ -33,6 +33,7 @@ from storage.logs import (
     check_in_by_view,
     contact_days,
     get_log,
+    insert_entry,
     last_contact_dates,
     log_by_view,
     teams_with_log,
@@ -226,13 +227,8 @@ def file_log(
     if role is None:
         raise Refusal("You're not a member of this team, so you can't log its conversations.")
     ensure_year_open(program, today)
-    if view_id:
-        existing = log_by_view(session, view_id)
-        if existing is not None:
-            if existing.team_id != team.id or existing.author != author_id:
-                raise Refusal("This form was already used for another entry. Please start again.")
-            return existing, False
-    entry = CommunicationLog(
+    entry = insert_entry(
+        session,
         team_id=team.id,
         author=author_id,
         author_role=role,
@@ -246,13 +242,11 @@ def file_log(
         filed_at=now,
         view_id=view_id,
     )
-    if not _insert_once(session, entry):
+    if entry is None:  # this modal filed its entry already (a repeat of the submission)
         existing = log_by_view(session, view_id or "")
         if existing is None or existing.team_id != team.id or existing.author != author_id:
             raise Refusal("This form was already used for another entry. Please start again.")
         return existing, False
-    entry.entry_id = entry.id  # the entry is known by its first revision's id
-    session.flush()
     return entry, True
 
 

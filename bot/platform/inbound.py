@@ -9,6 +9,13 @@ our 200 was late. Neither may double a side effect:
   listener runs (the event's `event_id`, or a digest of the payload, which carries Slack's
   one-time `trigger_id`); a second request with a claimed key is acknowledged and dropped.
   A listener that fails releases its claim so that Slack's retry can do the work.
+- except the submissions of modals whose listener files once per view on its own
+  (`keyed_by_view`: a unique view id written with the filing, in its transaction). Slack's
+  documentation promises retries of Events API deliveries only (X-Slack-Retry-Num, up to
+  three); an interaction not answered in 3 seconds shows the person an error, and they may
+  submit the same modal again. Either copy carries the modal's view id, so the filing finds
+  its entry, and the request costs one write transaction instead of two (a claim, then the
+  filing), which under load is what a submission waits for on SQLite's one writer.
 
 Slash commands are not claimed: each `/mentor` subcommand either reads, opens a modal, or
 is idempotent (granting a role twice grants it once), and Slack does not retry them.
@@ -106,10 +113,30 @@ class _Guard(Middleware):
         return resp
 
 
+# The modals whose submission files at most once per view on its own (a unique view id,
+# written in the filing's transaction): `keyed_by_view`.
+_KEYED_BY_VIEW: set[str] = set()
+
+
+def keyed_by_view(*callback_ids: str) -> None:
+    """Claim no ledger key for submissions of these modals: their listener stores the view's
+    id with what it files, under a unique constraint, in the filing's own transaction, and
+    files nothing for a view that filed already. A repeat of such a submission (an exact
+    replay on another process, or the person submitting the same modal again after an error)
+    carries the same view id and is answered with what was filed, and the filing is one
+    write transaction instead of two (SQLite has one writer)."""
+    _KEYED_BY_VIEW.update(callback_ids)
+
+
 def inbound_key(body: dict[str, Any], raw_body: str) -> str | None:
     """The ledger key that makes this request's side effects happen once, if it has any."""
     if body.get("type") == "event_callback" and body.get("event_id"):
         return f"inbound:event:{body['event_id']}"[:200]
+    if (
+        body.get("type") == "view_submission"
+        and (body.get("view") or {}).get("callback_id") in _KEYED_BY_VIEW
+    ):
+        return None
     if body.get("type") in ("block_actions", "view_submission", "view_closed", "shortcut"):
         # Socket Mode hands bolt the parsed payload and no raw body: digest the payload
         # itself, or every interaction after the first would look like a repeat of it.
