@@ -121,6 +121,12 @@ class _Listeners(scope.Scoped):
     def _today(self, session: Session, user_id: str) -> date:
         return self.services.clock().astimezone(self._tz(session, user_id)).date()
 
+    def _member_today(self, team: Team, user_id: str) -> date:
+        """`_today` for a member of `team` (whom filing requires), from the team's member
+        already loaded with it: no query."""
+        member = team.mentor if team.mentor.slack_id == user_id else team.protege
+        return self.services.clock().astimezone(zone(member.tz, self.program.tz)).date()
+
     def _topics(self) -> dict[str, str]:
         return {t.month_id: views.topic_label(t) for t in self.program.topics}
 
@@ -269,7 +275,7 @@ class _Listeners(scope.Scoped):
             if picked is not None and meta.entry is not None:
                 raise Refusal(STALE_FORM)
             team = self._filing_team(session, user_id, picked if picked is not None else meta.team)
-            today = self._today(session, user_id)
+            today = self._member_today(team, user_id)
             data = form.parse_log(
                 state,
                 today=today,
@@ -299,14 +305,21 @@ class _Listeners(scope.Scoped):
                 fresh = bool(changed)
             other = domain.partner(team, user_id).slack_id
         labels = [domain.FIELDS[name] for name in changed]
-        edited = meta.entry is not None
+        shown = domain.shown_log(entry)
         ack(
             response_action="update",
-            view=views.saved_view(domain.shown_log(entry), other, labels, edited=edited),
+            view=views.saved_view(shown, other, labels, edited=meta.entry is not None),
         )
         if fresh:
-            text, blocks = views.cosign_message(domain.shown_log(entry), self._topics(), labels)
-            after_ack(dm, self.services, client, other, text, blocks)
+            after_ack(self._ask_to_confirm, client, other, shown, labels)
+
+    def _ask_to_confirm(
+        self, client: WebClient, partner: str, shown: domain.ShownLog, labels: list[str]
+    ) -> None:
+        """The partner's co-sign DM, written and sent after the ack (Slack's answer goes out
+        once the listener returns: it waits for none of this)."""
+        text, blocks = views.cosign_message(shown, self._topics(), labels)
+        dm(self.services, client, partner, text, blocks)
 
     # --- quick check-in ----------------------------------------------------------------------
 
@@ -338,7 +351,7 @@ class _Listeners(scope.Scoped):
             meta = kit.metadata(body)
             picked = form.selected_team(state, form.CHECKIN_TEAM)
             team = self._filing_team(session, user_id, picked if picked is not None else meta.team)
-            today = self._today(session, user_id)
+            today = self._member_today(team, user_id)
             data = form.parse_check_in(state, today=today, earliest=team.start_date)
             domain.ensure_year_open(self.program, today)
             domain.record_check_in(
