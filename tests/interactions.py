@@ -76,6 +76,16 @@ def submit(
     private_metadata: str | None = None,
 ) -> tuple[int, dict[str, Any] | str]:
     """Submit `view` (as the app opened it) with `values` as Slack's view.state.values."""
+    return _post_payload(base_url, submission(user_id, view, values, private_metadata))
+
+
+def submission(
+    user_id: str,
+    view: dict[str, Any],
+    values: dict[str, dict[str, dict[str, Any]]],
+    private_metadata: str | None = None,
+) -> dict[str, Any]:
+    """Slack's view_submission payload: `view` (as the app opened it) with `values`."""
     submitted = {
         **view,
         "id": view.get("id", "V0TEST"),
@@ -84,7 +94,7 @@ def submit(
         if private_metadata is None
         else private_metadata,
     }
-    payload = {
+    return {
         "type": "view_submission",
         "user": {"id": user_id, "team_id": "T0TEST"},
         "api_app_id": "A0TEST",
@@ -92,7 +102,6 @@ def submit(
         "trigger_id": f"1337.42.{next(_TRIGGERS)}",
         "view": submitted,
     }
-    return _post_payload(base_url, payload)
 
 
 def text_value(value: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from tests.interactions import (
     press,
     radio_value,
     select_value,
+    submission,
     submit,
     text_value,
 )
@@ -217,15 +218,7 @@ def test_a_submission_sent_again_by_slack_files_once_in_one_write(world) -> None
     claims no ledger key, so the filing is the only write before the ack."""
     base, services, fake, _ = world
     command(base, MENTOR, "log")
-    view = {**opened(fake), "state": {"values": log_values()}}
-    payload = {
-        "type": "view_submission",
-        "user": {"id": MENTOR, "team_id": "T0TEST"},
-        "team": {"id": "T0TEST"},
-        "api_app_id": "A0TEST",
-        "trigger_id": "555.1.log",
-        "view": view,
-    }
+    payload = submission(MENTOR, opened(fake), log_values())
     body = urlencode({"payload": json.dumps(payload)})
     answers = []
     for retry in (0, 1, 2):
