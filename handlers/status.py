@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot import access
+from bot.across.lookup import member_programs
 from bot.across.views import across_message
 from bot.platform.config import Settings
 from bot.platform.services import Services
@@ -39,7 +40,7 @@ from storage.models import Team
 from storage.people import active_teams, count_active_teams, served_teams
 from storage.standing import Scope, active_team_ids, teams_by_id
 from storage.survey import finish_report, start_report
-from storage.teams import active_teams_of, advised_teams, programs_of
+from storage.teams import active_teams_of, advised_teams
 
 log = logging.getLogger(__name__)
 Action = access.Action
@@ -259,7 +260,7 @@ def _answer(kind: str, asked: Asked) -> Answer:
 def _programs_asked(asked: Asked) -> list[Services]:
     """The services of each program an answer is about: one when the deployment runs one
     (or `--program`, `--year` chose one); staff all (those with the area named, if one is);
-    anyone else, or a person named, the programs of their teams."""
+    anyone else, or a person named, the programs of their teams (`member_programs`)."""
     services = asked.services
     if len(services.programs) == 1:
         return [services]
@@ -267,12 +268,9 @@ def _programs_asked(asked: Asked) -> list[Services]:
         words = [w for w in asked.parsed.args if not w.startswith("<")]
         word = typed(" ".join(words))
         ids = [p.id for p in services.programs if not words or domain.area_matching(p, word)]
-    else:
-        person = (asked.parsed.mentions or (asked.who.user_id,))[0]
-        with services.sessions() as session:
-            ids = programs_of(session, person)
-    ones = [one for one in map(services.only, ids) if one is not None]
-    return ones or [services.only(services.program.id) or services]
+        ones = [one for one in map(services.only, ids) if one is not None]
+        return ones or [services.only(services.program.id) or services]
+    return list(member_programs(services, (asked.parsed.mentions or (asked.who.user_id,))[0]))
 
 
 @functools.cache
