@@ -140,13 +140,10 @@ def _row(name: str, backend: str, concurrency: int, latencies: list[float], rate
     return f"| {name} | {backend} | {concurrency} | {p50:.1f} ms | {p99:.1f} ms | {rate:.0f} |"
 
 
-def _log_submitter(
-    base: str, fake: SlackStandIn, *, fresh_views: bool = False
-) -> Callable[[str], int]:
-    """A mentor's Communication Log submission, the view as the app opened it. Each submits
-    that one modal again (after the first, the app finds its entry: nothing more is filed)
-    unless `fresh_views`: then each comes from a modal of its own, as Slack gives every modal
-    its own view id, and files a new entry."""
+def _log_submitter(base: str, fake: SlackStandIn) -> Callable[[str], int]:
+    """A mentor's Communication Log submission, the view as the app opened it. Each comes
+    from a modal of its own, as Slack gives every modal its own view id, and files a new
+    entry (one modal submitted again would find its entry and file nothing)."""
     from tests.test_access_matrix import fill
 
     status, _ = press(base, MENTOR, "log_open", "2")
@@ -162,7 +159,7 @@ def _log_submitter(
     views = itertools.count(1)
 
     def send(_base: str) -> int:
-        shown = {**view, "id": f"VBENCH{next(views):06d}"} if fresh_views else view
+        shown = {**view, "id": f"VBENCH{next(views):06d}"}
         status, body = submit(base, MENTOR, shown, values)
         # A refused submission (a field error) is cheaper than filing one: measure filings.
         if status == 200 and (

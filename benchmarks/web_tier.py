@@ -73,9 +73,7 @@ def _measure_app(app: str, url: str, program_file: str, old_code: str | None) ->
         with _served(argv, env, cwd) as base:
             out["help p50"], out["help p99"] = _latencies(base, _help)
             if app != "bare":
-                out["log p50"], out["log p99"] = _latencies(
-                    base, _log_submitter(base, fake, fresh_views=True)
-                )
+                out["log p50"], out["log p99"] = _latencies(base, _log_submitter(base, fake))
     finally:
         standin.close()
     return out
