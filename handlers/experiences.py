@@ -120,7 +120,7 @@ class _Experiences(scope.Scoped):
         return domain.team_coverage(session, self.program, team)
 
     def _about(self, team: Team, number: int, part: str) -> direct.About:
-        return direct.about(self.program, team.id, team.track, domain.EXPERIENCE, number, part)
+        return direct.about_step(self.program, team.id, team.track, domain.EXPERIENCE, number, part)
 
     # --- buttons ---------------------------------------------------------------------------
 

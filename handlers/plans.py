@@ -750,7 +750,7 @@ _STALE = "This form is out of date. Please open the plan again from its latest m
 
 
 def _about(program: Program, people: TeamPeople, kind: StepKind) -> direct.About:
-    return direct.about(program, people.team_id, people.track, kind)
+    return direct.about_step(program, people.team_id, people.track, kind)
 
 
 def _update_messages(

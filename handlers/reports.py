@@ -176,7 +176,7 @@ class _Visits(_Base):
             domain.confirm_visit_report(session, team, report_id, body["user"]["id"], now)
             mentor, protege = team.mentor.slack_id, team.protege.slack_id
             when = f"{now.astimezone(self.program.tz):%a, %b %-d}"  # confirmed now
-            step = direct.about(self.program, team.id, team.track, domain.VISIT_REPORT)
+            step = direct.about_step(self.program, team.id, team.track, domain.VISIT_REPORT)
         message = views.visit_confirmed_message(mentor, protege, when)
         replace(client, body, *message)
         direct.news(self.services, client, mentor, *message, step)
@@ -206,7 +206,7 @@ class _Visits(_Base):
             message = views.visit_review_message(
                 self.program, domain.shown_visit(report), team.id, user, protege, today
             )
-            step = direct.about(self.program, team.id, team.track, domain.VISIT_REPORT)
+            step = direct.about_step(self.program, team.id, team.track, domain.VISIT_REPORT)
         ack(
             response_action="update",
             view=thanks_view(
@@ -226,7 +226,7 @@ class _Visits(_Base):
             note = parse_note(view["state"]["values"], required=True)
             report = domain.request_visit_change(session, team, report_id, note, user, now)
             mentor, number = team.mentor.slack_id, report.number
-            step = direct.about(self.program, team.id, team.track, domain.VISIT_REPORT)
+            step = direct.about_step(self.program, team.id, team.track, domain.VISIT_REPORT)
         ack(
             response_action="update",
             view=thanks_view("Visit Report", f"Thanks! <@{mentor}> will change the report."),
@@ -328,7 +328,7 @@ class _PdForms(_Base):
             message = views.pd_filed_message(
                 self.program, domain.shown_pd(filed), team.id, mentor, user, today
             )
-            step = direct.about(self.program, team.id, team.track, domain.PD_VERIFICATION, n)
+            step = direct.about_step(self.program, team.id, team.track, domain.PD_VERIFICATION, n)
         ack(
             response_action="update",
             view=thanks_view(
@@ -351,7 +351,9 @@ class _PdForms(_Base):
                 self.program, domain.shown_pd(signed), user, protege, today
             )
             number = signed.number
-            step = direct.about(self.program, team.id, team.track, domain.PD_VERIFICATION, number)
+            step = direct.about_step(
+                self.program, team.id, team.track, domain.PD_VERIFICATION, number
+            )
         ack(
             response_action="update",
             view=thanks_view(
@@ -406,7 +408,7 @@ class _Assessment(_Base):
             entry = form.parse_assessment(view["state"]["values"])
             domain.submit_assessment(session, self.program, team, entry, user, now)
             mentor = team.mentor.slack_id
-            step = direct.about(self.program, team.id, team.track, domain.ASSESSMENT)
+            step = direct.about_step(self.program, team.id, team.track, domain.ASSESSMENT)
         ack(
             response_action="update",
             view=thanks_view("Assessment Activity", "Thanks! Your Assessment Activity is in."),

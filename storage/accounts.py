@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.db import updated
+from storage.db import conflict_insert, updated
 from storage.models import Base, Person, UtcDateTime
 
 _CHUNK = 500  # keeps IN (…) lists well inside every backend's parameter limit
@@ -163,9 +162,8 @@ def _known(session: Session, slack_id: str) -> bool:
 
 def _insert(session: Session, slack_id: str, now: datetime, **values: object) -> bool:
     """Keep a first word from Slack about a person; False when one was kept already."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = session.execute(
-        dialect.insert(SlackAccount)
+        conflict_insert(session, SlackAccount)
         .values(slack_id=slack_id, checked_at=now, **values)
         .on_conflict_do_nothing(index_elements=["slack_id"])
         .returning(SlackAccount.id)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
@@ -126,6 +127,13 @@ def among(
 def scope_of(ids: list[int]) -> list[int] | None:
     """The ids to filter on, or None (read everything) when there are many."""
     return None if len(ids) > MANY_TEAMS else ids
+
+
+def conflict_insert(session: Session, target: Any) -> Any:
+    """An INSERT on the session's backend, which takes `on_conflict_do_nothing` (PostgreSQL's
+    or SQLite's: the two dialects spell it alike)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(target)
 
 
 def updated(session: Session, statement: Update) -> int:

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, any_, bindparam, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from storage.db import updated
+from storage.db import conflict_insert, updated
 from storage.models import Base, Delivery, DeliveryStatus
 
 LEASE = timedelta(minutes=5)
@@ -159,9 +159,8 @@ def expire_stale(session: Session, now: datetime) -> int:
 
 def _insert_new(session: Session, values: dict[str, Any]) -> bool:
     """Insert a ledger row unless its key exists; True if this call inserted it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(Delivery)
+        conflict_insert(session, Delivery)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["key"])
         # rowcount is not reliable for this statement on every driver; RETURNING is.
@@ -350,7 +349,6 @@ def claim_many(session: Session, items: list[Claim], now: datetime) -> Won:
     anything else is someone else's.
     """
     won = Won()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for start in range(0, len(items), _KEY_CHUNK // 5):
         chunk = items[start : start + _KEY_CHUNK // 5]
         rows = [
@@ -370,7 +368,7 @@ def claim_many(session: Session, items: list[Claim], now: datetime) -> Won:
         # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs and
         # caches the statement (a literal multi-row VALUES would be compiled every time).
         inserted = session.scalars(
-            dialect.insert(_TABLE)
+            conflict_insert(session, _TABLE)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(_TABLE.c.key),
             rows,
@@ -498,11 +496,10 @@ def _row(item: Claim) -> dict[str, Any]:
 def _insert_many(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     """Insert rows whose keys are new, in one statement per chunk; the keys inserted."""
     recorded: set[str] = set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for start in range(0, len(rows), _KEY_CHUNK // 5):
         recorded.update(
             session.scalars(
-                dialect.insert(_TABLE)
+                conflict_insert(session, _TABLE)
                 .on_conflict_do_nothing(index_elements=["key"])
                 .returning(_TABLE.c.key),
                 rows[start : start + _KEY_CHUNK // 5],

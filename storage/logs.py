@@ -31,11 +31,10 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.db import among, scope_of
+from storage.db import among, conflict_insert, scope_of
 from storage.models import Base, Person, Team, TeamStatus, UtcDateTime, string_enum
 from storage.revisions import Revised, current, history
 from storage.standing import mark_changed
@@ -148,9 +147,8 @@ def insert_entry(session: Session, **values: Any) -> CommunicationLog | None:
     duplicate, the insert, the standing, the savepoint's release, the entry's id, the
     standing again), and under load each statement waits its turn for the interpreter.
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     entry = session.scalars(
-        dialect.insert(CommunicationLog)
+        conflict_insert(session, CommunicationLog)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["view_id"])
         .returning(CommunicationLog)

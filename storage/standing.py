@@ -51,8 +51,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -63,6 +61,7 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
+from storage.db import conflict_insert
 from storage.models import Base, Person, Team, TeamStatus
 
 
@@ -258,7 +257,7 @@ def add_missing(session: Session, program_id: str, team_ids: Sequence[int] | Non
     ids = list(session.scalars(missing))
     if ids:  # another process counting at the same time (the scheduler) may add them too
         session.execute(
-            _insert(session, _ROWS).on_conflict_do_nothing(),
+            conflict_insert(session, _ROWS).on_conflict_do_nothing(),
             [{"team_id": i, "program_id": program_id} for i in ids],
         )
 
@@ -638,19 +637,13 @@ def _upsert(
     `lowest`, which a row leaves None when it brings no new value)."""
     if not rows:
         return
-    statement = _insert(session, table)
+    statement = conflict_insert(session, table)
     keys = [c.name for c in table.primary_key.columns]
     values = {name: column + statement.excluded[name] for name, column in added.items()}
     if lowest is not None:
         new = statement.excluded[lowest.name]
         values[lowest.name] = case((new < lowest, new), else_=func.coalesce(lowest, new))
     session.execute(statement.on_conflict_do_update(index_elements=keys, set_=values), rows)
-
-
-def _insert(session: Session, table: Table) -> Any:
-    """An INSERT that can say what to do on a conflict (both backends' own)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    return (postgresql_insert if postgres else sqlite_insert)(table)
 
 
 def _first_team_again(session: Session, program_id: str, key: tuple[Any, ...]) -> None:

@@ -13,9 +13,9 @@ DMs to the person acting go through bot.slack.replies: they are using Slack righ
 A DM about one step of a team (`About`) is kept with where it went. News about a step, which
 asks nothing of its reader ("Experience 1 is done", "your plan is approved"), is shown in the
 reader's latest message about that step, edited in place (no new notification): a reminder
-or the meeting's reminder that named the step, or such a DM. Only a reader with no message
-about the step from the last weeks gets the news as a DM of its own (issue 13: one message a
-day, and "the alert that showed it is updated in place").
+or the meeting's reminder that named the step, or such a DM, while it is still in view at
+the end of the DM. Otherwise the news is a DM of its own (issue 13: one message a day, and
+"the alert that showed it is updated in place").
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class About:
         return f"news:team{self.team_id}:{self.step}:"
 
 
-def about(
+def about_step(
     program: Program,
     team_id: int,
     track: str,
@@ -129,7 +129,7 @@ def news(
     user_id: str,
     text: str,
     blocks: list[dict[str, Any]],
-    about: About | None,
+    about: About,
 ) -> bool:
     """Tell `user_id` news about a step that asks nothing of them: in their latest message
     about the step, edited in place, or as a DM when they have none (module docstring)."""
@@ -145,11 +145,9 @@ def tell(
     user_id: str,
     message: Message,
     now: datetime,
-    about: About | None,
+    about: About,
 ) -> bool:
     """`news`, for callers that hold the database and the time rather than Services."""
-    if about is None:
-        return send(factory, client, user_id, message, now)
     with factory() as session:
         where = ledger.latest_message(
             session, user_id, about.prefixes(user_id), about.keys(user_id), now - RECENT
@@ -179,7 +177,7 @@ def send(
     try:
         sent = client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
     except SlackApiError as exc:
-        error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+        error = _error(exc)
         if rules.token_error(exc) is not None:
             rules.refused(factory, error, now)
         elif error in rules.RECIPIENT_ERRORS:

@@ -363,7 +363,7 @@ def _about(
     part: str | None,
     kind: StepKind = experiences.EXPERIENCE,
 ) -> direct.About:
-    return direct.about(world.program, team.id, team.track, kind, number, part)
+    return direct.about_step(world.program, team.id, team.track, kind, number, part)
 
 
 def _at(world: DemoWorld, month: int, day: int, hour: int) -> datetime:

@@ -269,7 +269,7 @@ def _decide(world: DemoWorld, team_key: str, at: datetime, what: str) -> None:
 
 
 def _about(world: DemoWorld, people: plans.TeamPeople, kind: StepKind) -> direct.About:
-    return direct.about(world.program, people.team_id, people.track, kind)
+    return direct.about_step(world.program, people.team_id, people.track, kind)
 
 
 def _event(at: datetime, describe: str, run: Callable[[DemoWorld], None]) -> DemoEvent:
