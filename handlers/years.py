@@ -44,7 +44,8 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 
 
 def _offer(ctx: CommandContext) -> Answer:
-    services = ctx.services
+    running = ctx.services.programs
+    several = len(running) > 1  # then each file says whose next year it is
     files = [
         views.OfferedFile(
             o.name,
@@ -52,14 +53,18 @@ def _offer(ctx: CommandContext) -> Answer:
             o.program.school_year if o.program else "",
             o.program.start if o.program else None,
             o.problem,
+            o.follows.name if several and o.follows else None,
         )
-        for o in _offered(services)
+        for o in _offered(ctx.services)
     ]
-    return views.offered_message(files, services.program.school_year)
+    years = ", ".join(dict.fromkeys(p.school_year for p in running))
+    return views.offered_message(files, years)
 
 
 def _offered(services: Services) -> list[Offered]:
-    return offered_files(services.settings.program_path, services.program)
+    settings = services.settings
+    configured = [p for p in (settings.program_path, *settings.more_programs) if p is not None]
+    return offered_files(configured, services.programs)
 
 
 def _staff(services: Services, user_id: str) -> None:
@@ -69,20 +74,21 @@ def _staff(services: Services, user_id: str) -> None:
         raise Refusal(STAFF_ONLY)
 
 
-def _chosen(services: Services, program_id: str) -> tuple[Offered, Program]:
+def _chosen(services: Services, program_id: str) -> tuple[Offered, Program, Services]:
+    """The offered file, its program, and the services of the running program it follows."""
     found = find_offered(_offered(services), program_id)
-    if found is None or found.program is None:
+    if found is None or found.program is None or found.follows is None:
         raise Refusal(GONE)
-    return found, found.program
+    return found, found.program, services.for_program(found.follows.id)
 
 
 def _plan(services: Services, user_id: str, program_id: str, *, apply: bool) -> views.YearPreview:
     _staff(services, user_id)
-    offered, new = _chosen(services, program_id)
+    offered, new, current = _chosen(services, program_id)
     now = services.clock()
     try:
         plan = preview_or_open(
-            services.sessions, services.program, new, services.today(), user_id, now, apply=apply
+            services.sessions, current.program, new, current.today(), user_id, now, apply=apply
         )
     except YearError as exc:  # the file is not the next year's: say why, change nothing
         raise Refusal(str(exc).replace(str(offered.path), offered.name)) from None

@@ -236,6 +236,13 @@ class Program:
     def timezone_name(self) -> str:
         return self.tz.key
 
+    @property
+    def series(self) -> str:
+        """The program across its school years: its id without the year ("bmit" for
+        "bmit-2024-25"). `roll_program` names the next year's id so that it stays the same,
+        and a year follows only a year of its own series."""
+        return self.id.replace(self.school_year, "").strip("-_")
+
     # --- topics --------------------------------------------------------------------------
 
     def topic_for(self, year: int, month: int) -> Topic | None:

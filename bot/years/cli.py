@@ -32,17 +32,26 @@ def add_parser(
 def open_command(args: argparse.Namespace) -> int:
     from bot.cli import services_from
     from bot.platform.config import load_settings
+    from bot.years.files import year_before
     from bot.years.rules import YearError, preview_or_open
     from bot.years.text import plan_text
 
     new = load_program(args.file)  # a bad file stops here, naming the key, before any change
     services, _ = services_from(load_settings())
-    now = args.now or services.clock()
-    today = now.astimezone(services.program.tz).date()
-    try:
-        plan = preview_or_open(
-            services.sessions, services.program, new, today, args.by, now, apply=args.yes
+    # The program it follows; once the deployment runs it, itself (opening twice is once).
+    current = year_before(new, services.programs) or services.running(new.id)
+    if current is None:
+        running = ", ".join(p.id for p in services.programs)
+        print(
+            f"mentorbot: {args.file}: program.id: {new.id!r} is not the next year of a program "
+            f"this deployment runs ({running})",
+            file=sys.stderr,
         )
+        return 2
+    now = args.now or services.clock()
+    today = now.astimezone(current.tz).date()
+    try:
+        plan = preview_or_open(services.sessions, current, new, today, args.by, now, apply=args.yes)
     except YearError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2

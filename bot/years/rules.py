@@ -219,6 +219,12 @@ def _check(session: Session, old: Program, new: Program) -> None:
             f"{new.source_path}: program.id: {new.id!r} is the program this deployment runs; "
             "open the year with the next school year's file"
         )
+    if new.series != old.series:
+        raise YearError(
+            f"{new.source_path}: program.id: {new.id!r} is not a year of {old.id!r}'s program "
+            f"(its id without the school year must be {old.series!r}, as `mentorbot program "
+            "roll` writes it)"
+        )
     if new.start <= old.start:
         raise YearError(
             f"{new.source_path}: program.start: {new.start.isoformat()} is not after the "

@@ -89,6 +89,7 @@ class OfferedFile:
     school_year: str = ""
     start: date | None = None
     problem: str | None = None
+    follows: str | None = None  # the program it is the next year of (when several run)
 
 
 def offered_message(files: Sequence[OfferedFile], current_year: str) -> tuple[str, list[Block]]:
@@ -100,9 +101,10 @@ def offered_message(files: Sequence[OfferedFile], current_year: str) -> tuple[st
             blocks.append(section(f"`{offered.name}` cannot be opened: {offered.problem}"))
             continue
         starts = f", starts {offered.start:%b %-d, %Y}" if offered.start else ""
+        after = f", the next year of the {offered.follows}" if offered.follows else ""
         blocks.append(
             section(
-                f"`{offered.name}`: {offered.school_year} (`{offered.program_id}`){starts}",
+                f"`{offered.name}`: {offered.school_year} (`{offered.program_id}`){starts}{after}",
                 accessory=button(
                     f"Preview {offered.school_year}", YEAR_PREVIEW, offered.program_id
                 ),
