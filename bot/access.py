@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import Role, Team
@@ -121,7 +122,7 @@ class Viewer:
         return "staff" in self.roles
 
 
-def viewer(session: Session, user_id: str, bootstrap_staff: tuple[str, ...]) -> Viewer:
+def viewer(session: Session | Connection, user_id: str, bootstrap_staff: tuple[str, ...]) -> Viewer:
     roles = roles_of(session, user_id)
     if user_id in bootstrap_staff:
         roles.add(Role.STAFF.value)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -26,6 +26,7 @@ from bot.across.views import each_named
 from bot.home.calendar import calendar_message, topic_message
 from bot.home.help import help_message, next_steps, refusal_message
 from bot.home.ics import track_calendar
+from bot.platform.direct import AckArguments, DirectCommand
 from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse, split_flag
 from bot.slack.text import typed
@@ -34,6 +35,7 @@ from bot.status.progress import next_action, step_names
 from bot.status.step_handlers import NextAction
 from bot.years.lookup import only_look_ups, services_for_year, split_year
 from handlers import after_ack, kit
+from storage.db import reading
 from storage.people import teams_of_member
 
 log = logging.getLogger(__name__)
@@ -102,8 +104,8 @@ class CommandRouter:
     def handle(self, body: dict[str, Any], client: WebClient) -> Answer | Later | None:
         parsed, year = split_year(parse(body.get("text", "")))
         parsed, program = split_flag(parsed, across.FLAG)
-        with self.services.sessions() as session:
-            who = access.viewer(session, body["user_id"], self.services.settings.staff_ids)
+        with reading(self.services.sessions) as connection:
+            who = access.viewer(connection, body["user_id"], self.services.settings.staff_ids)
         route = self._routes.get(parsed.name)
         if route is None:
             return self.help_answer(who, self.services, parsed.name)
@@ -149,10 +151,25 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
         _each_program(_calendar),
     )
 
-    def mentor_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    mentor = _MentorCommand(router, services.settings.signing_secret)
+    app.command(mentor.command)(mentor.listen)
+
+
+class _MentorCommand(DirectCommand):
+    """`/mentor`: bolt's listener, and the answer `bot.platform.direct` gives over HTTP."""
+
+    command = "/mentor"
+
+    def __init__(self, router: CommandRouter, signing_secret: str | None) -> None:
+        super().__init__(signing_secret)
+        self.router = router
+
+    def answer(
+        self, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> AckArguments | None:
         try:
             with scope.answering(body.get("user_id")):
-                answer = router.handle(body, client)
+                answer = self.router.handle(body, client)
         except Refusal as refusal:
             answer = kit.say(refusal.message)
         except Exception:
@@ -160,8 +177,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
             log.exception("/mentor failed")
             answer = (kit.SORRY, [])
         if answer is None:
-            ack()
-            return
+            return None
         if isinstance(answer, Later):
             if answer.heavy:
                 after_ack.heavy(
@@ -173,9 +189,7 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
                 after_ack.after_ack(_answer_later, answer.work, respond)
             answer = answer.now
         text, blocks = answer
-        ack(text=text, blocks=blocks or None, response_type="ephemeral")
-
-    app.command("/mentor")(mentor_command)
+        return {"text": text, "blocks": blocks or None, "response_type": "ephemeral"}
 
 
 def _answer_later(work: Callable[[], Answer], respond: Respond) -> None:

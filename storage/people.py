@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import String, bindparam, cast, func, literal, select, union_all
+from sqlalchemy import Connection, String, bindparam, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from storage.models import Person, Role, RoleGrant, Team, TeamStatus
@@ -48,9 +48,10 @@ def granted_roles(session: Session, slack_id: str) -> set[Role]:
     return set(session.scalars(_GRANTED_ROLES, {"slack_id": slack_id}))
 
 
-def roles_of(session: Session, slack_id: str) -> set[str]:
+def roles_of(session: Session | Connection, slack_id: str) -> set[str]:
     """Granted roles ('staff', 'advisor') and team roles ('mentor', 'protege', 'advisor'
-    of an active team) the person holds now."""
+    of an active team) the person holds now (read through a Session or, cheaper, a bare
+    connection: `storage.db.reading`)."""
     return set(session.scalars(_ROLES, {"slack_id": slack_id}))
 
 

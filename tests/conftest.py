@@ -17,6 +17,7 @@ from typing import NamedTuple
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -256,16 +257,20 @@ def serve_app(
     *,
     settle: bool = True,
     every: Sequence[Program] = (),
+    prepare: Callable[[App], None] | None = None,
     **overrides,
 ):
     """The Bolt app behind its WSGI wrapper, on loopback. Yields (base URL, services).
     `settle=False` serves it as production does, answering before the after-ack work;
-    `every` lists the programs it runs side by side (`program` among them)."""
+    `every` lists the programs it runs side by side (`program` among them); `prepare` is
+    given the Bolt app before it is served."""
     fake, api_url = standin
     settings = make_settings(database_url, api_url, **overrides)
     engine = make_engine(database_url)
     services = Services(settings, program, make_session_factory(engine), every=tuple(every))
     app = create_app(services, listener_client(settings))
+    if prepare is not None:
+        prepare(app)
     application = wsgi_app(app, engine)
     if settle:
         application = _settled(application)

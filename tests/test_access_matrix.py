@@ -288,7 +288,7 @@ def listener_ids(app) -> set[str]:
         for matcher in listener.matchers:
             names = pyinspect.getclosurevars(matcher.func).nonlocals
             if "command" in names:
-                router = pyinspect.getclosurevars(listener.ack_function).nonlocals.get("router")
+                router = listener.ack_function.__self__.router  # the command's DirectCommand
                 found.update(f"command:{name}" for name in router._routes)
             elif "callback_id" in names:
                 found.add(f"view:{names['callback_id']}")

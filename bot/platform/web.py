@@ -1,4 +1,7 @@
-"""The WSGI application: Slack's requests at POST /slack/events, and GET /healthz."""
+"""The WSGI application: Slack's requests at POST /slack/events, and GET /healthz.
+
+A slash command of ours is answered by `bot.platform.direct` without bolt's dispatch;
+everything else Slack sends goes to bolt."""
 
 from __future__ import annotations
 
@@ -7,12 +10,14 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.operations.heartbeat import tick_health
+from bot.platform.direct import DirectCommands
 from bot.platform.request_shape import MAX_BODY, is_slack_shaped
 from storage.accounts import token_refusal
 from storage.db import DatabaseUnavailable, check_connection
@@ -21,8 +26,12 @@ from storage.operations import last_heartbeat
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+EVENTS = "/slack/events"
+
+
 def wsgi_app(app: App, engine: Engine) -> WsgiApp:
-    slack = SlackRequestHandler(app, path="/slack/events")
+    slack = SlackRequestHandler(app, path=EVENTS)
+    direct = DirectCommands(app)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
@@ -31,29 +40,43 @@ def wsgi_app(app: App, engine: Engine) -> WsgiApp:
             # bolt's signature check would raise on it and answer 500.
             start_response("401 Unauthorized", [("Content-Type", "application/json")])
             return [b'{"error": "invalid request"}']
-        if environ.get("REQUEST_METHOD") == "POST" and not _read_slack_shaped(environ):
-            start_response("400 Bad Request", [("Content-Type", "application/json")])
-            return [b'{"error": "not a Slack request"}']
+        if environ.get("REQUEST_METHOD") == "POST":
+            body = _read_body(environ)
+            # A slash command of ours is answered without bolt (and parsed once, there).
+            answered = direct.answer(body, environ) if environ.get("PATH_INFO") == EVENTS else None
+            if answered is not None:
+                return _reply(answered, start_response)
+            if body is None or not is_slack_shaped(body, environ.get("CONTENT_TYPE", "")):
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [b'{"error": "not a Slack request"}']
         return slack(environ, start_response)
 
     return application
 
 
-def _read_slack_shaped(environ: dict[str, Any]) -> bool:
-    """Read the body once, check its shape, and leave it for bolt to read again."""
+def _read_body(environ: dict[str, Any]) -> str | None:
+    """Read the body once, and leave it for bolt to read again; None when it is too large
+    or not text."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return False
+        return None
     if length > MAX_BODY:
-        return False
+        return None
     raw = environ["wsgi.input"].read(length) if length > 0 else b""
     environ["wsgi.input"] = io.BytesIO(raw)
     try:
         body = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return is_slack_shaped(body, environ.get("CONTENT_TYPE", ""))
+        return None
+    return body
+
+
+def _reply(response: BoltResponse, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """A bolt response written as bolt's WSGI adapter writes it."""
+    http = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+    start_response(http.status, http.get_headers())
+    return http.get_body()
 
 
 def _healthz(engine: Engine, start_response: Callable[..., Any]) -> Iterable[bytes]:
