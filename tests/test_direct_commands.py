@@ -26,10 +26,11 @@ ASKED = [
 
 
 @pytest.fixture
-def served(sqlite_url, standin, program):
+def served(database_url, standin, program):
     """The served app, the Bolt app behind it, and the commands bolt dispatched."""
     dispatched: list[str] = []
     apps: list[App] = []
+    standin[0].add_user("U0NEWSTAFF", "Person U0NEWSTAFF")  # a real account, to be granted
 
     def prepare(app: App) -> None:
         def record(body: dict[str, Any], next: Any) -> None:
@@ -39,7 +40,7 @@ def served(sqlite_url, standin, program):
         app.use(record)
         apps.append(app)
 
-    with serve_app(sqlite_url, standin, program, prepare=prepare) as (base, services):
+    with serve_app(database_url, standin, program, prepare=prepare) as (base, services):
         yield base + "/slack/events", apps[0], dispatched
 
 
@@ -124,4 +125,15 @@ def test_a_forged_or_replayed_command_is_refused_as_bolt_refuses_it(served) -> N
     assert _signed_post(url, body, stamp)[0] == 200
     replayed = _signed_post(url, body, stamp)  # the same signature
     assert replayed[::2] == (401, '{"error": "invalid request"}')
+    assert dispatched == []
+
+
+def test_a_role_granted_shows_in_the_very_next_help(served) -> None:
+    url, _, dispatched = served
+    before = _signed_post(url, _command("U0NEWSTAFF", "help", 5))[2]
+    assert "/mentor staff" not in before
+    added = _signed_post(url, _command(STAFF, "staff add <@U0NEWSTAFF>", 6))[2]
+    assert "can't" not in added
+    after = _signed_post(url, _command("U0NEWSTAFF", "help", 7))[2]
+    assert "/mentor staff" in after
     assert dispatched == []
