@@ -1,4 +1,6 @@
-"""The `/mentor` slash command: one listener that routes subcommands to feature modules.
+"""The `/mentor` slash command: one listener that routes subcommands to feature modules
+(bolt calls it in Socket Mode; over HTTP `bot.platform.direct` calls it without bolt's
+dispatch, the same object either way).
 
 Feature modules add their subcommands with `router.add(Subcommand(...), function)` from their
 own `register`. A subcommand function gets a `CommandContext` and returns the ephemeral answer,

@@ -94,6 +94,4 @@ class DirectCommands:
             return BoltResponse(status=401, body=_REFUSED)
         client = self.client
         respond = Respond(response_url=body.get("response_url"), proxy=client.proxy, ssl=client.ssl)
-        answer = one.answer(body, client, respond)
-        ack = Ack()
-        return ack(**(answer or {}))
+        return Ack()(**(one.answer(body, client, respond) or {}))
