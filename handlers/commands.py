@@ -100,7 +100,8 @@ class CommandRouter:
                 continue
             listed.setdefault(heading, []).append(sub)
         steps = next_steps([(one.program, step) for one, (step, _) in zip(ones, own, strict=True)])
-        name = " and the ".join(one.program.name for one in ones)
+        # Someone on no team (staff, a new advisor) is told of every program that runs.
+        name = " and the ".join(dict.fromkeys(p.name for one in ones for p in one.programs))
         return help_message(name, listed, steps, unknown)
 
     def handle(self, body: dict[str, Any], client: WebClient) -> Answer | Later | None:

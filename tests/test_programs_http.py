@@ -257,3 +257,9 @@ def test_a_mentor_in_both_programs_gets_each_programs_next_step_in_help(both, pr
         own = command(base, FCS_PROTEGE, text)
         assert "Your next step" in own["text"] and fcs.name not in json.dumps(own["blocks"][1:])
     assert fcs.name in command(base, FCS_PROTEGE, "help")["blocks"][0]["text"]["text"]
+
+
+def test_staff_help_names_every_program_that_runs(both, program) -> None:
+    base, _, _, fcs = both
+    intro = command(base, STAFF, "help")["blocks"][0]["text"]["text"]
+    assert f"runs the {program.name} and the {fcs.name}." in intro
