@@ -69,12 +69,18 @@ def button(function: ButtonFunction) -> Listener:
 # Home tab, so the step they just took shows as done without waiting for the next open).
 AFTER_FILING = "after_filing"
 AfterFiling = Callable[[WebClient, str], None]
+# Where a modal was opened, as its metadata says (`Metadata.opened`).
+HOME, CHAT = "home", "chat"
 
 
 def submission(function: SubmitFunction, field: str | None = None) -> Listener:
     """Field errors and refusals go back into the modal, which keeps what was typed; a
     failure is apologised for there too. A refusal that names no field is shown at
-    `field`, else at the form's first input. A form filed runs the app's AFTER_FILING."""
+    `field`, else at the form's first input. A form filed runs the app's AFTER_FILING,
+    unless it was opened in a conversation (`Metadata.opened` is CHAT): Slack sends
+    app_home_opened each time the person goes to the Home tab, which is rebuilt then, so a
+    filing made away from it is there when they look (and the work after the ack is not
+    taken from the requests waiting for the worker's interpreter)."""
 
     def listener(ack: Ack, body: Body, client: WebClient, context: BoltContext) -> None:
         try:
@@ -92,7 +98,7 @@ def submission(function: SubmitFunction, field: str | None = None) -> Listener:
             ack(response_action="errors", errors={field or first_input(body["view"]): SORRY})
             return
         after: AfterFiling | None = context.get(AFTER_FILING)
-        if after is not None:
+        if after is not None and _opened(body) != CHAT:
             after(client, body["user"]["id"])
 
     return listener
@@ -142,6 +148,23 @@ def metadata(body: Body, stale: str | None = None) -> Metadata:
     person reads when it is not what the app wrote (by default: the form is out of date)."""
     raw = body["view"].get("private_metadata")
     return Metadata.load(raw, stale) if stale else Metadata.load(raw)
+
+
+def _opened(body: Body) -> str | None:
+    """Where the submitted modal was opened, when its metadata says (else None)."""
+    try:
+        return metadata(body).opened
+    except Refusal:  # not the app's metadata: the listener has answered it already
+        return None
+
+
+def opened_from(body: Body) -> str | None:
+    """Where a button's modal opens, for its metadata: HOME (a button of the Home tab), CHAT
+    (one in a message), None (one in another modal, which may have come from either)."""
+    kind = (body.get("view") or {}).get("type")
+    if kind == "home":
+        return HOME
+    return CHAT if kind is None else None
 
 
 def state(body: Body) -> dict[str, Any]:

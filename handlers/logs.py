@@ -115,17 +115,17 @@ class _Listeners(scope.Scoped):
     def _who(self, session: Session, user_id: str) -> access.Viewer:
         return access.viewer(session, user_id, self.services.settings.staff_ids)
 
-    def _tz(self, session: Session, user_id: str) -> ZoneInfo:
-        return zone(store.person_tz(session, user_id), self.program.tz)
+    def _tz(self, session: Session, user_id: str, team: Team | None = None) -> ZoneInfo:
+        """Where the person is: their timezone, else the program's. A member of `team` is
+        read from the team already loaded (no query: a filing has its team)."""
+        members = (team.mentor, team.protege) if team is not None else ()
+        member = next((m for m in members if m.slack_id == user_id), None)
+        name = member.tz if member is not None else store.person_tz(session, user_id)
+        return zone(name, self.program.tz)
 
-    def _today(self, session: Session, user_id: str) -> date:
-        return self.services.clock().astimezone(self._tz(session, user_id)).date()
-
-    def _member_today(self, team: Team, user_id: str) -> date:
-        """`_today` for a member of `team` (whom filing requires), from the team's member
-        already loaded with it: no query."""
-        member = team.mentor if team.mentor.slack_id == user_id else team.protege
-        return self.services.clock().astimezone(zone(member.tz, self.program.tz)).date()
+    def _today(self, session: Session, user_id: str, team: Team | None = None) -> date:
+        """Today where the person is (`_tz`)."""
+        return self.services.clock().astimezone(self._tz(session, user_id, team)).date()
 
     def _topics(self) -> dict[str, str]:
         return {t.month_id: views.topic_label(t) for t in self.program.topics}
@@ -190,7 +190,12 @@ class _Listeners(scope.Scoped):
     # --- the log modal -----------------------------------------------------------------------
 
     def _log_modal(
-        self, session: Session, user_id: str, team_id: int | None, month: str | None
+        self,
+        session: Session,
+        user_id: str,
+        team_id: int | None,
+        month: str | None,
+        opened: str | None,
     ) -> dict[str, Any]:
         if team_id is not None:
             teams = [self._filing_team(session, user_id, team_id)]
@@ -202,7 +207,7 @@ class _Listeners(scope.Scoped):
         return views.log_modal(
             topics=domain.topic_choices(self.program, today, month),
             today=today,
-            metadata=Metadata(team=single.id if single else None).dump(),
+            metadata=Metadata(team=single.id if single else None, opened=opened).dump(),
             teams=self._choices(teams, user_id),
             partner_id=domain.partner(single, user_id).slack_id if single else None,
             viewer_role=domain.member_role(single, user_id) if single else None,
@@ -221,7 +226,7 @@ class _Listeners(scope.Scoped):
         user_id = ctx.who.user_id
         with self.services.sessions() as session:
             team_id = self._mentioned_team(session, user_id, ctx.parsed.mentions)
-            view = build(session, user_id, team_id, None)
+            view = build(session, user_id, team_id, None, kit.CHAT)
         try:
             ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
         except (SlackApiError, SlackClientError, OSError):
@@ -242,7 +247,9 @@ class _Listeners(scope.Scoped):
     def open_log(self, body: dict[str, Any], client: WebClient) -> None:
         team_id, month = _team_month(kit.value(body))
         with self.services.sessions() as session:
-            view = self._log_modal(session, body["user"]["id"], team_id, month)
+            view = self._log_modal(
+                session, body["user"]["id"], team_id, month, kit.opened_from(body)
+            )
         kit.show(client, body, view)
 
     def open_edit(self, body: dict[str, Any], client: WebClient) -> None:
@@ -258,7 +265,12 @@ class _Listeners(scope.Scoped):
             view = views.log_modal(
                 topics=domain.topic_choices(self.program, today, entry.topic_month),
                 today=today,
-                metadata=Metadata(team=team.id, entry=entry.id, version=entry.version).dump(),
+                metadata=Metadata(
+                    team=team.id,
+                    entry=entry.id,
+                    version=entry.version,
+                    opened=kit.opened_from(body),
+                ).dump(),
                 partner_id=domain.partner(team, user_id).slack_id,
                 viewer_role=domain.member_role(team, user_id),
                 mentor_closes=self.program.settings.log_completed_by != "either",
@@ -275,7 +287,7 @@ class _Listeners(scope.Scoped):
             if picked is not None and meta.entry is not None:
                 raise Refusal(STALE_FORM)
             team = self._filing_team(session, user_id, picked if picked is not None else meta.team)
-            today = self._member_today(team, user_id)
+            today = self._today(session, user_id, team)
             data = form.parse_log(
                 state,
                 today=today,
@@ -324,7 +336,12 @@ class _Listeners(scope.Scoped):
     # --- quick check-in ----------------------------------------------------------------------
 
     def _check_in_modal(
-        self, session: Session, user_id: str, team_id: int | None, _month: str | None
+        self,
+        session: Session,
+        user_id: str,
+        team_id: int | None,
+        _month: str | None,
+        opened: str | None,
     ) -> dict[str, Any]:
         if team_id is not None:
             teams = [self._filing_team(session, user_id, team_id)]
@@ -333,7 +350,7 @@ class _Listeners(scope.Scoped):
         single = teams[0] if len(teams) == 1 else None
         return views.check_in_modal(
             today=self._today(session, user_id),
-            metadata=Metadata(team=single.id if single else None).dump(),
+            metadata=Metadata(team=single.id if single else None, opened=opened).dump(),
             teams=self._choices(teams, user_id),
             partner_id=domain.partner(single, user_id).slack_id if single else None,
         )
@@ -341,7 +358,9 @@ class _Listeners(scope.Scoped):
     def open_check_in(self, body: dict[str, Any], client: WebClient) -> None:
         team_id, month = _team_month(kit.value(body))
         with self.services.sessions() as session:
-            view = self._check_in_modal(session, body["user"]["id"], team_id, month)
+            view = self._check_in_modal(
+                session, body["user"]["id"], team_id, month, kit.opened_from(body)
+            )
         kit.show(client, body, view)
 
     def submit_check_in(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -351,7 +370,7 @@ class _Listeners(scope.Scoped):
             meta = kit.metadata(body)
             picked = form.selected_team(state, form.CHECKIN_TEAM)
             team = self._filing_team(session, user_id, picked if picked is not None else meta.team)
-            today = self._member_today(team, user_id)
+            today = self._today(session, user_id, team)
             data = form.parse_check_in(state, today=today, earliest=team.start_date)
             domain.ensure_year_open(self.program, today)
             domain.record_check_in(

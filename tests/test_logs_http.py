@@ -31,6 +31,7 @@ from tests.interactions import (
     text_value,
 )
 from tests.signing import post, slash_command
+from tests.test_home import HOME, open_home, text
 
 MENTOR, PROTEGE, ADVISOR = "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1"
 MENTOR_B, PROTEGE_B, ADVISOR_B = "U0MENTOR2", "U0PROTEGE2", "U0ADVISOR2"
@@ -703,3 +704,83 @@ def test_the_home_tab_section_opens_the_same_modals(world) -> None:
     press(base, MENTOR, views.OPEN_CHECK_IN, f"{ids['a']}:2024-10", view=home)
     assert fake.calls_to("views.push") == []  # the Home tab is not a modal: open, not push
     assert last_opened_view(fake)["callback_id"] == views.CHECK_IN_CALLBACK
+
+
+# --- the Home tab after a filing ----------------------------------------------------------------
+
+CHECK_IN_VALUES = {
+    form.CHECKIN_DATE: {"value": date_value("2024-10-04")},
+    form.CHECKIN_MODE: {"value": radio_value("text")},
+}
+
+
+def _open_form(base: str, fake, team_id: int, action: str, where: str) -> dict:
+    """The modal of `action` ("log" or "checkin") opened `where`: "dm" (a message's button),
+    "command" (/mentor ...), "home" (the Home tab's button) or "modal" (one in a modal)."""
+    if where == "command":
+        command(base, MENTOR, action)
+    else:
+        views_of = {"home": HOME, "modal": {"type": "modal", "id": "V0LIST", "blocks": []}}
+        button_ = views.OPEN_LOG if action == "log" else views.OPEN_CHECK_IN
+        press(base, MENTOR, button_, f"{team_id}:2024-10", view=views_of.get(where))
+    return opened(fake)
+
+
+def _file(base: str, fake, team_id: int, action: str, where: str) -> None:
+    view = _open_form(base, fake, team_id, action, where)
+    values = log_values() if action == "log" else CHECK_IN_VALUES
+    status, body = submit(base, MENTOR, view, values)
+    assert status == 200 and body["response_action"] == "update", body
+
+
+@pytest.mark.parametrize(
+    "action, where, shown",
+    [
+        ("log", "dm", ":white_check_mark: logged · 1 of 2 contacts"),
+        ("log", "command", ":white_check_mark: logged · 1 of 2 contacts"),
+        ("checkin", "dm", "not logged yet · 1 of 2 contacts"),
+        ("checkin", "command", "not logged yet · 1 of 2 contacts"),
+    ],
+)
+def test_a_filing_made_in_a_conversation_shows_when_the_home_tab_is_next_opened(
+    world, action, where, shown
+) -> None:
+    """Filed away from the Home tab, the filing is not republished there after the ack (the
+    worker's time goes to the requests waiting for it): Slack says when the person opens the
+    Home tab, which is rebuilt then and shows it."""
+    base, _, fake, ids = world
+    assert "October: not logged yet · 0 of 2 contacts" in text(open_home(base, fake, MENTOR))
+    published = len(fake.calls_to("views.publish"))
+    _file(base, fake, ids["a"], action, where)
+    assert len(fake.calls_to("views.publish")) == published  # the app settles before answering
+    assert f"October: {shown}" in text(open_home(base, fake, MENTOR))
+
+
+@pytest.mark.parametrize("where", ["home", "modal"])
+@pytest.mark.parametrize("action", ["log", "checkin"])
+def test_a_filing_made_from_the_home_tab_is_on_it_at_once(world, action, where) -> None:
+    """From the Home tab (or from a modal, which may have been opened there) the person's
+    Home tab is republished after the ack, filing included."""
+    base, _, fake, ids = world
+    published = len(fake.calls_to("views.publish"))
+    _file(base, fake, ids["a"], action, where)
+    [call] = fake.wait_for("views.publish", published + 1)[published:]
+    assert call.params["user_id"] == MENTOR
+    logged = ":white_check_mark: logged" if action == "log" else "not logged yet"
+    assert f"October: {logged} · 1 of 2 contacts" in text(call.params["view"])
+
+
+def test_an_edit_opened_from_the_co_sign_dm_leaves_the_home_tab_to_its_next_opening(
+    world,
+) -> None:
+    base, services, fake, ids = world
+    file_entry(base, fake)
+    [entry] = entries(services)
+    published = len(fake.calls_to("views.publish"))
+    press(base, MENTOR, views.EDIT, str(entry.id))
+    view = opened(fake)
+    assert json.loads(view["private_metadata"])["opened"] == "chat"
+    status, body = submit(base, MENTOR, view, log_values(minutes="45"))
+    assert body["response_action"] == "update", body
+    assert len(fake.calls_to("views.publish")) == published
+    assert [e.minutes for e in entries(services)] == [45]

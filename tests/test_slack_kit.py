@@ -50,6 +50,7 @@ def test_a_form_parser_hands_out_typed_text() -> None:
         n=st.none() | st.integers(1, 99),
         spell=st.none() | st.dates(),
         role=st.none() | st.sampled_from(["mentor", "advisor"]),
+        opened=st.none() | st.sampled_from(["home", "chat"]),
     )
 )
 def test_metadata_round_trips_within_slacks_limit(meta: Metadata) -> None:
@@ -71,6 +72,8 @@ def test_metadata_round_trips_within_slacks_limit(meta: Metadata) -> None:
         '{"n": 100}',
         '{"spell": "2024-02-30"}',
         '{"role": "protege"}',
+        '{"opened": "channel"}',  # a modal opens from the Home tab or a conversation
+        '{"opened": 1}',
         "12",
         "not json",
         '{"team": 1' + " " * METADATA_MAX + "}",  # over Slack's limit

@@ -22,6 +22,7 @@ METADATA_MAX = 3000  # Slack's limit on private_metadata
 
 ROLES = ("mentor", "advisor")  # the members a replacement modal may change
 NUMBER_MAX = 99  # a numbered form (experience 1..8, visit report, PD form)
+OPENED = ("home", "chat")  # where a modal was opened: the Home tab, or a message or command
 PROGRAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # as the program loader takes them
 
 # key -> (smallest, largest) for the integer fields
@@ -57,6 +58,7 @@ class Metadata:
     spell: date | None = None  # the start of a silent spell
     role: str | None = None  # the member being replaced: "mentor" or "advisor"
     program: str | None = None  # a program id (the next year a preview showed)
+    opened: str | None = None  # where the modal was opened (OPENED); None: not said
 
     def dump(self) -> str:
         data: dict[str, Any] = {}
@@ -109,6 +111,10 @@ def _value(key: str, value: Any) -> int | date | str:
     """One field's value, or ValueError."""
     if key == "role":
         if value not in ROLES:
+            raise ValueError(key)
+        return value
+    if key == "opened":
+        if value not in OPENED:
             raise ValueError(key)
         return value
     if key == "program":
