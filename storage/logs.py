@@ -24,6 +24,7 @@ from sqlalchemy import (
     Subquery,
     Text,
     UniqueConstraint,
+    bindparam,
     case,
     func,
     select,
@@ -137,6 +138,29 @@ def log_by_view(session: Session, view_id: str) -> CommunicationLog | None:
     return None if first is None else get_log(session, first.id)
 
 
+# The statements of a filing, built once (building one cost about as much as running it):
+# the insert per backend and set of columns, with the values bound at each run.
+_INSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+_TABLE = Base.metadata.tables[CommunicationLog.__tablename__]
+# A Core statement on the table, which the standing's watch does not see: `insert_entry`
+# marks the standing once for the insert and this together.
+_OWN_ENTRY_ID = (
+    update(_TABLE).where(_TABLE.c.id == bindparam("row")).values(entry_id=bindparam("row"))
+)
+
+
+def _insert(session: Session, columns: tuple[str, ...]) -> Any:
+    key = (session.get_bind().dialect.name, columns)
+    if key not in _INSERTS:
+        _INSERTS[key] = (
+            conflict_insert(session, CommunicationLog)
+            .values({column: bindparam(column) for column in columns})
+            .on_conflict_do_nothing(index_elements=["view_id"])
+            .returning(CommunicationLog)
+        )
+    return _INSERTS[key]
+
+
 def insert_entry(session: Session, **values: Any) -> CommunicationLog | None:
     """File a new entry's first revision, known by its own id (`entry_id`); None, with
     nothing written, when its `view_id` filed an entry already (a concurrent repeat).
@@ -147,18 +171,10 @@ def insert_entry(session: Session, **values: Any) -> CommunicationLog | None:
     duplicate, the insert, the standing, the savepoint's release, the entry's id, the
     standing again), and under load each statement waits its turn for the interpreter.
     """
-    entry = session.scalars(
-        conflict_insert(session, CommunicationLog)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["view_id"])
-        .returning(CommunicationLog)
-    ).one_or_none()
+    entry = session.scalars(_insert(session, tuple(values)), values).one_or_none()
     if entry is None:
         return None
-    # A Core statement on the table, which the standing's watch does not see: the standing
-    # is marked once, below, for the insert and this together.
-    table = Base.metadata.tables[CommunicationLog.__tablename__]
-    session.execute(update(table).where(table.c.id == entry.id).values(entry_id=entry.id))
+    session.execute(_OWN_ENTRY_ID, {"row": entry.id})
     set_committed_value(entry, "entry_id", entry.id)
     mark_changed(session, [entry.team_id])
     return entry

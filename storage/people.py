@@ -197,12 +197,17 @@ def teams_of_member(session: Session, slack_id: str, program_id: str) -> list[Te
     return list(session.scalars(_MEMBER_TEAMS, {"slack_id": slack_id, "program_id": program_id}))
 
 
+# Built once too: nearly every button and form reads its team (the loader options cost
+# most to build).
+_TEAM = (
+    select(Team)
+    .where(Team.id == bindparam("team_id"))
+    .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
+)
+
+
 def get_team(session: Session, team_id: int) -> Team | None:
-    return session.scalars(
-        select(Team)
-        .where(Team.id == team_id)
-        .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
-    ).one_or_none()
+    return session.scalars(_TEAM, {"team_id": team_id}).one_or_none()
 
 
 def find_person(session: Session, slack_id: str) -> Person | None:
