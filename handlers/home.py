@@ -216,8 +216,8 @@ class _Progress:
 
     # --- building --------------------------------------------------------------------------
 
-    def home_blocks(self, session: Session, user: str, today: date) -> list[Block]:
-        who = access.viewer(session, user, self.services.settings.staff_ids)
+    def home_blocks(self, session: Session, who: access.Viewer, today: date) -> list[Block]:
+        user = who.user_id
         blocks: list[Block] = []
         if who.is_staff:  # every program's summary, the staff buttons once
             for n, program in enumerate(self.services.programs):
@@ -233,7 +233,8 @@ class _Progress:
             mine = [team for team in own if team.program_id == program.id]
             if mine:
                 blocks += self._of(mine[0]).member_blocks(session, mine, user, today)
-        blocks += self._advised_blocks(session, user, today, len(blocks))
+        if Role.ADVISOR.value in who.roles:  # advises an active team (or holds the grant)
+            blocks += self._advised_blocks(session, user, today, len(blocks))
         if not blocks:
             staff = sorted(
                 {*self.services.settings.staff_ids, *granted_holders(session, Role.STAFF)}
@@ -413,7 +414,7 @@ def republish_home(services: Services, client: WebClient, user_ids: Sequence[str
                 who = access.viewer(session, user, services.settings.staff_ids)
                 # their program's, when the deployment runs several
                 builder = _Progress(asker_services(services, who))
-                blocks = builder.home_blocks(session, user, builder.services.today())
+                blocks = builder.home_blocks(session, who, builder.services.today())
             client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})
         except (SlackApiError, SlackClientError, OSError):
             log.warning("could not publish the Home tab")
