@@ -32,8 +32,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Mapped, Session, make_transient_to_detached, mapped_column
 
 from storage.db import among, conflict_insert, scope_of
 from storage.models import Base, Person, Team, TeamStatus, UtcDateTime, string_enum
@@ -138,12 +137,12 @@ def log_by_view(session: Session, view_id: str) -> CommunicationLog | None:
     return None if first is None else get_log(session, first.id)
 
 
-# The statements of a filing, built once (building one cost about as much as running it):
-# the insert per backend and set of columns, with the values bound at each run.
-_INSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+# The statements of a filing: Core statements on the table, built once, with the values
+# bound at each run (building one cost about as much as running it, and the ORM's insert
+# path twice the Core one's). The standing's watch sees neither: `insert_entry` marks the
+# standing once for both.
 _TABLE = Base.metadata.tables[CommunicationLog.__tablename__]
-# A Core statement on the table, which the standing's watch does not see: `insert_entry`
-# marks the standing once for the insert and this together.
+_INSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}  # per backend and set of columns
 _OWN_ENTRY_ID = (
     update(_TABLE).where(_TABLE.c.id == bindparam("row")).values(entry_id=bindparam("row"))
 )
@@ -153,10 +152,10 @@ def _insert(session: Session, columns: tuple[str, ...]) -> Any:
     key = (session.get_bind().dialect.name, columns)
     if key not in _INSERTS:
         _INSERTS[key] = (
-            conflict_insert(session, CommunicationLog)
+            conflict_insert(session, _TABLE)
             .values({column: bindparam(column) for column in columns})
             .on_conflict_do_nothing(index_elements=["view_id"])
-            .returning(CommunicationLog)
+            .returning(*_TABLE.c)
         )
     return _INSERTS[key]
 
@@ -171,11 +170,14 @@ def insert_entry(session: Session, **values: Any) -> CommunicationLog | None:
     duplicate, the insert, the standing, the savepoint's release, the entry's id, the
     standing again), and under load each statement waits its turn for the interpreter.
     """
-    entry = session.scalars(_insert(session, tuple(values)), values).one_or_none()
-    if entry is None:
+    row = session.execute(_insert(session, tuple(values)), values).one_or_none()
+    if row is None:
         return None
-    session.execute(_OWN_ENTRY_ID, {"row": entry.id})
-    set_committed_value(entry, "entry_id", entry.id)
+    session.execute(_OWN_ENTRY_ID, {"row": row.id})
+    # The entry as stored, in the session like one it had read.
+    entry = CommunicationLog(**{**row._mapping, "entry_id": row.id})
+    make_transient_to_detached(entry)
+    session.add(entry)
     mark_changed(session, [entry.team_id])
     return entry
 

@@ -213,15 +213,18 @@ def _on_orm_execute(state: ORMExecuteState) -> None:
     mark_changed(state.session, teams)
 
 
+# Built once (every filing runs it): a Core statement, which the watch above leaves alone.
+_MARK = (
+    update(_ROWS)
+    .where(_ROWS.c.team_id.in_(bindparam("ids", expanding=True)))
+    .values(changes=_ROWS.c.changes + 1)
+)
+
+
 def mark_changed(session: Session, team_ids: Iterable[int]) -> None:
     ids = sorted(set(team_ids))
     if ids and _kept_here(session):
-        session.execute(
-            update(TeamStandingRow)
-            .where(TeamStandingRow.team_id.in_(ids))
-            .values(changes=TeamStandingRow.changes + 1)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_MARK, {"ids": ids})
 
 
 _KEPT: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose database has the table
