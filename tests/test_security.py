@@ -126,6 +126,8 @@ NOT_SLACK = [
     ("application/json", "\x00\xff" * 100),
     ("text/plain", "\u202e" * 1000),
     ("application/x-www-form-urlencoded", "a=" + "x" * 200_000),
+    ("application/json", "[" * 100_000),  # deeper than the JSON parser goes
+    ("application/x-www-form-urlencoded", "payload=" + "%5B" * 100_000),
 ]
 
 

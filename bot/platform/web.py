@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -40,18 +41,34 @@ def wsgi_app(app: App, engine: Engine) -> WsgiApp:
             # bolt's signature check would raise on it and answer 500.
             start_response("401 Unauthorized", [("Content-Type", "application/json")])
             return [b'{"error": "invalid request"}']
-        if environ.get("REQUEST_METHOD") == "POST":
+        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == EVENTS:
             body = _read_body(environ)
             # A slash command of ours is answered without bolt (and parsed once, there).
-            answered = direct.answer(body, environ) if environ.get("PATH_INFO") == EVENTS else None
+            answered = direct.answer(body, environ)
             if answered is not None:
                 return _reply(answered, start_response)
-            if body is None or not is_slack_shaped(body, environ.get("CONTENT_TYPE", "")):
+            request = _bolt_request(body, environ)
+            if request is None or not is_slack_shaped(
+                request.body, request.raw_body, request.content_type
+            ):
                 start_response("400 Bad Request", [("Content-Type", "application/json")])
                 return [b'{"error": "not a Slack request"}']
-        return slack(environ, start_response)
+            return _reply(app.dispatch(request), start_response)
+        return slack(environ, start_response)  # anything else: bolt's adapter answers 404
 
     return application
+
+
+def _bolt_request(body: str | None, environ: dict[str, Any]) -> BoltRequest | None:
+    """The request as bolt's WSGI adapter builds it, its body parsed once (the shape check
+    reads the parsed body); None when the body cannot be parsed (bolt would answer 500)."""
+    if body is None:
+        return None
+    http = WsgiHttpRequest(environ)
+    try:
+        return BoltRequest(body=body, query=http.query_string, headers=http.get_headers())
+    except Exception:  # bolt raises on JSON that is bad, too deep or not an object
+        return None
 
 
 def _read_body(environ: dict[str, Any]) -> str | None:
