@@ -38,7 +38,7 @@ from storage.models import Person, Team
 from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 CHUNK = 500
 
@@ -363,41 +363,47 @@ def _name_of(person: Person | None) -> TypedText:
     return typed(person.name if person else None)
 
 
-def _append(sheet: Worksheet, row: Sequence[object]) -> None:
+def _row(sheet: WriteOnlyWorksheet, values: Sequence[object], bold: bool = False) -> list[object]:
     """One row of cells; text is a string cell, whatever it starts with (openpyxl would
     otherwise read a leading "=" as a formula)."""
-    sheet.append([cell(value) for value in row])
-    for written in sheet[sheet.max_row]:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    row: list[object] = []
+    for value in values:
+        written = WriteOnlyCell(sheet)
+        written.value = cell(value)  # a date too (the stub's constructor says datetime only)
         if isinstance(written.value, str):
             written.data_type = "s"
+        if bold:
+            written.font = Font(bold=True)
+        row.append(written)
+    return row
 
 
 def report_xlsx(program: Program, data: ReportData) -> bytes:
+    """The spreadsheet, written row by row (a write-only workbook): a workbook held whole
+    took minutes and a hundred MiB over thousands of teams."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
-    book = Workbook()
-    teams = book.worksheets[0]  # the sheet a new workbook starts with
-    teams.title = "Teams"
-    _append(teams, team_header(data))
-    for line in team_rows(data):
-        _append(teams, line)
-    for heading in teams[1]:
-        heading.font = Font(bold=True)
+    book = Workbook(write_only=True)
+    teams = book.create_sheet("Teams")
     teams.freeze_panes = "B2"
+    teams.append(_row(teams, team_header(data), bold=True))
+    for line in team_rows(data):
+        teams.append(_row(teams, line))
     summary = book.create_sheet("Annual summary")
-    _append(summary, ["Measure", "Value"])
-    for label, value in annual_summary(program, data):
-        _append(summary, [label, value])
+    # column widths go before the first row in a write-only sheet
     summary.column_dimensions["A"].width = 52
     summary.column_dimensions["B"].width = 40
-    for heading in summary[1]:
-        heading.font = Font(bold=True)
+    summary.append(_row(summary, ["Measure", "Value"], bold=True))
+    for label, value in annual_summary(program, data):
+        summary.append(_row(summary, [label, value]))
     if data.survey.reportable and data.survey.comments:
         comments = book.create_sheet("Survey comments")
-        _append(comments, ["Comments (unattributed)"])
+        comments.append(_row(comments, ["Comments (unattributed)"]))
         for text in data.survey.comments:
-            _append(comments, [typed(text)])
+            comments.append(_row(comments, [typed(text)]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
