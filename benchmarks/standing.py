@@ -9,8 +9,12 @@ at 10 and 50 concurrent; then `mentorbot run` served the same way answers
 - `/mentor help` and a log submission at 10 concurrent again while another client keeps
   asking for program-wide answers and the report, without pause;
 while the proportional set size (PSS) of `mentorbot run` and every process it started is
-sampled. Three runs; each cell is the median of the three, and p99s are also given as
+sampled (per process too: the gunicorn arbiter, its worker, and the helper processes below
+the worker). Three runs; each cell is the median of the three, and p99s are also given as
 ratios to the run's own floor.
+
+BENCH_ONLY=memory measures only memory: status, overdue, completers and a report, then the
+three again, with PSS sampled throughout (minutes instead of most of an hour).
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from pathlib import Path
 
 from benchmarks.ack_latency import (
     BARE,
-    _children,
     _help,
     _log_submitter,
     _served,
@@ -50,7 +53,7 @@ PROGRAM_WIDE = ("status", "overdue", "completers")
 Latencies = dict[str, float]  # row name -> milliseconds (or MB)
 
 
-def run(teams: int, database_url: str | None, runs: int = 3) -> str:
+def run(teams: int, database_url: str | None, runs: int = 3, only_memory: bool = False) -> str:
     results: list[Latencies] = []
     with tempfile.TemporaryDirectory() as folder:
         template = Path(folder) / "seeded.db"
@@ -64,8 +67,11 @@ def run(teams: int, database_url: str | None, runs: int = 3) -> str:
                 copy = Path(folder) / f"run{n}.db"
                 shutil.copy(template, copy)
                 run_url = f"sqlite:///{copy}"
-            results.append(_one_run(run_url, program_file))
+            measure = _memory_run if only_memory else _one_run
+            results.append(measure(run_url, program_file))
     backend = "PostgreSQL" if database_url else "SQLite"
+    if only_memory:
+        return _memory_table(results, teams, backend, runs)
     return _table(results, teams, backend, runs)
 
 
@@ -96,7 +102,30 @@ def _one_run(url: str, program_file: str) -> Latencies:
                 finally:
                     receiver.close()
             finally:
-                out["pss"] = memory.stop()
+                out.update(memory.stop())
+    finally:
+        standin.close()
+    return out
+
+
+def _memory_run(url: str, program_file: str) -> Latencies:
+    """Only the memory: every program-wide answer and a report, then the answers again."""
+    fake = SlackStandIn()
+    standin = Server(fake)
+    env = server_env(url, program_file, standin.url)
+    try:
+        with _served([sys.executable, "-m", "bot", "run", "--no-scheduler"], env) as base:
+            memory = _PssSampler(_server_pid())
+            receiver = ResponseUrl()
+            try:
+                for kind in PROGRAM_WIDE:
+                    _ask(base, receiver, kind, timeout=900)
+                _report(base, fake, threading.Event())
+                for kind in PROGRAM_WIDE:
+                    _ask(base, receiver, kind)
+            finally:
+                receiver.close()
+                out = memory.stop()
     finally:
         standin.close()
     return out
@@ -161,46 +190,75 @@ class _Busy:
             if kind != "report":
                 _ask(self.base, self.receiver, kind)
                 continue
-            uploads = len(self.fake.calls_to("files.completeUploadExternal"))
-            slash_command(self.base + "/slack/events", SIGNING_SECRET, STAFF, "report")
-            deadline = time.monotonic() + 120
-            while (
-                len(self.fake.calls_to("files.completeUploadExternal")) <= uploads
-                and time.monotonic() < deadline
-                and not self.stopping.is_set()
-            ):
-                time.sleep(0.05)
+            _report(self.base, self.fake, self.stopping)
 
     def __exit__(self, *exc: object) -> None:
         self.stopping.set()
         self.thread.join(timeout=180)
 
 
+def _report(base: str, fake: SlackStandIn, stopping: threading.Event) -> None:
+    """Ask for the report and wait until its files are uploaded (or two minutes)."""
+    uploads = len(fake.calls_to("files.completeUploadExternal"))
+    slash_command(base + "/slack/events", SIGNING_SECRET, STAFF, "report")
+    deadline = time.monotonic() + 120
+    while (
+        len(fake.calls_to("files.completeUploadExternal")) <= uploads
+        and time.monotonic() < deadline
+        and not stopping.is_set()
+    ):
+        time.sleep(0.05)
+
+
+ROLES = ("arbiter", "worker", "helpers")
+
+
 class _PssSampler:
-    """The highest sum of PSS over the server and all its descendants, sampled every 50 ms."""
+    """The highest sum of PSS over the server and all its descendants, sampled every 50 ms,
+    and each role's own peak: the arbiter, its workers, and every process below a worker."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.peak = pid, 0.0
+        self.pid, self.peak = pid, 0
+        self.peaks = dict.fromkeys(ROLES, 0)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
 
     def _loop(self) -> None:
         while not self.stopping.wait(0.05):
-            self.peak = max(self.peak, sum(_pss(p) for p in _descendants(self.pid)))
+            by_role = dict.fromkeys(ROLES, 0)
+            for pid, depth in _descendants(self.pid):
+                by_role[ROLES[min(depth, 2)]] += _pss(pid)
+            self.peak = max(self.peak, sum(by_role.values()))
+            for role, kib in by_role.items():
+                self.peaks[role] = max(self.peaks[role], kib)
 
-    def stop(self) -> float:
+    def stop(self) -> Latencies:
+        """Peaks in MiB: "pss" for the total, "pss <role>" for each role."""
         self.stopping.set()
         self.thread.join()
-        return self.peak / 1024
+        return {"pss": self.peak / 1024} | {f"pss {r}": kib / 1024 for r, kib in self.peaks.items()}
 
 
-def _descendants(pid: int) -> list[int]:
-    found, queue = [], [pid]
+def _descendants(pid: int) -> list[tuple[int, int]]:
+    """(pid, depth below `pid`) of `pid` and every process under it. Found by each process's
+    parent in /proc/*/stat: /proc/PID/task/PID/children lists only the children of the main
+    thread, and the helper process is started from a request thread."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])  # the name in (...) may hold spaces
+        children.setdefault(parent, []).append(int(entry.name))
+    found, queue = [], [(pid, 0)]
     while queue:
-        current = queue.pop()
-        found.append(current)
-        queue += _children(current)
+        current, depth = queue.pop()
+        found.append((current, depth))
+        queue += [(child, depth + 1) for child in children.get(current, [])]
     return found
 
 
@@ -266,11 +324,28 @@ def _table(results: list[Latencies], teams: int, backend: str, runs: int) -> str
     return "\n".join(lines)
 
 
+def _memory_table(results: list[Latencies], teams: int, backend: str, runs: int) -> str:
+    """Peak PSS per role and in all, each the median of the runs' peaks (a role's peak and
+    the total's need not fall at the same moment)."""
+    lines = [
+        f"Peak PSS of `mentorbot run` after status, overdue, completers and a report over "
+        f"{teams:,} teams on {backend} (median of {runs} runs)",
+        "",
+        "| process | peak PSS |",
+        "| --- | ---: |",
+    ]
+    for role in ROLES:
+        lines.append(f"| {role} | {statistics.median(r[f'pss {role}'] for r in results):.0f} MiB |")
+    lines.append(f"| all, at once | {statistics.median(r['pss'] for r in results):.0f} MiB |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print(
         run(
             int(os.environ.get("BENCH_TEAMS", "5000")),
             os.environ.get("BENCH_DATABASE_URL"),
             int(os.environ.get("BENCH_RUNS", "3")),
+            only_memory=os.environ.get("BENCH_ONLY") == "memory",
         )
     )

@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # imported where used, for a fast start of the light commands
     from slack_bolt import App
     from sqlalchemy import Engine
 
-    from bot.platform.web import WsgiApp
 
 EXIT_USAGE = 2
 
@@ -189,13 +188,19 @@ def _run(args: argparse.Namespace) -> int:
             from bot.platform.server import serve
             from bot.platform.web import wsgi_app
 
-            def load_in_worker() -> WsgiApp:
-                # Connections opened before gunicorn forked belong to the parent: the
+            def worker_ready() -> None:
+                # Connections opened before gunicorn forked belong to the arbiter: the
                 # worker opens its own (SQLAlchemy's advice for forking servers).
                 engine.dispose(close=False)
-                return wsgi_app(_bolt_app(create_app, services), engine)
+                # The processes that count whole programs are forked from the worker now.
+                after_ack.fork_helpers_here()
 
-            serve(load_in_worker, settings.port, after_ack.shutdown)
+            serve(
+                lambda: wsgi_app(_bolt_app(create_app, services), engine),
+                settings.port,
+                worker_ready,
+                after_ack.shutdown,
+            )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -16,6 +16,11 @@ here after it:
 - `drain()` waits for everything handed over so far; `shutdown()` drains and stops the pools.
   A stopping worker calls it (gunicorn's worker_exit, the Socket Mode process's exit, and
   atexit as the last resort), so a restart finishes in-flight work instead of dropping it.
+- `fork_helpers_here()`, called once a web worker has loaded the app and before it serves,
+  makes every process of `heavy` a fork of the worker as it is then: it shares the worker's
+  memory (the code, the program, the app) instead of importing it all again, and each piece
+  of heavy work gets a process of its own that ends with it, so what a report held is given
+  back. Without it (tests, Socket Mode) a process is started afresh ("spawn") and kept.
 """
 
 from __future__ import annotations
@@ -25,10 +30,14 @@ import contextvars
 import functools
 import logging
 import multiprocessing
+import os
+import signal
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import connection, forkserver, util
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -39,6 +48,7 @@ _pending: set[Future] = set()
 _queued: set[str] = set()  # after_ack_once keys whose work has not started yet
 _lock = threading.Lock()
 _processes: ProcessPoolExecutor | None = None
+_forked_helpers = False  # fork_helpers_here() ran in this process
 
 
 def after_ack(function: Callable[..., Any], *args: Any) -> None:
@@ -146,15 +156,65 @@ def shutdown(timeout: float = 30.0) -> None:
         processes.shutdown(wait=True)
 
 
+def fork_helpers_here() -> None:
+    """Make this process, as it is now, the one heavy work's processes are forked from.
+
+    Call it once, while this process has no other thread (a gunicorn worker between loading
+    the app and serving): a fork copies only the calling thread, so a fork made later, with
+    requests in flight, could copy a lock some other thread held. Here a small process is
+    forked at once and serves as multiprocessing's "forkserver": every process `heavy` starts
+    is forked from it, never from this (by then threaded) process, and shares its memory.
+    """
+    global _forked_helpers
+    # the module's one server (private: what ensure_running() keeps in it is set below)
+    server: Any = forkserver._forkserver
+    with socket.socket(socket.AF_UNIX) as listener:
+        address = connection.arbitrary_address("AF_UNIX")  # type: ignore[attr-defined]
+        listener.bind(address)
+        if not util.is_abstract_socket_namespace(address):
+            os.chmod(address, 0o600)
+        listener.listen()
+        # Every client holds the write end: the server stops once all of them have exited.
+        alive_r, alive_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the server
+            code = 1
+            try:
+                os.close(alive_w)
+                # The worker's signal handlers (gunicorn's) are not the server's.
+                for number in (signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1):
+                    signal.signal(number, signal.SIG_DFL)
+                forkserver.main(listener.fileno(), alive_r, [])
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(alive_r)
+    # What ensure_running() records for a server it started itself: it now finds this one
+    # alive and uses it; should it die, ensure_running() starts a fresh one in its place.
+    with server._lock:
+        server._forkserver_address = address
+        server._forkserver_alive_fd = alive_w
+        server._forkserver_pid = pid
+    _forked_helpers = True
+
+
 def _process_pool() -> ProcessPoolExecutor:
     global _processes
     with _lock:
         if _processes is None:
-            # spawn, not fork: a forked child would inherit the web worker's threads, locks
-            # and database connections mid-use.
-            _processes = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
+            if _forked_helpers:
+                # A fresh fork for each piece of work: the memory it took goes with it.
+                _processes = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("forkserver"),
+                    max_tasks_per_child=1,
+                )
+            else:
+                # spawn, not fork: a forked child would inherit this process's threads,
+                # locks and database connections mid-use.
+                _processes = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                )
         return _processes
 
 

@@ -4,16 +4,26 @@ Slack still holds the partner's DM, and the DM arrives once Slack answers."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from benchmarks.seeding import seed_teams
 from bot.platform.log_format import FORMAT, PrivateTracebacks
 from handlers import after_ack
-from tests.conftest import serve_app
+from handlers.status import ANSWER_LATER_OVER
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, serve_app
+from tests.signing import slash_command
 from tests.test_logs_http import MENTOR, PROTEGE, file_entry, world  # noqa: F401 (fixture)
+from tests.test_server import _free_port as free_port
+from tests.test_server import _wait_for as wait_for
+from tests.test_server import run_bot
+from tests.test_status_later import ResponseUrl
 
 
 @pytest.fixture
@@ -118,3 +128,76 @@ def test_work_queued_once_covers_the_calls_before_it_starts() -> None:
     after_ack.after_ack_once("home:U1", runs.append, "U1 again")
     after_ack.drain()
     assert runs[-1] == "U1 again"
+
+
+def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_is_killed(
+    sqlite_url, standin
+) -> None:
+    """`mentorbot run` as served: staff status over more teams than an ack may count is
+    answered at the response URL from a process forked from the loaded worker (no fresh
+    interpreter importing everything again); when that process is killed, the next status
+    is still answered, by a new one."""
+    fake, api_url = standin
+    seed_teams(sqlite_url, ANSWER_LATER_OVER + 1)
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": sqlite_url,
+        "MENTORBOT_STAFF": "U0STAFF01",
+        "PORT": str(port),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    process = run_bot(env)
+    receiver = ResponseUrl()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/healthz", time.monotonic() + 60)
+
+        def status() -> dict:
+            before = len(receiver.posts)
+            code, body = slash_command(
+                base + "/slack/events",
+                SIGNING_SECRET,
+                "U0STAFF01",
+                "status",
+                response_url=receiver.url,
+            )
+            assert code == 200 and "Counting" in json.dumps(body)
+            return receiver.wait(before + 1, timeout=120)[before]
+
+        assert "Program status" in json.dumps(status())
+        [worker] = children(process.pid)
+        # Beside multiprocessing's resource tracker, one fork of the worker (not a fresh
+        # `python -c "...spawn_main..."`): the server that forks each piece of work's process.
+        assert not [p for p in children(worker) if b"spawn_main" in command_line(p)]
+        [forkserver] = [p for p in children(worker) if command_line(p) == command_line(worker)]
+        helpers = children(forkserver)  # the next piece of work's process, waiting
+        assert helpers and all(command_line(p) == command_line(worker) for p in helpers)
+        for pid in helpers:
+            os.kill(pid, signal.SIGKILL)
+        assert "Program status" in json.dumps(status())
+    finally:
+        receiver.close()
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert "Traceback" not in output
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (started from any of its threads)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if stat and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def command_line(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()

@@ -24,32 +24,44 @@ class _Server(BaseApplication):
 
     # the stub types environ as any MutableMapping; gunicorn passes a dict, as WSGI says
     def load(self) -> WsgiApp:  # type: ignore[override]
+        """In the arbiter, before it forks workers (preload): each worker shares the loaded
+        app's memory with it, page for page, instead of holding a copy of its own."""
         app = self._load_app()
         # Everything built so far (the program, the listeners, SQLAlchemy's mappers) lives as
-        # long as the process: frozen, a full collection during a request walks only what
-        # requests made, not all of it.
+        # long as the processes: frozen, a collection in a worker walks only what requests
+        # made, never the shared objects (writing to them would copy their pages), and a
+        # full collection during a request does not walk all of it.
         gc.collect()
         gc.freeze()
         return app
 
 
-def serve(load_app: Callable[[], WsgiApp], port: int, on_worker_exit: Callable[[], None]) -> None:
+def serve(
+    load_app: Callable[[], WsgiApp],
+    port: int,
+    on_worker_ready: Callable[[], None],
+    on_worker_exit: Callable[[], None],
+) -> None:
     """Run until stopped. Workers and threads come from WEB_CONCURRENCY and WEB_THREADS.
 
     Two cores: one process with a thread pool fits; handlers are stateless, so more
-    processes or machines scale out behind Slack's HTTP delivery. `on_worker_exit` runs in
-    each worker as it stops (a restart, a deploy), to finish the work it took on after acks.
+    processes or machines scale out behind Slack's HTTP delivery. `load_app` runs once, in
+    gunicorn's arbiter, before the workers are forked. `on_worker_ready` runs in each worker
+    before it serves (and so before it starts any thread); `on_worker_exit` runs in each
+    worker as it stops (a restart, a deploy), to finish the work it took on after acks.
     """
     options = {
         "bind": f"0.0.0.0:{port}",
         "workers": int(os.environ.get("WEB_CONCURRENCY", "1")),
         "worker_class": "gthread",
+        "preload_app": True,
         "threads": int(os.environ.get("WEB_THREADS", "8")),
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        "post_worker_init": lambda _worker: on_worker_ready(),
         "worker_exit": lambda _server, _worker: on_worker_exit(),
     }
     _Server(load_app, options).run()
