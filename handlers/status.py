@@ -392,16 +392,26 @@ def _report(services: Services, who: access.Viewer) -> Report:
     differ), for the programs with teams to report."""
     comments: list[str] = []
     files: dict[str, bytes] = {}
+    several = len(services.programs) > 1
     for one in _each(services):
-        with one.sessions() as session:
-            teams = reported_teams(session, one, who)
-            if not teams and len(services.programs) > 1:
-                continue
-            data = export.gather(session, one.program, teams, one.today())
-        comments.append(export.report_comment(one.program, data))
-        prefix = f"{one.program.id}-" if len(services.programs) > 1 else ""  # names differ
-        files.update((prefix + n, f) for n, f in export.report_files(one.program, data).items())
+        made = export.made_report(one.program, functools.partial(_gathered, one, who, several))
+        if made is None:
+            continue
+        comment, made_files = made
+        comments.append(comment)
+        prefix = f"{one.program.id}-" if several else ""  # the names would be the same
+        files.update((prefix + n, f) for n, f in made_files.items())
     return Report("\n".join(comments), files)
+
+
+def _gathered(services: Services, who: access.Viewer, skip_empty: bool) -> export.ReportData | None:
+    """The report's data on the teams `who` may report on (None: none, and `skip_empty`).
+    The teams themselves (ORM objects) are let go on return, before the files are made."""
+    with services.sessions() as session:
+        teams = reported_teams(session, services, who)
+        if not teams and skip_empty:
+            return None
+        return export.gather(session, services.program, teams, services.today())
 
 
 def _report_here(

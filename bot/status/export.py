@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -432,13 +432,17 @@ def completion_by_area(program: Program, data: ReportData) -> tuple[list[str], l
 
 def completion_chart(program: Program, data: ReportData) -> bytes:
     """A heat map: each deliverable due so far (rows) by program area (columns), in percent."""
+    return _chart(completion_by_area(program, data), data.today)
+
+
+def _chart(completion: tuple[list[str], list[str], list], today: date) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
     from matplotlib.figure import Figure
 
-    names, areas, grid = completion_by_area(program, data)
+    names, areas, grid = completion
     figure = Figure(figsize=(2.2 + 1.3 * max(len(areas), 1), 1.2 + 0.34 * max(len(names), 1)))
     axes = figure.subplots()
     if not names or not areas:
@@ -453,7 +457,7 @@ def completion_chart(program: Program, data: ReportData) -> bytes:
         for i, row in enumerate(grid):
             for j, value in enumerate(row):
                 axes.text(j, i, "–" if value is None else f"{value}%", ha="center", va="center")
-        axes.set_title(f"Completion by deliverable and area, {data.today:%b %d, %Y}")
+        axes.set_title(f"Completion by deliverable and area, {today:%b %d, %Y}")
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=110)
@@ -461,12 +465,40 @@ def completion_chart(program: Program, data: ReportData) -> bytes:
 
 
 def report_files(program: Program, data: ReportData) -> dict[str, bytes]:
-    stem = f"mentoring-report-{data.today:%Y-%m-%d}"
+    return _tables(program, data) | {_chart_name(data.today): completion_chart(program, data)}
+
+
+def made_report(
+    program: Program, gathered: Callable[[], ReportData | None]
+) -> tuple[str, dict[str, bytes]] | None:
+    """The comment and the files of the report on what `gathered()` reads (None: nothing to
+    report), as `report_comment` and `report_files` make them. The data is read here and
+    let go before the chart: over thousands of teams its rows are tens of MiB, and
+    matplotlib, loaded for the chart, takes that memory instead of adding to it."""
+    data = gathered()
+    if data is None:
+        return None
+    comment, files = report_comment(program, data), _tables(program, data)
+    completion, today = completion_by_area(program, data), data.today
+    del data  # the only reference: the rows are freed here
+    files[_chart_name(today)] = _chart(completion, today)
+    return comment, files
+
+
+def _stem(today: date) -> str:
+    return f"mentoring-report-{today:%Y-%m-%d}"
+
+
+def _chart_name(today: date) -> str:
+    return f"{_stem(today)}-completion.png"
+
+
+def _tables(program: Program, data: ReportData) -> dict[str, bytes]:
+    stem = _stem(data.today)
     return {
         f"{stem}.csv": report_csv(data),
         f"{stem}-summary.csv": summary_csv(program, data),
         f"{stem}.xlsx": report_xlsx(program, data),
-        f"{stem}-completion.png": completion_chart(program, data),
     }
 
 
