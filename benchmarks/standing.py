@@ -120,7 +120,7 @@ def _memory_run(url: str, program_file: str) -> Latencies:
             try:
                 for kind in PROGRAM_WIDE:
                     _ask(base, receiver, kind, timeout=900)
-                _report(base, fake, threading.Event())
+                _report(base, fake, threading.Event(), timeout=900)
                 for kind in PROGRAM_WIDE:
                     _ask(base, receiver, kind)
             finally:
@@ -197,11 +197,11 @@ class _Busy:
         self.thread.join(timeout=180)
 
 
-def _report(base: str, fake: SlackStandIn, stopping: threading.Event) -> None:
-    """Ask for the report and wait until its files are uploaded (or two minutes)."""
+def _report(base: str, fake: SlackStandIn, stopping: threading.Event, timeout: float = 120) -> None:
+    """Ask for the report and wait until its files are uploaded (or `timeout` seconds)."""
     uploads = len(fake.calls_to("files.completeUploadExternal"))
     slash_command(base + "/slack/events", SIGNING_SECRET, STAFF, "report")
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while (
         len(fake.calls_to("files.completeUploadExternal")) <= uploads
         and time.monotonic() < deadline

@@ -57,15 +57,16 @@ def test_a_filed_log_is_acknowledged_before_slack_takes_the_partners_dm(world) -
 
 def test_drain_finishes_the_work_in_flight() -> None:
     """What a stopping worker does before it exits: the work handed over runs to its end."""
-    started, finished = threading.Event(), []
+    started, release, finished = threading.Event(), threading.Event(), []
 
     def slow() -> None:
         started.set()
-        time.sleep(0.3)
+        release.wait(30)
         finished.append("done")
 
     after_ack.after_ack(slow)
     assert started.wait(5) and finished == []  # in flight
+    after_ack.after_ack(release.set)  # let go from another thread while drain() waits
     after_ack.drain()
     assert finished == ["done"]
 
