@@ -98,15 +98,31 @@ def heavy(
 
     No thread waits for the process: the answer is handed to the pool when the result
     arrives. When the process fails, the failure is logged and `failed()` runs instead (to
-    tell the person), so nobody waits for an answer that will not come.
+    tell the person), so nobody waits for an answer that will not come. A process that dies
+    (killed, out of memory: perhaps while it waited, before this work began) is replaced,
+    and the work tried once more in the new one.
     """
+    _heavy(function, args, then, failed, again=True)
 
+
+def _heavy(
+    function: Callable[..., T],
+    args: tuple[Any, ...],
+    then: Callable[[T], None],
+    failed: Callable[[], None] | None,
+    again: bool,
+) -> None:
     def settle(future: Future[T]) -> None:
         try:
             result = future.result()
         except Exception as exc:
-            if isinstance(exc, BrokenProcessPool):
+            broken = isinstance(exc, BrokenProcessPool)
+            if broken:
                 _forget_pool(pool)
+            if broken and again:
+                log.warning("the process of %s died: trying once more", name_of(function))
+                after_ack(_heavy, function, args, then, failed, False)
+                return
             log.error(
                 "heavy work after an ack failed in %s: %s",
                 name_of(function),

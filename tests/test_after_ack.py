@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -175,7 +176,8 @@ def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_
         # `python -c "...spawn_main..."`): the server that forks each piece of work's process.
         assert not [p for p in children(worker) if b"spawn_main" in command_line(p)]
         [forkserver] = [p for p in children(worker) if command_line(p) == command_line(worker)]
-        helpers = children(forkserver)  # the next piece of work's process, waiting
+        # The next piece of work's process, forked once the last one ended with its work.
+        helpers = waited_for(lambda: children(forkserver))
         assert helpers and all(command_line(p) == command_line(worker) for p in helpers)
         for pid in helpers:
             os.kill(pid, signal.SIGKILL)
@@ -185,6 +187,14 @@ def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert "Traceback" not in output
+
+
+def waited_for(found: Callable[[], list[int]], timeout: float = 30) -> list[int]:
+    """What `found()` finds, once it finds something (or after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not (result := found()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return result
 
 
 def children(pid: int) -> list[int]:
