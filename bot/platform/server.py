@@ -61,6 +61,9 @@ def serve(
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        # No runtime control socket (gunicornc): the process supervisor manages the server,
+        # and the default path is one per user, so two servers on a host would share it.
+        "control_socket_disable": True,
         "post_worker_init": lambda _worker: on_worker_ready(),
         "worker_exit": lambda _server, _worker: on_worker_exit(),
     }
