@@ -188,12 +188,13 @@ def _run(args: argparse.Namespace) -> int:
             from bot.platform.server import serve
             from bot.platform.web import wsgi_app
 
-            def worker_ready() -> None:
+            def worker_ready(listening: Sequence[after_ack.Closable]) -> None:
                 # Connections opened before gunicorn forked belong to the arbiter: the
                 # worker opens its own (SQLAlchemy's advice for forking servers).
                 engine.dispose(close=False)
-                # The processes that count whole programs are forked from the worker now.
-                after_ack.fork_helpers_here()
+                # The processes that count whole programs are forked from the worker now,
+                # without the server's port.
+                after_ack.fork_helpers_here(listening)
 
             serve(
                 lambda: wsgi_app(_bolt_app(create_app, services), engine),

@@ -34,11 +34,11 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import connection, forkserver, util
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,6 +49,7 @@ _queued: set[str] = set()  # after_ack_once keys whose work has not started yet
 _lock = threading.Lock()
 _processes: ProcessPoolExecutor | None = None
 _forked_helpers = False  # fork_helpers_here() ran in this process
+_stopping = threading.Event()  # shutdown() began: no work is tried again
 
 
 def after_ack(function: Callable[..., Any], *args: Any) -> None:
@@ -119,9 +120,11 @@ def _heavy(
             broken = isinstance(exc, BrokenProcessPool)
             if broken:
                 _forget_pool(pool)
-            if broken and again:
+            # Not while stopping: a platform stopping the server signals every process, and
+            # the person is better told at once than retried into a process killed with it.
+            if broken and again and not _stopping.is_set():
                 log.warning("the process of %s died: trying once more", name_of(function))
-                after_ack(_heavy, function, args, then, failed, False)
+                after_ack(_retry, function, args, then, failed)
                 return
             log.error(
                 "heavy work after an ack failed in %s: %s",
@@ -148,6 +151,22 @@ def _heavy(
     _track(future)
 
 
+def _retry(
+    function: Callable[..., T],
+    args: tuple[Any, ...],
+    then: Callable[[T], None],
+    failed: Callable[[], None] | None,
+) -> None:
+    """The second and last try; if it cannot even be handed to a process, the person is
+    told, as after a failure."""
+    try:
+        _heavy(function, args, then, failed, again=False)
+    except Exception:
+        log.exception("heavy work after an ack could not be tried again")
+        if failed is not None:
+            failed()
+
+
 def drain(timeout: float = 30.0) -> None:
     """Wait for the work handed over so far (its own follow-ups included)."""
     while True:
@@ -165,6 +184,7 @@ def shutdown(timeout: float = 30.0) -> None:
     """Finish in-flight work, then stop the process pool (the thread pool's threads end
     with the interpreter). Safe to call more than once."""
     global _processes
+    _stopping.set()
     drain(timeout)
     with _lock:
         processes, _processes = _processes, None
@@ -172,7 +192,11 @@ def shutdown(timeout: float = 30.0) -> None:
         processes.shutdown(wait=True)
 
 
-def fork_helpers_here() -> None:
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+def fork_helpers_here(listening: Sequence[Closable] = ()) -> None:
     """Make this process, as it is now, the one heavy work's processes are forked from.
 
     Call it once, while this process has no other thread (a gunicorn worker between loading
@@ -180,7 +204,17 @@ def fork_helpers_here() -> None:
     requests in flight, could copy a lock some other thread held. Here a small process is
     forked at once and serves as multiprocessing's "forkserver": every process `heavy` starts
     is forked from it, never from this (by then threaded) process, and shares its memory.
+    The server closes its copies of `listening` (the web server's sockets): a process that
+    outlived the worker must not keep the port. Should the fork fail, heavy work runs in a
+    fresh process instead (spawn), as without this.
     """
+    try:
+        _start_fork_server(listening)
+    except OSError as exc:
+        log.warning("no fork server (%s): heavy work starts fresh processes", type(exc).__name__)
+
+
+def _start_fork_server(listening: Sequence[Closable]) -> None:
     global _forked_helpers
     # the module's one server (private: what ensure_running() keeps in it is set below)
     server: Any = forkserver._forkserver
@@ -197,8 +231,11 @@ def fork_helpers_here() -> None:
             code = 1
             try:
                 os.close(alive_w)
-                # The worker's signal handlers (gunicorn's) are not the server's.
-                for number in (signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1):
+                for sock in listening:
+                    sock.close()
+                # The worker's signal handlers (gunicorn's) are neither the server's nor
+                # those of the processes it forks.
+                for number in _WORKER_SIGNALS:
                     signal.signal(number, signal.SIG_DFL)
                 forkserver.main(listener.fileno(), alive_r, [])
                 code = 0
@@ -212,6 +249,19 @@ def fork_helpers_here() -> None:
         server._forkserver_alive_fd = alive_w
         server._forkserver_pid = pid
     _forked_helpers = True
+
+
+# What gunicorn's worker handles itself (its quit, reload and log signals).
+_WORKER_SIGNALS = (
+    signal.SIGTERM,
+    signal.SIGQUIT,
+    signal.SIGINT,
+    signal.SIGHUP,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGWINCH,
+    signal.SIGABRT,
+)
 
 
 def _process_pool() -> ProcessPoolExecutor:

@@ -104,6 +104,31 @@ def test_heavy_work_starts_a_new_process_after_the_last_one_died() -> None:
     assert len(posted) == 2 and posted[1] != os.getpid()
 
 
+def _note_and_die(path: str) -> None:
+    with open(path, "a") as tries:
+        tries.write("tried\n")
+    os._exit(1)
+
+
+def test_work_whose_process_died_is_tried_once_more_but_not_while_stopping(tmp_path) -> None:
+    posted: list[object] = []
+    tries = tmp_path / "tries"
+    after_ack.heavy(_note_and_die, str(tries), then=posted.append, failed=lambda: posted.append(0))
+    after_ack.drain(timeout=60)
+    assert tries.read_text().count("tried") == 2 and posted == [0]
+    # Stopping (a platform signals every process): the person is told at once.
+    tries.unlink()
+    after_ack._stopping.set()
+    try:
+        after_ack.heavy(
+            _note_and_die, str(tries), then=posted.append, failed=lambda: posted.append(1)
+        )
+        after_ack.drain(timeout=60)
+    finally:
+        after_ack._stopping.clear()
+    assert tries.read_text().count("tried") == 1 and posted == [0, 1]
+
+
 def test_work_queued_once_covers_the_calls_before_it_starts() -> None:
     """A burst of filings by one person republishes their Home tab once while the first
     republish waits: it reads the database when it starts, after every one of them. Once it
@@ -179,6 +204,11 @@ def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_
         # The next piece of work's process, forked once the last one ended with its work.
         helpers = waited_for(lambda: children(forkserver))
         assert helpers and all(command_line(p) == command_line(worker) for p in helpers)
+        # Only the arbiter and the worker hold the port: a helper that outlived them must
+        # not keep it (a restart could not bind, and Slack's requests would hang).
+        port_sockets = listening(port)
+        assert port_sockets and port_sockets <= sockets_of(worker)
+        assert not any(port_sockets & sockets_of(pid) for pid in [forkserver, *helpers])
         for pid in helpers:
             os.kill(pid, signal.SIGKILL)
         assert "Program status" in json.dumps(status())
@@ -212,3 +242,24 @@ def children(pid: int) -> list[int]:
 
 def command_line(pid: int) -> bytes:
     return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def listening(port: int) -> set[str]:
+    """The sockets listening on `port` (by inode), as /proc/net/tcp lists them."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                found.add(f"socket:[{fields[9]}]")
+    return found
+
+
+def sockets_of(pid: int) -> set[str]:
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            found.add(os.readlink(fd))
+        except OSError:  # closed meanwhile
+            continue
+    return found

@@ -86,6 +86,10 @@ def test_missing_headers_are_refused(served, drop: str) -> None:
     assert _raw_post(url, COMMAND, headers) == 401
     bad_stamp = {"X-Slack-Request-Timestamp": "yesterday", "X-Slack-Signature": "v0=00"}
     assert _raw_post(url, COMMAND, bad_stamp) == 401
+    # Digits to str.isdigit() that int() refuses: a superscript, thousands of digits.
+    for stamp in ("\u00b2", "9" * 5000):
+        odd = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=00"}
+        assert _raw_post(url, COMMAND, odd) == 401
     assert snapshot(services) == before
 
 

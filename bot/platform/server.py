@@ -39,7 +39,7 @@ class _Server(BaseApplication):
 def serve(
     load_app: Callable[[], WsgiApp],
     port: int,
-    on_worker_ready: Callable[[], None],
+    on_worker_ready: Callable[[list[Any]], None],
     on_worker_exit: Callable[[], None],
 ) -> None:
     """Run until stopped. Workers and threads come from WEB_CONCURRENCY and WEB_THREADS.
@@ -47,7 +47,8 @@ def serve(
     Two cores: one process with a thread pool fits; handlers are stateless, so more
     processes or machines scale out behind Slack's HTTP delivery. `load_app` runs once, in
     gunicorn's arbiter, before the workers are forked. `on_worker_ready` runs in each worker
-    before it serves (and so before it starts any thread); `on_worker_exit` runs in each
+    before it serves (and so before it starts any thread), given its listening sockets
+    (gunicorn's, each with `close()`); `on_worker_exit` runs in each
     worker as it stops (a restart, a deploy), to finish the work it took on after acks.
     """
     options = {
@@ -64,7 +65,7 @@ def serve(
         # No runtime control socket (gunicornc): the process supervisor manages the server,
         # and the default path is one per user, so two servers on a host would share it.
         "control_socket_disable": True,
-        "post_worker_init": lambda _worker: on_worker_ready(),
+        "post_worker_init": lambda worker: on_worker_ready(worker.sockets),
         "worker_exit": lambda _server, _worker: on_worker_exit(),
     }
     _Server(load_app, options).run()

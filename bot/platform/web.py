@@ -37,8 +37,10 @@ def wsgi_app(app: App, engine: Engine) -> WsgiApp:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             return _healthz(engine, start_response)
-        if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "0").isdigit():
-            # bolt's signature check would raise on it and answer 500.
+        stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "0")
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+            # Seconds since 1970, as Slack sends them. Anything else would make the signature
+            # check raise (int() refuses "²" and numbers of thousands of digits): a 500.
             start_response("401 Unauthorized", [("Content-Type", "application/json")])
             return [b'{"error": "invalid request"}']
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == EVENTS:
