@@ -80,6 +80,13 @@ def test_heavy_work_runs_in_another_process_and_its_result_is_posted() -> None:
     assert pid != os.getpid()
 
 
+def test_heavy_work_yields_the_cores_to_the_web_worker() -> None:
+    niceness: list[int] = []
+    after_ack.heavy(os.nice, 0, then=niceness.append)
+    after_ack.drain(timeout=60)
+    assert niceness == [min(19, os.nice(0) + after_ack.BACKGROUND)]
+
+
 def test_heavy_work_that_fails_tells_the_person_instead(caplog) -> None:
     posted: list[object] = []
     after_ack.heavy(int, "not a number", then=posted.append, failed=lambda: posted.append("sorry"))
@@ -202,13 +209,16 @@ def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_
         assert not [p for p in children(worker) if b"spawn_main" in command_line(p)]
         [forkserver] = [p for p in children(worker) if command_line(p) == command_line(worker)]
         # The next piece of work's process, forked once the last one ended with its work.
-        helpers = waited_for(lambda: children(forkserver))
+        # (A process that is exiting has no command line any more: the last one, ending.)
+        helpers = waited_for(lambda: [p for p in children(forkserver) if command_line(p)])
         assert helpers and all(command_line(p) == command_line(worker) for p in helpers)
         # Only the arbiter and the worker hold the port: a helper that outlived them must
         # not keep it (a restart could not bind, and Slack's requests would hang).
         port_sockets = listening(port)
         assert port_sockets and port_sockets <= sockets_of(worker)
         assert not any(port_sockets & sockets_of(pid) for pid in [forkserver, *helpers])
+        # … and they yield the cores to the worker's acks.
+        assert all(nice(pid) > nice(worker) for pid in [forkserver, *helpers])
         for pid in helpers:
             os.kill(pid, signal.SIGKILL)
         assert "Program status" in json.dumps(status())
@@ -228,20 +238,25 @@ def waited_for(found: Callable[[], list[int]], timeout: float = 30) -> list[int]
 
 
 def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (started from any of its threads)."""
+    """The live processes whose parent is `pid` (started from any of its threads); not a
+    child that has exited and waits to be reaped (a zombie has no command line)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
             stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
         except OSError:
             continue
-        if stat and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+        state, parent = stat.rsplit(")", 1)[1].split()[:2] if stat else ("", "0")
+        if int(parent) == pid and state != "Z":
             found.append(int(entry.name))
     return found
 
 
 def command_line(pid: int) -> bytes:
-    return Path(f"/proc/{pid}/cmdline").read_bytes()
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it has gone
+        return b""
 
 
 def listening(port: int) -> set[str]:
@@ -263,3 +278,8 @@ def sockets_of(pid: int) -> set[str]:
         except OSError:  # closed meanwhile
             continue
     return found
+
+
+def nice(pid: int) -> int:
+    """The process's niceness (the 19th field of /proc/PID/stat)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
