@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import atexit
 import contextvars
+import ctypes
 import functools
 import logging
 import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -237,6 +239,7 @@ def _start_fork_server(listening: Sequence[Closable]) -> None:
                 for sock in listening:
                     sock.close()
                 os.nice(BACKGROUND)  # inherited by every process it forks
+                _end_with_parent()
                 # The worker's signal handlers (gunicorn's) are neither the server's nor
                 # those of the processes it forks.
                 for number in _WORKER_SIGNALS:
@@ -278,6 +281,7 @@ def _process_pool() -> ProcessPoolExecutor:
                     max_workers=1,
                     mp_context=multiprocessing.get_context("forkserver"),
                     max_tasks_per_child=1,
+                    initializer=_end_with_parent,
                 )
             else:
                 # spawn, not fork: a forked child would inherit this process's threads,
@@ -285,10 +289,31 @@ def _process_pool() -> ProcessPoolExecutor:
                 _processes = ProcessPoolExecutor(
                     max_workers=1,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=os.nice,
-                    initargs=(BACKGROUND,),
+                    initializer=_in_background,
                 )
         return _processes
+
+
+def _in_background() -> None:
+    """A spawned process's start: lower priority, and an end with the process it serves."""
+    os.nice(BACKGROUND)
+    _end_with_parent()
+
+
+def _end_with_parent() -> None:
+    """Have Linux stop this process when its parent dies (prctl's PR_SET_PDEATHSIG): a
+    process of heavy work, or the fork server, must not outlive the worker it serves (a
+    worker killed for a timeout or by the out-of-memory killer leaves them waiting forever
+    otherwise). Elsewhere nothing is asked."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _forget_pool(broken: ProcessPoolExecutor) -> None:

@@ -209,8 +209,7 @@ def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_
         assert not [p for p in children(worker) if b"spawn_main" in command_line(p)]
         [forkserver] = [p for p in children(worker) if command_line(p) == command_line(worker)]
         # The next piece of work's process, forked once the last one ended with its work.
-        # (A process that is exiting has no command line any more: the last one, ending.)
-        helpers = waited_for(lambda: [p for p in children(forkserver) if command_line(p)])
+        helpers = waited_for(lambda: running(forkserver))
         assert helpers and all(command_line(p) == command_line(worker) for p in helpers)
         # Only the arbiter and the worker hold the port: a helper that outlived them must
         # not keep it (a restart could not bind, and Slack's requests would hang).
@@ -222,6 +221,10 @@ def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_
         for pid in helpers:
             os.kill(pid, signal.SIGKILL)
         assert "Program status" in json.dumps(status())
+        # A worker killed (a timeout, the out-of-memory killer) takes its helpers with it.
+        left = [forkserver, *waited_for(lambda: running(forkserver))]
+        os.kill(worker, signal.SIGKILL)
+        assert waited_for(lambda: left if all(gone(p) for p in left) else []) == left
     finally:
         receiver.close()
         process.terminate()
@@ -250,6 +253,12 @@ def children(pid: int) -> list[int]:
         if int(parent) == pid and state != "Z":
             found.append(int(entry.name))
     return found
+
+
+def running(pid: int) -> list[int]:
+    """Its children that are not exiting (an exiting process has no command line any more:
+    the last piece of work's, ending)."""
+    return [p for p in children(pid) if command_line(p)]
 
 
 def command_line(pid: int) -> bytes:
@@ -283,3 +292,12 @@ def sockets_of(pid: int) -> set[str]:
 def nice(pid: int) -> int:
     """The process's niceness (the 19th field of /proc/PID/stat)."""
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (or is a zombie no one has reaped yet)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
