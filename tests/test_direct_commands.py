@@ -44,11 +44,16 @@ def served(database_url, standin, program):
         yield base + "/slack/events", apps[0], dispatched
 
 
-def _signed_post(url: str, body: str, stamp: str | None = None) -> tuple[int, str, str]:
+def _signed_post(
+    url: str,
+    body: str,
+    stamp: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> tuple[int, str, str]:
     """POST a signed form; (status, content type, body)."""
     stamp = stamp or str(int(time.time()))
     headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": signature(SIGNING_SECRET, stamp, body),
     }
@@ -109,6 +114,11 @@ def test_other_requests_still_go_through_bolt(served) -> None:
     # another slash command is not ours: bolt finds no listener for it
     other = _command("U0SOMEONE", "help", 3).replace("%2Fmentor", "%2Fother")
     assert _signed_post(url, other)[0] == 404
+    assert dispatched == ["/other"]
+    # A command's form sent as JSON (with a charset) is bolt's to read, as bolt would: it
+    # is not JSON, so it is refused, not answered as a command.
+    as_json = _command("U0SOMEONE", "help", 4)
+    assert _signed_post(url, as_json, content_type="application/json; charset=utf-8")[0] == 400
     assert dispatched == ["/other"]
 
 

@@ -59,8 +59,10 @@ class DirectCommand(ABC):
 
 
 def _json(raw: str, environ: dict[str, Any]) -> bool:
-    """Whether bolt would read the body as JSON (a slash command is a form)."""
-    return raw.startswith("{") or environ.get("CONTENT_TYPE") == "application/json"
+    """Whether bolt would read the body as JSON (a slash command is a form): bolt compares
+    the content type without its parameters (`; charset=utf-8`)."""
+    content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip()
+    return raw.startswith("{") or content_type == "application/json"
 
 
 class DirectCommands:
