@@ -436,32 +436,10 @@ def completion_chart(program: Program, data: ReportData) -> bytes:
 
 
 def _chart(completion: tuple[list[str], list[str], list], today: date) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    from matplotlib.figure import Figure
+    from bot.status.chart import completion_png
 
     names, areas, grid = completion
-    figure = Figure(figsize=(2.2 + 1.3 * max(len(areas), 1), 1.2 + 0.34 * max(len(names), 1)))
-    axes = figure.subplots()
-    if not names or not areas:
-        axes.text(0.5, 0.5, "No deliverable is due yet", ha="center", va="center")
-        axes.set_axis_off()
-    else:
-        values = [[-1 if v is None else v for v in row] for row in grid]
-        cmap = plt.get_cmap("RdYlGn").with_extremes(under="#dddddd")
-        axes.imshow(values, cmap=cmap, vmin=0, vmax=100, aspect="auto")
-        axes.set_xticks(range(len(areas)), [a[:18] for a in areas], rotation=30, ha="right")
-        axes.set_yticks(range(len(names)), [n[:48] for n in names])
-        for i, row in enumerate(grid):
-            for j, value in enumerate(row):
-                axes.text(j, i, "–" if value is None else f"{value}%", ha="center", va="center")
-        axes.set_title(f"Completion by deliverable and area, {today:%b %d, %Y}")
-    figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=110)
-    return out.getvalue()
+    return completion_png(names, areas, grid, today)
 
 
 def report_files(program: Program, data: ReportData) -> dict[str, bytes]:

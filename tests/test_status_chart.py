@@ -1,0 +1,150 @@
+"""The report's completion chart (bot/status/chart.py): a PNG heat map drawn with Pillow.
+
+Pixels are read back with Pillow at places the module's own layout gives; a cell's colour
+is the commonest colour inside it (its percent is written over its middle)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from bot.status import chart
+
+pytestmark = pytest.mark.filterwarnings("error")  # the chart prints no warning
+
+TODAY = date(2024, 10, 1)
+NAMES = ["Mentor/Protégé Contact Form", "Focal Points Checklist", "Individual Mentoring Plan"]
+AREAS = ["Business, Marketing and Information Technology", "Family Consumer Sciences"]
+GRID: list[list[int | None]] = [[0, 100], [None, 50], [100, 0]]
+
+
+def picture(names=NAMES, areas=AREAS, grid=GRID) -> Image.Image:
+    data = chart.completion_png(names, areas, grid, TODAY)
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    return image.convert("RGB")
+
+
+def colours(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> Counter:
+    """How many pixels of each colour the picture (or a box of it) has."""
+    part = image if box is None else image.crop(box)
+    return Counter({rgb: n for n, rgb in part.getcolors(part.width * part.height)})
+
+
+def background(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, int, int]:
+    return colours(image, box).most_common(1)[0][0]
+
+
+def brightness(rgb: tuple[int, int, int]) -> float:
+    r, g, b = rgb
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+@pytest.fixture
+def ascii_font() -> Iterator[None]:
+    """As on a machine with none of the system fonts: Pillow's own."""
+    saved = chart.FONT_FILES, chart.BOLD_FONT_FILES
+    chart.FONT_FILES, chart.BOLD_FONT_FILES = ("no-such-font.ttf",), ("no-such-font.ttf",)
+    chart.fonts.cache_clear()
+    yield
+    chart.FONT_FILES, chart.BOLD_FONT_FILES = saved
+    chart.fonts.cache_clear()
+
+
+def test_each_cell_is_coloured_red_to_green_by_percent_and_grey_for_no_team_due() -> None:
+    image = picture()
+    at = chart.layout(NAMES, AREAS, TODAY)
+    assert image.size == (at.width, at.height)
+    r, g, b = background(image, at.cell(0, 0))  # 0 %
+    assert r > 150 and g < 60 and b < 60
+    r, g, b = background(image, at.cell(0, 1))  # 100 %
+    assert g > 90 and g > 1.5 * r and g > 1.2 * b
+    r, g, b = background(image, at.cell(1, 1))  # 50 %: yellow
+    assert r > 230 and g > 230 and b < 200
+    r, g, b = background(image, at.cell(1, 0))  # no team due
+    assert r == g == b and 200 < r < 255
+    assert background(image, at.cell(2, 0)) == background(image, at.cell(0, 1))
+
+
+def test_each_cell_has_its_percent_in_a_colour_readable_on_it() -> None:
+    image = picture()
+    at = chart.layout(NAMES, AREAS, TODAY)
+    for row, column in [(0, 0), (0, 1), (1, 1), (2, 0), (2, 1), (1, 0)]:
+        box = at.cell(row, column)
+        fill = background(image, box)
+        # the pixel furthest in brightness from the cell's colour: the text's ink
+        ink = max(colours(image, box), key=lambda p: abs(brightness(p) - brightness(fill)))
+        assert abs(brightness(ink) - brightness(fill)) > 100, (row, column, fill, ink)
+    dark, light = at.cell(0, 0), at.cell(1, 1)  # white on red, dark on yellow
+    assert max(brightness(p) for p in colours(image, dark)) > 240
+    assert min(brightness(p) for p in colours(image, light)) < 80
+
+
+def test_the_picture_grows_with_the_deliverables_and_the_areas() -> None:
+    small = picture(NAMES[:2], AREAS, GRID[:2]).size
+    taller = picture(NAMES, AREAS, GRID).size
+    wider = picture(NAMES[:2], AREAS + ["Agriculture", "Health"], [[1, 2, 3, 4], [5, 6, 7, 8]])
+    assert taller[0] == small[0] and taller[1] > small[1]
+    assert wider.size[0] > small[0] and wider.size[1] == small[1]
+
+
+def test_long_names_are_shortened_so_nothing_overlaps() -> None:
+    long_name = "Content advisors communicate semester one progress to building administrators " * 3
+    long_area = "Technology, Health and Skilled Technical Sciences and Everything Else Besides"
+    names, areas = [long_name, "Short"], [long_area, "Supercalifragilisticexpialidocious"]
+    at = chart.layout(names, areas, TODAY)
+    font = chart.fonts().text
+    assert at.row_labels[0].endswith("…") and at.row_labels[1] == "Short"
+    assert long_name.startswith(at.row_labels[0][:-1])
+    assert max(font.getlength(label) for label in at.row_labels) <= chart.LABEL_MAX
+    assert at.grid_left - chart.LABEL_PAD >= chart.MARGIN + font.getlength(at.row_labels[0])
+    assert len(at.column_labels[0]) == chart.HEADER_LINES
+    assert at.column_labels[0][-1].endswith("…")
+    assert long_area.startswith(" ".join(at.column_labels[0])[:-1])  # word by word, in order
+    assert at.column_labels[1] == (at.column_labels[1][0],)
+    assert at.column_labels[1][0].startswith("Supercal") and at.column_labels[1][0].endswith("…")
+    for lines in at.column_labels:
+        assert len(lines) <= chart.HEADER_LINES
+        left, _, right, _ = at.cell(0, 0)
+        assert all(font.getlength(line) < right - left for line in lines)
+    # the picture with them is drawn, every cell inside it
+    image = picture(names, areas, [[10, None], [90, 30]])
+    assert at.cell(1, 1)[2] < image.width and at.cell(1, 1)[3] < image.height
+
+
+@pytest.mark.parametrize(
+    ("names", "areas", "grid"), [([], [], []), (NAMES, [], [[], [], []]), ([], AREAS, [])]
+)
+def test_with_nothing_due_the_chart_says_so_in_grey(names, areas, grid) -> None:
+    image = picture(names, areas, grid)
+    at = chart.layout(names, areas, TODAY)
+    assert image.size == (at.width, at.height)
+    assert at.row_labels == () and at.column_labels == ()
+    assert all(r == g == b for r, g, b in colours(image))  # no cell, no legend: text only
+    message = colours(image, (0, at.grid_top, at.width, at.height))
+    assert min(brightness(p) for p in message) < 160  # the message is there
+
+
+def test_without_a_system_font_pillows_own_draws_the_names_in_ascii(ascii_font) -> None:
+    at = chart.layout(NAMES, AREAS, TODAY)
+    assert chart.fonts().ascii_only
+    assert at.row_labels[0] == "Mentor/Protege Contact Form"
+    image = picture(NAMES, AREAS, GRID)
+    r, g, b = background(image, at.cell(0, 0))
+    assert r > 150 and g < 60 and b < 60
+
+
+def test_the_web_worker_does_not_load_pillow() -> None:
+    code = (
+        "import sys, bot.platform.app, handlers.status, bot.status.chart;"
+        "print(sorted(m for m in ('PIL', 'matplotlib', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
