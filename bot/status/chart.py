@@ -34,6 +34,7 @@ LABEL_MAX = 320 * SCALE  # longer deliverable names end in an ellipsis
 LABEL_PAD = 12 * SCALE  # between a deliverable's name and its first cell
 HEADER_LINES = 4  # an area's name wraps to at most this many lines
 LEGEND_BAR = 160 * SCALE
+LEGEND_GAP = 14 * SCALE  # between the cells and the legend
 
 WHITE = (255, 255, 255)
 INK = (31, 31, 31)
@@ -90,18 +91,18 @@ class Layout:
     subtitle: tuple[int, int]
     grid_left: int
     grid_top: int
-    row_labels: tuple[str, ...]  # each deliverable's name as drawn (maybe shortened)
-    column_labels: tuple[tuple[str, ...], ...]  # each area's name as drawn, line by line
-    label_width: int
-    header_line: int  # the height of one line of an area's name
+    row_labels: tuple[str, ...] = ()  # each deliverable's name as drawn (maybe shortened)
+    column_labels: tuple[tuple[str, ...], ...] = ()  # each area's name as drawn, line by line
+    header_line: int = 0  # the height of one line of an area's name
 
     def cell(self, row: int, column: int) -> Box:
         left = self.grid_left + column * CELL_WIDTH
         top = self.grid_top + row * CELL_HEIGHT
         return left, top, left + CELL_WIDTH - GAP, top + CELL_HEIGHT - GAP
 
-    def legend_top(self, rows: int) -> int:
-        return self.grid_top + rows * CELL_HEIGHT + 14 * SCALE
+    @property
+    def legend_top(self) -> int:
+        return self.grid_top + len(self.row_labels) * CELL_HEIGHT + LEGEND_GAP
 
 
 @functools.cache
@@ -153,11 +154,8 @@ def layout(names: Sequence[str], areas: Sequence[str], today: date) -> Layout:
         math.ceil(f.title.getlength(f.fit(TITLE))), math.ceil(f.small.getlength(subtitle_text))
     )
     if not names or not areas:
-        height = top + 3 * CELL_HEIGHT + MARGIN
-        return Layout(
-            min_width, height, (MARGIN, MARGIN), (MARGIN, subtitle_top), MARGIN, top,
-            (), (), 0, 0,
-        )  # fmt: skip
+        height = top + 3 * CELL_HEIGHT + MARGIN  # room for the message
+        return Layout(min_width, height, (MARGIN, MARGIN), (MARGIN, subtitle_top), MARGIN, top)
     row_labels = tuple(_shortened(f.fit(name), f.text, LABEL_MAX) for name in names)
     label_width = max(math.ceil(f.text.getlength(label)) for label in row_labels)
     column_labels = tuple(
@@ -167,7 +165,7 @@ def layout(names: Sequence[str], areas: Sequence[str], today: date) -> Layout:
     header = max(len(lines) for lines in column_labels) * line + 8 * SCALE
     grid_left = MARGIN + label_width + LABEL_PAD
     grid_top = top + header
-    legend = 14 * SCALE + _line_height(f.small) + 12 * SCALE
+    legend = LEGEND_GAP + _line_height(f.small) + 12 * SCALE
     width = max(
         min_width,
         grid_left + len(areas) * CELL_WIDTH - GAP + MARGIN,
@@ -175,9 +173,16 @@ def layout(names: Sequence[str], areas: Sequence[str], today: date) -> Layout:
     )
     height = grid_top + len(names) * CELL_HEIGHT - GAP + legend + MARGIN
     return Layout(
-        width, height, (MARGIN, MARGIN), (MARGIN, subtitle_top), grid_left, grid_top,
-        row_labels, column_labels, label_width, line,
-    )  # fmt: skip
+        width=width,
+        height=height,
+        title=(MARGIN, MARGIN),
+        subtitle=(MARGIN, subtitle_top),
+        grid_left=grid_left,
+        grid_top=grid_top,
+        row_labels=row_labels,
+        column_labels=column_labels,
+        header_line=line,
+    )
 
 
 def completion_png(
@@ -219,13 +224,13 @@ def completion_png(
             ink = MUTED if value is None else text_colour(fill)
             centre = ((box[0] + box[2]) // 2, (box[1] + box[3]) // 2)
             draw.text(centre, text, font=f.text, fill=ink, anchor="mm")
-    _legend(draw, f, at, len(at.row_labels))
+    _legend(draw, f, at)
     return _png(picture)
 
 
-def _legend(draw: Draw, f: Fonts, at: Layout, rows: int) -> None:
+def _legend(draw: Draw, f: Fonts, at: Layout) -> None:
     """A colour bar from 0 % to 100 %, and the grey of "no team due"."""
-    top = at.legend_top(rows)
+    top = at.legend_top
     height = _line_height(f.small)
     middle = top + height // 2
     x = at.grid_left
