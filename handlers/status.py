@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -37,10 +37,10 @@ from handlers.after_ack import after_ack, heavy
 from handlers.commands import Answer, CommandContext, CommandRouter, Later
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Team
-from storage.people import active_teams, count_active_teams, served_teams
+from storage.people import TeamTrack, active_teams, count_active_teams, served_team_tracks
 from storage.standing import Scope, active_team_ids, teams_by_id
 from storage.survey import finish_report, start_report
-from storage.teams import active_teams_of, advised_teams
+from storage.teams import active_teams_of, advised_team_tracks
 
 log = logging.getLogger(__name__)
 Action = access.Action
@@ -112,14 +112,23 @@ def advised_or_all(session: Session, services: Services, who: access.Viewer) -> 
     return [team for team in teams if access.answers_for(who, team)]
 
 
-def reported_teams(session: Session, services: Services, who: access.Viewer) -> list[Team]:
-    """The teams of a report: staff all the year's, an advisor theirs, ended ones included
-    (a team that ended mid-year was still served)."""
+def reported_team_tracks(
+    session: Session, services: Services, who: access.Viewer
+) -> list[TeamTrack]:
+    """The teams of a report, by id and track: staff all the year's, an advisor theirs,
+    ended ones included (a team that ended mid-year was still served)."""
     if who.is_staff:
-        teams = served_teams(session, services.program.id)
-    else:
-        teams = advised_teams(session, who.user_id, services.program.id)
-    return [team for team in teams if access.answers_for(who, team)]
+        return served_team_tracks(session, services.program.id)
+    return advised_team_tracks(session, who.user_id, services.program.id)
+
+
+def reported_batches(
+    session: Session, who: access.Viewer, ids: Sequence[int]
+) -> Iterator[list[Team]]:
+    """The teams of a report with their members, read a batch at a time, each one checked."""
+    for start in range(0, len(ids), export.CHUNK):
+        teams = teams_by_id(session, ids[start : start + export.CHUNK])
+        yield [team for team in teams if access.answers_for(who, team)]
 
 
 class _Scope:
@@ -347,7 +356,7 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
         return "Only content advisors and program staff can export reports."
     scope = "program" if who.is_staff else "advisor"
     with transaction(services.sessions) as session:
-        teams = sum(len(reported_teams(session, one, who)) for one in _each(services))
+        teams = sum(len(reported_team_tracks(session, one, who)) for one in _each(services))
         if not teams:
             return "You advise no teams, so there is no report to make yet."
         run_id = start_report(session, who.user_id, scope, services.clock())
@@ -394,7 +403,8 @@ def _report(services: Services, who: access.Viewer) -> Report:
     files: dict[str, bytes] = {}
     several = len(services.programs) > 1
     for one in _each(services):
-        made = export.made_report(one.program, functools.partial(_gathered, one, who, several))
+        with one.sessions() as session:
+            made = _made_report(session, one, who, skip_empty=several)
         if made is None:
             continue
         comment, made_files = made
@@ -404,14 +414,20 @@ def _report(services: Services, who: access.Viewer) -> Report:
     return Report("\n".join(comments), files)
 
 
-def _gathered(services: Services, who: access.Viewer, skip_empty: bool) -> export.ReportData | None:
-    """The report's data on the teams `who` may report on (None: none, and `skip_empty`).
-    The teams themselves (ORM objects) are let go on return, before the files are made."""
-    with services.sessions() as session:
-        teams = reported_teams(session, services, who)
-        if not teams and skip_empty:
-            return None
-        return export.gather(session, services.program, teams, services.today())
+def _made_report(
+    session: Session, services: Services, who: access.Viewer, skip_empty: bool
+) -> tuple[str, dict[str, bytes]] | None:
+    """The report on the teams `who` may report on (None: none, and `skip_empty`), read a
+    batch of teams at a time: thousands of teams' rows are never held at once."""
+    program, today = services.program, services.today()
+    teams = reported_team_tracks(session, services, who)
+    if not teams and skip_empty:
+        return None
+    head = export.report_head(session, program, teams, today)
+    batches = reported_batches(session, who, [team.id for team in teams])
+    return export.made_report(
+        program, head, (export.gather_batch(session, program, b, head) for b in batches)
+    )
 
 
 def _report_here(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, String, bindparam, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -95,6 +96,17 @@ def active_teams(session: Session, program_id: str) -> list[Team]:
             .order_by(Team.id)
         )
     )
+
+
+class TeamTrack(NamedTuple):
+    id: int
+    track: str
+
+
+def served_team_tracks(session: Session, program_id: str) -> list[TeamTrack]:
+    """`served_teams`' ids and tracks, in the same order: no member is loaded."""
+    found = select(Team.id, Team.track).where(Team.program_id == program_id).order_by(Team.id)
+    return [TeamTrack(*row) for row in session.execute(found)]
 
 
 def served_teams(session: Session, program_id: str) -> list[Team]:

@@ -271,3 +271,36 @@ def test_a_name_that_looks_like_a_formula_is_exported_as_text(db, program) -> No
     )
     sheet = load_workbook(io.BytesIO(export.report_xlsx(program, data)))["Teams"]
     assert sheet.cell(2, head.index("mentor name") + 1).data_type == "s"
+
+
+def test_a_report_read_a_team_at_a_time_is_the_report_read_at_once(db, program) -> None:
+    first, second = fixture_teams(db, program)
+    third = make_team(db, program, mentor="U0MENTORC", protege="U0PROTEGEC", track="year2")
+    add_log(db, third, date(2024, 9, 12), minutes=60)
+    with db() as session:
+        teams = active_teams(session, program.id)
+        head = export.report_head(session, program, teams, TODAY)
+        whole = export.made_report(
+            program, head, [export.gather_batch(session, program, teams, head)]
+        )
+        batched = export.made_report(
+            program, head, (export.gather_batch(session, program, [t], head) for t in teams)
+        )
+    assert batched[0] == whole[0] and "3 teams" in whole[0]
+    assert batched[1].keys() == whole[1].keys()
+    for name, content in whole[1].items():
+        if name.endswith(".xlsx"):
+            assert sheets(batched[1][name]) == sheets(content)
+        else:
+            assert batched[1][name] == content, name
+    table = whole[1]["mentoring-report-2024-10-01.csv"].decode("utf-8-sig").splitlines()
+    assert [int(line.split(",")[0]) for line in table[1:]] == [first, second, third]
+    summary_file = whole[1]["mentoring-report-2024-10-01-summary.csv"].decode("utf-8-sig")
+    summary = dict(csv.reader(io.StringIO(summary_file)))
+    assert summary["Teams"] == "3" and summary["Communication Logs filed"] == "3"
+    assert summary["Mentors"] == "3" and summary["Content advisors"] == "1"
+
+
+def sheets(content: bytes) -> dict[str, list[tuple]]:
+    book = load_workbook(io.BytesIO(content))
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book}

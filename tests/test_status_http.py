@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.status import export
 from storage.db import transaction
 from storage.people import get_team
 from storage.survey import ReportRun
@@ -198,3 +199,15 @@ def test_a_failed_upload_tells_the_requester_and_frees_the_lock(served) -> None:
     assert "could not send your report" in sorry.params["text"]
     [(outcome, lock)] = finished_runs(services, 1)
     assert lock is None and outcome.startswith("failed")
+
+
+def test_a_report_read_a_team_at_a_time_holds_every_team_once(served, monkeypatch) -> None:
+    base, _, fake, ours, theirs = served
+    monkeypatch.setattr(export, "CHUNK", 1)  # a batch per team: the batches' seams are crossed
+    command(base, STAFF, "report")
+    fake.wait_for("files.completeUploadExternal", 1, timeout=20)
+    [table] = [d for d in fake.uploads.values() if d.startswith(b"\xef\xbb\xbfteam,")]
+    rows = table.decode("utf-8-sig").splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == [str(ours), str(theirs)]
+    [summary] = [d for d in fake.uploads.values() if d.startswith(b"\xef\xbb\xbfmeasure,")]
+    assert "Teams,2" in summary.decode("utf-8-sig").splitlines()

@@ -17,8 +17,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -60,27 +60,66 @@ class TeamRow:
 
 
 @dataclass(frozen=True)
-class ReportData:
+class ReportHead:
+    """What every batch of one report shares: its day, its columns (the steps of every
+    reported team's track) and the survey over all its teams."""
+
     today: date
-    rows: tuple[TeamRow, ...]
     columns: tuple[tuple[str, str], ...]  # (Deadline.key, the manual's name), calendar order
     months: tuple[str, ...]
     survey: SurveySummary
     survey_closes: date | None  # the survey's deadline for these teams; None: no survey
-    status: status_domain.ProgramStatus
     tz: ZoneInfo  # the program's: a step's done date is the local day it was done
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """One batch of a report's teams, their rows read; a small report is one batch."""
+
+    head: ReportHead
+    rows: tuple[TeamRow, ...]
     # Who confirmed a step done outside Slack, by name where known (Slack id -> name).
     confirmers: dict[str, TypedText] = field(default_factory=dict)
 
     @property
-    def completers(self) -> int:
-        return sum(1 for row in self.rows if row.standing.complete)
+    def today(self) -> date:
+        return self.head.today
+
+    @property
+    def survey(self) -> SurveySummary:
+        return self.head.survey
 
 
 # --- reading -------------------------------------------------------------------------------------
 
 
 def gather(session: Session, program: Program, teams: Sequence[Team], today: date) -> ReportData:
+    """The report on `teams`, read in one batch."""
+    return gather_batch(session, program, teams, report_head(session, program, teams, today))
+
+
+def report_head(
+    session: Session, program: Program, teams: Sequence[survey_rules.OnTrack], today: date
+) -> ReportHead:
+    """What the batches of a report on `teams` share (the teams' ids and tracks suffice)."""
+    tracks = {team.track for team in teams}
+    survey = survey_rules.results(session, program, teams, today)
+    return ReportHead(
+        today=today,
+        # Averages are never shown beside each team's survey step (who answered, and when).
+        columns=_columns(program, tracks, with_survey=not survey.reportable),
+        months=school_months(program),
+        survey=survey,
+        survey_closes=survey_rules.closing_day(program, tracks),
+        tz=program.tz,
+    )
+
+
+def gather_batch(
+    session: Session, program: Program, teams: Sequence[Team], head: ReportHead
+) -> ReportData:
+    """The rows of a batch of `head`'s teams: a fixed number of queries, whatever its size."""
+    today = head.today
     standings = status_domain.program_standings(session, program, teams, today)
     ids = [team.id for team in teams]
     logs = _log_totals(session, ids)
@@ -118,18 +157,9 @@ def gather(session: Session, program: Program, teams: Sequence[Team], today: dat
     confirmers = {
         status.outside.confirmed_by for s in standings for status in s.statuses if status.outside
     }
-    tracks = {team.track for team in teams}
-    survey = survey_rules.results(session, program, teams, today)
     return ReportData(
-        today=today,
+        head=head,
         rows=rows,
-        # Averages are never shown beside each team's survey step (who answered, and when).
-        columns=_columns(program, tracks, with_survey=not survey.reportable),
-        months=school_months(program),
-        survey=survey,
-        survey_closes=survey_rules.closing_day(program, tracks),
-        status=status_domain.summarize(program, standings, today),
-        tz=program.tz,
         confirmers=_names(session, confirmers),
     )
 
@@ -199,7 +229,7 @@ def _contacts_by_month(session: Session, ids: list[int]) -> dict[int, dict[str, 
 # --- the team table ------------------------------------------------------------------------------
 
 
-def team_header(data: ReportData) -> list[str]:
+def team_header(report: ReportHead) -> list[str]:
     head = [
         "team",
         "mentor",
@@ -216,16 +246,16 @@ def team_header(data: ReportData) -> list[str]:
         "deliverables required",
         "completer",
     ]
-    for _, name in data.columns:
+    for _, name in report.columns:
         head += [f"{name}: status", f"{name}: date"]
     head += ["Communication Logs filed", "hours logged"]
-    head += [f"contacts {month}" for month in data.months]
+    head += [f"contacts {month}" for month in report.months]
     head += ["Visit Reports", "Visit Reports confirmed", "PD hours", "last contact"]
     return head
 
 
 def team_rows(data: ReportData) -> list[list[object]]:
-    out = []
+    head, out = data.head, []
     for row in data.rows:
         s = row.standing
         line: list[object] = [
@@ -245,17 +275,17 @@ def team_rows(data: ReportData) -> list[list[object]]:
             "yes" if s.complete else "no",
         ]
         by_step = {status.deadline.key: status for status in s.statuses}
-        for step, _ in data.columns:
+        for step, _ in head.columns:
             status = by_step.get(step)
             if status is None:
                 line += ["", ""]
             elif status.state == DONE:
-                when = status.done_at.astimezone(data.tz).date() if status.done_at else ""
+                when = status.done_at.astimezone(head.tz).date() if status.done_at else ""
                 line += [_done_words(data, status), when]
             else:
                 line += [status.state, status.effective_due]
         line += [row.logs_filed, _hours(row.minutes_together)]
-        line += [row.contacts.get(month, 0) for month in data.months]
+        line += [row.contacts.get(month, 0) for month in head.months]
         line += [row.visit_reports, row.visits_confirmed, _hours(row.pd_minutes)]
         line.append(row.last_contact or "")
         out.append(line)
@@ -274,47 +304,109 @@ def _done_words(data: ReportData, status: DeliverableStatus) -> str:
 # --- the annual summary --------------------------------------------------------------------------
 
 
+@dataclass
+class Tally:
+    """What the annual summary, the chart and the DM's comment count, over every batch of a
+    report: counts and people's ids, never a team's rows."""
+
+    program: Program
+    teams: int = 0
+    completers: int = 0
+    visits_confirmed: int = 0
+    minutes_together: int = 0
+    logs_filed: int = 0
+    pd_minutes: int = 0
+    proteges: set[str] = field(default_factory=set)
+    mentors: set[str] = field(default_factory=set)
+    advisors: set[str] = field(default_factory=set)
+    # step -> completion so far, program-wide and by area; batches come in team order, so a
+    # step's first team (whose title it shows) is the same as in one batch
+    steps: dict[str, status_domain.Completion] = field(default_factory=dict)
+    by_area: dict[str, dict[str, status_domain.Completion]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, program: Program, data: ReportData) -> Tally:
+        tally = cls(program)
+        tally.add(data)
+        return tally
+
+    def add(self, data: ReportData) -> None:
+        by_area: dict[str, list[status_domain.TeamStanding]] = defaultdict(list)
+        for row in data.rows:
+            s = row.standing
+            self.teams += 1
+            self.completers += s.complete
+            self.visits_confirmed += row.visits_confirmed
+            self.minutes_together += row.minutes_together
+            self.logs_filed += row.logs_filed
+            self.pd_minutes += row.pd_minutes
+            self.proteges.add(s.protege)
+            self.mentors.add(s.mentor)
+            if s.advisor:
+                self.advisors.add(s.advisor)
+            by_area[s.area].append(s)
+        for area, standings in by_area.items():
+            done_so_far = status_domain.completion_so_far(self.program, standings, data.today)
+            _merge(self.by_area.setdefault(area, {}), done_so_far)
+            _merge(self.steps, done_so_far)
+
+
+def _merge(
+    into: dict[str, status_domain.Completion], more: Sequence[status_domain.Completion]
+) -> None:
+    for completion in more:
+        found = into.get(completion.step)
+        into[completion.step] = (
+            completion
+            if found is None
+            else replace(
+                found, done=found.done + completion.done, total=found.total + completion.total
+            )
+        )
+
+
 def annual_summary(program: Program, data: ReportData) -> list[tuple[str, object]]:
+    """What a state's annual report asks for, as (label, value) rows: one batch's."""
+    return summary_rows(data.head, Tally.of(program, data))
+
+
+def summary_rows(report: ReportHead, tally: Tally) -> list[tuple[str, object]]:
     """What a state's annual report asks for, as (label, value) rows."""
-    rows = data.rows
-    teams = len(rows)
+    program, teams, survey = tally.program, tally.teams, report.survey
     lines: list[tuple[str, object]] = [
         ("Program", program.name),
         ("School year", program.school_year),
-        ("Report date", data.today),
+        ("Report date", report.today),
         ("Teams", teams),
-        ("Mentees served (protégés)", len({r.standing.protege for r in rows})),
-        ("Mentors", len({r.standing.mentor for r in rows})),
-        ("Content advisors", len({r.standing.advisor for r in rows if r.standing.advisor})),
-        ("Visits (observations, Visit Reports confirmed)", sum(r.visits_confirmed for r in rows)),
-        (
-            "Hours mentors and protégés spent together (logged)",
-            _hours(sum(r.minutes_together for r in rows)),
-        ),
-        ("Communication Logs filed", sum(r.logs_filed for r in rows)),
-        ("Professional development hours", _hours(sum(r.pd_minutes for r in rows))),
-        ("Completers", data.completers),
-        ("Completion rate (%)", round(100 * data.completers / teams, 1) if teams else 0.0),
-        ("Survey responses", data.survey.responses),
+        ("Mentees served (protégés)", len(tally.proteges)),
+        ("Mentors", len(tally.mentors)),
+        ("Content advisors", len(tally.advisors)),
+        ("Visits (observations, Visit Reports confirmed)", tally.visits_confirmed),
+        ("Hours mentors and protégés spent together (logged)", _hours(tally.minutes_together)),
+        ("Communication Logs filed", tally.logs_filed),
+        ("Professional development hours", _hours(tally.pd_minutes)),
+        ("Completers", tally.completers),
+        ("Completion rate (%)", round(100 * tally.completers / teams, 1) if teams else 0.0),
+        ("Survey responses", survey.responses),
     ]
-    if data.survey.reportable:
+    if survey.reportable:
         names = {
             "relationship": "Satisfaction: the mentoring relationship (1-5)",
             "benefits": "Satisfaction: benefits and learning (1-5)",
             "materials": "Satisfaction: program materials (1-5)",
         }
-        lines += [(names[name], data.survey.averages[name]) for name in RATINGS]
+        lines += [(names[name], survey.averages[name]) for name in RATINGS]
     else:
-        lines.append(("Satisfaction", _not_reported(data)))
+        lines.append(("Satisfaction", _not_reported(report)))
     return lines
 
 
-def _not_reported(data: ReportData) -> str:
+def _not_reported(report: ReportHead) -> str:
     """Why the survey's averages are not in this report."""
-    closes = data.survey_closes
-    if data.survey.responses < MIN_RESPONSES:
+    closes = report.survey_closes
+    if report.survey.responses < MIN_RESPONSES:
         return f"not reported: fewer than {MIN_RESPONSES} survey responses"
-    if closes is not None and data.today <= closes:
+    if closes is not None and report.today <= closes:
         return f"not reported before the survey closes ({closes:%a, %b} {closes.day})"
     return f"not reported: fewer than {MIN_RESPONSES} people answered by the deadline"
 
@@ -342,21 +434,34 @@ def cell(value: object) -> Cell:
     return formula_safe(str(value))
 
 
-def _csv(rows: Sequence[Sequence[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([str(cell(value)) for value in row])
-    # utf-8-sig: spreadsheet programs then read "protégé" correctly.
-    return out.getvalue().encode("utf-8-sig")
+class _CsvFile:
+    """A CSV written row by row."""
+
+    def __init__(self) -> None:
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out)
+
+    def add(self, rows: Iterable[Sequence[object]]) -> None:
+        for row in rows:
+            self._writer.writerow([str(cell(value)) for value in row])
+
+    def content(self) -> bytes:
+        # utf-8-sig: spreadsheet programs then read "protégé" correctly.
+        return self._out.getvalue().encode("utf-8-sig")
+
+
+def _csv(rows: Iterable[Sequence[object]]) -> bytes:
+    out = _CsvFile()
+    out.add(rows)
+    return out.content()
 
 
 def report_csv(data: ReportData) -> bytes:
-    return _csv([team_header(data), *team_rows(data)])
+    return _csv([team_header(data.head), *team_rows(data)])
 
 
-def summary_csv(program: Program, data: ReportData) -> bytes:
-    return _csv([("measure", "value"), *annual_summary(program, data)])
+def summary_csv(summary: Iterable[tuple[str, object]]) -> bytes:
+    return _csv([("measure", "value"), *summary])
 
 
 def _name_of(person: Person | None) -> TypedText:
@@ -381,51 +486,65 @@ def _row(sheet: WriteOnlyWorksheet, values: Sequence[object], bold: bool = False
     return row
 
 
-def report_xlsx(program: Program, data: ReportData) -> bytes:
+class _Spreadsheet:
     """The spreadsheet, written row by row (a write-only workbook): a workbook held whole
-    took minutes and a hundred MiB over thousands of teams."""
-    from openpyxl import Workbook
+    took minutes and a hundred MiB over thousands of teams. The team sheet comes first, a
+    batch at a time; the summary and the survey's comments when it is finished."""
 
-    book = Workbook(write_only=True)
-    teams = book.create_sheet("Teams")
-    teams.freeze_panes = "B2"
-    teams.append(_row(teams, team_header(data), bold=True))
-    for line in team_rows(data):
-        teams.append(_row(teams, line))
-    summary = book.create_sheet("Annual summary")
-    # column widths go before the first row in a write-only sheet
-    summary.column_dimensions["A"].width = 52
-    summary.column_dimensions["B"].width = 40
-    summary.append(_row(summary, ["Measure", "Value"], bold=True))
-    for label, value in annual_summary(program, data):
-        summary.append(_row(summary, [label, value]))
-    if data.survey.reportable and data.survey.comments:
-        comments = book.create_sheet("Survey comments")
-        comments.append(_row(comments, ["Comments (unattributed)"]))
-        for text in data.survey.comments:
-            comments.append(_row(comments, [typed(text)]))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    def __init__(self, report: ReportHead) -> None:
+        from openpyxl import Workbook
+
+        self._report = report
+        self._book = Workbook(write_only=True)
+        self._teams = self._book.create_sheet("Teams")
+        self._teams.freeze_panes = "B2"
+        self._teams.append(_row(self._teams, team_header(report), bold=True))
+
+    def add(self, rows: Iterable[Sequence[object]]) -> None:
+        for line in rows:
+            self._teams.append(_row(self._teams, line))
+
+    def content(self, summary: Iterable[tuple[str, object]]) -> bytes:
+        book, survey = self._book, self._report.survey
+        sheet = book.create_sheet("Annual summary")
+        # column widths go before the first row in a write-only sheet
+        sheet.column_dimensions["A"].width = 52
+        sheet.column_dimensions["B"].width = 40
+        sheet.append(_row(sheet, ["Measure", "Value"], bold=True))
+        for label, value in summary:
+            sheet.append(_row(sheet, [label, value]))
+        if survey.reportable and survey.comments:
+            comments = book.create_sheet("Survey comments")
+            comments.append(_row(comments, ["Comments (unattributed)"]))
+            for text in survey.comments:
+                comments.append(_row(comments, [typed(text)]))
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+
+def report_xlsx(program: Program, data: ReportData) -> bytes:
+    sheet = _Spreadsheet(data.head)
+    sheet.add(team_rows(data))
+    return sheet.content(annual_summary(program, data))
 
 
 def completion_by_area(program: Program, data: ReportData) -> tuple[list[str], list[str], list]:
+    """(deliverable names, area names, percent[deliverable][area] or None): one batch's."""
+    return completion_grid(Tally.of(program, data))
+
+
+def completion_grid(tally: Tally) -> tuple[list[str], list[str], list]:
     """(deliverable names, area names, percent[deliverable][area] or None)."""
-    by_area: dict[str, list[status_domain.TeamStanding]] = defaultdict(list)
-    for row in data.rows:
-        by_area[row.standing.area].append(row.standing)
+    program, by_area = tally.program, tally.by_area
     areas = [a.id for a in program.areas if a.id in by_area] + sorted(
         a for a in by_area if a not in {x.id for x in program.areas}
     )
-    per_area = {
-        area: {
-            c.step: c.percent
-            for c in status_domain.completion_so_far(program, by_area[area], data.today)
-        }
-        for area in areas
-    }
-    steps = [c for c in data.status.completion]
-    grid = [[per_area[area].get(c.step) for area in areas] for c in steps]
+    steps = sorted(tally.steps.values(), key=lambda c: (c.due, c.step))
+    grid = [
+        [by_area[area][c.step].percent if c.step in by_area[area] else None for area in areas]
+        for c in steps
+    ]
     names = [c.title for c in steps]
     return names, [status_domain.area_name(program, a) for a in areas], grid
 
@@ -443,24 +562,32 @@ def _chart(completion: tuple[list[str], list[str], list], today: date) -> bytes:
 
 
 def report_files(program: Program, data: ReportData) -> dict[str, bytes]:
-    return _tables(program, data) | {_chart_name(data.today): completion_chart(program, data)}
+    """The files of a report read in one batch."""
+    return made_report(program, data.head, [data])[1]
 
 
 def made_report(
-    program: Program, gathered: Callable[[], ReportData | None]
-) -> tuple[str, dict[str, bytes]] | None:
-    """The comment and the files of the report on what `gathered()` reads (None: nothing to
-    report), as `report_comment` and `report_files` make them. The data is read here and
-    let go before the chart: over thousands of teams its rows are tens of MiB, and
-    matplotlib, loaded for the chart, takes that memory instead of adding to it."""
-    data = gathered()
-    if data is None:
-        return None
-    comment, files = report_comment(program, data), _tables(program, data)
-    completion, today = completion_by_area(program, data), data.today
-    del data  # the only reference: the rows are freed here
-    files[_chart_name(today)] = _chart(completion, today)
-    return comment, files
+    program: Program, report: ReportHead, batches: Iterable[ReportData]
+) -> tuple[str, dict[str, bytes]]:
+    """The comment and the files of a report, its teams read a batch at a time: each batch's
+    rows are written to the CSV and the spreadsheet as they come and let go, so over
+    thousands of teams the report holds one batch of rows, never them all."""
+    table, sheet, tally = _CsvFile(), _Spreadsheet(report), Tally(program)
+    table.add([team_header(report)])
+    for data in batches:
+        rows = team_rows(data)
+        table.add(rows)
+        sheet.add(rows)
+        tally.add(data)
+    summary = summary_rows(report, tally)
+    stem = _stem(report.today)
+    files = {
+        f"{stem}.csv": table.content(),
+        f"{stem}-summary.csv": summary_csv(summary),
+        f"{stem}.xlsx": sheet.content(summary),
+        _chart_name(report.today): _chart(completion_grid(tally), report.today),
+    }
+    return report_comment(report, tally), files
 
 
 def _stem(today: date) -> str:
@@ -471,20 +598,11 @@ def _chart_name(today: date) -> str:
     return f"{_stem(today)}-completion.png"
 
 
-def _tables(program: Program, data: ReportData) -> dict[str, bytes]:
-    stem = _stem(data.today)
-    return {
-        f"{stem}.csv": report_csv(data),
-        f"{stem}-summary.csv": summary_csv(program, data),
-        f"{stem}.xlsx": report_xlsx(program, data),
-    }
-
-
-def report_comment(program: Program, data: ReportData) -> str:
-    teams = len(data.rows)
+def report_comment(report: ReportHead, tally: Tally) -> str:
+    teams, today, completers = tally.teams, report.today, tally.completers
     return (
-        f"Your {program.name} report, as of {data.today:%a, %b} {data.today.day}: "
-        f"{teams} team{'s' if teams != 1 else ''}, {data.completers} completer"
-        f"{'s' if data.completers != 1 else ''}. The spreadsheet has a row per team and an "
+        f"Your {tally.program.name} report, as of {today:%a, %b} {today.day}: "
+        f"{teams} team{'s' if teams != 1 else ''}, {completers} completer"
+        f"{'s' if completers != 1 else ''}. The spreadsheet has a row per team and an "
         "annual summary sheet; the chart shows completion by deliverable and area."
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -61,8 +62,18 @@ def closing_day(program: Program, tracks: Iterable[str]) -> date | None:
     return max(dues, default=None)
 
 
+class OnTrack(Protocol):
+    """What the survey's figures read of a team: a report reads no more of thousands."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def track(self) -> str: ...
+
+
 def results(
-    session: Session, program: Program, teams: Sequence[Team], today: date
+    session: Session, program: Program, teams: Sequence[OnTrack], today: date
 ) -> store.SurveySummary:
     """The survey in aggregate over `teams` (an advisor's, an area's, the program's).
 
