@@ -1,7 +1,7 @@
 """The program report: one row per team, an annual summary, and a completion chart.
 
 `gather` reads everything once for a batch of teams (a fixed number of queries); the
-builders below are pure functions from that data to bytes: CSV, XLSX (openpyxl) and PNG
+builders below are pure functions from that data to bytes: CSV, XLSX (bot.status.xlsx) and PNG
 (matplotlib, Agg backend: no screen). The annual summary carries what a state asks for:
 mentees served, mentors, advisors, visits, hours together, completion and satisfaction.
 Survey answers appear only as averages and unattributed comments, only once the survey has
@@ -20,7 +20,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 from bot.program import Program, StepKind
 from bot.slack.text import TypedText, formula_safe, typed
 from bot.status import rules as status_domain
+from bot.status import xlsx
 from bot.status.deliverables import DONE, DeliverableStatus, tracked_deadlines
 from bot.status.progress import step_name
 from bot.survey import rules as survey_rules
@@ -36,9 +36,6 @@ from storage.experiences import current_pd_forms, current_visit_reports
 from storage.logs import IS_CURRENT, CommunicationLog, contact_dates, last_contact_dates
 from storage.models import Person, Team
 from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary
-
-if TYPE_CHECKING:
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 CHUNK = 500
 
@@ -468,56 +465,31 @@ def _name_of(person: Person | None) -> TypedText:
     return typed(person.name if person else None)
 
 
-def _row(sheet: WriteOnlyWorksheet, values: Sequence[object], bold: bool = False) -> list[object]:
-    """One row of cells; text is a string cell, whatever it starts with (openpyxl would
-    otherwise read a leading "=" as a formula)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    row: list[object] = []
-    for value in values:
-        written = WriteOnlyCell(sheet)
-        written.value = cell(value)  # a date too (the stub's constructor says datetime only)
-        if isinstance(written.value, str):
-            written.data_type = "s"
-        if bold:
-            written.font = Font(bold=True)
-        row.append(written)
-    return row
-
-
 class _Spreadsheet:
-    """The spreadsheet, written row by row (a write-only workbook): a workbook held whole
-    took minutes and a hundred MiB over thousands of teams. The team sheet comes first, a
-    batch at a time; the summary and the survey's comments when it is finished."""
+    """The spreadsheet, written row by row: the team sheet first, a batch at a time; the
+    summary and the survey's comments when it is finished."""
 
     def __init__(self, report: ReportHead) -> None:
-        from openpyxl import Workbook
-
         self._report = report
-        self._book = Workbook(write_only=True)
-        self._teams = self._book.create_sheet("Teams")
-        self._teams.freeze_panes = "B2"
-        self._teams.append(_row(self._teams, team_header(report), bold=True))
+        self._book = xlsx.Workbook()
+        self._teams = self._book.sheet("Teams", freeze="B2")
+        self._teams.append(team_header(report), bold=True)
 
     def add(self, rows: Iterable[Sequence[object]]) -> None:
         for line in rows:
-            self._teams.append(_row(self._teams, line))
+            self._teams.append(map(cell, line))
 
     def content(self, summary: Iterable[tuple[str, object]]) -> bytes:
         book, survey = self._book, self._report.survey
-        sheet = book.create_sheet("Annual summary")
-        # column widths go before the first row in a write-only sheet
-        sheet.column_dimensions["A"].width = 52
-        sheet.column_dimensions["B"].width = 40
-        sheet.append(_row(sheet, ["Measure", "Value"], bold=True))
+        sheet = book.sheet("Annual summary", widths={"A": 52, "B": 40})
+        sheet.append(["Measure", "Value"], bold=True)
         for label, value in summary:
-            sheet.append(_row(sheet, [label, value]))
+            sheet.append([cell(label), cell(value)])
         if survey.reportable and survey.comments:
-            comments = book.create_sheet("Survey comments")
-            comments.append(_row(comments, ["Comments (unattributed)"]))
+            comments = book.sheet("Survey comments")
+            comments.append(["Comments (unattributed)"])
             for text in survey.comments:
-                comments.append(_row(comments, [typed(text)]))
+                comments.append([cell(typed(text))])
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
