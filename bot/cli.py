@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,7 +144,7 @@ def services_from(settings: Settings) -> tuple[Services, Engine]:
     programs = load_programs(settings.program_path, settings.more_programs)
     engine = make_engine(settings.database_url)
     check_connection(engine)
-    _ensure_schema(settings.database_url, engine)
+    _ensure_schema(settings.database_url)
     every = programs if len(programs) > 1 else ()
     services = Services(settings, programs[0], make_session_factory(engine), every=every)
     with transaction(services.sessions) as session:
@@ -150,16 +152,33 @@ def services_from(settings: Settings) -> tuple[Services, Engine]:
     return services, engine
 
 
-def _ensure_schema(url: str, engine: Engine) -> None:
-    from storage.db import schema_is_current, upgrade
+def _ensure_schema(url: str) -> None:
+    """Refuse a database whose schema is behind (a SQLite file is brought up to date). Done
+    in a forked process: alembic, which reads the migrations, then never takes memory in a
+    server (nor in the processes it forks)."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as process:
+        current = process.submit(_schema_brought_up, url).result()
+    if not current:
+        raise StartupError(
+            "the database schema is not up to date: run `mentorbot db upgrade` first"
+        )
 
-    if schema_is_current(engine):
-        return
+
+def _schema_brought_up(url: str) -> bool:
+    """Whether the schema is current, once a SQLite file is brought up to date."""
+    from storage.db import make_engine, schema_is_current, upgrade
+
+    engine = make_engine(url)
+    try:
+        if schema_is_current(engine):
+            return True
+    finally:
+        engine.dispose()
     if url.startswith("sqlite"):
         # A single-file database belongs to this process: bring it up to date ourselves.
         upgrade(url)
-        return
-    raise StartupError("the database schema is not up to date: run `mentorbot db upgrade` first")
+        return True
+    return False
 
 
 def _run(args: argparse.Namespace) -> int:

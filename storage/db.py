@@ -1,4 +1,8 @@
-"""Engine and session handling, and applying the migrations."""
+"""Engine and session handling, and applying the migrations.
+
+alembic is imported where the migrations are read or applied, never with this module: with
+its template engine it takes about 11 MiB, which a server that only checks the schema at
+start (in a process of its own: `bot.cli`) would otherwise keep while it serves."""
 
 from __future__ import annotations
 
@@ -6,12 +10,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -26,6 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 class DatabaseUnavailable(Exception):
@@ -97,6 +100,8 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Connection]:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option(
         "script_location", str(resources.files("storage").joinpath("migrations"))
@@ -107,11 +112,16 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "heads") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration of every branch."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
