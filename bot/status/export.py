@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,7 +38,7 @@ from storage.logs import IS_CURRENT, CommunicationLog, contact_dates, last_conta
 from storage.models import Person, Team
 from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary
 
-CHUNK = 500
+CHUNK = 250
 
 
 @dataclass(frozen=True)
@@ -432,19 +433,26 @@ def cell(value: object) -> Cell:
 
 
 class _CsvFile:
-    """A CSV written row by row."""
+    """A CSV written row by row to a temporary file: a report's rows, kept in memory between
+    its batches, would hold on to the memory each batch used and freed."""
 
     def __init__(self) -> None:
-        self._out = io.StringIO()
-        self._writer = csv.writer(self._out)
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `content`)
+        # utf-8-sig: spreadsheet programs then read "protégé" correctly.
+        self._text = io.TextIOWrapper(self._file, encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._text)
 
     def add(self, rows: Iterable[Sequence[object]]) -> None:
         for row in rows:
             self._writer.writerow([str(cell(value)) for value in row])
 
     def content(self) -> bytes:
-        # utf-8-sig: spreadsheet programs then read "protégé" correctly.
-        return self._out.getvalue().encode("utf-8-sig")
+        self._text.flush()
+        self._file.seek(0)
+        try:
+            return self._file.read()
+        finally:
+            self._text.close()
 
 
 def _csv(rows: Iterable[Sequence[object]]) -> bytes:
