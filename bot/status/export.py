@@ -1,9 +1,12 @@
 """The program report: one row per team, an annual summary, and a completion chart.
 
-`gather` reads everything once for a batch of teams (a fixed number of queries); the
-builders below are pure functions from that data to bytes: CSV, XLSX (bot.status.xlsx) and PNG
-(matplotlib, Agg backend: no screen). The annual summary carries what a state asks for:
-mentees served, mentors, advisors, visits, hours together, completion and satisfaction.
+`report_head` reads what a report's batches share, `gather_batch` one batch of its teams (a
+fixed number of queries); `made_report` writes the batches' rows to the files as they come
+and keeps only the summary's counts (`Tally`), so a report over thousands of teams holds one
+batch of rows at a time. The builders are pure functions from that data to bytes: CSV, XLSX
+(`bot.status.xlsx`) and PNG (`bot.status.chart`). The annual summary carries what a state
+asks for: mentees served, mentors, advisors, visits, hours together, completion and
+satisfaction.
 Survey answers appear only as averages and unattributed comments, only once the survey has
 closed and only from five people up (bot.survey.rules.results); a report that shows them
 leaves out each team's survey step, so no row says who answered.
