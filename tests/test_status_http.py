@@ -14,6 +14,7 @@ import pytest
 
 from bot.status import export
 from storage.db import transaction
+from storage.models import TeamStatus
 from storage.people import get_team
 from storage.survey import ReportRun
 from tests.conftest import STAFF
@@ -211,3 +212,18 @@ def test_a_report_read_a_team_at_a_time_holds_every_team_once(served, monkeypatc
     assert [row.split(",")[0] for row in rows[1:]] == [str(ours), str(theirs)]
     [summary] = [d for d in fake.uploads.values() if d.startswith(b"\xef\xbb\xbfmeasure,")]
     assert "Teams,2" in summary.decode("utf-8-sig").splitlines()
+
+
+def test_staff_report_covers_teams_that_ended_during_the_year(served) -> None:
+    """Staff's count of a report's teams (their ids, not every team loaded) takes in
+    teams that ended: a year whose teams have all ended still has its report, and a count
+    of active teams only would say there is nothing to report."""
+    base, services, fake, ours, theirs = served
+    with transaction(services.sessions) as session:
+        for team in (ours, theirs):
+            get_team(session, team).status = TeamStatus.WITHDRAWN
+    _, answer = command(base, STAFF, "report")
+    assert "Preparing your report" in answer["text"]
+    fake.wait_for("files.completeUploadExternal", 1, timeout=20)
+    [table] = [d for d in fake.uploads.values() if d.startswith(b"\xef\xbb\xbfteam,")]
+    assert len(table.decode("utf-8-sig").splitlines()) == 3  # the header and both teams
