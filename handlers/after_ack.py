@@ -11,8 +11,10 @@ here after it:
   republishing someone's Home tab: the queued run shows this change too).
 - `heavy(function, *args, then=...)` runs `function(*args)` in a separate process, so
   counting a whole program does not hold the web worker's interpreter (its GIL) while other
-  requests wait; the function must be importable and its arguments plain data. `then(result)`
-  runs back on the thread pool, where the Slack client lives.
+  requests wait; the function must be importable and its arguments plain data. Its result
+  comes back pickled in a temporary file readable only by this user (a report's megabytes
+  are then held once on each side, not twice), and `then(result)` runs back on the thread
+  pool, where the Slack client lives.
 - `drain()` waits for everything handed over so far; `shutdown()` drains and stops the pools.
   A stopping worker calls it (gunicorn's worker_exit, the Socket Mode process's exit, and
   atexit as the last resort), so a restart finishes in-flight work instead of dropping it.
@@ -32,9 +34,11 @@ import functools
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -118,9 +122,9 @@ def _heavy(
     failed: Callable[[], None] | None,
     again: bool,
 ) -> None:
-    def settle(future: Future[T]) -> None:
+    def settle(future: Future[str]) -> None:
         try:
-            result = future.result()
+            result: T = _out_of_file(future.result())
         except Exception as exc:
             broken = isinstance(exc, BrokenProcessPool)
             if broken:
@@ -144,16 +148,42 @@ def _heavy(
 
     pool = _process_pool()
     try:
-        future = pool.submit(function, *args)
+        future = pool.submit(_into_file, function, *args)
     except BrokenProcessPool:
         # The pool's process died before this (killed, out of memory): start a new one.
         _forget_pool(pool)
         pool = _process_pool()
-        future = pool.submit(function, *args)
+        future = pool.submit(_into_file, function, *args)
     # settle first: it hands the answer over before the process's future is forgotten, so
     # drain() never sees a moment with nothing pending.
     future.add_done_callback(settle)
     _track(future)
+
+
+def _into_file(function: Callable[..., Any], *args: Any) -> str:
+    """In heavy work's process: run `function(*args)` and leave its result pickled in a file
+    of its own (readable by this user only), whose name is what goes back. Through the
+    process pool's pipe, a result of megabytes (a report's files) is held twice by each
+    end: pickled whole before it is sent, and read whole before it is unpickled."""
+    result = function(*args)
+    fd, path = tempfile.mkstemp(prefix="mentorbot-heavy-")
+    try:
+        with open(fd, "wb") as file:
+            pickle.dump(result, file, pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def _out_of_file(path: str) -> Any:
+    """The result `_into_file` left at `path`, read once (large bytes straight into their
+    own objects), and the file removed."""
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(file)
+    finally:
+        os.unlink(path)
 
 
 def _retry(

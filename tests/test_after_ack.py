@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -109,6 +111,31 @@ def test_heavy_work_starts_a_new_process_after_the_last_one_died() -> None:
     after_ack.heavy(os.getpid, then=posted.append)
     after_ack.drain(timeout=60)
     assert len(posted) == 2 and posted[1] != os.getpid()
+
+
+def _files(size: int) -> dict[str, bytes]:
+    """A report's files, as heavy work returns them (a few megabytes)."""
+    return {"report.csv": b"team,mentor\n" * (size // 12), "chart.png": bytes(range(256)) * 64}
+
+
+def test_a_result_of_megabytes_comes_back_whole_through_a_file_of_its_own() -> None:
+    posted: list[dict[str, bytes]] = []
+    after_ack.heavy(_files, 3_000_000, then=posted.append)
+    after_ack.drain(timeout=60)
+    assert posted == [_files(3_000_000)]
+
+
+def test_the_result_file_is_private_and_gone_once_read(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    path = after_ack._into_file(_files, 1000)
+    assert Path(path).parent == tmp_path
+    assert Path(path).stat().st_mode & 0o077 == 0  # a report holds people's names
+    assert after_ack._out_of_file(path) == _files(1000)
+    assert list(tmp_path.iterdir()) == []
+    # A result that cannot be sent leaves no file behind either: the work fails.
+    with pytest.raises((AttributeError, pickle.PicklingError)):  # as the Python version words it
+        after_ack._into_file(lambda: lambda: None)
+    assert list(tmp_path.iterdir()) == []
 
 
 def _note_and_die(path: str) -> None:
