@@ -27,7 +27,6 @@ from bot.across import scope
 from bot.across.views import each_named
 from bot.home.calendar import calendar_message, topic_message
 from bot.home.help import help_message, next_steps, refusal_message
-from bot.home.ics import track_calendar
 from bot.platform.direct import AckArguments, DirectCommand
 from bot.platform.services import Services
 from bot.slack.commands import Parsed, Subcommand, parse, split_flag
@@ -285,6 +284,10 @@ def _calendar(ctx: CommandContext) -> Answer:
 
 
 def _send_ics(services: Services, client: WebClient, user_id: str, track_id: str) -> None:
+    # Imported here: the calendar library (about 3 MiB) is loaded by the first person who
+    # asks for a calendar file, not by every process of every server.
+    from bot.home.ics import track_calendar
+
     program = services.program
     try:
         content = track_calendar(program, track_id, services.clock())

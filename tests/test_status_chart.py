@@ -142,9 +142,13 @@ def test_without_a_system_font_pillows_own_draws_the_names_in_ascii(ascii_font) 
 
 
 def test_the_web_worker_does_not_load_pillow() -> None:
+    # nor what only rare requests and commands need: a calendar file, rolling a program,
+    # the set-up check, the migrations (each loaded by what uses it, in the process it runs in)
+    rare = ("PIL", "matplotlib", "numpy", "icalendar", "tomlkit", "yaml", "alembic", "mako")
     code = (
-        "import sys, bot.platform.app, handlers.status, bot.status.chart;"
-        "print(sorted(m for m in ('PIL', 'matplotlib', 'numpy') if m in sys.modules))"
+        "import sys, bot.cli, bot.platform.app, bot.platform.web, handlers.status,"
+        " bot.status.chart, schedules.runner;"
+        f"print(sorted(m for m in {rare!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -25,10 +25,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
-
-import tomlkit
-from tomlkit.items import AoT, Table
+from typing import TYPE_CHECKING, Any
 
 from bot.program import calendar
 from bot.program.calendar import Break
@@ -42,6 +39,10 @@ from bot.program.loader import (
     school_year_start,
 )
 from bot.program.model import Program, ProgramError
+
+if TYPE_CHECKING:
+    import tomlkit
+    from tomlkit.items import Table
 
 _ROLL_MARK = "# ROLLED:"
 # A fixed date looks this far either way for a school day of its month.
@@ -85,6 +86,9 @@ class Rolled:
 
 def roll_program(path: str | os.PathLike[str], to_year: str) -> Rolled:
     """The program at `path` moved to school year `to_year` ("2026-27")."""
+    # Here, not with the module: a server never rolls a program, and keeps what it imports.
+    import tomlkit
+
     source = os.fspath(path)
     text = read_text(source)
     # Rolling a broken file would only move its errors into next year's file.
@@ -360,6 +364,8 @@ def _tracks(table: Table) -> str:
 
 
 def _entries(doc: tomlkit.TOMLDocument, key: str) -> Iterator[tuple[int, Table]]:
+    from tomlkit.items import AoT
+
     found = doc.get(key)
     if isinstance(found, AoT):
         yield from enumerate(found)

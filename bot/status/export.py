@@ -41,7 +41,7 @@ from storage.logs import IS_CURRENT, CommunicationLog, contact_dates, last_conta
 from storage.models import Person, Team
 from storage.survey import MIN_RESPONSES, RATINGS, SurveySummary
 
-CHUNK = 250
+CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -563,12 +563,15 @@ def made_report(
         sheet.add(rows)
         tally.add(data)
     summary = summary_rows(report, tally)
+    # The chart first: the memory its drawing takes is given back before the files are read
+    # in, rather than taken on top of them.
+    chart = _chart(completion_grid(tally), report.today)
     stem = _stem(report.today)
     files = {
         f"{stem}.csv": table.content(),
         f"{stem}-summary.csv": summary_csv(summary),
         f"{stem}.xlsx": sheet.content(summary),
-        _chart_name(report.today): _chart(completion_grid(tally), report.today),
+        _chart_name(report.today): chart,
     }
     return report_comment(report, tally), files
 
