@@ -8,6 +8,7 @@ import multiprocessing
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -157,7 +158,13 @@ def _ensure_schema(url: str) -> None:
     in a forked process: alembic, which reads the migrations, then never takes memory in a
     server (nor in the processes it forks)."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as process:
-        current = process.submit(_schema_brought_up, url).result()
+        try:
+            current = process.submit(_schema_brought_up, url).result()
+        except BrokenProcessPool as exc:
+            # it died (out of memory), or its error could not be sent back
+            raise StartupError(
+                "the database schema could not be checked: run `mentorbot db upgrade` to see why"
+            ) from exc
     if not current:
         raise StartupError(
             "the database schema is not up to date: run `mentorbot db upgrade` first"

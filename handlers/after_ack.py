@@ -28,6 +28,7 @@ here after it:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import contextvars
 import ctypes
 import functools
@@ -122,10 +123,15 @@ def _heavy(
     failed: Callable[[], None] | None,
     again: bool,
 ) -> None:
-    def settle(future: Future[str]) -> None:
+    # Made here, not in the helper: whatever becomes of the helper, this removes it.
+    path = _result_file()
+
+    def settle(future: Future[None]) -> None:
         try:
-            result: T = _out_of_file(future.result())
+            future.result()
+            result: T = _out_of_file(path)
         except Exception as exc:
+            _discard(path)
             broken = isinstance(exc, BrokenProcessPool)
             if broken:
                 _forget_pool(pool)
@@ -148,32 +154,36 @@ def _heavy(
 
     pool = _process_pool()
     try:
-        future = pool.submit(_into_file, function, *args)
+        future = pool.submit(_into_file, path, function, *args)
     except BrokenProcessPool:
         # The pool's process died before this (killed, out of memory): start a new one.
         _forget_pool(pool)
         pool = _process_pool()
-        future = pool.submit(_into_file, function, *args)
+        future = pool.submit(_into_file, path, function, *args)
+    except BaseException:
+        _discard(path)
+        raise
     # settle first: it hands the answer over before the process's future is forgotten, so
     # drain() never sees a moment with nothing pending.
     future.add_done_callback(settle)
     _track(future)
 
 
-def _into_file(function: Callable[..., Any], *args: Any) -> str:
-    """In heavy work's process: run `function(*args)` and leave its result pickled in a file
-    of its own (readable by this user only), whose name is what goes back. Through the
-    process pool's pipe, a result of megabytes (a report's files) is held twice by each
-    end: pickled whole before it is sent, and read whole before it is unpickled."""
-    result = function(*args)
+def _result_file() -> str:
+    """An empty file, readable by this user only (a report holds people's names), for one
+    piece of heavy work to leave its result in. Through the process pool's pipe, a result of
+    megabytes (a report's files) is held twice by each end: pickled whole before it is sent,
+    and read whole before it is unpickled."""
     fd, path = tempfile.mkstemp(prefix="mentorbot-heavy-")
-    try:
-        with open(fd, "wb") as file:
-            pickle.dump(result, file, pickle.HIGHEST_PROTOCOL)
-    except BaseException:
-        os.unlink(path)
-        raise
+    os.close(fd)
     return path
+
+
+def _into_file(path: str, function: Callable[..., Any], *args: Any) -> None:
+    """In heavy work's process: run `function(*args)` and leave its result pickled at `path`."""
+    result = function(*args)
+    with open(path, "wb") as file:
+        pickle.dump(result, file, pickle.HIGHEST_PROTOCOL)
 
 
 def _out_of_file(path: str) -> Any:
@@ -183,6 +193,11 @@ def _out_of_file(path: str) -> Any:
         with open(path, "rb") as file:
             return pickle.load(file)
     finally:
+        _discard(path)
+
+
+def _discard(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
 
 

@@ -125,16 +125,30 @@ def test_a_result_of_megabytes_comes_back_whole_through_a_file_of_its_own() -> N
     assert posted == [_files(3_000_000)]
 
 
+def _unsendable() -> object:
+    return lambda: None  # no pickle can carry it
+
+
 def test_the_result_file_is_private_and_gone_once_read(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    path = after_ack._into_file(_files, 1000)
+    path = after_ack._result_file()
     assert Path(path).parent == tmp_path
     assert Path(path).stat().st_mode & 0o077 == 0  # a report holds people's names
+    after_ack._into_file(path, _files, 1000)
     assert after_ack._out_of_file(path) == _files(1000)
     assert list(tmp_path.iterdir()) == []
-    # A result that cannot be sent leaves no file behind either: the work fails.
+    # A result that cannot be sent leaves no file behind either: the work fails, and `heavy`
+    # removes the file it made for it
+    leftover = after_ack._result_file()
     with pytest.raises((AttributeError, pickle.PicklingError)):  # as the Python version words it
-        after_ack._into_file(lambda: lambda: None)
+        after_ack._into_file(leftover, lambda: lambda: None)
+    after_ack._discard(leftover)
+    posted: list[object] = []
+    after_ack.heavy(_unsendable, then=posted.append, failed=lambda: posted.append("sorry"))
+    # as does a process that dies (killed, out of memory) before it wrote it, twice
+    after_ack.heavy(os._exit, 1, then=posted.append, failed=lambda: posted.append("sorry"))
+    after_ack.drain(timeout=60)
+    assert posted == ["sorry", "sorry"]
     assert list(tmp_path.iterdir()) == []
 
 

@@ -12,13 +12,17 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
+from bot.slack.text import typed
 from bot.status import export
+from bot.status.deliverables import OVERDUE, DeliverableStatus, tracked_deadlines
+from bot.status.rules import TeamStanding, completion_so_far
 from storage.db import make_engine, make_session_factory, transaction
 from storage.experiences import PdStatus, PdVerification, VisitReport, VisitStatus
 from storage.people import active_teams, get_team
 from storage.survey import (
     REPORT_LEASE,
     ReportRun,
+    SurveySummary,
     finish_report,
     record_response,
     start_report,
@@ -304,3 +308,33 @@ def test_a_report_read_a_team_at_a_time_is_the_report_read_at_once(db, program) 
 def sheets(content: bytes) -> dict[str, list[tuple]]:
     book = load_workbook(io.BytesIO(content))
     return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book}
+
+
+def test_a_steps_title_and_date_come_from_its_first_team_whichever_area_it_is_in(program):
+    """A step two tracks share may differ by track (year one's Initial Meeting is year two's
+    Meeting, due later): the chart's row is the first team's, in team order, as one batch
+    counted every team at once, even when an area before it in the program has the step
+    from a later team."""
+
+    def due(track: str) -> DeliverableStatus:
+        step = next(d for d in tracked_deadlines(program, track) if d.key == "meeting")
+        return DeliverableStatus(step, step.due, step.due, step.role, (), None, None, OVERDUE, True)
+
+    def row(team: int, area: str, statuses: list[DeliverableStatus]) -> export.TeamRow:
+        standing = TeamStanding(
+            team, f"U0M{team}", f"U0P{team}", None, area, "x", "behind", tuple(statuses), TODAY
+        )
+        return export.TeamRow(
+            standing, typed(""), typed(""), typed(""), TODAY, 0, 0, {}, 0, 0, 0, None
+        )
+
+    rows = (row(1, "bmit", []), row(2, "fcs", [due("year2")]), row(3, "bmit", [due("year1")]))
+    every = completion_so_far(program, [r.standing for r in rows], TODAY)
+    assert len(every) == 1 and "Initial" not in every[0].title  # year two's, team 2's
+    head = export.ReportHead(TODAY, (), (), SurveySummary(0, 0, {}, ()), None, program.tz)
+    tally = export.Tally(program)
+    tally.add(export.ReportData(head, rows))
+    names, areas, grid = export.completion_grid(tally)
+    assert names == [every[0].title]
+    assert list(tally.steps.values()) == list(every)
+    assert len(areas) == 2 and grid == [[0, 0]]

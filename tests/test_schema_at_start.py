@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 
+from bot import cli
 from bot.cli import StartupError, services_from
 from bot.platform.config import load_settings
 from storage.db import alembic_config, make_engine, schema_is_current
@@ -60,3 +61,14 @@ def test_the_schema_check_leaves_no_migration_tool_in_the_process(tmp_path) -> N
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     assert current(url)  # and the fresh file was migrated, by the forked process
+
+
+def _dies(url: str) -> bool:
+    os._exit(1)  # as when the process is killed, or its error cannot be sent back
+
+
+def test_a_schema_check_that_dies_is_one_line_not_a_traceback(sqlite_url, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setattr(cli, "_schema_brought_up", _dies)
+    with pytest.raises(StartupError, match="could not be checked: run `mentorbot db upgrade`"):
+        services_from(load_settings())

@@ -52,7 +52,14 @@ def test_cells_keep_their_types_and_sheets_their_order() -> None:
 
 
 def test_text_is_always_a_string_cell_and_keeps_what_xml_can_carry() -> None:
-    typed = ['=HYPERLINK("http://x")', "  spaced  ", "a\x00b\x1fc", "<b>&amp;</b>", "é\u2028ü"]
+    typed = [
+        '=HYPERLINK("http://x")',
+        "  spaced  ",
+        "a\x00b\x1fc",
+        "<b>&amp;</b>",
+        "é\u2028ü",
+        "one\r\ntwo",
+    ]
 
     def build(book: xlsx.Workbook) -> None:
         book.sheet("Text").append(typed)
@@ -66,7 +73,16 @@ def test_text_is_always_a_string_cell_and_keeps_what_xml_can_carry() -> None:
         "abc",
         "<b>&amp;</b>",
         "é\u2028ü",
+        "one\r\ntwo",
     ]
+
+
+def test_a_number_a_spreadsheet_cannot_hold_is_written_as_its_text() -> None:
+    def build(book: xlsx.Workbook) -> None:
+        book.sheet("Numbers").append([float("inf"), float("nan"), 1e-05, -0.0])
+
+    row = list(load_workbook(io.BytesIO(written(build)))["Numbers"].iter_rows(values_only=True))
+    assert row == [("inf", "nan", 1e-05, 0)]
 
 
 def test_a_sheet_of_many_rows_and_columns_reads_back_cell_for_cell() -> None:

@@ -320,8 +320,9 @@ class Tally:
     proteges: set[str] = field(default_factory=set)
     mentors: set[str] = field(default_factory=set)
     advisors: set[str] = field(default_factory=set)
-    # step -> completion so far, program-wide and by area; batches come in team order, so a
-    # step's first team (whose title it shows) is the same as in one batch
+    # step -> completion so far, program-wide and by area. Batches come in team order and
+    # each is counted in its own order, so a step's first team (whose title and date it
+    # shows: a step shared by tracks may differ by track) is the one of a single batch.
     steps: dict[str, status_domain.Completion] = field(default_factory=dict)
     by_area: dict[str, dict[str, status_domain.Completion]] = field(default_factory=dict)
 
@@ -346,10 +347,11 @@ class Tally:
             if s.advisor:
                 self.advisors.add(s.advisor)
             by_area[s.area].append(s)
+        everyone = [row.standing for row in data.rows]
+        _merge(self.steps, status_domain.completion_so_far(self.program, everyone, data.today))
         for area, standings in by_area.items():
             done_so_far = status_domain.completion_so_far(self.program, standings, data.today)
             _merge(self.by_area.setdefault(area, {}), done_so_far)
-            _merge(self.steps, done_so_far)
 
 
 def _merge(

@@ -11,6 +11,7 @@ as a formula. Characters XML 1.0 cannot carry (control characters) are dropped.
 
 from __future__ import annotations
 
+import math
 import re
 import tempfile
 import zipfile
@@ -200,11 +201,14 @@ def _cell(ref: str, value: Value, bold: bool) -> str:
         return f'<c r="{ref}"{style}/>' if bold else ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, float) and not math.isfinite(value):
+        value = str(value)  # a spreadsheet's number cannot be infinite: the text says what it was
     if isinstance(value, int | float):
         return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
     if isinstance(value, date):
         return f'<c r="{ref}" s="{dated}"><v>{_serial(value)}</v></c>'
-    text = escape(_NOT_XML.sub("", value))
+    # a carriage return escaped, or a reader would take it for a line feed
+    text = escape(_NOT_XML.sub("", value), {"\r": "&#13;"})
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
