@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.program import default_program_path, load_program, roll_program
+from bot.years.files import year_before
 from bot.years.rules import YearError, plan_year
 from bot.years.views import YEAR_PREVIEW
 from storage.models import ProgramYear, Team
@@ -125,3 +126,15 @@ def test_the_rule_itself_refuses_a_year_of_another_series(migrated, next_file) -
         plan_year(session, fcs, bmit_next, CLOSED.date())
     assert "'bmit-2025-26' is not a year of 'sample-fcs-2024-25''s program" in str(refused.value)
     assert "must be 'sample-fcs'" in str(refused.value)
+
+
+def test_a_next_year_follows_the_latest_running_year_of_its_series(program, tmp_path) -> None:
+    one = load_program(_rolled(default_program_path(), tmp_path, "bmit-2025-26.toml"))
+    later = tmp_path / "bmit-2026-27.toml"
+    later.write_text(roll_program(default_program_path(), "2026-27").text, encoding="utf-8")
+    two = load_program(later)
+    assert program.series == one.series == two.series
+    assert year_before(two, [program, one]) == one  # not the first of the series listed
+    assert year_before(two, [one, program]) == one
+    assert year_before(one, [program, two]) == program  # never a year that starts later
+    assert year_before(program, [one, two]) is None

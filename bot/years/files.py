@@ -53,11 +53,10 @@ def offered_files(configured: Sequence[Path], running: Sequence[Program]) -> lis
 
 
 def year_before(new: Program, running: Sequence[Program]) -> Program | None:
-    """The running program `new` would be the next year of: of its series, starting before."""
-    return next(
-        (p for p in running if p.series == new.series and p.id != new.id and new.start > p.start),
-        None,
-    )
+    """The running program `new` would be the next year of: of its series, the latest that
+    starts before it (two years of one series may run side by side)."""
+    earlier = [p for p in running if p.series == new.series and p.id != new.id]
+    return max((p for p in earlier if p.start < new.start), key=lambda p: p.start, default=None)
 
 
 def find_offered(offered: list[Offered], program_id: str) -> Offered | None:
