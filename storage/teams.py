@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Person, Team, TeamChange, TeamStatus
@@ -63,27 +63,16 @@ def programs_of(session: Session, slack_id: str) -> list[str]:
     )
 
 
-def advised_teams(session: Session, slack_id: str, program_id: str) -> list[Team]:
-    """Every team of the program year the person advises, ended ones too (their report)."""
-    return list(
-        session.scalars(
-            select(Team)
-            .where(*_advised(slack_id, program_id))
-            .options(joinedload(Team.mentor), joinedload(Team.protege), joinedload(Team.advisor))
-            .order_by(Team.id)
-        )
-    )
-
-
 def advised_team_tracks(session: Session, slack_id: str, program_id: str) -> list[TeamTrack]:
-    """`advised_teams`' ids and tracks, in the same order: no member is loaded."""
-    found = select(Team.id, Team.track).where(*_advised(slack_id, program_id)).order_by(Team.id)
-    return [TeamTrack(*row) for row in session.execute(found)]
-
-
-def _advised(slack_id: str, program_id: str) -> tuple[ColumnElement[bool], ...]:
+    """The ids and tracks of every team of the program year the person advises, ended ones
+    too (their report), by id. No member is loaded: a report reads them a batch at a time."""
     person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
-    return Team.program_id == program_id, Team.advisor_id == person_id
+    found = (
+        select(Team.id, Team.track)
+        .where(Team.program_id == program_id, Team.advisor_id == person_id)
+        .order_by(Team.id)
+    )
+    return [TeamTrack(*row) for row in session.execute(found)]
 
 
 def register(
