@@ -191,7 +191,7 @@ def _schema_brought_up(url: str) -> bool:
 def _run(args: argparse.Namespace) -> int:
     from bot.platform.app import create_app
     from bot.platform.slack_client import scheduler_client
-    from handlers import after_ack
+    from handlers import after_ack, fork_server
     from storage.db import gather_planner_statistics
 
     settings = load_settings()
@@ -214,7 +214,7 @@ def _run(args: argparse.Namespace) -> int:
             from bot.platform.server import serve
             from bot.platform.web import wsgi_app
 
-            def worker_ready(listening: Sequence[after_ack.Closable]) -> None:
+            def worker_ready(listening: Sequence[fork_server.Closable]) -> None:
                 # Connections opened before gunicorn forked belong to the arbiter: the
                 # worker opens its own (SQLAlchemy's advice for forking servers).
                 engine.dispose(close=False)

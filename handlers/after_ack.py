@@ -9,57 +9,46 @@ here after it:
   instead of starting a thread each. `after_ack_once(key, ...)` drops a call whose key is
   already queued and not yet started (work that reads what it shows when it starts, such as
   republishing someone's Home tab: the queued run shows this change too).
-- `heavy(function, *args, then=...)` runs `function(*args)` in a separate process, so
-  counting a whole program does not hold the web worker's interpreter (its GIL) while other
-  requests wait; the function must be importable and its arguments plain data. Its result
-  comes back pickled in a temporary file readable only by this user (a report's megabytes
-  are then held once on each side, not twice), and `then(result)` runs back on the thread
-  pool, where the Slack client lives.
+- `heavy(function, *args, then=...)` runs `function(*args)` in a process of its own, forked
+  for it by the fork server (`handlers.fork_server`), so counting a whole program does not
+  hold the web worker's interpreter (its GIL) while other requests wait; the function must be
+  importable and its arguments plain data. Heavy work runs one piece at a time (one thread
+  waits for each in turn: two reports at once would hold twice the memory), and
+  `then(result)` runs back on the thread pool, where the Slack client lives.
 - `drain()` waits for everything handed over so far; `shutdown()` drains and stops the pools.
   A stopping worker calls it (gunicorn's worker_exit, the Socket Mode process's exit, and
   atexit as the last resort), so a restart finishes in-flight work instead of dropping it.
-- `fork_helpers_here()`, called once a web worker has loaded the app and before it serves,
-  makes every process of `heavy` a fork of the worker as it is then: it shares the worker's
-  memory (the code, the program, the app) instead of importing it all again, and each piece
-  of heavy work gets a process of its own that ends with it, so what a report held is given
-  back. Without it (tests, Socket Mode) a process is started afresh ("spawn") and kept.
+- `fork_helpers_here()`, called once by a server while it has one thread and the app loaded,
+  forks the fork server from it: heavy work's processes then share the loaded app's memory.
+  Without it (tests, Socket Mode), the first piece of heavy work starts the fork server as a
+  fresh interpreter.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import contextvars
-import ctypes
 import functools
 import logging
-import multiprocessing
-import os
-import pickle
-import signal
-import socket
-import sys
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import connection, forkserver, util
-from typing import Any, Protocol, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
+
+from handlers import fork_server
+from handlers.fork_server import Closable, ForkServer, ProcessDied, ServerGone
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+# One piece of heavy work at a time: its thread waits for the process doing it.
+_HEAVY = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heavy")
 _pending: set[Future] = set()
 _queued: set[str] = set()  # after_ack_once keys whose work has not started yet
 _lock = threading.Lock()
-_processes: ProcessPoolExecutor | None = None
-_forked_helpers = False  # fork_helpers_here() ran in this process
+_server: ForkServer | None = None
 _stopping = threading.Event()  # shutdown() began: no work is tried again
-# Heavy work's processes yield the cores to the web worker: a program-wide count or a report
-# takes seconds either way, while every ack waiting behind it is a person waiting.
-BACKGROUND = 10  # added to the niceness
 
 
 def after_ack(function: Callable[..., Any], *args: Any) -> None:
@@ -105,13 +94,11 @@ def heavy(
     then: Callable[[T], None],
     failed: Callable[[], None] | None = None,
 ) -> None:
-    """Run `function(*args)` in another process after the ack, then `then(result)` here.
+    """Run `function(*args)` in a process of its own after the ack, then `then(result)` here.
 
-    No thread waits for the process: the answer is handed to the pool when the result
-    arrives. When the process fails, the failure is logged and `failed()` runs instead (to
-    tell the person), so nobody waits for an answer that will not come. A process that dies
-    (killed, out of memory: perhaps while it waited, before this work began) is replaced,
-    and the work tried once more in the new one.
+    When the work fails, the failure is logged and `failed()` runs instead (to tell the
+    person), so nobody waits for an answer that will not come. Work whose process dies
+    (killed, out of memory) is tried once more, in a new process.
     """
     _heavy(function, args, then, failed, again=True)
 
@@ -123,21 +110,14 @@ def _heavy(
     failed: Callable[[], None] | None,
     again: bool,
 ) -> None:
-    # Made here, not in the helper: whatever becomes of the helper, this removes it.
-    path = _result_file()
-
-    def settle(future: Future[None]) -> None:
+    def settle(future: Future[T]) -> None:
         try:
-            future.result()
-            result: T = _out_of_file(path)
+            result = future.result()
         except Exception as exc:
-            _discard(path)
-            broken = isinstance(exc, BrokenProcessPool)
-            if broken:
-                _forget_pool(pool)
+            died = isinstance(exc, ProcessDied)
             # Not while stopping: a platform stopping the server signals every process, and
             # the person is better told at once than retried into a process killed with it.
-            if broken and again and not _stopping.is_set():
+            if died and again and not _stopping.is_set():
                 log.warning("the process of %s died: trying once more", name_of(function))
                 after_ack(_retry, function, args, then, failed)
                 return
@@ -152,53 +132,40 @@ def _heavy(
             return
         after_ack(then, result)
 
-    pool = _process_pool()
-    try:
-        future = pool.submit(_into_file, path, function, *args)
-    except BrokenProcessPool:
-        # The pool's process died before this (killed, out of memory): start a new one.
-        _forget_pool(pool)
-        pool = _process_pool()
-        future = pool.submit(_into_file, path, function, *args)
-    except BaseException:
-        _discard(path)
-        raise
-    # settle first: it hands the answer over before the process's future is forgotten, so
-    # drain() never sees a moment with nothing pending.
+    future = _HEAVY.submit(_in_a_fork, function, args)
+    # settle first: it hands the answer over before the future is forgotten, so drain()
+    # never sees a moment with nothing pending.
     future.add_done_callback(settle)
     _track(future)
 
 
-def _result_file() -> str:
-    """An empty file, readable by this user only (a report holds people's names), for one
-    piece of heavy work to leave its result in. Through the process pool's pipe, a result of
-    megabytes (a report's files) is held twice by each end: pickled whole before it is sent,
-    and read whole before it is unpickled."""
-    fd, path = tempfile.mkstemp(prefix="mentorbot-heavy-")
-    os.close(fd)
-    return path
-
-
-def _into_file(path: str, function: Callable[..., Any], *args: Any) -> None:
-    """In heavy work's process: run `function(*args)` and leave its result pickled at `path`."""
-    result = function(*args)
-    with open(path, "wb") as file:
-        pickle.dump(result, file, pickle.HIGHEST_PROTOCOL)
-
-
-def _out_of_file(path: str) -> Any:
-    """The result `_into_file` left at `path`, read once (large bytes straight into their
-    own objects), and the file removed."""
+def _in_a_fork(function: Callable[..., T], args: tuple[Any, ...]) -> T:
+    """`function(*args)` in a fork of the fork server; should the server have ended (killed,
+    or never forked here), a fresh one is started in its place."""
     try:
-        with open(path, "rb") as file:
-            return pickle.load(file)
-    finally:
-        _discard(path)
+        return _fork_server(function).run(function, *args)
+    except ServerGone:
+        log.warning("the fork server has gone: starting a fresh one")
+        _forget_server()
+        return _fork_server(function).run(function, *args)
 
 
-def _discard(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+def _fork_server(function: Callable[..., Any]) -> ForkServer:
+    global _server
+    with _lock:
+        if _server is None:
+            # the work's own module, imported once by the server rather than by each fork
+            module = getattr(function, "__module__", None)
+            _server = fork_server.start_fresh([module] if isinstance(module, str) else [])
+        return _server
+
+
+def _forget_server() -> None:
+    global _server
+    with _lock:
+        server, _server = _server, None
+    if server is not None:
+        server.close()
 
 
 def _retry(
@@ -207,8 +174,8 @@ def _retry(
     then: Callable[[T], None],
     failed: Callable[[], None] | None,
 ) -> None:
-    """The second and last try; if it cannot even be handed to a process, the person is
-    told, as after a failure."""
+    """The second and last try; if it cannot even be handed over, the person is told, as
+    after a failure."""
     try:
         _heavy(function, args, then, failed, again=False)
     except Exception:
@@ -231,143 +198,27 @@ def drain(timeout: float = 30.0) -> None:
 
 
 def shutdown(timeout: float = 30.0) -> None:
-    """Finish in-flight work, then stop the process pool (the thread pool's threads end
-    with the interpreter). Safe to call more than once."""
-    global _processes
+    """Finish in-flight work, then let the fork server go (the pools' threads end with the
+    interpreter). Safe to call more than once."""
     _stopping.set()
     drain(timeout)
-    with _lock:
-        processes, _processes = _processes, None
-    if processes is not None:
-        processes.shutdown(wait=True)
-
-
-class Closable(Protocol):
-    def close(self) -> None: ...
+    _forget_server()
 
 
 def fork_helpers_here(listening: Sequence[Closable] = ()) -> None:
-    """Make this process, as it is now, the one heavy work's processes are forked from.
-
-    Call it once, while this process has no other thread (a gunicorn worker between loading
-    the app and serving): a fork copies only the calling thread, so a fork made later, with
-    requests in flight, could copy a lock some other thread held. Here a small process is
-    forked at once and serves as multiprocessing's "forkserver": every process `heavy` starts
-    is forked from it, never from this (by then threaded) process, and shares its memory.
-    The server closes its copies of `listening` (the web server's sockets): a process that
-    outlived the worker must not keep the port. Should the fork fail, heavy work runs in a
-    fresh process instead (spawn), as without this.
-    """
+    """Fork the fork server from this process as it is now: heavy work's processes share its
+    memory (the code, the program, the app). Call it once, while this process has one
+    thread; processes forked from this one later (gunicorn's workers) ask the same server.
+    The server closes its copies of `listening` (a web server's sockets). Should the fork
+    fail, heavy work's first call starts a fresh server instead."""
+    global _server
     try:
-        _start_fork_server(listening)
+        server = fork_server.fork_here(listening)
     except OSError as exc:
-        log.warning("no fork server (%s): heavy work starts fresh processes", type(exc).__name__)
-
-
-def _start_fork_server(listening: Sequence[Closable]) -> None:
-    global _forked_helpers
-    # the module's one server (private: what ensure_running() keeps in it is set below)
-    server: Any = forkserver._forkserver
-    with socket.socket(socket.AF_UNIX) as listener:
-        address = connection.arbitrary_address("AF_UNIX")  # type: ignore[attr-defined]
-        listener.bind(address)
-        if not util.is_abstract_socket_namespace(address):
-            os.chmod(address, 0o600)
-        listener.listen()
-        # Every client holds the write end: the server stops once all of them have exited.
-        alive_r, alive_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the server
-            code = 1
-            try:
-                os.close(alive_w)
-                for sock in listening:
-                    sock.close()
-                os.nice(BACKGROUND)  # inherited by every process it forks
-                _end_with_parent()
-                # The worker's signal handlers (gunicorn's) are neither the server's nor
-                # those of the processes it forks.
-                for number in _WORKER_SIGNALS:
-                    signal.signal(number, signal.SIG_DFL)
-                forkserver.main(listener.fileno(), alive_r, [])
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(alive_r)
-    # What ensure_running() records for a server it started itself: it now finds this one
-    # alive and uses it; should it die, ensure_running() starts a fresh one in its place.
-    with server._lock:
-        server._forkserver_address = address
-        server._forkserver_alive_fd = alive_w
-        server._forkserver_pid = pid
-    _forked_helpers = True
-
-
-# What gunicorn's worker handles itself (its quit, reload and log signals).
-_WORKER_SIGNALS = (
-    signal.SIGTERM,
-    signal.SIGQUIT,
-    signal.SIGINT,
-    signal.SIGHUP,
-    signal.SIGUSR1,
-    signal.SIGUSR2,
-    signal.SIGWINCH,
-    signal.SIGABRT,
-)
-
-
-def _process_pool() -> ProcessPoolExecutor:
-    global _processes
-    with _lock:
-        if _processes is None:
-            if _forked_helpers:
-                # A fresh fork for each piece of work: the memory it took goes with it.
-                _processes = ProcessPoolExecutor(
-                    max_workers=1,
-                    mp_context=multiprocessing.get_context("forkserver"),
-                    max_tasks_per_child=1,
-                    initializer=_end_with_parent,
-                )
-            else:
-                # spawn, not fork: a forked child would inherit this process's threads,
-                # locks and database connections mid-use.
-                _processes = ProcessPoolExecutor(
-                    max_workers=1,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_in_background,
-                )
-        return _processes
-
-
-def _in_background() -> None:
-    """A spawned process's start: lower priority, and an end with the process it serves."""
-    os.nice(BACKGROUND)
-    _end_with_parent()
-
-
-def _end_with_parent() -> None:
-    """Have Linux stop this process when its parent dies (prctl's PR_SET_PDEATHSIG): a
-    process of heavy work, or the fork server, must not outlive the worker it serves (a
-    worker killed for a timeout or by the out-of-memory killer leaves them waiting forever
-    otherwise). Elsewhere nothing is asked."""
-    if not sys.platform.startswith("linux"):
+        log.warning("no fork server (%s): heavy work will start a fresh one", type(exc).__name__)
         return
-    parent = os.getppid()
-    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # it died before the request took effect
-        os._exit(0)
-
-
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _forget_pool(broken: ProcessPoolExecutor) -> None:
-    """A pool whose process died refuses all work from then on: the next call starts anew."""
-    global _processes
     with _lock:
-        if _processes is broken:
-            _processes = None
-    broken.shutdown(wait=False)
+        _server = server
 
 
 def name_of(function: Callable[..., Any]) -> str:

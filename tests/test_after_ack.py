@@ -18,7 +18,7 @@ import pytest
 
 from benchmarks.seeding import seed_teams
 from bot.platform.log_format import FORMAT, PrivateTracebacks
-from handlers import after_ack
+from handlers import after_ack, fork_server
 from handlers.status import ANSWER_LATER_OVER
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, serve_app
 from tests.signing import slash_command
@@ -86,7 +86,7 @@ def test_heavy_work_yields_the_cores_to_the_web_worker() -> None:
     niceness: list[int] = []
     after_ack.heavy(os.nice, 0, then=niceness.append)
     after_ack.drain(timeout=60)
-    assert niceness == [min(19, os.nice(0) + after_ack.BACKGROUND)]
+    assert niceness == [min(19, os.nice(0) + fork_server.BACKGROUND)]
 
 
 def test_heavy_work_that_fails_tells_the_person_instead(caplog) -> None:
@@ -100,6 +100,28 @@ def test_heavy_work_that_fails_tells_the_person_instead(caplog) -> None:
     written = PrivateTracebacks(FORMAT).format(record)
     assert "ValueError (message withheld)" in written and "Traceback" in written
     assert "not a number" not in written
+    # The frames of the process that raised it come first, as its cause.
+    remote, local = written.split("The above led to:")
+    assert "_write_outcome" in remote and "ValueError (message withheld)" in remote
+    assert "_write_outcome" not in local
+
+
+def _fork_servers() -> list[int]:
+    """The fork servers this process started fresh."""
+    return [p for p in children(os.getpid()) if b"import _fresh" in command_line(p)]
+
+
+def test_heavy_work_goes_on_after_its_fork_server_is_killed() -> None:
+    posted: list[int] = []
+    after_ack.heavy(os.getpid, then=posted.append)
+    after_ack.drain(timeout=60)
+    [server] = _fork_servers()
+    os.kill(server, signal.SIGKILL)
+    assert waited_for(lambda: [server] if gone(server) else []) == [server]
+    after_ack.heavy(os.getpid, then=posted.append)
+    after_ack.drain(timeout=60)
+    [first, second] = posted
+    assert second not in (first, os.getpid()) and _fork_servers() not in ([], [server])
 
 
 def test_heavy_work_starts_a_new_process_after_the_last_one_died() -> None:
@@ -129,27 +151,27 @@ def _unsendable() -> object:
     return lambda: None  # no pickle can carry it
 
 
-def test_the_result_file_is_private_and_gone_once_read(tmp_path, monkeypatch) -> None:
+def test_heavy_work_leaves_no_file_and_a_result_that_cannot_be_sent_is_a_failure(
+    tmp_path, monkeypatch, caplog
+) -> None:
+    """The result comes back through the work's own socket, as it is written: no file holds a
+    report's names meanwhile, not even when the work fails or its process dies."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    path = after_ack._result_file()
-    assert Path(path).parent == tmp_path
-    assert Path(path).stat().st_mode & 0o077 == 0  # a report holds people's names
-    after_ack._into_file(path, _files, 1000)
-    assert after_ack._out_of_file(path) == _files(1000)
-    assert list(tmp_path.iterdir()) == []
-    # A result that cannot be sent leaves no file behind either: the work fails, and `heavy`
-    # removes the file it made for it
-    leftover = after_ack._result_file()
-    with pytest.raises((AttributeError, pickle.PicklingError)):  # as the Python version words it
-        after_ack._into_file(leftover, lambda: lambda: None)
-    after_ack._discard(leftover)
     posted: list[object] = []
+    after_ack.heavy(_files, 1000, then=posted.append)
+    # a result that cannot be sent: the work failed (not a process to try again)
     after_ack.heavy(_unsendable, then=posted.append, failed=lambda: posted.append("sorry"))
-    # as does a process that dies (killed, out of memory) before it wrote it, twice
+    # a process that dies (killed, out of memory) before it wrote anything, twice
     after_ack.heavy(os._exit, 1, then=posted.append, failed=lambda: posted.append("sorry"))
     after_ack.drain(timeout=60)
-    assert posted == ["sorry", "sorry"]
+    assert posted == [_files(1000), "sorry", "sorry"]
     assert list(tmp_path.iterdir()) == []
+    [unsent] = [r for r in caplog.records if "_unsendable" in r.getMessage()]
+    # as the Python version words it
+    assert isinstance(unsent.exc_info[1], (AttributeError, pickle.PicklingError))
+    assert not [
+        r for r in caplog.records if "_unsendable" in r.getMessage() and r.levelname == "WARNING"
+    ]
 
 
 def _note_and_die(path: str) -> None:
@@ -205,13 +227,13 @@ def test_work_queued_once_covers_the_calls_before_it_starts() -> None:
     assert runs[-1] == "U1 again"
 
 
-def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_is_killed(
+def test_program_wide_work_is_done_in_forks_of_the_worker_even_after_one_is_killed(
     sqlite_url, standin
 ) -> None:
-    """`mentorbot run` as served: staff status over more teams than an ack may count is
-    answered at the response URL from a process forked from the loaded worker (no fresh
-    interpreter importing everything again); when that process is killed, the next status
-    is still answered, by a new one."""
+    """`mentorbot run` as served: staff status over more teams than an ack may count, and a
+    report, are made in processes forked for them from the worker as loaded (no fresh
+    interpreter importing everything again); a process killed mid-work has its work tried
+    once more in a new one, and a worker killed takes its work's process with it."""
     fake, api_url = standin
     seed_teams(sqlite_url, ANSWER_LATER_OVER + 1)
     port = free_port()
@@ -231,40 +253,54 @@ def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/healthz", time.monotonic() + 60)
 
-        def status() -> dict:
-            before = len(receiver.posts)
+        def ask(text: str) -> dict:
             code, body = slash_command(
                 base + "/slack/events",
                 SIGNING_SECRET,
                 "U0STAFF01",
-                "status",
+                text,
                 response_url=receiver.url,
             )
-            assert code == 200 and "Counting" in json.dumps(body)
-            return receiver.wait(before + 1, timeout=120)[before]
+            assert code == 200
+            return body
 
-        assert "Program status" in json.dumps(status())
+        assert "Counting" in json.dumps(ask("status"))
+        assert "Program status" in json.dumps(receiver.wait(1, timeout=120)[0])
         [worker] = children(process.pid)
-        # Beside multiprocessing's resource tracker, one fork of the worker (not a fresh
-        # `python -c "...spawn_main..."`): the server that forks each piece of work's process.
-        assert not [p for p in children(worker) if b"spawn_main" in command_line(p)]
-        [forkserver] = [p for p in children(worker) if command_line(p) == command_line(worker)]
-        # The next piece of work's process, forked once the last one ended with its work.
-        helpers = waited_for(lambda: running(forkserver))
-        assert helpers and all(command_line(p) == command_line(worker) for p in helpers)
+        # One process beside the worker, a fork of it: the server that forks each piece of
+        # work's process (that of the status has ended with its work).
+        [server] = waited_for(lambda: running(worker))
+        assert command_line(server) == command_line(worker)
+
+        def working() -> int:
+            """The process of the work just asked for, caught and stopped while it works."""
+            [helper] = waited_for(lambda: running(server), every=0.005)
+            os.kill(helper, signal.SIGSTOP)
+            return helper
+
+        assert "Preparing your report" in json.dumps(ask("report"))
+        helper = working()
+        assert command_line(helper) == command_line(worker)
         # Only the arbiter and the worker hold the port: a helper that outlived them must
         # not keep it (a restart could not bind, and Slack's requests would hang).
         port_sockets = listening(port)
         assert port_sockets and port_sockets <= sockets_of(worker)
-        assert not any(port_sockets & sockets_of(pid) for pid in [forkserver, *helpers])
+        assert not any(port_sockets & sockets_of(pid) for pid in [server, helper])
         # … and they yield the cores to the worker's acks.
-        assert all(nice(pid) > nice(worker) for pid in [forkserver, *helpers])
-        for pid in helpers:
-            os.kill(pid, signal.SIGKILL)
-        assert "Program status" in json.dumps(status())
-        # A worker killed (a timeout, the out-of-memory killer) takes its helpers with it.
-        left = [forkserver, *waited_for(lambda: running(forkserver))]
+        assert all(nice(pid) > nice(worker) for pid in [server, helper])
+        os.kill(helper, signal.SIGKILL)
+        # tried once more, in a new process: the report arrives
+        assert len(fake.wait_for("files.completeUploadExternal", 1, timeout=120)) == 1
+        # A worker killed (a timeout, the out-of-memory killer) takes its work with it.
+        # (Asked again once the last report is recorded as sent.)
+        deadline = time.monotonic() + 30
+        while "Preparing your report" not in json.dumps(ask("report")):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        helper = working()
         os.kill(worker, signal.SIGKILL)
+        os.kill(helper, signal.SIGCONT)
+        left = [server, helper]
         assert waited_for(lambda: left if all(gone(p) for p in left) else []) == left
     finally:
         receiver.close()
@@ -273,11 +309,13 @@ def test_program_wide_answers_are_counted_in_forks_of_the_worker_even_after_one_
     assert "Traceback" not in output
 
 
-def waited_for(found: Callable[[], list[int]], timeout: float = 30) -> list[int]:
+def waited_for(
+    found: Callable[[], list[int]], timeout: float = 30, every: float = 0.05
+) -> list[int]:
     """What `found()` finds, once it finds something (or after `timeout` seconds)."""
     deadline = time.monotonic() + timeout
     while not (result := found()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(every)
     return result
 
 

@@ -31,11 +31,22 @@ class PrivateTracebacks(logging.Formatter):
         _, error, _ = ei
         if error is None:
             return ""
-        return "\n".join(_chain(error))
+        return private_traceback(error)
+
+
+class RemoteFrames(Exception):
+    """The frames of an error raised in another process, written there by `private_traceback`
+    (no messages): shown as they are, as the cause of the error that process sent back."""
+
+
+def private_traceback(error: BaseException) -> str:
+    """The traceback of `error` and of what caused it, types and frames only."""
+    return "\n".join(_chain(error))
 
 
 def _chain(error: BaseException) -> list[str]:
-    """The traceback of `error` and of what caused it, types and frames only."""
+    if isinstance(error, RemoteFrames):
+        return [str(error)]
     lines: list[str] = []
     cause = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
     if cause is not None:

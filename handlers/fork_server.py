@@ -1,0 +1,256 @@
+"""Heavy work's processes, each forked on request by one small process of ours: the fork server.
+
+A process that counts a whole program or makes a report should share the loaded app's memory
+instead of importing it all again, and give back what it held once its work ends: a fresh
+fork for each piece of work does both. A web worker cannot fork it itself: it has threads, and
+a fork copies only the calling thread, so a lock another thread held stays locked for good in
+the child. So the fork server is forked while the server is still one thread (gunicorn's
+arbiter, right after it loaded the app), and forks a process for each piece of work.
+Without such a moment (tests, Socket Mode) the fork server is a fresh interpreter that imports
+heavy work's module once, then forks the same way.
+
+How work is asked for: the fork server holds one end of an unnamed socket pair, and every
+process forked after it (gunicorn's workers) the other. An asker makes a socket pair for the
+piece of work and sends one end of it over the shared one (a SOCK_SEQPACKET record arrives
+whole, whichever process sent it); the server forks a process and hands it that end. The
+asker writes the function and its arguments there, pickled, and reads the outcome pickled back
+as it is written: a report's megabytes are held once on each side, and nothing is left in a
+file. Having no name, the server cannot be reached by anything else on the host (a socket
+file or an abstract address would let another local user send it a pickle to run).
+
+A process of work ends with its work, or as soon as its asker has gone (its end of the pair
+closes: a worker killed for a timeout takes its work with it). The server ends when every
+asker has gone, or with its parent. Multiprocessing's own fork server would do the same with
+one more process beside it (its resource tracker, a fresh interpreter of about 8 MiB).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, BinaryIO, Protocol, TypeVar
+
+from bot.platform.log_format import RemoteFrames, private_traceback
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Heavy work's processes yield the cores to the web worker: a program-wide count or a report
+# takes seconds either way, while every ack waiting behind it is a person waiting.
+BACKGROUND = 10  # added to the niceness
+
+
+class ProcessDied(Exception):
+    """The work's process ended without an outcome (killed, out of memory)."""
+
+
+class ServerGone(Exception):
+    """The fork server has ended: nothing can be forked from it any more."""
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class ForkServer:
+    """What an asker holds: its end of the shared socket, and the server's process if this
+    process started it fresh (to be waited for)."""
+
+    def __init__(self, channel: socket.socket, started: subprocess.Popen[bytes] | None = None):
+        self._channel = channel
+        self._started = started
+
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in a fresh fork of the server, waited for: its result, or the
+        error it raised (with the child's frames as its cause). ProcessDied when the process
+        ends without an outcome, ServerGone when there is no server to fork it."""
+        ours, theirs = socket.socketpair()
+        with ours:
+            try:
+                socket.send_fds(self._channel, [b"w"], [theirs.fileno()])
+            except OSError as exc:
+                raise ServerGone(type(exc).__name__) from exc
+            finally:
+                theirs.close()
+            try:
+                with ours.makefile("wb") as out:
+                    pickle.dump((function, args), out, pickle.HIGHEST_PROTOCOL)
+                with ours.makefile("rb") as into:
+                    ok, value, *frames = pickle.load(into)
+            except (EOFError, OSError, pickle.UnpicklingError) as exc:
+                raise ProcessDied(type(exc).__name__) from exc
+        if not ok:
+            raise value from RemoteFrames(*frames)
+        return value
+
+    def close(self) -> None:
+        """This process asks no more: a server it started ends once its work has."""
+        self._channel.close()
+        if self._started is not None:
+            try:
+                self._started.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a fork of this process still holds its end
+                self._started.kill()
+                self._started.wait()
+
+
+def fork_here(listening: Sequence[Closable] = ()) -> ForkServer:
+    """Fork the server from this process, now. Call it while this process has one thread;
+    the server closes its copies of `listening` (a web server's sockets: a process that
+    outlives the server must not keep its port)."""
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            mine.close()
+            for sock in listening:
+                sock.close()
+            _serve(theirs)
+            code = 0
+        finally:
+            os._exit(code)
+    theirs.close()
+    return ForkServer(mine)
+
+
+def start_fresh(preload: Sequence[str]) -> ForkServer:
+    """Start the server as a fresh interpreter that imports the `preload` modules first (their
+    work is then not imported again by each process)."""
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    code = (
+        f"import sys; sys.path[:0] = {sys.path!r}; from handlers.fork_server import _fresh; "
+        f"_fresh({theirs.fileno()}, {os.getpid()}, {list(preload)!r})"
+    )
+    with theirs:
+        started = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()])
+    return ForkServer(mine, started)
+
+
+def _fresh(fd: int, parent: int, preload: list[str]) -> None:
+    """The fresh server's start."""
+    if os.getppid() != parent:  # its starter died already
+        return
+    for name in preload:
+        __import__(name)
+    _serve(socket.socket(fileno=fd))
+
+
+def _serve(channel: socket.socket) -> None:
+    """Fork a process for each end of a socket pair received, until every asker has gone."""
+    os.nice(BACKGROUND)  # inherited by every process it forks
+    _end_with_parent()
+    # The signal handlers of the process it came from (gunicorn's) are not the server's,
+    # nor those of the processes it forks.
+    for number in _INHERITED_SIGNALS:
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C is for the server's parent
+    # The system reaps the processes it forks: each reports its outcome to its asker.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        message, fds, _, _ = socket.recv_fds(channel, 1, 1)
+        if not message:  # every asker's end has closed
+            return
+        for fd in fds:
+            try:
+                pid = os.fork()
+            except OSError:  # the asker reads an end without outcome: ProcessDied
+                pid = -1
+            if pid == 0:
+                channel.close()
+                _work(fd)
+            os.close(fd)
+
+
+def _work(fd: int) -> None:
+    """A process of work: read the work, do it, write the outcome; never returns."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        with socket.socket(fileno=fd) as sock:
+            try:
+                with sock.makefile("rb") as into:
+                    function, args = pickle.load(into)
+            except Exception:  # its module cannot be imported here, say: the asker is told
+                log.exception("heavy work's process could not read its work")
+                raise
+            threading.Thread(target=_end_with_asker, args=(sock,), daemon=True).start()
+            with sock.makefile("wb") as out:
+                _write_outcome(out, function, args)
+        code = 0
+    finally:
+        # Never the interpreter's own exit: it would run the parent's atexit work, such as
+        # closing database connections that the parent still uses.
+        os._exit(code)
+
+
+def _write_outcome(out: BinaryIO, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        outcome: tuple[Any, ...] = (True, function(*args))
+        # Tried first without keeping the bytes: what cannot be pickled (half of it written
+        # already) is a failure of the work, and the asker is told so.
+        pickle.Pickler(_Nowhere(), pickle.HIGHEST_PROTOCOL).dump(outcome)
+    except Exception as exc:
+        # its frames (types and lines, no messages: they may hold what people wrote), for
+        # the asker to log as its cause
+        outcome = (False, _sendable(exc), private_traceback(exc))
+    pickle.dump(outcome, out, pickle.HIGHEST_PROTOCOL)
+
+
+def _sendable(error: Exception) -> Exception:
+    """`error`, or an error naming its type if it cannot be pickled."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(f"{type(error).__qualname__} (cannot be sent)")
+    return error
+
+
+class _Nowhere:
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+def _end_with_asker(sock: socket.socket) -> None:
+    """Stop this process when its asker goes: the asker writes nothing after the work, so
+    the end of its side is the only thing a read can return."""
+    with contextlib.suppress(OSError):
+        sock.recv(1)
+    os._exit(1)
+
+
+def _end_with_parent() -> None:
+    """Have Linux stop this process when its parent dies (prctl's PR_SET_PDEATHSIG): the
+    server must not outlive the process it serves. Elsewhere nothing is asked."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+# What gunicorn handles itself (its quit, reload and log signals).
+_INHERITED_SIGNALS = (
+    signal.SIGTERM,
+    signal.SIGQUIT,
+    signal.SIGHUP,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGWINCH,
+    signal.SIGABRT,
+    signal.SIGTTIN,
+    signal.SIGTTOU,
+)
