@@ -8,13 +8,15 @@ is confidential: a team's records are for its members, its content advisor and s
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from storage.models import Role, Team
-from storage.people import roles_of
+from storage.people import TeamTies, roles_of
 
 
 class Refusal(Exception):
@@ -169,24 +171,57 @@ def help_heading(who: Viewer, action: Action) -> str | None:
     return MANAGING if action in _MANAGING else LOOK_UPS
 
 
-def relation(who: Viewer, team: Team) -> frozenset[str]:
-    """How `who` stands to `team`; an ended team keeps its people's read access."""
+def relation(who: Viewer, team: Team | TeamTies) -> frozenset[str]:
+    """How `who` stands to `team` (loaded, or read by id); an ended team keeps its people's
+    read access."""
+    mentor, protege, advisor = _people(team)
     found: set[str] = set()
-    if team.mentor.slack_id == who.user_id:
+    if mentor == who.user_id:
         found |= {"member", "mentor"}
-    if team.protege.slack_id == who.user_id:
+    if protege == who.user_id:
         found |= {"member", "protege"}
-    if team.advisor is not None and team.advisor.slack_id == who.user_id:
+    if advisor == who.user_id:
         found.add("team_advisor")
     if who.is_staff:
         found.add("staff")
     return frozenset(found)
 
 
-def answers_for(who: Viewer, team: Team) -> bool:
-    """Completers and reports cover the teams someone answers for: staff every team, a
-    content advisor the teams they advise now (not the teams they are a member of)."""
-    return bool(relation(who, team) & {"staff", "team_advisor"})
+def _people(team: Team | TeamTies) -> tuple[str, str, str | None]:
+    """A team's mentor, protégé and content advisor by Slack id."""
+    if isinstance(team, Team):
+        advisor = team.advisor.slack_id if team.advisor is not None else None
+        return team.mentor.slack_id, team.protege.slack_id, advisor
+    return team.mentor, team.protege, team.advisor
+
+
+# Answers over many teams of a program year (status and overdue, completers, reports): the
+# relations to a team that put it in the answer. Completers and reports cover the teams
+# someone answers for: staff every team, a content advisor the teams they advise now, not
+# the teams they are a member of. An answer picks its teams here before it loads one: every
+# team of the year (`covers_every_team`: nobody's ties read), or those of the asker's own
+# teams, read by id (`TeamTies`), that `covered` keeps. Its head, its count and its rows
+# then cover the same teams.
+_ANSWERS_FOR = frozenset({"team_advisor", "staff"})
+_COVERS: dict[Action, frozenset[str]] = {
+    Action.SEE_STATUS: _TEAM_RULES[Action.READ_TEAM],
+    Action.SEE_COMPLETERS: _ANSWERS_FOR,
+    Action.EXPORT_REPORTS: _ANSWERS_FOR,
+}
+
+_Teams = TypeVar("_Teams", Team, TeamTies)
+
+
+def covers_every_team(who: Viewer, action: Action) -> bool:
+    """Whether `who`'s answer of `action` covers every team of the program year (staff's
+    do): it is then counted over the year, no team read to decide."""
+    return "staff" in _COVERS[action] and who.is_staff
+
+
+def covered(who: Viewer, action: Action, teams: Iterable[_Teams]) -> list[_Teams]:
+    """Those of `teams` (read by id, or loaded) that `who`'s answer of `action` covers."""
+    allowed = _COVERS[action]
+    return [team for team in teams if allowed & relation(who, team)]
 
 
 # Separation of duties: what a team's content advisor signs or answers for (the plan's

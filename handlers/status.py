@@ -37,10 +37,10 @@ from handlers.after_ack import after_ack, heavy
 from handlers.commands import Answer, CommandContext, CommandRouter, Later
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Team
-from storage.people import TeamTrack, active_teams, count_active_teams, served_team_tracks
+from storage.people import TeamTies, TeamTrack, count_active_teams, served_team_tracks, team_ties
 from storage.standing import Scope, active_team_ids, teams_by_id
 from storage.survey import finish_report, start_report
-from storage.teams import active_teams_of, advised_team_tracks
+from storage.teams import active_teams_of
 
 log = logging.getLogger(__name__)
 Action = access.Action
@@ -96,39 +96,38 @@ def register(app: App, services: Services, router: CommandRouter) -> None:
 # --- which teams ------------------------------------------------------------------------------
 
 
-def visible_teams(session: Session, services: Services, who: access.Viewer) -> list[Team]:
-    """Every active team the person may see the status of."""
-    if who.is_staff:
-        return active_teams(session, services.program.id)
-    return active_teams_of(session, who.user_id, services.program.id)
-
-
-def advised_or_all(session: Session, services: Services, who: access.Viewer) -> list[Team]:
-    """Staff: all teams; an advisor: the teams they advise (for completers and reports)."""
-    if who.is_staff:
-        teams = active_teams(session, services.program.id)
-    else:
-        teams = active_teams_of(session, who.user_id, services.program.id)
-    return [team for team in teams if access.answers_for(who, team)]
+def covered_teams(
+    session: Session, services: Services, who: access.Viewer, action: Action, served: bool = False
+) -> list[TeamTies] | None:
+    """The teams an answer of `action` covers for `who`, as `bot.access` decides: None for
+    every team of the year (staff's: counted over the year, nobody's ties read), or those of
+    the person's own teams it keeps, by id and track. The active ones, or with `served`
+    those that ended during the year too (a report: a team that ended mid-year was still
+    served)."""
+    if access.covers_every_team(who, action):
+        return None
+    theirs = team_ties(session, who.user_id, services.program.id, active=not served)
+    return access.covered(who, action, theirs)
 
 
 def reported_team_tracks(
     session: Session, services: Services, who: access.Viewer
-) -> list[TeamTrack]:
-    """The teams of a report, by id and track: staff all the year's, an advisor theirs,
-    ended ones included (a team that ended mid-year was still served)."""
-    if who.is_staff:
-        return served_team_tracks(session, services.program.id)
-    return advised_team_tracks(session, who.user_id, services.program.id)
+) -> Sequence[TeamTrack | TeamTies]:
+    """The teams of a report, by id and track: what its head, its count and its rows cover."""
+    found = covered_teams(session, services, who, Action.EXPORT_REPORTS, served=True)
+    return served_team_tracks(session, services.program.id) if found is None else found
 
 
 def reported_batches(
     session: Session, who: access.Viewer, ids: Sequence[int]
 ) -> Iterator[list[Team]]:
-    """The teams of a report with their members, read a batch at a time, each one checked."""
+    """The teams of a report with their members, read a batch at a time, each one checked
+    again: a report over thousands of teams takes a while, and a team reassigned since its
+    ids were read (another content advisor's now) must not have its records in the file.
+    The head may then name a step of that team's track; the rows and counts never hold it."""
     for start in range(0, len(ids), export.CHUNK):
         teams = teams_by_id(session, ids[start : start + export.CHUNK])
-        yield [team for team in teams if access.answers_for(who, team)]
+        yield access.covered(who, Action.EXPORT_REPORTS, teams)
 
 
 class _Scope:
@@ -162,7 +161,7 @@ def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
             )
         return _Scope("Status of teams with someone you named", _kept(services, readable), readable)
     words = [w for w in ctx.parsed.args if not w.startswith("<")]
-    title = "Program status" if who.is_staff else "Your teams"
+    title = "Program status" if access.covers_every_team(who, Action.SEE_STATUS) else "Your teams"
     area = None
     if words:
         word = typed(" ".join(words))
@@ -170,9 +169,7 @@ def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
         if area is None:
             return views.unknown_scope_message(program, word)
         title = f"{title}: {domain.area_name(program, area)}"
-    # Staff's scope is the whole program: counted in SQL, never loaded team by team.
-    teams = None if who.is_staff else active_teams_of(session, who.user_id, program.id)
-    kept = _kept(services, teams, area)
+    kept = _kept(services, covered_teams(session, services, who, Action.SEE_STATUS), area)
     ids = active_team_ids(session, kept, LIST_TEAMS_UP_TO + 1)  # enough to tell which way
     if not ids and area is None:
         return kit.say(
@@ -185,7 +182,9 @@ def _scope(ctx: Asked, session: Session) -> _Scope | Answer:
     return _Scope(title, kept)
 
 
-def _kept(services: Services, teams: Sequence[Team] | None, area: str | None = None) -> Scope:
+def _kept(
+    services: Services, teams: Sequence[Team | TeamTies] | None, area: str | None = None
+) -> Scope:
     ids = None if teams is None else tuple(team.id for team in teams)
     return Scope(services.program.id, ids, area)
 
@@ -209,7 +208,7 @@ def _later_if_many(ctx: CommandContext, what: str, kind: str) -> Answer | Later:
     """Staff asking about the whole program: acknowledged now, counted after the ack in
     another process (thousands of teams would hold this worker's interpreter meanwhile)."""
     asked = Asked(ctx.services, ctx.who, ctx.parsed)
-    if not ctx.who.is_staff or ctx.parsed.mentions:
+    if not _program_wide(kind, asked):
         return _answer(kind, asked)
     services = ctx.services
     with services.sessions() as session:
@@ -254,26 +253,32 @@ def program_answer(
 def _answer(kind: str, asked: Asked) -> Answer:
     """The answer in one program; with several, one across those asked about, a part each
     (staff: every program, with each one's team count)."""
-    each = _programs_asked(asked)
+    each, answer = _programs_asked(kind, asked), _KINDS[kind].answer
     if len(each) == 1:
-        return _ANSWERS[kind](asked._replace(services=each[0]))
-    parts = [(one.program, _ANSWERS[kind](asked._replace(services=one))) for one in each]
+        return answer(asked._replace(services=each[0]))
+    parts = [(one.program, answer(asked._replace(services=one))) for one in each]
     teams = None
-    if asked.who.is_staff and not asked.parsed.mentions:
+    if _program_wide(kind, asked):
         with asked.services.sessions() as session:
             teams = {one.program.id: count_active_teams(session, one.program.id) for one in each}
-    title = _TITLES[kind] if asked.who.is_staff else "Your teams"
+    title = _KINDS[kind].title if _program_wide(kind, asked) else "Your teams"
     return across_message(title, kind, parts, teams)
 
 
-def _programs_asked(asked: Asked) -> list[Services]:
+def _program_wide(kind: str, asked: Asked) -> bool:
+    """Whether the answer covers every team of the program (staff's do, `bot.access` says),
+    rather than the asker's teams or those of a person named."""
+    return access.covers_every_team(asked.who, _KINDS[kind].action) and not asked.parsed.mentions
+
+
+def _programs_asked(kind: str, asked: Asked) -> list[Services]:
     """The services of each program an answer is about: one when the deployment runs one
     (or `--program`, `--year` chose one); staff all (those with the area named, if one is);
     anyone else, or a person named, the programs of their teams (`member_programs`)."""
     services = asked.services
     if len(services.programs) == 1:
         return [services]
-    if asked.who.is_staff and not asked.parsed.mentions:
+    if _program_wide(kind, asked):
         words = [w for w in asked.parsed.args if not w.startswith("<")]
         word = typed(" ".join(words))
         ids = [p.id for p in services.programs if not words or domain.area_matching(p, word)]
@@ -314,7 +319,7 @@ def _status(ctx: Asked) -> Answer:
 def _overdue(ctx: Asked) -> Answer:
     services, today = ctx.services, ctx.services.today()
     with services.sessions() as session:
-        teams = None if ctx.who.is_staff else visible_teams(session, services, ctx.who)
+        teams = covered_teams(session, services, ctx.who, Action.SEE_STATUS)
     if teams == []:
         return kit.say("You have no teams to follow, so nothing of yours is overdue.")
     scope = _kept(services, teams)
@@ -328,7 +333,7 @@ def _overdue(ctx: Asked) -> Answer:
 def _completers(ctx: Asked) -> Answer:
     services, today = ctx.services, ctx.services.today()
     with services.sessions() as session:
-        teams = None if ctx.who.is_staff else advised_or_all(session, services, ctx.who)
+        teams = covered_teams(session, services, ctx.who, Action.SEE_COMPLETERS)
     scope = _kept(services, teams)
     kept.refresh(services.sessions, services.program, today, scope.team_ids)
     with services.sessions() as session:
@@ -337,12 +342,16 @@ def _completers(ctx: Asked) -> Answer:
     return views.completers_message(services.program, found, eligible, today, final_on)
 
 
-_TITLES = {"status": "Program status", "overdue": "Overdue steps", "completers": "Completers"}
+class _Kind(NamedTuple):
+    title: str  # of an answer over every team, across several programs
+    action: Action  # which teams an answer covers: `bot.access.covered`
+    answer: Callable[[Asked], Answer]
 
-_ANSWERS: dict[str, Callable[[Asked], Answer]] = {
-    "status": _status,
-    "overdue": _overdue,
-    "completers": _completers,
+
+_KINDS = {
+    "status": _Kind("Program status", Action.SEE_STATUS, _status),
+    "overdue": _Kind("Overdue steps", Action.SEE_STATUS, _overdue),
+    "completers": _Kind("Completers", Action.SEE_COMPLETERS, _completers),
 }
 
 
@@ -354,7 +363,7 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
     """Start the report after the ack; what to tell the requester now."""
     if not access.may(who, Action.EXPORT_REPORTS):
         return "Only content advisors and program staff can export reports."
-    scope = "program" if who.is_staff else "advisor"
+    scope = "program" if access.covers_every_team(who, Action.EXPORT_REPORTS) else "advisor"
     with transaction(services.sessions) as session:
         teams = sum(len(reported_team_tracks(session, one, who)) for one in _each(services))
         if not teams:

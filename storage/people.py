@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, bindparam, cast, func, literal, select, union_all
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import (
+    Connection,
+    ScalarSelect,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, joinedload
 
 from storage.models import Person, Role, RoleGrant, Team, TeamStatus
 
@@ -161,6 +171,49 @@ _ROSTER = (
     .where(Team.status == TeamStatus.ACTIVE, Team.program_id == bindparam("program_id"))
     .order_by(Team.id)
 )
+
+
+class TeamTies(NamedTuple):
+    """A team as an answer over someone's teams first reads it: its id and track, and its
+    people by Slack id (what `bot.access` decides on); no member is loaded."""
+
+    id: int
+    track: str
+    mentor: str
+    protege: str
+    advisor: str | None
+
+
+def _slack_id(person_id: InstrumentedAttribute[Any]) -> ScalarSelect[str]:
+    """The Slack id of the person a team's column names."""
+    return select(Person.slack_id).where(Person.id == person_id).scalar_subquery()
+
+
+# A person's few teams, each one's people looked up by key: joined, PostgreSQL would scan
+# every person to hash them.
+_TEAM_TIES = select(
+    Team.id,
+    Team.track,
+    _slack_id(Team.mentor_id),
+    _slack_id(Team.protege_id),
+    _slack_id(Team.advisor_id),
+).order_by(Team.id)
+
+
+def team_ties(
+    session: Session, slack_id: str, program_id: str, *, active: bool = False
+) -> list[TeamTies]:
+    """The teams of the program year the person is on or advises, by id: every one served
+    (those that ended during it too: a year's report counts every mentee served), or only
+    the active ones. Which of them an answer covers is for `bot.access.covered` to say."""
+    person = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
+    found = _TEAM_TIES.where(
+        Team.program_id == program_id,
+        (Team.mentor_id == person) | (Team.protege_id == person) | (Team.advisor_id == person),
+    )
+    if active:
+        found = found.where(_ACTIVE)
+    return [TeamTies(*row) for row in session.execute(found)]
 
 
 def count_active_teams(session: Session, program_id: str) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Person, Team, TeamChange, TeamStatus
-from storage.people import TeamTrack, add_team
+from storage.people import add_team
 
 
 def active_team_of_protege(session: Session, person_id: int) -> Team | None:
@@ -61,18 +61,6 @@ def programs_of(session: Session, slack_id: str) -> list[str]:
             .order_by(Team.program_id)
         )
     )
-
-
-def advised_team_tracks(session: Session, slack_id: str, program_id: str) -> list[TeamTrack]:
-    """The ids and tracks of every team of the program year the person advises, ended ones
-    too (their report), by id. No member is loaded: a report reads them a batch at a time."""
-    person_id = select(Person.id).where(Person.slack_id == slack_id).scalar_subquery()
-    found = (
-        select(Team.id, Team.track)
-        .where(Team.program_id == program_id, Team.advisor_id == person_id)
-        .order_by(Team.id)
-    )
-    return [TeamTrack(*row) for row in session.execute(found)]
 
 
 def register(

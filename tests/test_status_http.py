@@ -13,10 +13,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.status import export
+from handlers import status as status_handlers
 from storage.db import transaction
-from storage.models import TeamStatus
-from storage.people import get_team
+from storage.models import Role, TeamStatus
+from storage.people import get_or_create_person, get_team, grant
 from storage.survey import ReportRun
+from storage.teams import replace_member
 from tests.conftest import STAFF
 from tests.test_experiences_domain import ADVISOR, MENTOR, PROTEGE, make_team
 from tests.test_experiences_http import command
@@ -227,3 +229,84 @@ def test_staff_report_covers_teams_that_ended_during_the_year(served) -> None:
     fake.wait_for("files.completeUploadExternal", 1, timeout=20)
     [table] = [d for d in fake.uploads.values() if d.startswith(b"\xef\xbb\xbfteam,")]
     assert len(table.decode("utf-8-sig").splitlines()) == 3  # the header and both teams
+
+
+def report_of(base, fake, who: str, reports: int = 1) -> tuple[list[str], list[str], str]:
+    """`who`'s report, the `reports`th of the test: its team table's lines, its summary's
+    lines and the comment of its DM."""
+    command(base, who, "report")
+    completed = fake.wait_for("files.completeUploadExternal", reports, timeout=20)[-1]
+    files = {f["title"]: fake.uploads[f["id"]] for f in json.loads(completed.params["files"])}
+    table = files["mentoring-report-2024-10-01.csv"].decode("utf-8-sig").splitlines()
+    summary = files["mentoring-report-2024-10-01-summary.csv"].decode("utf-8-sig").splitlines()
+    return table, summary, completed.params["initial_comment"]
+
+
+def reassign(services, team: int) -> None:
+    """The team goes to the other content advisor, as `/mentor reassign` does it."""
+    with transaction(services.sessions) as session:
+        to = get_or_create_person(session, OTHER_ADVISOR, NOW)
+        replace_member(session, get_team(session, team), "advisor", to, "Moved.", STAFF, NOW)
+
+
+def test_reports_cover_the_teams_one_advises_not_those_one_is_on(served, program) -> None:
+    """A content advisor who mentors on another team (year two, someone else's to advise):
+    their report's head, count and rows hold the team they advise only (bot.access decides
+    on the teams' ids before any is loaded); their status shows both teams, as a member's."""
+    base, services, fake, ours, theirs = served
+    own = make_team(
+        services.sessions,
+        program,
+        mentor=ADVISOR,
+        protege="U0PROTEGEY",
+        advisor=OTHER_ADVISOR,
+        track="year2",
+    )
+    table, summary, comment = report_of(base, fake, ADVISOR)
+    assert [row.split(",")[0] for row in table[1:]] == [str(ours)]
+    assert "Assessment Activity" not in table[0]  # a step of year two's only
+    assert "Teams,1" in summary and "Mentors,1" in summary
+    assert ": 1 team, 0 completers." in comment
+    _, answer = command(base, ADVISOR, "completers")
+    assert "(of 1)" in answer["text"]
+    _, answer = command(base, ADVISOR, "status")
+    assert "*2 teams*" in text_of(answer)
+    # The other advisor's report holds both of theirs, year two's steps among its columns.
+    table, summary, comment = report_of(base, fake, OTHER_ADVISOR, reports=2)
+    assert [row.split(",")[0] for row in table[1:]] == [str(theirs), str(own)]
+    assert "Assessment Activity: status" in table[0]
+    assert "Teams,2" in summary and ": 2 teams, 0 completers." in comment
+
+
+def test_a_team_reassigned_leaves_its_former_advisors_report(served, program) -> None:
+    """An advisor (by grant) whose one team went to another advisor has nothing to report,
+    though they are on a team themselves; the new advisor's report holds it."""
+    base, services, fake, ours, theirs = served
+    make_team(services.sessions, program, mentor=ADVISOR, protege="U0PROTEGEY", advisor=None)
+    with transaction(services.sessions) as session:
+        grant(session, get_or_create_person(session, ADVISOR, NOW), Role.ADVISOR, STAFF, NOW)
+    reassign(services, ours)
+    _, answer = command(base, ADVISOR, "report")
+    assert "You advise no teams" in answer["text"]
+    _, answer = command(base, ADVISOR, "completers")
+    assert "(of 0)" in answer["text"]
+    table, summary, _ = report_of(base, fake, OTHER_ADVISOR)
+    assert [row.split(",")[0] for row in table[1:]] == [str(ours), str(theirs)]
+    assert "Teams,2" in summary
+
+
+def test_a_team_reassigned_while_its_report_is_made_is_left_out(served, monkeypatch) -> None:
+    """The ids of a report's teams are read first, their rows a batch at a time later: a
+    team that went to another advisor in between has no row in the former advisor's files,
+    and is not counted in them."""
+    base, services, fake, ours, _ = served
+    read = status_handlers.teams_by_id
+
+    def reassigned_first(session, ids):
+        reassign(services, ours)
+        return read(session, ids)
+
+    monkeypatch.setattr(status_handlers, "teams_by_id", reassigned_first)
+    table, summary, comment = report_of(base, fake, ADVISOR)
+    assert table[1:] == []
+    assert "Teams,0" in summary and ": 0 teams, 0 completers." in comment
