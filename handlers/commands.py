@@ -289,6 +289,7 @@ def _send_ics(services: Services, client: WebClient, user_id: str, track_id: str
     from bot.home.ics import track_calendar
 
     program = services.program
+    track = program.track(track_id).name
     try:
         content = track_calendar(program, track_id, services.clock())
         channel = client.conversations_open(users=user_id)["channel"]["id"]
@@ -296,8 +297,9 @@ def _send_ics(services: Services, client: WebClient, user_id: str, track_id: str
             channel=channel,
             content=content,
             filename=f"{program.id}-{track_id}.ics",
-            title=f"{program.track(track_id).name} deadlines",
-            # Named: a person in teams of two programs gets a file of each.
+            # Named by its program and year: a person in teams of two programs gets a file of
+            # each, and last year's file may still be in the DM.
+            title=f"{program.name}, {program.school_year}: {track} deadlines",
             initial_comment=f"Your {program.name} deadlines for the year: open the file to add "
             "them to your calendar.",
         )

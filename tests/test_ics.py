@@ -87,7 +87,7 @@ def test_a_member_gets_their_tracks_file_in_the_dm(app_server, standin, program)
     assert opened.params["users"] == MENTOR
     assert done.params["channel_id"] == MENTOR  # the stand-in names a DM by the user id
     [(name, data)] = [(f["title"], fake.uploads[f["id"]]) for f in json.loads(done.params["files"])]
-    assert name == "Year Two deadlines"
+    assert name == f"{program.name}, 2024-25: Year Two deadlines"
     assert {str(e["uid"]).split(".")[1] for e in events(data)} == {"year2"}
 
 
