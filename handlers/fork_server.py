@@ -4,31 +4,32 @@ A process that counts a whole program or makes a report should share the loaded 
 instead of importing it all again, and give back what it held once its work ends: a fresh
 fork for each piece of work does both. A web worker cannot fork it itself: it has threads, and
 a fork copies only the calling thread, so a lock another thread held stays locked for good in
-the child. So the fork server is forked while the server is still one thread (gunicorn's
-arbiter, right after it loaded the app), and forks a process for each piece of work.
-Without such a moment (tests, Socket Mode) the fork server is a fresh interpreter that imports
-heavy work's module once, then forks the same way.
+the child. So the fork server is forked while the worker is still one thread (after it loaded
+the app, before it serves), and forks a process for each piece of work. Without such a moment
+(tests, Socket Mode) the fork server is a fresh interpreter that imports heavy work's module
+once, then forks the same way.
 
-How work is asked for: the fork server holds one end of an unnamed socket pair, and every
-process forked after it (gunicorn's workers) the other. An asker makes a socket pair for the
-piece of work and sends one end of it over the shared one (a SOCK_SEQPACKET record arrives
-whole, whichever process sent it); the server forks a process and hands it that end. The
-asker writes the function and its arguments there, pickled, and reads the outcome pickled back
-as it is written: a report's megabytes are held once on each side, and nothing is left in a
+How work is asked for: the fork server holds one end of an unnamed socket pair, its asker
+the other. The asker makes a socket pair for the piece of work and sends one end of it over
+the shared one (SCM_RIGHTS); the server forks a process and hands it that end. The asker
+writes the function and its arguments there, pickled, and reads the outcome pickled back as
+it is written: a report's megabytes are held once on each side, and nothing is left in a
 file. Having no name, the server cannot be reached by anything else on the host (a socket
 file or an abstract address would let another local user send it a pickle to run).
 
 A process of work ends with its work, or as soon as its asker has gone (its end of the pair
-closes: a worker killed for a timeout takes its work with it). The server ends when every
-asker has gone, or with its parent. Multiprocessing's own fork server would do the same with
-one more process beside it (its resource tracker, a fresh interpreter of about 8 MiB).
+closes: a worker killed for a timeout takes its work with it). The server ends when its
+asker has gone, or with it. Neither stops for SIGTERM or SIGINT: a platform stopping the
+server signals every process, and the worker, stopping gracefully, waits for the work in
+flight. Multiprocessing's own fork server would do the same with one more process beside
+it (its resource tracker, a fresh interpreter of about 8 MiB).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import logging
+import functools
 import os
 import pickle
 import signal
@@ -36,12 +37,12 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO, Protocol, TypeVar
 
 from bot.platform.log_format import RemoteFrames, private_traceback
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Heavy work's processes yield the cores to the web worker: a program-wide count or a report
@@ -62,17 +63,18 @@ class Closable(Protocol):
 
 
 class ForkServer:
-    """What an asker holds: its end of the shared socket, and the server's process if this
-    process started it fresh (to be waited for)."""
+    """What an asker holds: its end of the shared socket, and the server's process."""
 
-    def __init__(self, channel: socket.socket, started: subprocess.Popen[bytes] | None = None):
+    def __init__(self, channel: socket.socket, pid: int, started: subprocess.Popen[bytes] | None):
         self._channel = channel
-        self._started = started
+        self._pid = pid
+        self._started = started  # a fresh interpreter's, to be waited for by its Popen
 
-    def run(self, function: Callable[..., T], *args: Any) -> T:
+    def run(self, function: Callable[..., T], *args: Any, timeout: float) -> T:
         """`function(*args)` in a fresh fork of the server, waited for: its result, or the
         error it raised (with the child's frames as its cause). ProcessDied when the process
-        ends without an outcome, ServerGone when there is no server to fork it."""
+        ends without an outcome, ServerGone when there is no server to fork it, TimeoutError
+        when no outcome came within `timeout` seconds (the process then ends too)."""
         ours, theirs = socket.socketpair()
         with ours:
             try:
@@ -81,11 +83,14 @@ class ForkServer:
                 raise ServerGone(type(exc).__name__) from exc
             finally:
                 theirs.close()
+            ours.settimeout(timeout)
             try:
                 with ours.makefile("wb") as out:
                     pickle.dump((function, args), out, pickle.HIGHEST_PROTOCOL)
                 with ours.makefile("rb") as into:
                     ok, value, *frames = pickle.load(into)
+            except TimeoutError:  # an OSError, but the process may well be alive
+                raise
             except (EOFError, OSError, pickle.UnpicklingError) as exc:
                 raise ProcessDied(type(exc).__name__) from exc
         if not ok:
@@ -93,14 +98,29 @@ class ForkServer:
         return value
 
     def close(self) -> None:
-        """This process asks no more: a server it started ends once its work has."""
+        """This process asks no more: the server ends, and is waited for."""
         self._channel.close()
         if self._started is not None:
             try:
                 self._started.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # a fork of this process still holds its end
+            except subprocess.TimeoutExpired:  # still importing what it preloads
                 self._started.kill()
                 self._started.wait()
+            return
+        _reap(self._pid)
+
+
+def _reap(pid: int, timeout: float = 10) -> None:
+    """Wait for the forked server, which ends once its channel closes (killed should it not
+    have within `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(ChildProcessError):
+        while not os.waitpid(pid, os.WNOHANG)[0]:
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return
+            time.sleep(0.01)
 
 
 def fork_here(listening: Sequence[Closable] = ()) -> ForkServer:
@@ -108,19 +128,25 @@ def fork_here(listening: Sequence[Closable] = ()) -> ForkServer:
     the server closes its copies of `listening` (a web server's sockets: a process that
     outlives the server must not keep its port)."""
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    pid = os.fork()
+    parent = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError:
+        mine.close()
+        theirs.close()
+        raise
     if pid == 0:
         code = 1
         try:
             mine.close()
             for sock in listening:
                 sock.close()
-            _serve(theirs)
+            _serve(theirs, parent)
             code = 0
         finally:
             os._exit(code)
     theirs.close()
-    return ForkServer(mine)
+    return ForkServer(mine, pid, None)
 
 
 def start_fresh(preload: Sequence[str]) -> ForkServer:
@@ -131,36 +157,45 @@ def start_fresh(preload: Sequence[str]) -> ForkServer:
         f"import sys; sys.path[:0] = {sys.path!r}; from handlers.fork_server import _fresh; "
         f"_fresh({theirs.fileno()}, {os.getpid()}, {list(preload)!r})"
     )
-    with theirs:
-        started = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()])
-    return ForkServer(mine, started)
+    try:
+        with theirs:
+            started = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()])
+    except BaseException:
+        mine.close()
+        raise
+    return ForkServer(mine, started.pid, started)
 
 
 def _fresh(fd: int, parent: int, preload: list[str]) -> None:
     """The fresh server's start."""
-    if os.getppid() != parent:  # its starter died already
-        return
+    os.set_inheritable(fd, False)  # passed to it; not to what it or its work may start
+    channel = socket.socket(fileno=fd)
+    _end_with(parent)
     for name in preload:
         __import__(name)
-    _serve(socket.socket(fileno=fd))
+    _serve(channel, parent)
 
 
-def _serve(channel: socket.socket) -> None:
-    """Fork a process for each end of a socket pair received, until every asker has gone."""
+def _serve(channel: socket.socket, parent: int) -> None:
+    """Fork a process for each end of a socket pair received, until its asker has gone."""
     os.nice(BACKGROUND)  # inherited by every process it forks
-    _end_with_parent()
+    _end_with(parent)
     # The signal handlers of the process it came from (gunicorn's) are not the server's,
     # nor those of the processes it forks.
     for number in _INHERITED_SIGNALS:
         signal.signal(number, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C is for the server's parent
+    # Stopping is its asker's to decide (see the module's docstring); inherited by its forks.
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, signal.SIG_IGN)
     # The system reaps the processes it forks: each reports its outcome to its asker.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     while True:
         message, fds, _, _ = socket.recv_fds(channel, 1, 1)
-        if not message:  # every asker's end has closed
+        if not message:  # the asker's end has closed
             return
         for fd in fds:
+            # (recvmsg gives it without close-on-exec in 3.11)
+            os.set_inheritable(fd, False)
             try:
                 pid = os.fork()
             except OSError:  # the asker reads an end without outcome: ProcessDied
@@ -176,17 +211,12 @@ def _work(fd: int) -> None:
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
         with socket.socket(fileno=fd) as sock:
-            try:
-                with sock.makefile("rb") as into:
-                    function, args = pickle.load(into)
-            except Exception:  # its module cannot be imported here, say: the asker is told
-                log.exception("heavy work's process could not read its work")
-                raise
+            work = _read_work(sock)
+            # Only once the work is read: the watcher reads the same socket.
             threading.Thread(target=_end_with_asker, args=(sock,), daemon=True).start()
             with sock.makefile("wb") as out:
-                _write_outcome(out, function, args)
+                _write_outcome(out, work)
         code = 0
     finally:
         # Never the interpreter's own exit: it would run the parent's atexit work, such as
@@ -194,26 +224,46 @@ def _work(fd: int) -> None:
         os._exit(code)
 
 
-def _write_outcome(out: BinaryIO, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _read_work(sock: socket.socket) -> Callable[[], Any]:
+    """The work the asker wrote; should it not load here (its module cannot be imported,
+    say), work that raises why, so that the asker is told (and does not try it again)."""
     try:
-        outcome: tuple[Any, ...] = (True, function(*args))
+        with sock.makefile("rb") as into:
+            function, args = pickle.load(into)
+    except EOFError:  # the asker has gone: nobody to tell
+        raise
+    except Exception as exc:
+        return functools.partial(_raise, exc)
+    return functools.partial(function, *args)
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def _write_outcome(out: BinaryIO, work: Callable[[], Any]) -> None:
+    try:
+        outcome: tuple[Any, ...] = (True, work())
         # Tried first without keeping the bytes: what cannot be pickled (half of it written
         # already) is a failure of the work, and the asker is told so.
         pickle.Pickler(_Nowhere(), pickle.HIGHEST_PROTOCOL).dump(outcome)
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit too: the work ended without a result
         # its frames (types and lines, no messages: they may hold what people wrote), for
         # the asker to log as its cause
         outcome = (False, _sendable(exc), private_traceback(exc))
     pickle.dump(outcome, out, pickle.HIGHEST_PROTOCOL)
 
 
-def _sendable(error: Exception) -> Exception:
-    """`error`, or an error naming its type if it cannot be pickled."""
+def _sendable(error: BaseException) -> Exception:
+    """`error`, or an error naming its type if it cannot be pickled or is not an Exception
+    (the asker handles those)."""
     try:
-        pickle.loads(pickle.dumps(error))
+        if isinstance(error, Exception):
+            pickle.loads(pickle.dumps(error))
+            return error
     except Exception:
-        return RuntimeError(f"{type(error).__qualname__} (cannot be sent)")
-    return error
+        pass
+    return RuntimeError(f"{type(error).__qualname__} (cannot be sent)")
 
 
 class _Nowhere:
@@ -229,13 +279,13 @@ def _end_with_asker(sock: socket.socket) -> None:
     os._exit(1)
 
 
-def _end_with_parent() -> None:
-    """Have Linux stop this process when its parent dies (prctl's PR_SET_PDEATHSIG): the
-    server must not outlive the process it serves. Elsewhere nothing is asked."""
+def _end_with(parent: int) -> None:
+    """Have Linux kill this process when `parent`, its parent, dies (prctl's
+    PR_SET_PDEATHSIG): the server must not outlive the process it serves. Elsewhere nothing
+    is asked."""
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
-    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the request took effect
         os._exit(0)
 
@@ -244,7 +294,6 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # What gunicorn handles itself (its quit, reload and log signals).
 _INHERITED_SIGNALS = (
-    signal.SIGTERM,
     signal.SIGQUIT,
     signal.SIGHUP,
     signal.SIGUSR1,

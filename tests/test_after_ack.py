@@ -4,13 +4,16 @@ Slack still holds the partner's DM, and the DM arrives once Slack answers."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
 import signal
+import sys
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -112,16 +115,79 @@ def _fork_servers() -> list[int]:
 
 
 def test_heavy_work_goes_on_after_its_fork_server_is_killed() -> None:
-    posted: list[int] = []
+    posted: list[object] = []
     after_ack.heavy(os.getpid, then=posted.append)
     after_ack.drain(timeout=60)
     [server] = _fork_servers()
     os.kill(server, signal.SIGKILL)
     assert waited_for(lambda: [server] if gone(server) else []) == [server]
-    after_ack.heavy(os.getpid, then=posted.append)
+    after_ack.heavy(functools.partial(_files, 10), then=posted.append)
     after_ack.drain(timeout=60)
-    [first, second] = posted
-    assert second not in (first, os.getpid()) and _fork_servers() not in ([], [server])
+    assert posted[1:] == [_files(10)]
+    # A fresh server, which imported the work's module (not functools') once for its forks.
+    [fresh] = _fork_servers()
+    assert fresh != server and b"tests.test_after_ack" in command_line(fresh)
+
+
+def _work_processes() -> list[int]:
+    return [p for server in _fork_servers() for p in running(server)]
+
+
+def test_work_in_flight_is_not_stopped_by_the_signal_that_stops_the_server() -> None:
+    """A platform stopping the server signals every process: the worker waits for the work
+    in flight (gunicorn's graceful stop), which goes on to its end."""
+    posted: list[object] = []
+    after_ack.heavy(time.sleep, 1, then=posted.append)
+    [process] = waited_for(_work_processes)
+    for pid in [process, *_fork_servers()]:
+        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGINT)
+    after_ack.drain(timeout=60)
+    assert posted == [None]
+
+
+def test_heavy_work_that_takes_too_long_is_ended_and_the_person_told(monkeypatch, caplog) -> None:
+    monkeypatch.setattr(after_ack, "HEAVY_TIMEOUT", 0.5)
+    posted: list[object] = []
+    after_ack.heavy(time.sleep, 60, then=posted.append, failed=lambda: posted.append("sorry"))
+    after_ack.drain(timeout=60)
+    assert posted == ["sorry"] and "TimeoutError" in caplog.text
+    assert "trying once more" not in caplog.text  # not tried again: it would wait as long
+    assert waited_for(lambda: [] if _work_processes() else [1]) == [1]  # its process ended
+
+
+def _inheritable_descriptors() -> list[int]:
+    return [int(fd) for fd in os.listdir("/proc/self/fd") if int(fd) > 2 and _inheritable(fd)]
+
+
+def _inheritable(fd: str) -> bool:
+    try:
+        return os.get_inheritable(int(fd))
+    except OSError:  # the directory's own descriptor, closed by now
+        return False
+
+
+def test_what_heavy_work_starts_inherits_no_socket_of_it() -> None:
+    """A program the work ran (and left running) would otherwise hold the asker's socket:
+    the asker would wait for it as for the work."""
+    posted: list[object] = []
+    after_ack.heavy(_inheritable_descriptors, then=posted.append)
+    after_ack.drain(timeout=60)
+    assert posted == [[]]
+
+
+def test_work_that_cannot_be_read_where_it_runs_is_a_failure_not_a_death(caplog) -> None:
+    elsewhere = types.ModuleType("only_in_this_process")
+    exec("def count():\n    return 1\n", elsewhere.__dict__)
+    sys.modules[elsewhere.__name__] = elsewhere
+    posted: list[object] = []
+    try:
+        after_ack.heavy(elsewhere.count, then=posted.append, failed=lambda: posted.append(0))
+        after_ack.drain(timeout=60)
+    finally:
+        del sys.modules[elsewhere.__name__]
+    assert posted == [0] and "ModuleNotFoundError" in caplog.text
+    assert "trying once more" not in caplog.text
 
 
 def test_heavy_work_starts_a_new_process_after_the_last_one_died() -> None:
@@ -140,7 +206,7 @@ def _files(size: int) -> dict[str, bytes]:
     return {"report.csv": b"team,mentor\n" * (size // 12), "chart.png": bytes(range(256)) * 64}
 
 
-def test_a_result_of_megabytes_comes_back_whole_through_a_file_of_its_own() -> None:
+def test_a_result_of_megabytes_comes_back_whole_through_its_own_socket() -> None:
     posted: list[dict[str, bytes]] = []
     after_ack.heavy(_files, 3_000_000, then=posted.append)
     after_ack.drain(timeout=60)
