@@ -120,8 +120,8 @@ def _heavy(
             result = future.result()
         except Exception as exc:
             died = isinstance(exc, ProcessDied)
-            # Not while stopping: a platform stopping the server signals every process, and
-            # the person is better told at once than retried into a process killed with it.
+            # Not while stopping: a platform that stops the server kills what is left when its
+            # time is up, and the person is better told at once than retried into that.
             if died and again and not _stopping.is_set():
                 log.warning("the process of %s died: trying once more", name_of(function))
                 after_ack(_retry, function, args, then, failed)
