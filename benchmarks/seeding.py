@@ -17,6 +17,11 @@ STAFF = "U0BENCHSTF"
 REGISTERED = datetime(2024, 8, 1, tzinfo=UTC)  # long before the month start measured
 
 
+def member_id(role: str, n: int) -> str:
+    """The Slack id of team `n`'s mentor or protégé (`role`) as `seed_teams` registers them."""
+    return f"U0{'M' if role == 'mentor' else 'P'}{n:07d}"
+
+
 def fresh_database(url: str) -> None:
     """An empty, migrated database (PostgreSQL's schema is dropped first)."""
     if url.startswith("postgresql"):
@@ -71,10 +76,10 @@ def seed_teams(
                 session,
                 program_id=program.id,
                 mentor=get_or_create_person(
-                    session, f"U0M{n:07d}", REGISTERED, tz="America/Chicago"
+                    session, member_id("mentor", n), REGISTERED, tz="America/Chicago"
                 ),
                 protege=get_or_create_person(
-                    session, f"U0P{n:07d}", REGISTERED, tz="America/Chicago"
+                    session, member_id("protege", n), REGISTERED, tz="America/Chicago"
                 ),
                 advisor=advisor,
                 area="bmit",

@@ -2,8 +2,10 @@
 
 One run: a bare Bolt app (gunicorn, 1 worker × 8 threads) gives the floor for `/mentor help`
 at 10 and 50 concurrent; then `mentorbot run` served the same way answers
-- `/mentor help` and a Communication Log submission at 10 and 50 concurrent, nothing else
-  running;
+- `/mentor help` from someone on no team (no standing to look up), `/mentor help` from the
+  teams' mentors and protégés (a different member each request: each answer looks up the
+  member's team and computes its deliverables for their next step), and a Communication Log
+  submission, at 10 and 50 concurrent, nothing else running;
 - staff `/mentor status`, `overdue` and `completers`, one at a time, from the request to the
   answer posted (inline in the ack, or at the response URL);
 - `/mentor help` and a log submission at 10 concurrent again while another client keeps
@@ -15,11 +17,17 @@ ratios to the run's own floor.
 
 BENCH_ONLY=memory measures only memory: status, overdue, completers and a report, then the
 three again, with PSS sampled throughout (minutes instead of most of an hour).
+
+BENCH_ONLY=help measures only the `/mentor help` rows and their floor (a few minutes); with
+BENCH_BEFORE=REF it serves that commit's code too, in the same run, after the floor (before
+and after alternate in order between runs, so neither always runs on a warmer machine).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import os
 import shutil
 import statistics
@@ -39,7 +47,8 @@ from benchmarks.ack_latency import (
     _server_pid,
     server_env,
 )
-from benchmarks.seeding import STAFF, current_program_file, fresh_database, seed_teams
+from benchmarks.seeding import STAFF, current_program_file, fresh_database, member_id, seed_teams
+from benchmarks.web_tier import ROOT, _checkout
 from tests.conftest import SIGNING_SECRET
 from tests.signing import slash_command
 from tests.slack_standin import Server, SlackStandIn
@@ -49,11 +58,25 @@ TOKEN = "xoxb-bench"
 REQUESTS = 300
 ASKED = 5  # each program-wide answer, one at a time
 PROGRAM_WIDE = ("status", "overdue", "completers")
+BOT = [sys.executable, "-m", "bot", "run", "--no-scheduler"]
+# Who asks for `/mentor help` in each row: (row key, name in the table).
+HELP_ROWS = (
+    ("help", "`/mentor help` from someone on no team"),
+    ("member help", "`/mentor help` from team members (a different mentor or protégé each)"),
+)
 
 Latencies = dict[str, float]  # row name -> milliseconds (or MB)
 
 
-def run(teams: int, database_url: str | None, runs: int = 3, only_memory: bool = False) -> str:
+def run(
+    teams: int,
+    database_url: str | None,
+    runs: int = 3,
+    only: str | None = None,
+    before: str | None = None,
+) -> str:
+    """`only`: "memory" or "help" for those rows alone; `before`: a git ref whose code is
+    served beside this checkout's (with only="help")."""
     results: list[Latencies] = []
     with tempfile.TemporaryDirectory() as folder:
         template = Path(folder) / "seeded.db"
@@ -61,30 +84,36 @@ def run(teams: int, database_url: str | None, runs: int = 3, only_memory: bool =
         fresh_database(url)
         program_file = current_program_file(folder)
         seed_teams(url, teams, program_file)
+        old_code = _checkout(before, folder) if before else None
         for n in range(runs):
             run_url = url
             if database_url is None:  # every run starts from the same seeded file
                 copy = Path(folder) / f"run{n}.db"
                 shutil.copy(template, copy)
                 run_url = f"sqlite:///{copy}"
-            measure = _memory_run if only_memory else _one_run
-            results.append(measure(run_url, program_file))
+            if only == "memory":
+                results.append(_memory_run(run_url, program_file))
+            elif only == "help":
+                results.append(_help_run(run_url, program_file, teams, old_code, n % 2 == 1))
+            else:
+                results.append(_one_run(run_url, program_file, teams))
     backend = "PostgreSQL" if database_url else "SQLite"
-    if only_memory:
+    if only == "memory":
         return _memory_table(results, teams, backend, runs)
+    if only == "help":
+        return _help_table(results, teams, backend, runs, before)
     return _table(results, teams, backend, runs)
 
 
-def _one_run(url: str, program_file: str) -> Latencies:
+def _one_run(url: str, program_file: str, teams: int) -> Latencies:
     fake = SlackStandIn()
     standin = Server(fake)
     out: Latencies = {}
     env = server_env(url, program_file, standin.url)
     try:
         with _served(BARE, env) as base:
-            for c in (10, 50):
-                out[f"bare help {c}"] = _p99(base, _help, c)
-        with _served([sys.executable, "-m", "bot", "run", "--no-scheduler"], env) as base:
+            _floor(base, out)
+        with _served(BOT, env) as base:
             memory = _PssSampler(_server_pid())
             try:
                 submit_log = _log_submitter(base, fake)
@@ -93,8 +122,8 @@ def _one_run(url: str, program_file: str) -> Latencies:
                     for kind in PROGRAM_WIDE:
                         first, out[f"{kind} answer"] = _answer_time(base, receiver, kind)
                         out[f"{kind} first"] = first
+                    _helps(base, teams, out)
                     for c in (10, 50):
-                        out[f"help {c}"] = _p99(base, _help, c)
                         out[f"log {c}"] = _p99(base, submit_log, c)
                     with _Busy(base, receiver, fake):
                         out["help 10 busy"] = _p99(base, _help, 10)
@@ -108,13 +137,63 @@ def _one_run(url: str, program_file: str) -> Latencies:
     return out
 
 
+def _help_run(
+    url: str, program_file: str, teams: int, old_code: str | None, before_first: bool
+) -> Latencies:
+    """Only `/mentor help`: the floor, then this checkout's bot (and the *before* code's,
+    its rows keyed "before …", first when `before_first`)."""
+    fake = SlackStandIn()
+    standin = Server(fake)
+    out: Latencies = {}
+    env = server_env(url, program_file, standin.url)
+    apps = [("", str(ROOT))] + ([("before ", old_code)] if old_code else [])
+    try:
+        with _served(BARE, env) as base:
+            _floor(base, out)
+        for prefix, code in reversed(apps) if before_first else apps:
+            with _served(BOT, env, code) as base:
+                _helps(base, teams, out, prefix)
+    finally:
+        standin.close()
+    return out
+
+
+def _floor(base: str, out: Latencies) -> None:
+    """The bare app's p99 for `/mentor help` at 10 and 50 concurrent: every run's floor."""
+    for c in (10, 50):
+        out[f"bare help {c}"] = _p99(base, _help, c)
+
+
+def _helps(base: str, teams: int, out: Latencies, prefix: str = "") -> None:
+    """`/mentor help` at 10 and 50 concurrent, from someone on no team and from members."""
+    for c in (10, 50):
+        out[f"{prefix}help {c}"] = _p99(base, _help, c)
+        out[f"{prefix}member help {c}"] = _p99(base, _member_help(teams), c)
+
+
+def _member_help(teams: int) -> Callable[[str], int]:
+    """`/mentor help` from the seeded teams' mentors and protégés in turn, a different person
+    each request: the teams are stepped through by a stride prime to their number (both
+    tracks come up; no member's answer is asked for twice in a row)."""
+    asked = itertools.count()
+    stride = next(s for s in itertools.count(teams * 618 // 1000) if math.gcd(s, teams) == 1)
+
+    def send(base: str) -> int:
+        n = next(asked)  # one step of the C iterator: safe across the pool's threads
+        # Mentor, mentor, protégé, protégé…: an odd stride alternates the teams' parity.
+        person = member_id("protege" if n // 2 % 2 else "mentor", n * stride % teams)
+        return slash_command(base + "/slack/events", SIGNING_SECRET, person, "help")[0]
+
+    return send
+
+
 def _memory_run(url: str, program_file: str) -> Latencies:
     """Only the memory: every program-wide answer and a report, then the answers again."""
     fake = SlackStandIn()
     standin = Server(fake)
     env = server_env(url, program_file, standin.url)
     try:
-        with _served([sys.executable, "-m", "bot", "run", "--no-scheduler"], env) as base:
+        with _served(BOT, env) as base:
             memory = _PssSampler(_server_pid())
             receiver = ResponseUrl()
             try:
@@ -273,13 +352,22 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _table(results: list[Latencies], teams: int, backend: str, runs: int) -> str:
+def _summaries(
+    results: list[Latencies],
+) -> tuple[Callable[[str], float], Callable[[str, str], str]]:
+    """A row's median over the runs, and its median ratio to another row of the same run."""
+
     def med(key: str) -> float:
         return statistics.median(r[key] for r in results)
 
     def ratio(key: str, floor: str) -> str:
         return f"{statistics.median(r[key] / r[floor] for r in results):.2f}×"
 
+    return med, ratio
+
+
+def _table(results: list[Latencies], teams: int, backend: str, runs: int) -> str:
+    med, ratio = _summaries(results)
     lines = [
         f"Program-wide answers over {teams:,} teams on {backend} (median of {runs} runs; "
         f"{REQUESTS} requests per concurrent row; ratios are to the same run's floor)",
@@ -287,15 +375,7 @@ def _table(results: list[Latencies], teams: int, backend: str, runs: int) -> str
         "| measured | concurrent | p99 or time | ratio |",
         "| --- | ---: | ---: | ---: |",
     ]
-    for c in (10, 50):
-        lines.append(
-            f"| bare bolt `/mentor help` (floor) | {c} | {med(f'bare help {c}'):.1f} ms | 1× |"
-        )
-    for c in (10, 50):
-        lines.append(
-            f"| `/mentor help` | {c} | {med(f'help {c}'):.1f} ms "
-            f"| {ratio(f'help {c}', f'bare help {c}')} of the floor |"
-        )
+    lines += _help_lines(med, ratio)
     for c in (10, 50):
         lines.append(
             f"| log submission | {c} | {med(f'log {c}'):.1f} ms "
@@ -324,6 +404,43 @@ def _table(results: list[Latencies], teams: int, backend: str, runs: int) -> str
     return "\n".join(lines)
 
 
+def _help_lines(
+    med: Callable[[str], float], ratio: Callable[[str, str], str], before: str | None = None
+) -> list[str]:
+    """The floor's rows, then each `/mentor help` row at 10 and 50 concurrent (with `before`,
+    the *before* code's row above each of this checkout's)."""
+    lines = [
+        f"| bare bolt `/mentor help` (floor) | {c} | {med(f'bare help {c}'):.1f} ms | 1× |"
+        for c in (10, 50)
+    ]
+    versions = [(f"before ({before}): ", "before "), ("after: ", "")] if before else [("", "")]
+    for key, name in HELP_ROWS:
+        for c in (10, 50):
+            for label, prefix in versions:
+                row = f"{prefix}{key} {c}"
+                lines.append(
+                    f"| {label}{name} | {c} | {med(row):.1f} ms "
+                    f"| {ratio(row, f'bare help {c}')} of the floor |"
+                )
+    return lines
+
+
+def _help_table(
+    results: list[Latencies], teams: int, backend: str, runs: int, before: str | None
+) -> str:
+    med, ratio = _summaries(results)
+    return "\n".join(
+        [
+            f"`/mentor help` over {teams:,} teams on {backend} (median of {runs} runs; "
+            f"{REQUESTS} requests per row; ratios are to the same run's floor)",
+            "",
+            "| measured | concurrent | p99 | ratio |",
+            "| --- | ---: | ---: | ---: |",
+            *_help_lines(med, ratio, before),
+        ]
+    )
+
+
 def _memory_table(results: list[Latencies], teams: int, backend: str, runs: int) -> str:
     """Peak PSS per role and in all, each the median of the runs' peaks (a role's peak and
     the total's need not fall at the same moment)."""
@@ -346,6 +463,7 @@ if __name__ == "__main__":
             int(os.environ.get("BENCH_TEAMS", "5000")),
             os.environ.get("BENCH_DATABASE_URL"),
             int(os.environ.get("BENCH_RUNS", "3")),
-            only_memory=os.environ.get("BENCH_ONLY") == "memory",
+            only=os.environ.get("BENCH_ONLY"),
+            before=os.environ.get("BENCH_BEFORE"),
         )
     )
