@@ -11,6 +11,7 @@ to discuss, agreed, confirmed …) with who took it and when: the signatures and
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TypeVar
@@ -21,10 +22,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -226,40 +229,56 @@ def experience(session: Session, team_id: int, number: int) -> Experience | None
 OTHER_APPROVED = "other_approved"
 
 
+_SEEN = aliased(ExperienceSubmission)
+# Built once, the team ids bound at each run: building it (its alias above all) cost several
+# times what running it does, on every member's `/mentor help` and Home tab.
+_OTHER_APPROVALS = (
+    select(FormEvent.form_id, func.min(FormEvent.at))
+    .join(Experience, Experience.id == FormEvent.form_id)
+    .outerjoin(_SEEN, _SEEN.id == FormEvent.revision_id)
+    .where(
+        FormEvent.team_id.in_(bindparam("team_ids", expanding=True)),
+        FormEvent.form == "experience",
+        FormEvent.event == OTHER_APPROVED,
+        or_(
+            FormEvent.revision_id.is_(None),  # none older than the column is left unnamed
+            and_(
+                func.coalesce(_SEEN.other_description, "")
+                == func.coalesce(Experience.other_description, ""),
+                _SEEN.focus_areas == Experience.focus_areas,
+            ),
+        ),
+    )
+    .group_by(FormEvent.form_id)
+)
+
+
 def other_approvals(session: Session, team_ids: Sequence[int]) -> dict[int, datetime]:
     """Experience id -> when its "Other" experience, as it stands, was first approved: an
     approval counts for the description and focus areas of the submission it names, so one
     given before the protégé changed them does not count for the new ones."""
     if not team_ids:
         return {}
-    seen = aliased(ExperienceSubmission)
-    rows = session.execute(
-        select(FormEvent.form_id, func.min(FormEvent.at))
-        .join(Experience, Experience.id == FormEvent.form_id)
-        .outerjoin(seen, seen.id == FormEvent.revision_id)
-        .where(
-            FormEvent.team_id.in_(team_ids),
-            FormEvent.form == "experience",
-            FormEvent.event == OTHER_APPROVED,
-            or_(
-                FormEvent.revision_id.is_(None),  # none older than the column is left unnamed
-                and_(
-                    func.coalesce(seen.other_description, "")
-                    == func.coalesce(Experience.other_description, ""),
-                    seen.focus_areas == Experience.focus_areas,
-                ),
-            ),
-        )
-        .group_by(FormEvent.form_id)
-    ).all()
+    rows = session.execute(_OTHER_APPROVALS, {"team_ids": list(team_ids)}).all()
     return {experience_id: at for experience_id, at in rows}
+
+
+# The statements a team's deliverables read, built once (ids bound at each run), as above.
+_TEAMS_OF_PROTEGES = select(Team.id, Team.protege_id).where(
+    Team.protege_id.in_(bindparam("protege_ids", expanding=True))
+)
+_EXPERIENCES = (
+    select(Experience)
+    .where(Experience.team_id.in_(bindparam("team_ids", expanding=True)))
+    .order_by(Experience.team_id, Experience.number)
+)
 
 
 def teams_of_proteges(session: Session, teams: Sequence[Team]) -> dict[int, list[int]]:
     """Team id -> the ids of every team (any year, ended ones too) with the same protégé."""
     protege_of = {team.id: team.protege_id for team in teams}
     rows = session.execute(
-        select(Team.id, Team.protege_id).where(Team.protege_id.in_(set(protege_of.values())))
+        _TEAMS_OF_PROTEGES, {"protege_ids": list(set(protege_of.values()))}
     ).all()
     by_protege: dict[int, list[int]] = {}
     for team_id, protege_id in rows:
@@ -271,13 +290,7 @@ def experiences_of(session: Session, team_ids: Sequence[int]) -> list[Experience
     """Every experience of these teams, by team and number."""
     if not team_ids:
         return []
-    return list(
-        session.scalars(
-            select(Experience)
-            .where(Experience.team_id.in_(team_ids))
-            .order_by(Experience.team_id, Experience.number)
-        )
-    )
+    return list(session.scalars(_EXPERIENCES, {"team_ids": list(team_ids)}))
 
 
 def current_submission(session: Session, experience_id: int) -> ExperienceSubmission | None:
@@ -320,26 +333,32 @@ def _current_numbered(
     """The current (not superseded) version of a numbered form, by team and number."""
     if not team_ids:
         return []
-    return list(
-        session.scalars(
-            select(model)
-            .where(model.team_id.in_(team_ids), model.superseded_at.is_(None))
-            .order_by(model.team_id, model.number)
+    return list(session.scalars(_current_of(model), {"team_ids": list(team_ids)}))
+
+
+@functools.cache
+def _current_of(model: type[_Numbered]) -> Select[_Numbered]:
+    return (
+        select(model)
+        .where(
+            model.team_id.in_(bindparam("team_ids", expanding=True)), model.superseded_at.is_(None)
         )
+        .order_by(model.team_id, model.number)
     )
+
+
+_ASSESSMENTS = (
+    select(AssessmentActivity)
+    .where(AssessmentActivity.team_id.in_(bindparam("team_ids", expanding=True)))
+    .order_by(AssessmentActivity.team_id, AssessmentActivity.version)
+)
 
 
 def assessment_activities(session: Session, team_ids: Sequence[int]) -> list[AssessmentActivity]:
     """Every version, oldest first: the first is when the step was met."""
     if not team_ids:
         return []
-    return list(
-        session.scalars(
-            select(AssessmentActivity)
-            .where(AssessmentActivity.team_id.in_(team_ids))
-            .order_by(AssessmentActivity.team_id, AssessmentActivity.version)
-        )
-    )
+    return list(session.scalars(_ASSESSMENTS, {"team_ids": list(team_ids)}))
 
 
 def record_event(

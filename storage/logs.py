@@ -9,6 +9,7 @@ conversations are local dates; instants are UTC.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Subquery,
     Text,
@@ -250,13 +252,21 @@ def months_closed(
     session: Session, team_ids: Iterable[int], completed_by: str
 ) -> dict[tuple[int, str], datetime]:
     """(team id, topic month) -> when the month's Communication Log was first closed."""
-    closes, closed_at = closing(completed_by)
-    rows = session.execute(
-        select(CommunicationLog.team_id, CommunicationLog.topic_month, func.min(closed_at))
-        .where(CommunicationLog.team_id.in_(list(team_ids)), IS_CURRENT, closes)
-        .group_by(CommunicationLog.team_id, CommunicationLog.topic_month)
-    ).all()
+    rows = session.execute(_months_closed(completed_by), {"team_ids": list(team_ids)}).all()
     return {(team_id, month): at for team_id, month, at in rows}
+
+
+@functools.cache
+def _months_closed(completed_by: str) -> Select[int, str, Any]:
+    """`months_closed`'s statement, built once for each rule (the team ids bound at each run):
+    every member's `/mentor help` and Home tab ask it."""
+    closes, closed_at = closing(completed_by)
+    return (
+        select(CommunicationLog.team_id, CommunicationLog.topic_month, func.min(closed_at))
+        .where(CommunicationLog.team_id.in_(bindparam("team_ids", expanding=True)))
+        .where(IS_CURRENT, closes)
+        .group_by(CommunicationLog.team_id, CommunicationLog.topic_month)
+    )
 
 
 def contact_dates(

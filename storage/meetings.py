@@ -11,7 +11,7 @@ import enum
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base, UtcDateTime, string_enum
@@ -41,17 +41,20 @@ class MeetingAttendance(Revised, Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+# Built once, the teams and program year bound at each run: every member's `/mentor help`
+# reads it.
+_ATTENDANCE = select(MeetingAttendance).where(
+    MeetingAttendance.team_id.in_(bindparam("team_ids", expanding=True)),
+    MeetingAttendance.program_id == bindparam("program_id"),
+    MeetingAttendance.superseded_at.is_(None),
+)
+
+
 def attendance_of(
     session: Session, team_ids: Sequence[int], program_id: str
 ) -> dict[tuple[int, str], MeetingAttendance]:
     """(team id, step) -> the current record, for these teams in the program year."""
     if not team_ids:
         return {}
-    rows = session.scalars(
-        select(MeetingAttendance).where(
-            MeetingAttendance.team_id.in_(team_ids),
-            MeetingAttendance.program_id == program_id,
-            MeetingAttendance.superseded_at.is_(None),
-        )
-    )
+    rows = session.scalars(_ATTENDANCE, {"team_ids": list(team_ids), "program_id": program_id})
     return {(row.team_id, row.step): row for row in rows}

@@ -7,9 +7,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, select
+from sqlalchemy import Date, ForeignKey, Index, Select, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base, UtcDateTime, string_enum
@@ -97,20 +96,29 @@ def save_pace(
     return row
 
 
+# The teams' rows, oldest first: built once, the team ids bound at each run (`_of_teams`).
+_STEP_PACES = (
+    select(StepPace)
+    .where(StepPace.team_id.in_(bindparam("team_ids", expanding=True)))
+    .order_by(StepPace.id)
+)
+_CONFIRMED_OUTSIDE = _STEP_PACES.where(
+    StepPace.kind == StepPaceKind.OUTSIDE, StepPace.confirmed_at.is_not(None)
+)
+
+
 def step_paces(session: Session, team_ids: Iterable[int]) -> list[StepPace]:
-    return _of_teams(session, team_ids)
+    return _of_teams(session, team_ids, _STEP_PACES)
 
 
-def _of_teams(session: Session, team_ids: Iterable[int], *where: Any) -> list[StepPace]:
-    """The teams' rows (and `where`), oldest first, asked 500 teams at a time."""
+def _of_teams(
+    session: Session, team_ids: Iterable[int], statement: Select[StepPace]
+) -> list[StepPace]:
+    """The rows `statement` reads of these teams, asked 500 teams at a time."""
     wanted = sorted(set(team_ids))
     found: list[StepPace] = []
     for start in range(0, len(wanted), 500):
-        found += session.scalars(
-            select(StepPace)
-            .where(StepPace.team_id.in_(wanted[start : start + 500]), *where)
-            .order_by(StepPace.id)
-        )
+        found += session.scalars(statement, {"team_ids": wanted[start : start + 500]})
     return found
 
 
@@ -132,12 +140,7 @@ def record_step(
 def confirmed_outside(session: Session, team_ids: Iterable[int]) -> list[StepPace]:
     """Steps members said were done outside Slack and the advisor (or staff) confirmed: done,
     wherever a step's state is asked (`bot.status.deliverables`)."""
-    return _of_teams(
-        session,
-        team_ids,
-        StepPace.kind == StepPaceKind.OUTSIDE,
-        StepPace.confirmed_at.is_not(None),
-    )
+    return _of_teams(session, team_ids, _CONFIRMED_OUTSIDE)
 
 
 def unconfirmed(session: Session) -> list[StepPace]:

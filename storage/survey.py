@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     select,
     update,
 )
@@ -103,17 +104,18 @@ def answered(session: Session, team_ids: Iterable[int]) -> set[tuple[int, str]]:
     return set(answered_at(session, team_ids))
 
 
+_ANSWERED_AT = select(
+    SurveyResponse.team_id, SurveyResponse.slack_id, SurveyResponse.submitted_at
+).where(SurveyResponse.team_id.in_(bindparam("team_ids", expanding=True)))
+
+
 def answered_at(session: Session, team_ids: Iterable[int]) -> dict[tuple[int, str], datetime]:
     """When each person answered, by (team id, Slack id), for the given teams."""
     ids = list(team_ids)
     found: dict[tuple[int, str], datetime] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(
-                SurveyResponse.team_id, SurveyResponse.slack_id, SurveyResponse.submitted_at
-            ).where(SurveyResponse.team_id.in_(chunk))
-        )
+        rows = session.execute(_ANSWERED_AT, {"team_ids": chunk})
         found.update({(team_id, slack_id): at for team_id, slack_id, at in rows})
     return found
 

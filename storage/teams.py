@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Person, Team, TeamChange, TeamStatus
@@ -114,16 +114,21 @@ def end_team(
     _record(session, team, "status", str(old), status.value, reason, by, now)
 
 
+# Built once (the team ids bound at each run): a team's deliverables read it.
+_FORMER_MENTORS = (
+    select(TeamChange.team_id, Person)
+    .join(Person, Person.slack_id == TeamChange.old_value)
+    .where(TeamChange.team_id.in_(bindparam("team_ids", expanding=True)))
+    .where(TeamChange.role == "mentor")
+    .order_by(TeamChange.id)
+)
+
+
 def former_mentors(session: Session, team_ids: Sequence[int]) -> dict[int, list[Person]]:
     """Team id -> the people who mentored it before a change, in order."""
     if not team_ids:
         return {}
-    rows = session.execute(
-        select(TeamChange.team_id, Person)
-        .join(Person, Person.slack_id == TeamChange.old_value)
-        .where(TeamChange.team_id.in_(team_ids), TeamChange.role == "mentor")
-        .order_by(TeamChange.id)
-    ).all()
+    rows = session.execute(_FORMER_MENTORS, {"team_ids": list(team_ids)}).all()
     out: dict[int, list[Person]] = {}
     for team_id, person in rows:
         out.setdefault(team_id, []).append(person)
@@ -218,15 +223,20 @@ def program_pause_changes(session: Session, program_id: str) -> dict[int, list[T
     return found
 
 
+# Built once, as `_FORMER_MENTORS`.
+_PAUSE_CHANGES = (
+    select(TeamChange)
+    .where(TeamChange.role == PAUSE)
+    .where(TeamChange.team_id.in_(bindparam("team_ids", expanding=True)))
+    .order_by(TeamChange.id)
+)
+
+
 def pause_changes(session: Session, team_ids: list[int]) -> dict[int, list[TeamChange]]:
     """Every team's pauses and resumptions, oldest first (most teams have none)."""
     found: dict[int, list[TeamChange]] = {}
     for start in range(0, len(team_ids), 500):
-        rows = session.scalars(
-            select(TeamChange)
-            .where(TeamChange.role == PAUSE, TeamChange.team_id.in_(team_ids[start : start + 500]))
-            .order_by(TeamChange.id)
-        )
+        rows = session.scalars(_PAUSE_CHANGES, {"team_ids": team_ids[start : start + 500]})
         for row in rows:
             found.setdefault(row.team_id, []).append(row)
     return found

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.plans import rules as plans
+from bot.plans.form import DecisionPointsForm
 from storage.db import transaction
 from storage.people import get_team
 from tests.conftest import SIGNING_SECRET, STAFF
@@ -96,3 +98,24 @@ def test_an_advisor_gets_look_ups_and_staff_also_run_the_program(served, program
     assert "assessment" not in listed(staff)  # staff on no team file nothing of a team
     mentor = help_for(base, MENTOR)
     assert {"log", "visit", "noresponse"} <= set(listed(mentor))
+
+
+def test_each_filing_shows_in_the_members_very_next_help(served, program) -> None:
+    """A member's next step is read afresh on every `/mentor help` (its statements are built
+    once; nothing they read is kept): each filing moves it on in the very next answer."""
+    base, services, _ = served
+    team = make_team(services.sessions, program)
+
+    def next_step() -> str:
+        return help_for(base, MENTOR)["blocks"][1]["text"]["text"]
+
+    assert next_step().startswith("*Your next step:* Mentor/Protégé Contact Form")
+    with transaction(services.sessions) as session:
+        filed = get_team(session, team)
+        for member in (filed.mentor, filed.protege):
+            member.contact_filed_at = NOW
+    assert next_step().startswith("*Your next step:* Decision Points Checklist")
+    with transaction(services.sessions) as session:
+        form = DecisionPointsForm(concerned=frozenset(), notes={}, top=())
+        plans.file_decision_points(session, program, get_team(session, team), form, MENTOR, NOW)
+    assert next_step().startswith("*Your next step:* Individual Mentoring Plan")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.plans import checklists
@@ -27,6 +27,14 @@ _FILINGS: dict[StepKind, tuple[_PlanFiling, InstrumentedAttribute[datetime | Non
     FOCAL_POINTS: (FocalPointsFiling, FocalPointsFiling.filed_at),
     DECISION_POINTS: (DecisionPointsFiling, DecisionPointsFiling.filed_at),
     MENTORING_PLAN: (MentoringPlan, MentoringPlan.submitted_at),
+}
+# When each team first filed each form, built once (the team ids bound at each run): a
+# member's `/mentor help` and Home tab ask all three.
+_FIRST_FILED = {
+    kind: select(model.team_id, model.program_id, func.min(column))
+    .where(model.team_id.in_(bindparam("team_ids", expanding=True)))
+    .group_by(model.team_id, model.program_id)
+    for kind, (model, column) in _FILINGS.items()
 }
 # Who may open each form from a checklist or a reminder: part A is the protégé's alone.
 _OPENERS: dict[StepKind, tuple[tuple[str, ...], str, str]] = {
@@ -53,13 +61,9 @@ def _facts(
     program_of = {team.id: team.program_id for team in teams}
     team_ids = list(program_of)
     for deadline in deadlines:
-        model, column = _FILINGS[deadline.step.kind]
+        first_filed = _FIRST_FILED[deadline.step.kind]
         for start in range(0, len(team_ids), 500):
-            rows = session.execute(
-                select(model.team_id, model.program_id, func.min(column))
-                .where(model.team_id.in_(team_ids[start : start + 500]))
-                .group_by(model.team_id, model.program_id)
-            )
+            rows = session.execute(first_filed, {"team_ids": team_ids[start : start + 500]})
             for team_id, program_id, at in rows:
                 if at is not None and program_of[team_id] == program_id:
                     out[team_id].done[deadline.id] = at

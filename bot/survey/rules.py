@@ -9,7 +9,7 @@ by the deadline, and only from five people up (storage.survey).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -95,24 +95,32 @@ def results(
     return store.survey_summary(session, program.id, ids, counted)
 
 
-def survey_done(session: Session, teams: Sequence[Team]) -> dict[int, datetime | None]:
-    """Team id -> when the second of its members answered (None until both have)."""
+def survey_standing(
+    session: Session, teams: Sequence[Team]
+) -> tuple[dict[int, datetime | None], list[tuple[Team, str, str]]]:
+    """Team id -> when the second of its members answered (None until both have), and
+    `owed_by`'s list, from one read of the answers."""
     found = store.answered_at(session, [team.id for team in teams])
-    out: dict[int, datetime | None] = {}
+    done: dict[int, datetime | None] = {}
     for team in teams:
         mentor = found.get((team.id, team.mentor.slack_id))
         protege = found.get((team.id, team.protege.slack_id))
-        out[team.id] = max(mentor, protege) if mentor and protege else None
-    return out
+        done[team.id] = max(mentor, protege) if mentor and protege else None
+    return done, _owed(teams, found.keys())
 
 
 def owed_by(session: Session, teams: Sequence[Team]) -> list[tuple[Team, str, str]]:
     """(team, Slack id, role) of every member who has not answered yet."""
-    found = store.answered(session, [team.id for team in teams])
+    return _owed(teams, store.answered(session, [team.id for team in teams]))
+
+
+def _owed(
+    teams: Sequence[Team], answered: Collection[tuple[int, str]]
+) -> list[tuple[Team, str, str]]:
     out = []
     for team in teams:
         for person, role in ((team.mentor, "mentor"), (team.protege, "protege")):
-            if (team.id, person.slack_id) not in found:
+            if (team.id, person.slack_id) not in answered:
                 out.append((team, person.slack_id, role))
     return out
 

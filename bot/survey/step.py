@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.program import Deadline, Program, Step, StepKind
 from bot.program.kinds import ANSWER
 from bot.status.step_handlers import Facts, NextAction, StepHandler
-from bot.survey.rules import owed_by, survey_done
+from bot.survey.rules import survey_standing
 from bot.survey.views import SURVEY_OPEN
 from storage.models import Team
 
@@ -21,9 +21,9 @@ def _facts(
     session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
     answers = [d for d in deadlines if d.is_(StepKind.SURVEY, part=ANSWER)]
-    done = survey_done(session, teams)
+    done, owed_by = survey_standing(session, teams)
     owed: dict[int, list[str]] = {}
-    for team, _, role in owed_by(session, teams):
+    for team, _, role in owed_by:
         owed.setdefault(team.id, []).append(role)
     out: dict[int, Facts] = {}
     for team in teams:
