@@ -58,7 +58,10 @@ def serve(
         "preload_app": True,
         "threads": int(os.environ.get("WEB_THREADS", "8")),
         "timeout": 30,
-        "graceful_timeout": 10,
+        # A stopping worker first finishes the work it took on after acks (a report over
+        # thousands of teams takes 5 to 10 s): within the 30 s a platform gives between its
+        # SIGTERM and its SIGKILL (Heroku's, and Kubernetes' default grace period).
+        "graceful_timeout": 25,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
