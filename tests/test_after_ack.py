@@ -303,17 +303,7 @@ def test_program_wide_work_is_done_in_forks_of_the_worker_even_after_one_is_kill
     fake, api_url = standin
     seed_teams(sqlite_url, ANSWER_LATER_OVER + 1)
     port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api_url,
-        "DATABASE_URL": sqlite_url,
-        "MENTORBOT_STAFF": "U0STAFF01",
-        "PORT": str(port),
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    process = run_bot(env)
+    process = run_bot(_bot_env(sqlite_url, api_url, port))
     receiver = ResponseUrl()
     try:
         base = f"http://127.0.0.1:{port}"
@@ -373,6 +363,52 @@ def test_program_wide_work_is_done_in_forks_of_the_worker_even_after_one_is_kill
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert "Traceback" not in output
+
+
+def test_a_platform_stopping_the_server_mid_report_still_gets_the_report_out(
+    sqlite_url, standin
+) -> None:
+    """A platform stops a server by signalling every process of it (SIGTERM), and kills what
+    is left once its grace period is over: the worker finishes the report in flight first,
+    and the server exits cleanly."""
+    fake, api_url = standin
+    seed_teams(sqlite_url, ANSWER_LATER_OVER + 1)
+    port = free_port()
+    process = run_bot(_bot_env(sqlite_url, api_url, port))
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/healthz", time.monotonic() + 60)
+        code, body = slash_command(base + "/slack/events", SIGNING_SECRET, "U0STAFF01", "report")
+        assert code == 200 and "Preparing your report" in json.dumps(body)
+        [worker] = children(process.pid)
+        [server] = waited_for(lambda: running(worker))
+        [helper] = waited_for(lambda: running(server), every=0.005)
+        os.kill(helper, signal.SIGSTOP)  # held, so that the signal finds it at work
+        for pid in (process.pid, worker, server, helper):
+            os.kill(pid, signal.SIGTERM)
+        os.kill(helper, signal.SIGCONT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0 and "Traceback" not in output
+    assert len(fake.calls_to("files.completeUploadExternal")) == 1
+
+
+def _bot_env(sqlite_url: str, api_url: str, port: int) -> dict[str, str]:
+    """`mentorbot run`'s environment: the stand-in's Slack, over HTTP, one member of staff."""
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": sqlite_url,
+        "MENTORBOT_STAFF": "U0STAFF01",
+        "PORT": str(port),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    return env
 
 
 def waited_for(
