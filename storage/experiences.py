@@ -264,8 +264,11 @@ def other_approvals(session: Session, team_ids: Sequence[int]) -> dict[int, date
 
 
 # The statements a team's deliverables read, built once (ids bound at each run), as above.
-_TEAMS_OF_PROTEGES = select(Team.id, Team.protege_id).where(
-    Team.protege_id.in_(bindparam("protege_ids", expanding=True))
+_PROTEGES_EXPERIENCES = (
+    select(Team.protege_id, Experience)
+    .join(Team, Team.id == Experience.team_id)
+    .where(Team.protege_id.in_(bindparam("protege_ids", expanding=True)))
+    .order_by(Experience.team_id, Experience.number)
 )
 _EXPERIENCES = (
     select(Experience)
@@ -274,16 +277,14 @@ _EXPERIENCES = (
 )
 
 
-def teams_of_proteges(session: Session, teams: Sequence[Team]) -> dict[int, list[int]]:
-    """Team id -> the ids of every team (any year, ended ones too) with the same protégé."""
-    protege_of = {team.id: team.protege_id for team in teams}
-    rows = session.execute(
-        _TEAMS_OF_PROTEGES, {"protege_ids": list(set(protege_of.values()))}
-    ).all()
-    by_protege: dict[int, list[int]] = {}
-    for team_id, protege_id in rows:
-        by_protege.setdefault(protege_id, []).append(team_id)
-    return {team_id: sorted(by_protege.get(p, [])) for team_id, p in protege_of.items()}
+def proteges_experiences(
+    session: Session, protege_ids: Iterable[int]
+) -> list[tuple[int, Experience]]:
+    """(protégé id, experience) of every team (any year, ended ones too) each of these
+    protégés has been in, by team and number: one statement, not the teams and then their
+    experiences."""
+    rows = session.execute(_PROTEGES_EXPERIENCES, {"protege_ids": list(set(protege_ids))})
+    return [(protege_id, record) for protege_id, record in rows]
 
 
 def experiences_of(session: Session, team_ids: Sequence[int]) -> list[Experience]:

@@ -18,13 +18,15 @@ from storage.experiences import (
     MentorComment,
     experience,
 )
-from storage.models import Team
+from storage.models import Team, TeamStatus
 from storage.people import add_team, get_or_create_person, get_team
 from storage.plans import SlotRow, add_plan_revision, approve, current_plan
+from storage.teams import end_team
 
 MENTOR, PROTEGE, ADVISOR = "U0MENTOR1", "U0PROTEGE1", "U0ADVISOR1"
 OTHER_MENTOR, OTHER_PROTEGE = "U0MENTOR2", "U0PROTEGE2"
 NOW = datetime(2024, 10, 15, 15, tzinfo=UTC)
+_THINKING = "Facilitator of Student Thinking & Learning"
 LINK = "https://drive.example.org/d/syllabus"
 
 
@@ -340,6 +342,35 @@ def test_year_two_coverage_names_the_missing_focus_areas(db, program) -> None:
     with db() as s:
         covered = domain.team_coverage(s, program, _team(s, team_id))
     assert covered.complete and covered.complete_at == NOW + timedelta(days=3)
+
+
+def test_a_proteges_experiences_and_approvals_follow_them_into_their_next_team(db, program) -> None:
+    """Year one's experiences, an approved one of the team's own design among them, count
+    toward the same protégé's year-two focus areas when a batch of teams is read at once;
+    another protégé's team in the batch counts none of them."""
+    first = make_team(db, program)  # year one
+    approved_at = NOW + timedelta(days=2)
+    with transaction(db) as s:
+        team = _team(s, first)
+        own = entry(None, "Own design", ("Instructional Designer", _THINKING))
+        for number, chosen in ((1, entry(3)), (2, own)):
+            domain.submit(s, program, team, number, chosen, PROTEGE, NOW)
+            sub = domain.state_of(s, program, team, number).submission.id
+            c = domain.file_comment(s, team, number, sub, comment_entry(), MENTOR, NOW)
+            domain.agree(s, team, number, c.id, PROTEGE, NOW)
+        own_id = domain.state_of(s, program, team, 2).submission.id
+        domain.approve_other(s, team, 2, own_id, ADVISOR, approved_at)
+        end_team(s, team, TeamStatus.COMPLETED, "year one done", ADVISOR, approved_at)
+    second = make_team(db, program, track="year2", start=date(2025, 8, 25))
+    other = make_team(db, program, mentor=OTHER_MENTOR, protege=OTHER_PROTEGE, track="year2")
+    with db() as s:
+        records, approvals = domain.protege_records(s, [_team(s, second), _team(s, other)])
+    assert [(r.team_id, r.number) for r in records[second]] == [(first, 1), (first, 2)]
+    assert list(approvals.values()) == [approved_at]
+    covered = domain.coverage(program, records[second], approvals)
+    assert covered.complete_at == approved_at  # the approval made year one's own design count
+    assert records[other] == []
+    assert domain.coverage(program, records[other], approvals).covered == ()
 
 
 def test_two_people_taking_the_same_step_at_once_only_one_wins(db, program) -> None:

@@ -42,9 +42,9 @@ from storage.experiences import (
     experiences_of,
     join_focus,
     other_approvals,
+    proteges_experiences,
     record_event,
     split_focus,
-    teams_of_proteges,
 )
 from storage.models import Team
 from storage.plans import latest_approved_plan
@@ -536,14 +536,12 @@ def protege_records(
 ) -> tuple[dict[int, list[Experience]], dict[int, datetime]]:
     """For each team, the experiences of every team its protégé has been in (records follow
     the person), and the approvals of those of their own design: a few queries a batch."""
-    related = teams_of_proteges(session, teams)
-    every = sorted({team_id for ids in related.values() for team_id in ids})
-    by_team: dict[int, list[Experience]] = {}
-    for record in experiences_of(session, every):
-        by_team.setdefault(record.team_id, []).append(record)
-    records = {
-        team.id: [r for other in related[team.id] for r in by_team.get(other, [])] for team in teams
-    }
+    of_protege: dict[int, list[Experience]] = {}
+    for protege_id, record in proteges_experiences(session, [team.protege_id for team in teams]):
+        of_protege.setdefault(protege_id, []).append(record)
+    records = {team.id: list(of_protege.get(team.protege_id, ())) for team in teams}
+    # Approvals are recorded on an experience's own team: only teams with one have any.
+    every = sorted({record.team_id for found in of_protege.values() for record in found})
     return records, other_approvals(session, every)
 
 

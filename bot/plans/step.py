@@ -3,10 +3,11 @@ Decision Points Checklist and the Individual Mentoring Plan, each done when firs
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import CompoundSelect, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.plans import checklists
@@ -28,14 +29,24 @@ _FILINGS: dict[StepKind, tuple[_PlanFiling, InstrumentedAttribute[datetime | Non
     DECISION_POINTS: (DecisionPointsFiling, DecisionPointsFiling.filed_at),
     MENTORING_PLAN: (MentoringPlan, MentoringPlan.submitted_at),
 }
-# When each team first filed each form, built once (the team ids bound at each run): a
-# member's `/mentor help` and Home tab ask all three.
-_FIRST_FILED = {
-    kind: select(model.team_id, model.program_id, func.min(column))
-    .where(model.team_id.in_(bindparam("team_ids", expanding=True)))
-    .group_by(model.team_id, model.program_id)
-    for kind, (model, column) in _FILINGS.items()
-}
+
+
+@functools.cache
+def _first_filed(kinds: tuple[StepKind, ...]) -> CompoundSelect:
+    """When each team first filed each of these forms, as (kind, team id, program id, when):
+    one statement, built once for each set of forms asked (the team ids bound at each run): a
+    member's `/mentor help` and Home tab ask all three."""
+    selects = []
+    for kind in kinds:
+        model, column = _FILINGS[kind]
+        selects.append(
+            select(literal(kind).label("kind"), model.team_id, model.program_id, func.min(column))
+            .where(model.team_id.in_(bindparam("team_ids", expanding=True)))
+            .group_by(model.team_id, model.program_id)
+        )
+    return union_all(*selects)
+
+
 # Who may open each form from a checklist or a reminder: part A is the protégé's alone.
 _OPENERS: dict[StepKind, tuple[tuple[str, ...], str, str]] = {
     FOCAL_POINTS: (("protege",), "Open the Focal Points Checklist", FOCAL_OPEN),
@@ -55,17 +66,20 @@ _OPENERS: dict[StepKind, tuple[tuple[str, ...], str, str]] = {
 def _facts(
     session: Session, program: Program, teams: Sequence[Team], deadlines: Sequence[Deadline]
 ) -> dict[int, Facts]:
-    """When each initial-meeting step was first done (as `completed_steps`), three grouped
-    queries per batch rather than three per team."""
+    """When each initial-meeting step was first done (as `completed_steps`), one grouped
+    query per batch rather than three per team."""
     out = {team.id: Facts() for team in teams}
     program_of = {team.id: team.program_id for team in teams}
     team_ids = list(program_of)
+    of_kind: dict[StepKind, list[Deadline]] = {}
     for deadline in deadlines:
-        first_filed = _FIRST_FILED[deadline.step.kind]
-        for start in range(0, len(team_ids), 500):
-            rows = session.execute(first_filed, {"team_ids": team_ids[start : start + 500]})
-            for team_id, program_id, at in rows:
-                if at is not None and program_of[team_id] == program_id:
+        of_kind.setdefault(deadline.step.kind, []).append(deadline)
+    first_filed = _first_filed(tuple(of_kind))
+    for start in range(0, len(team_ids), 500):
+        rows = session.execute(first_filed, {"team_ids": team_ids[start : start + 500]})
+        for kind, team_id, program_id, at in rows:
+            if at is not None and program_of[team_id] == program_id:
+                for deadline in of_kind[kind]:
                     out[team_id].done[deadline.id] = at
     return out
 
