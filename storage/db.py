@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVarTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,9 +26,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.sql.selectable import TypedReturnsRows
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+
+_Ts = TypeVarTuple("_Ts")
 
 
 class DatabaseUnavailable(Exception):
@@ -159,6 +163,18 @@ def conflict_insert(session: Session, target: Any) -> Any:
     or SQLite's: the two dialects spell it alike)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(target)
+
+
+def column_rows(
+    session: Session, statement: TypedReturnsRows[*_Ts], params: dict[str, Any]
+) -> CursorResult[*_Ts]:
+    """The rows of a statement that reads columns, no ORM objects, run on the session's own
+    connection (in its transaction): through the Session the ORM's execution of a statement
+    costs more than such a read does, on every member's `/mentor help` and Home tab. What
+    the transaction has pending is flushed first, as the Session's own reads do."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 def updated(session: Session, statement: Update) -> int:

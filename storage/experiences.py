@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
+from storage.db import column_rows
 from storage.models import Base, Team, UtcDateTime, string_enum
 from storage.revisions import Revised, current
 
@@ -259,7 +260,7 @@ def other_approvals(session: Session, team_ids: Sequence[int]) -> dict[int, date
     given before the protégé changed them does not count for the new ones."""
     if not team_ids:
         return {}
-    rows = session.execute(_OTHER_APPROVALS, {"team_ids": list(team_ids)}).all()
+    rows = column_rows(session, _OTHER_APPROVALS, {"team_ids": list(team_ids)}).all()
     return {experience_id: at for experience_id, at in rows}
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, make_transient_to_detached, mapped_column
 
-from storage.db import among, conflict_insert, scope_of
+from storage.db import among, column_rows, conflict_insert, scope_of
 from storage.models import Base, Person, Team, TeamStatus, UtcDateTime, string_enum
 from storage.revisions import Revised, current, history
 from storage.standing import mark_changed
@@ -252,7 +252,7 @@ def months_closed(
     session: Session, team_ids: Iterable[int], completed_by: str
 ) -> dict[tuple[int, str], datetime]:
     """(team id, topic month) -> when the month's Communication Log was first closed."""
-    rows = session.execute(_months_closed(completed_by), {"team_ids": list(team_ids)}).all()
+    rows = column_rows(session, _months_closed(completed_by), {"team_ids": list(team_ids)}).all()
     return {(team_id, month): at for team_id, month, at in rows}
 
 

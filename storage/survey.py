@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage.db import column_rows
 from storage.models import Base, UtcDateTime
 
 MIN_RESPONSES = 5  # answers of fewer people than this are never reported, even in aggregate
@@ -115,7 +116,7 @@ def answered_at(session: Session, team_ids: Iterable[int]) -> dict[tuple[int, st
     found: dict[tuple[int, str], datetime] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        rows = session.execute(_ANSWERED_AT, {"team_ids": chunk})
+        rows = column_rows(session, _ANSWERED_AT, {"team_ids": chunk})
         found.update({(team_id, slack_id): at for team_id, slack_id, at in rows})
     return found
 

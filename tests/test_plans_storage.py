@@ -13,6 +13,8 @@ from bot.access import Refusal
 from bot.plans import rules as plans
 from bot.plans.form import DecisionPointsForm, FocalPointsForm, PlanForm, SlotForm, focal_keys
 from bot.plans.rules import PlanSlot
+from bot.plans.step import FOCAL_POINTS
+from bot.status.deliverables import deliverables_for
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import TeamStatus
 from storage.people import add_team, get_or_create_person, get_team
@@ -263,3 +265,20 @@ def test_only_one_of_two_simultaneous_approvals_wins(db, program):
     assert len(results) + len(errors) == 2
     with factory() as session:
         assert session.get(MentoringPlan, plan.id).approved_by in (ADVISOR, "U0STAFF01")
+
+
+def test_a_filing_not_yet_flushed_counts_in_its_own_transactions_deliverables(db, program):
+    """A team's deliverables read in the transaction that filed a form see it, flushed or not:
+    their reads of plain columns flush what is pending first, as the Session's own do."""
+    factory, team_id = db
+    focal = program.step("year1", FOCAL_POINTS)
+    with transaction(factory) as session:
+        team = get_team(session, team_id)
+        filing = FocalPointsFiling(
+            team_id=team_id, program_id=program.id, version=1, filed_by=PROTEGE, filed_at=T0
+        )
+        session.add(filing)
+        assert filing in session.new  # nothing has flushed it yet
+        # The step alone: its filings are the first read.
+        (status,) = deliverables_for(session, program, [team], T0.date(), only=[focal.id])[team_id]
+        assert status.done_at == T0

@@ -14,6 +14,7 @@ from bot.plans import checklists
 from bot.program import Deadline, Program, Step
 from bot.program.kinds import Spec, StepKind
 from bot.status.step_handlers import Facts, NextAction, StepHandler
+from storage.db import column_rows
 from storage.models import Team
 from storage.plans import DecisionPointsFiling, FocalPointsFiling, MentoringPlan
 
@@ -76,7 +77,7 @@ def _facts(
         of_kind.setdefault(deadline.step.kind, []).append(deadline)
     first_filed = _first_filed(tuple(of_kind))
     for start in range(0, len(team_ids), 500):
-        rows = session.execute(first_filed, {"team_ids": team_ids[start : start + 500]})
+        rows = column_rows(session, first_filed, {"team_ids": team_ids[start : start + 500]})
         for kind, team_id, program_id, at in rows:
             if at is not None and program_of[team_id] == program_id:
                 for deadline in of_kind[kind]:
