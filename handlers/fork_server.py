@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import functools
 import os
 import pickle
@@ -36,10 +37,9 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import Any, BinaryIO, Protocol, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 from bot.platform.log_format import RemoteFrames, private_traceback
 
@@ -213,10 +213,10 @@ def _work(fd: int) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         with socket.socket(fileno=fd) as sock:
             work = _read_work(sock)
-            # Only once the work is read: the watcher reads the same socket.
-            threading.Thread(target=_end_with_asker, args=(sock,), daemon=True).start()
+            with _ended_with_asker(sock):
+                outcome = _outcome(work)
             with sock.makefile("wb") as out:
-                _write_outcome(out, work)
+                pickle.dump(outcome, out, pickle.HIGHEST_PROTOCOL)
         code = 0
     finally:
         # Never the interpreter's own exit: it would run the parent's atexit work, such as
@@ -241,7 +241,8 @@ def _raise(error: Exception) -> None:
     raise error
 
 
-def _write_outcome(out: BinaryIO, work: Callable[[], Any]) -> None:
+def _outcome(work: Callable[[], Any]) -> tuple[Any, ...]:
+    """What the asker is sent: (True, the result), or (False, the error, its frames)."""
     try:
         outcome: tuple[Any, ...] = (True, work())
         # Tried first without keeping the bytes: what cannot be pickled (half of it written
@@ -251,7 +252,7 @@ def _write_outcome(out: BinaryIO, work: Callable[[], Any]) -> None:
         # its frames (types and lines, no messages: they may hold what people wrote), for
         # the asker to log as its cause
         outcome = (False, _sendable(exc), private_traceback(exc))
-    pickle.dump(outcome, out, pickle.HIGHEST_PROTOCOL)
+    return outcome
 
 
 def _sendable(error: BaseException) -> Exception:
@@ -271,12 +272,26 @@ class _Nowhere:
         return len(data)
 
 
-def _end_with_asker(sock: socket.socket) -> None:
-    """Stop this process when its asker goes: the asker writes nothing after the work, so
-    the end of its side is the only thing a read can return."""
-    with contextlib.suppress(OSError):
-        sock.recv(1)
-    os._exit(1)
+@contextlib.contextmanager
+def _ended_with_asker(sock: socket.socket) -> Iterator[None]:
+    """While the work runs, have the kernel end this process as soon as its asker goes.
+
+    The asker writes nothing after the work, so its socket turns readable only when the
+    asker's end closes; with O_ASYNC that sends this process SIGIO, whose default action
+    ends it (no thread waits on the socket). Disarmed before the outcome is written: the
+    socket turning writable again (a report's megabytes, read as they come) sends SIGIO too.
+    """
+    fd = sock.fileno()
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    signal.signal(signal.SIGIO, signal.SIG_DFL)
+    fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_ASYNC)
+    # Gone before that took effect, no signal would come: look once.
+    with contextlib.suppress(BlockingIOError):
+        if sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+            os._exit(1)
+    yield
+    fcntl.fcntl(fd, fcntl.F_SETFL, flags)
 
 
 def _end_with(parent: int) -> None:
