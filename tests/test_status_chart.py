@@ -141,6 +141,41 @@ def test_without_a_system_font_pillows_own_draws_the_names_in_ascii(ascii_font) 
     assert r > 150 and g < 60 and b < 60
 
 
+MANY = [f"{NAMES[n % 3]} {n}" for n in range(40)]  # rows across many bands
+MANY_GRID = [[None if n % 7 == 0 else (n * 37) % 101, (n * 11) % 101] for n in range(40)]
+
+
+@pytest.mark.parametrize("fonts", ["system", "ascii"])
+def test_a_picture_drawn_a_band_at_a_time_is_the_picture_drawn_at_once(
+    fonts, request, monkeypatch
+) -> None:
+    if fonts == "ascii":
+        request.getfixturevalue("ascii_font")
+    whole, cases = {}, [(MANY, AREAS, MANY_GRID), (NAMES, AREAS, GRID), ([], [], [])]
+    monkeypatch.setattr(chart, "BAND_HEIGHT", 100_000)  # one band: the whole picture
+    for n, (names, areas, grid) in enumerate(cases):
+        whole[n] = picture(names, areas, grid)
+    # bands of every height a text, a cell or the legend may be cut by
+    for height in (chart.BAND_HEIGHT, 7, 1):
+        monkeypatch.setattr(chart, "BAND_HEIGHT", height)
+        for n, (names, areas, grid) in enumerate(cases):
+            if height == 1 and names is MANY:
+                continue  # (a few seconds; 7 cuts it in as many places)
+            banded = picture(names, areas, grid)
+            assert banded.size == whole[n].size
+            assert banded.tobytes() == whole[n].tobytes(), (height, n)
+
+
+def test_the_png_is_written_as_its_rows_come() -> None:
+    red, blue, white = b"\xff\x00\x00", b"\x00\x00\xff", b"\xff\xff\xff"
+    data = chart.png(2, 3, [red + blue + blue + red, white + white])
+    image = Image.open(io.BytesIO(data))
+    image.load()  # decodes every row: a wrong length or checksum fails here
+    assert (image.format, image.mode, image.size) == ("PNG", "RGB", (2, 3))
+    pixels = [image.getpixel((x, y)) for y in range(3) for x in range(2)]
+    assert pixels == [(255, 0, 0), (0, 0, 255), (0, 0, 255), (255, 0, 0), (255,) * 3, (255,) * 3]
+
+
 def test_the_web_worker_does_not_load_pillow() -> None:
     # nor what only rare requests and commands need: a calendar file, rolling a program,
     # the set-up check, the migrations (each loaded by what uses it, in the process it runs in)

@@ -7,6 +7,10 @@ a chart ever loads it.
 
 Everything is drawn at twice its size and kept that way: Slack shows the picture scaled
 down to its preview, where text drawn at 1x would blur.
+
+The picture is drawn a band of rows at a time, each band written to the PNG as it comes
+(`png`): Pillow's own encoder wants the whole picture in memory, about 7 MB for a year's
+deliverables at four bytes a pixel, and that was the peak of a report's process.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ from __future__ import annotations
 import functools
 import io
 import math
+import struct
 import unicodedata
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from PIL.Image import Image as Picture
     from PIL.ImageDraw import ImageDraw as Draw
     from PIL.ImageFont import FreeTypeFont
 
@@ -35,6 +40,7 @@ LABEL_PAD = 12 * SCALE  # between a deliverable's name and its first cell
 HEADER_LINES = 4  # an area's name wraps to at most this many lines
 LEGEND_BAR = 160 * SCALE
 LEGEND_GAP = 14 * SCALE  # between the cells and the legend
+BAND_HEIGHT = 64 * SCALE  # rows of pixels drawn at a time (see `Band`)
 
 WHITE = (255, 255, 255)
 INK = (31, 31, 31)
@@ -193,18 +199,22 @@ def completion_png(
 ) -> bytes:
     """The heat map as PNG bytes: percent[deliverable][area], None where the area has no team
     due for the deliverable (drawn as a grey "–")."""
-    from PIL import Image, ImageDraw
-
     f = fonts()
     at = layout(names, areas, today)
-    picture = Image.new("RGB", (at.width, at.height), WHITE)
-    draw = ImageDraw.Draw(picture)
+    paint = functools.partial(_paint, f=f, at=at, grid=grid, today=today)
+    return png(at.width, at.height, _bands(at.width, at.height, paint))
+
+
+def _paint(
+    draw: Band, f: Fonts, at: Layout, grid: Sequence[Sequence[int | None]], today: date
+) -> None:
+    """Everything the chart shows, drawn in the whole picture's coordinates."""
     draw.text(at.title, f.fit(TITLE), font=f.title, fill=INK)
     draw.text(at.subtitle, f.fit(subtitle(today)), font=f.small, fill=MUTED)
     if not at.row_labels:
         middle = (at.width // 2, at.grid_top + 3 * CELL_HEIGHT // 2)
         draw.text(middle, f.fit(NOTHING_DUE), font=f.text, fill=MUTED, anchor="mm")
-        return _png(picture)
+        return
     for column, lines in enumerate(at.column_labels):
         left, _, right, _ = at.cell(0, column)
         bottom = at.grid_top - 6 * SCALE  # the last line sits just above the cells
@@ -225,10 +235,48 @@ def completion_png(
             centre = ((box[0] + box[2]) // 2, (box[1] + box[3]) // 2)
             draw.text(centre, text, font=f.text, fill=ink, anchor="mm")
     _legend(draw, f, at)
-    return _png(picture)
 
 
-def _legend(draw: Draw, f: Fonts, at: Layout) -> None:
+class Band:
+    """A horizontal band of the picture, drawn on in the whole picture's coordinates. What
+    falls outside the band is clipped, and what falls wholly outside it is not drawn."""
+
+    def __init__(self, draw: Draw, top: int, height: int) -> None:
+        self._draw, self._top, self._bottom = draw, top, top + height
+
+    def text(self, xy: tuple[int, int], text: str, font: FreeTypeFont, **style: Any) -> None:
+        x, y = xy
+        reach = 2 * int(font.size)  # above or below its anchor, whichever the anchor is
+        if self._crosses(y - reach, y + reach):
+            self._draw.text((x, y - self._top), text, font=font, **style)
+
+    def rectangle(self, box: tuple[int, int, int, int], fill: Colour) -> None:
+        """`box` as Pillow takes it: its right and bottom drawn."""
+        left, top, right, bottom = box
+        if self._crosses(top, bottom):
+            self._draw.rectangle((left, top - self._top, right, bottom - self._top), fill=fill)
+
+    def line(self, points: Sequence[tuple[int, int]], fill: Colour) -> None:
+        if self._crosses(min(y for _, y in points), max(y for _, y in points)):
+            self._draw.line([(x, y - self._top) for x, y in points], fill=fill)
+
+    def _crosses(self, top: int, bottom: int) -> bool:
+        """Whether rows `top` to `bottom` (both drawn) reach into the band."""
+        return bottom >= self._top and top < self._bottom
+
+
+def _bands(width: int, height: int, paint: Callable[[Band], None]) -> Iterator[bytes]:
+    """The picture's pixels, RGB, a band of rows at a time."""
+    from PIL import Image, ImageDraw
+
+    for top in range(0, height, BAND_HEIGHT):
+        rows = min(BAND_HEIGHT, height - top)
+        band = Image.new("RGB", (width, rows), WHITE)
+        paint(Band(ImageDraw.Draw(band), top, rows))
+        yield band.tobytes()
+
+
+def _legend(draw: Band, f: Fonts, at: Layout) -> None:
     """A colour bar from 0 % to 100 %, and the grey of "no team due"."""
     top = at.legend_top
     height = _line_height(f.small)
@@ -241,7 +289,7 @@ def _legend(draw: Draw, f: Fonts, at: Layout) -> None:
     x += LEGEND_BAR + 6 * SCALE
     draw.text((x, middle), "100%", font=f.small, fill=MUTED, anchor="lm")
     x += math.ceil(f.small.getlength("100%")) + 18 * SCALE
-    draw.rectangle([x, top + 2, x + height - 4, top + height - 3], fill=NONE_FILL)
+    draw.rectangle((x, top + 2, x + height - 4, top + height - 3), fill=NONE_FILL)
     x += height + 2 * SCALE
     draw.text((x, middle), f.fit(NO_TEAM_DUE), font=f.small, fill=MUTED, anchor="lm")
 
@@ -306,7 +354,24 @@ def _inclusive(box: Box) -> tuple[int, int, int, int]:
     return left, top, right - 1, bottom - 1
 
 
-def _png(picture: Picture) -> bytes:
+def png(width: int, height: int, rows: Iterable[bytes]) -> bytes:
+    """A PNG of 8-bit RGB pixels given a band of rows at a time. Each row is left unfiltered:
+    the chart's flat colours repeat row after row, which zlib finds by itself."""
     out = io.BytesIO()
-    picture.save(out, format="PNG", optimize=True)
+    out.write(b"\x89PNG\r\n\x1a\n")
+    _chunk(out, b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    packer = zlib.compressobj(9)
+    stride = 3 * width
+    for band in rows:
+        # each row of pixels starts with its filter type: 0, none
+        lines = b"".join(b"\0" + band[at : at + stride] for at in range(0, len(band), stride))
+        if packed := packer.compress(lines):
+            _chunk(out, b"IDAT", packed)
+    _chunk(out, b"IDAT", packer.flush())
+    _chunk(out, b"IEND", b"")
     return out.getvalue()
+
+
+def _chunk(out: io.BytesIO, kind: bytes, data: bytes) -> None:
+    out.write(struct.pack(">I", len(data)) + kind + data)
+    out.write(struct.pack(">I", zlib.crc32(kind + data)))
