@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +23,8 @@ if TYPE_CHECKING:  # imported where used, for a fast start of the light commands
 
 
 EXIT_USAGE = 2
+# Migrating a large SQLite file takes a while; nothing at start should take longer.
+SCHEMA_TIMEOUT = 600  # seconds
 
 
 class StartupError(Exception):
@@ -156,15 +155,20 @@ def services_from(settings: Settings) -> tuple[Services, Engine]:
 def _ensure_schema(url: str) -> None:
     """Refuse a database whose schema is behind (a SQLite file is brought up to date). Done
     in a forked process: alembic, which reads the migrations, then never takes memory in a
-    server (nor in the processes it forks)."""
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as process:
-        try:
-            current = process.submit(_schema_brought_up, url).result()
-        except BrokenProcessPool as exc:
-            # it died (out of memory), or its error could not be sent back
-            raise StartupError(
-                "the database schema could not be checked: run `mentorbot db upgrade` to see why"
-            ) from exc
+    server (nor in the processes it forks). Forked by our own fork server: multiprocessing's
+    modules would stay in the server's memory for good (1.4 MiB) for this one check."""
+    from handlers import fork_server
+
+    server = fork_server.fork_here()
+    try:
+        current = server.run(_schema_brought_up, url, timeout=SCHEMA_TIMEOUT)
+    except (fork_server.ProcessDied, fork_server.ServerGone, TimeoutError) as exc:
+        # it died (out of memory), or its error could not be sent back
+        raise StartupError(
+            "the database schema could not be checked: run `mentorbot db upgrade` to see why"
+        ) from exc
+    finally:
+        server.close()
     if not current:
         raise StartupError(
             "the database schema is not up to date: run `mentorbot db upgrade` first"
