@@ -20,7 +20,6 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 from benchmarks.seeding import STAFF, current_program_file, fresh_database, seed_teams
@@ -151,10 +150,17 @@ def _log_submitter(base: str, fake: SlackStandIn) -> Callable[[str], int]:
         raise RuntimeError(f"no log modal: {[c.params for c in fake.calls[-2:]]}")
     view = last_opened_view(fake)
     values = fill(view, {"protege": "U0P0000001"})
-    for block in values.values():  # the server runs on today's clock
+    # The server runs on today's clock, in the program's timezone (a day behind UTC's in the
+    # evening): the date the modal opened with.
+    today = next(
+        block["element"]["initial_date"]
+        for block in view["blocks"]
+        if block.get("element", {}).get("type") == "datepicker"
+    )
+    for block in values.values():
         for value in block.values():
             if value.get("type") == "datepicker":
-                value["selected_date"] = date.today().isoformat()
+                value["selected_date"] = today
 
     views = itertools.count(1)
 
