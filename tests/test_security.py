@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from bot.platform.inbound import SIGNATURE_WINDOW, ReplayGuard
 from storage.models import Team
 from tests.conftest import SIGNING_SECRET, STAFF
 from tests.interactions import last_opened_view
@@ -107,6 +108,37 @@ def test_a_replayed_request_is_refused(served) -> None:
     status, _ = post(url, COMMAND, None, headers=headers)
     assert status == 401
     assert snapshot(services) == after_first
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_signature_is_refused_again_for_five_minutes_then_forgotten() -> None:
+    clock = _Clock()
+    guard = ReplayGuard(clock)
+    assert guard.first_time("v0=aa")
+    clock.now += SIGNATURE_WINDOW - 1
+    assert not guard.first_time("v0=aa")  # within its five minutes: a replay
+    assert guard.first_time("v0=bb")
+    clock.now += 1
+    assert guard.first_time("v0=aa")  # its five minutes are over (bolt refuses it anyway)
+    assert not guard.first_time("v0=bb")
+
+
+def test_the_guard_holds_only_the_last_five_minutes_of_signatures() -> None:
+    clock = _Clock()
+    guard = ReplayGuard(clock)
+    for n in range(4_800):  # 4 a second for twenty minutes
+        clock.now += 0.25
+        assert guard.first_time(f"v0={n:064x}")
+    assert len(guard) == SIGNATURE_WINDOW * 4
+    assert not guard.first_time(f"v0={4_799:064x}")
+    assert guard.first_time(f"v0={0:064x}")  # long forgotten
 
 
 NOT_SLACK = [
