@@ -225,7 +225,11 @@ class _served:
         )
         _current.append(self.process)
         base = f"http://127.0.0.1:{port}"
-        _wait_until_serving(base)
+        try:
+            _wait_until_serving(base)
+        except BaseException:  # no `with` body, so no __exit__: stopped here
+            self.__exit__()
+            raise
         return base
 
     def __exit__(self, *exc) -> None:
