@@ -13,9 +13,14 @@ How work is asked for: the fork server holds one end of an unnamed socket pair, 
 the other. The asker makes a socket pair for the piece of work and sends one end of it over
 the shared one (SCM_RIGHTS); the server forks a process and hands it that end. The asker
 writes the function and its arguments there, pickled, and reads the outcome pickled back as
-it is written: a report's megabytes are held once on each side, and nothing is left in a
-file. Having no name, the server cannot be reached by anything else on the host (a socket
-file or an abstract address would let another local user send it a pickle to run).
+it is written. Open files in the outcome (a report's table and spreadsheet, written to
+unnamed temporary files) are not copied into it: their descriptors are sent ahead of the
+pickle (SCM_RIGHTS again), which refers to them, and the asker gets each file back open at
+its start. A report's megabytes are then never held by both processes at once, and nothing
+is left in a file: only files without a name on disk are handed over, and they are gone
+once both sides have closed them. Having no name, the server cannot be reached by anything
+else on the host (a socket file or an abstract address would let another local user send it
+a pickle to run).
 
 A process of work ends with its work, or as soon as its asker has gone (its end of the pair
 closes: a worker killed for a timeout takes its work with it). The server ends when its
@@ -31,15 +36,17 @@ import contextlib
 import ctypes
 import fcntl
 import functools
+import io
 import os
 import pickle
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
 from bot.platform.log_format import RemoteFrames, private_traceback
 
@@ -87,8 +94,7 @@ class ForkServer:
             try:
                 with ours.makefile("wb") as out:
                     pickle.dump((function, args), out, pickle.HIGHEST_PROTOCOL)
-                with ours.makefile("rb") as into:
-                    ok, value, *frames = pickle.load(into)
+                ok, value, *frames = _received(ours)
             except TimeoutError:  # an OSError, but the process may well be alive
                 raise
             except (EOFError, OSError, pickle.UnpicklingError) as exc:
@@ -214,9 +220,8 @@ def _work(fd: int) -> None:
         with socket.socket(fileno=fd) as sock:
             work = _read_work(sock)
             with _ended_with_asker(sock):
-                outcome = _outcome(work)
-            with sock.makefile("wb") as out:
-                pickle.dump(outcome, out, pickle.HIGHEST_PROTOCOL)
+                outcome, files = _outcome(work)
+            _send(sock, outcome, files)
         code = 0
     finally:
         # Never the interpreter's own exit: it would run the parent's atexit work, such as
@@ -241,18 +246,105 @@ def _raise(error: Exception) -> None:
     raise error
 
 
-def _outcome(work: Callable[[], Any]) -> tuple[Any, ...]:
-    """What the asker is sent: (True, the result), or (False, the error, its frames)."""
+def _outcome(work: Callable[[], Any]) -> tuple[tuple[Any, ...], list[io.IOBase]]:
+    """What the asker is sent: (True, the result), or (False, the error, its frames); and
+    the open files in it, to be sent beside it."""
     try:
         outcome: tuple[Any, ...] = (True, work())
         # Tried first without keeping the bytes: what cannot be pickled (half of it written
-        # already) is a failure of the work, and the asker is told so.
-        pickle.Pickler(_Nowhere(), pickle.HIGHEST_PROTOCOL).dump(outcome)
+        # already) is a failure of the work, and the asker is told so. It finds the files.
+        files: list[io.IOBase] = []
+        _Pickler(_Nowhere(), files).dump(outcome)
     except BaseException as exc:  # SystemExit too: the work ended without a result
         # its frames (types and lines, no messages: they may hold what people wrote), for
         # the asker to log as its cause
-        outcome = (False, _sendable(exc), private_traceback(exc))
-    return outcome
+        outcome, files = (False, _sendable(exc), private_traceback(exc)), []
+    return outcome, files
+
+
+# The most descriptors one message can carry (Linux's SCM_MAX_FD).
+_MAX_FILES = 253
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles an outcome, each open file in it (`files`, in the order met) as a reference
+    to its descriptor, sent beside the pickle."""
+
+    def __init__(self, out: Any, files: list[io.IOBase], found: bool = False):
+        super().__init__(out, pickle.HIGHEST_PROTOCOL)
+        self._files = files
+        self._found = found  # every file is in `files` already (their descriptors are sent)
+        self._index = {id(file): n for n, file in enumerate(files)}
+
+    def persistent_id(self, obj: Any) -> int | None:
+        if not isinstance(obj, io.BufferedIOBase | io.RawIOBase):
+            return None
+        n = self._index.get(id(obj))
+        if n is not None:
+            return n
+        try:
+            fd = obj.fileno()  # a closed file raises: the work failed
+        except io.UnsupportedOperation:  # in memory (BytesIO): pickled as it is
+            return None
+        if self._found:
+            raise pickle.PicklingError("a file that was not there at first")
+        found = os.fstat(fd)
+        # Only a file without a name: whatever a report holds must be gone once closed.
+        if not stat.S_ISREG(found.st_mode) or found.st_nlink:
+            raise pickle.PicklingError("only unnamed files are handed over")
+        if len(self._files) == _MAX_FILES:
+            raise pickle.PicklingError(f"more than {_MAX_FILES} files")
+        obj.flush()  # what it still buffers, for the asker to read
+        self._index[id(obj)] = n = len(self._files)
+        self._files.append(obj)
+        return n
+
+
+def _send(sock: socket.socket, outcome: tuple[Any, ...], files: list[io.IOBase]) -> None:
+    """The outcome's files' descriptors, then the outcome, pickled, which refers to them."""
+    socket.send_fds(sock, [b"f"], [file.fileno() for file in files])
+    with sock.makefile("wb") as out:
+        _Pickler(out, files, found=True).dump(outcome)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Loads what `_Pickler` wrote, its references to files as `files`."""
+
+    def __init__(self, into: IO[bytes], files: list[io.IOBase]):
+        super().__init__(into)
+        self._files = files
+
+    def persistent_load(self, pid: Any) -> io.IOBase:
+        if not isinstance(pid, int) or not 0 <= pid < len(self._files):
+            raise pickle.UnpicklingError("a file that was not sent")
+        return self._files[pid]
+
+
+def _received(sock: socket.socket) -> tuple[Any, ...]:
+    """What `_send` sent: the outcome, its files open at their start (closed here if no
+    outcome comes). EOFError and the like when the work's process ended without one."""
+    # The descriptors first: a buffered read would take their byte and drop them.
+    message, fds, flags, _ = socket.recv_fds(sock, 1, _MAX_FILES)
+    files: list[io.IOBase] = []
+    try:
+        for fd in fds:
+            os.set_inheritable(fd, False)  # recvmsg gives them without close-on-exec in 3.11
+        if not message:
+            raise EOFError
+        if flags & socket.MSG_CTRUNC:
+            raise pickle.UnpicklingError("descriptors left out")
+        for fd in fds:
+            files.append(os.fdopen(fd, "rb"))
+            files[-1].seek(0)
+        with sock.makefile("rb") as into:
+            outcome: tuple[Any, ...] = _Unpickler(into, files).load()
+            return outcome
+    except BaseException:
+        for file in files:
+            file.close()
+        for fd in fds[len(files) :]:
+            os.close(fd)
+        raise
 
 
 def _sendable(error: BaseException) -> Exception:

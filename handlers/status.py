@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -385,7 +385,7 @@ def request_report(services: Services, client: WebClient, who: access.Viewer) ->
 
 class Report(NamedTuple):
     comment: str
-    files: dict[str, bytes]
+    files: dict[str, export.ReportFile]  # the open ones are closed once uploaded
 
 
 def report_answer(
@@ -409,7 +409,7 @@ def _report(services: Services, who: access.Viewer) -> Report:
     """The report's files: with several programs, each program's own (their deliverables
     differ), for the programs with teams to report."""
     comments: list[str] = []
-    files: dict[str, bytes] = {}
+    files: dict[str, export.ReportFile] = {}
     several = len(services.programs) > 1
     for one in _each(services):
         with one.sessions() as session:
@@ -425,7 +425,7 @@ def _report(services: Services, who: access.Viewer) -> Report:
 
 def _made_report(
     session: Session, services: Services, who: access.Viewer, skip_empty: bool
-) -> tuple[str, dict[str, bytes]] | None:
+) -> tuple[str, dict[str, export.ReportFile]] | None:
     """The report on the teams `who` may report on (None: none, and `skip_empty`), read a
     batch of teams at a time: thousands of teams' rows are never held at once."""
     program, today = services.program, services.today()
@@ -463,9 +463,10 @@ def _send_report(
         client.files_upload_v2(
             channel=channel,
             initial_comment=report.comment,
+            # bytes or an open file: the SDK reads either
             file_uploads=[
-                {"filename": name, "content": content, "title": name}
-                for name, content in report.files.items()
+                {"filename": name, "file": file, "title": name}
+                for name, file in report.files.items()
             ],
         )
     except (SlackApiError, SlackClientError, OSError) as exc:
@@ -477,8 +478,15 @@ def _send_report(
         log.exception("the report failed")
         dm(client, who.user_id, "Sorry, your report failed on our side. Please try again.")
     finally:
+        _close(report.files.values())
         with transaction(services.sessions) as session:
             finish_report(session, run_id, services.clock(), outcome)
+
+
+def _close(files: Iterable[export.ReportFile]) -> None:
+    for file in files:
+        if not isinstance(file, bytes):
+            file.close()
 
 
 def _report_failed(services: Services, client: WebClient, who: access.Viewer, run_id: int) -> None:

@@ -5,6 +5,7 @@ Slack still holds the partner's DM, and the DM arrives once Slack answers."""
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import pickle
@@ -238,6 +239,95 @@ def test_a_result_of_megabytes_comes_back_whole_through_its_own_socket() -> None
     after_ack.heavy(_files, 3_000_000, then=posted.append)
     after_ack.drain(timeout=60)
     assert posted == [_files(3_000_000)]
+
+
+def _open_files(size: int) -> dict[str, object]:
+    """A report's files as a report makes them: the large ones open, unnamed, where their
+    writing left them (at their end), the small ones bytes."""
+    files: dict[str, object] = _files(size)  # type: ignore[assignment]
+    for name in ("report.xlsx", "again.csv"):
+        file = tempfile.TemporaryFile()  # noqa: SIM115 (handed over)
+        file.write(name.encode() * (size // len(name)))
+        files[name] = file
+    files["same"] = files["report.xlsx"]  # one file, twice: one descriptor
+    return files
+
+
+def _descriptors() -> list[str]:
+    return os.listdir("/proc/self/fd")
+
+
+def test_open_files_in_an_outcome_come_back_open_at_their_start_and_leave_no_descriptor() -> None:
+    posted: list[dict] = []
+    after_ack.heavy(os.getpid, then=posted.append)  # a fork server started, and ready
+    after_ack.drain(timeout=60)
+    before = len(_descriptors())
+    after_ack.heavy(_open_files, 2_000_000, then=posted.append)
+    after_ack.drain(timeout=60)
+    files = posted[1]
+    assert files["same"] is files["report.xlsx"]
+    opened = [files["report.xlsx"], files["again.csv"]]
+    try:
+        assert len(_descriptors()) == before + 2
+        # received, not copied: open for reading, never handed on to what this starts
+        assert all(isinstance(f, io.BufferedReader) and f.tell() == 0 for f in opened)
+        assert not any(os.get_inheritable(f.fileno()) for f in opened)
+        assert files["report.xlsx"].read() == b"report.xlsx" * (2_000_000 // 11)
+        assert files["again.csv"].read() == b"again.csv" * (2_000_000 // 9)
+        assert {n: files[n] for n in ("report.csv", "chart.png")} == _files(2_000_000)
+    finally:
+        for file in opened:
+            file.close()
+    assert len(_descriptors()) == before
+
+
+def _closed_file() -> dict[str, object]:
+    file = tempfile.TemporaryFile()  # noqa: SIM115
+    file.close()
+    return {"report.csv": file}
+
+
+def _named_file(path: str) -> dict[str, object]:
+    return {"report.csv": open(path, "wb")}  # noqa: SIM115 (it has a name: not sent)
+
+
+class _DiesWhenSent:
+    """Pickled once (the outcome tried), its process dies the next time (the outcome sent),
+    after the descriptors of the files beside it have gone to the asker."""
+
+    pickled = 0
+
+    def __reduce__(self) -> tuple:
+        _DiesWhenSent.pickled += 1
+        if _DiesWhenSent.pickled > 1:
+            os._exit(1)
+        return (_DiesWhenSent, ())
+
+
+def _dies_when_sent() -> list[object]:
+    return [_open_files(1000), _DiesWhenSent()]
+
+
+def test_files_that_cannot_be_handed_over_are_a_failure_and_a_death_leaves_no_descriptor(
+    tmp_path, caplog
+) -> None:
+    posted: list[object] = []
+    after_ack.heavy(os.getpid, then=posted.append)  # a fork server started, and ready
+    after_ack.drain(timeout=60)
+    before = _descriptors()
+    # a closed file, a file with a name on disk: the work failed (not tried again)
+    sorry = functools.partial(posted.append, "sorry")
+    after_ack.heavy(_closed_file, then=posted.append, failed=sorry)
+    after_ack.heavy(_named_file, str(tmp_path / "named"), then=posted.append, failed=sorry)
+    after_ack.drain(timeout=60)
+    assert posted[1:] == ["sorry", "sorry"] and "trying once more" not in caplog.text
+    assert "ValueError" in caplog.text and "PicklingError" in caplog.text
+    # Its process died after sending the descriptors, before the outcome: tried once more,
+    # and the descriptors received are closed.
+    after_ack.heavy(_dies_when_sent, then=posted.append, failed=sorry)
+    after_ack.drain(timeout=60)
+    assert posted[3:] == ["sorry"] and "trying once more" in caplog.text
+    assert _descriptors() == before
 
 
 def _unsendable() -> object:

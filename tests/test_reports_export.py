@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -292,17 +293,41 @@ def test_a_report_read_a_team_at_a_time_is_the_report_read_at_once(db, program) 
         )
     assert batched[0] == whole[0] and "3 teams" in whole[0]
     assert batched[1].keys() == whole[1].keys()
-    for name, content in whole[1].items():
+    whole_files, batched_files = export.files_bytes(whole[1]), export.files_bytes(batched[1])
+    for name, content in whole_files.items():
         if name.endswith(".xlsx"):
-            assert sheets(batched[1][name]) == sheets(content)
+            assert sheets(batched_files[name]) == sheets(content)
         else:
-            assert batched[1][name] == content, name
-    table = whole[1]["mentoring-report-2024-10-01.csv"].decode("utf-8-sig").splitlines()
+            assert batched_files[name] == content, name
+    table = whole_files["mentoring-report-2024-10-01.csv"].decode("utf-8-sig").splitlines()
     assert [int(line.split(",")[0]) for line in table[1:]] == [first, second, third]
-    summary_file = whole[1]["mentoring-report-2024-10-01-summary.csv"].decode("utf-8-sig")
+    summary_file = whole_files["mentoring-report-2024-10-01-summary.csv"].decode("utf-8-sig")
     summary = dict(csv.reader(io.StringIO(summary_file)))
     assert summary["Teams"] == "3" and summary["Communication Logs filed"] == "3"
     assert summary["Mentors"] == "3" and summary["Content advisors"] == "1"
+
+
+def test_the_large_files_come_open_at_their_start_and_without_a_name(db, program) -> None:
+    """The team table and the spreadsheet are handed over as files, not bytes (a report made
+    in a process of its own sends their descriptors): unnamed, so nothing is left on disk."""
+    fixture_teams(db, program)
+    data = gathered(db, program)
+    _, files = export.made_report(program, data.head, [data])
+    stem = "mentoring-report-2024-10-01"
+    large = [files[f"{stem}.csv"], files[f"{stem}.xlsx"]]
+    try:
+        for file in large:
+            assert not isinstance(file, bytes) and file.tell() == 0
+            assert os.fstat(file.fileno()).st_nlink == 0
+        assert isinstance(files[f"{stem}-summary.csv"], bytes)
+        assert isinstance(files[f"{stem}-completion.png"], bytes)
+        assert export.file_bytes(large[0]) == export.report_csv(data)
+        assert sheets(export.file_bytes(large[1])) == sheets(export.report_xlsx(program, data))
+        assert all(not isinstance(file, bytes) and file.closed for file in large)  # once read
+    finally:
+        for file in large:
+            if not isinstance(file, bytes):
+                file.close()
 
 
 def sheets(content: bytes) -> dict[str, list[tuple]]:

@@ -3,6 +3,7 @@ response URL (replacing the placeholder), counted by the same code as the inline
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -11,12 +12,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.status import rules, views
+from bot import access
+from bot.status import export, rules, views
+from handlers import status as status_handlers
 from handlers.status import ANSWER_LATER_OVER
 from storage.db import transaction
 from storage.people import active_teams, add_team, get_or_create_person
 from tests.conftest import SIGNING_SECRET, STAFF, stop_promptly
 from tests.signing import slash_command
+from tests.test_reports_export import sheets
 
 TEAMS = ANSWER_LATER_OVER + 1
 
@@ -170,3 +174,47 @@ def test_a_member_asking_about_their_own_team_is_answered_inline(many_teams, res
     ack = command(many_teams, "status", "U0M0000007", response_url)
     assert "Counting" not in json.dumps(ack) and "team" in ack["text"].lower()
     assert response_url.posts == []
+
+
+def test_a_report_over_many_teams_is_made_elsewhere_and_its_files_handed_over_open(
+    many_teams, app_server, standin, response_url, monkeypatch
+) -> None:
+    """Made in a process of its own, the report's table and spreadsheet come back as the
+    files it wrote (their descriptors received), not as bytes; they are uploaded as the
+    report made here would be, then closed."""
+    fake, _ = standin
+    services = app_server[1]
+    handed: list[dict[str, export.ReportFile]] = []
+    send = status_handlers._send_report
+
+    def noted(*args: object) -> None:
+        report = args[-1]
+        assert isinstance(report, status_handlers.Report)
+        handed.append(dict(report.files))
+        send(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(status_handlers, "_send_report", noted)
+    assert "Preparing your report" in command(many_teams, "report", STAFF, response_url)["text"]
+    [files] = handed
+    opened = {name: f for name, f in files.items() if not isinstance(f, bytes)}
+    assert sorted(opened) == [
+        "mentoring-report-2024-10-07.csv",
+        "mentoring-report-2024-10-07.xlsx",
+    ]
+    # Received, not written here (the table is written to a file opened for reading and
+    # writing), and closed once uploaded.
+    assert all(isinstance(f, io.BufferedReader) and f.closed for f in opened.values())
+    with services.sessions() as session:
+        who = access.viewer(session, STAFF, services.settings.staff_ids)
+    here = status_handlers.report_answer(
+        services.settings, services.programs, services.clock(), who
+    )
+    made = export.files_bytes(here.files)
+    assert len(fake.calls_to("files.completeUploadExternal")) == 1
+    uploaded = list(fake.uploads.values())
+    assert len(uploaded) == 4
+    assert made["mentoring-report-2024-10-07.csv"] in uploaded
+    assert made["mentoring-report-2024-10-07-summary.csv"] in uploaded
+    [book] = [content for content in uploaded if content.startswith(b"PK")]
+    assert sheets(book) == sheets(made["mentoring-report-2024-10-07.xlsx"])
+    assert len(made["mentoring-report-2024-10-07.csv"].splitlines()) == TEAMS + 1

@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -437,12 +438,32 @@ def cell(value: object) -> Cell:
     return formula_safe(str(value))
 
 
+# A report's file: its bytes, or (the large ones) an unnamed temporary file, open and at its
+# start, whose holder closes it. A file is handed over as it is (a report made in a process of
+# its own sends its descriptor, not its bytes: see handlers.fork_server), so its megabytes are
+# not held twice, once on each side, at the end of a report.
+ReportFile = bytes | BinaryIO
+
+
+def file_bytes(file: ReportFile) -> bytes:
+    """What `file` holds; an open file is read and closed."""
+    if isinstance(file, bytes):
+        return file
+    with file:
+        return file.read()
+
+
+def files_bytes(files: dict[str, ReportFile]) -> dict[str, bytes]:
+    """A report's files, each read (and closed)."""
+    return {name: file_bytes(file) for name, file in files.items()}
+
+
 class _CsvFile:
     """A CSV written row by row to a temporary file: a report's rows, kept in memory between
     its batches, would hold on to the memory each batch used and freed."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `content`)
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (handed over by `content`)
         # utf-8-sig: spreadsheet programs then read "protégé" correctly.
         self._text = io.TextIOWrapper(self._file, encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._text)
@@ -451,19 +472,17 @@ class _CsvFile:
         for row in rows:
             self._writer.writerow([str(cell(value)) for value in row])
 
-    def content(self) -> bytes:
-        self._text.flush()
-        self._file.seek(0)
-        try:
-            return self._file.read()
-        finally:
-            self._text.close()
+    def content(self) -> BinaryIO:
+        """The file written, at its start: whoever takes it closes it."""
+        file = self._text.detach()  # flushed, and left open
+        file.seek(0)
+        return file
 
 
 def _csv(rows: Iterable[Sequence[object]]) -> bytes:
     out = _CsvFile()
     out.add(rows)
-    return out.content()
+    return file_bytes(out.content())
 
 
 def report_csv(data: ReportData) -> bytes:
@@ -492,7 +511,9 @@ class _Spreadsheet:
         for line in rows:
             self._teams.append(map(cell, line))
 
-    def content(self, summary: Iterable[tuple[str, object]]) -> bytes:
+    def content(self, summary: Iterable[tuple[str, object]]) -> BinaryIO:
+        """The spreadsheet, written to an unnamed temporary file, at its start: whoever takes
+        it closes it."""
         book, survey = self._book, self._report.survey
         sheet = book.sheet("Annual summary", widths={"A": 52, "B": 40})
         sheet.append(["Measure", "Value"], bold=True)
@@ -503,15 +524,20 @@ class _Spreadsheet:
             comments.append(["Comments (unattributed)"])
             for text in survey.comments:
                 comments.append([cell(typed(text))])
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+        out = tempfile.TemporaryFile()  # noqa: SIM115 (handed over)
+        try:
+            book.save(out)
+            out.seek(0)
+        except BaseException:
+            out.close()
+            raise
+        return out
 
 
 def report_xlsx(program: Program, data: ReportData) -> bytes:
     sheet = _Spreadsheet(data.head)
     sheet.add(team_rows(data))
-    return sheet.content(annual_summary(program, data))
+    return file_bytes(sheet.content(annual_summary(program, data)))
 
 
 def completion_by_area(program: Program, data: ReportData) -> tuple[list[str], list[str], list]:
@@ -547,16 +573,17 @@ def _chart(completion: tuple[list[str], list[str], list], today: date) -> bytes:
 
 
 def report_files(program: Program, data: ReportData) -> dict[str, bytes]:
-    """The files of a report read in one batch."""
-    return made_report(program, data.head, [data])[1]
+    """The files of a report read in one batch, as bytes."""
+    return files_bytes(made_report(program, data.head, [data])[1])
 
 
 def made_report(
     program: Program, report: ReportHead, batches: Iterable[ReportData]
-) -> tuple[str, dict[str, bytes]]:
+) -> tuple[str, dict[str, ReportFile]]:
     """The comment and the files of a report, its teams read a batch at a time: each batch's
     rows are written to the CSV and the spreadsheet as they come and let go, so over
-    thousands of teams the report holds one batch of rows, never them all."""
+    thousands of teams the report holds one batch of rows, never them all. The team table
+    (CSV) and the spreadsheet come as open files (`ReportFile`), the caller's to close."""
     table, sheet, tally = _CsvFile(), _Spreadsheet(report), Tally(program)
     table.add([team_header(report)])
     for data in batches:
@@ -565,11 +592,11 @@ def made_report(
         sheet.add(rows)
         tally.add(data)
     summary = summary_rows(report, tally)
-    # The chart first: the memory its drawing takes is given back before the files are read
-    # in, rather than taken on top of them.
+    # The chart first: the memory its drawing takes is given back before the spreadsheet is
+    # zipped, rather than taken on top of it.
     chart = _chart(completion_grid(tally), report.today)
     stem = _stem(report.today)
-    files = {
+    files: dict[str, ReportFile] = {
         f"{stem}.csv": table.content(),
         f"{stem}-summary.csv": summary_csv(summary),
         f"{stem}.xlsx": sheet.content(summary),
