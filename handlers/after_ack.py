@@ -12,9 +12,10 @@ here after it:
 - `heavy(function, *args, then=...)` runs `function(*args)` in a process of its own, forked
   for it by the fork server (`handlers.fork_server`), so counting a whole program does not
   hold the web worker's interpreter (its GIL) while other requests wait; the function must be
-  importable and its arguments plain data. Heavy work runs one piece at a time (one thread
-  waits for each in turn: two reports at once would hold twice the memory), and
-  `then(result)` runs back on the thread pool, where the Slack client lives.
+  importable and its arguments plain data; unnamed temporary files open in its result come
+  back open (their descriptors, not their bytes), for `then` to close. Heavy work runs one
+  piece at a time (one thread waits for each in turn: two reports at once would hold twice
+  the memory), and `then(result)` runs back on the thread pool, where the Slack client lives.
 - `drain()` waits for everything handed over so far; `shutdown()` drains and stops the pools.
   A stopping worker calls it (gunicorn's worker_exit, the Socket Mode process's exit, and
   atexit as the last resort), so a restart finishes in-flight work instead of dropping it.
