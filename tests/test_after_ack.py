@@ -253,22 +253,32 @@ def _open_files(size: int) -> dict[str, object]:
     return files
 
 
-def _descriptors() -> list[str]:
-    return os.listdir("/proc/self/fd")
+def _unnamed_files() -> set[str]:
+    """This process's descriptors of unnamed files (as /proc shows them: "/tmp/#inode
+    (deleted)"), each with its file: other descriptors come and go with other threads."""
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if "/#" in target and target.endswith("(deleted)"):
+            found.add(f"{fd} {target}")
+    return found
 
 
 def test_open_files_in_an_outcome_come_back_open_at_their_start_and_leave_no_descriptor() -> None:
     posted: list[dict] = []
     after_ack.heavy(os.getpid, then=posted.append)  # a fork server started, and ready
     after_ack.drain(timeout=60)
-    before = len(_descriptors())
+    before = _unnamed_files()
     after_ack.heavy(_open_files, 2_000_000, then=posted.append)
     after_ack.drain(timeout=60)
     files = posted[1]
     assert files["same"] is files["report.xlsx"]
     opened = [files["report.xlsx"], files["again.csv"]]
     try:
-        assert len(_descriptors()) == before + 2
+        assert len(_unnamed_files() - before) == 2
         # received, not copied: open for reading, never handed on to what this starts
         assert all(isinstance(f, io.BufferedReader) and f.tell() == 0 for f in opened)
         assert not any(os.get_inheritable(f.fileno()) for f in opened)
@@ -278,7 +288,7 @@ def test_open_files_in_an_outcome_come_back_open_at_their_start_and_leave_no_des
     finally:
         for file in opened:
             file.close()
-    assert len(_descriptors()) == before
+    assert _unnamed_files() == before
 
 
 def _closed_file() -> dict[str, object]:
@@ -314,7 +324,7 @@ def test_files_that_cannot_be_handed_over_are_a_failure_and_a_death_leaves_no_de
     posted: list[object] = []
     after_ack.heavy(os.getpid, then=posted.append)  # a fork server started, and ready
     after_ack.drain(timeout=60)
-    before = _descriptors()
+    before = _unnamed_files()
     # a closed file, a file with a name on disk: the work failed (not tried again)
     sorry = functools.partial(posted.append, "sorry")
     after_ack.heavy(_closed_file, then=posted.append, failed=sorry)
@@ -327,7 +337,7 @@ def test_files_that_cannot_be_handed_over_are_a_failure_and_a_death_leaves_no_de
     after_ack.heavy(_dies_when_sent, then=posted.append, failed=sorry)
     after_ack.drain(timeout=60)
     assert posted[3:] == ["sorry"] and "trying once more" in caplog.text
-    assert _descriptors() == before
+    assert _unnamed_files() == before
 
 
 def _unsendable() -> object:
