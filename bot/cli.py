@@ -23,8 +23,6 @@ if TYPE_CHECKING:  # imported where used, for a fast start of the light commands
 
 
 EXIT_USAGE = 2
-# Migrating a large SQLite file takes a while; nothing at start should take longer.
-SCHEMA_TIMEOUT = 600  # seconds
 
 
 class StartupError(Exception):
@@ -161,8 +159,10 @@ def _ensure_schema(url: str) -> None:
 
     server = fork_server.fork_here()
     try:
-        current = server.run(_schema_brought_up, url, timeout=SCHEMA_TIMEOUT)
-    except (fork_server.ProcessDied, fork_server.ServerGone, TimeoutError) as exc:
+        # waited for as long as it takes: a migration cut short could leave a SQLite file
+        # half migrated (alembic copies its tables, outside a transaction)
+        current = server.run(_schema_brought_up, url, timeout=None)
+    except (fork_server.ProcessDied, fork_server.ServerGone) as exc:
         # it died (out of memory), or its error could not be sent back
         raise StartupError(
             "the database schema could not be checked: run `mentorbot db upgrade` to see why"

@@ -77,11 +77,12 @@ class ForkServer:
         self._pid = pid
         self._started = started  # a fresh interpreter's, to be waited for by its Popen
 
-    def run(self, function: Callable[..., T], *args: Any, timeout: float) -> T:
+    def run(self, function: Callable[..., T], *args: Any, timeout: float | None) -> T:
         """`function(*args)` in a fresh fork of the server, waited for: its result, or the
         error it raised (with the child's frames as its cause). ProcessDied when the process
         ends without an outcome, ServerGone when there is no server to fork it, TimeoutError
-        when no outcome came within `timeout` seconds (the process then ends too)."""
+        when no outcome came within `timeout` seconds (the process then ends too; None:
+        waited for as long as it takes)."""
         ours, theirs = socket.socketpair()
         with ours:
             try:

@@ -411,15 +411,19 @@ def _report(services: Services, who: access.Viewer) -> Report:
     comments: list[str] = []
     files: dict[str, export.ReportFile] = {}
     several = len(services.programs) > 1
-    for one in _each(services):
-        with one.sessions() as session:
-            made = _made_report(session, one, who, skip_empty=several)
-        if made is None:
-            continue
-        comment, made_files = made
-        comments.append(comment)
-        prefix = f"{one.program.id}-" if several else ""  # the names would be the same
-        files.update((prefix + n, f) for n, f in made_files.items())
+    try:
+        for one in _each(services):
+            with one.sessions() as session:
+                made = _made_report(session, one, who, skip_empty=several)
+            if made is None:
+                continue
+            comment, made_files = made
+            comments.append(comment)
+            prefix = f"{one.program.id}-" if several else ""  # the names would be the same
+            files.update((prefix + n, f) for n, f in made_files.items())
+    except BaseException:  # a later program's failed: the earlier ones' files are closed
+        export.close_files(files.values())
+        raise
     return Report("\n".join(comments), files)
 
 

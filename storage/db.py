@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql.selectable import TypedReturnsRows
@@ -55,12 +55,12 @@ def make_engine(url: str) -> Engine:
 
 
 # A pooled PostgreSQL connection used again within this many seconds is used as it is; one
-# idle longer is first asked whether the server still has it (and replaced if not), as
-# SQLAlchemy's pre-ping would ask at every checkout. Under load a connection is back in use
-# within milliseconds, and that ping was a round trip more for every request (`/mentor help`
-# at 50 concurrent: p50 a quarter lower without it, p99 a sixth). A server restarted or an
-# idle timeout ends connections that sat idle; one ended while in use fails its request
-# either way, and the pool then connects anew.
+# idle longer is first asked whether the server still has it, as SQLAlchemy's pre-ping would
+# ask at every checkout. Under load a connection is back in use within milliseconds, and that
+# ping was a round trip more for every request (`/mentor help` at 50 concurrent: p50 a
+# quarter lower without it, p99 a sixth). When the server has gone (a restart), the first
+# request to find out fails, or the first ping does; either way the pool then drops every
+# connection it holds and connects anew.
 PING_AFTER_IDLE = 10.0  # seconds
 
 
@@ -81,7 +81,9 @@ def _ping_when_idle(engine: Engine) -> None:
             dialect.do_ping(connection)
         except dialect.loaded_dbapi.Error as exc:
             if dialect.is_disconnect(exc, connection, None):
-                raise DisconnectionError from exc  # the pool connects anew, and retries
+                # The server restarted, most likely: every pooled connection has gone, those
+                # used moments ago too. The pool drops them all and connects anew.
+                raise InvalidatePoolError from exc
             raise
 
 

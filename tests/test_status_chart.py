@@ -6,8 +6,10 @@ is the commonest colour inside it (its percent is written over its middle)."""
 from __future__ import annotations
 
 import io
+import struct
 import subprocess
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -166,14 +168,35 @@ def test_a_picture_drawn_a_band_at_a_time_is_the_picture_drawn_at_once(
             assert banded.tobytes() == whole[n].tobytes(), (height, n)
 
 
+def _chunks(data: bytes) -> Iterator[tuple[bytes, bytes, int]]:
+    """A PNG's chunks: (kind, data, the checksum written), after its signature."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at = 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length : at + 12 + length])
+        yield kind, body, crc
+        at += 12 + length
+
+
 def test_the_png_is_written_as_its_rows_come() -> None:
     red, blue, white = b"\xff\x00\x00", b"\x00\x00\xff", b"\xff\xff\xff"
     data = chart.png(2, 3, [red + blue + blue + red, white + white])
+    chunks = list(_chunks(data))
+    # Pillow does not check an image data chunk's checksum: each is checked here
+    assert all(zlib.crc32(kind + body) == crc for kind, body, crc in chunks)
+    assert [kind for kind, _, _ in chunks][0] == b"IHDR" and chunks[-1][:2] == (b"IEND", b"")
     image = Image.open(io.BytesIO(data))
-    image.load()  # decodes every row: a wrong length or checksum fails here
+    image.load()  # decodes every row: a wrong length fails here
     assert (image.format, image.mode, image.size) == ("PNG", "RGB", (2, 3))
     pixels = [image.getpixel((x, y)) for y in range(3) for x in range(2)]
     assert pixels == [(255, 0, 0), (0, 0, 255), (0, 0, 255), (255, 0, 0), (255,) * 3, (255,) * 3]
+
+
+def test_a_whole_chart_is_a_well_formed_png() -> None:
+    data = chart.completion_png(MANY, AREAS, MANY_GRID, TODAY)
+    assert all(zlib.crc32(kind + body) == crc for kind, body, crc in _chunks(data))
 
 
 def test_the_web_worker_does_not_load_pillow() -> None:

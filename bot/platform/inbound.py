@@ -62,8 +62,8 @@ class ReplayGuard:
         self._lock = threading.Lock()
 
     def first_time(self, signature: str) -> bool:
-        now = self._clock()
         with self._lock:
+            now = self._clock()  # read in turn: kept in the order they expire
             # Forgotten as they expire, the oldest first: sifting all of them on each request
             # cost about a millisecond a request once over ten thousand were kept (from 33
             # requests a second on), all the more the busier the process.

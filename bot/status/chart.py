@@ -162,7 +162,7 @@ def layout(names: Sequence[str], areas: Sequence[str], today: date) -> Layout:
     if not names or not areas:
         height = top + 3 * CELL_HEIGHT + MARGIN  # room for the message
         return Layout(min_width, height, (MARGIN, MARGIN), (MARGIN, subtitle_top), MARGIN, top)
-    row_labels = tuple(_shortened(f.fit(name), f.text, LABEL_MAX) for name in names)
+    row_labels = tuple(_shortened(f.fit(_one_line(name)), f.text, LABEL_MAX) for name in names)
     label_width = max(math.ceil(f.text.getlength(label)) for label in row_labels)
     column_labels = tuple(
         _wrapped(f.fit(area), f.text, CELL_WIDTH - GAP - 8 * SCALE, HEADER_LINES) for area in areas
@@ -332,6 +332,12 @@ def _shortened(text: str, font: FreeTypeFont, width: int) -> str:
     while text and font.getlength(text.rstrip() + "…") > width:
         text = text[:-1]
     return text.rstrip(" ,;:–-") + "…"
+
+
+def _one_line(text: str) -> str:
+    """Its words on one line: a name with a line break would be drawn as two lines, over the
+    next row (and past what a band reaches for it)."""
+    return " ".join(text.split())
 
 
 def _wrapped(text: str, font: FreeTypeFont, width: int, lines: int) -> tuple[str, ...]:

@@ -458,6 +458,13 @@ def files_bytes(files: dict[str, ReportFile]) -> dict[str, bytes]:
     return {name: file_bytes(file) for name, file in files.items()}
 
 
+def close_files(files: Iterable[ReportFile]) -> None:
+    """Close the open ones: a report that failed half way leaves no file open behind it."""
+    for file in files:
+        if not isinstance(file, bytes):
+            file.close()
+
+
 class _CsvFile:
     """A CSV written row by row to a temporary file: a report's rows, kept in memory between
     its batches, would hold on to the memory each batch used and freed."""
@@ -596,12 +603,17 @@ def made_report(
     # zipped, rather than taken on top of it.
     chart = _chart(completion_grid(tally), report.today)
     stem = _stem(report.today)
-    files: dict[str, ReportFile] = {
-        f"{stem}.csv": table.content(),
-        f"{stem}-summary.csv": summary_csv(summary),
-        f"{stem}.xlsx": sheet.content(summary),
-        _chart_name(report.today): chart,
-    }
+    csv_file = table.content()
+    try:
+        files: dict[str, ReportFile] = {
+            f"{stem}.csv": csv_file,
+            f"{stem}-summary.csv": summary_csv(summary),
+            f"{stem}.xlsx": sheet.content(summary),
+            _chart_name(report.today): chart,
+        }
+    except BaseException:
+        csv_file.close()
+        raise
     return report_comment(report, tally), files
 
 
