@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -482,15 +482,9 @@ def _send_report(
         log.exception("the report failed")
         dm(client, who.user_id, "Sorry, your report failed on our side. Please try again.")
     finally:
-        _close(report.files.values())
+        export.close_files(report.files.values())
         with transaction(services.sessions) as session:
             finish_report(session, run_id, services.clock(), outcome)
-
-
-def _close(files: Iterable[export.ReportFile]) -> None:
-    for file in files:
-        if not isinstance(file, bytes):
-            file.close()
 
 
 def _report_failed(services: Services, client: WebClient, who: access.Viewer, run_id: int) -> None:
