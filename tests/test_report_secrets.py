@@ -118,7 +118,7 @@ def test_the_uploaded_report_writes_formula_text_as_text(served) -> None:
     _, answer_ = command(base, STAFF, "report")
     assert "Preparing your report" in answer_["text"]
     fake.wait_for("files.completeUploadExternal", 1, timeout=20)
-    assert finished_runs(services, 1) == [("sent", None)]
+    assert finished_runs(services) == [("sent", None)]
     files = list(fake.uploads.values())
     tables = [read_csv(d) for d in files if d.startswith(b"\xef\xbb\xbf")]
     [book] = [read_xlsx(d) for d in files if d.startswith(b"PK")]
@@ -293,7 +293,7 @@ def uploaded_summary(base: str, services, fake, runs: int) -> list[list[str]]:
     before = set(fake.uploads)
     assert "Preparing your report" in command(base, STAFF, "report")[1]["text"]
     fake.wait_for("files.completeUploadExternal", runs, timeout=20)
-    assert finished_runs(services, runs)[-1] == ("sent", None)
+    assert finished_runs(services)[-1] == ("sent", None)
     new = [data for key, data in fake.uploads.items() if key not in before]
     [summary] = [d for d in new if d.startswith(b"\xef\xbb\xbfmeasure,")]
     return read_csv(summary)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.status import export
+from handlers import after_ack
 from handlers import status as status_handlers
 from storage.db import transaction
 from storage.models import Role, TeamStatus
@@ -50,15 +50,12 @@ def served(app_server, standin, program):
     return base, services, fake, ours, theirs
 
 
-def finished_runs(services, count: int) -> list[tuple[str | None, str | None]]:
-    """The report runs once `count` have finished (they finish just after the upload)."""
-    deadline = time.monotonic() + 10
-    while True:
-        with services.sessions() as session:
-            runs = [(r.outcome, r.lock) for r in session.query(ReportRun).order_by(ReportRun.id)]
-        if sum(outcome is not None for outcome, _ in runs) >= count or time.monotonic() > deadline:
-            return runs
-        time.sleep(0.05)
+def finished_runs(services) -> list[tuple[str | None, str | None]]:
+    """The report runs, once the work after the acks is done (a run finishes just after its
+    upload)."""
+    after_ack.drain(timeout=30)
+    with services.sessions() as session:
+        return [(r.outcome, r.lock) for r in session.query(ReportRun).order_by(ReportRun.id)]
 
 
 def text_of(answer: dict) -> str:
@@ -177,7 +174,7 @@ def test_the_report_arrives_in_the_dm_once_even_when_asked_twice(served) -> None
     assert any(data.startswith(b"\x89PNG") for data in fake.uploads.values())
     assert any(data.startswith(b"PK") for data in fake.uploads.values())  # the XLSX zip
     # The lock is given back: a later request makes a new report.
-    assert finished_runs(services, 1) == [("sent", None)]
+    assert finished_runs(services) == [("sent", None)]
     _, answer = command(base, STAFF, "report")
     assert "Preparing your report" in answer["text"]
     fake.wait_for("files.completeUploadExternal", 2, timeout=20)
@@ -200,7 +197,7 @@ def test_a_failed_upload_tells_the_requester_and_frees_the_lock(served) -> None:
     command(base, STAFF, "report")
     [sorry] = fake.wait_for("chat.postMessage", 1, timeout=20)
     assert "could not send your report" in sorry.params["text"]
-    [(outcome, lock)] = finished_runs(services, 1)
+    [(outcome, lock)] = finished_runs(services)
     assert lock is None and outcome.startswith("failed")
 
 

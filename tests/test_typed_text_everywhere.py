@@ -562,7 +562,7 @@ def test_the_report_holds_names_and_survey_comments_as_typed_and_never_a_formula
     at(services, datetime(2025, 4, 20, 15, tzinfo=UTC) + timedelta(days=1))
     assert "Preparing your report" in seen.command(base, STAFF, "report")["text"]
     seen.fake.wait_for("files.completeUploadExternal", 1, timeout=20)
-    assert finished_runs(services, 1) == [("sent", None)]
+    assert finished_runs(services) == [("sent", None)]
     files = list(seen.fake.uploads.values())
     [table] = [d for d in files if d.startswith(b"\xef\xbb\xbfteam,")]
     rows = list(csv.DictReader(io.StringIO(table.decode("utf-8-sig"), newline="")))
